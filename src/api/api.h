@@ -1,0 +1,30 @@
+/*
+ * api: what every handler shares: turning store failures into answers, branch scoping, the
+ * audit trail of the asking staff member, and query-string numbers.
+ */
+#ifndef HYLLA_API_API_H
+#define HYLLA_API_API_H
+
+#include "http/reply.h"
+#include "http/req.h"
+#include "store/status.h"
+
+#include <stdbool.h>
+
+/*
+ * Answer for a store call that failed: 503 with Retry-After when the database cannot be reached
+ * or stayed too busy to serialise, 500 otherwise. Never shows SQL or database messages.
+ */
+void api_store_failure(struct reply *rep, enum store_status st);
+
+/* Whether the asking staff member may act on this branch: network-wide staff on any branch. */
+bool api_branch_allowed(const struct req *req, int branch_id);
+
+/*
+ * A number from the query string into *out: absent gives fallback; not a number in [min, max]
+ * answers 400 naming the argument and returns false.
+ */
+bool api_query_int(const struct req *req, struct reply *rep, const char *name, long long min,
+                   long long max, long long fallback, long long *out);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * session: login, the current user, logout. Unknown users and wrong passwords get the same answer
+ * after the same work (a verification against a dummy hash), so the answer tells nothing about
+ * which usernames exist.
+ */
+#include "session.h"
+
+#include "api/api.h"
+#include "api/input.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/password.h"
+#include "core/settings.h"
+#include "core/token.h"
+#include "store/audit_store.h"
+#include "store/session_store.h"
+#include "store/staff_store.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COOKIE_NAME "hylla_session"
+
+enum store_status session_authenticate(const struct req *req, struct staff_identity *who)
+{
+    char token[TOKEN_TEXT_SIZE + 1];
+    unsigned char hash[TOKEN_HASH_SIZE];
+    if (!req_cookie(req, COOKIE_NAME, token, sizeof token) || !token_hash(token, hash))
+        return STORE_NOT_FOUND;
+    return store_session_lookup(hash, settings->session_idle_s, who);
+}
+
+json_t *session_user_json(const struct staff_identity *who)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)who->id, "username",
+                     who->username, "display_name", who->display_name, "role", role_name(who->role),
+                     "branch", who->branch_slug[0] ? json_string(who->branch_slug) : json_null());
+}
+
+static bool secure_cookies(void)
+{
+    return settings->public_url && strncmp(settings->public_url, "https://", 8) == 0;
+}
+
+static void audit(long long staff_id, const char *action, int branch_id, const struct req *req)
+{
+    json_t *details = json_pack("{s:s}", "client", req->client_addr);
+    char *text = json_dumps(details, JSON_COMPACT);
+    if (store_audit(staff_id, action, "staff", staff_id, branch_id, text) < 0)
+        log_error("could not write the audit entry for %s", action);
+    free(text);
+    json_decref(details);
+}
+
+static void login_refused(struct reply *rep)
+{
+    reply_problem(rep, 401, "invalid_credentials", "wrong username or password", NULL);
+}
+
+static void password_busy(struct reply *rep)
+{
+    reply_problem(rep, 503, "busy", "too many logins at once", "Try again in a moment.");
+    reply_header(rep, "Retry-After", "1");
+}
+
+void session_login(struct req *req, struct reply *rep)
+{
+    struct input in;
+    input_begin(&in, req->json, (const char *[]){ "username", "password", NULL });
+    const char *username = input_string(&in, "username", true, 63);
+    const char *password = input_string(&in, "password", true, PASSWORD_MAX_LENGTH);
+    if (input_failed(&in)) {
+        input_reply(&in, rep);
+        return;
+    }
+    input_end(&in);
+
+    struct staff_identity who;
+    char hash[PASSWORD_HASH_SIZE];
+    bool disabled = false;
+    enum store_status st = store_staff_for_login(username, &who, hash, &disabled);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+
+    if (st == STORE_NOT_FOUND || disabled) {
+        if (password_verify_dummy(password) == PASSWORD_BUSY) {
+            password_busy(rep);
+            return;
+        }
+        audit(st == STORE_OK ? who.id : 0, "login_failed", 0, req);
+        login_refused(rep);
+        return;
+    }
+
+    enum password_result pr = password_verify(hash, password);
+    sodium_memzero(hash, sizeof hash);
+    if (pr == PASSWORD_BUSY) {
+        password_busy(rep);
+        return;
+    }
+    if (pr != PASSWORD_MATCH && pr != PASSWORD_MATCH_REHASH) {
+        audit(who.id, "login_failed", who.branch_id, req);
+        login_refused(rep);
+        return;
+    }
+    if (pr == PASSWORD_MATCH_REHASH && password_hash(password, hash) == PASSWORD_MATCH &&
+        store_staff_set_hash(who.id, hash) < 0)
+        log_warn("could not store a rehashed password for staff %lld", who.id);
+
+    char token[TOKEN_TEXT_SIZE], csrf[TOKEN_TEXT_SIZE];
+    unsigned char token_digest[TOKEN_HASH_SIZE], csrf_digest[TOKEN_HASH_SIZE];
+    token_new(token, token_digest);
+    token_new(csrf, csrf_digest);
+    st = store_session_create(token_digest, who.id, csrf, settings->session_max_s);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    audit(who.id, "login", who.branch_id, req);
+
+    reply_json(rep, 200,
+               json_pack("{s:o, s:s}", "user", session_user_json(&who), "csrf_token", csrf));
+    reply_headerf(rep, "Set-Cookie", COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
+                  secure_cookies() ? "; Secure" : "");
+    sodium_memzero(token, sizeof token);
+}
+
+void session_get(struct req *req, struct reply *rep)
+{
+    reply_json(rep, 200,
+               json_pack("{s:o, s:s}", "user", session_user_json(req->who), "csrf_token",
+                         req->who->csrf_token));
+}
+
+void session_logout(struct req *req, struct reply *rep)
+{
+    enum store_status st = store_session_delete(req->who->session_hash);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    audit(req->who->id, "logout", req->who->branch_id, req);
+    reply_empty(rep, 204);
+    reply_headerf(rep, "Set-Cookie",
+                  COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+                  secure_cookies() ? "; Secure" : "");
+}

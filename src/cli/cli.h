@@ -1,0 +1,8 @@
+/* cli: subcommands of `hylla` beyond serving and migrating. */
+#ifndef HYLLA_CLI_CLI_H
+#define HYLLA_CLI_CLI_H
+
+/* `hylla user add|passwd|disable ...`: staff accounts from the command line. */
+int cli_user(int argc, char **argv);
+
+#endif

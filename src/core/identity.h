@@ -1,0 +1,28 @@
+/*
+ * identity: staff roles and the staff member behind a session, shared by the store (which reads
+ * them) and the HTTP layer (which checks them).
+ */
+#ifndef HYLLA_CORE_IDENTITY_H
+#define HYLLA_CORE_IDENTITY_H
+
+#include <stdbool.h>
+
+/* Staff roles, in rising order of what they may do. */
+enum role { ROLE_NONE = 0, ROLE_VOLUNTEER = 1, ROLE_MANAGER = 2, ROLE_ADMIN = 3 };
+
+struct staff_identity {
+    long long id;
+    enum role role;
+    int branch_id; /* 0: the whole network */
+    char username[64];
+    char display_name[208];
+    char branch_slug[48]; /* "" for the whole network */
+    char csrf_token[48];
+    unsigned char session_hash[32];
+};
+
+/* "volunteer", "manager", "admin" to a role, ROLE_NONE for anything else. */
+enum role role_from_name(const char *name);
+const char *role_name(enum role role);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * log: one line per event on standard error, with a UTC timestamp. Lines are written with a
+ * single write(2) so that threads never interleave within a line. Never pass personal data or
+ * secrets here: the log is kept longer than the data it would copy.
+ */
+#ifndef HYLLA_CORE_LOG_H
+#define HYLLA_CORE_LOG_H
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+void log_set_level(enum log_level level);
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,131 @@
+/* password: Argon2id behind a concurrency gate (see password.h). */
+#include "password.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_free = PTHREAD_COND_INITIALIZER;
+static unsigned max_running, max_waiting, running, waiting;
+
+/* Waiting longer than this means the queue is not moving: give up and say busy. */
+#define GATE_WAIT_SECONDS 10
+
+void password_gate_configure(unsigned run, unsigned wait)
+{
+    pthread_mutex_lock(&gate_lock);
+    max_running = run ? run : 1;
+    max_waiting = wait;
+    pthread_mutex_unlock(&gate_lock);
+}
+
+static bool gate_enter(void)
+{
+    pthread_mutex_lock(&gate_lock);
+    if (max_running == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        max_running = cores > 0 ? (unsigned)cores : 1;
+        max_waiting = 2 * max_running;
+    }
+    bool ok = true;
+    if (running >= max_running) {
+        if (waiting >= max_waiting) {
+            ok = false;
+        } else {
+            struct timespec deadline;
+            clock_gettime(CLOCK_REALTIME, &deadline);
+            deadline.tv_sec += GATE_WAIT_SECONDS;
+            waiting++;
+            while (running >= max_running && ok)
+                ok = pthread_cond_timedwait(&gate_free, &gate_lock, &deadline) == 0;
+            waiting--;
+            ok = running < max_running;
+        }
+    }
+    if (ok)
+        running++;
+    pthread_mutex_unlock(&gate_lock);
+    return ok;
+}
+
+static void gate_leave(void)
+{
+    pthread_mutex_lock(&gate_lock);
+    running--;
+    pthread_cond_signal(&gate_free);
+    pthread_mutex_unlock(&gate_lock);
+}
+
+bool password_acceptable(const char *password, const char **why)
+{
+    size_t n = password ? strlen(password) : 0;
+    /* Count characters, not bytes: "lösenordet" is ten letters. */
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)password[i] & 0xC0) != 0x80;
+    if (chars < PASSWORD_MIN_LENGTH) {
+        *why = "the password must have at least 10 characters";
+        return false;
+    }
+    if (n > PASSWORD_MAX_LENGTH) {
+        *why = "the password must have at most 1024 bytes";
+        return false;
+    }
+    return true;
+}
+
+enum password_result password_hash(const char *password, char out[PASSWORD_HASH_SIZE])
+{
+    if (!gate_enter())
+        return PASSWORD_BUSY;
+    int rc = crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                               crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    gate_leave();
+    return rc == 0 ? PASSWORD_MATCH : PASSWORD_FAILED;
+}
+
+enum password_result password_verify(const char *stored, const char *password)
+{
+    if (!gate_enter())
+        return PASSWORD_BUSY;
+    int rc = crypto_pwhash_str_verify(stored, password, strlen(password));
+    gate_leave();
+    if (rc != 0)
+        return PASSWORD_MISMATCH;
+    if (crypto_pwhash_str_needs_rehash(stored, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                       crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        return PASSWORD_MATCH_REHASH;
+    return PASSWORD_MATCH;
+}
+
+static char dummy_hash[PASSWORD_HASH_SIZE];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy_hash(void)
+{
+    char random_password[33];
+    password_generate(random_password, 32);
+    if (crypto_pwhash_str(dummy_hash, random_password, strlen(random_password),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        dummy_hash[0] = '\0';
+}
+
+enum password_result password_verify_dummy(const char *password)
+{
+    pthread_once(&dummy_once, make_dummy_hash);
+    enum password_result r = password_verify(dummy_hash, password);
+    return r == PASSWORD_BUSY ? PASSWORD_BUSY : PASSWORD_MISMATCH;
+}
+
+void password_generate(char *out, size_t len)
+{
+    /* No 0/O, 1/l/I: the password may be read aloud or copied from paper. */
+    static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    for (size_t i = 0; i < len; i++)
+        out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    out[len] = '\0';
+}

@@ -1,0 +1,46 @@
+/*
+ * password: Argon2id hashing of staff passwords (libsodium crypto_pwhash_str, INTERACTIVE limits)
+ * behind a gate that lets only about one hash per core run at a time. Each hash takes 64 MiB, so
+ * the gate is what keeps a burst of logins from exhausting memory: beyond a short queue, callers
+ * are told the server is busy instead of waiting.
+ */
+#ifndef HYLLA_CORE_PASSWORD_H
+#define HYLLA_CORE_PASSWORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PASSWORD_MIN_LENGTH 10
+#define PASSWORD_MAX_LENGTH 1024
+#define PASSWORD_HASH_SIZE  128 /* crypto_pwhash_STRBYTES */
+
+enum password_result {
+    PASSWORD_MATCH,
+    PASSWORD_MATCH_REHASH, /* right, but stored with old parameters: store a new hash */
+    PASSWORD_MISMATCH,
+    PASSWORD_BUSY, /* too many hashes running or waiting: answer 503 and let the client retry */
+    PASSWORD_FAILED,
+};
+
+/* Set how many hashes may run at once and how many may wait (defaults: cores, 2 x cores). */
+void password_gate_configure(unsigned running, unsigned waiting);
+
+/* Whether a new password is acceptable; why says what is wrong (a static string). */
+bool password_acceptable(const char *password, const char **why);
+
+/* Hash a password for storage into out. PASSWORD_MATCH on success. */
+enum password_result password_hash(const char *password, char out[PASSWORD_HASH_SIZE]);
+
+/* Check a password against a stored hash. */
+enum password_result password_verify(const char *stored, const char *password);
+
+/*
+ * Spend the same time and memory as password_verify without any stored hash, and answer
+ * PASSWORD_MISMATCH (or PASSWORD_BUSY), so that an unknown user looks like a wrong password.
+ */
+enum password_result password_verify_dummy(const char *password);
+
+/* Fill out with a strong random password of len characters (plus NUL) for `--generate-password`. */
+void password_generate(char *out, size_t len);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * settings: what `hylla serve` was told at start (flags, then environment, then defaults), and
+ * the parsers for the values. Filled once by main before any thread starts, read-only after.
+ */
+#ifndef HYLLA_CORE_SETTINGS_H
+#define HYLLA_CORE_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct settings {
+    const char *listen;       /* HOST:PORT; port 0 picks a free one */
+    const char *database_url; /* libpq connection string or URI */
+    const char *web_root;     /* the web/ folder */
+    const char *public_url;   /* how users reach us; https makes cookies Secure */
+    unsigned workers;         /* worker threads, each with one database connection */
+    size_t body_limit;        /* largest request body for ordinary routes */
+    unsigned connection_timeout_s;
+    unsigned per_address_limit; /* open connections per client address */
+    unsigned connection_limit;  /* open connections in all */
+    unsigned session_idle_s;
+    unsigned session_max_s;
+    bool access_log;
+};
+
+/* The settings of this process; main points it at its own struct before serving. */
+extern const struct settings *settings;
+
+/* Parse a decimal number in [min, max]. Returns false, and leaves *out alone, when it is not one. */
+bool settings_parse_uint(const char *text, unsigned long min, unsigned long max,
+                         unsigned long *out);
+
+/* Parse a size such as "1048576", "512K", "1M" or "5MiB" into bytes, at most max. */
+bool settings_parse_size(const char *text, size_t max, size_t *out);
+
+/* Parse a duration such as "90", "90s", "15m", "12h" or "7d" into seconds (at least 1). */
+bool settings_parse_duration(const char *text, unsigned *out);
+
+/*
+ * Parse "HOST:PORT" ("127.0.0.1:8080", "[::1]:0", "localhost:8080") into a socket address.
+ * Names are resolved once here. Returns false with a reason in why (a static string).
+ */
+bool settings_parse_listen(const char *text, struct sockaddr_storage *addr, socklen_t *len,
+                           const char **why);
+
+#endif

@@ -1,0 +1,341 @@
+/* server: libmicrohttpd in, struct req / struct reply out (see server.h). */
+#include "server.h"
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "http/router.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+struct server {
+    struct MHD_Daemon *daemon;
+    uint16_t port;
+    bool access_log;
+};
+
+/* One request from its first byte to its completion. */
+struct exchange {
+    struct server *srv;
+    struct timespec start;
+    char *uri; /* raw request target, for the query string */
+    struct req req;
+    struct kv *headers;
+    size_t nheaders, headers_cap;
+    struct kv *query;
+    size_t nquery;
+    char *query_storage;
+    struct buf body;
+    size_t limit;
+    bool too_large;
+    bool answered;
+    int status;
+    char method[16];
+    char path[256];
+};
+
+static atomic_int in_flight;
+
+/* What every response carries. A reply may set its own value for any of them. */
+static const struct kv security_headers[] = {
+    { "Content-Security-Policy",
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+      "connect-src 'self'; font-src 'self'; media-src 'self' data:; object-src 'none'; "
+      "base-uri 'none'; frame-ancestors 'none'; form-action 'self'" },
+    { "X-Content-Type-Options", "nosniff" },
+    { "Referrer-Policy", "same-origin" },
+    { "X-Frame-Options", "DENY" },
+    { "Cross-Origin-Opener-Policy", "same-origin" },
+    { "Permissions-Policy", "camera=(self), microphone=(), geolocation=()" },
+};
+
+static double elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+           (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decode one query component in place: '+' is a space, %XX a byte. */
+static void query_unescape(char *s)
+{
+    char *out = s;
+    for (; *s; s++) {
+        if (*s == '+') {
+            *out++ = ' ';
+        } else if (*s == '%' && hex_value(s[1]) >= 0 && hex_value(s[2]) >= 0) {
+            *out++ = (char)(hex_value(s[1]) * 16 + hex_value(s[2]));
+            s += 2;
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = '\0';
+}
+
+/* Split the query string of the raw URI into decoded key/value pairs. */
+static void parse_query(struct exchange *ex)
+{
+    const char *q = ex->uri ? strchr(ex->uri, '?') : NULL;
+    if (!q || !q[1])
+        return;
+    ex->query_storage = xstrdup(q + 1);
+    size_t cap = 1;
+    for (const char *p = ex->query_storage; *p; p++)
+        cap += *p == '&';
+    ex->query = xcalloc(cap, sizeof *ex->query);
+    char *save = NULL;
+    for (char *part = strtok_r(ex->query_storage, "&", &save); part;
+         part = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(part, '=');
+        if (eq)
+            *eq++ = '\0';
+        query_unescape(part);
+        if (eq)
+            query_unescape(eq);
+        if (strlen(part) > 0)
+            ex->query[ex->nquery++] = (struct kv){ part, eq ? eq : "" };
+    }
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    struct exchange *ex = cls;
+    if (ex->nheaders == ex->headers_cap) {
+        ex->headers_cap = ex->headers_cap ? 2 * ex->headers_cap : 16;
+        ex->headers = xrealloc(ex->headers, ex->headers_cap * sizeof *ex->headers);
+    }
+    ex->headers[ex->nheaders++] = (struct kv){ key, value ? value : "" };
+    return MHD_YES;
+}
+
+/* Called by libmicrohttpd with the raw request target before anything else. */
+static void *begin_request(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct exchange *ex = xcalloc(1, sizeof *ex);
+    ex->srv = cls;
+    clock_gettime(CLOCK_MONOTONIC, &ex->start);
+    ex->uri = xstrdup(uri ? uri : "/");
+    atomic_fetch_add(&in_flight, 1);
+    return ex;
+}
+
+static void end_request(void *cls, struct MHD_Connection *conn, void **con_cls,
+                        enum MHD_RequestTerminationCode toe)
+{
+    struct exchange *ex = *con_cls;
+    if (!ex)
+        return;
+    if (ex->srv->access_log && ex->method[0])
+        log_info("%s %s %d %.1f ms%s", ex->method, ex->path, ex->status, elapsed_ms(&ex->start),
+                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    router_release(&ex->req);
+    free(ex->uri);
+    free(ex->headers);
+    free(ex->query);
+    free(ex->query_storage);
+    buf_free(&ex->body);
+    free(ex);
+    *con_cls = NULL;
+    atomic_fetch_sub(&in_flight, 1);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *ex,
+                                  struct reply *rep)
+{
+    struct MHD_Response *resp;
+    if (rep->fd >= 0) {
+        resp = MHD_create_response_from_fd_at_offset64(rep->fd_size, rep->fd, rep->fd_offset);
+        if (resp)
+            rep->fd = -1; /* libmicrohttpd closes it */
+    } else {
+        resp = MHD_create_response_from_buffer(rep->body_len, rep->body ? rep->body : (char *)"",
+                                               rep->body ? MHD_RESPMEM_MUST_FREE
+                                                         : MHD_RESPMEM_PERSISTENT);
+        if (resp)
+            rep->body = NULL;
+    }
+    if (!resp)
+        return MHD_NO;
+    if (rep->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
+    for (size_t i = 0; i < rep->nheaders; i++)
+        MHD_add_response_header(resp, rep->headers[i].key, rep->headers[i].value);
+    for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
+        if (!reply_get_header(rep, security_headers[i].key))
+            MHD_add_response_header(resp, security_headers[i].key, security_headers[i].value);
+    ex->status = rep->status;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rep->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result too_large(struct MHD_Connection *conn, struct exchange *ex)
+{
+    struct reply rep;
+    reply_init(&rep);
+    char detail[96];
+    snprintf(detail, sizeof detail, "This request may send at most %zu bytes.", ex->limit);
+    reply_problem(&rep, 413, "body_too_large", "the request body is too large", detail);
+    reply_header(&rep, "Connection", "close");
+    enum MHD_Result ret = send_reply(conn, ex, &rep);
+    reply_free(&rep);
+    ex->answered = true;
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    struct exchange *ex = *con_cls;
+    if (!ex)
+        return MHD_NO;
+
+    if (!ex->method[0]) {
+        /* First call: headers are in, the body (if any) is not. */
+        snprintf(ex->method, sizeof ex->method, "%s", method);
+        snprintf(ex->path, sizeof ex->path, "%s", url);
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, ex);
+        ex->req.method = method;
+        ex->req.path = url;
+        ex->limit = router_body_limit(method, url);
+        const char *length =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length && strtoull(length, NULL, 10) > ex->limit)
+            return too_large(conn, ex);
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        if (!ex->answered && !ex->too_large) {
+            if (ex->body.len + *upload_data_size > ex->limit)
+                ex->too_large = true;
+            else
+                buf_append(&ex->body, upload_data, *upload_data_size);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (ex->answered)
+        return MHD_YES;
+    if (ex->too_large)
+        return too_large(conn, ex);
+
+    struct req *req = &ex->req;
+    req->headers = ex->headers;
+    req->nheaders = ex->nheaders;
+    parse_query(ex);
+    req->query = ex->query;
+    req->nquery = ex->nquery;
+    req->body = ex->body.data;
+    req->body_len = ex->body.len;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                      req->client_addr, sizeof req->client_addr);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      req->client_addr, sizeof req->client_addr);
+    }
+
+    struct reply rep;
+    reply_init(&rep);
+    router_dispatch(req, &rep);
+    enum MHD_Result ret = send_reply(conn, ex, &rep);
+    reply_free(&rep);
+    ex->answered = true;
+    return ret;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct buf b = BUF_INIT;
+    buf_vprintf(&b, fmt, ap);
+    while (b.len && b.data[b.len - 1] == '\n')
+        b.data[--b.len] = '\0';
+    log_warn("http: %s", b.data ? b.data : "");
+    buf_free(&b);
+}
+
+struct server *server_start(const struct settings *s, const char **why)
+{
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    if (!settings_parse_listen(s->listen, &addr, &addrlen, why))
+        return NULL;
+
+    struct server *srv = xcalloc(1, sizeof *srv);
+    srv->access_log = s->access_log;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)s->workers, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->connection_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)s->per_address_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout_s,
+        MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv, MHD_OPTION_NOTIFY_COMPLETED, end_request,
+        srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+    if (!srv->daemon) {
+        free(srv);
+        *why = "cannot listen there (address in use, or not an address of this machine)";
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : 0;
+
+    char host[INET6_ADDRSTRLEN] = "";
+    if (addr.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&addr)->sin6_addr, host, sizeof host);
+    else
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&addr)->sin_addr, host, sizeof host);
+    if (addr.ss_family == AF_INET6)
+        fprintf(stderr, "hylla listening on http://[%s]:%u\n", host, srv->port);
+    else
+        fprintf(stderr, "hylla listening on http://%s:%u\n", host, srv->port);
+    return srv;
+}
+
+uint16_t server_port(const struct server *srv)
+{
+    return srv->port;
+}
+
+void server_stop(struct server *srv, unsigned grace_seconds)
+{
+    if (!srv)
+        return;
+    MHD_socket listen_fd = MHD_quiesce_daemon(srv->daemon);
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
+    /* Requests already received finish and get their answer. */
+    for (unsigned i = 0; i < grace_seconds * 100 && atomic_load(&in_flight) > 0; i++)
+        usleep(10000);
+    MHD_stop_daemon(srv->daemon);
+    free(srv);
+}

@@ -1,0 +1,334 @@
+/*
+ * main: the `hylla` command. `hylla serve` runs the HTTP server; `hylla migrate` brings the
+ * database schema up to date; `hylla user ...` manages staff accounts; `hylla routes` prints the
+ * route table; `hylla version` says which hylla this is. Every subcommand has --help.
+ *
+ * Exit status: 0 done, 1 failed while working, 2 bad usage or settings.
+ */
+#include "cli/cli.h"
+#include "config.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/settings.h"
+#include "embedded.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "http/static.h"
+#include "store/migrate.h"
+#include "store/pool.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Say what is wrong with the command line or the settings in one line; exit status 2. */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "hylla: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+/* A flag's value, else the environment's, else the fallback. */
+static const char *setting(const char *flag, const char *env, const char *fallback)
+{
+    if (flag)
+        return flag;
+    const char *e = getenv(env);
+    return e && *e ? e : fallback;
+}
+
+static const char serve_help[] =
+    "usage: hylla serve [options]\n"
+    "\n"
+    "Serve the web app and the JSON API. Each option can also come from the environment.\n"
+    "\n"
+    "  --listen HOST:PORT        HYLLA_LISTEN        address to listen on (127.0.0.1:8080;\n"
+    "                                                port 0 picks a free port)\n"
+    "  --database URL            HYLLA_DATABASE_URL  libpq connection string or URI\n"
+    "                                                (default: libpq's PG* environment)\n"
+    "  --web-root DIR            HYLLA_WEB_ROOT      the web/ folder (" HYLLA_DEFAULT_WEB_ROOT ")\n"
+    "  --workers N               HYLLA_WORKERS       worker threads, each with one database\n"
+    "                                                connection (default: 4 per core)\n"
+    "  --public-url URL          HYLLA_PUBLIC_URL    how users reach hylla; https:// makes\n"
+    "                                                cookies Secure\n"
+    "  --body-limit SIZE         HYLLA_BODY_LIMIT    largest request body (1M)\n"
+    "  --connection-timeout SEC  HYLLA_CONNECTION_TIMEOUT  idle connection timeout (30)\n"
+    "  --max-per-address N       HYLLA_MAX_PER_ADDRESS  connections per client address (512)\n"
+    "  --max-connections N       HYLLA_MAX_CONNECTIONS  connections in all (4096)\n"
+    "  --session-idle DURATION   HYLLA_SESSION_IDLE  log out after this long unused (12h)\n"
+    "  --session-max DURATION    HYLLA_SESSION_MAX   log out after this long in any case (7d)\n"
+    "  --no-access-log           HYLLA_ACCESS_LOG=off  no line per request\n"
+    "\n"
+    "Stops gracefully on SIGINT or SIGTERM: requests in progress finish first.\n";
+
+static int cmd_serve(int argc, char **argv)
+{
+    enum {
+        O_LISTEN = 1,
+        O_DB,
+        O_WEB,
+        O_WORKERS,
+        O_PUBLIC,
+        O_BODY,
+        O_TIMEOUT,
+        O_PERADDR,
+        O_MAXCONN,
+        O_IDLE,
+        O_MAX,
+        O_NOLOG
+    };
+    static const struct option opts[] = {
+        { "listen", required_argument, 0, O_LISTEN },
+        { "database", required_argument, 0, O_DB },
+        { "web-root", required_argument, 0, O_WEB },
+        { "workers", required_argument, 0, O_WORKERS },
+        { "public-url", required_argument, 0, O_PUBLIC },
+        { "body-limit", required_argument, 0, O_BODY },
+        { "connection-timeout", required_argument, 0, O_TIMEOUT },
+        { "max-per-address", required_argument, 0, O_PERADDR },
+        { "max-connections", required_argument, 0, O_MAXCONN },
+        { "session-idle", required_argument, 0, O_IDLE },
+        { "session-max", required_argument, 0, O_MAX },
+        { "no-access-log", no_argument, 0, O_NOLOG },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *flag[O_NOLOG + 1] = { 0 };
+    bool no_log = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(serve_help, stdout);
+            return 0;
+        }
+        if (c == '?')
+            return 2;
+        if (c == O_NOLOG)
+            no_log = true;
+        else
+            flag[c] = optarg;
+    }
+    if (optind < argc)
+        return usage_error("serve takes no arguments (got \"%s\")", argv[optind]);
+
+    static struct settings s;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    char default_workers[24];
+    snprintf(default_workers, sizeof default_workers, "%ld", 4 * (cores > 0 ? cores : 1));
+
+    s.listen = setting(flag[O_LISTEN], "HYLLA_LISTEN", "127.0.0.1:8080");
+    s.database_url = setting(flag[O_DB], "HYLLA_DATABASE_URL", "");
+    s.web_root = setting(flag[O_WEB], "HYLLA_WEB_ROOT", HYLLA_DEFAULT_WEB_ROOT);
+    s.public_url = setting(flag[O_PUBLIC], "HYLLA_PUBLIC_URL", NULL);
+    const char *access_log = getenv("HYLLA_ACCESS_LOG");
+    s.access_log = !no_log && !(access_log && strcmp(access_log, "off") == 0);
+
+    unsigned long n;
+    const char *v = setting(flag[O_WORKERS], "HYLLA_WORKERS", default_workers);
+    if (!settings_parse_uint(v, 1, 256, &n))
+        return usage_error("--workers must be a number from 1 to 256 (got \"%s\")", v);
+    s.workers = (unsigned)n;
+    v = setting(flag[O_BODY], "HYLLA_BODY_LIMIT", "1M");
+    if (!settings_parse_size(v, 1024UL * 1024 * 1024, &s.body_limit) || s.body_limit < 1024)
+        return usage_error("--body-limit must be a size from 1K to 1G, such as 1M (got \"%s\")", v);
+    v = setting(flag[O_TIMEOUT], "HYLLA_CONNECTION_TIMEOUT", "30");
+    if (!settings_parse_uint(v, 1, 3600, &n))
+        return usage_error("--connection-timeout must be seconds from 1 to 3600 (got \"%s\")", v);
+    s.connection_timeout_s = (unsigned)n;
+    v = setting(flag[O_PERADDR], "HYLLA_MAX_PER_ADDRESS", "512");
+    if (!settings_parse_uint(v, 1, 100000, &n))
+        return usage_error("--max-per-address must be a number from 1 to 100000 (got \"%s\")", v);
+    s.per_address_limit = (unsigned)n;
+    v = setting(flag[O_MAXCONN], "HYLLA_MAX_CONNECTIONS", "4096");
+    if (!settings_parse_uint(v, 1, 100000, &n))
+        return usage_error("--max-connections must be a number from 1 to 100000 (got \"%s\")", v);
+    s.connection_limit = (unsigned)n;
+    v = setting(flag[O_IDLE], "HYLLA_SESSION_IDLE", "12h");
+    if (!settings_parse_duration(v, &s.session_idle_s))
+        return usage_error("--session-idle must be a duration such as 30m or 12h (got \"%s\")", v);
+    v = setting(flag[O_MAX], "HYLLA_SESSION_MAX", "7d");
+    if (!settings_parse_duration(v, &s.session_max_s))
+        return usage_error("--session-max must be a duration such as 12h or 7d (got \"%s\")", v);
+    if (s.public_url && strncmp(s.public_url, "http://", 7) != 0 &&
+        strncmp(s.public_url, "https://", 8) != 0)
+        return usage_error("--public-url must start with http:// or https:// (got \"%s\")",
+                           s.public_url);
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    const char *why;
+    if (!settings_parse_listen(s.listen, &addr, &addrlen, &why))
+        return usage_error("--listen %s: %s", s.listen, why);
+    if (!static_init(s.web_root))
+        return usage_error("--web-root %s is not a readable directory", s.web_root);
+    settings = &s;
+
+    store_init(s.database_url);
+    int pending = store_migrations_pending(hylla_migrations);
+    if (pending < 0)
+        log_warn("the database cannot be read yet; /healthz will say so until it can");
+    else if (pending > 0)
+        log_warn("%d migration(s) not applied to this database: run `hylla migrate`", pending);
+    store_thread_close();
+
+    /* Signals go to sigwait below, not to whichever thread happens to run. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct server *srv = server_start(&s, &why);
+    if (!srv)
+        return usage_error("--listen %s: %s", s.listen, why);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_info("received %s: finishing requests in progress", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server_stop(srv, 10);
+    static_shutdown();
+    log_info("stopped");
+    return 0;
+}
+
+static const char migrate_help[] =
+    "usage: hylla migrate [--database URL] [--dir DIR]\n"
+    "\n"
+    "Apply the migrations this hylla carries (or the NNNN_*.sql files of DIR) that the database\n"
+    "has not seen, in order, each in its own transaction. Running it again does nothing.\n"
+    "A migration that was edited after it was applied stops everything with an error.\n"
+    "\n"
+    "  --database URL   HYLLA_DATABASE_URL  libpq connection string or URI\n"
+    "  --dir DIR        read migrations from DIR instead of the built-in ones\n";
+
+static int cmd_migrate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "database", required_argument, 0, 'd' },
+        { "dir", required_argument, 0, 'D' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *db = NULL, *dir = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 'D':
+            dir = optarg;
+            break;
+        case 'h':
+            fputs(migrate_help, stdout);
+            return 0;
+        default:
+            return 2;
+        }
+    }
+    if (optind < argc)
+        return usage_error("migrate takes no arguments (got \"%s\")", argv[optind]);
+
+    char *why = NULL;
+    struct embedded_file *from_dir = NULL;
+    if (dir && !(from_dir = migrate_files_from_dir(dir, &why))) {
+        fprintf(stderr, "hylla: %s\n", why);
+        free(why);
+        return 2;
+    }
+    store_init(setting(db, "HYLLA_DATABASE_URL", ""));
+    enum store_status st = store_migrate(from_dir ? from_dir : hylla_migrations, stdout, &why);
+    store_thread_close();
+    migrate_files_free(from_dir);
+    if (st != STORE_OK) {
+        fprintf(stderr, "hylla: %s\n", why ? why : "migration failed");
+        free(why);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        puts("usage: hylla version\n\nPrint the version of this hylla.");
+        return 0;
+    }
+    printf("hylla %s\n", HYLLA_VERSION);
+    return 0;
+}
+
+static int cmd_routes(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        puts("usage: hylla routes\n\n"
+             "Print the API route table as JSON: method, pattern and who may use each route.");
+        return 0;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < router_route_count; i++) {
+        const struct route *r = &router_routes[i];
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "method", r->method, "pattern",
+                                              r->pattern, "access", router_access_name(r->access)));
+    }
+    json_dumpf(list, stdout, JSON_INDENT(1));
+    putchar('\n');
+    json_decref(list);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    { "serve", cmd_serve, "serve the web app and the API" },
+    { "migrate", cmd_migrate, "bring the database schema up to date" },
+    { "user", cli_user, "add a staff account, set its password, disable it" },
+    { "routes", cmd_routes, "print the API route table" },
+    { "version", cmd_version, "print the version" },
+};
+
+static void main_usage(FILE *out)
+{
+    fprintf(out, "usage: hylla COMMAND [options]\n\n"
+                 "hylla is a lending library for sport and outdoor equipment.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun `hylla COMMAND --help` for the options of a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fprintf(stderr, "hylla: libsodium could not be initialised\n");
+        return 1;
+    }
+    if (argc < 2) {
+        main_usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        main_usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(1, argv);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "hylla: unknown command \"%s\"\n\n", argv[1]);
+    main_usage(stderr);
+    return 2;
+}

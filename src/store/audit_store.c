@@ -1,0 +1,21 @@
+/* audit_store: appending to the audit log (see audit_store.h). */
+#include "audit_store.h"
+
+#include "store/pool.h"
+
+#include <stdio.h>
+
+enum store_status store_audit(long long staff_id, const char *action, const char *object_type,
+                              long long object_id, int branch_id, const char *details)
+{
+    static struct store_stmt insert = STORE_STMT(
+        "INSERT INTO audit_log (staff_id, action, object_type, object_id, branch_id, details)"
+        " VALUES (nullif($1::int, 0), $2, $3, nullif($4::bigint, 0), nullif($5::int, 0),"
+        "         coalesce($6::jsonb, '{}'))");
+    char staff[24], object[24], branch[24];
+    snprintf(staff, sizeof staff, "%lld", staff_id);
+    snprintf(object, sizeof object, "%lld", object_id);
+    snprintf(branch, sizeof branch, "%d", branch_id);
+    return store_run(&insert, 6,
+                     (const char *[]){ staff, action, object_type, object, branch, details });
+}

@@ -1,0 +1,333 @@
+/*
+ * pool: one PostgreSQL connection per thread, prepared statements, transactions with retry
+ * (see pool.h).
+ */
+#include "pool.h"
+
+#include "core/buf.h"
+#include "core/log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* More than the program declares; a statement beyond it is a programming error. */
+#define MAX_STATEMENTS 1024
+
+/* Stockholm, because a loan counts on the day it was made there, and dates are Swedish. */
+#define SESSION_SETUP                                                                              \
+    "SET TimeZone = 'Europe/Stockholm'; SET statement_timeout = '60s';"                            \
+    "SET idle_in_transaction_session_timeout = '60s'; SET client_min_messages = warning"
+
+struct conn {
+    PGconn *pg;
+    unsigned char prepared[MAX_STATEMENTS];
+    char sqlstate[6];
+    char constraint[64];
+};
+
+static char *conninfo;
+static atomic_int next_statement_id;
+static pthread_key_t conn_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct conn *tl_conn;
+
+static void conn_free(void *p)
+{
+    struct conn *c = p;
+    if (c && c->pg)
+        PQfinish(c->pg);
+    free(c);
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&conn_key, conn_free);
+}
+
+void store_init(const char *info)
+{
+    free(conninfo);
+    conninfo = xstrdup(info ? info : "");
+    pthread_once(&key_once, make_key);
+}
+
+void store_thread_close(void)
+{
+    if (tl_conn) {
+        pthread_setspecific(conn_key, NULL);
+        conn_free(tl_conn);
+        tl_conn = NULL;
+    }
+}
+
+static struct conn *this_conn(void)
+{
+    if (!tl_conn) {
+        tl_conn = xcalloc(1, sizeof *tl_conn);
+        pthread_once(&key_once, make_key);
+        pthread_setspecific(conn_key, tl_conn);
+    }
+    return tl_conn;
+}
+
+static void set_error(struct conn *c, const char *sqlstate, const char *constraint)
+{
+    snprintf(c->sqlstate, sizeof c->sqlstate, "%s", sqlstate ? sqlstate : "");
+    snprintf(c->constraint, sizeof c->constraint, "%s", constraint ? constraint : "");
+}
+
+static void drop_connection(struct conn *c)
+{
+    if (c->pg)
+        PQfinish(c->pg);
+    c->pg = NULL;
+    memset(c->prepared, 0, sizeof c->prepared);
+}
+
+/* The thread's live connection, opened if needed; NULL when the database cannot be reached. */
+static PGconn *connection(struct conn *c)
+{
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+        return c->pg;
+    drop_connection(c);
+
+    /* Our defaults come first so that the caller's connection string overrides them. */
+    const char *const keys[] = { "connect_timeout", "application_name", "client_encoding", "dbname",
+                                 NULL };
+    const char *const values[] = { "3", "hylla", "UTF8", conninfo, NULL };
+    PGconn *pg = PQconnectdbParams(keys, values, 1);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        /* The message may name hosts and users but never passwords; keep it to the log. */
+        char *msg = xstrdup(PQerrorMessage(pg));
+        msg[strcspn(msg, "\n")] = '\0';
+        log_warn("database connection failed: %s", msg);
+        free(msg);
+        PQfinish(pg);
+        set_error(c, "08006", NULL);
+        return NULL;
+    }
+    PGresult *res = PQexec(pg, SESSION_SETUP);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!ok) {
+        log_error("database session setup failed: %s", PQerrorMessage(pg));
+        PQfinish(pg);
+        set_error(c, "08006", NULL);
+        return NULL;
+    }
+    c->pg = pg;
+    return pg;
+}
+
+/* Classify a failed result, log what the client must never see, and reset a dead connection. */
+static enum store_status failure(struct conn *c, PGresult *res, const char *sql)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    if (!state && PQstatus(c->pg) != CONNECTION_OK)
+        state = "08006";
+    set_error(c, state ? state : "XX000", constraint);
+    enum store_status st = STORE_HARD_ERROR;
+    if (strcmp(c->sqlstate, "40001") == 0 || strcmp(c->sqlstate, "40P01") == 0)
+        st = STORE_SOFT_ERROR;
+    else if (c->sqlstate[0] == '2' && c->sqlstate[1] == '3')
+        log_debug("constraint %s refused a change (%s)", c->constraint, c->sqlstate);
+    else if (c->sqlstate[0] != '2' || c->sqlstate[1] != '2')
+        log_error("database error %s: %s in: %.120s", c->sqlstate,
+                  res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg), sql);
+    if (PQstatus(c->pg) != CONNECTION_OK)
+        drop_connection(c);
+    return st;
+}
+
+static int statement_id(struct store_stmt *stmt)
+{
+    int id = atomic_load(&stmt->id);
+    if (id == 0) {
+        int fresh = atomic_fetch_add(&next_statement_id, 1) + 1;
+        int expected = 0;
+        id = atomic_compare_exchange_strong(&stmt->id, &expected, fresh) ? fresh : expected;
+    }
+    if (id >= MAX_STATEMENTS) {
+        log_error("more than %d prepared statements", MAX_STATEMENTS);
+        abort();
+    }
+    return id;
+}
+
+enum store_status store_exec(struct store_stmt *stmt, int nparams, const char *const *params,
+                             PGresult **out)
+{
+    struct conn *c = this_conn();
+    *out = NULL;
+    set_error(c, NULL, NULL);
+    PGconn *pg = connection(c);
+    if (!pg)
+        return STORE_HARD_ERROR;
+
+    int id = statement_id(stmt);
+    char name[16];
+    snprintf(name, sizeof name, "h%d", id);
+    if (!c->prepared[id]) {
+        PGresult *prep = PQprepare(pg, name, stmt->sql, nparams, NULL);
+        if (PQresultStatus(prep) != PGRES_COMMAND_OK) {
+            enum store_status st = failure(c, prep, stmt->sql);
+            PQclear(prep);
+            return st;
+        }
+        PQclear(prep);
+        c->prepared[id] = 1;
+    }
+
+    PGresult *res = PQexecPrepared(pg, name, nparams, params, NULL, NULL, 0);
+    ExecStatusType rs = PQresultStatus(res);
+    if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
+        enum store_status st = failure(c, res, stmt->sql);
+        PQclear(res);
+        return st;
+    }
+    *out = res;
+    if (rs == PGRES_TUPLES_OK)
+        return PQntuples(res) > 0 ? STORE_OK : STORE_NOT_FOUND;
+    const char *tuples = PQcmdTuples(res);
+    return (*tuples && strcmp(tuples, "0") == 0) ? STORE_NOT_FOUND : STORE_OK;
+}
+
+enum store_status store_run(struct store_stmt *stmt, int nparams, const char *const *params)
+{
+    PGresult *res;
+    enum store_status st = store_exec(stmt, nparams, params, &res);
+    PQclear(res);
+    return st;
+}
+
+/* Plain commands on the connection: transaction control and scripts. */
+static enum store_status command(const char *sql)
+{
+    struct conn *c = this_conn();
+    PGconn *pg = connection(c);
+    if (!pg)
+        return STORE_HARD_ERROR;
+    PGresult *res = PQexec(pg, sql);
+    enum store_status st = STORE_OK;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+        st = failure(c, res, sql);
+    PQclear(res);
+    return st;
+}
+
+static void rollback(void)
+{
+    struct conn *c = this_conn();
+    if (c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+        PGresult *res = PQexec(c->pg, "ROLLBACK");
+        PQclear(res);
+        if (PQstatus(c->pg) != CONNECTION_OK)
+            drop_connection(c);
+    }
+}
+
+enum store_status store_tx(enum store_isolation isolation, enum store_status (*fn)(void *ctx),
+                           void *ctx)
+{
+    static const char *const begin_sql[] = {
+        [STORE_READ_COMMITTED] = "BEGIN ISOLATION LEVEL READ COMMITTED",
+        [STORE_REPEATABLE_READ] = "BEGIN ISOLATION LEVEL REPEATABLE READ",
+        [STORE_SERIALIZABLE] = "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    };
+    const char *begin = begin_sql[isolation];
+    enum store_status st = STORE_HARD_ERROR;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        if (attempt > 0) {
+            /* Back off a little, at random, so that the same transactions do not collide again. */
+            struct timespec pause = { 0, (long)(1 + rand() % (1 << attempt)) * 1000000L };
+            nanosleep(&pause, NULL);
+        }
+        st = command(begin);
+        if (st != STORE_OK)
+            return st;
+        st = fn(ctx);
+        if (st == STORE_OK) {
+            st = command("COMMIT");
+            if (st == STORE_OK)
+                return STORE_OK;
+        }
+        rollback();
+        if (st != STORE_SOFT_ERROR)
+            return st;
+    }
+    log_warn("transaction gave up after repeated serialisation failures");
+    return st;
+}
+
+enum store_status store_ping(void)
+{
+    static struct store_stmt ping = STORE_STMT("SELECT 1");
+    return store_run(&ping, 0, NULL);
+}
+
+const char *store_error_sqlstate(void)
+{
+    return this_conn()->sqlstate;
+}
+
+const char *store_error_constraint(void)
+{
+    return this_conn()->constraint;
+}
+
+bool store_error_is_unique_violation(void)
+{
+    return strcmp(this_conn()->sqlstate, "23505") == 0;
+}
+
+bool store_error_is_unavailable(void)
+{
+    const char *state = this_conn()->sqlstate;
+    return state[0] == '0' && state[1] == '8';
+}
+
+const char *store_get(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+long long store_get_ll(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+bool store_get_bool(const PGresult *res, int row, int col)
+{
+    return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
+}
+
+enum store_status store_exec_script(const char *sql, char **error_message)
+{
+    struct conn *c = this_conn();
+    *error_message = NULL;
+    PGconn *pg = connection(c);
+    if (!pg) {
+        *error_message = xstrdup("cannot connect to the database");
+        return STORE_HARD_ERROR;
+    }
+    PGresult *res = PQexec(pg, sql);
+    ExecStatusType rs = PQresultStatus(res);
+    enum store_status st = STORE_OK;
+    if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_EMPTY_QUERY) {
+        *error_message = xstrdup(PQresultErrorMessage(res));
+        size_t n = strlen(*error_message);
+        while (n && (*error_message)[n - 1] == '\n')
+            (*error_message)[--n] = '\0';
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        set_error(c, state ? state : "XX000", NULL);
+        st = STORE_HARD_ERROR;
+        if (PQstatus(pg) != CONNECTION_OK)
+            drop_connection(c);
+    }
+    PQclear(res);
+    return st;
+}

@@ -1,0 +1,24 @@
+/* session_store: login sessions in PostgreSQL, keyed by the hash of their token. */
+#ifndef HYLLA_STORE_SESSION_STORE_H
+#define HYLLA_STORE_SESSION_STORE_H
+
+#include "core/identity.h"
+#include "store/status.h"
+
+/* Start a session for a staff member that ends at the latest max_seconds from now. */
+enum store_status store_session_create(const unsigned char hash[32], long long staff_id,
+                                       const char *csrf_token,
+                                       unsigned max_seconds) STORE_MUST_CHECK;
+
+/*
+ * Who holds the session with this token hash, if it is alive: not past its absolute expiry, used
+ * within idle_seconds, and its account not disabled. Marks it used (at most once a minute, so
+ * that reads stay reads). STORE_NOT_FOUND when there is no live session.
+ */
+enum store_status store_session_lookup(const unsigned char hash[32], unsigned idle_seconds,
+                                       struct staff_identity *who) STORE_MUST_CHECK;
+
+/* End one session. */
+enum store_status store_session_delete(const unsigned char hash[32]) STORE_MUST_CHECK;
+
+#endif

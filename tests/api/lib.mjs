@@ -1,0 +1,230 @@
+// lib: what the API tests share. Each test file gets its own database, cloned from the migrated
+// template, and its own hylla process on a free port; requests go over real sockets.
+import { spawn, execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+
+export const BIN = process.env.HYLLA_BIN;
+export const SOURCE_ROOT = process.env.HYLLA_SOURCE_ROOT || process.cwd();
+export const WEB_ROOT = path.join(SOURCE_ROOT, 'web');
+const TEMPLATE = process.env.HYLLA_TEST_TEMPLATE || 'hylla_template';
+const run = promisify(execFile);
+
+/** The libpq key=value string of the test cluster, as pg.Client settings. */
+export function pgConfig(conninfo, database) {
+  const cfg = {};
+  for (const part of conninfo.trim().split(/\s+/)) {
+    const [k, v] = part.split('=');
+    if (k === 'host') cfg.host = v;
+    else if (k === 'port') cfg.port = Number(v);
+    else if (k === 'user') cfg.user = v;
+    else if (k === 'dbname') cfg.database = v;
+  }
+  if (database) cfg.database = database;
+  return cfg;
+}
+
+function clusterInfo() {
+  const info = process.env.HYLLA_TEST_PG;
+  assert.ok(info, 'HYLLA_TEST_PG is not set: run the api suite through contrib/test');
+  return info;
+}
+
+async function admin(sql, conninfo = clusterInfo()) {
+  const c = new pg.Client(pgConfig(conninfo, 'postgres'));
+  await c.connect();
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * A fresh migrated database. Returns { name, conninfo, query(sql, params), drop() }; query
+ * runs on a connection of the test's own, outside hylla.
+ */
+export async function freshDb({ cluster = clusterInfo(), template = TEMPLATE } = {}) {
+  const name = `t_api_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name} TEMPLATE ${template}`, cluster);
+  const client = new pg.Client(pgConfig(cluster, name));
+  await client.connect();
+  client.on('error', () => {}); // a test may stop PostgreSQL under it
+  return {
+    name,
+    conninfo: `${cluster} dbname=${name}`,
+    query: (sql, params) => client.query(sql, params),
+    async drop() {
+      await client.end().catch(() => {});
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, cluster).catch(() => {});
+    },
+  };
+}
+
+/** Run the hylla command; resolves { code, stdout, stderr } whatever the exit status. */
+export function hylla(args, { input, env = {} } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(BIN, args, { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+const SANITIZER = /AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer/;
+
+/**
+ * Start `hylla serve` on a free port against a database. Returns { url, pid, log(), stop() };
+ * stop() sends SIGTERM and fails the test unless hylla exits 0 without a sanitizer report.
+ */
+export async function startHylla({ database, args = [], env = {} }) {
+  const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--database', database,
+    '--web-root', WEB_ROOT, ...args], { env: { ...process.env, ...env } });
+  let log = '';
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hylla did not start:\n${log}`)), 30000);
+    child.stderr.on('data', (d) => {
+      log += d;
+      const m = /hylla listening on (http:\/\/\S+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hylla exited with ${code} before listening:\n${log}`));
+    });
+  });
+  return {
+    url,
+    pid: child.pid,
+    log: () => log,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const { code, signal } = await exited;
+      assert.doesNotMatch(log, SANITIZER, `sanitizer report from hylla:\n${log}`);
+      assert.equal(signal, null, `hylla died of ${signal}:\n${log.slice(-3000)}`);
+      assert.equal(code, 0, `hylla exited with ${code}:\n${log.slice(-3000)}`);
+    },
+  };
+}
+
+// Hashing is slow on purpose (and slower under the sanitizers), so the hash of each test
+// password is made once by `hylla user add` and copied into further accounts.
+const hashes = new Map();
+
+/** Create a staff account; returns its id. branch is a slug or null. */
+export async function addStaff(db, { username, password = 'correct horse battery', role = 'volunteer',
+  branch = null, displayName = username }) {
+  let hash = hashes.get(password);
+  if (!hash) {
+    const args = ['user', 'add', '--username', username, '--role', role, '--display-name', displayName,
+      '--database', db.conninfo];
+    if (branch) args.push('--branch', branch);
+    const r = await hylla(args, { input: `${password}\n` });
+    assert.equal(r.code, 0, `hylla user add failed: ${r.stderr}`);
+    const { rows } = await db.query('SELECT id, password_hash FROM staff WHERE username = lower($1)', [username]);
+    hashes.set(password, rows[0].password_hash);
+    return rows[0].id;
+  }
+  const { rows } = await db.query(
+    `INSERT INTO staff (username, display_name, role, branch_id, password_hash)
+     VALUES (lower($1), $2, $3, (SELECT id FROM branches WHERE slug = $4), $5) RETURNING id`,
+    [username, displayName, role, branch, hash]);
+  return rows[0].id;
+}
+
+/** Create a branch directly in the database; returns its id. */
+export async function addBranch(db, slug, { name = `Fritidsbanken ${slug}`, prefix = slug.slice(0, 3).toUpperCase(), ...rest } = {}) {
+  const { rows } = await db.query(
+    `INSERT INTO branches (slug, name, code_prefix, opening_hours, closed_dates, loan_days)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [slug, name, prefix, JSON.stringify(rest.opening_hours ?? {}), rest.closed_dates ?? [], rest.loan_days ?? 14]);
+  return rows[0].id;
+}
+
+/**
+ * An HTTP client that keeps the session cookie and sends the CSRF token, as the web app does.
+ * request() resolves { status, headers, text, json } and never throws on an HTTP status.
+ */
+export class Client {
+  constructor(base) {
+    this.base = base;
+    this.cookie = null;
+    this.csrf = null;
+  }
+
+  async request(method, path, { json, body, headers = {}, csrf = true } = {}) {
+    const h = { ...headers };
+    if (this.cookie) h.cookie = this.cookie;
+    if (csrf && this.csrf && method !== 'GET' && method !== 'HEAD') h['x-csrf-token'] = this.csrf;
+    if (json !== undefined) {
+      h['content-type'] = 'application/json';
+      body = JSON.stringify(json);
+    }
+    const res = await fetch(this.base + path, { method, headers: h, body, redirect: 'manual' });
+    const buf = Buffer.from(await res.arrayBuffer());
+    const text = buf.toString('utf8');
+    let parsed = null;
+    if (/json/.test(res.headers.get('content-type') || '') && text) parsed = JSON.parse(text);
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie) {
+      const m = /hylla_session=([^;]*)/.exec(setCookie);
+      if (m) this.cookie = m[1] ? `hylla_session=${m[1]}` : null;
+    }
+    return { status: res.status, headers: res.headers, text, json: parsed, bytes: buf };
+  }
+
+  get(path, opts) { return this.request('GET', path, opts); }
+  post(path, json, opts = {}) { return this.request('POST', path, { ...opts, json }); }
+  patch(path, json, opts = {}) { return this.request('PATCH', path, { ...opts, json }); }
+  put(path, opts) { return this.request('PUT', path, opts); }
+  delete(path, opts) { return this.request('DELETE', path, opts); }
+
+  async login(username, password = 'correct horse battery') {
+    const r = await this.post('/api/session', { username, password });
+    assert.equal(r.status, 200, `login of ${username} failed: ${r.text}`);
+    this.csrf = r.json.csrf_token;
+    return r.json.user;
+  }
+}
+
+/** A logged-in client for a new staff account. */
+export async function staffClient(server, db, account) {
+  await addStaff(db, account);
+  const c = new Client(server.url);
+  await c.login(account.username, account.password);
+  return c;
+}
+
+/** Send raw bytes over a socket and resolve the raw answer (for requests fetch would tidy up). */
+export async function rawRequest(url, text) {
+  const { hostname, port } = new URL(url);
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(port), hostname, () => sock.write(text));
+    let out = '';
+    sock.on('data', (d) => (out += d.toString('latin1')));
+    sock.on('end', () => resolve(out));
+    sock.on('error', reject);
+  });
+}
+
+/** Start a private PostgreSQL cluster (for tests that stop it); resolves { conninfo, stop(), start() }. */
+export async function privateCluster(dir) {
+  const script = path.join(SOURCE_ROOT, 'contrib', 'pg-local');
+  const start = async () => (await run(script, ['start', dir])).stdout.trim();
+  const conninfo = await start();
+  return { conninfo, start, stop: () => run(script, ['stop', dir]) };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

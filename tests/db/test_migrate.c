@@ -1,0 +1,127 @@
+/* Database tests of store/migrate: in order, once, whole or not at all, and never edited. */
+#include "../unit/check_main.h"
+#include "dbtest.h"
+#include "embedded.h"
+#include "store/migrate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t count_files(const struct embedded_file *files)
+{
+    size_t n = 0;
+    while (files[n].name)
+        n++;
+    return n;
+}
+
+/* Migrate and capture what it printed; *why gets the error (caller frees). */
+static enum store_status migrate(const struct embedded_file *files, char **printed, char **why)
+{
+    size_t len;
+    FILE *out = open_memstream(printed, &len);
+    enum store_status st = store_migrate(files, out, why);
+    fclose(out);
+    return st;
+}
+
+START_TEST(applies_everything_in_order_then_nothing)
+{
+    char *printed = NULL, *why = NULL;
+    ck_assert_int_eq(migrate(hylla_migrations, &printed, &why), STORE_OK);
+    ck_assert_ptr_nonnull(strstr(printed, "applied 0001_foundation.sql"));
+    ck_assert_ptr_null(why);
+    free(printed);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM schema_migrations"),
+                     (long long)count_files(hylla_migrations));
+    char *first = dbtest_value("SELECT name FROM schema_migrations ORDER BY applied_at, version "
+                               "LIMIT 1");
+    ck_assert_str_eq(first, "0001_foundation.sql");
+    free(first);
+    ck_assert_int_eq(store_migrations_pending(hylla_migrations), 0);
+
+    /* The second run is a no-op. */
+    ck_assert_int_eq(migrate(hylla_migrations, &printed, &why), STORE_OK);
+    ck_assert_str_eq(printed, "database is up to date (nothing to apply)\n");
+    free(printed);
+}
+END_TEST
+
+START_TEST(an_edited_migration_is_refused)
+{
+    size_t n = count_files(hylla_migrations);
+    struct embedded_file *files = calloc(n + 1, sizeof *files);
+    memcpy(files, hylla_migrations, n * sizeof *files);
+    char *edited = NULL;
+    size_t len = (size_t)asprintf(&edited, "%s\n-- an afterthought\n", hylla_migrations[0].data);
+    files[0].data = edited;
+    files[0].len = len;
+
+    char *printed = NULL, *why = NULL;
+    ck_assert_int_eq(migrate(files, &printed, &why), STORE_HARD_ERROR);
+    ck_assert_ptr_nonnull(why);
+    ck_assert_msg(strstr(why, "migration 0001_foundation.sql was edited after it was applied"),
+                  "message: %s", why);
+    free(why);
+    free(printed);
+    free(edited);
+    free(files);
+}
+END_TEST
+
+START_TEST(a_failing_migration_leaves_nothing)
+{
+    size_t n = count_files(hylla_migrations);
+    struct embedded_file *files = calloc(n + 2, sizeof *files);
+    memcpy(files, hylla_migrations, n * sizeof *files);
+    static const char broken[] = "CREATE TABLE half_done (x int);\n"
+                                 "INSERT INTO half_done VALUES (1);\n"
+                                 "SELECT 1 / 0;\n";
+    files[n] = (struct embedded_file){ "9999_broken.sql", broken, sizeof broken - 1 };
+
+    char *printed = NULL, *why = NULL;
+    ck_assert_int_eq(migrate(files, &printed, &why), STORE_HARD_ERROR);
+    ck_assert_msg(strstr(why, "migration 9999_broken.sql failed, nothing of it was applied"),
+                  "message: %s", why);
+    ck_assert_ptr_nonnull(strstr(why, "division by zero"));
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM pg_tables WHERE tablename = 'half_done'"),
+                     0);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM schema_migrations WHERE version = '9999'"),
+                     0);
+    free(why);
+    free(printed);
+    free(files);
+}
+END_TEST
+
+START_TEST(badly_named_files_are_refused)
+{
+    static const struct embedded_file files[] = { { "1_x.sql", "SELECT 1", 8 }, { 0, 0, 0 } };
+    char *printed = NULL, *why = NULL;
+    ck_assert_int_eq(migrate(files, &printed, &why), STORE_HARD_ERROR);
+    ck_assert_ptr_nonnull(strstr(why, "is not named NNNN_name.sql"));
+    free(why);
+    free(printed);
+}
+END_TEST
+
+static Suite *migrate_suite(void)
+{
+    Suite *s = suite_create("migrate");
+    TCase *empty = tcase_create("empty database");
+    tcase_set_timeout(empty, 120);
+    tcase_add_checked_fixture(empty, dbtest_setup_empty, dbtest_teardown);
+    tcase_add_test(empty, applies_everything_in_order_then_nothing);
+    tcase_add_test(empty, badly_named_files_are_refused);
+    suite_add_tcase(s, empty);
+    TCase *migrated = tcase_create("migrated database");
+    tcase_set_timeout(migrated, 120);
+    tcase_add_checked_fixture(migrated, dbtest_setup, dbtest_teardown);
+    tcase_add_test(migrated, an_edited_migration_is_refused);
+    tcase_add_test(migrated, a_failing_migration_leaves_nothing);
+    suite_add_tcase(s, migrated);
+    return s;
+}
+
+CHECK_MAIN(migrate_suite)

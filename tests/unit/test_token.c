@@ -1,0 +1,83 @@
+/* Unit tests of core/token and core/password: session tokens and password rules. */
+#include "check_main.h"
+#include "core/password.h"
+#include "core/token.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(token_hash_matches_only_its_token)
+{
+    char text[TOKEN_TEXT_SIZE], other[TOKEN_TEXT_SIZE];
+    unsigned char hash[TOKEN_HASH_SIZE], again[TOKEN_HASH_SIZE], other_hash[TOKEN_HASH_SIZE];
+    token_new(text, hash);
+    token_new(other, other_hash);
+    ck_assert_uint_eq(strlen(text), 43);
+    ck_assert_str_ne(text, other);
+    ck_assert(token_hash(text, again));
+    ck_assert_mem_eq(hash, again, sizeof hash);
+    ck_assert(memcmp(hash, other_hash, sizeof hash) != 0);
+    /* The hash is not the token: what is stored cannot be sent back as a cookie. */
+    ck_assert(!token_hash("", again));
+    ck_assert(!token_hash("short", again));
+    char bad[TOKEN_TEXT_SIZE];
+    memcpy(bad, text, sizeof bad);
+    bad[5] = '*';
+    ck_assert(!token_hash(bad, again));
+}
+END_TEST
+
+START_TEST(passwords_need_ten_characters)
+{
+    const char *why = NULL;
+    ck_assert(!password_acceptable("kort", &why));
+    ck_assert_str_eq(why, "the password must have at least 10 characters");
+    ck_assert(!password_acceptable("123456789", &why));
+    ck_assert(password_acceptable("1234567890", &why));
+    /* Ten letters, twelve bytes. */
+    ck_assert(password_acceptable("lösenordär", &why));
+    ck_assert(!password_acceptable("lösenordä", &why));
+}
+END_TEST
+
+START_TEST(hash_and_verify)
+{
+    char hash[PASSWORD_HASH_SIZE];
+    ck_assert_int_eq(password_hash("correct horse battery", hash), PASSWORD_MATCH);
+    ck_assert(strncmp(hash, "$argon2id$", 10) == 0);
+    ck_assert_int_eq(password_verify(hash, "correct horse battery"), PASSWORD_MATCH);
+    ck_assert_int_eq(password_verify(hash, "wrong horse battery"), PASSWORD_MISMATCH);
+    ck_assert_int_eq(password_verify_dummy("correct horse battery"), PASSWORD_MISMATCH);
+}
+END_TEST
+
+START_TEST(generated_passwords_are_long_and_differ)
+{
+    char a[21], b[21];
+    password_generate(a, 20);
+    password_generate(b, 20);
+    ck_assert_uint_eq(strlen(a), 20);
+    ck_assert_str_ne(a, b);
+    const char *why;
+    ck_assert(password_acceptable(a, &why));
+    ck_assert(strpbrk(a, "0O1lI") == NULL);
+}
+END_TEST
+
+static Suite *token_suite(void)
+{
+    if (sodium_init() < 0)
+        abort();
+    Suite *s = suite_create("token");
+    TCase *tc = tcase_create("tokens");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, token_hash_matches_only_its_token);
+    tcase_add_test(tc, passwords_need_ten_characters);
+    tcase_add_test(tc, hash_and_verify);
+    tcase_add_test(tc, generated_passwords_are_long_and_differ);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(token_suite)
