@@ -2,6 +2,10 @@
  * session: login, the current user, logout. Unknown users and wrong passwords get the same answer
  * after the same work (a verification against a dummy hash), so the answer tells nothing about
  * which usernames exist.
+ *
+ * Logins are throttled before any password is hashed: a username with 5 failures within 15
+ * minutes, or a client address with 50, gets 429 with Retry-After until its lockout ends (see
+ * core/throttle.h). A successful login forgets its username's failures, not its address's.
  */
 #include "session.h"
 
@@ -11,10 +15,12 @@
 #include "core/log.h"
 #include "core/password.h"
 #include "core/settings.h"
+#include "core/throttle.h"
 #include "core/token.h"
 #include "store/audit_store.h"
 #include "store/session_store.h"
 #include "store/staff_store.h"
+#include "store/throttle_store.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -64,6 +70,34 @@ static void password_busy(struct reply *rep)
     reply_header(rep, "Retry-After", "1");
 }
 
+static void login_throttled(struct reply *rep, unsigned seconds)
+{
+    reply_problem(rep, 429, "login_throttled", "too many failed logins",
+                  "Wait until the time in Retry-After has passed, then try again.");
+    reply_headerf(rep, "Retry-After", "%u", seconds);
+}
+
+/* Count a failed login against the username and the address; audit lockouts that start now. */
+static void record_failure(const unsigned char user_key[THROTTLE_KEY_SIZE],
+                           const unsigned char addr_key[THROTTLE_KEY_SIZE], const struct req *req)
+{
+    bool user_locked, addr_locked;
+    if (store_throttle_fail(user_key, addr_key, &user_locked, &addr_locked) < 0) {
+        log_error("could not record a failed login");
+        return;
+    }
+    /* Only the start of a lockout is logged, so refused attempts cannot flood the log. */
+    if (user_locked || addr_locked) {
+        json_t *details = json_pack("{s:s, s:b, s:b}", "client", req->client_addr, "username",
+                                    user_locked, "address", addr_locked);
+        char *text = json_dumps(details, JSON_COMPACT);
+        if (store_audit(0, "login_locked", NULL, 0, 0, text) < 0)
+            log_error("could not write the audit entry for login_locked");
+        free(text);
+        json_decref(details);
+    }
+}
+
 void session_login(struct req *req, struct reply *rep)
 {
     struct input in;
@@ -76,10 +110,24 @@ void session_login(struct req *req, struct reply *rep)
     }
     input_end(&in);
 
+    unsigned char user_key[THROTTLE_KEY_SIZE], addr_key[THROTTLE_KEY_SIZE];
+    throttle_username_key(username, user_key);
+    throttle_address_key(req->client_addr, addr_key);
+    unsigned wait = 0;
+    enum store_status st = store_throttle_check(user_key, addr_key, &wait);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    if (st == STORE_OK) {
+        login_throttled(rep, wait);
+        return;
+    }
+
     struct staff_identity who;
     char hash[PASSWORD_HASH_SIZE];
     bool disabled = false;
-    enum store_status st = store_staff_for_login(username, &who, hash, &disabled);
+    st = store_staff_for_login(username, &who, hash, &disabled);
     if (st < 0) {
         api_store_failure(rep, st);
         return;
@@ -90,6 +138,7 @@ void session_login(struct req *req, struct reply *rep)
             password_busy(rep);
             return;
         }
+        record_failure(user_key, addr_key, req);
         audit(st == STORE_OK ? who.id : 0, "login_failed", 0, req);
         login_refused(rep);
         return;
@@ -102,6 +151,7 @@ void session_login(struct req *req, struct reply *rep)
         return;
     }
     if (pr != PASSWORD_MATCH && pr != PASSWORD_MATCH_REHASH) {
+        record_failure(user_key, addr_key, req);
         audit(who.id, "login_failed", who.branch_id, req);
         login_refused(rep);
         return;
@@ -109,6 +159,8 @@ void session_login(struct req *req, struct reply *rep)
     if (pr == PASSWORD_MATCH_REHASH && password_hash(password, hash) == PASSWORD_MATCH &&
         store_staff_set_hash(who.id, hash) < 0)
         log_warn("could not store a rehashed password for staff %lld", who.id);
+    if (store_throttle_clear(user_key) < 0)
+        log_warn("could not clear the failed logins of staff %lld", who.id);
 
     char token[TOKEN_TEXT_SIZE], csrf[TOKEN_TEXT_SIZE];
     unsigned char token_digest[TOKEN_HASH_SIZE], csrf_digest[TOKEN_HASH_SIZE];

@@ -8,7 +8,6 @@
 
 #include "core/buf.h"
 #include "core/password.h"
-#include "store/audit_store.h"
 #include "store/pool.h"
 #include "store/staff_store.h"
 
@@ -145,9 +144,9 @@ static int user_add(int argc, char **argv, const char **db)
         return 1;
     }
     store_init(*db ? *db : "");
-    long long id = 0;
-    enum store_status st =
-        store_staff_create(username, display ? display : username, role, branch, hash, &id);
+    struct staff_member created;
+    enum store_status st = store_staff_add(username, display ? display : username, role, branch,
+                                           hash, 0, "{\"via\":\"command line\"}", &created);
     if (st == STORE_NOT_FOUND) {
         fprintf(stderr, "hylla: there is no branch \"%s\"\n", branch);
         return 1;
@@ -162,10 +161,8 @@ static int user_add(int argc, char **argv, const char **db)
                     store_error_sqlstate());
         return 1;
     }
-    if (store_audit(0, "staff_created", "staff", id, 0, "{\"via\":\"command line\"}") < 0)
-        fprintf(stderr, "hylla: warning: the audit entry could not be written\n");
-    printf("created %s (%s%s%s), id %lld\n", username, role_name(role), branch ? ", " : "",
-           branch ? branch : "", id);
+    printf("created %s (%s%s%s), id %lld\n", created.who.username, role_name(role),
+           branch ? ", " : "", branch ? branch : "", created.who.id);
     if (generate)
         printf("password: %s\n", password);
     sodium_memzero(password, sizeof password);
@@ -220,14 +217,18 @@ static int user_passwd(int argc, char **argv, const char **db)
     int rc = new_password(generate, password, sizeof password);
     if (rc)
         return rc;
+    /* Like a change by an admin: the account's sessions end with the old password. */
+    struct staff_change change = { .password_hash = hash };
+    struct staff_member after;
     if (password_hash(password, hash) != PASSWORD_MATCH ||
-        store_staff_set_hash(who.id, hash) != STORE_OK) {
+        store_staff_update(who.id, 0, &change, 0, NULL,
+                           "{\"fields\":[\"password\"],\"via\":\"command line\"}",
+                           &after) != STORE_OK) {
         fprintf(stderr, "hylla: could not set the password\n");
+        sodium_memzero(password, sizeof password);
         return 1;
     }
-    if (store_audit(0, "staff_password_set", "staff", who.id, 0, "{\"via\":\"command line\"}") < 0)
-        fprintf(stderr, "hylla: warning: the audit entry could not be written\n");
-    printf("password set for %s\n", who.username);
+    printf("password set for %s; its sessions have ended\n", who.username);
     if (generate)
         printf("password: %s\n", password);
     sodium_memzero(password, sizeof password);
@@ -259,8 +260,17 @@ static int user_disable(int argc, char **argv, const char **db)
         return 2;
     }
     store_init(*db ? *db : "");
-    long long id = 0;
-    enum store_status st = store_staff_disable(argv[optind], &id);
+    struct staff_identity who;
+    char hash[PASSWORD_HASH_SIZE];
+    bool disabled;
+    enum store_status st = store_staff_for_login(argv[optind], &who, hash, &disabled);
+    if (st == STORE_OK) {
+        struct staff_change change = { .set_disabled = true, .disabled = true };
+        struct staff_member after;
+        st = store_staff_update(
+            who.id, 0, &change, 0, NULL,
+            "{\"fields\":[\"disabled\"],\"disabled\":true,\"via\":\"command line\"}", &after);
+    }
     if (st == STORE_NOT_FOUND) {
         fprintf(stderr, "hylla: there is no user \"%s\"\n", argv[optind]);
         return 1;
@@ -270,9 +280,7 @@ static int user_disable(int argc, char **argv, const char **db)
                 store_error_sqlstate());
         return 1;
     }
-    if (store_audit(0, "staff_disabled", "staff", id, 0, "{\"via\":\"command line\"}") < 0)
-        fprintf(stderr, "hylla: warning: the audit entry could not be written\n");
-    printf("disabled %s; its sessions have ended\n", argv[optind]);
+    printf("disabled %s; its sessions have ended\n", who.username);
     return 0;
 }
 

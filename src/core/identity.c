@@ -1,6 +1,7 @@
-/* identity: role names (see identity.h). */
+/* identity: role names and usernames (see identity.h). */
 #include "identity.h"
 
+#include <ctype.h>
 #include <string.h>
 
 enum role role_from_name(const char *name)
@@ -29,4 +30,17 @@ const char *role_name(enum role role)
         break;
     }
     return "none";
+}
+
+bool identity_username_valid(const char *text)
+{
+    size_t n = text ? strlen(text) : 0;
+    if (n == 0 || n > 63 || !isalnum((unsigned char)text[0]))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (!(c < 0x80 && (isalnum(c) || c == '.' || c == '_' || c == '@' || c == '-')))
+            return false;
+    }
+    return true;
 }

@@ -15,8 +15,8 @@ struct staff_identity {
     enum role role;
     int branch_id; /* 0: the whole network */
     char username[64];
-    char display_name[208];
-    char branch_slug[48]; /* "" for the whole network */
+    char display_name[804]; /* 200 characters of up to 4 bytes each, and the NUL */
+    char branch_slug[48];   /* "" for the whole network */
     char csrf_token[48];
     unsigned char session_hash[32];
 };
@@ -24,5 +24,11 @@ struct staff_identity {
 /* "volunteer", "manager", "admin" to a role, ROLE_NONE for anything else. */
 enum role role_from_name(const char *name);
 const char *role_name(enum role role);
+
+/*
+ * Whether text is a valid username in any case: 1 to 63 of a-z, 0-9 and . _ @ -, starting with
+ * a letter or digit. Usernames are stored in lower case, so "Anna" and "anna" are one account.
+ */
+bool identity_username_valid(const char *text);
 
 #endif

@@ -18,8 +18,10 @@ static void hash_param(const unsigned char hash[32], char out[67])
 enum store_status store_session_create(const unsigned char hash[32], long long staff_id,
                                        const char *csrf_token, unsigned max_seconds)
 {
+    /* The account's sessions past their absolute expiry go now: nothing else removes them. */
     static struct store_stmt insert =
-        STORE_STMT("INSERT INTO sessions (token_hash, staff_id, csrf_token, expires_at)"
+        STORE_STMT("WITH gone AS (DELETE FROM sessions WHERE staff_id = $2 AND expires_at <= now())"
+                   " INSERT INTO sessions (token_hash, staff_id, csrf_token, expires_at)"
                    " VALUES ($1, $2, $3, now() + make_interval(secs => $4))");
     char h[67], id[24], max[24];
     hash_param(hash, h);

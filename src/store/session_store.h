@@ -5,7 +5,10 @@
 #include "core/identity.h"
 #include "store/status.h"
 
-/* Start a session for a staff member that ends at the latest max_seconds from now. */
+/*
+ * Start a session for a staff member that ends at the latest max_seconds from now, and remove
+ * the member's sessions that are past their own end.
+ */
 enum store_status store_session_create(const unsigned char hash[32], long long staff_id,
                                        const char *csrf_token,
                                        unsigned max_seconds) STORE_MUST_CHECK;

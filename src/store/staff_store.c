@@ -1,31 +1,48 @@
 /* staff_store: staff accounts (see staff_store.h). */
 #include "staff_store.h"
 
+#include "core/buf.h"
+#include "store/audit_store.h"
 #include "store/pool.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* The columns every account query selects first, in this order. */
+#define MEMBER_COLUMNS                                                                             \
+    "s.id, s.username, s.display_name, s.role, coalesce(s.branch_id, 0), coalesce(b.slug, ''),"    \
+    " s.disabled"
+
+/* Read the MEMBER_COLUMNS of a row. */
+static void read_member(const PGresult *res, int row, struct staff_member *m)
+{
+    *m = (struct staff_member){ 0 };
+    struct staff_identity *who = &m->who;
+    who->id = store_get_ll(res, row, 0);
+    snprintf(who->username, sizeof who->username, "%s", store_get(res, row, 1));
+    snprintf(who->display_name, sizeof who->display_name, "%s", store_get(res, row, 2));
+    who->role = role_from_name(store_get(res, row, 3));
+    who->branch_id = (int)store_get_ll(res, row, 4);
+    snprintf(who->branch_slug, sizeof who->branch_slug, "%s", store_get(res, row, 5));
+    m->disabled = store_get_bool(res, row, 6);
+}
 
 enum store_status store_staff_for_login(const char *username, struct staff_identity *who,
                                         char hash[PASSWORD_HASH_SIZE], bool *disabled)
 {
     static struct store_stmt find =
-        STORE_STMT("SELECT s.id, s.username, s.display_name, s.role, coalesce(s.branch_id, 0),"
-                   "       coalesce(b.slug, ''), s.password_hash, s.disabled"
+        STORE_STMT("SELECT " MEMBER_COLUMNS ", s.password_hash"
                    "  FROM staff s LEFT JOIN branches b ON b.id = s.branch_id"
                    " WHERE s.username = lower($1)");
     PGresult *res;
     enum store_status st = store_exec(&find, 1, (const char *[]){ username }, &res);
     if (st == STORE_OK) {
-        *who = (struct staff_identity){ 0 };
-        who->id = store_get_ll(res, 0, 0);
-        snprintf(who->username, sizeof who->username, "%s", store_get(res, 0, 1));
-        snprintf(who->display_name, sizeof who->display_name, "%s", store_get(res, 0, 2));
-        who->role = role_from_name(store_get(res, 0, 3));
-        who->branch_id = (int)store_get_ll(res, 0, 4);
-        snprintf(who->branch_slug, sizeof who->branch_slug, "%s", store_get(res, 0, 5));
-        snprintf(hash, PASSWORD_HASH_SIZE, "%s", store_get(res, 0, 6));
-        *disabled = store_get_bool(res, 0, 7);
+        struct staff_member m;
+        read_member(res, 0, &m);
+        *who = m.who;
+        *disabled = m.disabled;
+        snprintf(hash, PASSWORD_HASH_SIZE, "%s", store_get(res, 0, 7));
     }
     PQclear(res);
     return st;
@@ -60,18 +77,152 @@ enum store_status store_staff_create(const char *username, const char *display_n
     return st;
 }
 
-enum store_status store_staff_disable(const char *username, long long *id)
+enum store_status store_staff_list(int branch_id, struct staff_member **list, size_t *count)
 {
-    /* One statement, so the account and its sessions change together. */
-    static struct store_stmt disable =
-        STORE_STMT("WITH s AS (UPDATE staff SET disabled = true, updated_at = now()"
-                   "            WHERE username = lower($1) RETURNING id),"
-                   "     gone AS (DELETE FROM sessions WHERE staff_id IN (SELECT id FROM s))"
-                   " SELECT id FROM s");
+    static struct store_stmt list_all = STORE_STMT(
+        "SELECT " MEMBER_COLUMNS "  FROM staff s LEFT JOIN branches b ON b.id = s.branch_id"
+        " WHERE $1::int = 0 OR s.branch_id = $1 ORDER BY s.username");
+    char branch[24];
+    snprintf(branch, sizeof branch, "%d", branch_id);
+    *list = NULL;
+    *count = 0;
     PGresult *res;
-    enum store_status st = store_exec(&disable, 1, (const char *[]){ username }, &res);
+    enum store_status st = store_exec(&list_all, 1, (const char *[]){ branch }, &res);
+    if (st < 0)
+        return st;
+    int n = PQntuples(res);
+    if (n > 0) {
+        *list = xcalloc((size_t)n, sizeof **list);
+        for (int i = 0; i < n; i++)
+            read_member(res, i, &(*list)[i]);
+    }
+    *count = (size_t)n;
+    PQclear(res);
+    return STORE_OK;
+}
+
+enum store_status store_staff_get(long long id, int scope_branch_id, struct staff_member *out)
+{
+    static struct store_stmt get = STORE_STMT(
+        "SELECT " MEMBER_COLUMNS "  FROM staff s LEFT JOIN branches b ON b.id = s.branch_id"
+        " WHERE s.id = $1 AND ($2::int = 0 OR s.branch_id = $2)");
+    char ids[24], scope[24];
+    snprintf(ids, sizeof ids, "%lld", id);
+    snprintf(scope, sizeof scope, "%d", scope_branch_id);
+    PGresult *res;
+    enum store_status st = store_exec(&get, 2, (const char *[]){ ids, scope }, &res);
     if (st == STORE_OK)
-        *id = store_get_ll(res, 0, 0);
+        read_member(res, 0, out);
     PQclear(res);
     return st;
+}
+
+struct add_ctx {
+    const char *username, *display_name, *branch_slug, *hash, *details;
+    enum role role;
+    long long actor_id;
+    struct staff_member *out;
+};
+
+static enum store_status add_tx(void *p)
+{
+    struct add_ctx *c = p;
+    long long id = 0;
+    enum store_status st =
+        store_staff_create(c->username, c->display_name, c->role, c->branch_slug, c->hash, &id);
+    if (st != STORE_OK)
+        return st;
+    st = store_staff_get(id, 0, c->out);
+    if (st != STORE_OK)
+        return st < 0 ? st : STORE_HARD_ERROR;
+    return store_audit(c->actor_id, "staff_created", "staff", id, c->out->who.branch_id,
+                       c->details);
+}
+
+enum store_status store_staff_add(const char *username, const char *display_name, enum role role,
+                                  const char *branch_slug, const char *hash, long long actor_id,
+                                  const char *audit_details, struct staff_member *out)
+{
+    struct add_ctx c = { .username = username,
+                         .display_name = display_name,
+                         .branch_slug = branch_slug,
+                         .hash = hash,
+                         .details = audit_details,
+                         .role = role,
+                         .actor_id = actor_id,
+                         .out = out };
+    return store_tx(STORE_READ_COMMITTED, add_tx, &c);
+}
+
+struct update_ctx {
+    long long id;
+    int scope_branch_id;
+    const struct staff_change *change;
+    long long actor_id;
+    const unsigned char *keep_session;
+    const char *details;
+    struct staff_member *out;
+};
+
+static enum store_status update_tx(void *p)
+{
+    static struct store_stmt update = STORE_STMT(
+        "UPDATE staff SET display_name = coalesce($3, display_name), role = coalesce($4, role),"
+        "       branch_id = CASE WHEN $5::bool THEN nullif($6::int, 0) ELSE branch_id END,"
+        "       disabled = coalesce($7::bool, disabled),"
+        "       password_hash = coalesce($8, password_hash), updated_at = now()"
+        " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2)");
+    static struct store_stmt end_sessions = STORE_STMT(
+        "DELETE FROM sessions WHERE staff_id = $1 AND token_hash IS DISTINCT FROM $2::bytea");
+    struct update_ctx *c = p;
+    const struct staff_change *ch = c->change;
+    char id[24], scope[24], branch[24], keep[67];
+    snprintf(id, sizeof id, "%lld", c->id);
+    snprintf(scope, sizeof scope, "%d", c->scope_branch_id);
+    snprintf(branch, sizeof branch, "%d", ch->branch_id);
+    const char *params[] = { id,
+                             scope,
+                             ch->display_name,
+                             ch->role != ROLE_NONE ? role_name(ch->role) : NULL,
+                             ch->set_branch ? "true" : "false",
+                             branch,
+                             ch->set_disabled ? (ch->disabled ? "true" : "false") : NULL,
+                             ch->password_hash };
+    enum store_status st = store_run(&update, 8, params);
+    if (st != STORE_OK)
+        return st;
+
+    bool disabling = ch->set_disabled && ch->disabled;
+    if (disabling || ch->password_hash) {
+        const char *keep_param = NULL;
+        if (!disabling && c->keep_session) {
+            keep[0] = '\\';
+            keep[1] = 'x';
+            sodium_bin2hex(keep + 2, 65, c->keep_session, 32);
+            keep_param = keep;
+        }
+        st = store_run(&end_sessions, 2, (const char *[]){ id, keep_param });
+        if (st < 0)
+            return st;
+    }
+    st = store_staff_get(c->id, 0, c->out);
+    if (st != STORE_OK)
+        return st < 0 ? st : STORE_HARD_ERROR;
+    return store_audit(c->actor_id, "staff_changed", "staff", c->id, c->out->who.branch_id,
+                       c->details);
+}
+
+enum store_status store_staff_update(long long id, int scope_branch_id,
+                                     const struct staff_change *change, long long actor_id,
+                                     const unsigned char *keep_session, const char *audit_details,
+                                     struct staff_member *out)
+{
+    struct update_ctx c = { .id = id,
+                            .scope_branch_id = scope_branch_id,
+                            .change = change,
+                            .actor_id = actor_id,
+                            .keep_session = keep_session,
+                            .details = audit_details,
+                            .out = out };
+    return store_tx(STORE_READ_COMMITTED, update_tx, &c);
 }

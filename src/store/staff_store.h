@@ -1,4 +1,7 @@
-/* staff_store: staff accounts in PostgreSQL (login lookup, creation, password hashes). */
+/*
+ * staff_store: staff accounts in PostgreSQL: the login lookup, creation, changes by admins (with
+ * their audit entries and the end of sessions they imply, in one transaction), password hashes.
+ */
 #ifndef HYLLA_STORE_STAFF_STORE_H
 #define HYLLA_STORE_STAFF_STORE_H
 
@@ -7,6 +10,13 @@
 #include "store/status.h"
 
 #include <stdbool.h>
+#include <stddef.h>
+
+/* A staff account as admins see it; never its hash. */
+struct staff_member {
+    struct staff_identity who; /* csrf_token and session_hash stay empty */
+    bool disabled;
+};
 
 /*
  * Find an account by username (any case) for a login: who it is, its stored hash, and whether it
@@ -29,9 +39,51 @@ enum store_status store_staff_create(const char *username, const char *display_n
                                      long long *id) STORE_MUST_CHECK;
 
 /*
- * Disable an account by username and end all its sessions, in one transaction.
- * STORE_NOT_FOUND when there is no such account; *id is its id otherwise.
+ * Every account of one branch (branch_id > 0) or of the whole installation (0), by username, into
+ * a new array *list of *count members (the caller frees it; NULL when there are none).
  */
-enum store_status store_staff_disable(const char *username, long long *id) STORE_MUST_CHECK;
+enum store_status store_staff_list(int branch_id, struct staff_member **list,
+                                   size_t *count) STORE_MUST_CHECK;
+
+/*
+ * One account by id. With scope_branch_id > 0 an account of another branch (or of the whole
+ * network) is STORE_NOT_FOUND, exactly like one that does not exist.
+ */
+enum store_status store_staff_get(long long id, int scope_branch_id,
+                                  struct staff_member *out) STORE_MUST_CHECK;
+
+/*
+ * store_staff_create and its "staff_created" audit entry (by actor_id, 0 for the command line,
+ * with audit_details as JSON text) in one transaction; *out is the new account. Fails like
+ * store_staff_create.
+ */
+enum store_status store_staff_add(const char *username, const char *display_name, enum role role,
+                                  const char *branch_slug, const char *hash, long long actor_id,
+                                  const char *audit_details,
+                                  struct staff_member *out) STORE_MUST_CHECK;
+
+/* What store_staff_update changes; the rest stays as it is. */
+struct staff_change {
+    const char *display_name; /* NULL: keep */
+    enum role role;           /* ROLE_NONE: keep */
+    bool set_branch;
+    int branch_id; /* with set_branch; 0: the whole network */
+    bool set_disabled;
+    bool disabled;
+    const char *password_hash; /* NULL: keep */
+};
+
+/*
+ * Change an account, write the "staff_changed" audit entry (by actor_id, audit_details as JSON
+ * text), and end sessions, all in one transaction: disabling ends every session of the account
+ * at once; a new password ends every session but keep_session (the hash of the asking session
+ * when staff change their own password; NULL for none). With scope_branch_id > 0 only an account
+ * of that branch changes. *out is the account afterwards. STORE_NOT_FOUND when there is no such
+ * account in scope.
+ */
+enum store_status store_staff_update(long long id, int scope_branch_id,
+                                     const struct staff_change *change, long long actor_id,
+                                     const unsigned char *keep_session, const char *audit_details,
+                                     struct staff_member *out) STORE_MUST_CHECK;
 
 #endif

@@ -114,13 +114,16 @@ START_TEST(disabling_ends_every_session)
     token_new(token, two);
     ck_assert_int_eq(store_session_create(one, id, "x", 3600), STORE_OK);
     ck_assert_int_eq(store_session_create(two, id, "y", 3600), STORE_OK);
-    long long disabled_id = 0;
-    ck_assert_int_eq(store_staff_disable("EVA", &disabled_id), STORE_OK);
-    ck_assert_int_eq(disabled_id, id);
+    struct staff_change change = { .set_disabled = true, .disabled = true };
+    struct staff_member after;
+    /* Even the session of the one who asks ends: keep_session is for password changes only. */
+    ck_assert_int_eq(store_staff_update(id, 0, &change, id, one, "{}", &after), STORE_OK);
+    ck_assert(after.disabled);
     struct staff_identity who;
     ck_assert_int_eq(store_session_lookup(one, 600, &who), STORE_NOT_FOUND);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM sessions"), 0);
-    ck_assert_int_eq(store_staff_disable("nobody", &disabled_id), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_staff_update(id + 1000, 0, &change, id, NULL, "{}", &after),
+                     STORE_NOT_FOUND);
 }
 END_TEST
 

@@ -1,0 +1,351 @@
+/*
+ * staff: the staff accounts admins manage. An answer never holds a password hash.
+ *
+ * How far an admin reaches:
+ *  - A network-wide admin (no branch) manages every account.
+ *  - A branch-bound admin manages the accounts of their own branch only. The listing shows only
+ *    those; an account of another branch or of the whole network answers 404, as if it did not
+ *    exist (staff accounts name people, and which ones other branches have is not this admin's
+ *    business). An account may be created in, or moved to, the admin's own branch only (403
+ *    branch_forbidden otherwise), so nothing a branch admin makes reaches beyond the branch.
+ *  - Nobody changes their own role, branch or disabled flag (403 own_account): an admin cannot
+ *    lock themselves out by mistake, and cannot widen their own reach. Their own display name
+ *    and password they may change.
+ *
+ * Every change writes its audit entry in the same transaction. The details name the fields that
+ * changed and the new role, branch and disabled flag; never a name, a password or a hash.
+ * Disabling an account ends all its sessions at once; a new password ends all but the session of
+ * the one who set it.
+ */
+#include "staff.h"
+
+#include "api/api.h"
+#include "api/input.h"
+#include "api/session.h"
+#include "core/buf.h"
+#include "core/password.h"
+#include "store/branch_store.h"
+#include "store/staff_store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const role_words[] = { "volunteer", "manager", "admin", NULL };
+
+/* {"id","username","display_name","role","branch","disabled"}; the caller owns it. */
+static json_t *member_json(const struct staff_member *m)
+{
+    json_t *o = session_user_json(&m->who);
+    json_object_set_new(o, "disabled", json_boolean(m->disabled));
+    return o;
+}
+
+static void not_found(struct reply *rep)
+{
+    reply_problem(rep, 404, "staff_not_found", "no such staff member", NULL);
+}
+
+static void branch_forbidden(struct reply *rep)
+{
+    reply_problem(rep, 403, "branch_forbidden", "you may only manage staff of your own branch",
+                  NULL);
+}
+
+/* The {id} of the path; false when it is not a staff id at all. */
+static bool path_id(const struct req *req, long long *id)
+{
+    const char *text = req->nparams > 0 ? req->params[0] : NULL;
+    if (!text || !*text || strspn(text, "0123456789") != strlen(text))
+        return false;
+    errno = 0;
+    long long v = strtoll(text, NULL, 10);
+    if (errno || v < 1 || v > INT_MAX)
+        return false;
+    *id = v;
+    return true;
+}
+
+/* A field that may be left out but not sent as null. */
+static void refuse_null(struct input *in, const char *field)
+{
+    if (json_is_null(json_object_get(in->obj, field)))
+        input_error(in, field, "required", "must not be null");
+}
+
+/* The "branch" field: a slug, or null for the whole network. *present says whether it was sent. */
+static const char *read_branch(struct input *in, bool required, bool *present)
+{
+    *present = input_has(in, "branch");
+    if (!*present) {
+        if (required)
+            input_error(in, "branch", "required",
+                        "give a branch slug, or null for the whole network");
+        return NULL;
+    }
+    return input_string(in, "branch", false, 40);
+}
+
+/* The slug's branch id into *branch_id (0 for none); an unknown slug is a field problem. */
+static enum store_status resolve_branch(struct input *in, const char *slug, int *branch_id)
+{
+    *branch_id = 0;
+    if (!slug)
+        return STORE_OK;
+    enum store_status st = store_branch_id(slug, branch_id);
+    if (st == STORE_NOT_FOUND) {
+        input_error(in, "branch", "unknown_branch", "there is no branch with this slug");
+        return STORE_OK;
+    }
+    return st;
+}
+
+static const char *read_password(struct input *in, bool required)
+{
+    const char *password = input_string(in, "password", required, PASSWORD_MAX_LENGTH);
+    const char *why;
+    if (password && !password_acceptable(password, &why)) {
+        input_error(in, "password",
+                    strlen(password) > PASSWORD_MAX_LENGTH ? "too_long" : "too_short", why);
+        return NULL;
+    }
+    return password;
+}
+
+/* Hash a new password into hash; answers and returns false when that cannot be done now. */
+static bool hash_password(const char *password, char hash[PASSWORD_HASH_SIZE], struct reply *rep)
+{
+    enum password_result r = password_hash(password, hash);
+    if (r == PASSWORD_BUSY) {
+        reply_problem(rep, 503, "busy", "too many passwords are being checked",
+                      "Try again in a moment.");
+        reply_header(rep, "Retry-After", "1");
+        return false;
+    }
+    if (r != PASSWORD_MATCH) {
+        reply_problem(rep, 500, "internal_error", "internal error", "The password was not set.");
+        return false;
+    }
+    return true;
+}
+
+void staff_list(struct req *req, struct reply *rep)
+{
+    struct staff_member *list = NULL;
+    size_t n = 0;
+    enum store_status st = store_staff_list(req->who->branch_id, &list, &n);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, member_json(&list[i]));
+    free(list);
+    reply_json(rep, 200, json_pack("{s:o}", "staff", arr));
+}
+
+void staff_get(struct req *req, struct reply *rep)
+{
+    long long id;
+    struct staff_member m;
+    if (!path_id(req, &id)) {
+        not_found(rep);
+        return;
+    }
+    enum store_status st = store_staff_get(id, req->who->branch_id, &m);
+    if (st == STORE_NOT_FOUND) {
+        not_found(rep);
+        return;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    reply_json(rep, 200, member_json(&m));
+}
+
+void staff_create(struct req *req, struct reply *rep)
+{
+    const struct staff_identity *who = req->who;
+    struct input in;
+    input_begin(&in, req->json,
+                (const char *[]){ "username", "display_name", "role", "branch", "password", NULL });
+    const char *username = input_string(&in, "username", true, 63);
+    if (username && !identity_username_valid(username))
+        input_error(&in, "username", "invalid",
+                    "use 1 to 63 of a-z, 0-9 and . _ @ -, starting with a letter or a digit");
+    const char *display_name = input_string(&in, "display_name", true, 200);
+    const char *role = input_enum(&in, "role", true, role_words);
+    bool branch_sent;
+    const char *slug = read_branch(&in, true, &branch_sent);
+    const char *password = read_password(&in, true);
+    int branch_id = 0;
+    enum store_status st = resolve_branch(&in, slug, &branch_id);
+    if (st < 0) {
+        input_end(&in);
+        api_store_failure(rep, st);
+        return;
+    }
+    if (input_failed(&in)) {
+        input_reply(&in, rep);
+        return;
+    }
+    input_end(&in);
+    if (who->branch_id != 0 && branch_id != who->branch_id) {
+        branch_forbidden(rep);
+        return;
+    }
+
+    char hash[PASSWORD_HASH_SIZE];
+    if (!hash_password(password, hash, rep))
+        return;
+    json_t *details =
+        json_pack("{s:s, s:o}", "role", role, "branch", slug ? json_string(slug) : json_null());
+    char *details_text = json_dumps(details, JSON_COMPACT);
+    json_decref(details);
+    struct staff_member m;
+    st = store_staff_add(username, display_name, role_from_name(role), slug, hash, who->id,
+                         details_text, &m);
+    free(details_text);
+    sodium_memzero(hash, sizeof hash);
+    if (st == STORE_NOT_FOUND) {
+        /* The branch went away since it was looked up. */
+        reply_problem_errors(rep, 422, "validation_failed", "the input is not valid",
+                             json_pack("[{s:s, s:s, s:s}]", "field", "branch", "code",
+                                       "unknown_branch", "message",
+                                       "there is no branch with this slug"));
+        return;
+    }
+    if (st < 0 && store_error_is_unique_violation()) {
+        reply_problem(rep, 409, "username_taken", "the username is taken",
+                      "Usernames are case-insensitive: choose another one.");
+        return;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    reply_json(rep, 201, member_json(&m));
+    reply_headerf(rep, "Location", "/api/staff/%lld", m.who.id);
+}
+
+/* The audit details of a change: the fields sent, and the new values that name nobody. */
+static char *change_details(const struct staff_change *ch, const char *slug)
+{
+    json_t *fields = json_array();
+    json_t *details = json_object();
+    if (ch->display_name)
+        json_array_append_new(fields, json_string("display_name"));
+    if (ch->role != ROLE_NONE) {
+        json_array_append_new(fields, json_string("role"));
+        json_object_set_new(details, "role", json_string(role_name(ch->role)));
+    }
+    if (ch->set_branch) {
+        json_array_append_new(fields, json_string("branch"));
+        json_object_set_new(details, "branch", slug ? json_string(slug) : json_null());
+    }
+    if (ch->set_disabled) {
+        json_array_append_new(fields, json_string("disabled"));
+        json_object_set_new(details, "disabled", json_boolean(ch->disabled));
+    }
+    if (ch->password_hash)
+        json_array_append_new(fields, json_string("password"));
+    json_object_set_new(details, "fields", fields);
+    char *text = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(details);
+    return text;
+}
+
+void staff_update(struct req *req, struct reply *rep)
+{
+    const struct staff_identity *who = req->who;
+    long long id;
+    if (!path_id(req, &id)) {
+        not_found(rep);
+        return;
+    }
+    struct input in;
+    input_begin(&in, req->json,
+                (const char *[]){ "display_name", "role", "branch", "disabled", "password", NULL });
+    struct staff_change ch = { 0 };
+    refuse_null(&in, "display_name");
+    refuse_null(&in, "role");
+    refuse_null(&in, "disabled");
+    refuse_null(&in, "password");
+    ch.display_name = input_string(&in, "display_name", false, 200);
+    ch.role = role_from_name(input_enum(&in, "role", false, role_words));
+    const char *slug = read_branch(&in, false, &ch.set_branch);
+    ch.set_disabled = input_bool(&in, "disabled", false, &ch.disabled);
+    const char *password = read_password(&in, false);
+    enum store_status st = resolve_branch(&in, slug, &ch.branch_id);
+    if (st < 0) {
+        input_end(&in);
+        api_store_failure(rep, st);
+        return;
+    }
+    if (input_failed(&in)) {
+        input_reply(&in, rep);
+        return;
+    }
+    input_end(&in);
+
+    struct staff_member before;
+    st = store_staff_get(id, who->branch_id, &before);
+    if (st == STORE_NOT_FOUND) {
+        not_found(rep);
+        return;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    if (ch.set_branch && who->branch_id != 0 && ch.branch_id != who->branch_id) {
+        branch_forbidden(rep);
+        return;
+    }
+    /* A value sent as it already is changes nothing, so it is neither refused nor audited. */
+    if (ch.display_name && strcmp(ch.display_name, before.who.display_name) == 0)
+        ch.display_name = NULL;
+    if (ch.role == before.who.role)
+        ch.role = ROLE_NONE;
+    if (ch.set_branch && ch.branch_id == before.who.branch_id)
+        ch.set_branch = false;
+    if (ch.set_disabled && ch.disabled == before.disabled)
+        ch.set_disabled = false;
+    if (id == who->id && (ch.role != ROLE_NONE || ch.set_branch || ch.set_disabled)) {
+        reply_problem(rep, 403, "own_account",
+                      "you cannot change your own role, branch or disabled flag",
+                      "Ask another admin.");
+        return;
+    }
+    if (!ch.display_name && ch.role == ROLE_NONE && !ch.set_branch && !ch.set_disabled &&
+        !password) {
+        reply_json(rep, 200, member_json(&before));
+        return;
+    }
+
+    char hash[PASSWORD_HASH_SIZE];
+    if (password) {
+        if (!hash_password(password, hash, rep))
+            return;
+        ch.password_hash = hash;
+    }
+    char *details = change_details(&ch, slug);
+    struct staff_member after;
+    st = store_staff_update(id, who->branch_id, &ch, who->id,
+                            id == who->id ? who->session_hash : NULL, details, &after);
+    free(details);
+    sodium_memzero(hash, sizeof hash);
+    if (st == STORE_NOT_FOUND) {
+        not_found(rep);
+        return;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    reply_json(rep, 200, member_json(&after));
+}

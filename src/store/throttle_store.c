@@ -1,0 +1,100 @@
+/* throttle_store: login failures and lockouts (see throttle_store.h). */
+#include "throttle_store.h"
+
+#include "store/pool.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+/* bytea as a text parameter: \x followed by hex. */
+static void key_param(const unsigned char key[THROTTLE_KEY_SIZE],
+                      char out[2 * THROTTLE_KEY_SIZE + 3])
+{
+    out[0] = '\\';
+    out[1] = 'x';
+    sodium_bin2hex(out + 2, 2 * THROTTLE_KEY_SIZE + 1, key, THROTTLE_KEY_SIZE);
+}
+
+enum store_status store_throttle_check(const unsigned char username_key[THROTTLE_KEY_SIZE],
+                                       const unsigned char address_key[THROTTLE_KEY_SIZE],
+                                       unsigned *seconds)
+{
+    static struct store_stmt check =
+        STORE_STMT("SELECT greatest(1, ceil(extract(epoch FROM max(locked_until) - now())))::int"
+                   "  FROM login_lockouts"
+                   " WHERE ((scope = 'username' AND key = $1) OR (scope = 'address' AND key = $2))"
+                   "   AND locked_until > now()"
+                   " HAVING count(*) > 0");
+    char user[2 * THROTTLE_KEY_SIZE + 3], addr[2 * THROTTLE_KEY_SIZE + 3];
+    key_param(username_key, user);
+    key_param(address_key, addr);
+    PGresult *res;
+    enum store_status st = store_exec(&check, 2, (const char *[]){ user, addr }, &res);
+    if (st == STORE_OK)
+        *seconds = (unsigned)store_get_ll(res, 0, 0);
+    PQclear(res);
+    return st;
+}
+
+enum store_status store_throttle_fail(const unsigned char username_key[THROTTLE_KEY_SIZE],
+                                      const unsigned char address_key[THROTTLE_KEY_SIZE],
+                                      bool *locked_username, bool *locked_address)
+{
+    /*
+     * The count reads the table as it was before this statement, so this failure adds one.
+     * A lockout that is still running is left as it is: failures that raced past the check do
+     * not lengthen it, and RETURNING names only lockouts that start now.
+     */
+    static struct store_stmt fail = STORE_STMT(
+        "WITH k (scope, key, max) AS (VALUES ('username', $1::bytea, $3::int),"
+        "                                    ('address', $2::bytea, $4::int)),"
+        "     added AS (INSERT INTO login_failures (scope, key) SELECT scope, key FROM k),"
+        "     over AS (SELECT k.scope, k.key FROM k"
+        "               WHERE 1 + (SELECT count(*) FROM login_failures f"
+        "                           WHERE f.scope = k.scope AND f.key = k.key"
+        "                             AND f.at > now() - make_interval(secs => $5)) >= k.max)"
+        " INSERT INTO login_lockouts (scope, key, locked_until)"
+        " SELECT scope, key, now() + make_interval(secs => $6) FROM over"
+        " ON CONFLICT (scope, key) DO UPDATE SET locked_until = excluded.locked_until"
+        "  WHERE login_lockouts.locked_until <= now()"
+        " RETURNING scope");
+    static struct store_stmt prune = STORE_STMT(
+        "WITH f AS (DELETE FROM login_failures"
+        "            WHERE at < now() - make_interval(secs => $1))"
+        " DELETE FROM login_lockouts WHERE locked_until < now() - make_interval(secs => $1)");
+    char user[2 * THROTTLE_KEY_SIZE + 3], addr[2 * THROTTLE_KEY_SIZE + 3];
+    char user_max[16], addr_max[16], window[16], lock[16];
+    key_param(username_key, user);
+    key_param(address_key, addr);
+    snprintf(user_max, sizeof user_max, "%d", THROTTLE_USERNAME_MAX);
+    snprintf(addr_max, sizeof addr_max, "%d", THROTTLE_ADDRESS_MAX);
+    snprintf(window, sizeof window, "%d", THROTTLE_WINDOW_S);
+    snprintf(lock, sizeof lock, "%d", THROTTLE_LOCK_S);
+
+    *locked_username = *locked_address = false;
+    PGresult *res;
+    enum store_status st = store_exec(
+        &fail, 6, (const char *[]){ user, addr, user_max, addr_max, window, lock }, &res);
+    if (st < 0)
+        return st;
+    for (int i = 0; i < PQntuples(res); i++) {
+        if (strcmp(store_get(res, i, 0), "username") == 0)
+            *locked_username = true;
+        else
+            *locked_address = true;
+    }
+    PQclear(res);
+    st = store_run(&prune, 1, (const char *[]){ window });
+    return st < 0 ? st : STORE_OK;
+}
+
+enum store_status store_throttle_clear(const unsigned char username_key[THROTTLE_KEY_SIZE])
+{
+    static struct store_stmt clear =
+        STORE_STMT("DELETE FROM login_failures WHERE scope = 'username' AND key = $1");
+    char user[2 * THROTTLE_KEY_SIZE + 3];
+    key_param(username_key, user);
+    enum store_status st = store_run(&clear, 1, (const char *[]){ user });
+    return st < 0 ? st : STORE_OK;
+}
