@@ -228,3 +228,50 @@ export async function privateCluster(dir) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- Access control and branch scoping (auth) ----
+
+/** Roles from the lowest to the highest, and the level of each access name of `hylla routes`. */
+export const ROLES = ['volunteer', 'manager', 'admin'];
+export const ACCESS_LEVEL = { public: 0, volunteer: 1, manager: 2, admin: 3 };
+
+/** The route table as `hylla routes` prints it: [{ method, pattern, access }]. */
+export async function routeTable() {
+  const r = await hylla(['routes']);
+  assert.equal(r.code, 0, `hylla routes failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** A concrete path for a route pattern: every {name} segment becomes a dummy value. */
+export function samplePath(pattern, value = '1') {
+  return pattern.replace(/\{[^}]+\}/g, value);
+}
+
+/**
+ * Two branches, "north" and "south", and one account per role bound to "north", logged in:
+ * { north, south (branch ids), clients: { volunteer, manager, admin } }. Usernames are
+ * `${prefix}-${role}`; use another prefix to call it twice on one database.
+ */
+export async function branchFixture(server, db, prefix = 'north') {
+  const ids = {};
+  for (const slug of ['north', 'south']) {
+    const { rows } = await db.query('SELECT id FROM branches WHERE slug = $1', [slug]);
+    ids[slug] = rows.length ? rows[0].id : await addBranch(db, slug);
+  }
+  const clients = {};
+  for (const role of ROLES)
+    clients[role] = await staffClient(server, db, { username: `${prefix}-${role}`, role, branch: 'north' });
+  return { ...ids, clients };
+}
+
+/**
+ * Assert that a branch-bound client is refused another branch's data: 403, or 404 where the
+ * route hides that the data exists, and none of `secrets` (names, codes, ids as text) anywhere
+ * in the answer. Use it for every branch-scoped route; security.test.mjs keeps the table.
+ */
+export async function assertOtherBranchRefused(client, method, path, { json, secrets = [] } = {}) {
+  const res = await client.request(method, path, json === undefined ? {} : { json });
+  assert.ok([403, 404].includes(res.status), `${method} ${path} gave ${res.status}: ${res.text}`);
+  for (const s of secrets) assert.ok(!res.text.includes(String(s)), `${method} ${path} leaked ${s}`);
+  return res;
+}
