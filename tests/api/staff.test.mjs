@@ -1,0 +1,193 @@
+// Staff accounts for admins: create, list, read, change, disable; validation, the taken
+// username, branch-bound admins, and the audit entries of every change.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { freshDb, startHylla, addStaff, addBranch, Client, staffClient } from './lib.mjs';
+
+let db;
+let server;
+let admin; // network-wide
+before(async () => {
+  db = await freshDb();
+  server = await startHylla({ database: db.conninfo });
+  await addBranch(db, 'north');
+  await addBranch(db, 'south');
+  admin = await staffClient(server, db, { username: 'root', role: 'admin', displayName: 'Rut Admin' });
+});
+after(async () => {
+  await server.stop();
+  await db.drop();
+});
+
+const KEYS = ['branch', 'disabled', 'display_name', 'id', 'role', 'username'];
+const audit = async (action, id) =>
+  (await db.query('SELECT staff_id, branch_id, details FROM audit_log WHERE action = $1 AND object_id = $2 ORDER BY id', [action, id])).rows;
+
+test('an admin creates an account: 201 with Location, never the hash, and an audit entry', async () => {
+  const res = await admin.post('/api/staff', {
+    username: 'Lisa.K', display_name: 'Lisa Karlsson', role: 'manager', branch: 'north', password: 'a long enough secret',
+  });
+  assert.equal(res.status, 201, res.text);
+  assert.deepEqual(Object.keys(res.json).sort(), KEYS);
+  assert.equal(res.json.username, 'lisa.k');
+  assert.equal(res.json.branch, 'north');
+  assert.equal(res.json.role, 'manager');
+  assert.equal(res.json.disabled, false);
+  assert.equal(res.headers.get('location'), `/api/staff/${res.json.id}`);
+  assert.doesNotMatch(res.text, /argon2|secret/);
+
+  const c = new Client(server.url);
+  const user = await c.login('LISA.K', 'a long enough secret');
+  assert.equal(user.id, res.json.id);
+  const rows = await audit('staff_created', res.json.id);
+  assert.equal(rows.length, 1);
+  const { rows: [{ id: rootId }] } = await db.query("SELECT id FROM staff WHERE username = 'root'");
+  assert.equal(rows[0].staff_id, rootId);
+  assert.deepEqual(rows[0].details, { role: 'manager', branch: 'north' });
+
+  const one = await admin.get(`/api/staff/${res.json.id}`);
+  assert.deepEqual(one.json, res.json);
+  const list = await admin.get('/api/staff');
+  assert.deepEqual(list.json.staff.map((s) => s.username), ['lisa.k', 'root']);
+  assert.ok(list.json.staff.every((s) => !('password_hash' in s)));
+});
+
+test('a taken username gets 409, in any case', async () => {
+  await addStaff(db, { username: 'maja' });
+  const before = (await db.query('SELECT count(*)::int AS n FROM staff')).rows[0].n;
+  const res = await admin.post('/api/staff', { username: 'MAJA', display_name: 'M', role: 'volunteer', branch: null, password: 'a long enough secret' });
+  assert.equal(res.status, 409);
+  assert.equal(res.json.code, 'username_taken');
+  assert.equal((await db.query('SELECT count(*)::int AS n FROM staff')).rows[0].n, before);
+});
+
+test('bad input gets 422 naming every field, and nothing is written', async () => {
+  const before = (await db.query('SELECT (SELECT count(*) FROM staff) + (SELECT count(*) FROM audit_log) AS n')).rows[0].n;
+  const res = await admin.post('/api/staff', {
+    username: 'no spaces', display_name: '   ', role: 'boss', branch: 'atlantis', password: 'short', shoe_size: 42,
+  });
+  assert.equal(res.status, 422);
+  assert.equal(res.json.code, 'validation_failed');
+  const got = Object.fromEntries(res.json.errors.map((e) => [e.field, e.code]));
+  assert.deepEqual(got, { shoe_size: 'unknown_field', username: 'invalid', display_name: 'required', role: 'invalid', branch: 'unknown_branch', password: 'too_short' });
+  const missing = await admin.post('/api/staff', {});
+  assert.deepEqual(missing.json.errors.map((e) => e.field).sort(), ['branch', 'display_name', 'password', 'role', 'username']);
+  const long = await admin.post('/api/staff', { username: 'x'.repeat(64), display_name: 'ö'.repeat(201), role: 'admin', branch: 7, password: 'p'.repeat(1025) });
+  assert.deepEqual(Object.fromEntries(long.json.errors.map((e) => [e.field, e.code])),
+    { username: 'too_long', display_name: 'too_long', branch: 'invalid', password: 'too_long' });
+  const patch = await admin.patch('/api/staff/1', { role: null, disabled: 'yes', password: 'short', branch: 'atlantis' });
+  assert.equal(patch.status, 422);
+  assert.deepEqual(Object.fromEntries(patch.json.errors.map((e) => [e.field, e.code])),
+    { role: 'required', disabled: 'invalid', password: 'too_short', branch: 'unknown_branch' });
+  assert.equal((await db.query('SELECT (SELECT count(*) FROM staff) + (SELECT count(*) FROM audit_log) AS n')).rows[0].n, before);
+});
+
+test('a display name of 200 characters of any script comes back whole', async () => {
+  const name = 'Åsa Öberg-Ärlig '.repeat(13).slice(0, 199) + '€';
+  const res = await admin.post('/api/staff', { username: 'asa', display_name: name, role: 'volunteer', branch: null, password: 'a long enough secret' });
+  assert.equal(res.status, 201, res.text);
+  assert.equal(res.json.display_name, name);
+  const c = new Client(server.url);
+  assert.equal((await c.login('asa', 'a long enough secret')).display_name, name);
+});
+
+test('PATCH changes role, branch, name and password; the audit names the fields, never the password', async () => {
+  const id = await addStaff(db, { username: 'nils', role: 'volunteer' });
+  const res = await admin.patch(`/api/staff/${id}`, { role: 'manager', branch: 'south', display_name: 'Nils N', password: 'another fine password' });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual({ ...res.json, id: 0 }, { id: 0, username: 'nils', display_name: 'Nils N', role: 'manager', branch: 'south', disabled: false });
+  await new Client(server.url).login('nils', 'another fine password');
+  const rows = await audit('staff_changed', id);
+  assert.equal(rows.length, 1);
+  assert.deepEqual(rows[0].details, { fields: ['display_name', 'role', 'branch', 'password'], role: 'manager', branch: 'south' });
+  assert.ok(!JSON.stringify(rows[0]).includes('another fine password'));
+  // Back to the whole network; values sent as they are change nothing and are not audited.
+  const back = await admin.patch(`/api/staff/${id}`, { branch: null, role: 'manager', display_name: 'Nils N' });
+  assert.equal(back.json.branch, null);
+  assert.deepEqual((await audit('staff_changed', id))[1].details, { fields: ['branch'], branch: null });
+  const same = await admin.patch(`/api/staff/${id}`, { role: 'manager' });
+  assert.equal(same.status, 200);
+  assert.equal((await audit('staff_changed', id)).length, 2);
+  assert.equal((await admin.patch('/api/staff/999999', { role: 'admin' })).status, 404);
+  assert.equal((await admin.patch('/api/staff/abc', { role: 'admin' })).status, 404);
+  assert.equal((await admin.get('/api/staff/0')).status, 404);
+});
+
+test('disabling ends every session of the account at once', async () => {
+  const id = await addStaff(db, { username: 'olle', role: 'manager' });
+  const first = new Client(server.url);
+  const second = new Client(server.url);
+  await first.login('olle');
+  await second.login('olle');
+  const res = await admin.patch(`/api/staff/${id}`, { disabled: true });
+  assert.equal(res.status, 200);
+  assert.equal(res.json.disabled, true);
+  assert.equal((await first.get('/api/session')).status, 401);
+  assert.equal((await second.get('/api/session')).status, 401);
+  assert.equal((await db.query('SELECT count(*)::int AS n FROM sessions WHERE staff_id = $1', [id])).rows[0].n, 0);
+  assert.equal((await new Client(server.url).post('/api/session', { username: 'olle', password: 'correct horse battery' })).status, 401);
+  assert.deepEqual((await audit('staff_changed', id))[0].details, { fields: ['disabled'], disabled: true });
+  // Enabled again, the account logs in again.
+  await admin.patch(`/api/staff/${id}`, { disabled: false });
+  await new Client(server.url).login('olle');
+  await db.query('DELETE FROM login_failures');
+});
+
+test('a new password ends the other sessions; one\'s own stays', async () => {
+  const id = await addStaff(db, { username: 'pia', role: 'volunteer' });
+  const pia = new Client(server.url);
+  await pia.login('pia');
+  await admin.patch(`/api/staff/${id}`, { password: 'reset by the admin' });
+  assert.equal((await pia.get('/api/session')).status, 401);
+
+  const rootOther = new Client(server.url);
+  await rootOther.login('root');
+  const { rows: [{ id: rootId }] } = await db.query("SELECT id FROM staff WHERE username = 'root'");
+  const own = await admin.patch(`/api/staff/${rootId}`, { password: 'correct horse battery' });
+  assert.equal(own.status, 200);
+  assert.equal((await admin.get('/api/session')).status, 200);
+  assert.equal((await rootOther.get('/api/session')).status, 401);
+});
+
+test('nobody changes their own role, branch or disabled flag', async () => {
+  const { rows: [{ id }] } = await db.query("SELECT id FROM staff WHERE username = 'root'");
+  for (const change of [{ role: 'volunteer' }, { branch: 'north' }, { disabled: true }]) {
+    const res = await admin.patch(`/api/staff/${id}`, change);
+    assert.equal(res.status, 403, JSON.stringify(change));
+    assert.equal(res.json.code, 'own_account');
+  }
+  const name = await admin.patch(`/api/staff/${id}`, { display_name: 'Rut A', role: 'admin', disabled: false });
+  assert.equal(name.status, 200);
+  assert.equal(name.json.display_name, 'Rut A');
+  assert.equal((await db.query('SELECT role FROM staff WHERE id = $1', [id])).rows[0].role, 'admin');
+});
+
+test('a branch-bound admin manages their own branch only', async () => {
+  const boss = await staffClient(server, db, { username: 'quinn', role: 'admin', branch: 'north' });
+  const southId = await addStaff(db, { username: 'rolf', branch: 'south', displayName: 'Rolf South' });
+  const netId = await addStaff(db, { username: 'stina', displayName: 'Stina Network' });
+
+  const list = await boss.get('/api/staff');
+  assert.ok(list.json.staff.length > 0);
+  assert.ok(list.json.staff.every((s) => s.branch === 'north'), list.text);
+  for (const id of [southId, netId]) {
+    assert.equal((await boss.get(`/api/staff/${id}`)).status, 404);
+    assert.equal((await boss.patch(`/api/staff/${id}`, { disabled: true })).status, 404);
+  }
+  const body = { username: 'tove', display_name: 'Tove', role: 'volunteer', password: 'a long enough secret' };
+  for (const branch of [null, 'south']) {
+    const res = await boss.post('/api/staff', { ...body, branch });
+    assert.equal(res.status, 403, `branch ${branch}`);
+    assert.equal(res.json.code, 'branch_forbidden');
+  }
+  const made = await boss.post('/api/staff', { ...body, branch: 'north' });
+  assert.equal(made.status, 201, made.text);
+  for (const branch of [null, 'south']) {
+    const res = await boss.patch(`/api/staff/${made.json.id}`, { branch });
+    assert.equal(res.status, 403);
+    assert.equal(res.json.code, 'branch_forbidden');
+  }
+  const promoted = await boss.patch(`/api/staff/${made.json.id}`, { role: 'manager' });
+  assert.equal(promoted.json.role, 'manager');
+  assert.equal((await db.query("SELECT count(*)::int AS n FROM staff WHERE disabled OR username = 'tove' AND branch_id IS DISTINCT FROM (SELECT id FROM branches WHERE slug = 'north')")).rows[0].n, 0);
+});
