@@ -1,0 +1,110 @@
+// i18n: the language of every hylla page. Swedish first, English one click away; the choice is
+// remembered in localStorage and shown in <html lang>. Every visible string comes from a
+// dictionary: lang/sv.js and lang/en.js for what pages share, plus what a page adds with
+// addStrings().
+//
+// In HTML:   <h1 data-i18n="login.heading"></h1>
+//            <input data-i18n-attr="placeholder:search.hint; aria-label:search.label">
+//            <button type="button" data-lang-switch></button>   (names the other language)
+// In JS:     t('error.generic', { status: 500 }), t('loans.count', { n: 3 })
+//            onLangChange(() => render())   to redraw what JS wrote itself
+import sv from './lang/sv.js';
+import en from './lang/en.js';
+
+export const LANGUAGES = ['sv', 'en'];
+const LOCALES = { sv: 'sv-SE', en: 'en-GB' };
+const STORAGE_KEY = 'hylla.lang';
+const EVENT = 'hylla:lang';
+
+const dictionaries = { sv: { ...sv }, en: { ...en } };
+let current = stored() || 'sv';
+
+function stored() {
+  try {
+    const value = localStorage.getItem(STORAGE_KEY);
+    return LANGUAGES.includes(value) ? value : null;
+  } catch {
+    return null; // storage may be off; Swedish then
+  }
+}
+
+/** The current language: "sv" or "en". */
+export function lang() {
+  return current;
+}
+
+/** The BCP 47 locale of the current language, for Intl and toLocale*String ("sv-SE"). */
+export function locale() {
+  return LOCALES[current];
+}
+
+/** Add a page's own strings: addStrings({ sv: { 'desk.x': '…' }, en: { 'desk.x': '…' } }). */
+export function addStrings(strings) {
+  for (const l of LANGUAGES) Object.assign(dictionaries[l], strings[l] || {});
+}
+
+/** Whether a key has a string in the current language. */
+export function has(key) {
+  return key in dictionaries[current];
+}
+
+/**
+ * The string for key in the current language with {name} placeholders filled from params. A
+ * value of the form { one, other } picks the plural form for params.n. A missing key shows
+ * itself (and warns), so it is found rather than hidden.
+ */
+export function t(key, params = {}) {
+  let value = dictionaries[current][key];
+  if (value === undefined) {
+    console.warn(`i18n: no ${current} string for ${key}`);
+    return key;
+  }
+  if (typeof value === 'object') {
+    const form = new Intl.PluralRules(LOCALES[current]).select(Number(params.n));
+    value = value[form] ?? value.other;
+  }
+  return value.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+/** Fill every data-i18n and data-i18n-attr element below root, and the language switches. */
+export function translate(root = document) {
+  document.documentElement.lang = current;
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-attr]')) {
+    for (const pair of el.dataset.i18nAttr.split(';')) {
+      const [attr, key] = pair.split(':').map((s) => s.trim());
+      if (attr && key) el.setAttribute(attr, t(key));
+    }
+  }
+  const other = LANGUAGES.find((l) => l !== current);
+  for (const el of root.querySelectorAll('[data-lang-switch]')) {
+    // The other language's name, in that language, marked so that screen readers say it right.
+    el.textContent = t('lang.other');
+    el.lang = other;
+  }
+}
+
+/** Switch the page to a language, remember it, and tell onLangChange listeners. */
+export function setLang(l) {
+  if (!LANGUAGES.includes(l)) return;
+  current = l;
+  try {
+    localStorage.setItem(STORAGE_KEY, l);
+  } catch {
+    // the choice then lasts for this page only
+  }
+  translate();
+  document.dispatchEvent(new CustomEvent(EVENT, { detail: { lang: l } }));
+}
+
+/** Call fn after every language switch (to redraw strings that JS put on the page). */
+export function onLangChange(fn) {
+  document.addEventListener(EVENT, fn);
+}
+
+/** Translate the page and make its [data-lang-switch] buttons work. Call once, at start. */
+export function initI18n() {
+  translate();
+  for (const el of document.querySelectorAll('[data-lang-switch]'))
+    el.addEventListener('click', () => setLang(LANGUAGES.find((l) => l !== current)));
+}
