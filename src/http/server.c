@@ -21,6 +21,7 @@ struct server {
     struct MHD_Daemon *daemon;
     uint16_t port;
     bool access_log;
+    bool https; /* the public URL is https: browsers are told to use nothing else */
 };
 
 /* One request from its first byte to its completion. */
@@ -183,6 +184,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *
     for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
         if (!reply_get_header(rep, security_headers[i].key))
             MHD_add_response_header(resp, security_headers[i].key, security_headers[i].value);
+    if (ex->srv->https)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     ex->status = rep->status;
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rep->status, resp);
     MHD_destroy_response(resp);
@@ -289,6 +292,7 @@ struct server *server_start(const struct settings *s, const char **why)
 
     struct server *srv = xcalloc(1, sizeof *srv);
     srv->access_log = s->access_log;
+    srv->https = s->public_url && strncmp(s->public_url, "https://", 8) == 0;
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)

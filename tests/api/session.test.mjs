@@ -108,7 +108,7 @@ test('a dump of the whole database holds no session token, in any encoding', asy
   assert.equal(rows[0].n, 1);
 });
 
-test('the Secure flag comes with an https public URL', async () => {
+test('the Secure flag and HSTS come with an https public URL', async () => {
   const secure = await startHylla({ database: db.conninfo, args: ['--public-url', 'https://hylla.example.org'] });
   try {
     const c = new Client(secure.url);
@@ -121,6 +121,9 @@ test('the Secure flag comes with an https public URL', async () => {
     for (const flag of ['HttpOnly', 'SameSite=Strict', 'Path=/', 'Secure']) assert.ok(cookie.split('; ').includes(flag), `${flag}: ${cookie}`);
     const out = await c.delete('/api/session');
     assert.match(out.headers.get('set-cookie'), /^hylla_session=; .*Max-Age=0.*; Secure$/);
+    // Browsers that reached it over https once keep to https.
+    assert.equal((await fetch(`${secure.url}/login`)).headers.get('strict-transport-security'), 'max-age=31536000');
+    assert.equal((await fetch(`${server.url}/login`)).headers.get('strict-transport-security'), null);
   } finally {
     await secure.stop();
   }
