@@ -144,7 +144,7 @@ static enum store_status create_tx(void *ctx)
     static struct store_stmt insert =
         STORE_STMT("INSERT INTO categories (parent_id, name_sv, name_en, size_kind, co2e_kg, sek,"
                    "                        factor_source, sort)"
-                   " VALUES ($2, $3, $4, $5, $6, $7, $8, $9) RETURNING id");
+                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id");
     struct category_write *w = ctx;
     w->outcome = CATEGORY_DONE;
     enum store_status st = store_actor_set(w->staff_id);
@@ -160,7 +160,7 @@ static enum store_status create_tx(void *ctx)
     struct category_params p;
     category_params(w->f, &p);
     PGresult *res;
-    st = store_exec(&insert, 9, p.v, &res);
+    st = store_exec(&insert, 8, p.v + 1, &res); /* an insert needs no set mask */
     if (st == STORE_OK)
         w->id = (int)store_get_ll(res, 0, 0);
     PQclear(res);
