@@ -43,7 +43,8 @@ void csv_reader_init(struct csv_reader *r, const char *data, size_t len);
 /*
  * The next record into rec (its previous fields are freed). Lines with nothing on them are
  * skipped. CSV_ERROR sets *why (a static sentence) and rec->line to the line at fault: a quote
- * left open, text after a closing quote, a NUL byte, or bytes that are not UTF-8.
+ * left open (the line it opened on), text after a closing quote, a NUL byte, or bytes that are
+ * not UTF-8.
  */
 enum csv_result csv_read(struct csv_reader *r, struct csv_record *rec, const char **why);
 

@@ -165,7 +165,7 @@ static enum store_status search_tx(void *ctx)
     snprintf(limit, sizeof limit, "%lld", f->limit);
     snprintf(offset, sizeof offset, "%lld", f->offset);
     const char *params[9] = {
-        f->q && *f->q ? f->q : NULL,
+        f->q && f->q[strspn(f->q, " \t\r\n")] ? f->q : NULL, /* blank: no text search */
         f->branch_id ? branch : NULL,
         f->category_id ? category : NULL,
         f->status,

@@ -208,6 +208,8 @@ START_TEST(search_understands_swedish_and_sizes)
     ck_assert_int_eq(search_total(&f), 1);
     f.q = "50%";
     ck_assert_int_eq(search_total(&f), 0);
+    f.q = "  ";
+    ck_assert_int_eq(search_total(&f), 3);
     f = (struct item_filter){ .size_kind = SIZE_LENGTH_CM,
                               .has_size_min = true,
                               .size_min = 150,
