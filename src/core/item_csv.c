@@ -2,6 +2,7 @@
 #include "item_csv.h"
 
 #include "core/csv.h"
+#include "core/text.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -119,38 +120,6 @@ static char *trim(char *s)
     return s;
 }
 
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-static bool blank(const char *s)
-{
-    for (; *s; s++)
-        if (!isspace((unsigned char)*s))
-            return false;
-    return true;
-}
-
-/* Whether the date is a real one written YYYY-MM-DD. */
-static bool iso_date(const char *t)
-{
-    if (strlen(t) != 10 || t[4] != '-' || t[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)t[i]))
-            return false;
-    int y = atoi(t), m = atoi(t + 5), d = atoi(t + 8);
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1)
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= days[m - 1] + (m == 2 && leap);
-}
-
 /*
  * A text cell into *out (owned; NULL when empty): at most max characters, on one line unless
  * multiline. Records a problem and returns false otherwise.
@@ -159,9 +128,9 @@ static bool text_cell(struct item_csv *c, int line, const char *column, const ch
                       size_t max, bool multiline, char **out)
 {
     *out = NULL;
-    if (blank(cell))
+    if (text_is_blank(cell))
         return true;
-    if (utf8_chars(cell) > max) {
+    if (text_chars(cell) > max) {
         item_csv_error(c, line, "%s has more than %zu characters", column, max);
         return false;
     }
@@ -222,7 +191,7 @@ static void read_row(struct item_csv *c, const struct csv_record *rec, const int
     for (int k = 0; k < ITEM_CSV_NCOLUMNS; k++)
         cell[k] = where[k] >= 0 && (size_t)where[k] < rec->nfields ? rec->fields[where[k]] : "";
     for (size_t i = header_fields; i < rec->nfields; i++)
-        if (!blank(rec->fields[i])) {
+        if (!text_is_blank(rec->fields[i])) {
             item_csv_error(c, line, "the line has %zu fields but the header only %zu", rec->nfields,
                            header_fields);
             return;
@@ -244,7 +213,7 @@ static void read_row(struct item_csv *c, const struct csv_record *rec, const int
     else
         r.category = xstrdup(category);
 
-    if (blank(cell[ITEM_CSV_NAME]))
+    if (text_is_blank(cell[ITEM_CSV_NAME]))
         item_csv_error(c, line, "name is empty");
     else
         text_cell(c, line, "name", cell[ITEM_CSV_NAME], ITEM_NAME_MAX, false, &r.name);
@@ -287,7 +256,7 @@ static void read_row(struct item_csv *c, const struct csv_record *rec, const int
         item_csv_error(c, line, "retired_reason is only for retired items");
 
     char *donated = trim((char *)cell[ITEM_CSV_DONATED_ON]);
-    if (*donated && !iso_date(donated))
+    if (*donated && !text_is_iso_date(donated))
         item_csv_error(c, line, "donated_on \"%s\" is not a date written YYYY-MM-DD", donated);
     else if (*donated)
         r.donated_on = xstrdup(donated);
@@ -351,7 +320,7 @@ static void drop_repeated_codes(struct item_csv *c)
 static bool record_blank(const struct csv_record *rec)
 {
     for (size_t i = 0; i < rec->nfields; i++)
-        if (!blank(rec->fields[i]))
+        if (!text_is_blank(rec->fields[i]))
             return false;
     return true;
 }

@@ -1,6 +1,8 @@
 /* size: item sizes as kind and value (see size.h). */
 #include "size.h"
 
+#include "core/text.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -40,28 +42,6 @@ bool size_kind_is_numeric(enum size_kind kind)
 {
     return kind == SIZE_LENGTH_CM || kind == SIZE_SHOE_EU || kind == SIZE_HEAD_CM ||
            kind == SIZE_WHEEL_IN;
-}
-
-/* Whether s is valid UTF-8 without control characters. */
-static bool clean_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        if (*p < 0x20 || *p == 0x7F)
-            return false;
-        int n = *p < 0x80             ? 0
-                : (*p & 0xE0) == 0xC0 ? 1
-                : (*p & 0xF0) == 0xE0 ? 2
-                : (*p & 0xF8) == 0xF0 ? 3
-                                      : -1;
-        if (n < 0 || (n == 1 && *p < 0xC2))
-            return false;
-        p++;
-        for (int i = 0; i < n; i++, p++)
-            if ((*p & 0xC0) != 0x80)
-                return false;
-    }
-    return true;
 }
 
 bool size_from_number(enum size_kind kind, double value, struct size *out, const char **why)
@@ -151,14 +131,11 @@ bool size_from_text(enum size_kind kind, const char *text, struct size *out, con
     struct size s = { .kind = kind };
     memcpy(s.text, text, n);
     s.text[n] = '\0';
-    size_t chars = 0;
-    for (const char *p = s.text; *p; p++)
-        chars += ((unsigned char)*p & 0xC0) != 0x80;
-    if (!clean_utf8(s.text)) {
+    if (text_has_control(s.text, false)) {
         *why = "the size must be plain text";
         return false;
     }
-    if (chars > SIZE_TEXT_MAX) {
+    if (text_chars(s.text) > SIZE_TEXT_MAX) {
         *why = "a size has at most 40 characters";
         return false;
     }

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void store_photo_etag(const void *data, size_t len, char etag[PHOTO_ETAG_SIZE])
+/* The etag of these bytes: the first half of their SHA-256, in hex. */
+static void photo_etag(const void *data, size_t len, char etag[PHOTO_ETAG_SIZE])
 {
     unsigned char digest[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(digest, data, len);
@@ -74,7 +75,7 @@ enum store_status store_photo_put(long long staff_id, const char *code, int only
                                   enum item_outcome *outcome)
 {
     char etag[PHOTO_ETAG_SIZE];
-    store_photo_etag(data, len, etag);
+    photo_etag(data, len, etag);
     /* Text parameters carry bytea as hex: twice the size, no escaping to get wrong. */
     char *hex = xmalloc(2 * len + 3);
     memcpy(hex, "\\x", 2);

@@ -19,9 +19,6 @@ struct photo {
     size_t len;
 };
 
-/* The etag of these bytes. */
-void store_photo_etag(const void *data, size_t len, char etag[PHOTO_ETAG_SIZE]);
-
 /*
  * Set the photo of the item with this code (replacing any), with an audit entry. only_branch_id
  * (0: any) is the branch the caller may change: another branch's item is ITEM_OTHER_BRANCH.
