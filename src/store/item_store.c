@@ -355,7 +355,7 @@ enum store_status store_item_create(long long staff_id, const struct item_fields
     return st;
 }
 
-/* The names of the fields an update sets, as a JSON array for the audit entry. */
+/* The audit details of an update: {"fields": [the names of the fields it sets]}. */
 static char *field_names(unsigned set)
 {
     static const char *const names[] = { "branch",     "category",  "name",   "brand",
