@@ -295,6 +295,7 @@ static const struct {
     { "serve", cmd_serve, "serve the web app and the API" },
     { "migrate", cmd_migrate, "bring the database schema up to date" },
     { "user", cli_user, "add a staff account, set its password, disable it" },
+    { "import", cli_import, "add items to a branch from a CSV file" },
     { "routes", cmd_routes, "print the API route table" },
     { "version", cmd_version, "print the version" },
 };

@@ -5,4 +5,7 @@
 /* `hylla user add|passwd|disable ...`: staff accounts from the command line. */
 int cli_user(int argc, char **argv);
 
+/* `hylla import items FILE --branch SLUG [--dry-run]`: items from a CSV file, all or nothing. */
+int cli_import(int argc, char **argv);
+
 #endif

@@ -1,7 +1,14 @@
-/* branch_store: branch lookups (see branch_store.h). */
+/* branch_store: branches (see branch_store.h). */
 #include "branch_store.h"
 
+#include "core/buf.h"
+#include "store/actor_store.h"
+#include "store/audit_store.h"
 #include "store/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 enum store_status store_branch_id(const char *slug, int *id)
 {
@@ -11,5 +18,264 @@ enum store_status store_branch_id(const char *slug, int *id)
     if (st == STORE_OK)
         *id = (int)store_get_ll(res, 0, 0);
     PQclear(res);
+    return st;
+}
+
+#define BRANCH_COLUMNS                                                                             \
+    "id, slug, name, municipality, address, contact, notice, opening_hours::text,"                 \
+    " to_jsonb(closed_dates)::text, loan_days, max_renewals, item_limit, code_prefix"
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void read_branch(const PGresult *res, int row, struct branch *b)
+{
+    b->id = (int)store_get_ll(res, row, 0);
+    snprintf(b->slug, sizeof b->slug, "%s", store_get(res, row, 1));
+    b->name = xstrdup(store_get(res, row, 2));
+    b->municipality = dup_or_null(store_get(res, row, 3));
+    b->address = dup_or_null(store_get(res, row, 4));
+    b->contact = dup_or_null(store_get(res, row, 5));
+    b->notice = dup_or_null(store_get(res, row, 6));
+    b->opening_hours = xstrdup(store_get(res, row, 7));
+    b->closed_dates = xstrdup(store_get(res, row, 8));
+    b->loan_days = (int)store_get_ll(res, row, 9);
+    b->max_renewals = (int)store_get_ll(res, row, 10);
+    b->item_limit = (int)store_get_ll(res, row, 11);
+    snprintf(b->code_prefix, sizeof b->code_prefix, "%s", store_get(res, row, 12));
+}
+
+void store_branch_clear(struct branch *b)
+{
+    free(b->name);
+    free(b->municipality);
+    free(b->address);
+    free(b->contact);
+    free(b->notice);
+    free(b->opening_hours);
+    free(b->closed_dates);
+    *b = (struct branch){ 0 };
+}
+
+void store_branch_list_free(struct branch *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        store_branch_clear(&list[i]);
+    free(list);
+}
+
+enum store_status store_branch_get(const char *slug, struct branch *out)
+{
+    static struct store_stmt get =
+        STORE_STMT("SELECT " BRANCH_COLUMNS " FROM branches WHERE slug = $1");
+    PGresult *res;
+    enum store_status st = store_exec(&get, 1, (const char *[]){ slug }, &res);
+    if (st == STORE_OK)
+        read_branch(res, 0, out);
+    PQclear(res);
+    return st;
+}
+
+enum store_status store_branch_list(struct branch **out, size_t *n)
+{
+    static struct store_stmt list =
+        STORE_STMT("SELECT " BRANCH_COLUMNS " FROM branches ORDER BY name, slug");
+    *out = NULL;
+    *n = 0;
+    PGresult *res;
+    enum store_status st = store_exec(&list, 0, NULL, &res);
+    if (st < 0)
+        return st;
+    int rows = PQntuples(res);
+    *out = xcalloc(rows ? (size_t)rows : 1, sizeof **out);
+    for (int i = 0; i < rows; i++)
+        read_branch(res, i, &(*out)[i]);
+    *n = (size_t)rows;
+    PQclear(res);
+    return STORE_OK;
+}
+
+/* The parameters every write shares, as text: $1 set mask, then the fields in order. */
+struct branch_params {
+    char set[16], loan_days[16], renewals[16], limit[16];
+    const char *v[12];
+};
+
+static void branch_params(const struct branch_fields *f, const char *prefix,
+                          struct branch_params *p)
+{
+    snprintf(p->set, sizeof p->set, "%u", f->set);
+    snprintf(p->loan_days, sizeof p->loan_days, "%d", f->loan_days);
+    snprintf(p->renewals, sizeof p->renewals, "%d", f->max_renewals);
+    snprintf(p->limit, sizeof p->limit, "%d", f->item_limit);
+    const char *v[12] = {
+        p->set,
+        f->name,
+        f->municipality,
+        f->address,
+        f->contact,
+        f->opening_hours,
+        f->closed_dates,
+        (f->set & BRANCH_SET_LOAN_DAYS) ? p->loan_days : NULL,
+        (f->set & BRANCH_SET_RENEWALS) ? p->renewals : NULL,
+        (f->set & BRANCH_SET_ITEM_LIMIT) ? p->limit : NULL,
+        f->notice,
+        prefix,
+    };
+    memcpy(p->v, v, sizeof v);
+}
+
+/* Closed dates as the database keeps them: distinct and in order. */
+#define CLOSED_DATES_FROM(param)                                                                   \
+    "ARRAY(SELECT DISTINCT d::date FROM jsonb_array_elements_text(" param "::jsonb) d"             \
+    " ORDER BY 1)"
+
+struct branch_write {
+    long long staff_id;
+    const char *slug;
+    const struct branch_fields *f;
+    struct branch *out;
+    enum branch_outcome outcome;
+};
+
+/* Insert with one code prefix: STORE_NOT_FOUND when another branch has that prefix. */
+static enum store_status insert_branch(const struct branch_fields *f, const char *prefix, int *id)
+{
+    static struct store_stmt insert = STORE_STMT(
+        "INSERT INTO branches (slug, name, municipality, address, contact, opening_hours,"
+        "                      closed_dates, loan_days, max_renewals, item_limit, notice,"
+        "                      code_prefix)"
+        " VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}'),"
+        "         " CLOSED_DATES_FROM(
+            "coalesce($7, '[]')") ","
+                                  "         coalesce($8::int, 14), coalesce($9::int, 1), "
+                                  "coalesce($10::int, 10), $11, $12)"
+                                  " ON CONFLICT (code_prefix) DO NOTHING RETURNING id");
+    struct branch_params p;
+    branch_params(f, prefix, &p);
+    p.v[0] = f->slug; /* in place of the set mask, which an insert does not need */
+    PGresult *res;
+    enum store_status st = store_exec(&insert, 12, p.v, &res);
+    if (st == STORE_OK)
+        *id = (int)store_get_ll(res, 0, 0);
+    PQclear(res);
+    return st;
+}
+
+static enum store_status create_tx(void *ctx)
+{
+    struct branch_write *w = ctx;
+    w->outcome = BRANCH_DONE;
+    enum store_status st = store_actor_set(w->staff_id);
+    if (st < 0)
+        return st;
+    int id = 0;
+    if ((st = store_branch_id(w->f->slug, &id)) != STORE_NOT_FOUND) {
+        if (st == STORE_OK)
+            w->outcome = BRANCH_SLUG_TAKEN;
+        return st;
+    }
+    if (w->f->code_prefix) {
+        st = insert_branch(w->f, w->f->code_prefix, &id);
+        if (st == STORE_NOT_FOUND) {
+            w->outcome = BRANCH_PREFIX_TAKEN;
+            return STORE_OK;
+        }
+    } else {
+        char prefix[CODE_PREFIX_MAX + 1];
+        st = STORE_NOT_FOUND;
+        for (int attempt = 0;
+             st == STORE_NOT_FOUND && item_code_prefix_candidate(w->f->slug, attempt, prefix);
+             attempt++)
+            st = insert_branch(w->f, prefix, &id);
+        if (st == STORE_NOT_FOUND) {
+            w->outcome = BRANCH_PREFIX_TAKEN;
+            return STORE_OK;
+        }
+    }
+    if (st < 0)
+        return st;
+    if ((st = store_audit(w->staff_id, "branch_created", "branch", id, id, NULL)) < 0)
+        return st;
+    store_branch_clear(w->out);
+    return store_branch_get(w->f->slug, w->out);
+}
+
+enum store_status store_branch_create(long long staff_id, const struct branch_fields *f,
+                                      struct branch *out, enum branch_outcome *outcome)
+{
+    struct branch_write w = { .staff_id = staff_id, .f = f, .out = out };
+    *out = (struct branch){ 0 };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, create_tx, &w);
+    if (st != STORE_OK || w.outcome != BRANCH_DONE)
+        store_branch_clear(out);
+    *outcome = w.outcome;
+    return st;
+}
+
+static enum store_status update_tx(void *ctx)
+{
+    static struct store_stmt taken =
+        STORE_STMT("SELECT 1 FROM branches WHERE code_prefix = $1 AND slug <> $2");
+    static struct store_stmt update = STORE_STMT(
+        "UPDATE branches SET"
+        "  name = CASE WHEN $1::int & 1 <> 0 THEN $2 ELSE name END,"
+        "  municipality = CASE WHEN $1::int & 2 <> 0 THEN $3 ELSE municipality END,"
+        "  address = CASE WHEN $1::int & 4 <> 0 THEN $4 ELSE address END,"
+        "  contact = CASE WHEN $1::int & 8 <> 0 THEN $5 ELSE contact END,"
+        "  opening_hours = CASE WHEN $1::int & 16 <> 0 THEN $6::jsonb ELSE opening_hours END,"
+        "  closed_dates = CASE WHEN $1::int & 32 <> 0 THEN " CLOSED_DATES_FROM(
+            "$7") "                 ELSE closed_dates END,"
+                  "  loan_days = CASE WHEN $1::int & 64 <> 0 THEN $8::int ELSE loan_days END,"
+                  "  max_renewals = CASE WHEN $1::int & 128 <> 0 THEN $9::int ELSE max_renewals "
+                  "END,"
+                  "  item_limit = CASE WHEN $1::int & 256 <> 0 THEN $10::int ELSE item_limit END,"
+                  "  notice = CASE WHEN $1::int & 512 <> 0 THEN $11 ELSE notice END,"
+                  "  code_prefix = CASE WHEN $1::int & 1024 <> 0 THEN $12 ELSE code_prefix END"
+                  " WHERE slug = $13 RETURNING id");
+    struct branch_write *w = ctx;
+    w->outcome = BRANCH_DONE;
+    enum store_status st = store_actor_set(w->staff_id);
+    if (st < 0)
+        return st;
+    PGresult *res;
+    if (w->f->set & BRANCH_SET_PREFIX) {
+        st = store_exec(&taken, 2, (const char *[]){ w->f->code_prefix, w->slug }, &res);
+        PQclear(res);
+        if (st < 0)
+            return st;
+        if (st == STORE_OK) {
+            w->outcome = BRANCH_PREFIX_TAKEN;
+            return STORE_OK;
+        }
+    }
+    struct branch_params p;
+    branch_params(w->f, w->f->code_prefix, &p);
+    const char *params[13];
+    memcpy(params, p.v, sizeof p.v);
+    params[12] = w->slug;
+    st = store_exec(&update, 13, params, &res);
+    int id = st == STORE_OK ? (int)store_get_ll(res, 0, 0) : 0;
+    PQclear(res);
+    if (st != STORE_OK)
+        return st;
+    if ((st = store_audit(w->staff_id, "branch_updated", "branch", id, id, NULL)) < 0)
+        return st;
+    store_branch_clear(w->out);
+    return store_branch_get(w->slug, w->out);
+}
+
+enum store_status store_branch_update(long long staff_id, const char *slug,
+                                      const struct branch_fields *f, struct branch *out,
+                                      enum branch_outcome *outcome)
+{
+    struct branch_write w = { .staff_id = staff_id, .slug = slug, .f = f, .out = out };
+    *out = (struct branch){ 0 };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, update_tx, &w);
+    if (st != STORE_OK || w.outcome != BRANCH_DONE)
+        store_branch_clear(out);
+    *outcome = w.outcome;
     return st;
 }

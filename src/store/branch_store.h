@@ -1,10 +1,83 @@
-/* branch_store: looking up branches, which every other aggregate belongs to. */
+/*
+ * branch_store: the branches of the network, which every other aggregate belongs to: their
+ * public facts (address, opening hours, closed dates, notice), their loan rules, and the code
+ * prefix their items' labels carry.
+ */
 #ifndef HYLLA_STORE_BRANCH_STORE_H
 #define HYLLA_STORE_BRANCH_STORE_H
 
+#include "core/item.h"
 #include "store/status.h"
+
+#include <stddef.h>
 
 /* The id of the branch with this slug; STORE_NOT_FOUND when there is none. */
 enum store_status store_branch_id(const char *slug, int *id) STORE_MUST_CHECK;
+
+struct branch {
+    int id;
+    char slug[48];
+    char *name;
+    char *municipality, *address, *contact, *notice; /* NULL when not given */
+    char *opening_hours; /* JSON object text: {"mon": [["15:00","18:00"]], ...} */
+    char *closed_dates;  /* JSON array text of "YYYY-MM-DD", in order */
+    int loan_days, max_renewals, item_limit;
+    char code_prefix[CODE_PREFIX_MAX + 1];
+};
+
+/* Free the strings of a branch. */
+void store_branch_clear(struct branch *b);
+
+/* The branch with this slug into *out; STORE_NOT_FOUND when there is none. */
+enum store_status store_branch_get(const char *slug, struct branch *out) STORE_MUST_CHECK;
+
+/* Every branch, by name, into *out (free with store_branch_list_free). */
+enum store_status store_branch_list(struct branch **out, size_t *n) STORE_MUST_CHECK;
+void store_branch_list_free(struct branch *list, size_t n);
+
+/* Which fields a create or update sets. */
+enum {
+    BRANCH_SET_NAME = 1 << 0,
+    BRANCH_SET_MUNICIPALITY = 1 << 1,
+    BRANCH_SET_ADDRESS = 1 << 2,
+    BRANCH_SET_CONTACT = 1 << 3,
+    BRANCH_SET_HOURS = 1 << 4,
+    BRANCH_SET_CLOSED = 1 << 5,
+    BRANCH_SET_LOAN_DAYS = 1 << 6,
+    BRANCH_SET_RENEWALS = 1 << 7,
+    BRANCH_SET_ITEM_LIMIT = 1 << 8,
+    BRANCH_SET_NOTICE = 1 << 9,
+    BRANCH_SET_PREFIX = 1 << 10,
+};
+
+/* The fields of a branch to write; NULL strings clear a field (name and prefix excepted). */
+struct branch_fields {
+    unsigned set;
+    const char *slug; /* create only */
+    const char *name, *municipality, *address, *contact, *notice;
+    const char *opening_hours; /* JSON object text, checked by the caller */
+    const char *closed_dates;  /* JSON array text of ISO dates, checked by the caller */
+    int loan_days, max_renewals, item_limit;
+    const char *code_prefix; /* checked by the caller; unset on create: made from the slug */
+};
+
+enum branch_outcome {
+    BRANCH_DONE,
+    BRANCH_SLUG_TAKEN,
+    BRANCH_PREFIX_TAKEN,
+};
+
+/*
+ * Add a branch (with an audit entry) and read it back into *out. Without a code prefix the
+ * branch gets the first free one item_code_prefix_candidate makes from its slug.
+ */
+enum store_status store_branch_create(long long staff_id, const struct branch_fields *f,
+                                      struct branch *out,
+                                      enum branch_outcome *outcome) STORE_MUST_CHECK;
+
+/* Change the fields f->set names and read the branch back; STORE_NOT_FOUND when none. */
+enum store_status store_branch_update(long long staff_id, const char *slug,
+                                      const struct branch_fields *f, struct branch *out,
+                                      enum branch_outcome *outcome) STORE_MUST_CHECK;
 
 #endif

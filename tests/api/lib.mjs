@@ -274,4 +274,20 @@ export async function assertOtherBranchRefused(client, method, path, { json, sec
   assert.ok([403, 404].includes(res.status), `${method} ${path} gave ${res.status}: ${res.text}`);
   for (const s of secrets) assert.ok(!res.text.includes(String(s)), `${method} ${path} leaked ${s}`);
   return res;
+/**
+ * Put an item directly in the database (category 111 Längdskidor unless told); returns its code.
+ * For tests that need items on the shelf without going through intake.
+ */
+export async function addItem(db, branch, { code, category = 111, name = 'Längdskidor', brand = null,
+  sizeKind = null, sizeNum = null, sizeText = null, status = 'available', condition = 'good' } = {}) {
+  const { rows } = await db.query(
+    `WITH b AS (UPDATE branches SET next_item_no = next_item_no + 1 WHERE slug = $1
+                RETURNING id, code_prefix || '-' || lpad((next_item_no - 1)::text, 5, '0') AS code)
+     INSERT INTO items (code, branch_id, category_id, name, brand, size_kind, size_num, size_text,
+                        status, condition)
+     SELECT coalesce(upper($2), b.code), b.id, $3, $4, $5, $6, $7, $8, $9, $10 FROM b
+     RETURNING code`,
+    [branch, code ?? null, category, name, brand, sizeKind, sizeNum, sizeText, status, condition]);
+  assert.equal(rows.length, 1, `no branch ${branch}`);
+  return rows[0].code;
 }

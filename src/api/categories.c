@@ -1,0 +1,144 @@
+/* categories: the shared category tree (see categories.h). */
+#include "categories.h"
+
+#include "api/api.h"
+#include "api/input.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+json_t *categories_json(const struct category *c)
+{
+    const char *kind = size_kind_name(c->size_kind);
+    return json_pack(
+        "{s:i, s:o, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:i}", "id", c->id, "parent_id",
+        c->parent_id ? json_integer(c->parent_id) : json_null(), "depth", c->depth, "name_sv",
+        c->name_sv, "name_en", c->name_en, "size_kind", kind ? json_string(kind) : json_null(),
+        "co2e_kg", c->has_co2e_kg ? json_real(c->co2e_kg) : json_null(), "sek",
+        c->has_sek ? json_real(c->sek) : json_null(), "factor_source",
+        c->factor_source ? json_string(c->factor_source) : json_null(), "sort", c->sort);
+}
+
+void categories_list(struct req *req, struct reply *rep)
+{
+    struct category *list;
+    size_t n;
+    enum store_status st = store_category_list(&list, &n);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, categories_json(&list[i]));
+    store_category_list_free(list, n);
+    reply_json(rep, 200, json_pack("{s:o}", "categories", arr));
+}
+
+/* Read the fields of a create (names required) or an update into f. */
+static void read_fields(struct input *in, bool creating, struct category_fields *f)
+{
+    *f = (struct category_fields){ 0 };
+    long long n;
+    double d;
+    if (input_has(in, "parent_id")) {
+        f->set |= CATEGORY_SET_PARENT;
+        if (input_int(in, "parent_id", false, 1, 2147483647, &n))
+            f->parent_id = (int)n;
+    }
+    if (creating || input_has(in, "name_sv")) {
+        f->set |= CATEGORY_SET_NAME_SV;
+        f->name_sv = input_string(in, "name_sv", true, 100);
+    }
+    if (creating || input_has(in, "name_en")) {
+        f->set |= CATEGORY_SET_NAME_EN;
+        f->name_en = input_string(in, "name_en", true, 100);
+    }
+    if (input_has(in, "size_kind")) {
+        f->set |= CATEGORY_SET_SIZE_KIND;
+        f->size_kind = size_kind_from_name(input_enum(in, "size_kind", false, size_kind_names));
+    }
+    if (input_has(in, "co2e_kg")) {
+        f->set |= CATEGORY_SET_CO2E;
+        f->has_co2e_kg = input_number(in, "co2e_kg", false, 0, 99999999, &d);
+        f->co2e_kg = f->has_co2e_kg ? d : 0;
+    }
+    if (input_has(in, "sek")) {
+        f->set |= CATEGORY_SET_SEK;
+        f->has_sek = input_number(in, "sek", false, 0, 99999999, &d);
+        f->sek = f->has_sek ? d : 0;
+    }
+    if (input_has(in, "factor_source")) {
+        f->set |= CATEGORY_SET_SOURCE;
+        f->factor_source = input_string(in, "factor_source", false, 300);
+    }
+    if (input_has(in, "sort")) {
+        f->set |= CATEGORY_SET_SORT;
+        if (input_int(in, "sort", true, -100000, 100000, &n))
+            f->sort = (int)n;
+    }
+}
+
+static const char *const category_fields_allowed[] = {
+    "parent_id", "name_sv", "name_en", "size_kind", "co2e_kg", "sek", "factor_source", "sort", NULL,
+};
+
+static void write_category(struct req *req, struct reply *rep, bool creating)
+{
+    int id = 0;
+    if (!creating) {
+        char *end;
+        long v = strtol(req->params[0], &end, 10);
+        if (*end || v < 1 || v > 2147483647) {
+            reply_problem(rep, 404, "category_not_found", "no such category", NULL);
+            return;
+        }
+        id = (int)v;
+    }
+    struct input in;
+    input_begin(&in, req->json, category_fields_allowed);
+    struct category_fields f;
+    read_fields(&in, creating, &f);
+    if (input_failed(&in)) {
+        input_reply(&in, rep);
+        return;
+    }
+
+    enum category_outcome outcome;
+    enum store_status st = creating ? store_category_create(req->who->id, &f, &id, &outcome)
+                                    : store_category_update(req->who->id, id, &f, &outcome);
+    if (st == STORE_OK && outcome == CATEGORY_NO_PARENT)
+        input_error(&in, "parent_id", "not_found", "there is no such category");
+    if (st == STORE_OK && outcome == CATEGORY_CYCLE)
+        input_error(&in, "parent_id", "cycle", "a category cannot be placed below itself");
+    if (input_failed(&in)) {
+        input_reply(&in, rep);
+        return;
+    }
+    input_end(&in);
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, 404, "category_not_found", "no such category", NULL);
+        return;
+    }
+    struct category c;
+    if (st == STORE_OK)
+        st = store_category_get(id, &c);
+    if (st != STORE_OK) {
+        api_store_failure(rep, st);
+        return;
+    }
+    if (creating)
+        reply_headerf(rep, "Location", "/api/categories/%d", id);
+    reply_json(rep, creating ? 201 : 200, categories_json(&c));
+    store_category_clear(&c);
+}
+
+void categories_create(struct req *req, struct reply *rep)
+{
+    write_category(req, rep, true);
+}
+
+void categories_update(struct req *req, struct reply *rep)
+{
+    write_category(req, rep, false);
+}

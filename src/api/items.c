@@ -1,0 +1,534 @@
+/* items: the catalogue's items for staff (see items.h). */
+#include "items.h"
+
+#include "api/api.h"
+#include "api/input.h"
+#include "core/buf.h"
+#include "core/item_csv.h"
+#include "store/branch_store.h"
+#include "store/category_store.h"
+#include "store/import_store.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PER_PAGE 200
+
+static json_t *text_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+json_t *items_size_json(const struct size *size)
+{
+    if (size->kind == SIZE_NONE)
+        return json_null();
+    json_t *value;
+    if (!size_kind_is_numeric(size->kind))
+        value = json_string(size->text);
+    else if (size->num == floor(size->num) && fabs(size->num) < 1e15)
+        value = json_integer((json_int_t)size->num);
+    else
+        value = json_real(size->num);
+    return json_pack("{s:s, s:o}", "kind", size_kind_name(size->kind), "value", value);
+}
+
+char *items_photo_url(const struct item *it)
+{
+    /* The etag in the address lets browsers keep the photo for good: a new photo is a new URL. */
+    return it->photo_etag[0] ? xasprintf("/api/items/%s/photo?v=%s", it->code, it->photo_etag)
+                             : NULL;
+}
+
+json_t *items_json(const struct item *it)
+{
+    char *photo = items_photo_url(it);
+    json_t *j = json_pack(
+        "{s:s, s:s, s:{s:i, s:s, s:s}, s:s, s:o, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:s, "
+        "s:s}",
+        "code", it->code, "branch", it->branch_slug, "category", "id", it->category_id, "name_sv",
+        it->category_sv, "name_en", it->category_en, "name", it->name, "brand",
+        text_or_null(it->brand), "size", items_size_json(&it->size), "condition", it->condition,
+        "status", it->status, "retired_reason", text_or_null(it->retired_reason), "donated_on",
+        it->donated_on, "notes", text_or_null(it->notes), "photo_url", text_or_null(photo),
+        "due_date", text_or_null(it->due_date), "created_at", it->created_at, "updated_at",
+        it->updated_at);
+    free(photo);
+    return j;
+}
+
+bool items_path_code(const struct req *req, struct reply *rep, char code[ITEM_CODE_MAX + 1])
+{
+    if (item_code_normalize(req->params[0], code))
+        return true;
+    reply_problem(rep, 404, "item_not_found", "no such item", NULL);
+    return false;
+}
+
+static void field_problem(struct reply *rep, const char *field, const char *code,
+                          const char *message)
+{
+    json_t *errors =
+        json_pack("[{s:s, s:s, s:s}]", "field", field, "code", code, "message", message);
+    reply_problem_errors(rep, 422, "validation_failed", "the input is not valid", errors);
+}
+
+void items_refused(struct reply *rep, enum store_status st, enum item_outcome outcome)
+{
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, 404, "item_not_found", "no such item", NULL);
+        return;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    switch (outcome) {
+    case ITEM_OTHER_BRANCH:
+        reply_problem(rep, 403, "other_branch", "the item belongs to another branch",
+                      "Staff of a branch change only their own branch's items.");
+        return;
+    case ITEM_IS_ON_LOAN:
+        reply_problem(rep, 409, "item_on_loan", "item is on loan",
+                      "Its status changes when it is returned.");
+        return;
+    case ITEM_NO_CATEGORY:
+        field_problem(rep, "category", "not_found", "there is no such category");
+        return;
+    case ITEM_NOT_RETIRED:
+        field_problem(rep, "retired_reason", "not_retired", "only a retired item has a reason");
+        return;
+    case ITEM_NEEDS_REASON:
+        field_problem(rep, "retired_reason", "required", "retiring an item needs a reason");
+        return;
+    case ITEM_CODE_TAKEN:
+        reply_problem(rep, 409, "code_taken", "another item has this code", NULL);
+        return;
+    case ITEM_DONE:
+        break;
+    }
+    reply_problem(rep, 500, "internal_error", "internal error", NULL);
+}
+
+/* Reading items --------------------------------------------------------------------------- */
+
+void items_get(struct req *req, struct reply *rep)
+{
+    char code[ITEM_CODE_MAX + 1];
+    if (!items_path_code(req, rep, code))
+        return;
+    struct item it;
+    enum store_status st = store_item_get(code, &it);
+    if (st != STORE_OK) {
+        items_refused(rep, st, ITEM_DONE);
+        return;
+    }
+    reply_json(rep, 200, items_json(&it));
+    store_item_clear(&it);
+}
+
+static void bad_query(struct reply *rep, const char *detail)
+{
+    reply_problem(rep, 400, "invalid_query", "invalid query argument", detail);
+}
+
+/* The filters of a list or an export from the query string; answers 400 and returns false. */
+static bool read_filter(const struct req *req, struct reply *rep, struct item_filter *f)
+{
+    *f = (struct item_filter){ 0 };
+    f->q = req_query(req, "q");
+    if (f->q && input_utf8_length(f->q) > 200) {
+        bad_query(rep, "The search text q has at most 200 characters.");
+        return false;
+    }
+    const char *branch = req_query(req, "branch");
+    if (branch && *branch) {
+        enum store_status st = store_branch_id(branch, &f->branch_id);
+        if (st == STORE_NOT_FOUND) {
+            bad_query(rep, "The branch argument names no branch.");
+            return false;
+        }
+        if (st < 0) {
+            api_store_failure(rep, st);
+            return false;
+        }
+    }
+    long long n;
+    if (!api_query_int(req, rep, "category", 1, 2147483647, 0, &n))
+        return false;
+    f->category_id = (int)n;
+    const char *status = req_query(req, "status");
+    if (status && *status && !(f->status = item_word(item_statuses, status))) {
+        bad_query(rep, "status is one of intake, available, on_loan, repair, retired.");
+        return false;
+    }
+    const char *kind = req_query(req, "size_kind");
+    if (kind && *kind && (f->size_kind = size_kind_from_name(kind)) == SIZE_NONE) {
+        bad_query(rep, "size_kind is one of length_cm, shoe_eu, clothing, head_cm, wheel_in, "
+                       "other.");
+        return false;
+    }
+    const char *min = req_query(req, "size_min"), *max = req_query(req, "size_max");
+    if (min && *min && !(f->has_size_min = size_parse_bound(min, &f->size_min))) {
+        bad_query(rep, "size_min must be a number.");
+        return false;
+    }
+    if (max && *max && !(f->has_size_max = size_parse_bound(max, &f->size_max))) {
+        bad_query(rep, "size_max must be a number.");
+        return false;
+    }
+    return true;
+}
+
+void items_list(struct req *req, struct reply *rep)
+{
+    struct item_filter f;
+    long long page, per_page;
+    if (!read_filter(req, rep, &f) || !api_query_int(req, rep, "page", 1, 1000000, 1, &page) ||
+        !api_query_int(req, rep, "per_page", 1, MAX_PER_PAGE, 50, &per_page))
+        return;
+    f.limit = per_page;
+    f.offset = (page - 1) * per_page;
+    struct item_page found;
+    enum store_status st = store_item_search(&f, &found);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < found.n; i++)
+        json_array_append_new(items, items_json(&found.items[i]));
+    reply_json(rep, 200,
+               json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)found.total,
+                         "page", (json_int_t)page, "per_page", (json_int_t)per_page));
+    store_item_page_free(&found);
+}
+
+void items_history(struct req *req, struct reply *rep)
+{
+    char code[ITEM_CODE_MAX + 1];
+    if (!items_path_code(req, rep, code))
+        return;
+    struct item_status_change *list;
+    size_t n;
+    enum store_status st = store_item_history(code, &list, &n);
+    if (st != STORE_OK) {
+        items_refused(rep, st, ITEM_DONE);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct item_status_change *c = &list[i];
+        json_t *staff = c->staff_id ? json_pack("{s:I, s:o}", "id", (json_int_t)c->staff_id,
+                                                "display_name", text_or_null(c->staff_name))
+                                    : json_null();
+        json_array_append_new(arr, json_pack("{s:o, s:s, s:o, s:o, s:s}", "from",
+                                             text_or_null(c->from), "to", c->to, "reason",
+                                             text_or_null(c->reason), "staff", staff, "at", c->at));
+    }
+    store_item_history_free(list, n);
+    reply_json(rep, 200, json_pack("{s:s, s:o}", "code", code, "history", arr));
+}
+
+/* Writing items --------------------------------------------------------------------------- */
+
+/* The size field: {"kind": ..., "value": number or text}, or null for none. */
+static void read_size(struct input *in, json_t *body, struct size *out)
+{
+    *out = (struct size){ 0 };
+    json_t *v = json_object_get(body, "size");
+    if (!v || json_is_null(v))
+        return;
+    json_t *kind = json_object_get(v, "kind"), *value = json_object_get(v, "value");
+    enum size_kind k = size_kind_from_name(json_string_value(kind));
+    const char *why = NULL;
+    if (!json_is_object(v) || json_object_size(v) != 2 || !kind || !value)
+        why = "a size is {\"kind\": ..., \"value\": ...}";
+    else if (k == SIZE_NONE)
+        why = "kind is one of length_cm, shoe_eu, clothing, head_cm, wheel_in, other";
+    else if (json_is_number(value))
+        size_from_number(k, json_number_value(value), out, &why);
+    else if (json_is_string(value))
+        size_from_text(k, json_string_value(value), out, &why);
+    else
+        why = "value is a number or text";
+    if (why) {
+        *out = (struct size){ 0 };
+        input_error(in, "size", "invalid", why);
+    }
+}
+
+/* The branch field as an id (0 when absent or bad, with the problem recorded). */
+static int read_branch(struct input *in, struct reply *rep, bool *failed)
+{
+    const char *slug = input_string(in, "branch", true, 40);
+    int id = 0;
+    if (!slug)
+        return 0;
+    enum store_status st = store_branch_id(slug, &id);
+    if (st == STORE_NOT_FOUND)
+        input_error(in, "branch", "not_found", "there is no such branch");
+    else if (st < 0) {
+        api_store_failure(rep, st);
+        *failed = true;
+    }
+    return id;
+}
+
+static void own_branch_only(struct reply *rep)
+{
+    reply_problem(rep, 403, "other_branch", "you may only change your own branch's items",
+                  "Staff of a branch take in and change items of their own branch.");
+}
+
+void items_create(struct req *req, struct reply *rep)
+{
+    struct input in;
+    input_begin(&in, req->json,
+                (const char *[]){ "branch", "category", "name", "brand", "size", "condition",
+                                  "status", "notes", "donated_on", NULL });
+    struct item_fields f = { 0 };
+    bool failed = false;
+    /* Staff bound to a branch take in at their branch unless they name it. */
+    if (input_has(&in, "branch") || req->who->branch_id == 0)
+        f.branch_id = read_branch(&in, rep, &failed);
+    else
+        f.branch_id = req->who->branch_id;
+    if (failed) {
+        input_end(&in);
+        return;
+    }
+    long long category = 0;
+    input_int(&in, "category", true, 1, 2147483647, &category);
+    f.category_id = (int)category;
+    f.name = input_string(&in, "name", true, ITEM_NAME_MAX);
+    f.brand = input_string(&in, "brand", false, ITEM_BRAND_MAX);
+    read_size(&in, req->json, &f.size);
+    f.condition = input_enum(&in, "condition", false, item_conditions);
+    f.status = input_enum(&in, "status", false, (const char *[]){ "intake", "available", NULL });
+    f.notes = input_string(&in, "notes", false, ITEM_NOTES_MAX);
+    f.donated_on = input_date(&in, "donated_on", false);
+    if (input_failed(&in)) {
+        input_reply(&in, rep);
+        return;
+    }
+    input_end(&in);
+    if (!api_branch_allowed(req, f.branch_id)) {
+        own_branch_only(rep);
+        return;
+    }
+
+    struct item it;
+    enum item_outcome outcome;
+    enum store_status st = store_item_create(req->who->id, &f, &it, &outcome);
+    if (st != STORE_OK || outcome != ITEM_DONE) {
+        items_refused(rep, st, outcome);
+        return;
+    }
+    reply_headerf(rep, "Location", "/api/items/%s", it.code);
+    reply_json(rep, 201, items_json(&it));
+    store_item_clear(&it);
+}
+
+void items_update(struct req *req, struct reply *rep)
+{
+    char code[ITEM_CODE_MAX + 1];
+    if (!items_path_code(req, rep, code))
+        return;
+    struct input in;
+    input_begin(&in, req->json,
+                (const char *[]){ "branch", "category", "name", "brand", "size", "condition",
+                                  "status", "retired_reason", "donated_on", "notes", NULL });
+    struct item_fields f = { 0 };
+    bool failed = false;
+    long long category;
+    if (input_has(&in, "branch")) {
+        f.set |= ITEM_SET_BRANCH;
+        f.branch_id = read_branch(&in, rep, &failed);
+        if (failed) {
+            input_end(&in);
+            return;
+        }
+    }
+    if (input_has(&in, "category")) {
+        f.set |= ITEM_SET_CATEGORY;
+        if (input_int(&in, "category", true, 1, 2147483647, &category))
+            f.category_id = (int)category;
+    }
+    if (input_has(&in, "name")) {
+        f.set |= ITEM_SET_NAME;
+        f.name = input_string(&in, "name", true, ITEM_NAME_MAX);
+    }
+    if (input_has(&in, "brand")) {
+        f.set |= ITEM_SET_BRAND;
+        f.brand = input_string(&in, "brand", false, ITEM_BRAND_MAX);
+    }
+    if (input_has(&in, "size")) {
+        f.set |= ITEM_SET_SIZE;
+        read_size(&in, req->json, &f.size);
+    }
+    if (input_has(&in, "condition")) {
+        f.set |= ITEM_SET_CONDITION;
+        f.condition = input_enum(&in, "condition", true, item_conditions);
+    }
+    if (input_has(&in, "status")) {
+        f.set |= ITEM_SET_STATUS;
+        const char *status = json_string_value(json_object_get(req->json, "status"));
+        if (status && strcmp(status, "on_loan") == 0)
+            input_error(&in, "status", "not_settable",
+                        "on_loan is set by checkout at the desk, not by an edit");
+        else
+            f.status = input_enum(&in, "status", true, item_settable_statuses);
+    }
+    if (input_has(&in, "retired_reason")) {
+        f.set |= ITEM_SET_REASON;
+        f.retired_reason = input_string(&in, "retired_reason", false, ITEM_REASON_MAX);
+    }
+    if (input_has(&in, "donated_on")) {
+        f.set |= ITEM_SET_DONATED_ON;
+        f.donated_on = input_date(&in, "donated_on", true);
+    }
+    if (input_has(&in, "notes")) {
+        f.set |= ITEM_SET_NOTES;
+        f.notes = input_string(&in, "notes", false, ITEM_NOTES_MAX);
+    }
+    if (input_failed(&in)) {
+        input_reply(&in, rep);
+        return;
+    }
+    input_end(&in);
+    if ((f.set & ITEM_SET_BRANCH) && !api_branch_allowed(req, f.branch_id)) {
+        own_branch_only(rep);
+        return;
+    }
+
+    struct item it;
+    enum item_outcome outcome;
+    enum store_status st =
+        store_item_update(req->who->id, code, req->who->branch_id, &f, &it, &outcome);
+    if (st != STORE_OK || outcome != ITEM_DONE) {
+        items_refused(rep, st, outcome);
+        return;
+    }
+    reply_json(rep, 200, items_json(&it));
+    store_item_clear(&it);
+}
+
+/* CSV --------------------------------------------------------------------------------------- */
+
+/*
+ * How export names a category: its Swedish name when no other category has that name (so the
+ * file reads well in a spreadsheet), else its id. Import takes either.
+ */
+static const char *category_label(const struct category *cats, size_t n, int id, char *buf,
+                                  size_t buflen)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cats[i].id == id && cats[i].name_unique)
+            return cats[i].name_sv;
+    snprintf(buf, buflen, "%d", id);
+    return buf;
+}
+
+void items_export(struct req *req, struct reply *rep)
+{
+    struct item_filter f;
+    if (!read_filter(req, rep, &f))
+        return;
+    struct category *cats = NULL;
+    size_t ncats = 0;
+    struct item_page found = { 0 };
+    enum store_status st = store_category_list(&cats, &ncats);
+    if (st >= 0)
+        st = store_item_search(&f, &found);
+    if (st < 0) {
+        store_category_list_free(cats, ncats);
+        api_store_failure(rep, st);
+        return;
+    }
+
+    struct buf out = BUF_INIT;
+    item_csv_write_header(&out);
+    for (size_t i = 0; i < found.n; i++) {
+        const struct item *it = &found.items[i];
+        char size[sizeof it->size.text + 32], category[16];
+        size_value_text(&it->size, size, sizeof size);
+        const char *values[ITEM_CSV_NCOLUMNS] = {
+            [ITEM_CSV_CODE] = it->code,
+            [ITEM_CSV_CATEGORY] =
+                category_label(cats, ncats, it->category_id, category, sizeof category),
+            [ITEM_CSV_NAME] = it->name,
+            [ITEM_CSV_BRAND] = it->brand,
+            [ITEM_CSV_SIZE_KIND] = size_kind_name(it->size.kind),
+            [ITEM_CSV_SIZE_VALUE] = size,
+            [ITEM_CSV_CONDITION] = it->condition,
+            [ITEM_CSV_STATUS] = it->status,
+            [ITEM_CSV_RETIRED_REASON] = it->retired_reason,
+            [ITEM_CSV_DONATED_ON] = it->donated_on,
+            [ITEM_CSV_NOTES] = it->notes,
+        };
+        item_csv_write_row(&out, values);
+    }
+    store_item_page_free(&found);
+    store_category_list_free(cats, ncats);
+
+    const char *branch = req_query(req, "branch");
+    size_t len;
+    char *body = buf_steal(&out, &len);
+    reply_bytes(rep, 200, "text/csv; charset=utf-8", body, len);
+    reply_headerf(rep, "Content-Disposition", "attachment; filename=\"hylla-items%s%s.csv\"",
+                  f.branch_id ? "-" : "", f.branch_id ? branch : "");
+}
+
+/* The line problems (or notices) of an import as [{"line": N, "message": "..."}]. */
+static json_t *line_notes_json(const struct line_note *notes, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            arr, json_pack("{s:i, s:s}", "line", notes[i].line, "message", notes[i].message));
+    return arr;
+}
+
+void items_import(struct req *req, struct reply *rep)
+{
+    const char *slug = req_query(req, "branch");
+    const char *dry = req_query(req, "dry_run");
+    bool dry_run = dry && (strcmp(dry, "true") == 0 || strcmp(dry, "1") == 0);
+    int branch_id = req->who->branch_id;
+    if (slug && *slug) {
+        enum store_status st = store_branch_id(slug, &branch_id);
+        if (st == STORE_NOT_FOUND) {
+            bad_query(rep, "The branch argument names no branch.");
+            return;
+        }
+        if (st < 0) {
+            api_store_failure(rep, st);
+            return;
+        }
+    } else if (!branch_id) {
+        bad_query(rep, "Name the branch to import into: ?branch=SLUG.");
+        return;
+    }
+    if (!api_branch_allowed(req, branch_id)) {
+        own_branch_only(rep);
+        return;
+    }
+
+    struct item_csv c = { 0 };
+    size_t imported = 0;
+    enum store_status st = store_import_items(req->who->id, branch_id, req->body ? req->body : "",
+                                              req->body_len, dry_run, &c, &imported);
+    if (st < 0)
+        api_store_failure(rep, st);
+    else if (c.nerrors)
+        reply_problem_errors(rep, 422, "import_failed", "the file has errors; nothing was imported",
+                             line_notes_json(c.errors, c.nerrors));
+    else
+        reply_json(rep, 200,
+                   json_pack("{s:I, s:b, s:o}", "imported", (json_int_t)imported, "dry_run",
+                             dry_run, "notices", line_notes_json(c.notices, c.nnotices)));
+    item_csv_free(&c);
+}

@@ -1,0 +1,21 @@
+/*
+ * photos: an item's photo.
+ *   PUT    /api/items/{code}/photo   JPEG, PNG or WebP (judged by the bytes), at most 5 MiB
+ *   GET    /api/items/{code}/photo   public: the public catalogue shows it
+ *   DELETE /api/items/{code}/photo
+ * The photo_url of an item carries the photo's etag (?v=...): with it the answer may be kept for
+ * a year; without it (or with an old one) caches must ask again, and get 304 when nothing changed.
+ */
+#ifndef HYLLA_API_PHOTOS_H
+#define HYLLA_API_PHOTOS_H
+
+#include "http/reply.h"
+#include "http/req.h"
+
+#define PHOTO_MAX_BYTES (5u * 1024u * 1024u)
+
+void photos_put(struct req *req, struct reply *rep);
+void photos_get(struct req *req, struct reply *rep);
+void photos_delete(struct req *req, struct reply *rep);
+
+#endif

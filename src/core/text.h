@@ -1,0 +1,23 @@
+/*
+ * text: small checks of UTF-8 text that the catalogue's parsers share (sizes, CSV rows). The
+ * API's input module has the same checks for JSON bodies (input_utf8_length, input_is_iso_date).
+ */
+#ifndef HYLLA_CORE_TEXT_H
+#define HYLLA_CORE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The number of characters (not bytes) of UTF-8 text. */
+size_t text_chars(const char *s);
+
+/* Whether s is empty or only spaces, tabs and line breaks. */
+bool text_is_blank(const char *s);
+
+/* Whether s holds a control character (line breaks and tabs allowed when multiline). */
+bool text_has_control(const char *s, bool multiline);
+
+/* Whether t is a real date written YYYY-MM-DD (1900 to 2200). */
+bool text_is_iso_date(const char *t);
+
+#endif

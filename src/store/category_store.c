@@ -1,0 +1,246 @@
+/* category_store: the shared category tree (see category_store.h). */
+#include "category_store.h"
+
+#include "core/buf.h"
+#include "store/actor_store.h"
+#include "store/audit_store.h"
+#include "store/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define CATEGORY_COLUMNS                                                                           \
+    "c.id, c.parent_id, c.name_sv, c.name_en, c.size_kind, c.co2e_kg, c.sek, c.factor_source,"     \
+    " c.sort, (SELECT count(*) FROM categories o WHERE lower(o.name_sv) = lower(c.name_sv)) = 1"
+
+static void read_category(const PGresult *res, int row, struct category *c)
+{
+    const char *v;
+    c->id = (int)store_get_ll(res, row, 0);
+    c->parent_id = (int)store_get_ll(res, row, 1);
+    c->name_sv = xstrdup(store_get(res, row, 2));
+    c->name_en = xstrdup(store_get(res, row, 3));
+    c->size_kind = size_kind_from_name(store_get(res, row, 4));
+    c->has_co2e_kg = (v = store_get(res, row, 5)) != NULL;
+    c->co2e_kg = v ? strtod(v, NULL) : 0;
+    c->has_sek = (v = store_get(res, row, 6)) != NULL;
+    c->sek = v ? strtod(v, NULL) : 0;
+    c->factor_source = (v = store_get(res, row, 7)) ? xstrdup(v) : NULL;
+    c->sort = (int)store_get_ll(res, row, 8);
+    c->name_unique = store_get_bool(res, row, 9);
+}
+
+void store_category_clear(struct category *c)
+{
+    free(c->name_sv);
+    free(c->name_en);
+    free(c->factor_source);
+    *c = (struct category){ 0 };
+}
+
+void store_category_list_free(struct category *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        store_category_clear(&list[i]);
+    free(list);
+}
+
+enum store_status store_category_list(struct category **out, size_t *n)
+{
+    /* Depth first: each category's path of (sort, id) pairs orders it below its parent. */
+    static struct store_stmt list =
+        STORE_STMT("WITH RECURSIVE tree (id, path, depth) AS ("
+                   "    SELECT id, ARRAY[sort, id], 0 FROM categories WHERE parent_id IS NULL"
+                   "    UNION ALL"
+                   "    SELECT c.id, t.path || ARRAY[c.sort, c.id], t.depth + 1"
+                   "      FROM categories c JOIN tree t ON c.parent_id = t.id)"
+                   " SELECT " CATEGORY_COLUMNS ", t.depth"
+                   "   FROM tree t JOIN categories c ON c.id = t.id"
+                   "  ORDER BY t.path");
+    *out = NULL;
+    *n = 0;
+    PGresult *res;
+    enum store_status st = store_exec(&list, 0, NULL, &res);
+    if (st < 0)
+        return st;
+    int rows = PQntuples(res);
+    *out = xcalloc(rows ? (size_t)rows : 1, sizeof **out);
+    for (int i = 0; i < rows; i++) {
+        read_category(res, i, &(*out)[i]);
+        (*out)[i].depth = (int)store_get_ll(res, i, 10);
+    }
+    *n = (size_t)rows;
+    PQclear(res);
+    return STORE_OK;
+}
+
+enum store_status store_category_get(int id, struct category *out)
+{
+    static struct store_stmt get =
+        STORE_STMT("WITH RECURSIVE up (id, depth) AS ("
+                   "    SELECT parent_id, 1 FROM categories WHERE id = $1 AND parent_id IS NOT NULL"
+                   "    UNION ALL"
+                   "    SELECT c.parent_id, u.depth + 1 FROM categories c JOIN up u ON c.id = u.id"
+                   "     WHERE c.parent_id IS NOT NULL)"
+                   " SELECT " CATEGORY_COLUMNS ", (SELECT coalesce(max(depth), 0) FROM up)"
+                   "   FROM categories c WHERE c.id = $1");
+    char text[24];
+    snprintf(text, sizeof text, "%d", id);
+    PGresult *res;
+    enum store_status st = store_exec(&get, 1, (const char *[]){ text }, &res);
+    if (st == STORE_OK) {
+        read_category(res, 0, out);
+        out->depth = (int)store_get_ll(res, 0, 10);
+    }
+    PQclear(res);
+    return st;
+}
+
+/* The parameters of a write, as text: the fields, then the set mask. */
+struct category_params {
+    char set[16], parent[16], kind[16], co2e[32], sek[32], sort[16];
+    const char *v[9];
+};
+
+static void category_params(const struct category_fields *f, struct category_params *p)
+{
+    snprintf(p->set, sizeof p->set, "%u", f->set);
+    snprintf(p->parent, sizeof p->parent, "%d", f->parent_id);
+    snprintf(p->co2e, sizeof p->co2e, "%.2f", f->co2e_kg);
+    snprintf(p->sek, sizeof p->sek, "%.2f", f->sek);
+    snprintf(p->sort, sizeof p->sort, "%d", f->sort);
+    p->v[0] = p->set;
+    p->v[1] = f->parent_id ? p->parent : NULL;
+    p->v[2] = f->name_sv;
+    p->v[3] = f->name_en;
+    p->v[4] = size_kind_name(f->size_kind);
+    p->v[5] = f->has_co2e_kg ? p->co2e : NULL;
+    p->v[6] = f->has_sek ? p->sek : NULL;
+    p->v[7] = f->factor_source;
+    p->v[8] = p->sort;
+}
+
+struct category_write {
+    long long staff_id;
+    int id; /* 0 to create */
+    const struct category_fields *f;
+    enum category_outcome outcome;
+};
+
+static enum store_status parent_exists(int parent_id, bool *exists)
+{
+    static struct store_stmt find = STORE_STMT("SELECT 1 FROM categories WHERE id = $1");
+    char text[16];
+    snprintf(text, sizeof text, "%d", parent_id);
+    PGresult *res;
+    enum store_status st = store_exec(&find, 1, (const char *[]){ text }, &res);
+    PQclear(res);
+    *exists = st == STORE_OK;
+    return st < 0 ? st : STORE_OK;
+}
+
+static enum store_status create_tx(void *ctx)
+{
+    static struct store_stmt insert =
+        STORE_STMT("INSERT INTO categories (parent_id, name_sv, name_en, size_kind, co2e_kg, sek,"
+                   "                        factor_source, sort)"
+                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id");
+    struct category_write *w = ctx;
+    w->outcome = CATEGORY_DONE;
+    enum store_status st = store_actor_set(w->staff_id);
+    if (st < 0)
+        return st;
+    bool exists = true;
+    if (w->f->parent_id && (st = parent_exists(w->f->parent_id, &exists)) < 0)
+        return st;
+    if (!exists) {
+        w->outcome = CATEGORY_NO_PARENT;
+        return STORE_OK;
+    }
+    struct category_params p;
+    category_params(w->f, &p);
+    PGresult *res;
+    st = store_exec(&insert, 8, p.v + 1, &res); /* an insert needs no set mask */
+    if (st == STORE_OK)
+        w->id = (int)store_get_ll(res, 0, 0);
+    PQclear(res);
+    if (st < 0)
+        return st;
+    return store_audit(w->staff_id, "category_created", "category", w->id, 0, NULL);
+}
+
+enum store_status store_category_create(long long staff_id, const struct category_fields *f,
+                                        int *id, enum category_outcome *outcome)
+{
+    struct category_write w = { .staff_id = staff_id, .f = f };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, create_tx, &w);
+    *id = w.id;
+    *outcome = w.outcome;
+    return st;
+}
+
+static enum store_status update_tx(void *ctx)
+{
+    /* Whether the new parent is the category itself or one of its descendants. */
+    static struct store_stmt below =
+        STORE_STMT("WITH RECURSIVE d (id) AS ("
+                   "    SELECT id FROM categories WHERE id = $1"
+                   "    UNION ALL SELECT c.id FROM categories c JOIN d ON c.parent_id = d.id)"
+                   " SELECT 1 FROM d WHERE id = $2");
+    static struct store_stmt update =
+        STORE_STMT("UPDATE categories SET"
+                   "  parent_id = CASE WHEN $1::int & 1 <> 0 THEN $2::int ELSE parent_id END,"
+                   "  name_sv = CASE WHEN $1::int & 2 <> 0 THEN $3 ELSE name_sv END,"
+                   "  name_en = CASE WHEN $1::int & 4 <> 0 THEN $4 ELSE name_en END,"
+                   "  size_kind = CASE WHEN $1::int & 8 <> 0 THEN $5 ELSE size_kind END,"
+                   "  co2e_kg = CASE WHEN $1::int & 16 <> 0 THEN $6::numeric ELSE co2e_kg END,"
+                   "  sek = CASE WHEN $1::int & 32 <> 0 THEN $7::numeric ELSE sek END,"
+                   "  factor_source = CASE WHEN $1::int & 64 <> 0 THEN $8 ELSE factor_source END,"
+                   "  sort = CASE WHEN $1::int & 128 <> 0 THEN $9::int ELSE sort END"
+                   " WHERE id = $10");
+    struct category_write *w = ctx;
+    w->outcome = CATEGORY_DONE;
+    enum store_status st = store_actor_set(w->staff_id);
+    if (st < 0)
+        return st;
+    char id[16], parent[16];
+    snprintf(id, sizeof id, "%d", w->id);
+    snprintf(parent, sizeof parent, "%d", w->f->parent_id);
+    if ((w->f->set & CATEGORY_SET_PARENT) && w->f->parent_id) {
+        bool exists;
+        if ((st = parent_exists(w->f->parent_id, &exists)) < 0)
+            return st;
+        if (!exists) {
+            w->outcome = CATEGORY_NO_PARENT;
+            return STORE_OK;
+        }
+        PGresult *res;
+        st = store_exec(&below, 2, (const char *[]){ id, parent }, &res);
+        PQclear(res);
+        if (st < 0)
+            return st;
+        if (st == STORE_OK) {
+            w->outcome = CATEGORY_CYCLE;
+            return STORE_OK;
+        }
+    }
+    struct category_params p;
+    category_params(w->f, &p);
+    const char *params[10];
+    for (int i = 0; i < 9; i++)
+        params[i] = p.v[i];
+    params[9] = id;
+    st = store_run(&update, 10, params);
+    if (st != STORE_OK)
+        return st;
+    return store_audit(w->staff_id, "category_updated", "category", w->id, 0, NULL);
+}
+
+enum store_status store_category_update(long long staff_id, int id, const struct category_fields *f,
+                                        enum category_outcome *outcome)
+{
+    struct category_write w = { .staff_id = staff_id, .id = id, .f = f };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, update_tx, &w);
+    *outcome = w.outcome;
+    return st;
+}

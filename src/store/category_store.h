@@ -1,0 +1,77 @@
+/*
+ * category_store: the one category tree the whole network shares (Vinter > Skidor >
+ * Längdskidor ...), with names in Swedish and English, the size kind items of a category usually
+ * have, and the impact factors the statistics use.
+ */
+#ifndef HYLLA_STORE_CATEGORY_STORE_H
+#define HYLLA_STORE_CATEGORY_STORE_H
+
+#include "core/size.h"
+#include "store/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct category {
+    int id;
+    int parent_id; /* 0: a top category */
+    int depth;     /* 0 for a top category */
+    char *name_sv, *name_en;
+    enum size_kind size_kind;
+    bool has_co2e_kg, has_sek;
+    double co2e_kg, sek; /* avoided per loan */
+    char *factor_source; /* NULL when none */
+    int sort;
+    bool name_unique; /* no other category has this Swedish name, case aside */
+};
+
+/*
+ * Every category, parents before their children and siblings by sort, into *out (the caller
+ * frees it with store_category_list_free).
+ */
+enum store_status store_category_list(struct category **out, size_t *n) STORE_MUST_CHECK;
+void store_category_list_free(struct category *list, size_t n);
+
+/* One category into *out (free its strings with store_category_clear); STORE_NOT_FOUND. */
+enum store_status store_category_get(int id, struct category *out) STORE_MUST_CHECK;
+void store_category_clear(struct category *c);
+
+/* Which fields a create or update sets. */
+enum {
+    CATEGORY_SET_PARENT = 1 << 0,
+    CATEGORY_SET_NAME_SV = 1 << 1,
+    CATEGORY_SET_NAME_EN = 1 << 2,
+    CATEGORY_SET_SIZE_KIND = 1 << 3,
+    CATEGORY_SET_CO2E = 1 << 4,
+    CATEGORY_SET_SEK = 1 << 5,
+    CATEGORY_SET_SOURCE = 1 << 6,
+    CATEGORY_SET_SORT = 1 << 7,
+};
+
+/* The fields of a category to write. NULL strings and has_ false clear a field. */
+struct category_fields {
+    unsigned set;
+    int parent_id; /* 0: top */
+    const char *name_sv, *name_en;
+    enum size_kind size_kind;
+    bool has_co2e_kg, has_sek;
+    double co2e_kg, sek;
+    const char *factor_source;
+    int sort;
+};
+
+enum category_outcome {
+    CATEGORY_DONE,
+    CATEGORY_NO_PARENT, /* the parent does not exist */
+    CATEGORY_CYCLE,     /* the parent is the category itself or below it */
+};
+
+/* Add a category (with an audit entry); its id into *id. */
+enum store_status store_category_create(long long staff_id, const struct category_fields *f,
+                                        int *id, enum category_outcome *outcome) STORE_MUST_CHECK;
+
+/* Change the fields f->set names; STORE_NOT_FOUND when there is no such category. */
+enum store_status store_category_update(long long staff_id, int id, const struct category_fields *f,
+                                        enum category_outcome *outcome) STORE_MUST_CHECK;
+
+#endif

@@ -1,0 +1,536 @@
+/* item_store: items (see item_store.h). */
+#include "item_store.h"
+
+#include "core/buf.h"
+#include "store/actor_store.h"
+#include "store/audit_store.h"
+#include "store/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The columns of struct item, in read_item's order, and the joins they need. */
+#define ITEM_COLUMNS                                                                               \
+    "i.id, i.code, i.branch_id, b.slug, i.category_id, c.name_sv, c.name_en, i.name, i.brand,"     \
+    " i.size_kind, i.size_num, i.size_text, i.condition, i.status, i.retired_reason,"              \
+    " i.donated_on, i.notes, p.etag, l.due_date,"                                                  \
+    " to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                 \
+    " to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define ITEM_JOINS                                                                                 \
+    " JOIN branches b ON b.id = i.branch_id"                                                       \
+    " JOIN categories c ON c.id = i.category_id"                                                   \
+    " LEFT JOIN item_photos p ON p.item_id = i.id"                                                 \
+    " LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL"
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* Read the ITEM_COLUMNS that start at column col of a row. */
+static void read_item(const PGresult *res, int row, int col, struct item *it)
+{
+    const char *v;
+    it->id = store_get_ll(res, row, col + 0);
+    copy(it->code, sizeof it->code, store_get(res, row, col + 1));
+    it->branch_id = (int)store_get_ll(res, row, col + 2);
+    copy(it->branch_slug, sizeof it->branch_slug, store_get(res, row, col + 3));
+    it->category_id = (int)store_get_ll(res, row, col + 4);
+    it->category_sv = xstrdup(store_get(res, row, col + 5));
+    it->category_en = xstrdup(store_get(res, row, col + 6));
+    it->name = xstrdup(store_get(res, row, col + 7));
+    it->brand = dup_or_null(store_get(res, row, col + 8));
+    it->size = (struct size){ .kind = size_kind_from_name(store_get(res, row, col + 9)) };
+    if ((v = store_get(res, row, col + 10)))
+        it->size.num = strtod(v, NULL);
+    copy(it->size.text, sizeof it->size.text, store_get(res, row, col + 11));
+    copy(it->condition, sizeof it->condition, store_get(res, row, col + 12));
+    copy(it->status, sizeof it->status, store_get(res, row, col + 13));
+    it->retired_reason = dup_or_null(store_get(res, row, col + 14));
+    copy(it->donated_on, sizeof it->donated_on, store_get(res, row, col + 15));
+    it->notes = dup_or_null(store_get(res, row, col + 16));
+    copy(it->photo_etag, sizeof it->photo_etag, store_get(res, row, col + 17));
+    copy(it->due_date, sizeof it->due_date, store_get(res, row, col + 18));
+    copy(it->created_at, sizeof it->created_at, store_get(res, row, col + 19));
+    copy(it->updated_at, sizeof it->updated_at, store_get(res, row, col + 20));
+}
+
+void store_item_clear(struct item *it)
+{
+    free(it->category_sv);
+    free(it->category_en);
+    free(it->name);
+    free(it->brand);
+    free(it->retired_reason);
+    free(it->notes);
+    *it = (struct item){ 0 };
+}
+
+enum store_status store_item_get(const char *code, struct item *out)
+{
+    static struct store_stmt get =
+        STORE_STMT("SELECT " ITEM_COLUMNS " FROM items i" ITEM_JOINS " WHERE i.code = $1");
+    PGresult *res;
+    enum store_status st = store_exec(&get, 1, (const char *[]){ code }, &res);
+    if (st == STORE_OK)
+        read_item(res, 0, 0, out);
+    PQclear(res);
+    return st;
+}
+
+static enum store_status get_by_id(long long id, struct item *out)
+{
+    static struct store_stmt get =
+        STORE_STMT("SELECT " ITEM_COLUMNS " FROM items i" ITEM_JOINS " WHERE i.id = $1");
+    char text[24];
+    snprintf(text, sizeof text, "%lld", id);
+    PGresult *res;
+    enum store_status st = store_exec(&get, 1, (const char *[]){ text }, &res);
+    if (st == STORE_OK)
+        read_item(res, 0, 0, out);
+    PQclear(res);
+    return st;
+}
+
+/* Search ------------------------------------------------------------------------------------ */
+
+struct search {
+    const struct item_filter *f;
+    struct item_page *out;
+};
+
+/*
+ * The search statement. Text search is three ways at once, each backed by an index of migration
+ * 0004: Swedish stems (items_fts), folded substrings of every word (items_trgm, looked up by the
+ * longest word), and the exact code; or the item's category, or one above it, is named.
+ * The matching rows are counted in all, and one page of them is read with the item columns.
+ */
+static enum store_status search_tx(void *ctx)
+{
+    static struct store_stmt custom_plans =
+        STORE_STMT("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)");
+    static struct store_stmt search = STORE_STMT(
+        "WITH RECURSIVE"
+        " in_category (id) AS ("
+        "    SELECT $3::int WHERE $3::int IS NOT NULL"
+        "    UNION ALL SELECT c.id FROM categories c JOIN in_category t ON c.parent_id = t.id),"
+        " named_category (id) AS ("
+        "    SELECT c.id FROM categories c"
+        "     WHERE $1::text IS NOT NULL"
+        "       AND (to_tsvector('swedish', c.name_sv) @@ plainto_tsquery('swedish', $1)"
+        "            OR hylla_fold(c.name_sv || ' ' || c.name_en) LIKE ALL (hylla_like_words($1)))"
+        "    UNION ALL SELECT c.id FROM categories c JOIN named_category t ON c.parent_id = t.id),"
+        " hits AS MATERIALIZED ("
+        "    SELECT i.id, i.name, i.size_num, i.size_text, i.code FROM items i"
+        "     WHERE ($2::int IS NULL OR i.branch_id = $2)"
+        "       AND ($3::int IS NULL OR i.category_id = ANY (ARRAY(SELECT id FROM in_category)))"
+        "       AND ($4::text IS NULL OR i.status = $4)"
+        "       AND ($5::text IS NULL OR i.size_kind = $5)"
+        "       AND ($6::numeric IS NULL OR i.size_num >= $6)"
+        "       AND ($7::numeric IS NULL OR i.size_num <= $7)"
+        "       AND ($1::text IS NULL"
+        "            OR to_tsvector('swedish'::regconfig, i.name || ' ' || coalesce(i.brand, ''))"
+        "               @@ plainto_tsquery('swedish', $1)"
+        "            OR (hylla_fold(i.name || ' ' || coalesce(i.brand, ''))"
+        "                    LIKE (hylla_like_words($1))[1]"
+        "                AND hylla_fold(i.name || ' ' || coalesce(i.brand, ''))"
+        "                    LIKE ALL (hylla_like_words($1)))"
+        "            OR i.code = upper(btrim($1))"
+        "            OR i.category_id = ANY (ARRAY(SELECT id FROM named_category)))),"
+        " page AS ("
+        "    SELECT id, row_number() OVER (ORDER BY name, size_num, size_text, code) AS n"
+        "      FROM hits ORDER BY n LIMIT $8::bigint OFFSET $9::bigint)"
+        " SELECT t.total, " ITEM_COLUMNS "   FROM (SELECT count(*) AS total FROM hits) t"
+        "   LEFT JOIN page ON true"
+        "   LEFT JOIN (items i" ITEM_JOINS ") ON i.id = page.id"
+        "  ORDER BY page.n");
+    struct search *s = ctx;
+    const struct item_filter *f = s->f;
+    store_item_page_free(s->out);
+
+    enum store_status st = store_run(&custom_plans, 0, NULL);
+    if (st < 0)
+        return st;
+    char branch[16], category[16], min[32], max[32], limit[24], offset[24];
+    snprintf(branch, sizeof branch, "%d", f->branch_id);
+    snprintf(category, sizeof category, "%d", f->category_id);
+    snprintf(min, sizeof min, "%.2f", f->size_min);
+    snprintf(max, sizeof max, "%.2f", f->size_max);
+    snprintf(limit, sizeof limit, "%lld", f->limit);
+    snprintf(offset, sizeof offset, "%lld", f->offset);
+    const char *params[9] = {
+        f->q && f->q[strspn(f->q, " \t\r\n")] ? f->q : NULL, /* blank: no text search */
+        f->branch_id ? branch : NULL,
+        f->category_id ? category : NULL,
+        f->status,
+        size_kind_name(f->size_kind),
+        f->has_size_min ? min : NULL,
+        f->has_size_max ? max : NULL,
+        f->limit > 0 ? limit : NULL,
+        offset,
+    };
+    PGresult *res;
+    st = store_exec(&search, 9, params, &res);
+    if (st < 0)
+        return st;
+    int rows = PQntuples(res);
+    s->out->total = store_get_ll(res, 0, 0);
+    s->out->items = xcalloc((size_t)rows, sizeof *s->out->items);
+    for (int r = 0; r < rows; r++)
+        if (store_get(res, r, 1)) /* no item: the page is past the last match */
+            read_item(res, r, 1, &s->out->items[s->out->n++]);
+    PQclear(res);
+    return STORE_OK;
+}
+
+enum store_status store_item_search(const struct item_filter *f, struct item_page *out)
+{
+    *out = (struct item_page){ 0 };
+    struct search s = { .f = f, .out = out };
+    /* A transaction only to scope plan_cache_mode: a generic plan would ignore the indexes. */
+    enum store_status st = store_tx(STORE_READ_COMMITTED, search_tx, &s);
+    if (st != STORE_OK)
+        store_item_page_free(out);
+    return st;
+}
+
+void store_item_page_free(struct item_page *page)
+{
+    for (size_t i = 0; i < page->n; i++)
+        store_item_clear(&page->items[i]);
+    free(page->items);
+    *page = (struct item_page){ 0 };
+}
+
+/* Writes ------------------------------------------------------------------------------------ */
+
+/* The size as the three columns keep it: kind, number, text. */
+struct size_params {
+    char num[32];
+    const char *kind, *num_or_null, *text;
+};
+
+static void size_params(const struct size *size, struct size_params *p)
+{
+    snprintf(p->num, sizeof p->num, "%.2f", size->num);
+    p->kind = size_kind_name(size->kind);
+    p->num_or_null = size_kind_is_numeric(size->kind) ? p->num : NULL;
+    p->text = size->kind != SIZE_NONE && !size_kind_is_numeric(size->kind) ? size->text : NULL;
+}
+
+static enum store_status category_exists(int id, bool *exists)
+{
+    static struct store_stmt find = STORE_STMT("SELECT 1 FROM categories WHERE id = $1");
+    char text[16];
+    snprintf(text, sizeof text, "%d", id);
+    PGresult *res;
+    enum store_status st = store_exec(&find, 1, (const char *[]){ text }, &res);
+    PQclear(res);
+    *exists = st == STORE_OK;
+    return st < 0 ? st : STORE_OK;
+}
+
+/* Insert with this code: STORE_NOT_FOUND when another item has it. */
+static enum store_status insert_row(const struct item_fields *f, const char *code, long long *id)
+{
+    static struct store_stmt insert = STORE_STMT(
+        "INSERT INTO items (code, branch_id, category_id, name, brand, size_kind, size_num,"
+        "                   size_text, condition, status, retired_reason, donated_on, notes)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 'good'), coalesce($10, 'intake'),"
+        "         $11, coalesce($12::date, current_date), $13)"
+        " ON CONFLICT (code) DO NOTHING RETURNING id");
+    char branch[16], category[16];
+    snprintf(branch, sizeof branch, "%d", f->branch_id);
+    snprintf(category, sizeof category, "%d", f->category_id);
+    struct size_params sp;
+    size_params(&f->size, &sp);
+    const char *params[13] = {
+        code,           branch,  category,     f->name,   f->brand,          sp.kind,
+        sp.num_or_null, sp.text, f->condition, f->status, f->retired_reason, f->donated_on,
+        f->notes,
+    };
+    PGresult *res;
+    enum store_status st = store_exec(&insert, 13, params, &res);
+    if (st == STORE_OK)
+        *id = store_get_ll(res, 0, 0);
+    PQclear(res);
+    return st;
+}
+
+/* The branch's next item number and its prefix, under the branch's row lock. */
+static enum store_status next_number(int branch_id, char prefix[CODE_PREFIX_MAX + 1], long long *n)
+{
+    static struct store_stmt take =
+        STORE_STMT("UPDATE branches SET next_item_no = next_item_no + 1 WHERE id = $1"
+                   " RETURNING code_prefix, next_item_no - 1");
+    char branch[16];
+    snprintf(branch, sizeof branch, "%d", branch_id);
+    PGresult *res;
+    enum store_status st = store_exec(&take, 1, (const char *[]){ branch }, &res);
+    if (st == STORE_OK) {
+        copy(prefix, CODE_PREFIX_MAX + 1, store_get(res, 0, 0));
+        *n = store_get_ll(res, 0, 1);
+    }
+    PQclear(res);
+    return st;
+}
+
+enum store_status store_item_insert(const struct item_fields *f, const char *code, long long *id,
+                                    char code_out[ITEM_CODE_MAX + 1], enum item_outcome *outcome)
+{
+    *outcome = ITEM_DONE;
+    bool exists;
+    enum store_status st = category_exists(f->category_id, &exists);
+    if (st < 0)
+        return st;
+    if (!exists) {
+        *outcome = ITEM_NO_CATEGORY;
+        return STORE_OK;
+    }
+    if (code) {
+        copy(code_out, ITEM_CODE_MAX + 1, code);
+        st = insert_row(f, code, id);
+        if (st == STORE_NOT_FOUND) {
+            *outcome = ITEM_CODE_TAKEN;
+            return STORE_OK;
+        }
+        return st;
+    }
+    /*
+     * An imported item may already carry the code a number would make (codes are unique in the
+     * whole network, prefixes are not a promise): such numbers are skipped.
+     */
+    for (;;) {
+        char prefix[CODE_PREFIX_MAX + 1];
+        long long n;
+        if ((st = next_number(f->branch_id, prefix, &n)) != STORE_OK)
+            return st;
+        item_code_make(prefix, n, code_out);
+        if ((st = insert_row(f, code_out, id)) != STORE_NOT_FOUND)
+            return st;
+    }
+}
+
+struct item_write {
+    long long staff_id;
+    const char *code;
+    int only_branch_id;
+    const struct item_fields *f;
+    struct item *out;
+    enum item_outcome outcome;
+};
+
+static enum store_status create_tx(void *ctx)
+{
+    struct item_write *w = ctx;
+    store_item_clear(w->out);
+    enum store_status st = store_actor_set(w->staff_id);
+    if (st < 0)
+        return st;
+    long long id = 0;
+    char code[ITEM_CODE_MAX + 1];
+    st = store_item_insert(w->f, NULL, &id, code, &w->outcome);
+    if (st != STORE_OK || w->outcome != ITEM_DONE)
+        return st;
+    if ((st = store_audit(w->staff_id, "item_created", "item", id, w->f->branch_id, NULL)) < 0)
+        return st;
+    return get_by_id(id, w->out);
+}
+
+enum store_status store_item_create(long long staff_id, const struct item_fields *f,
+                                    struct item *out, enum item_outcome *outcome)
+{
+    *out = (struct item){ 0 };
+    struct item_write w = { .staff_id = staff_id, .f = f, .out = out };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, create_tx, &w);
+    if (st != STORE_OK || w.outcome != ITEM_DONE)
+        store_item_clear(out);
+    *outcome = w.outcome;
+    return st;
+}
+
+/* The audit details of an update: {"fields": [the names of the fields it sets]}. */
+static char *field_names(unsigned set)
+{
+    static const char *const names[] = { "branch",     "category",  "name",   "brand",
+                                         "size",       "condition", "status", "retired_reason",
+                                         "donated_on", "notes" };
+    struct buf b = BUF_INIT;
+    buf_puts(&b, "{\"fields\":[");
+    bool first = true;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (set & (1u << i)) {
+            buf_printf(&b, "%s\"%s\"", first ? "" : ",", names[i]);
+            first = false;
+        }
+    buf_puts(&b, "]}");
+    return buf_steal(&b, NULL);
+}
+
+static enum store_status update_tx(void *ctx)
+{
+    static struct store_stmt lock =
+        STORE_STMT("SELECT id, branch_id, status FROM items WHERE code = $1 FOR NO KEY UPDATE");
+    /* Leaving retired drops the reason; retired_reason is otherwise set only while retired. */
+    static struct store_stmt update = STORE_STMT(
+        "UPDATE items SET"
+        "  branch_id = CASE WHEN $1::int & 1 <> 0 THEN $2::int ELSE branch_id END,"
+        "  category_id = CASE WHEN $1::int & 2 <> 0 THEN $3::int ELSE category_id END,"
+        "  name = CASE WHEN $1::int & 4 <> 0 THEN $4 ELSE name END,"
+        "  brand = CASE WHEN $1::int & 8 <> 0 THEN $5 ELSE brand END,"
+        "  size_kind = CASE WHEN $1::int & 16 <> 0 THEN $6 ELSE size_kind END,"
+        "  size_num = CASE WHEN $1::int & 16 <> 0 THEN $7::numeric ELSE size_num END,"
+        "  size_text = CASE WHEN $1::int & 16 <> 0 THEN $8 ELSE size_text END,"
+        "  condition = CASE WHEN $1::int & 32 <> 0 THEN $9 ELSE condition END,"
+        "  status = CASE WHEN $1::int & 64 <> 0 THEN $10 ELSE status END,"
+        "  retired_reason = CASE WHEN $1::int & 128 <> 0 THEN $11"
+        "                        WHEN $1::int & 64 <> 0 AND $10 <> 'retired' THEN NULL"
+        "                        ELSE retired_reason END,"
+        "  donated_on = CASE WHEN $1::int & 256 <> 0 THEN coalesce($12::date, donated_on)"
+        "                    ELSE donated_on END,"
+        "  notes = CASE WHEN $1::int & 512 <> 0 THEN $13 ELSE notes END,"
+        "  updated_at = now()"
+        " WHERE id = $14");
+    struct item_write *w = ctx;
+    const struct item_fields *f = w->f;
+    w->outcome = ITEM_DONE;
+    store_item_clear(w->out);
+    enum store_status st = store_actor_set(w->staff_id);
+    if (st < 0)
+        return st;
+
+    PGresult *res;
+    if ((st = store_exec(&lock, 1, (const char *[]){ w->code }, &res)) != STORE_OK) {
+        PQclear(res);
+        return st;
+    }
+    long long id = store_get_ll(res, 0, 0);
+    int branch_id = (int)store_get_ll(res, 0, 1);
+    char status[16];
+    copy(status, sizeof status, store_get(res, 0, 2));
+    PQclear(res);
+
+    const char *new_status = (f->set & ITEM_SET_STATUS) ? f->status : status;
+    if (w->only_branch_id && branch_id != w->only_branch_id)
+        w->outcome = ITEM_OTHER_BRANCH;
+    else if ((f->set & ITEM_SET_STATUS) && strcmp(status, "on_loan") == 0 &&
+             strcmp(f->status, "on_loan") != 0)
+        w->outcome = ITEM_IS_ON_LOAN;
+    else if ((f->set & ITEM_SET_REASON) && strcmp(new_status, "retired") != 0)
+        w->outcome = ITEM_NOT_RETIRED;
+    else if (strcmp(new_status, "retired") == 0 && strcmp(status, "retired") != 0 &&
+             !((f->set & ITEM_SET_REASON) && f->retired_reason))
+        w->outcome = ITEM_NEEDS_REASON;
+    else if ((f->set & ITEM_SET_REASON) && !f->retired_reason)
+        w->outcome = ITEM_NEEDS_REASON;
+    if (w->outcome != ITEM_DONE)
+        return STORE_OK;
+
+    if (f->set & ITEM_SET_CATEGORY) {
+        bool exists;
+        if ((st = category_exists(f->category_id, &exists)) < 0)
+            return st;
+        if (!exists) {
+            w->outcome = ITEM_NO_CATEGORY;
+            return STORE_OK;
+        }
+    }
+
+    char set[16], branch[16], category[16], idtext[24];
+    snprintf(set, sizeof set, "%u", f->set);
+    snprintf(branch, sizeof branch, "%d", f->branch_id);
+    snprintf(category, sizeof category, "%d", f->category_id);
+    snprintf(idtext, sizeof idtext, "%lld", id);
+    struct size_params sp;
+    size_params(&f->size, &sp);
+    const char *params[14] = {
+        set,
+        branch,
+        category,
+        f->name,
+        f->brand,
+        sp.kind,
+        sp.num_or_null,
+        sp.text,
+        f->condition,
+        f->status ? f->status : status,
+        f->retired_reason,
+        f->donated_on,
+        f->notes,
+        idtext,
+    };
+    if ((st = store_run(&update, 14, params)) != STORE_OK)
+        return st;
+    char *details = field_names(f->set);
+    st = store_audit(w->staff_id, "item_updated", "item", id, branch_id, details);
+    free(details);
+    if (st < 0)
+        return st;
+    return get_by_id(id, w->out);
+}
+
+enum store_status store_item_update(long long staff_id, const char *code, int only_branch_id,
+                                    const struct item_fields *f, struct item *out,
+                                    enum item_outcome *outcome)
+{
+    *out = (struct item){ 0 };
+    struct item_write w = {
+        .staff_id = staff_id, .code = code, .only_branch_id = only_branch_id, .f = f, .out = out
+    };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, update_tx, &w);
+    if (st != STORE_OK || w.outcome != ITEM_DONE)
+        store_item_clear(out);
+    *outcome = w.outcome;
+    return st;
+}
+
+/* History ----------------------------------------------------------------------------------- */
+
+enum store_status store_item_history(const char *code, struct item_status_change **out, size_t *n)
+{
+    /* A row for the item even without history (items older than the history table). */
+    static struct store_stmt history =
+        STORE_STMT("SELECT h.from_status, h.to_status, h.reason, h.staff_id, s.display_name,"
+                   "       to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+                   "  FROM items i"
+                   "  LEFT JOIN item_status_history h ON h.item_id = i.id"
+                   "  LEFT JOIN staff s ON s.id = h.staff_id"
+                   " WHERE i.code = $1"
+                   " ORDER BY h.at, h.id");
+    *out = NULL;
+    *n = 0;
+    PGresult *res;
+    enum store_status st = store_exec(&history, 1, (const char *[]){ code }, &res);
+    if (st != STORE_OK) {
+        PQclear(res);
+        return st;
+    }
+    int rows = PQntuples(res);
+    *out = xcalloc((size_t)rows, sizeof **out);
+    for (int r = 0; r < rows && store_get(res, r, 1); r++) {
+        struct item_status_change *c = &(*out)[(*n)++];
+        copy(c->from, sizeof c->from, store_get(res, r, 0));
+        copy(c->to, sizeof c->to, store_get(res, r, 1));
+        c->reason = dup_or_null(store_get(res, r, 2));
+        c->staff_id = store_get_ll(res, r, 3);
+        c->staff_name = dup_or_null(store_get(res, r, 4));
+        copy(c->at, sizeof c->at, store_get(res, r, 5));
+    }
+    PQclear(res);
+    return STORE_OK;
+}
+
+void store_item_history_free(struct item_status_change *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i].reason);
+        free(list[i].staff_name);
+    }
+    free(list);
+}

@@ -1,0 +1,140 @@
+/*
+ * item_store: the catalogue's items: intake with a new label code, the desk's lookup by code,
+ * Swedish search with size ranges, editing with the status rules, and the status history.
+ *
+ * Status rules kept here: on_loan is set only by circulation (never by an edit), an item on loan
+ * keeps its status until it is returned, a retired item has a reason, and every status change is
+ * recorded with who and when (the trigger of migration 0004, fed by store_actor_set).
+ */
+#ifndef HYLLA_STORE_ITEM_STORE_H
+#define HYLLA_STORE_ITEM_STORE_H
+
+#include "core/item.h"
+#include "core/size.h"
+#include "store/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One item as every answer shows it. Strings are owned (store_item_clear frees them). */
+struct item {
+    long long id;
+    char code[ITEM_CODE_MAX + 1];
+    int branch_id;
+    char branch_slug[48];
+    int category_id;
+    char *category_sv, *category_en;
+    char *name;
+    char *brand; /* NULL when none */
+    struct size size;
+    char condition[16];
+    char status[16];
+    char *retired_reason; /* NULL unless retired */
+    char donated_on[11];
+    char *notes;                         /* NULL when none */
+    char photo_etag[33];                 /* "" without a photo */
+    char due_date[11];                   /* "" unless on loan: the due date of the open loan */
+    char created_at[32], updated_at[32]; /* ISO 8601, UTC */
+};
+
+void store_item_clear(struct item *it);
+
+/* The item with this code (normalised already, see item_code_normalize); STORE_NOT_FOUND. */
+enum store_status store_item_get(const char *code, struct item *out) STORE_MUST_CHECK;
+
+/* Which items a search wants; zero or NULL fields do not filter. */
+struct item_filter {
+    const char *q;      /* words in Swedish: stems, substrings, a code, a category name */
+    int branch_id;      /* the home branch */
+    int category_id;    /* the category or any below it */
+    const char *status; /* one of item_statuses */
+    enum size_kind size_kind;
+    bool has_size_min, has_size_max;
+    double size_min, size_max; /* numeric sizes, inclusive */
+    long long limit;           /* 0: all */
+    long long offset;
+};
+
+struct item_page {
+    struct item *items; /* owned; free with store_item_page_free */
+    size_t n;
+    long long total; /* matches in all, beyond this page too */
+};
+
+/* Items matching f, by name, then size, then code. */
+enum store_status store_item_search(const struct item_filter *f,
+                                    struct item_page *out) STORE_MUST_CHECK;
+void store_item_page_free(struct item_page *page);
+
+/* Which fields an update sets. */
+enum {
+    ITEM_SET_BRANCH = 1 << 0,
+    ITEM_SET_CATEGORY = 1 << 1,
+    ITEM_SET_NAME = 1 << 2,
+    ITEM_SET_BRAND = 1 << 3,
+    ITEM_SET_SIZE = 1 << 4,
+    ITEM_SET_CONDITION = 1 << 5,
+    ITEM_SET_STATUS = 1 << 6,
+    ITEM_SET_REASON = 1 << 7,
+    ITEM_SET_DONATED_ON = 1 << 8,
+    ITEM_SET_NOTES = 1 << 9,
+};
+
+/* The fields of an item to write; NULL strings are empty (the database default for dates). */
+struct item_fields {
+    unsigned set; /* updates only */
+    int branch_id;
+    int category_id;
+    const char *name, *brand, *condition, *status, *retired_reason, *donated_on, *notes;
+    struct size size; /* SIZE_NONE: no size */
+};
+
+enum item_outcome {
+    ITEM_DONE,
+    ITEM_NO_CATEGORY,  /* the category does not exist */
+    ITEM_OTHER_BRANCH, /* the item belongs to a branch the caller may not change */
+    ITEM_IS_ON_LOAN,   /* its status waits for the return */
+    ITEM_NOT_RETIRED,  /* a retired_reason for an item that is not retired */
+    ITEM_NEEDS_REASON, /* retiring without a reason */
+    ITEM_CODE_TAKEN,   /* an explicit code that another item has */
+};
+
+/*
+ * Take in an item at f->branch_id: with code NULL it gets the branch's next free code
+ * (PREFIX-NNNNN, numbers taken under the branch's row lock, so parallel intakes never share one),
+ * else the given code. Call inside a transaction of your own (store_item_create does); the new
+ * item's id and code into *id and code_out.
+ */
+enum store_status store_item_insert(const struct item_fields *f, const char *code, long long *id,
+                                    char code_out[ITEM_CODE_MAX + 1],
+                                    enum item_outcome *outcome) STORE_MUST_CHECK;
+
+/* Intake in a transaction of its own, with the audit entry, the item read back into *out. */
+enum store_status store_item_create(long long staff_id, const struct item_fields *f,
+                                    struct item *out, enum item_outcome *outcome) STORE_MUST_CHECK;
+
+/*
+ * Change the fields f->set names of the item with this code and read it back into *out.
+ * only_branch_id (0: any) is the branch the caller may change; an item of another branch is
+ * ITEM_OTHER_BRANCH and stays as it was. Leaving retired clears the reason. STORE_NOT_FOUND.
+ */
+enum store_status store_item_update(long long staff_id, const char *code, int only_branch_id,
+                                    const struct item_fields *f, struct item *out,
+                                    enum item_outcome *outcome) STORE_MUST_CHECK;
+
+/* One status change of an item. */
+struct item_status_change {
+    char from[16]; /* "" when the item was created */
+    char to[16];
+    char *reason;       /* NULL unless retired */
+    long long staff_id; /* 0: the command line or a script */
+    char *staff_name;   /* display name, NULL with staff_id 0 */
+    char at[32];
+};
+
+/* The status history of an item, oldest first (free with store_item_history_free). */
+enum store_status store_item_history(const char *code, struct item_status_change **out,
+                                     size_t *n) STORE_MUST_CHECK;
+void store_item_history_free(struct item_status_change *list, size_t n);
+
+#endif

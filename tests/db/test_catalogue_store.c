@@ -1,0 +1,298 @@
+/*
+ * Database tests of the catalogue stores: branch code prefixes, item codes under the branch lock,
+ * the status rules and their history, search, and the all-or-nothing import.
+ */
+#include "../unit/check_main.h"
+#include "dbtest.h"
+#include "store/branch_store.h"
+#include "store/import_store.h"
+#include "store/item_store.h"
+#include "store/pool.h"
+#include "store/staff_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int add_branch(const char *slug, const char *prefix, const char *expect_prefix)
+{
+    struct branch_fields f = { .slug = slug, .name = slug, .code_prefix = prefix };
+    struct branch b;
+    enum branch_outcome outcome;
+    ck_assert_int_eq(store_branch_create(0, &f, &b, &outcome), STORE_OK);
+    ck_assert_int_eq(outcome, BRANCH_DONE);
+    ck_assert_str_eq(b.code_prefix, expect_prefix);
+    int id = b.id;
+    store_branch_clear(&b);
+    return id;
+}
+
+static long long add_staff(const char *username, const char *branch)
+{
+    long long id = 0;
+    ck_assert_int_eq(
+        store_staff_create(username, username, ROLE_VOLUNTEER, branch, "$argon2id$x", &id),
+        STORE_OK);
+    return id;
+}
+
+/* Take in an item; its code into code. */
+static void intake(long long staff, int branch, const char *name, double cm, char *code)
+{
+    /* Längdskidor (111) with a length, Skridskor (12) without. */
+    struct item_fields f = { .branch_id = branch, .category_id = cm > 0 ? 111 : 12, .name = name };
+    const char *why;
+    if (cm > 0)
+        ck_assert(size_from_number(SIZE_LENGTH_CM, cm, &f.size, &why));
+    struct item it;
+    enum item_outcome outcome;
+    ck_assert_int_eq(store_item_create(staff, &f, &it, &outcome), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_DONE);
+    strcpy(code, it.code);
+    store_item_clear(&it);
+}
+
+START_TEST(branch_prefixes_step_around_each_other)
+{
+    add_branch("deje", NULL, "DEJ");
+    add_branch("dejeborg", NULL, "DEJE");
+    add_branch("deje2", NULL, "DEJE2");
+    add_branch("forshaga", "FSH", "FSH");
+
+    struct branch_fields f = { .slug = "other", .name = "Other", .code_prefix = "DEJ" };
+    struct branch b;
+    enum branch_outcome outcome;
+    ck_assert_int_eq(store_branch_create(0, &f, &b, &outcome), STORE_OK);
+    ck_assert_int_eq(outcome, BRANCH_PREFIX_TAKEN);
+    f = (struct branch_fields){ .slug = "deje", .name = "Again" };
+    ck_assert_int_eq(store_branch_create(0, &f, &b, &outcome), STORE_OK);
+    ck_assert_int_eq(outcome, BRANCH_SLUG_TAKEN);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM branches"), 4);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM audit_log WHERE action = 'branch_created'"),
+                     4);
+}
+END_TEST
+
+START_TEST(intake_numbers_codes_and_skips_taken_ones)
+{
+    int deje = add_branch("deje", NULL, "DEJ");
+    int other = add_branch("other", "OTH", "OTH");
+    long long anna = add_staff("anna", "deje");
+    char code[ITEM_CODE_MAX + 1];
+    intake(anna, deje, "Längdskidor", 160, code);
+    ck_assert_str_eq(code, "DEJ-00001");
+    /* An imported item of another branch carries the code Deje would make next. */
+    dbtest_exec("INSERT INTO items (code, branch_id, category_id, name)"
+                " SELECT 'DEJ-00002', id, 111, 'x' FROM branches WHERE slug = 'other'");
+    intake(anna, deje, "Längdskidor", 170, code);
+    ck_assert_str_eq(code, "DEJ-00003");
+    intake(0, other, "Skridskor", 0, code);
+    ck_assert_str_eq(code, "OTH-00001");
+    /* Intake is recorded: the history names the staff member, the audit log the item. */
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM item_status_history h JOIN items i ON i.id = h.item_id"
+             " WHERE i.code = 'DEJ-00003' AND h.from_status IS NULL AND h.to_status = 'intake'"
+             "   AND h.staff_id = %lld",
+             anna);
+    ck_assert_int_eq(dbtest_count(sql), 1);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM item_status_history h JOIN items i ON"
+                                  " i.id = h.item_id WHERE i.code = 'OTH-00001'"
+                                  " AND h.staff_id IS NULL"),
+                     1);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM audit_log WHERE action = 'item_created'"),
+                     3);
+}
+END_TEST
+
+START_TEST(status_rules_and_history)
+{
+    int deje = add_branch("deje", NULL, "DEJ");
+    add_branch("other", NULL, "OTH");
+    long long anna = add_staff("anna", "deje");
+    char code[ITEM_CODE_MAX + 1];
+    intake(anna, deje, "Längdskidor", 160, code);
+    struct item it;
+    enum item_outcome outcome;
+
+    /* Retiring needs a reason; with one it works, and leaving retired drops the reason. */
+    struct item_fields f = { .set = ITEM_SET_STATUS, .status = "retired" };
+    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_NEEDS_REASON);
+    f = (struct item_fields){ .set = ITEM_SET_STATUS | ITEM_SET_REASON,
+                              .status = "retired",
+                              .retired_reason = "Trasig" };
+    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_DONE);
+    ck_assert_str_eq(it.status, "retired");
+    ck_assert_str_eq(it.retired_reason, "Trasig");
+    store_item_clear(&it);
+    f = (struct item_fields){ .set = ITEM_SET_STATUS, .status = "available" };
+    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
+    ck_assert_ptr_null(it.retired_reason);
+    store_item_clear(&it);
+    f = (struct item_fields){ .set = ITEM_SET_REASON, .retired_reason = "x" };
+    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_NOT_RETIRED);
+
+    /* Staff of another branch change nothing. */
+    int other_id = 0;
+    ck_assert_int_eq(store_branch_id("other", &other_id), STORE_OK);
+    f = (struct item_fields){ .set = ITEM_SET_NAME, .name = "Stolen" };
+    ck_assert_int_eq(store_item_update(anna, code, other_id, &f, &it, &outcome), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_OTHER_BRANCH);
+
+    /* Circulation puts the item on loan in a transaction of its own, naming its staff member. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "BEGIN; SELECT set_config('hylla.staff_id', '%lld', true);"
+             " UPDATE items SET status = 'on_loan' WHERE code = '%s'; COMMIT",
+             anna, code);
+    dbtest_exec(sql);
+    f = (struct item_fields){ .set = ITEM_SET_STATUS, .status = "repair" };
+    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_IS_ON_LOAN);
+    /* Other fields of an item on loan may still change. */
+    f = (struct item_fields){ .set = ITEM_SET_NOTES, .notes = "Vallad" };
+    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_DONE);
+    ck_assert_str_eq(it.notes, "Vallad");
+    store_item_clear(&it);
+
+    struct item_status_change *h;
+    size_t n;
+    ck_assert_int_eq(store_item_history(code, &h, &n), STORE_OK);
+    ck_assert_uint_eq(n, 4);
+    const char *expect[][2] = { { "", "intake" },
+                                { "intake", "retired" },
+                                { "retired", "available" },
+                                { "available", "on_loan" } };
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_str_eq(h[i].from, expect[i][0]);
+        ck_assert_str_eq(h[i].to, expect[i][1]);
+        ck_assert_int_eq(h[i].staff_id, anna);
+        ck_assert_str_eq(h[i].staff_name, "anna");
+    }
+    ck_assert_str_eq(h[1].reason, "Trasig");
+    store_item_history_free(h, n);
+    ck_assert_int_eq(store_item_history("NOPE-1", &h, &n), STORE_NOT_FOUND);
+}
+END_TEST
+
+static long long search_total(const struct item_filter *f)
+{
+    struct item_page page;
+    ck_assert_int_eq(store_item_search(f, &page), STORE_OK);
+    long long total = page.total;
+    ck_assert_uint_le(page.n, (size_t)total);
+    store_item_page_free(&page);
+    return total;
+}
+
+START_TEST(search_understands_swedish_and_sizes)
+{
+    int deje = add_branch("deje", NULL, "DEJ");
+    char code[ITEM_CODE_MAX + 1];
+    intake(0, deje, "Längdskidor", 155, code);
+    intake(0, deje, "Längdskidor", 170, code);
+    intake(0, deje, "Skridskor", 0, code);
+    struct item_filter f = { .q = "skridsko" };
+    ck_assert_int_eq(search_total(&f), 1);
+    f.q = "längd";
+    ck_assert_int_eq(search_total(&f), 2);
+    f.q = "LANGD";
+    ck_assert_int_eq(search_total(&f), 2);
+    f.q = "skidor längd";
+    ck_assert_int_eq(search_total(&f), 2);
+    f.q = "dej-00003";
+    ck_assert_int_eq(search_total(&f), 1);
+    f.q = "50%";
+    ck_assert_int_eq(search_total(&f), 0);
+    f.q = "  ";
+    ck_assert_int_eq(search_total(&f), 3);
+    f = (struct item_filter){ .size_kind = SIZE_LENGTH_CM,
+                              .has_size_min = true,
+                              .size_min = 150,
+                              .has_size_max = true,
+                              .size_max = 160 };
+    struct item_page page;
+    ck_assert_int_eq(store_item_search(&f, &page), STORE_OK);
+    ck_assert_int_eq(page.total, 1);
+    ck_assert(page.items[0].size.num == 155);
+    store_item_page_free(&page);
+    /* A page past the end has no items but knows the total. */
+    f = (struct item_filter){ .limit = 2, .offset = 10 };
+    ck_assert_int_eq(store_item_search(&f, &page), STORE_OK);
+    ck_assert_int_eq(page.total, 3);
+    ck_assert_uint_eq(page.n, 0);
+    store_item_page_free(&page);
+}
+END_TEST
+
+static size_t import(int branch, const char *csv, struct item_csv *c)
+{
+    size_t imported = 99;
+    *c = (struct item_csv){ 0 };
+    ck_assert_int_eq(store_import_items(0, branch, csv, strlen(csv), false, c, &imported),
+                     STORE_OK);
+    return imported;
+}
+
+START_TEST(import_is_all_or_nothing)
+{
+    int deje = add_branch("deje", NULL, "DEJ");
+    struct item_csv c;
+    ck_assert_uint_eq(import(deje,
+                             "code;category;name\n"
+                             "DEJ-00007;Längdskidor;Skidor\n"
+                             ";Okänd;Något\n"
+                             ";12;Skridskor\n",
+                             &c),
+                      0);
+    ck_assert_uint_eq(c.nerrors, 1);
+    ck_assert_int_eq(c.errors[0].line, 3);
+    ck_assert_str_eq(c.errors[0].message, "unknown category \"Okänd\"");
+    item_csv_free(&c);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM items"), 0);
+    ck_assert_int_eq(dbtest_count("SELECT next_item_no FROM branches"), 1);
+
+    ck_assert_uint_eq(import(deje,
+                             "code;category;name\n"
+                             "DEJ-00007;Längdskidor;Skidor\n"
+                             ";skridskor;Skridskor\n",
+                             &c),
+                      2);
+    ck_assert_uint_eq(c.nerrors, 0);
+    item_csv_free(&c);
+    /* New codes continue after the imported DEJ-00007. */
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM items WHERE code = 'DEJ-00008'"
+                                  " AND category_id = 12"),
+                     1);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM audit_log WHERE action = 'items_imported'"
+                                  " AND details->>'count' = '2'"),
+                     1);
+
+    /* The same codes again: taken, so nothing. */
+    ck_assert_uint_eq(import(deje, "code;category;name\nDEJ-00007;111;Skidor\n", &c), 0);
+    ck_assert_str_eq(c.errors[0].message, "code DEJ-00007 is already used by another item");
+    item_csv_free(&c);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM items"), 2);
+}
+END_TEST
+
+static Suite *catalogue_suite(void)
+{
+    Suite *s = suite_create("catalogue_store");
+    TCase *tc = tcase_create("catalogue");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, dbtest_setup, dbtest_teardown);
+    tcase_add_test(tc, branch_prefixes_step_around_each_other);
+    tcase_add_test(tc, intake_numbers_codes_and_skips_taken_ones);
+    tcase_add_test(tc, status_rules_and_history);
+    tcase_add_test(tc, search_understands_swedish_and_sizes);
+    tcase_add_test(tc, import_is_all_or_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(catalogue_suite)
