@@ -295,6 +295,7 @@ static const struct {
     { "serve", cmd_serve, "serve the web app and the API" },
     { "migrate", cmd_migrate, "bring the database schema up to date" },
     { "user", cli_user, "add a staff account, set its password, disable it" },
+    { "anonymize", cli_anonymize, "erase borrowers inactive for a long time" },
     { "routes", cmd_routes, "print the API route table" },
     { "version", cmd_version, "print the version" },
 };

@@ -5,4 +5,7 @@
 /* `hylla user add|passwd|disable ...`: staff accounts from the command line. */
 int cli_user(int argc, char **argv);
 
+/* `hylla anonymize [--months N] [--dry-run]`: erase borrowers inactive for N months. */
+int cli_anonymize(int argc, char **argv);
+
 #endif
