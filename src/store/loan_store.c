@@ -71,18 +71,17 @@ enum store_status store_loan_today(char today[11])
 
 /* The columns every rules query ends with, from its column col on. */
 #define RULES_COLUMNS                                                                              \
-    "br.id, br.loan_days, br.max_renewals, br.item_limit, current_date::text,"                     \
-    " br.opening_hours::text, to_json(br.closed_dates)::text"
+    "br.id, br.loan_days, br.max_renewals, current_date::text, br.opening_hours::text,"            \
+    " to_json(br.closed_dates)::text"
 
 static void read_rules(const PGresult *res, int col, struct store_loan_rules *r)
 {
     r->branch_id = (int)store_get_ll(res, 0, col);
     r->loan_days = (int)store_get_ll(res, 0, col + 1);
     r->max_renewals = (int)store_get_ll(res, 0, col + 2);
-    r->item_limit = (int)store_get_ll(res, 0, col + 3);
-    snprintf(r->today, sizeof r->today, "%s", store_get(res, 0, col + 4));
-    r->opening_hours = xstrdup(store_get(res, 0, col + 5));
-    r->closed_dates = xstrdup(store_get(res, 0, col + 6));
+    snprintf(r->today, sizeof r->today, "%s", store_get(res, 0, col + 3));
+    r->opening_hours = xstrdup(store_get(res, 0, col + 4));
+    r->closed_dates = xstrdup(store_get(res, 0, col + 5));
 }
 
 enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,
@@ -109,7 +108,7 @@ struct checkout_run {
     char *codes; /* the codes as an array literal */
 };
 
-/* Look for an earlier checkout with the same key; true when there was one (outcome set). */
+/* Look for an earlier checkout with the same key; *found (and the outcome) when there is one. */
 static enum store_status replay(struct store_checkout *c, bool *found)
 {
     static struct store_stmt previous =
@@ -133,7 +132,7 @@ static enum store_status replay(struct store_checkout *c, bool *found)
     return st < 0 ? st : STORE_OK;
 }
 
-/* Lock the items by id and record what is wrong with each; true when every item can go. */
+/* Lock the items by id and record what is wrong with each; *all_ok when every item can go. */
 static enum store_status check_items(struct checkout_run *run, int branch_id, long long *ids,
                                      bool *all_ok)
 {

@@ -26,7 +26,7 @@ enum store_status store_loan_set_actor(long long staff_id) STORE_MUST_CHECK;
 /* A branch's lending rules and calendar, with today's date in Stockholm. */
 struct store_loan_rules {
     int branch_id;
-    int loan_days, max_renewals, item_limit;
+    int loan_days, max_renewals;
     char today[11];      /* YYYY-MM-DD */
     char *opening_hours; /* JSON object text, owned */
     char *closed_dates;  /* JSON array of ISO dates, owned */

@@ -19,6 +19,7 @@ before(async () => {
   net = await staffClient(server, db, { username: 'net-manager', role: 'manager' });
 });
 after(async () => {
+  assert.doesNotMatch(server.log(), / 5\d\d [\d.]+ ms/, 'a request failed on the server');
   await server.stop();
   await db.drop();
 });

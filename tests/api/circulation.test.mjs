@@ -25,6 +25,7 @@ before(async () => {
   ebba = await staffClient(server, db, { username: 'ebba', branch: 'edsb' });
 });
 after(async () => {
+  assert.doesNotMatch(server.log(), / 5\d\d [\d.]+ ms/, 'a request failed on the server');
   await server.stop();
   await db.drop();
 });
