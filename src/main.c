@@ -296,6 +296,7 @@ static const struct {
     { "migrate", cmd_migrate, "bring the database schema up to date" },
     { "user", cli_user, "add a staff account, set its password, disable it" },
     { "import", cli_import, "add items to a branch from a CSV file" },
+    { "anonymize", cli_anonymize, "erase borrowers inactive for a long time" },
     { "routes", cmd_routes, "print the API route table" },
     { "version", cmd_version, "print the version" },
 };

@@ -7,5 +7,7 @@ int cli_user(int argc, char **argv);
 
 /* `hylla import items FILE --branch SLUG [--dry-run]`: items from a CSV file, all or nothing. */
 int cli_import(int argc, char **argv);
+/* `hylla anonymize [--months N] [--dry-run]`: erase borrowers inactive for N months. */
+int cli_anonymize(int argc, char **argv);
 
 #endif

@@ -6,6 +6,9 @@
 #include "api/health.h"
 #include "api/items.h"
 #include "api/photos.h"
+#include "api/borrowers.h"
+#include "api/health.h"
+#include "api/loans.h"
 #include "api/session.h"
 #include "api/staff.h"
 #include "core/buf.h"
@@ -125,6 +128,50 @@ const struct route router_routes[] = {
     { .method = "DELETE",
       .pattern = "/api/items/{code}/photo",
       .handler = photos_delete,
+    { .method = "GET",
+      .pattern = "/api/borrowers",
+      .handler = borrowers_list,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/borrowers",
+      .handler = borrowers_create,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "GET",
+      .pattern = "/api/borrowers/{id}",
+      .handler = borrowers_get,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "PATCH",
+      .pattern = "/api/borrowers/{id}",
+      .handler = borrowers_update,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "DELETE",
+      .pattern = "/api/borrowers/{id}",
+      .handler = borrowers_erase,
+      .access = ACCESS_MANAGER },
+    { .method = "POST",
+      .pattern = "/api/checkouts",
+      .handler = loans_checkout,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "POST",
+      .pattern = "/api/checkouts/{id}/undo",
+      .handler = loans_undo_checkout,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/returns",
+      .handler = loans_return,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "GET", .pattern = "/api/loans", .handler = loans_list, .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/loans/{id}/renew",
+      .handler = loans_renew,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/loans/{id}/undo",
+      .handler = loans_undo,
       .access = ACCESS_VOLUNTEER },
 };
 const size_t router_route_count = sizeof router_routes / sizeof router_routes[0];

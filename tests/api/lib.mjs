@@ -290,4 +290,33 @@ export async function addItem(db, branch, { code, category = 111, name = 'Längd
     [branch, code ?? null, category, name, brand, sizeKind, sizeNum, sizeText, status, condition]);
   assert.equal(rows.length, 1, `no branch ${branch}`);
   return rows[0].code;
+// ---- circulation (borrowers, checkouts, returns) ----
+
+/** Opening hours with every weekday open, for branches whose due dates should not move. */
+export const OPEN_EVERY_DAY = Object.fromEntries(
+  ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['10:00', '18:00']]]));
+
+/** Create an item directly in the database (available unless told); returns its id. */
+export async function addItem(db, { code, branch, category = 121, name = 'Hockeyskridskor', status = 'available' }) {
+  const { rows } = await db.query(
+    `INSERT INTO items (code, branch_id, category_id, name, status)
+     VALUES ($1, (SELECT id FROM branches WHERE slug = $2), $3, $4, $5) RETURNING id`,
+    [code, branch, category, name, status]);
+  return Number(rows[0].id);
+}
+
+/** Create a borrower directly in the database; returns its id. phone must be E.164. */
+export async function addBorrower(db, { branch, name, phone, card = null }) {
+  const { rows } = await db.query(
+    `INSERT INTO borrowers (branch_id, name, phone, card)
+     VALUES ((SELECT id FROM branches WHERE slug = $1), $2, $3, $4) RETURNING id`,
+    [branch, name, phone, card]);
+  return Number(rows[0].id);
+}
+
+/** Today in Stockholm as YYYY-MM-DD, plus days, from the database (the dates hylla uses). */
+export async function stockholmDate(db, days = 0) {
+  const { rows } = await db.query(
+    "SELECT ((now() AT TIME ZONE 'Europe/Stockholm')::date + $1::int)::text AS d", [days]);
+  return rows[0].d;
 }

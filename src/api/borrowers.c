@@ -1,0 +1,364 @@
+/* borrowers: registering, finding, changing and erasing borrowers (see borrowers.h). */
+#include "borrowers.h"
+
+#include "api/api.h"
+#include "api/input.h"
+#include "core/buf.h"
+#include "core/phone.h"
+#include "store/borrower_store.h"
+#include "store/branch_store.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PER_PAGE 50
+
+bool borrowers_path_id(const struct req *req, size_t i, long long *id)
+{
+    const char *s = i < req->nparams ? req->params[i] : NULL;
+    if (!s || !*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
+        return false;
+    *id = strtoll(s, NULL, 10);
+    return *id > 0;
+}
+
+int borrowers_scope(const struct req *req)
+{
+    return req->who->branch_id;
+}
+
+static void not_found(struct reply *rep)
+{
+    reply_problem(rep, 404, "borrower_not_found", "no such borrower", NULL);
+}
+
+/* 409 for a phone number or card the branch already has, naming the borrower who has it. */
+static void reply_taken(struct reply *rep, enum store_borrower_conflict conflict,
+                        long long existing_id)
+{
+    bool phone = conflict == STORE_BORROWER_PHONE_TAKEN;
+    const char *code = phone ? "phone_taken" : "card_taken";
+    json_t *p = json_pack("{s:s+, s:s, s:i, s:s}", "type", "/problems/", code, "title",
+                          phone ? "the branch already has a borrower with this phone number"
+                                : "the branch already has a borrower with this card",
+                          "status", 409, "code", code);
+    if (existing_id)
+        json_object_set_new(p, "borrower_id", json_integer(existing_id));
+    reply_json(rep, 409, p);
+    rep->content_type = "application/problem+json";
+}
+
+/* A JSON string of text without the spaces around it. */
+static json_t *trimmed(const char *text)
+{
+    while (isspace((unsigned char)*text))
+        text++;
+    size_t n = strlen(text);
+    while (n && isspace((unsigned char)text[n - 1]))
+        n--;
+    return json_stringn(text, n);
+}
+
+/*
+ * Copy an optional text field into fields: absent stays absent, null clears, text is trimmed.
+ * Required fields may not be null.
+ */
+static void text_field(struct input *in, json_t *fields, const char *field, size_t max,
+                       bool required)
+{
+    if (!input_has(in, field)) {
+        if (required)
+            input_error(in, field, "required", "this field is required");
+        return;
+    }
+    const char *v = input_string(in, field, required, max);
+    if (v)
+        json_object_set_new(fields, field, trimmed(v));
+    else if (!required && json_is_null(json_object_get(in->obj, field)))
+        json_object_set_new(fields, field, json_null());
+}
+
+/* Like text_field for a phone number, stored in E.164. */
+static void phone_field(struct input *in, json_t *fields, const char *field, bool required)
+{
+    if (!input_has(in, field)) {
+        if (required)
+            input_error(in, field, "required", "this field is required");
+        return;
+    }
+    const char *v = input_string(in, field, required, 40);
+    char e164[PHONE_E164_SIZE];
+    if (!v) {
+        if (!required && json_is_null(json_object_get(in->obj, field)))
+            json_object_set_new(fields, field, json_null());
+    } else if (!phone_normalize(v, e164)) {
+        input_error(in, field, "invalid",
+                    "must be a phone number with its area code, such as 070-123 45 67");
+    } else {
+        json_object_set_new(fields, field, json_string(e164));
+    }
+}
+
+/* An e-mail address that could be one: something@something.tld without spaces. */
+static void email_field(struct input *in, json_t *fields)
+{
+    text_field(in, fields, "email", 254, false);
+    const char *e = json_string_value(json_object_get(fields, "email"));
+    if (!e)
+        return;
+    const char *at = strchr(e, '@');
+    bool ok = at && at != e && !strchr(at + 1, '@') && strchr(at + 1, '.') &&
+              at[strlen(at) - 1] != '.' && at[1] != '.' && !strpbrk(e, " \t\r\n");
+    if (!ok) {
+        input_error(in, "email", "invalid", "must be an e-mail address such as anna@example.se");
+        json_object_del(fields, "email");
+    }
+}
+
+/* The fields of a borrower as the store takes them; patch allows blocking and leaves out what
+ * the body does not name. Returns NULL with errors recorded in in. */
+static json_t *borrower_fields(struct input *in, bool patch)
+{
+    json_t *fields = json_object();
+    text_field(in, fields, "name", 200, !patch);
+    if (patch && input_has(in, "name") && json_is_null(json_object_get(in->obj, "name")))
+        input_error(in, "name", "required", "a borrower needs a name");
+    phone_field(in, fields, "phone", !patch);
+    if (patch && input_has(in, "phone") && json_is_null(json_object_get(in->obj, "phone")))
+        input_error(in, "phone", "required", "a borrower needs a phone number");
+    email_field(in, fields);
+    text_field(in, fields, "guardian_name", 200, false);
+    phone_field(in, fields, "guardian_phone", false);
+    text_field(in, fields, "card", 64, false);
+    text_field(in, fields, "notes", 2000, false);
+    bool b;
+    if (input_bool(in, "accepted_terms", false, &b))
+        json_object_set_new(fields, "accepted_terms", json_boolean(b));
+    if (patch) {
+        bool blocked = false;
+        if (input_bool(in, "blocked", false, &blocked))
+            json_object_set_new(fields, "blocked", json_boolean(blocked));
+        text_field(in, fields, "blocked_reason", 500, false);
+        if (blocked && !json_is_string(json_object_get(fields, "blocked_reason")))
+            input_error(in, "blocked_reason", "required", "say why the borrower is blocked");
+    }
+    if (input_failed(in)) {
+        json_decref(fields);
+        return NULL;
+    }
+    return fields;
+}
+
+/* Answer with the borrower as the store has it now. */
+static void reply_borrower(struct req *req, struct reply *rep, int status, long long id)
+{
+    char *json = NULL;
+    enum store_status st = store_borrower_get(id, borrowers_scope(req), &json);
+    if (st == STORE_OK)
+        reply_bytes(rep, status, "application/json", json, strlen(json));
+    else if (st == STORE_NOT_FOUND)
+        not_found(rep);
+    else
+        api_store_failure(rep, st);
+}
+
+void borrowers_create(struct req *req, struct reply *rep)
+{
+    struct input in;
+    input_begin(&in, req->json,
+                (const char *[]){ "name", "phone", "email", "guardian_name", "guardian_phone",
+                                  "card", "notes", "accepted_terms", "branch", NULL });
+    json_t *fields = borrower_fields(&in, false);
+
+    /* The named branch, or the staff member's own; network-wide staff must name one. */
+    int branch_id = req->who->branch_id;
+    enum store_status st = STORE_OK;
+    const char *slug = input_string(&in, "branch", false, 40);
+    if (slug) {
+        st = store_branch_id(slug, &branch_id);
+        if (st == STORE_NOT_FOUND)
+            input_error(&in, "branch", "unknown", "there is no branch with this name");
+    } else if (branch_id == 0 &&
+               (!input_has(&in, "branch") || json_is_null(json_object_get(req->json, "branch")))) {
+        input_error(&in, "branch", "required", "name the branch the borrower belongs to");
+    }
+    if (st < 0 || input_failed(&in)) {
+        json_decref(fields);
+        if (st < 0) {
+            input_end(&in);
+            api_store_failure(rep, st);
+        } else {
+            input_reply(&in, rep);
+        }
+        return;
+    }
+    input_end(&in);
+    /* 403, not 404: branches are not secret, only their borrowers are. */
+    if (!api_branch_allowed(req, branch_id)) {
+        json_decref(fields);
+        reply_problem(rep, 403, "forbidden_branch", "you may not register borrowers there",
+                      "Staff of a branch register borrowers of their own branch.");
+        return;
+    }
+
+    char *text = json_dumps(fields, JSON_COMPACT);
+    json_decref(fields);
+    long long id = 0, existing = 0;
+    enum store_borrower_conflict conflict;
+    st = store_borrower_create(req->who->id, branch_id, text, &id, &conflict, &existing);
+    free(text);
+    if (conflict != STORE_BORROWER_NO_CONFLICT) {
+        reply_taken(rep, conflict, existing);
+        return;
+    }
+    if (st != STORE_OK) {
+        api_store_failure(rep, st);
+        return;
+    }
+    reply_borrower(req, rep, 201, id);
+    reply_headerf(rep, "Location", "/api/borrowers/%lld", id);
+}
+
+void borrowers_update(struct req *req, struct reply *rep)
+{
+    long long id;
+    if (!borrowers_path_id(req, 0, &id)) {
+        not_found(rep);
+        return;
+    }
+    struct input in;
+    input_begin(&in, req->json,
+                (const char *[]){ "name", "phone", "email", "guardian_name", "guardian_phone",
+                                  "card", "notes", "accepted_terms", "blocked", "blocked_reason",
+                                  NULL });
+    json_t *fields = borrower_fields(&in, true);
+    if (!fields) {
+        input_reply(&in, rep);
+        return;
+    }
+    input_end(&in);
+    char *text = json_dumps(fields, JSON_COMPACT);
+    json_decref(fields);
+    long long existing = 0;
+    enum store_borrower_conflict conflict;
+    enum store_status st =
+        store_borrower_update(req->who->id, borrowers_scope(req), id, text, &conflict, &existing);
+    free(text);
+    if (conflict != STORE_BORROWER_NO_CONFLICT)
+        reply_taken(rep, conflict, existing);
+    else if (st == STORE_NOT_FOUND)
+        not_found(rep);
+    else if (st < 0)
+        api_store_failure(rep, st);
+    else
+        reply_borrower(req, rep, 200, id);
+}
+
+void borrowers_get(struct req *req, struct reply *rep)
+{
+    long long id;
+    if (!borrowers_path_id(req, 0, &id)) {
+        not_found(rep);
+        return;
+    }
+    reply_borrower(req, rep, 200, id);
+}
+
+void borrowers_erase(struct req *req, struct reply *rep)
+{
+    long long id;
+    if (!borrowers_path_id(req, 0, &id)) {
+        not_found(rep);
+        return;
+    }
+    bool open_loans = false;
+    enum store_status st =
+        store_borrower_erase(req->who->id, borrowers_scope(req), id, 0, "request", &open_loans);
+    if (open_loans)
+        reply_problem(rep, 409, "borrower_has_open_loans", "the borrower has items on loan",
+                      "Take the items back (or undo the loans) before erasing the borrower.");
+    else if (st == STORE_NOT_FOUND)
+        not_found(rep);
+    else if (st < 0)
+        api_store_failure(rep, st);
+    else
+        reply_empty(rep, 204);
+}
+
+/* An ILIKE pattern that finds text anywhere in a name, with % _ and \ taken literally. */
+static char *like_pattern(const char *text)
+{
+    struct buf b = BUF_INIT;
+    buf_putc(&b, '%');
+    for (; *text; text++) {
+        if (*text == '%' || *text == '_' || *text == '\\')
+            buf_putc(&b, '\\');
+        buf_putc(&b, *text);
+    }
+    buf_putc(&b, '%');
+    return buf_steal(&b, NULL);
+}
+
+void borrowers_list(struct req *req, struct reply *rep)
+{
+    struct store_borrower_query q = { .scope = borrowers_scope(req), .per_page = PER_PAGE };
+    long long page;
+    if (!api_query_int(req, rep, "page", 1, 100000, 1, &page))
+        return;
+    q.page = (int)page;
+
+    const char *slug = req_query(req, "branch");
+    if (slug && *slug) {
+        enum store_status st = store_branch_id(slug, &q.branch_id);
+        if (st == STORE_NOT_FOUND) {
+            reply_problem(rep, 400, "invalid_query", "invalid query argument",
+                          "The query argument branch names no branch.");
+            return;
+        }
+        if (st < 0) {
+            api_store_failure(rep, st);
+            return;
+        }
+        if (!api_branch_allowed(req, q.branch_id)) {
+            reply_problem(rep, 403, "forbidden_branch", "you may not see that branch's borrowers",
+                          NULL);
+            return;
+        }
+    }
+
+    char *pattern = NULL, *text = NULL;
+    char e164[PHONE_E164_SIZE], digits[PHONE_E164_SIZE];
+    const char *raw = req_query(req, "q");
+    json_t *t = raw ? json_stringn(raw, strlen(raw)) : NULL; /* NULL also for broken UTF-8 */
+    if (raw && (!t || input_utf8_length(raw) > 100)) {
+        json_decref(t);
+        reply_problem(rep, 400, "invalid_query", "invalid query argument",
+                      "The query argument q must be text of at most 100 characters.");
+        return;
+    }
+    if (t) {
+        json_t *trim = trimmed(json_string_value(t));
+        text = xstrdup(json_string_value(trim));
+        json_decref(trim);
+        json_decref(t);
+    }
+    if (text && *text) {
+        pattern = like_pattern(text);
+        q.name_like = pattern;
+        q.card = text;
+        if (phone_normalize(text, e164))
+            q.phone = e164;
+        if (phone_search_digits(text, digits))
+            q.phone_digits = digits;
+    }
+    char *json = NULL;
+    enum store_status st = store_borrower_search(&q, &json);
+    free(pattern);
+    free(text);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    reply_bytes(rep, 200, "application/json", json, strlen(json));
+}

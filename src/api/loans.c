@@ -1,0 +1,610 @@
+/* loans: checkout, return, renewal, undo and loan lists (see loans.h). */
+#include "loans.h"
+
+#include "api/api.h"
+#include "api/borrowers.h"
+#include "api/input.h"
+#include "core/buf.h"
+#include "core/duedate.h"
+#include "core/log.h"
+#include "store/branch_store.h"
+#include "store/loan_store.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ITEMS 200
+#define MAX_KEY   200
+#define PER_PAGE  50
+
+/* An item code as it was scanned or typed: without spaces around it, in upper case. */
+static char *item_code(const char *text)
+{
+    while (isspace((unsigned char)*text))
+        text++;
+    char *code = xstrdup(text);
+    size_t n = strlen(code);
+    while (n && isspace((unsigned char)code[n - 1]))
+        code[--n] = '\0';
+    for (char *p = code; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+    return code;
+}
+
+static void free_codes(char **codes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(codes[i]);
+    free(codes);
+}
+
+/*
+ * The "items" of a checkout: 1 to MAX_ITEMS codes, none twice. Records problems in in and
+ * returns NULL when they are not that; the caller frees the list with free_codes.
+ */
+static char **checkout_codes(struct input *in, size_t *n)
+{
+    json_t *items = json_object_get(in->obj, "items");
+    *n = 0;
+    if (!items || json_is_null(items)) {
+        input_error(in, "items", "required", "this field is required");
+        return NULL;
+    }
+    if (!json_is_array(items) || json_array_size(items) == 0 ||
+        json_array_size(items) > MAX_ITEMS) {
+        input_error(in, "items", "invalid", "must be a list of 1 to 200 item codes");
+        return NULL;
+    }
+    char **codes = xcalloc(json_array_size(items), sizeof *codes);
+    size_t i;
+    json_t *v;
+    json_array_foreach(items, i, v)
+    {
+        const char *text = json_string_value(v);
+        if (!text || !*text || strlen(text) > 64) {
+            input_error(in, "items", "invalid", "every item code must be text of 1 to 64 bytes");
+            break;
+        }
+        codes[*n] = item_code(text);
+        for (size_t j = 0; j < *n; j++) {
+            if (strcmp(codes[j], codes[*n]) == 0) {
+                char *msg = xasprintf("%s is listed twice", codes[*n]);
+                input_error(in, "items", "duplicate", msg);
+                free(msg);
+                break;
+            }
+        }
+        (*n)++;
+    }
+    if (input_failed(in)) {
+        free_codes(codes, *n);
+        *n = 0;
+        return NULL;
+    }
+    return codes;
+}
+
+/* The Idempotency-Key header: absent (true, *key NULL), fine, or answered with 400. */
+static bool idempotency_key(struct req *req, struct reply *rep, const char **key)
+{
+    *key = req_header(req, "Idempotency-Key");
+    if (!*key)
+        return true;
+    size_t n = strlen(*key);
+    bool ok = n >= 1 && n <= MAX_KEY;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (*key)[i] > 0x20 && (*key)[i] < 0x7f;
+    if (!ok)
+        reply_problem(rep, 400, "invalid_idempotency_key", "invalid Idempotency-Key header",
+                      "Send 1 to 200 visible ASCII characters, such as a UUID.");
+    return ok;
+}
+
+/* Answer that a branch cannot lend because it is never open. */
+static void reply_never_open(struct reply *rep)
+{
+    reply_problem(rep, 409, "branch_never_open", "the branch has no opening hours",
+                  "A loan is due on a day the branch is open; give the branch opening hours "
+                  "on at least one weekday.");
+}
+
+/* The branch's calendar, or false (answered 500) when the stored one cannot be read. */
+static bool calendar_of(const struct store_loan_rules *rules, struct reply *rep,
+                        struct duedate_calendar *cal)
+{
+    if (duedate_calendar_parse(rules->opening_hours, rules->closed_dates, cal))
+        return true;
+    log_error("branch %d has opening hours or closed dates that cannot be read", rules->branch_id);
+    reply_problem(rep, 500, "internal_error", "internal error",
+                  "The branch's opening hours cannot be read.");
+    return false;
+}
+
+/*
+ * The due date of a new checkout into due: the requested one or today plus the loan period,
+ * moved to the next open day. Answers (and returns false) when there is none.
+ */
+static bool checkout_due_date(const struct store_loan_rules *rules, const char *requested,
+                              struct reply *rep, char due[DUEDATE_ISO_SIZE])
+{
+    struct duedate_calendar cal;
+    if (!calendar_of(rules, rep, &cal)) {
+        duedate_calendar_free(&cal);
+        return false;
+    }
+    long today = 0, want = 0, out = 0;
+    bool ok = duedate_parse(rules->today, &today);
+    if (requested && duedate_parse(requested, &want) && (want < today || want > today + 365)) {
+        reply_problem_errors(
+            rep, 422, "validation_failed", "the input is not valid",
+            json_pack("[{s:s, s:s, s:s}]", "field", "due_date", "code", "out_of_range", "message",
+                      want < today ? "must not be in the past" : "must be within a year"));
+        ok = false;
+    } else if (ok) {
+        enum duedate_status ds = requested ? duedate_next_open(&cal, want, &out)
+                                           : duedate_after(&cal, today, rules->loan_days, &out);
+        if (ds == DUEDATE_NEVER_OPEN) {
+            reply_never_open(rep);
+            ok = false;
+        } else {
+            duedate_format(out, due);
+        }
+    } else {
+        reply_problem(rep, 500, "internal_error", "internal error", NULL);
+    }
+    duedate_calendar_free(&cal);
+    return ok;
+}
+
+static const char *problem_code(enum store_checkout_problem p, const char **title)
+{
+    switch (p) {
+    case STORE_CHECKOUT_ITEM_UNKNOWN:
+        *title = "no item has this code";
+        return "unknown_item";
+    case STORE_CHECKOUT_ITEM_OTHER_BRANCH:
+        *title = "item belongs to another branch";
+        return "item_other_branch";
+    case STORE_CHECKOUT_ITEM_ON_LOAN:
+        *title = "item is already on loan";
+        return "item_on_loan";
+    case STORE_CHECKOUT_ITEM_NOT_AVAILABLE:
+        *title = "item is not available for lending";
+        return "item_not_available";
+    case STORE_CHECKOUT_ITEM_OK:
+        break;
+    }
+    *title = "";
+    return NULL;
+}
+
+/* 409 with one entry per item that cannot go, and one per reason the borrower cannot borrow. */
+static void reply_refused(struct reply *rep, const struct store_checkout *c)
+{
+    json_t *errors = json_array();
+    if (c->blocked)
+        json_array_append_new(errors,
+                              json_pack("{s:n, s:s, s:s}", "item", "code", "borrower_blocked",
+                                        "message", "the borrower is blocked"));
+    if (c->over_limit) {
+        char *msg = xasprintf("the borrower would have %zu items on loan; the branch allows %d",
+                              (size_t)c->open_loans + c->ncodes, c->item_limit);
+        json_array_append_new(
+            errors, json_pack("{s:n, s:s, s:s}", "item", "code", "item_limit", "message", msg));
+        free(msg);
+    }
+    for (size_t i = 0; i < c->ncodes; i++) {
+        const char *title;
+        const char *code = problem_code(c->problems[i], &title);
+        if (code)
+            json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "item", c->codes[i], "code",
+                                                    code, "message", title));
+    }
+    reply_problem_errors(rep, 409, "checkout_refused", "the checkout was refused", errors);
+}
+
+void loans_checkout(struct req *req, struct reply *rep)
+{
+    struct input in;
+    input_begin(&in, req->json, (const char *[]){ "borrower_id", "items", "due_date", NULL });
+    long long borrower_id = 0;
+    input_int(&in, "borrower_id", true, 1, 999999999999999LL, &borrower_id);
+    const char *requested = input_date(&in, "due_date", false);
+    size_t n = 0;
+    char **codes = checkout_codes(&in, &n);
+    if (input_failed(&in)) {
+        free_codes(codes, n);
+        input_reply(&in, rep);
+        return;
+    }
+    input_end(&in);
+
+    const char *key;
+    struct store_loan_rules rules = { 0 };
+    struct store_checkout c = { 0 };
+    struct buf request = BUF_INIT;
+    char due[DUEDATE_ISO_SIZE];
+    if (!idempotency_key(req, rep, &key))
+        goto out;
+    enum store_status st = store_loan_rules_for_borrower(borrower_id, borrowers_scope(req), &rules);
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, 404, "borrower_not_found", "no such borrower", NULL);
+        goto out;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        goto out;
+    }
+    if (!checkout_due_date(&rules, requested, rep, due))
+        goto out;
+
+    /* What a retry with the same key must repeat exactly; names nobody. */
+    buf_printf(&request, "checkout\n%lld\n%s", borrower_id, requested ? requested : "");
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&request, "\n%s", codes[i]);
+    c = (struct store_checkout){
+        .staff_id = req->who->id,
+        .borrower_id = borrower_id,
+        .scope = borrowers_scope(req),
+        .codes = (const char *const *)codes,
+        .ncodes = n,
+        .due_date = due,
+        .idempotency_key = key,
+        .request = request.data,
+        .problems = xcalloc(n, sizeof *c.problems),
+    };
+    st = store_loan_checkout(&c);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        goto out;
+    }
+    switch (c.outcome) {
+    case STORE_CHECKOUT_REPLAYED:
+        reply_header(rep, "Idempotent-Replayed", "true");
+        /* fall through */
+    case STORE_CHECKOUT_DONE:
+        reply_bytes(rep, 201, "application/json", c.response, strlen(c.response));
+        c.response = NULL;
+        break;
+    case STORE_CHECKOUT_KEY_REUSED:
+        reply_problem(rep, 422, "idempotency_key_reused",
+                      "the idempotency key was used for another request",
+                      "Send a new Idempotency-Key with each new checkout.");
+        break;
+    case STORE_CHECKOUT_NO_BORROWER:
+        reply_problem(rep, 404, "borrower_not_found", "no such borrower", NULL);
+        break;
+    case STORE_CHECKOUT_CONFLICT:
+        reply_problem_errors(rep, 409, "checkout_refused", "the checkout was refused",
+                             json_pack("[{s:n, s:s, s:s}]", "item", "code", "item_on_loan",
+                                       "message",
+                                       "an item was lent by another checkout at the "
+                                       "same moment"));
+        break;
+    case STORE_CHECKOUT_REFUSED:
+        reply_refused(rep, &c);
+        break;
+    }
+out:
+    free(c.response);
+    free(c.problems);
+    buf_free(&request);
+    store_loan_rules_free(&rules);
+    free_codes(codes, n);
+}
+
+/* The result of undoing, whichever way it went. */
+static void reply_undo(struct reply *rep, enum store_status st, struct store_undo *u,
+                       const char *not_found_code, const char *not_found_title)
+{
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    switch (u->outcome) {
+    case STORE_UNDO_DONE:
+        reply_bytes(rep, 200, "application/json", u->result, strlen(u->result));
+        u->result = NULL;
+        break;
+    case STORE_UNDO_NOT_FOUND:
+        reply_problem(rep, 404, not_found_code, not_found_title, NULL);
+        break;
+    case STORE_UNDO_NOT_YOURS:
+        reply_problem(rep, 403, "not_your_checkout",
+                      "only the staff member who made the checkout may undo it", NULL);
+        break;
+    case STORE_UNDO_TOO_LATE:
+        reply_problem(rep, 409, "undo_too_late", "the checkout is more than 15 minutes old",
+                      "Return the items instead.");
+        break;
+    case STORE_UNDO_CHANGED:
+        reply_problem(rep, 409, "loan_changed", "a loan was returned or renewed since", NULL);
+        break;
+    }
+}
+
+void loans_undo_checkout(struct req *req, struct reply *rep)
+{
+    struct store_undo u = { .staff_id = req->who->id, .scope = borrowers_scope(req) };
+    if (!borrowers_path_id(req, 0, &u.checkout_id)) {
+        reply_problem(rep, 404, "checkout_not_found", "no such checkout", NULL);
+        return;
+    }
+    enum store_status st = store_loan_undo(&u);
+    reply_undo(rep, st, &u, "checkout_not_found", "no such checkout");
+    free(u.result);
+}
+
+void loans_undo(struct req *req, struct reply *rep)
+{
+    struct store_undo u = { .staff_id = req->who->id, .scope = borrowers_scope(req) };
+    if (!borrowers_path_id(req, 0, &u.loan_id)) {
+        reply_problem(rep, 404, "loan_not_found", "no such loan", NULL);
+        return;
+    }
+    enum store_status st = store_loan_undo(&u);
+    reply_undo(rep, st, &u, "loan_not_found", "no such loan");
+    free(u.result);
+}
+
+/* One item of a return: a code, or {"code", "repair"?, "condition_note"?}. */
+struct return_item {
+    char *code;
+    bool repair;
+    const char *note; /* borrowed from the body */
+};
+
+/* Read the items of a return; records problems in in (by index) and returns the list. */
+static struct return_item *return_items(struct input *in, const char *common_note, size_t *n)
+{
+    json_t *items = json_object_get(in->obj, "items");
+    *n = 0;
+    if (!json_is_array(items) || json_array_size(items) == 0 ||
+        json_array_size(items) > MAX_ITEMS) {
+        input_error(in, "items", items && !json_is_null(items) ? "invalid" : "required",
+                    "must be a list of 1 to 200 item codes");
+        return NULL;
+    }
+    struct return_item *list = xcalloc(json_array_size(items), sizeof *list);
+    size_t i;
+    json_t *v;
+    json_array_foreach(items, i, v)
+    {
+        char field[48];
+        snprintf(field, sizeof field, "items[%zu]", i);
+        struct input one;
+        const char *code = json_string_value(v);
+        list[i].note = common_note;
+        if (json_is_object(v)) {
+            input_begin(&one, v, (const char *[]){ "code", "repair", "condition_note", NULL });
+            code = input_string(&one, "code", true, 64);
+            input_bool(&one, "repair", false, &list[i].repair);
+            const char *note = input_string(&one, "condition_note", false, 1000);
+            if (note)
+                list[i].note = note;
+            if (input_failed(&one))
+                code = NULL;
+            input_end(&one);
+        }
+        if (!code || !*code) {
+            input_error(in, field, "invalid",
+                        "must be an item code or {\"code\", \"repair\", \"condition_note\"}");
+            continue;
+        }
+        list[i].code = item_code(code);
+    }
+    *n = json_array_size(items);
+    return list;
+}
+
+static void free_return_items(struct return_item *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i].code);
+    free(list);
+}
+
+static json_t *return_failed(const char *code, const char *error, const char *title)
+{
+    return json_pack("{s:s, s:b, s:{s:s, s:s}}", "code", code, "returned", 0, "error", "code",
+                     error, "title", title);
+}
+
+/* The answer for one item of a return. */
+static json_t *return_one(struct req *req, const struct return_item *item, const char *on)
+{
+    struct store_return r = {
+        .staff_id = req->who->id,
+        .scope = borrowers_scope(req),
+        .code = item->code,
+        .repair = item->repair,
+        .note = item->note,
+        .returned_on = on,
+    };
+    enum store_status st = store_loan_return(&r);
+    if (st < 0)
+        return return_failed(item->code, "database_unavailable",
+                             "the return could not be saved; try again");
+    json_t *result = NULL;
+    switch (r.outcome) {
+    case STORE_RETURN_DONE: {
+        json_t *done = json_loads(r.result, 0, NULL);
+        result = json_pack("{s:s, s:b}", "code", item->code, "returned", 1);
+        json_object_update(result, done);
+        json_decref(done);
+        break;
+    }
+    case STORE_RETURN_UNKNOWN_ITEM:
+        result = return_failed(item->code, "unknown_item", "no item has this code");
+        break;
+    case STORE_RETURN_NOT_ON_LOAN:
+        result = return_failed(item->code, "not_on_loan", "item is not on loan");
+        break;
+    case STORE_RETURN_OTHER_BRANCH:
+        result =
+            return_failed(item->code, "item_other_branch", "item is on loan from another branch");
+        break;
+    case STORE_RETURN_BEFORE_CHECKOUT:
+        result = return_failed(item->code, "return_before_checkout",
+                               "the return date is before the checkout");
+        break;
+    }
+    free(r.result);
+    return result;
+}
+
+void loans_return(struct req *req, struct reply *rep)
+{
+    struct input in;
+    input_begin(&in, req->json, (const char *[]){ "items", "condition_note", "returned_on", NULL });
+    const char *note = input_string(&in, "condition_note", false, 1000);
+    const char *on = input_date(&in, "returned_on", false);
+    size_t n = 0;
+    struct return_item *items = return_items(&in, note, &n);
+    char today[DUEDATE_ISO_SIZE] = "";
+    enum store_status st = STORE_OK;
+    if (on && !input_failed(&in) && (st = store_loan_today(today)) == STORE_OK &&
+        strcmp(on, today) > 0)
+        input_error(&in, "returned_on", "out_of_range", "must not be in the future");
+    if (st < 0) {
+        input_end(&in);
+        api_store_failure(rep, st);
+        goto out;
+    }
+    if (input_failed(&in)) {
+        input_reply(&in, rep);
+        goto out;
+    }
+    input_end(&in);
+
+    json_t *results = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(results, return_one(req, &items[i], on));
+    reply_json(rep, 200, json_pack("{s:o}", "results", results));
+out:
+    free_return_items(items, n);
+}
+
+void loans_renew(struct req *req, struct reply *rep)
+{
+    long long id;
+    struct store_loan_renewal loan = { 0 };
+    struct duedate_calendar cal = { 0 };
+    char *json = NULL;
+    if (!borrowers_path_id(req, 0, &id)) {
+        reply_problem(rep, 404, "loan_not_found", "no such loan", NULL);
+        goto out;
+    }
+    enum store_status st = store_loan_for_renewal(id, borrowers_scope(req), &loan);
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, 404, "loan_not_found", "no such loan", NULL);
+        goto out;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        goto out;
+    }
+    if (loan.returned) {
+        reply_problem(rep, 409, "loan_returned", "the loan is returned already", NULL);
+        goto out;
+    }
+    if (loan.blocked) {
+        reply_problem(rep, 409, "borrower_blocked", "the borrower is blocked", NULL);
+        goto out;
+    }
+    if (loan.renewals >= loan.rules.max_renewals) {
+        char *detail = xasprintf("The branch allows %d renewal%s of a loan.",
+                                 loan.rules.max_renewals, loan.rules.max_renewals == 1 ? "" : "s");
+        reply_problem(rep, 409, "renewal_limit", "the loan cannot be renewed again", detail);
+        free(detail);
+        goto out;
+    }
+    long today = 0, due = 0, new_due = 0;
+    if (!calendar_of(&loan.rules, rep, &cal))
+        goto out;
+    if (!duedate_parse(loan.rules.today, &today) || !duedate_parse(loan.due_date, &due)) {
+        reply_problem(rep, 500, "internal_error", "internal error", NULL);
+        goto out;
+    }
+    if (due < today && req->who->role < ROLE_MANAGER) {
+        reply_problem(rep, 403, "overdue_renewal_forbidden",
+                      "only a manager may renew an overdue loan", NULL);
+        goto out;
+    }
+    /* One more loan period from the due date, or from today for a loan that is overdue. */
+    if (duedate_after(&cal, due > today ? due : today, loan.rules.loan_days, &new_due) !=
+        DUEDATE_OK) {
+        reply_never_open(rep);
+        goto out;
+    }
+    char iso[DUEDATE_ISO_SIZE];
+    duedate_format(new_due, iso);
+    st = store_loan_renew(req->who->id, id, loan.renewals, iso, &json);
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, 409, "loan_changed", "the loan changed meanwhile", "Try again.");
+        goto out;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        goto out;
+    }
+    reply_bytes(rep, 200, "application/json", json, strlen(json));
+    json = NULL;
+out:
+    free(json);
+    duedate_calendar_free(&cal);
+    store_loan_rules_free(&loan.rules);
+}
+
+void loans_list(struct req *req, struct reply *rep)
+{
+    struct store_loan_query q = { .scope = borrowers_scope(req), .per_page = PER_PAGE };
+    long long page, borrower;
+    if (!api_query_int(req, rep, "page", 1, 100000, 1, &page) ||
+        !api_query_int(req, rep, "borrower_id", 1, 999999999999999LL, 0, &borrower))
+        return;
+    q.page = (int)page;
+    q.borrower_id = borrower;
+
+    const char *status = req_query(req, "status");
+    if (!status || !*status)
+        q.status = STORE_LOANS_ALL;
+    else if (strcmp(status, "open") == 0)
+        q.status = STORE_LOANS_OPEN;
+    else if (strcmp(status, "overdue") == 0)
+        q.status = STORE_LOANS_OVERDUE;
+    else if (strcmp(status, "returned") == 0)
+        q.status = STORE_LOANS_RETURNED;
+    else {
+        reply_problem(rep, 400, "invalid_query", "invalid query argument",
+                      "The query argument status must be open, overdue or returned.");
+        return;
+    }
+
+    const char *slug = req_query(req, "branch");
+    if (slug && *slug) {
+        enum store_status st = store_branch_id(slug, &q.branch_id);
+        if (st == STORE_NOT_FOUND) {
+            reply_problem(rep, 400, "invalid_query", "invalid query argument",
+                          "The query argument branch names no branch.");
+            return;
+        }
+        if (st < 0) {
+            api_store_failure(rep, st);
+            return;
+        }
+        if (!api_branch_allowed(req, q.branch_id)) {
+            reply_problem(rep, 403, "forbidden_branch", "you may not see that branch's loans",
+                          NULL);
+            return;
+        }
+    }
+    char *json = NULL;
+    enum store_status st = store_loan_list(&q, &json);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    reply_bytes(rep, 200, "application/json", json, strlen(json));
+}

@@ -1,0 +1,144 @@
+/* duedate: due dates on open days (see duedate.h). */
+#include "duedate.h"
+
+#include "core/buf.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Day numbers and civil dates convert through the 400-year cycle of the Gregorian calendar
+ * (146097 days), counting years from March so that the leap day is the last day of a year.
+ * 719468 is the number of days from 0000-03-01 to 1970-01-01.
+ */
+static long days_from_civil(long y, long m, long d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;                                   /* year of the cycle, 0..399 */
+    long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* day of the March year */
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* day of the cycle */
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, long *m, long *d)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+bool duedate_parse(const char *t, long *day)
+{
+    if (!t || strlen(t) != 10 || t[4] != '-' || t[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)t[i]))
+            return false;
+    long y = strtol(t, NULL, 10), m = strtol(t + 5, NULL, 10), d = strtol(t + 8, NULL, 10);
+    if (m < 1 || m > 12 || d < 1 || d > 31)
+        return false;
+    long n = days_from_civil(y, m, d);
+    long y2, m2, d2;
+    civil_from_days(n, &y2, &m2, &d2);
+    if (y2 != y || m2 != m || d2 != d) /* the 31st of a 30-day month, 29 February ... */
+        return false;
+    *day = n;
+    return true;
+}
+
+void duedate_format(long day, char out[DUEDATE_ISO_SIZE])
+{
+    long y, m, d;
+    civil_from_days(day, &y, &m, &d);
+    long parts[3] = { y, m, d };
+    int widths[3] = { 4, 2, 2 };
+    char *p = out;
+    for (int i = 0; i < 3; i++) {
+        long v = parts[i] < 0 ? 0 : parts[i];
+        for (int w = widths[i] - 1; w >= 0; w--, v /= 10)
+            p[w] = (char)('0' + v % 10);
+        p += widths[i];
+        *p++ = i < 2 ? '-' : '\0';
+    }
+}
+
+int duedate_weekday(long day)
+{
+    return (int)(((day % 7) + 7 + 3) % 7); /* day 0 was a Thursday */
+}
+
+static const char *const weekday_keys[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+
+bool duedate_calendar_parse(const char *opening_hours, const char *closed_dates,
+                            struct duedate_calendar *cal)
+{
+    *cal = (struct duedate_calendar){ 0 };
+    bool ok = false;
+    json_t *hours = json_loads(opening_hours ? opening_hours : "{}", 0, NULL);
+    json_t *closed = json_loads(closed_dates ? closed_dates : "[]", 0, NULL);
+    if (!json_is_object(hours) || !json_is_array(closed))
+        goto out;
+    for (int i = 0; i < 7; i++) {
+        json_t *h = json_object_get(hours, weekday_keys[i]);
+        cal->open[i] = json_is_array(h) && json_array_size(h) > 0;
+    }
+    cal->closed = xcalloc(json_array_size(closed) + 1, sizeof *cal->closed);
+    size_t i;
+    json_t *v;
+    json_array_foreach(closed, i, v)
+    {
+        if (!duedate_parse(json_string_value(v), &cal->closed[i]))
+            goto out;
+        cal->nclosed++;
+    }
+    ok = true;
+out:
+    json_decref(closed);
+    json_decref(hours);
+    return ok;
+}
+
+void duedate_calendar_free(struct duedate_calendar *cal)
+{
+    free(cal->closed);
+    *cal = (struct duedate_calendar){ 0 };
+}
+
+bool duedate_is_open(const struct duedate_calendar *cal, long day)
+{
+    if (!cal->open[duedate_weekday(day)])
+        return false;
+    for (size_t i = 0; i < cal->nclosed; i++)
+        if (cal->closed[i] == day)
+            return false;
+    return true;
+}
+
+enum duedate_status duedate_next_open(const struct duedate_calendar *cal, long day, long *out)
+{
+    bool any = false;
+    for (int i = 0; i < 7; i++)
+        any = any || cal->open[i];
+    if (!any)
+        return DUEDATE_NEVER_OPEN;
+    /* An open weekday comes every week and closed dates are finitely many, so this ends. */
+    while (!duedate_is_open(cal, day))
+        day++;
+    *out = day;
+    return DUEDATE_OK;
+}
+
+enum duedate_status duedate_after(const struct duedate_calendar *cal, long start, int days,
+                                  long *out)
+{
+    return duedate_next_open(cal, start + days, out);
+}

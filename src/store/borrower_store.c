@@ -1,0 +1,345 @@
+/* borrower_store: borrowers in PostgreSQL (see borrower_store.h). */
+#include "borrower_store.h"
+
+#include "core/buf.h"
+#include "store/audit_store.h"
+#include "store/loan_store.h"
+#include "store/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The borrower object of every answer, over borrowers b joined to branches br. */
+#define BORROWER_FIELDS                                                                            \
+    "'id', b.id, 'branch', br.slug, 'name', b.name, 'phone', b.phone, 'email', b.email,"           \
+    " 'guardian_name', b.guardian_name, 'guardian_phone', b.guardian_phone, 'card', b.card,"       \
+    " 'accepted_terms_at', b.accepted_terms_at, 'blocked', b.blocked,"                             \
+    " 'blocked_reason', b.blocked_reason, 'notes', b.notes, 'created_at', b.created_at,"           \
+    " 'last_activity_at', b.last_activity_at"
+
+#define NUM(name, value)                                                                           \
+    char name[24];                                                                                 \
+    snprintf(name, sizeof name, "%lld", (long long)(value))
+
+/*
+ * Which borrower of the branch other than except_id already has the phone or card of fields.
+ * STORE_NOT_FOUND when none does.
+ */
+static enum store_status find_conflict(int branch_id, long long except_id, const char *fields,
+                                       enum store_borrower_conflict *conflict,
+                                       long long *existing_id)
+{
+    static struct store_stmt find =
+        STORE_STMT("SELECT coalesce(b.phone = s.f->>'phone', false), b.id"
+                   "  FROM borrowers b, (SELECT $3::jsonb AS f) s"
+                   " WHERE b.branch_id = $1 AND b.id <> $2"
+                   "   AND (b.phone = s.f->>'phone' OR b.card = s.f->>'card')"
+                   " ORDER BY 1 DESC LIMIT 1");
+    NUM(branch, branch_id);
+    NUM(except, except_id);
+    PGresult *res;
+    enum store_status st = store_exec(&find, 3, (const char *[]){ branch, except, fields }, &res);
+    if (st == STORE_OK) {
+        *conflict =
+            store_get_bool(res, 0, 0) ? STORE_BORROWER_PHONE_TAKEN : STORE_BORROWER_CARD_TAKEN;
+        *existing_id = store_get_ll(res, 0, 1);
+    }
+    PQclear(res);
+    return st;
+}
+
+struct write_ctx {
+    long long staff_id;
+    int scope, branch_id;
+    long long id;
+    const char *fields;
+    enum store_borrower_conflict conflict;
+    long long existing_id;
+};
+
+static enum store_status create_tx(void *p)
+{
+    static struct store_stmt insert = STORE_STMT(
+        "INSERT INTO borrowers (branch_id, name, phone, email, guardian_name, guardian_phone,"
+        "                       card, notes, accepted_terms_at)"
+        " SELECT $1, f->>'name', f->>'phone', f->>'email', f->>'guardian_name',"
+        "        f->>'guardian_phone', f->>'card', f->>'notes',"
+        "        CASE WHEN (f->>'accepted_terms')::boolean THEN now() END"
+        "   FROM (SELECT $2::jsonb AS f) s"
+        "     ON CONFLICT DO NOTHING"
+        " RETURNING id");
+    struct write_ctx *c = p;
+    c->id = c->existing_id = 0;
+    c->conflict = STORE_BORROWER_NO_CONFLICT;
+    enum store_status st = store_loan_set_actor(c->staff_id);
+    if (st < 0)
+        return st;
+    NUM(branch, c->branch_id);
+    PGresult *res;
+    st = store_exec(&insert, 2, (const char *[]){ branch, c->fields }, &res);
+    if (st == STORE_OK)
+        c->id = store_get_ll(res, 0, 0);
+    PQclear(res);
+    if (st == STORE_NOT_FOUND) {
+        /* ON CONFLICT waited for any rival to commit, so its row is visible now. */
+        st = find_conflict(c->branch_id, 0, c->fields, &c->conflict, &c->existing_id);
+        return st < 0 ? st : STORE_NOT_FOUND;
+    }
+    if (st < 0)
+        return st;
+    return store_audit(c->staff_id, "borrower_created", "borrower", c->id, c->branch_id, NULL);
+}
+
+enum store_status store_borrower_create(long long staff_id, int branch_id, const char *fields,
+                                        long long *id, enum store_borrower_conflict *conflict,
+                                        long long *existing_id)
+{
+    struct write_ctx c = { .staff_id = staff_id, .branch_id = branch_id, .fields = fields };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, create_tx, &c);
+    *id = c.id;
+    *conflict = c.conflict;
+    *existing_id = c.existing_id;
+    return st;
+}
+
+static enum store_status update_tx(void *p)
+{
+    static struct store_stmt lock =
+        STORE_STMT("SELECT branch_id, blocked FROM borrowers"
+                   " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2) FOR UPDATE");
+    /* Right-hand sides read the old row, so "unchanged" is the column itself. */
+    static struct store_stmt update = STORE_STMT(
+        "UPDATE borrowers b SET"
+        "   name = CASE WHEN f ? 'name' THEN f->>'name' ELSE name END,"
+        "   phone = CASE WHEN f ? 'phone' THEN f->>'phone' ELSE phone END,"
+        "   email = CASE WHEN f ? 'email' THEN f->>'email' ELSE email END,"
+        "   guardian_name = CASE WHEN f ? 'guardian_name' THEN f->>'guardian_name'"
+        "                   ELSE guardian_name END,"
+        "   guardian_phone = CASE WHEN f ? 'guardian_phone' THEN f->>'guardian_phone'"
+        "                    ELSE guardian_phone END,"
+        "   card = CASE WHEN f ? 'card' THEN f->>'card' ELSE card END,"
+        "   notes = CASE WHEN f ? 'notes' THEN f->>'notes' ELSE notes END,"
+        "   accepted_terms_at = CASE WHEN NOT f ? 'accepted_terms' THEN accepted_terms_at"
+        "                       WHEN (f->>'accepted_terms')::boolean"
+        "                       THEN coalesce(accepted_terms_at, now()) END,"
+        "   blocked = CASE WHEN f ? 'blocked' THEN (f->>'blocked')::boolean ELSE blocked END,"
+        "   blocked_reason = CASE WHEN CASE WHEN f ? 'blocked' THEN (f->>'blocked')::boolean"
+        "                                   ELSE blocked END"
+        "                    THEN CASE WHEN f ? 'blocked_reason' THEN f->>'blocked_reason'"
+        "                         ELSE blocked_reason END END"
+        "  FROM (SELECT $2::jsonb AS f) s"
+        " WHERE b.id = $1"
+        " RETURNING b.blocked,"
+        "   (SELECT json_build_object('fields', json_agg(k ORDER BY k))"
+        "      FROM jsonb_object_keys(s.f) k)::text");
+    struct write_ctx *c = p;
+    c->conflict = STORE_BORROWER_NO_CONFLICT;
+    c->existing_id = 0;
+    PGresult *res = NULL;
+    char *details = NULL;
+    enum store_status st = store_loan_set_actor(c->staff_id);
+    if (st < 0)
+        goto out;
+    NUM(id, c->id);
+    NUM(scope, c->scope);
+    st = store_exec(&lock, 2, (const char *[]){ id, scope }, &res);
+    if (st != STORE_OK)
+        goto out;
+    int branch_id = (int)store_get_ll(res, 0, 0);
+    bool was_blocked = store_get_bool(res, 0, 1);
+    PQclear(res);
+    res = NULL;
+
+    st = find_conflict(branch_id, c->id, c->fields, &c->conflict, &c->existing_id);
+    if (st != STORE_NOT_FOUND) {
+        st = st < 0 ? st : STORE_NOT_FOUND; /* a conflict: change nothing */
+        goto out;
+    }
+    st = store_exec(&update, 2, (const char *[]){ id, c->fields }, &res);
+    if (st != STORE_OK)
+        goto out;
+    bool blocked = store_get_bool(res, 0, 0);
+    details = xstrdup(store_get(res, 0, 1));
+    const char *action = blocked == was_blocked ? "borrower_changed"
+                         : blocked              ? "borrower_blocked"
+                                                : "borrower_unblocked";
+    st = store_audit(c->staff_id, action, "borrower", c->id, branch_id, details);
+out:
+    free(details);
+    PQclear(res);
+    return st;
+}
+
+enum store_status store_borrower_update(long long staff_id, int scope, long long id,
+                                        const char *fields, enum store_borrower_conflict *conflict,
+                                        long long *existing_id)
+{
+    struct write_ctx c = { .staff_id = staff_id, .scope = scope, .id = id, .fields = fields };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, update_tx, &c);
+    if (st < 0 && store_error_is_unique_violation()) {
+        /* A rival took the phone or card between our check and our change. */
+        c.conflict = strstr(store_error_constraint(), "card") ? STORE_BORROWER_CARD_TAKEN
+                                                              : STORE_BORROWER_PHONE_TAKEN;
+        st = STORE_NOT_FOUND;
+    }
+    *conflict = c.conflict;
+    *existing_id = c.existing_id;
+    return st;
+}
+
+enum store_status store_borrower_get(long long id, int scope, char **json)
+{
+    static struct store_stmt get = STORE_STMT(
+        "SELECT json_build_object(" BORROWER_FIELDS ","
+        "  'open_loans', coalesce((SELECT json_agg(json_build_object("
+        "       'id', l.id, 'item', json_build_object('code', i.code, 'name', i.name),"
+        "       'checked_out_at', l.checked_out_at, 'due_date', l.due_date,"
+        "       'renewals', l.renewals, 'overdue_days', greatest(0, current_date - l.due_date))"
+        "       ORDER BY l.due_date, l.id)"
+        "     FROM loans l JOIN items i ON i.id = l.item_id"
+        "    WHERE l.borrower_id = b.id AND l.returned_at IS NULL), '[]'),"
+        "  'history', coalesce((SELECT json_agg(h.j ORDER BY h.returned_at DESC, h.id DESC)"
+        "     FROM (SELECT l.id, l.returned_at, json_build_object("
+        "             'id', l.id, 'item', json_build_object('code', i.code, 'name', i.name),"
+        "             'checked_out_at', l.checked_out_at, 'due_date', l.due_date,"
+        "             'returned_at', l.returned_at,"
+        "             'overdue_days', greatest(0, l.returned_at::date - l.due_date)) AS j"
+        "             FROM loans l JOIN items i ON i.id = l.item_id"
+        "            WHERE l.borrower_id = b.id AND l.returned_at IS NOT NULL"
+        "            ORDER BY l.returned_at DESC, l.id DESC LIMIT 100) h), '[]'))::text"
+        "  FROM borrowers b JOIN branches br ON br.id = b.branch_id"
+        " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
+    NUM(idtext, id);
+    NUM(scopetext, scope);
+    PGresult *res;
+    *json = NULL;
+    enum store_status st = store_exec(&get, 2, (const char *[]){ idtext, scopetext }, &res);
+    if (st == STORE_OK)
+        *json = xstrdup(store_get(res, 0, 0));
+    PQclear(res);
+    return st;
+}
+
+enum store_status store_borrower_search(const struct store_borrower_query *q, char **json)
+{
+    /*
+     * Each condition is one index: the trigram indexes for name and phone digits, the card index,
+     * the (branch, phone) key. With the parameters known, PostgreSQL drops the NULL conditions.
+     */
+    static struct store_stmt search = STORE_STMT(
+        "SELECT json_build_object(" BORROWER_FIELDS ","
+        "  'open_loans_count', (SELECT count(*) FROM loans l"
+        "                        WHERE l.borrower_id = b.id AND l.returned_at IS NULL))::text"
+        "  FROM borrowers b JOIN branches br ON br.id = b.branch_id"
+        " WHERE ($1::int = 0 OR b.branch_id = $1) AND ($2::int = 0 OR b.branch_id = $2)"
+        "   AND (($3::text IS NULL AND $4::text IS NULL AND $5::text IS NULL AND $6::text IS NULL)"
+        "        OR b.name ILIKE $3 OR b.phone = $4 OR b.phone LIKE '%' || $5 || '%'"
+        "        OR b.card = $6)"
+        " ORDER BY b.name, b.id LIMIT $7 OFFSET $8");
+    NUM(scope, q->scope);
+    NUM(branch, q->branch_id);
+    NUM(limit, q->per_page + 1);
+    NUM(offset, (long long)(q->page - 1) * q->per_page);
+    PGresult *res;
+    *json = NULL;
+    enum store_status st = store_exec(&search, 8,
+                                      (const char *[]){ scope, branch, q->name_like, q->phone,
+                                                        q->phone_digits, q->card, limit, offset },
+                                      &res);
+    if (st < 0)
+        return st;
+    struct buf b = BUF_INIT;
+    int rows = PQntuples(res);
+    buf_puts(&b, "{\"borrowers\":[");
+    for (int i = 0; i < rows && i < q->per_page; i++)
+        buf_printf(&b, "%s%s", i ? "," : "", store_get(res, i, 0));
+    buf_printf(&b, "],\"page\":%d,\"per_page\":%d,\"has_more\":%s}", q->page, q->per_page,
+               rows > q->per_page ? "true" : "false");
+    PQclear(res);
+    *json = buf_steal(&b, NULL);
+    return STORE_OK;
+}
+
+struct erase_ctx {
+    long long staff_id;
+    int scope, months;
+    long long id;
+    const char *via;
+    bool open_loans;
+};
+
+static enum store_status erase_tx(void *p)
+{
+    static struct store_stmt lock = STORE_STMT(
+        "SELECT branch_id FROM borrowers"
+        " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2)"
+        "   AND ($3::int = 0 OR last_activity_at < now() - make_interval(months => $3::int))"
+        "   FOR UPDATE");
+    static struct store_stmt open =
+        STORE_STMT("SELECT 1 FROM loans WHERE borrower_id = $1 AND returned_at IS NULL LIMIT 1");
+    /* A return note may name the borrower ("Kalle's strap broke"): it goes with them. */
+    static struct store_stmt notes = STORE_STMT(
+        "UPDATE loans SET return_note = NULL WHERE borrower_id = $1 AND return_note IS NOT NULL");
+    /* Loans and checkouts keep their rows; ON DELETE SET NULL unlinks them. */
+    static struct store_stmt erase = STORE_STMT("DELETE FROM borrowers WHERE id = $1");
+    struct erase_ctx *c = p;
+    c->open_loans = false;
+    enum store_status st = store_loan_set_actor(c->staff_id);
+    if (st < 0)
+        return st;
+    NUM(id, c->id);
+    NUM(scope, c->scope);
+    NUM(months, c->months);
+    PGresult *res;
+    st = store_exec(&lock, 3, (const char *[]){ id, scope, months }, &res);
+    int branch_id = st == STORE_OK ? (int)store_get_ll(res, 0, 0) : 0;
+    PQclear(res);
+    if (st != STORE_OK)
+        return st;
+    st = store_run(&open, 1, (const char *[]){ id });
+    if (st != STORE_NOT_FOUND) {
+        c->open_loans = st == STORE_OK;
+        return st < 0 ? st : STORE_NOT_FOUND;
+    }
+    if ((st = store_run(&notes, 1, (const char *[]){ id })) < 0 ||
+        (st = store_run(&erase, 1, (const char *[]){ id })) < 0)
+        return st;
+    char details[64];
+    snprintf(details, sizeof details, "{\"via\":\"%s\"}", c->via);
+    return store_audit(c->staff_id, "borrower_erased", "borrower", c->id, branch_id, details);
+}
+
+enum store_status store_borrower_erase(long long staff_id, int scope, long long id,
+                                       int older_than_months, const char *via, bool *open_loans)
+{
+    struct erase_ctx c = {
+        .staff_id = staff_id, .scope = scope, .id = id, .months = older_than_months, .via = via
+    };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, erase_tx, &c);
+    *open_loans = c.open_loans;
+    return st;
+}
+
+enum store_status store_borrower_stale(int months, long long **ids, size_t *n)
+{
+    static struct store_stmt stale =
+        STORE_STMT("SELECT b.id FROM borrowers b"
+                   " WHERE b.last_activity_at < now() - make_interval(months => $1::int)"
+                   "   AND NOT EXISTS (SELECT 1 FROM loans l"
+                   "                    WHERE l.borrower_id = b.id AND l.returned_at IS NULL)"
+                   " ORDER BY b.last_activity_at, b.id");
+    NUM(m, months);
+    PGresult *res;
+    *ids = NULL;
+    *n = 0;
+    enum store_status st = store_exec(&stale, 1, (const char *[]){ m }, &res);
+    if (st < 0)
+        return st;
+    *n = (size_t)PQntuples(res);
+    *ids = xcalloc(*n + 1, sizeof **ids);
+    for (size_t i = 0; i < *n; i++)
+        (*ids)[i] = store_get_ll(res, (int)i, 0);
+    PQclear(res);
+    return st;
+}

@@ -1,0 +1,683 @@
+/* loan_store: checkout, return, renewal, undo and loan lists (see loan_store.h). */
+#include "loan_store.h"
+
+#include "core/buf.h"
+#include "store/audit_store.h"
+#include "store/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NUM(name, value)                                                                           \
+    char name[24];                                                                                 \
+    snprintf(name, sizeof name, "%lld", (long long)(value))
+
+enum store_status store_loan_set_actor(long long staff_id)
+{
+    static struct store_stmt set = STORE_STMT("SELECT set_config('hylla.staff_id', $1, true)");
+    char id[24] = "";
+    if (staff_id > 0)
+        snprintf(id, sizeof id, "%lld", staff_id);
+    return store_run(&set, 1, (const char *[]){ id });
+}
+
+/* A PostgreSQL array literal of texts, each quoted: {"A","B"}. The caller frees it. */
+static char *text_array(const char *const *v, size_t n)
+{
+    struct buf b = BUF_INIT;
+    buf_putc(&b, '{');
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(&b, i ? ",\"" : "\"");
+        for (const char *s = v[i]; *s; s++) {
+            if (*s == '"' || *s == '\\')
+                buf_putc(&b, '\\');
+            buf_putc(&b, *s);
+        }
+        buf_putc(&b, '"');
+    }
+    buf_putc(&b, '}');
+    return buf_steal(&b, NULL);
+}
+
+/* A PostgreSQL array literal of numbers: {1,2,3}. The caller frees it. */
+static char *id_array(const long long *v, size_t n)
+{
+    struct buf b = BUF_INIT;
+    buf_putc(&b, '{');
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&b, "%s%lld", i ? "," : "", v[i]);
+    buf_putc(&b, '}');
+    return buf_steal(&b, NULL);
+}
+
+void store_loan_rules_free(struct store_loan_rules *rules)
+{
+    free(rules->opening_hours);
+    free(rules->closed_dates);
+    rules->opening_hours = rules->closed_dates = NULL;
+}
+
+enum store_status store_loan_today(char today[11])
+{
+    static struct store_stmt now = STORE_STMT("SELECT current_date::text");
+    PGresult *res;
+    enum store_status st = store_exec(&now, 0, NULL, &res);
+    if (st == STORE_OK)
+        snprintf(today, 11, "%s", store_get(res, 0, 0));
+    PQclear(res);
+    return st;
+}
+
+/* The columns every rules query ends with, from its column col on. */
+#define RULES_COLUMNS                                                                              \
+    "br.id, br.loan_days, br.max_renewals, current_date::text, br.opening_hours::text,"            \
+    " to_json(br.closed_dates)::text"
+
+static void read_rules(const PGresult *res, int col, struct store_loan_rules *r)
+{
+    r->branch_id = (int)store_get_ll(res, 0, col);
+    r->loan_days = (int)store_get_ll(res, 0, col + 1);
+    r->max_renewals = (int)store_get_ll(res, 0, col + 2);
+    snprintf(r->today, sizeof r->today, "%s", store_get(res, 0, col + 3));
+    r->opening_hours = xstrdup(store_get(res, 0, col + 4));
+    r->closed_dates = xstrdup(store_get(res, 0, col + 5));
+}
+
+enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,
+                                                struct store_loan_rules *rules)
+{
+    static struct store_stmt find = STORE_STMT(
+        "SELECT " RULES_COLUMNS " FROM borrowers b JOIN branches br ON br.id = b.branch_id"
+        " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
+    *rules = (struct store_loan_rules){ 0 };
+    NUM(id, borrower_id);
+    NUM(sc, scope);
+    PGresult *res;
+    enum store_status st = store_exec(&find, 2, (const char *[]){ id, sc }, &res);
+    if (st == STORE_OK)
+        read_rules(res, 0, rules);
+    PQclear(res);
+    return st;
+}
+
+/* ---- checkout ---- */
+
+struct checkout_run {
+    struct store_checkout *c;
+    char *codes; /* the codes as an array literal */
+};
+
+/* Look for an earlier checkout with the same key; *found (and the outcome) when there is one. */
+static enum store_status replay(struct store_checkout *c, bool *found)
+{
+    static struct store_stmt previous =
+        STORE_STMT("SELECT request_hash = sha256(convert_to($3::text, 'UTF8')), response::text"
+                   "  FROM checkouts WHERE staff_id = $1 AND idempotency_key = $2");
+    NUM(staff, c->staff_id);
+    PGresult *res;
+    *found = false;
+    enum store_status st =
+        store_exec(&previous, 3, (const char *[]){ staff, c->idempotency_key, c->request }, &res);
+    if (st == STORE_OK) {
+        *found = true;
+        if (store_get_bool(res, 0, 0)) {
+            c->outcome = STORE_CHECKOUT_REPLAYED;
+            c->response = xstrdup(store_get(res, 0, 1));
+        } else {
+            c->outcome = STORE_CHECKOUT_KEY_REUSED;
+        }
+    }
+    PQclear(res);
+    return st < 0 ? st : STORE_OK;
+}
+
+/* Lock the items by id and record what is wrong with each; *all_ok when every item can go. */
+static enum store_status check_items(struct checkout_run *run, int branch_id, long long *ids,
+                                     bool *all_ok)
+{
+    static struct store_stmt lock = STORE_STMT("SELECT id, code, branch_id, status FROM items"
+                                               " WHERE code = ANY($1::text[]) ORDER BY id"
+                                               "   FOR UPDATE");
+    struct store_checkout *c = run->c;
+    PGresult *res;
+    enum store_status st = store_exec(&lock, 1, (const char *[]){ run->codes }, &res);
+    if (st < 0)
+        return st;
+    for (size_t j = 0; j < c->ncodes; j++)
+        c->problems[j] = STORE_CHECKOUT_ITEM_UNKNOWN;
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *code = store_get(res, i, 1), *status = store_get(res, i, 3);
+        for (size_t j = 0; j < c->ncodes; j++) {
+            if (strcmp(c->codes[j], code) != 0)
+                continue;
+            ids[j] = store_get_ll(res, i, 0);
+            if (store_get_ll(res, i, 2) != branch_id)
+                c->problems[j] = STORE_CHECKOUT_ITEM_OTHER_BRANCH;
+            else if (strcmp(status, "on_loan") == 0)
+                c->problems[j] = STORE_CHECKOUT_ITEM_ON_LOAN;
+            else if (strcmp(status, "available") != 0)
+                c->problems[j] = STORE_CHECKOUT_ITEM_NOT_AVAILABLE;
+            else
+                c->problems[j] = STORE_CHECKOUT_ITEM_OK;
+        }
+    }
+    PQclear(res);
+    *all_ok = true;
+    for (size_t j = 0; j < c->ncodes; j++)
+        *all_ok = *all_ok && c->problems[j] == STORE_CHECKOUT_ITEM_OK;
+    return STORE_OK;
+}
+
+/* Whether the borrower may have ncodes more items: the branch's limit counts open loans. */
+static enum store_status check_limit(struct store_checkout *c, int branch_id)
+{
+    static struct store_stmt count =
+        STORE_STMT("SELECT count(*), (SELECT item_limit FROM branches WHERE id = $2)"
+                   "  FROM loans WHERE borrower_id = $1 AND returned_at IS NULL");
+    NUM(borrower, c->borrower_id);
+    NUM(branch, branch_id);
+    PGresult *res;
+    enum store_status st = store_exec(&count, 2, (const char *[]){ borrower, branch }, &res);
+    if (st == STORE_OK) {
+        c->open_loans = (int)store_get_ll(res, 0, 0);
+        c->item_limit = (int)store_get_ll(res, 0, 1);
+        c->over_limit = (size_t)c->open_loans + c->ncodes > (size_t)c->item_limit;
+    }
+    PQclear(res);
+    return st < 0 ? st : STORE_OK;
+}
+
+/* Write the checkout, its loans and the items' status; the answer goes to c->response. */
+static enum store_status lend(struct checkout_run *run, int branch_id, const long long *ids)
+{
+    static struct store_stmt insert = STORE_STMT(
+        "INSERT INTO checkouts (branch_id, borrower_id, staff_id, idempotency_key, request_hash)"
+        " VALUES ($1, $2, $3, $4::text,"
+        "         CASE WHEN $4::text IS NOT NULL THEN sha256(convert_to($5::text, 'UTF8')) END)"
+        "     ON CONFLICT (staff_id, idempotency_key) DO NOTHING"
+        " RETURNING id");
+    /* Loans and item status in one statement: they cannot disagree. */
+    static struct store_stmt loans =
+        STORE_STMT("WITH lent AS ("
+                   "  INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id,"
+                   "                     borrower_ref, checked_out_by, due_date)"
+                   "  SELECT $1, i.id, i.branch_id, i.category_id, $2, $2, $3, $4::date"
+                   "    FROM items i WHERE i.id = ANY($5::bigint[]) ORDER BY i.id"
+                   "  RETURNING item_id)"
+                   " UPDATE items SET status = 'on_loan', updated_at = now()"
+                   "  WHERE id IN (SELECT item_id FROM lent)");
+    static struct store_stmt activity =
+        STORE_STMT("UPDATE borrowers SET last_activity_at = now() WHERE id = $1");
+    static struct store_stmt answer = STORE_STMT(
+        "UPDATE checkouts c SET response = jsonb_build_object("
+        "    'checkout_id', c.id, 'due_date', $2::date,"
+        "    'loans', (SELECT jsonb_agg(jsonb_build_object("
+        "                 'id', l.id, 'item', jsonb_build_object('code', i.code, 'name', i.name),"
+        "                 'due_date', l.due_date) ORDER BY u.ord)"
+        "                FROM loans l JOIN items i ON i.id = l.item_id"
+        "                JOIN unnest($3::text[]) WITH ORDINALITY AS u(code, ord)"
+        "                  ON u.code = i.code"
+        "               WHERE l.checkout_id = c.id))"
+        "  WHERE c.id = $1"
+        " RETURNING c.response::text,"
+        "   json_build_object('borrower_id', $4::bigint,"
+        "     'loans', (SELECT json_agg(json_build_object('id', l.id, 'item_id', l.item_id)"
+        "                               ORDER BY l.id)"
+        "                 FROM loans l WHERE l.checkout_id = c.id))::text");
+    struct store_checkout *c = run->c;
+    PGresult *res = NULL;
+    char *id_list = NULL;
+    NUM(branch, branch_id);
+    NUM(borrower, c->borrower_id);
+    NUM(staff, c->staff_id);
+    enum store_status st = store_exec(
+        &insert, 5, (const char *[]){ branch, borrower, staff, c->idempotency_key, c->request },
+        &res);
+    if (st == STORE_NOT_FOUND) {
+        /* The same key committed while we waited: answer as the retry it is. */
+        bool found;
+        st = replay(c, &found);
+        if (st == STORE_OK && !found)
+            st = STORE_SOFT_ERROR;
+        goto out;
+    }
+    if (st < 0)
+        goto out;
+    NUM(checkout, store_get_ll(res, 0, 0));
+    PQclear(res);
+    res = NULL;
+
+    id_list = id_array(ids, c->ncodes);
+    st = store_run(&loans, 5, (const char *[]){ checkout, borrower, staff, c->due_date, id_list });
+    if (st < 0) {
+        if (store_error_is_unique_violation() &&
+            strcmp(store_error_constraint(), "loans_one_open_per_item") == 0) {
+            c->outcome = STORE_CHECKOUT_CONFLICT;
+            st = STORE_NOT_FOUND;
+        }
+        goto out;
+    }
+    if ((st = store_run(&activity, 1, (const char *[]){ borrower })) < 0)
+        goto out;
+    st = store_exec(&answer, 4, (const char *[]){ checkout, c->due_date, run->codes, borrower },
+                    &res);
+    if (st != STORE_OK)
+        goto out;
+    c->response = xstrdup(store_get(res, 0, 0));
+    st = store_audit(c->staff_id, "checkout", "checkout", atoll(checkout), branch_id,
+                     store_get(res, 0, 1));
+    if (st == STORE_OK)
+        c->outcome = STORE_CHECKOUT_DONE;
+out:
+    free(id_list);
+    PQclear(res);
+    return st;
+}
+
+static enum store_status checkout_tx(void *p)
+{
+    static struct store_stmt lock_borrower =
+        STORE_STMT("SELECT branch_id, blocked FROM borrowers"
+                   " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2) FOR UPDATE");
+    struct checkout_run *run = p;
+    struct store_checkout *c = run->c;
+    long long *ids = NULL;
+    PGresult *res = NULL;
+
+    /* A retried transaction starts from nothing. */
+    free(c->response);
+    c->response = NULL;
+    c->outcome = STORE_CHECKOUT_REFUSED;
+    c->blocked = c->over_limit = false;
+    c->open_loans = c->item_limit = 0;
+
+    enum store_status st = store_loan_set_actor(c->staff_id);
+    if (st < 0)
+        goto out;
+    /* The borrower's lock queues checkouts for the same borrower (and the same key). */
+    NUM(borrower, c->borrower_id);
+    NUM(scope, c->scope);
+    st = store_exec(&lock_borrower, 2, (const char *[]){ borrower, scope }, &res);
+    if (st == STORE_NOT_FOUND)
+        c->outcome = STORE_CHECKOUT_NO_BORROWER;
+    if (st != STORE_OK)
+        goto out;
+    int branch_id = (int)store_get_ll(res, 0, 0);
+    c->blocked = store_get_bool(res, 0, 1);
+
+    if (c->idempotency_key) {
+        bool found;
+        st = replay(c, &found);
+        if (st < 0 || found)
+            goto out;
+    }
+
+    ids = xcalloc(c->ncodes, sizeof *ids);
+    bool all_ok;
+    if ((st = check_items(run, branch_id, ids, &all_ok)) < 0 ||
+        (st = check_limit(c, branch_id)) < 0)
+        goto out;
+    if (!all_ok || c->blocked || c->over_limit) {
+        st = STORE_NOT_FOUND; /* refused: roll back, nothing written */
+        goto out;
+    }
+    st = lend(run, branch_id, ids);
+out:
+    PQclear(res);
+    free(ids);
+    return st;
+}
+
+enum store_status store_loan_checkout(struct store_checkout *c)
+{
+    struct checkout_run run = { .c = c, .codes = text_array(c->codes, c->ncodes) };
+    c->response = NULL;
+    enum store_status st = store_tx(STORE_READ_COMMITTED, checkout_tx, &run);
+    free(run.codes);
+    if (st < 0) {
+        free(c->response);
+        c->response = NULL;
+    }
+    return st;
+}
+
+/* ---- return ---- */
+
+static enum store_status return_tx(void *p)
+{
+    static struct store_stmt find =
+        STORE_STMT("SELECT l.id, l.branch_id, coalesce(l.borrower_id, 0),"
+                   "       coalesce($2::date < l.checked_out_at::date, false)"
+                   "  FROM items i LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL"
+                   " WHERE i.code = $1");
+    static struct store_stmt activity = STORE_STMT(
+        "UPDATE borrowers SET last_activity_at = greatest(last_activity_at, now()) WHERE id = $1");
+    static struct store_stmt close = STORE_STMT(
+        "WITH l AS ("
+        "  UPDATE loans SET returned_at = CASE WHEN $3::date IS NULL THEN now()"
+        "                   ELSE greatest(checked_out_at, $3::date::timestamptz) END,"
+        "         returned_by = $2, return_note = $4"
+        "   WHERE id = $1 AND returned_at IS NULL"
+        "  RETURNING id, item_id, borrower_id, due_date, returned_at),"
+        " i AS ("
+        "  UPDATE items SET status = CASE WHEN $5::boolean THEN 'repair' ELSE 'available' END,"
+        "         updated_at = now()"
+        "   WHERE id = (SELECT item_id FROM l) AND status = 'on_loan'"
+        "  RETURNING status)"
+        " SELECT json_build_object('loan_id', l.id,"
+        "          'borrower', CASE WHEN b.id IS NOT NULL"
+        "                      THEN json_build_object('id', b.id, 'name', b.name) END,"
+        "          'due_date', l.due_date,"
+        "          'overdue_days', greatest(0, l.returned_at::date - l.due_date),"
+        "          'item_status', coalesce((SELECT status FROM i),"
+        "                                  (SELECT status FROM items WHERE id = l.item_id)))::text,"
+        "        json_build_object('item_id', l.item_id, 'repair', $5::boolean,"
+        "          'backdated', $3::date IS NOT NULL,"
+        "          'overdue_days', greatest(0, l.returned_at::date - l.due_date))::text"
+        "   FROM l LEFT JOIN borrowers b ON b.id = l.borrower_id");
+    struct store_return *r = p;
+    free(r->result);
+    r->result = NULL;
+    r->outcome = STORE_RETURN_NOT_ON_LOAN;
+
+    enum store_status st = store_loan_set_actor(r->staff_id);
+    if (st < 0)
+        return st;
+    PGresult *res;
+    st = store_exec(&find, 2, (const char *[]){ r->code, r->returned_on }, &res);
+    if (st < 0)
+        return st;
+    if (st == STORE_NOT_FOUND) {
+        PQclear(res);
+        r->outcome = STORE_RETURN_UNKNOWN_ITEM;
+        return STORE_NOT_FOUND;
+    }
+    bool on_loan = store_get(res, 0, 0) != NULL;
+    NUM(loan, store_get_ll(res, 0, 0));
+    int branch_id = (int)store_get_ll(res, 0, 1);
+    NUM(borrower, store_get_ll(res, 0, 2));
+    bool too_early = store_get_bool(res, 0, 3);
+    PQclear(res);
+    if (!on_loan)
+        return STORE_NOT_FOUND; /* outcome: not on loan */
+    if (r->scope && branch_id != r->scope) {
+        r->outcome = STORE_RETURN_OTHER_BRANCH;
+        return STORE_NOT_FOUND;
+    }
+    if (too_early) {
+        r->outcome = STORE_RETURN_BEFORE_CHECKOUT;
+        return STORE_NOT_FOUND;
+    }
+
+    /* The borrower first, as a checkout locks it first: the same order everywhere. */
+    if (strcmp(borrower, "0") != 0 &&
+        (st = store_run(&activity, 1, (const char *[]){ borrower })) < 0)
+        return st;
+    NUM(staff, r->staff_id);
+    st = store_exec(
+        &close, 5,
+        (const char *[]){ loan, staff, r->returned_on, r->note, r->repair ? "true" : "false" },
+        &res);
+    if (st == STORE_OK) {
+        r->result = xstrdup(store_get(res, 0, 0));
+        st = store_audit(r->staff_id, "loan_returned", "loan", atoll(loan), branch_id,
+                         store_get(res, 0, 1));
+    }
+    PQclear(res);
+    if (st == STORE_OK)
+        r->outcome = STORE_RETURN_DONE;
+    return st; /* STORE_NOT_FOUND: returned by someone else meanwhile */
+}
+
+enum store_status store_loan_return(struct store_return *r)
+{
+    r->result = NULL;
+    enum store_status st = store_tx(STORE_READ_COMMITTED, return_tx, r);
+    if (st != STORE_OK) {
+        free(r->result);
+        r->result = NULL;
+    }
+    return st;
+}
+
+/* ---- renewal ---- */
+
+enum store_status store_loan_for_renewal(long long loan_id, int scope,
+                                         struct store_loan_renewal *out)
+{
+    static struct store_stmt find =
+        STORE_STMT("SELECT l.renewals, l.due_date::text, l.returned_at IS NOT NULL,"
+                   "       coalesce(b.blocked, false), " RULES_COLUMNS
+                   "  FROM loans l JOIN branches br ON br.id = l.branch_id"
+                   "  LEFT JOIN borrowers b ON b.id = l.borrower_id"
+                   " WHERE l.id = $1 AND ($2::int = 0 OR l.branch_id = $2)");
+    *out = (struct store_loan_renewal){ 0 };
+    NUM(id, loan_id);
+    NUM(sc, scope);
+    PGresult *res;
+    enum store_status st = store_exec(&find, 2, (const char *[]){ id, sc }, &res);
+    if (st == STORE_OK) {
+        out->renewals = (int)store_get_ll(res, 0, 0);
+        snprintf(out->due_date, sizeof out->due_date, "%s", store_get(res, 0, 1));
+        out->returned = store_get_bool(res, 0, 2);
+        out->blocked = store_get_bool(res, 0, 3);
+        read_rules(res, 4, &out->rules);
+    }
+    PQclear(res);
+    return st;
+}
+
+struct renew_ctx {
+    long long staff_id, loan_id;
+    int renewals;
+    const char *new_due;
+    char *json;
+};
+
+static enum store_status renew_tx(void *p)
+{
+    static struct store_stmt renew =
+        STORE_STMT("WITH l AS ("
+                   "  UPDATE loans SET due_date = $3::date, renewals = renewals + 1"
+                   "   WHERE id = $1 AND returned_at IS NULL AND renewals = $2"
+                   "  RETURNING id, item_id, branch_id, due_date, renewals)"
+                   " SELECT json_build_object('id', l.id,"
+                   "          'item', json_build_object('code', i.code, 'name', i.name),"
+                   "          'due_date', l.due_date, 'renewals', l.renewals)::text,"
+                   "        l.branch_id,"
+                   "        json_build_object('item_id', l.item_id, 'due_date', l.due_date,"
+                   "          'renewals', l.renewals)::text"
+                   "   FROM l JOIN items i ON i.id = l.item_id");
+    struct renew_ctx *c = p;
+    free(c->json);
+    c->json = NULL;
+    enum store_status st = store_loan_set_actor(c->staff_id);
+    if (st < 0)
+        return st;
+    NUM(loan, c->loan_id);
+    NUM(renewals, c->renewals);
+    PGresult *res;
+    st = store_exec(&renew, 3, (const char *[]){ loan, renewals, c->new_due }, &res);
+    if (st == STORE_OK) {
+        c->json = xstrdup(store_get(res, 0, 0));
+        st = store_audit(c->staff_id, "loan_renewed", "loan", c->loan_id,
+                         (int)store_get_ll(res, 0, 1), store_get(res, 0, 2));
+    }
+    PQclear(res);
+    return st;
+}
+
+enum store_status store_loan_renew(long long staff_id, long long loan_id, int renewals,
+                                   const char *new_due, char **json)
+{
+    struct renew_ctx c = {
+        .staff_id = staff_id, .loan_id = loan_id, .renewals = renewals, .new_due = new_due
+    };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, renew_tx, &c);
+    if (st != STORE_OK) {
+        free(c.json);
+        c.json = NULL;
+    }
+    *json = c.json;
+    return st;
+}
+
+/* ---- undo ---- */
+
+static enum store_status undo_tx(void *p)
+{
+    static struct store_stmt lock =
+        STORE_STMT("SELECT l.id, l.checkout_id, l.branch_id, coalesce(l.checked_out_by, 0),"
+                   "       l.returned_at IS NOT NULL OR l.renewals > 0,"
+                   "       l.checked_out_at < now() - make_interval(mins => $3::int)"
+                   "  FROM loans l WHERE l.checkout_id = $1 OR l.id = $2"
+                   " ORDER BY l.id FOR UPDATE");
+    static struct store_stmt undo = STORE_STMT(
+        "WITH d AS (DELETE FROM loans WHERE id = ANY($1::bigint[]) RETURNING id, item_id),"
+        "     i AS (UPDATE items SET status = 'available', updated_at = now()"
+        "            WHERE id IN (SELECT item_id FROM d) AND status = 'on_loan')"
+        " SELECT json_build_object('checkout_id', $2::bigint,"
+        "          'undone', json_agg(json_build_object('loan_id', d.id,"
+        "             'item', json_build_object('code', it.code, 'name', it.name)) ORDER BY d.id)"
+        "        )::text,"
+        "        json_build_object('loans', json_agg(json_build_object('id', d.id,"
+        "             'item_id', d.item_id) ORDER BY d.id))::text"
+        "   FROM d JOIN items it ON it.id = d.item_id");
+    static struct store_stmt drop_empty =
+        STORE_STMT("DELETE FROM checkouts c WHERE c.id = $1"
+                   "   AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.checkout_id = c.id)");
+    /* A retry of the checkout's request shows what is left of it. */
+    static struct store_stmt trim =
+        STORE_STMT("UPDATE checkouts SET response = jsonb_set(response, '{loans}', coalesce("
+                   "    (SELECT jsonb_agg(x.e ORDER BY x.n)"
+                   "       FROM jsonb_array_elements(response->'loans') WITH ORDINALITY AS x(e, n)"
+                   "      WHERE (x.e->>'id')::bigint <> ALL($2::bigint[])), '[]'))"
+                   " WHERE id = $1 AND response IS NOT NULL");
+    struct store_undo *u = p;
+    free(u->result);
+    u->result = NULL;
+    u->outcome = STORE_UNDO_NOT_FOUND;
+    PGresult *res = NULL;
+    long long *ids = NULL;
+    char *id_list = NULL;
+
+    enum store_status st = store_loan_set_actor(u->staff_id);
+    if (st < 0)
+        goto out;
+    NUM(checkout_in, u->checkout_id);
+    NUM(loan_in, u->loan_id);
+    NUM(minutes, STORE_LOAN_UNDO_MINUTES);
+    st = store_exec(&lock, 3, (const char *[]){ checkout_in, loan_in, minutes }, &res);
+    if (st != STORE_OK)
+        goto out;
+    int n = PQntuples(res);
+    ids = xcalloc((size_t)n, sizeof *ids);
+    enum store_undo_outcome outcome = STORE_UNDO_DONE;
+    for (int i = 0; i < n; i++) {
+        ids[i] = store_get_ll(res, i, 0);
+        if (u->scope && store_get_ll(res, i, 2) != u->scope)
+            outcome = STORE_UNDO_NOT_FOUND; /* another branch's loans do not exist for us */
+        else if (outcome == STORE_UNDO_DONE && store_get_ll(res, i, 3) != u->staff_id)
+            outcome = STORE_UNDO_NOT_YOURS;
+        else if (outcome == STORE_UNDO_DONE && store_get_bool(res, i, 5))
+            outcome = STORE_UNDO_TOO_LATE;
+        else if (outcome == STORE_UNDO_DONE && store_get_bool(res, i, 4))
+            outcome = STORE_UNDO_CHANGED;
+    }
+    NUM(checkout, store_get_ll(res, 0, 1));
+    int branch_id = (int)store_get_ll(res, 0, 2);
+    PQclear(res);
+    res = NULL;
+    if (outcome != STORE_UNDO_DONE) {
+        u->outcome = outcome;
+        st = STORE_NOT_FOUND;
+        goto out;
+    }
+
+    id_list = id_array(ids, (size_t)n);
+    st = store_exec(&undo, 2, (const char *[]){ id_list, checkout }, &res);
+    if (st != STORE_OK)
+        goto out;
+    u->result = xstrdup(store_get(res, 0, 0));
+    if ((st = store_run(&drop_empty, 1, (const char *[]){ checkout })) < 0 ||
+        (st = store_run(&trim, 2, (const char *[]){ checkout, id_list })) < 0)
+        goto out;
+    st = store_audit(u->staff_id, "checkout_undone", "checkout", atoll(checkout), branch_id,
+                     store_get(res, 0, 1));
+    if (st == STORE_OK)
+        u->outcome = STORE_UNDO_DONE;
+out:
+    free(id_list);
+    free(ids);
+    PQclear(res);
+    return st;
+}
+
+enum store_status store_loan_undo(struct store_undo *u)
+{
+    u->result = NULL;
+    enum store_status st = store_tx(STORE_READ_COMMITTED, undo_tx, u);
+    if (st != STORE_OK) {
+        free(u->result);
+        u->result = NULL;
+    }
+    return st;
+}
+
+/* ---- lists ---- */
+
+/* One loan of a list, over loans l with its item i, branch br and borrower b. */
+#define LOAN_LIST                                                                                  \
+    "SELECT json_build_object('id', l.id, 'checkout_id', l.checkout_id, 'branch', br.slug,"        \
+    "   'item', json_build_object('code', i.code, 'name', i.name),"                                \
+    "   'borrower', CASE WHEN b.id IS NOT NULL"                                                    \
+    "               THEN json_build_object('id', b.id, 'name', b.name) END,"                       \
+    "   'checked_out_at', l.checked_out_at, 'checked_out_by', l.checked_out_by,"                   \
+    "   'due_date', l.due_date, 'renewals', l.renewals, 'returned_at', l.returned_at,"             \
+    "   'overdue_days', greatest(0, coalesce(l.returned_at::date, current_date) - l.due_date)"     \
+    "   )::text"                                                                                   \
+    "  FROM loans l JOIN items i ON i.id = l.item_id JOIN branches br ON br.id = l.branch_id"      \
+    "  LEFT JOIN borrowers b ON b.id = l.borrower_id"                                              \
+    " WHERE ($1::int = 0 OR l.branch_id = $1) AND ($2::int = 0 OR l.branch_id = $2)"               \
+    "   AND ($3::bigint = 0 OR l.borrower_id = $3)"
+
+enum store_status store_loan_list(const struct store_loan_query *q, char **json)
+{
+    /* One statement per order, so that each can walk its index. */
+    static struct store_stmt all =
+        STORE_STMT(LOAN_LIST " ORDER BY l.checked_out_at DESC, l.id DESC LIMIT $4 OFFSET $5");
+    static struct store_stmt open = STORE_STMT(
+        LOAN_LIST " AND l.returned_at IS NULL ORDER BY l.due_date, l.id LIMIT $4 OFFSET $5");
+    static struct store_stmt overdue =
+        STORE_STMT(LOAN_LIST " AND l.returned_at IS NULL AND l.due_date < current_date"
+                             " ORDER BY l.due_date, l.id LIMIT $4 OFFSET $5");
+    static struct store_stmt returned =
+        STORE_STMT(LOAN_LIST " AND l.returned_at IS NOT NULL"
+                             " ORDER BY l.returned_at DESC, l.id DESC LIMIT $4 OFFSET $5");
+    struct store_stmt *stmt = q->status == STORE_LOANS_OPEN       ? &open
+                              : q->status == STORE_LOANS_OVERDUE  ? &overdue
+                              : q->status == STORE_LOANS_RETURNED ? &returned
+                                                                  : &all;
+    NUM(scope, q->scope);
+    NUM(branch, q->branch_id);
+    NUM(borrower, q->borrower_id);
+    NUM(limit, q->per_page + 1);
+    NUM(offset, (long long)(q->page - 1) * q->per_page);
+    PGresult *res;
+    *json = NULL;
+    enum store_status st =
+        store_exec(stmt, 5, (const char *[]){ scope, branch, borrower, limit, offset }, &res);
+    if (st < 0)
+        return st;
+    struct buf b = BUF_INIT;
+    int rows = PQntuples(res);
+    buf_puts(&b, "{\"loans\":[");
+    for (int i = 0; i < rows && i < q->per_page; i++)
+        buf_printf(&b, "%s%s", i ? "," : "", store_get(res, i, 0));
+    buf_printf(&b, "],\"page\":%d,\"per_page\":%d,\"has_more\":%s}", q->page, q->per_page,
+               rows > q->per_page ? "true" : "false");
+    PQclear(res);
+    *json = buf_steal(&b, NULL);
+    return STORE_OK;
+}

@@ -1,0 +1,198 @@
+/*
+ * loan_store: lending in PostgreSQL: checkout, return, renewal, undo, and the loan lists.
+ *
+ * The rule that matters most, that an item is never on two open loans, is kept by the database:
+ * the partial unique index loans_one_open_per_item, and item status and loans changing in one
+ * transaction. Writers take row locks in one order (borrower, then items by id, then loans) so
+ * that concurrent checkouts queue instead of deadlocking; a unique violation that still gets
+ * through is a refusal, never an error. Every write transaction first names the acting staff
+ * member (store_loan_set_actor) for the triggers that record history.
+ */
+#ifndef HYLLA_STORE_LOAN_STORE_H
+#define HYLLA_STORE_LOAN_STORE_H
+
+#include "store/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Name the staff member behind the current transaction (0: nobody, the command line) in the
+ * setting hylla.staff_id, which lasts until the transaction ends. Call it first in every write
+ * transaction.
+ */
+enum store_status store_loan_set_actor(long long staff_id) STORE_MUST_CHECK;
+
+/* A branch's lending rules and calendar, with today's date in Stockholm. */
+struct store_loan_rules {
+    int branch_id;
+    int loan_days, max_renewals;
+    char today[11];      /* YYYY-MM-DD */
+    char *opening_hours; /* JSON object text, owned */
+    char *closed_dates;  /* JSON array of ISO dates, owned */
+};
+
+void store_loan_rules_free(struct store_loan_rules *rules);
+
+/* Today's date in Stockholm, YYYY-MM-DD, as the database sees it. */
+enum store_status store_loan_today(char today[11]) STORE_MUST_CHECK;
+
+/*
+ * The rules of the branch of a borrower in scope (the staff member's branch id, 0 for every
+ * branch). STORE_NOT_FOUND when there is no such borrower in scope.
+ */
+enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,
+                                                struct store_loan_rules *rules) STORE_MUST_CHECK;
+
+/* Why an item cannot be lent. */
+enum store_checkout_problem {
+    STORE_CHECKOUT_ITEM_OK,
+    STORE_CHECKOUT_ITEM_UNKNOWN,       /* no item has this code */
+    STORE_CHECKOUT_ITEM_OTHER_BRANCH,  /* the item belongs to another branch than the borrower */
+    STORE_CHECKOUT_ITEM_ON_LOAN,       /* the item is lent already */
+    STORE_CHECKOUT_ITEM_NOT_AVAILABLE, /* intake, repair or retired */
+};
+
+enum store_checkout_outcome {
+    STORE_CHECKOUT_DONE,
+    STORE_CHECKOUT_REPLAYED,   /* the same key and request came before: the first answer */
+    STORE_CHECKOUT_KEY_REUSED, /* the same key came before with another request */
+    STORE_CHECKOUT_REFUSED,    /* see problems, blocked, over_limit; nothing was written */
+    STORE_CHECKOUT_NO_BORROWER,
+    STORE_CHECKOUT_CONFLICT, /* the unique index caught an item lent twice; nothing written */
+};
+
+struct store_checkout {
+    /* What to do. codes are item codes in upper case, without repeats. */
+    long long staff_id;
+    long long borrower_id;
+    int scope;
+    const char *const *codes;
+    size_t ncodes;
+    const char *due_date;        /* YYYY-MM-DD, already on an open day */
+    const char *idempotency_key; /* NULL: none */
+    const char *request;         /* canonical text of the request, hashed with the key */
+
+    /* What happened. problems has ncodes entries, allocated by the caller. */
+    enum store_checkout_outcome outcome;
+    enum store_checkout_problem *problems;
+    bool blocked;
+    bool over_limit;
+    int open_loans, item_limit; /* when over_limit */
+    char *response;             /* DONE, REPLAYED: the answer as JSON text, owned */
+};
+
+/*
+ * Lend the items to the borrower in one transaction, all or nothing: lock the borrower, answer a
+ * known idempotency key from the stored answer, lock the items by id, check each, then write the
+ * checkout, its loans (with the item's category and borrower_ref), the items' status on_loan,
+ * the borrower's last activity, the stored answer
+ *   {"checkout_id", "due_date", "loans": [{"id", "item": {"code", "name"}, "due_date"}]}
+ * (loans in the order of codes) and the audit entry "checkout". The outcome says what happened;
+ * the status is STORE_OK for DONE and REPLAYED, and < 0 only when the database failed.
+ */
+enum store_status store_loan_checkout(struct store_checkout *c) STORE_MUST_CHECK;
+
+enum store_return_outcome {
+    STORE_RETURN_DONE,
+    STORE_RETURN_UNKNOWN_ITEM,
+    STORE_RETURN_NOT_ON_LOAN,
+    STORE_RETURN_OTHER_BRANCH,    /* lent by a branch outside the scope */
+    STORE_RETURN_BEFORE_CHECKOUT, /* returned_on is before the day it was lent */
+};
+
+struct store_return {
+    long long staff_id;
+    int scope;
+    const char *code;        /* upper case */
+    bool repair;             /* the item goes to repair instead of back on the shelf */
+    const char *note;        /* kept as the loan's return note, or NULL */
+    const char *returned_on; /* YYYY-MM-DD for a late-registered return, or NULL for now */
+
+    enum store_return_outcome outcome;
+    char *result; /* DONE: {"loan_id", "borrower": {"id", "name"} or null, "due_date",
+                     "overdue_days", "item_status"} as JSON text, owned */
+};
+
+/*
+ * Return one item in its own transaction: close its open loan (returned_at now, or the start of
+ * returned_on but never before the checkout), set the item available (or repair), keep the note,
+ * update the borrower's last activity, and write the audit entry "loan_returned".
+ */
+enum store_status store_loan_return(struct store_return *r) STORE_MUST_CHECK;
+
+/* A loan as a renewal needs it, with the rules of its branch. */
+struct store_loan_renewal {
+    int renewals;
+    char due_date[11];
+    bool returned;
+    bool blocked; /* the borrower is blocked */
+    struct store_loan_rules rules;
+};
+
+/* Read a loan in scope for a renewal. STORE_NOT_FOUND when there is none. */
+enum store_status store_loan_for_renewal(long long loan_id, int scope,
+                                         struct store_loan_renewal *out) STORE_MUST_CHECK;
+
+/*
+ * Renew a loan to new_due if it is still open and still has `renewals` renewals (so that two
+ * renewals at once count twice or not at all), with the audit entry "loan_renewed". *json gets
+ * {"id", "item": {"code", "name"}, "due_date", "renewals"}. STORE_NOT_FOUND when the loan changed.
+ */
+enum store_status store_loan_renew(long long staff_id, long long loan_id, int renewals,
+                                   const char *new_due, char **json) STORE_MUST_CHECK;
+
+/* How long after a checkout its maker may still undo it. */
+#define STORE_LOAN_UNDO_MINUTES 15
+
+enum store_undo_outcome {
+    STORE_UNDO_DONE,
+    STORE_UNDO_NOT_FOUND,
+    STORE_UNDO_NOT_YOURS, /* another staff member made the checkout */
+    STORE_UNDO_TOO_LATE,  /* more than STORE_LOAN_UNDO_MINUTES ago */
+    STORE_UNDO_CHANGED,   /* a loan was returned or renewed since */
+};
+
+struct store_undo {
+    long long staff_id;
+    int scope;
+    long long checkout_id; /* undo every loan of this checkout, or */
+    long long loan_id;     /* just this loan */
+
+    enum store_undo_outcome outcome;
+    char *result; /* DONE: {"checkout_id", "undone": [{"loan_id", "item": {"code", "name"}}]} */
+};
+
+/*
+ * Undo loans as if they had never been made: delete them, put their items back to available,
+ * drop them from the checkout's stored answer (and the checkout itself when nothing is left),
+ * and write the audit entry "checkout_undone", the only trace.
+ */
+enum store_status store_loan_undo(struct store_undo *u) STORE_MUST_CHECK;
+
+/* Which loans a list shows. */
+enum store_loan_status {
+    STORE_LOANS_ALL,
+    STORE_LOANS_OPEN,
+    STORE_LOANS_OVERDUE,
+    STORE_LOANS_RETURNED
+};
+
+struct store_loan_query {
+    int scope;             /* 0: every branch */
+    int branch_id;         /* 0: every branch in scope */
+    long long borrower_id; /* 0: every borrower */
+    enum store_loan_status status;
+    int page, per_page;
+};
+
+/*
+ * A page of loans as JSON text {"loans": [...], "page", "per_page", "has_more"}, each loan
+ * {"id", "checkout_id", "branch", "item": {"code", "name"}, "borrower": {"id", "name"} or null,
+ * "checked_out_at", "checked_out_by", "due_date", "renewals", "returned_at", "overdue_days"}.
+ * Open and overdue loans come soonest due first, returned ones latest returned first, all of
+ * them latest lent first.
+ */
+enum store_status store_loan_list(const struct store_loan_query *q, char **json) STORE_MUST_CHECK;
+
+#endif
