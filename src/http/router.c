@@ -3,6 +3,7 @@
 
 #include "api/health.h"
 #include "api/session.h"
+#include "api/stats.h"
 #include "core/buf.h"
 #include "core/settings.h"
 #include "http/static.h"
@@ -31,6 +32,19 @@ const struct route router_routes[] = {
       .pattern = "/api/session",
       .handler = session_logout,
       .access = ACCESS_VOLUNTEER },
+
+    { .method = "GET",
+      .pattern = "/api/stats/summary",
+      .handler = stats_summary,
+      .access = ACCESS_MANAGER },
+    { .method = "GET",
+      .pattern = "/api/stats/loans",
+      .handler = stats_loans,
+      .access = ACCESS_MANAGER },
+    { .method = "GET",
+      .pattern = "/api/stats/items",
+      .handler = stats_items,
+      .access = ACCESS_MANAGER },
 };
 const size_t router_route_count = sizeof router_routes / sizeof router_routes[0];
 
