@@ -31,6 +31,7 @@ CREATE TABLE stats_day (
     returns      integer NOT NULL DEFAULT 0,
     returns_late integer NOT NULL DEFAULT 0,
     loan_seconds bigint NOT NULL DEFAULT 0,
+    new_borrowers integer NOT NULL DEFAULT 0,       -- borrowing here for the first time ever
     PRIMARY KEY (branch_id, day)
 );
 
@@ -41,6 +42,7 @@ CREATE TABLE stats_month (
     returns      integer NOT NULL DEFAULT 0,
     returns_late integer NOT NULL DEFAULT 0,
     loan_seconds bigint NOT NULL DEFAULT 0,
+    new_borrowers integer NOT NULL DEFAULT 0,
     PRIMARY KEY (branch_id, month)
 );
 
@@ -64,13 +66,15 @@ CREATE TABLE stats_month_category (
 -- Unique borrowers of any period, exactly, without reading the borrowers of the period.
 -- stats_borrower_day holds the days on which a borrower borrowed (per branch and in the network).
 -- Each such day is a point (day, prev_day), prev_day being the borrower's previous day there
--- ('-infinity' for the first). A borrower borrowed in [f, t] exactly when one of their points has
--- f <= day <= t and prev_day < f, and only one does; so
---     unique(f, t) = sum over days d in [f, t] of #{points of d with prev_day < f}.
--- stats_borrower_gap counts points per (day, prev_day) and keeps, per day, a running sum over
--- prev_day (first-time points excluded, they are counted on their own row), so each day of the
--- period costs two index probes. A new point updates only the rows of its day whose prev_day lies
--- between its own prev_day and its day: few, because borrowers mostly come back within weeks.
+-- (none for their first day). A borrower borrowed in [f, t] exactly when one of their points has
+-- f <= day <= t and no prev_day or prev_day < f, and only one point does; so
+--     unique(f, t) = new_borrowers(f..t) + sum over days d in [f, t] of #{points of d: prev_day < f}.
+-- new_borrowers (first days) is a column of stats_day and stats_month. stats_borrower_gap counts
+-- the other points per (day, prev_day) with a running sum over prev_day within the day, so each
+-- day of the period costs one index probe; stats_borrower_gap_month does the same per (month,
+-- month of prev_day), so a period that starts on the first of a month costs one probe per whole
+-- month. A new point updates only the rows of its day (and month) whose prev_day lies between its
+-- own prev_day and its day: few, because borrowers mostly come back within weeks.
 CREATE TABLE stats_borrower_day (
     branch_id    integer NOT NULL,
     borrower_ref bigint NOT NULL,
@@ -82,12 +86,19 @@ CREATE TABLE stats_borrower_day (
 CREATE TABLE stats_borrower_gap (
     branch_id integer NOT NULL,
     day       date NOT NULL,
-    prev_day  date NOT NULL,                       -- '-infinity': the borrower's first day
+    prev_day  date NOT NULL,
     borrowers integer NOT NULL,        -- rows that reach 0 are deleted
-    -- Sum of borrowers over this day's rows with '-infinity' < prev_day' <= prev_day
-    -- (0 on the '-infinity' row).
-    running   integer NOT NULL,
+    running   integer NOT NULL,        -- sum of borrowers of this day's rows up to this prev_day
     PRIMARY KEY (branch_id, day, prev_day)
+);
+
+CREATE TABLE stats_borrower_gap_month (
+    branch_id  integer NOT NULL,
+    month      date NOT NULL,
+    prev_month date NOT NULL,
+    borrowers  integer NOT NULL,       -- rows that reach 0 are deleted
+    running    integer NOT NULL,       -- sum of borrowers of this month's rows up to prev_month
+    PRIMARY KEY (branch_id, month, prev_month)
 );
 
 -- Loans per item ever (only items with loans), for "never lent".
@@ -133,18 +144,17 @@ SELECT c.id AS category_id,
                   ORDER BY l.depth LIMIT 1), 0) AS sek
   FROM categories c;
 
--- The spans that tile the days f..t for reading the rollups: the whole months inside it (months)
--- and the days before and after them, each as a half-open range [lo, hi). A year costs one span
--- of twelve months; any period costs at most about sixty day rows besides its months.
-CREATE FUNCTION stats_spans(f date, t date, OUT months boolean, OUT lo date, OUT hi date)
-RETURNS SETOF record LANGUAGE sql IMMUTABLE AS $$
-    WITH b AS (SELECT (date_trunc('month', (f - 1)::timestamp) + interval '1 month')::date AS fm,
-                      date_trunc('month', (t + 1)::timestamp)::date AS tm)
-    SELECT false, f, CASE WHEN fm < tm THEN fm ELSE t + 1 END FROM b
-    UNION ALL
-    SELECT false, tm, t + 1 FROM b WHERE fm < tm AND tm <= t
-    UNION ALL
-    SELECT true, fm, tm FROM b WHERE fm < tm
+-- How a period f..t is read from the rollups: the whole months inside it, from
+-- stats_months_from(f) up to (not including) stats_months_until(f, t), come from the month tables,
+-- and the days before and after them from the day tables. A year costs twelve month rows; any
+-- period at most about sixty day rows besides its months. (Plain expressions of the arguments, so
+-- that they become index bounds.)
+CREATE FUNCTION stats_months_from(f date) RETURNS date LANGUAGE sql IMMUTABLE AS $$
+    SELECT (date_trunc('month', (f - 1)::timestamp) + interval '1 month')::date
+$$;
+
+CREATE FUNCTION stats_months_until(f date, t date) RETURNS date LANGUAGE sql IMMUTABLE AS $$
+    SELECT greatest(stats_months_from(f), date_trunc('month', (t + 1)::timestamp)::date)
 $$;
 
 -- What one version of a loan row contributes, with a sign: +1 for a row that now exists, -1 for
@@ -171,28 +181,45 @@ LANGUAGE sql STABLE AS $$
               )::stats_loan_change
 $$;
 
--- Add delta points (day, prev_day) to stats_borrower_gap, keeping the running sums of the day.
+-- Add delta points (day, prev_day) of a scope: a first day (prev '-infinity') to new_borrowers,
+-- any other to stats_borrower_gap and stats_borrower_gap_month, keeping their running sums.
 CREATE FUNCTION stats_gap_add(scope integer, d date, prev date, delta integer) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    m date := date_trunc('month', d::timestamp)::date;
+    pm date := date_trunc('month', prev::timestamp)::date;
 BEGIN
     IF prev = '-infinity' THEN
-        INSERT INTO stats_borrower_gap AS g (branch_id, day, prev_day, borrowers, running)
-        VALUES (scope, d, prev, delta, 0)
-        ON CONFLICT (branch_id, day, prev_day) DO UPDATE SET borrowers = g.borrowers + delta;
-    ELSE
-        INSERT INTO stats_borrower_gap AS g (branch_id, day, prev_day, borrowers, running)
-        VALUES (scope, d, prev, delta,
-                delta + coalesce((SELECT b.running FROM stats_borrower_gap b
-                                   WHERE b.branch_id = scope AND b.day = d
-                                     AND b.prev_day > '-infinity' AND b.prev_day < prev
-                                   ORDER BY b.prev_day DESC LIMIT 1), 0))
-        ON CONFLICT (branch_id, day, prev_day)
-        DO UPDATE SET borrowers = g.borrowers + delta, running = g.running + delta;
-        UPDATE stats_borrower_gap SET running = running + delta
-         WHERE branch_id = scope AND day = d AND prev_day > prev;
+        INSERT INTO stats_day AS s (branch_id, day, new_borrowers) VALUES (scope, d, delta)
+        ON CONFLICT (branch_id, day) DO UPDATE SET new_borrowers = s.new_borrowers + delta;
+        INSERT INTO stats_month AS s (branch_id, month, new_borrowers) VALUES (scope, m, delta)
+        ON CONFLICT (branch_id, month) DO UPDATE SET new_borrowers = s.new_borrowers + delta;
+        RETURN;
     END IF;
+
+    INSERT INTO stats_borrower_gap AS g (branch_id, day, prev_day, borrowers, running)
+    VALUES (scope, d, prev, delta,
+            delta + coalesce((SELECT b.running FROM stats_borrower_gap b
+                               WHERE b.branch_id = scope AND b.day = d AND b.prev_day < prev
+                               ORDER BY b.prev_day DESC LIMIT 1), 0))
+    ON CONFLICT (branch_id, day, prev_day)
+    DO UPDATE SET borrowers = g.borrowers + delta, running = g.running + delta;
+    UPDATE stats_borrower_gap SET running = running + delta
+     WHERE branch_id = scope AND day = d AND prev_day > prev;
     DELETE FROM stats_borrower_gap
      WHERE branch_id = scope AND day = d AND prev_day = prev AND borrowers = 0;
+
+    INSERT INTO stats_borrower_gap_month AS g (branch_id, month, prev_month, borrowers, running)
+    VALUES (scope, m, pm, delta,
+            delta + coalesce((SELECT b.running FROM stats_borrower_gap_month b
+                               WHERE b.branch_id = scope AND b.month = m AND b.prev_month < pm
+                               ORDER BY b.prev_month DESC LIMIT 1), 0))
+    ON CONFLICT (branch_id, month, prev_month)
+    DO UPDATE SET borrowers = g.borrowers + delta, running = g.running + delta;
+    UPDATE stats_borrower_gap_month SET running = running + delta
+     WHERE branch_id = scope AND month = m AND prev_month > pm;
+    DELETE FROM stats_borrower_gap_month
+     WHERE branch_id = scope AND month = m AND prev_month = pm AND borrowers = 0;
 END
 $$;
 
@@ -451,8 +478,8 @@ CREATE FUNCTION stats_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     LOCK TABLE loans, items IN SHARE MODE;
     TRUNCATE stats_day, stats_month, stats_day_category, stats_month_category,
-             stats_borrower_day, stats_borrower_gap, stats_item_loans, stats_donations,
-             stats_items;
+             stats_borrower_day, stats_borrower_gap, stats_borrower_gap_month, stats_item_loans,
+             stats_donations, stats_items;
 
     CREATE TEMP TABLE stats_rebuild_facts ON COMMIT DROP AS
     SELECT f.* FROM loans l, LATERAL stats_loan_facts(1, l) f;
@@ -497,20 +524,37 @@ BEGIN
     SELECT coalesce(branch_id, 0), borrower_ref, out_day, count(*)
       FROM stats_rebuild_facts GROUP BY borrower_ref, out_day, ROLLUP (branch_id);
 
+    CREATE TEMP TABLE stats_rebuild_points ON COMMIT DROP AS
+    SELECT branch_id, day, lag(day) OVER (PARTITION BY branch_id, borrower_ref ORDER BY day)
+               AS prev_day
+      FROM stats_borrower_day;
+
+    UPDATE stats_day s SET new_borrowers = p.n
+      FROM (SELECT branch_id, day, count(*) AS n FROM stats_rebuild_points
+             WHERE prev_day IS NULL GROUP BY 1, 2) p
+     WHERE s.branch_id = p.branch_id AND s.day = p.day;
+    UPDATE stats_month s SET new_borrowers = p.n
+      FROM (SELECT branch_id, date_trunc('month', day::timestamp)::date AS month, count(*) AS n
+              FROM stats_rebuild_points WHERE prev_day IS NULL GROUP BY 1, 2) p
+     WHERE s.branch_id = p.branch_id AND s.month = p.month;
+
     INSERT INTO stats_borrower_gap (branch_id, day, prev_day, borrowers, running)
     SELECT branch_id, day, prev_day, n,
-           sum(CASE WHEN prev_day = '-infinity' THEN 0 ELSE n END)
-               OVER (PARTITION BY branch_id, day ORDER BY prev_day)
+           sum(n) OVER (PARTITION BY branch_id, day ORDER BY prev_day)
       FROM (SELECT branch_id, day, prev_day, count(*)::integer AS n
-              FROM (SELECT branch_id, day,
-                           coalesce(lag(day) OVER (PARTITION BY branch_id, borrower_ref
-                                                   ORDER BY day), '-infinity') AS prev_day
-                      FROM stats_borrower_day) p
-             GROUP BY 1, 2, 3) g;
+              FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g;
+
+    INSERT INTO stats_borrower_gap_month (branch_id, month, prev_month, borrowers, running)
+    SELECT branch_id, month, prev_month, n,
+           sum(n) OVER (PARTITION BY branch_id, month ORDER BY prev_month)
+      FROM (SELECT branch_id, date_trunc('month', day::timestamp)::date AS month,
+                   date_trunc('month', prev_day::timestamp)::date AS prev_month,
+                   count(*)::integer AS n
+              FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g;
 
     -- No ANALYZE here: statistics of tables analysed while empty would steer the triggers'
     -- cached plans to sequential scans. A bulk load analyses after calling this.
-    DROP TABLE stats_rebuild_facts;
+    DROP TABLE stats_rebuild_facts, stats_rebuild_points;
 END
 $$;
 

@@ -1,7 +1,7 @@
 /*
- * stats_store: the statistics report from the rollups (see stats_store.h). Periods are read
- * through stats_spans(): whole months from the month tables, the days around them from the day
- * tables, so a period costs a bounded number of rollup rows whatever the number of loans.
+ * stats_store: the statistics report from the rollups (see stats_store.h). Periods are read as
+ * whole months from the month tables and the days around them from the day tables (SPANS), so a
+ * period costs a bounded number of rollup rows whatever the number of loans.
  */
 #include "stats_store.h"
 
@@ -10,62 +10,87 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The spans of the period $2..$3 (see stats_spans in migrations/0006_stats.sql). */
-#define SPANS_CTE "s AS (SELECT * FROM stats_spans($2::date, $3::date))"
+/*
+ * The rows of a day table (alias d) and its month table (alias m) that make up the period $2..$3
+ * for a branch: the days before the first whole month, the days after the last, and the whole
+ * months (see stats_months_from in migrations/0006_stats.sql). Each part is one index range.
+ */
+#define SPANS(day_cols, day_table, month_cols, month_table, branch)                                \
+    "SELECT " day_cols " FROM " day_table " d WHERE d.branch_id = " branch                         \
+    "   AND d.day >= $2::date AND d.day < stats_months_from($2::date) AND d.day <= $3::date"       \
+    " UNION ALL SELECT " day_cols " FROM " day_table " d WHERE d.branch_id = " branch              \
+    "   AND d.day >= stats_months_until($2::date, $3::date) AND d.day <= $3::date"                 \
+    " UNION ALL SELECT " month_cols " FROM " month_table " m WHERE m.branch_id = " branch          \
+    "   AND m.month >= stats_months_from($2::date)"                                                \
+    "   AND m.month < stats_months_until($2::date, $3::date)"
 
 enum store_status store_stats_summary(int branch_id, const char *from, const char *to,
                                       struct stats_summary *out)
 {
     /*
-     * One statement, so every figure comes from the same snapshot. Unique borrowers: for each
-     * day of the period with loans, the borrowers who borrowed for the first time ever there,
-     * plus those whose previous day lies before the period (see stats_borrower_gap).
+     * One statement, so every figure comes from the same snapshot. Unique borrowers: those who
+     * borrowed for the first time ever in the period, plus those who came back in it after a day
+     * before it: per whole month when the period starts on the first of a month, else per day
+     * (see stats_borrower_gap in migrations/0006_stats.sql).
      */
     static struct store_stmt summary = STORE_STMT(
-        "WITH " SPANS_CTE ","
-        " tot AS (SELECT coalesce(sum(loans), 0) AS loans, coalesce(sum(returns), 0) AS returns,"
-        "                coalesce(sum(returns_late), 0) AS late,"
-        "                coalesce(sum(loan_seconds), 0) AS secs"
-        "           FROM (SELECT d.loans, d.returns, d.returns_late, d.loan_seconds"
-        "                   FROM s JOIN stats_day d ON NOT s.months AND d.branch_id = $1"
-        "                    AND d.day >= s.lo AND d.day < s.hi"
-        "                 UNION ALL"
-        "                 SELECT m.loans, m.returns, m.returns_late, m.loan_seconds"
-        "                   FROM s JOIN stats_month m ON s.months AND m.branch_id = $1"
-        "                    AND m.month >= s.lo AND m.month < s.hi) x),"
-        " cat AS (SELECT category_id, sum(loans) AS loans"
-        "           FROM (SELECT d.category_id, d.loans"
-        "                   FROM s JOIN stats_day_category d ON NOT s.months AND d.branch_id = $1"
-        "                    AND d.day >= s.lo AND d.day < s.hi"
-        "                 UNION ALL"
-        "                 SELECT m.category_id, m.loans"
-        "                   FROM s JOIN stats_month_category m ON s.months AND m.branch_id = $1"
-        "                    AND m.month >= s.lo AND m.month < s.hi) x"
-        "          GROUP BY category_id),"
-        " impact AS (SELECT coalesce(sum(c.loans * f.co2e_kg), 0) AS co2e,"
-        "                   coalesce(sum(c.loans * f.sek), 0) AS sek"
-        "              FROM cat c JOIN stats_category_factors f USING (category_id)),"
-        " people AS (SELECT coalesce(sum(coalesce((SELECT g.borrowers FROM stats_borrower_gap g"
-        "                      WHERE g.branch_id = $1 AND g.day = d.day"
-        "                        AND g.prev_day = '-infinity'), 0)), 0) AS first,"
-        "                   coalesce(sum(coalesce((SELECT g.running FROM stats_borrower_gap g"
-        "                      WHERE g.branch_id = $1 AND g.day = d.day"
-        "                        AND g.prev_day > '-infinity' AND g.prev_day < $2::date"
-        "                      ORDER BY g.prev_day DESC LIMIT 1), 0)), 0) AS back"
-        "              FROM stats_day d"
-        "             WHERE d.branch_id = $1 AND d.day >= $2::date AND d.day <= $3::date"
-        "               AND d.loans > 0)"
-        " SELECT tot.loans, tot.returns, tot.late, tot.secs, people.first + people.back,"
-        "        people.first,"
-        "        (SELECT coalesce(sum(items), 0) FROM stats_donations"
-        "          WHERE branch_id = $1 AND day >= $2::date AND day <= $3::date),"
-        "        (SELECT coalesce(sum(loans), 0) FROM stats_month WHERE branch_id = $1),"
-        "        coalesce((SELECT items FROM stats_items"
-        "                   WHERE branch_id = $1 AND category_id = 0), 0),"
-        "        coalesce((SELECT never_lent FROM stats_items"
-        "                   WHERE branch_id = $1 AND category_id = 0), 0),"
-        "        impact.co2e, impact.sek"
-        "   FROM tot, people, impact");
+        "WITH tot AS (SELECT coalesce(sum(loans), 0) AS loans, coalesce(sum(returns), 0) AS "
+        "returns,"
+        "                    coalesce(sum(returns_late), 0) AS late,"
+        "                    coalesce(sum(loan_seconds), 0) AS secs,"
+        "                    coalesce(sum(new_borrowers), 0) AS first"
+        "               FROM (" SPANS(
+            "d.loans, d.returns, d.returns_late, d.loan_seconds, d.new_borrowers", "stats_day",
+            "m.loans, m.returns, m.returns_late, m.loan_seconds, m.new_borrowers", "stats_month",
+            "$1") ") x),"
+                  " cat AS (SELECT category_id, sum(loans) AS loans"
+                  "           FROM (" SPANS(
+                      "d.category_id, d.loans", "stats_day_category", "m.category_id, m.loans",
+                      "stats_month_category",
+                      "$1") ") x"
+                            "          GROUP BY category_id),"
+                            " impact AS (SELECT coalesce(sum(c.loans * f.co2e_kg), 0) AS co2e,"
+                            "                   coalesce(sum(c.loans * f.sek), 0) AS sek"
+                            "              FROM cat c JOIN stats_category_factors f USING "
+                            "(category_id)),"
+                            " back AS (SELECT coalesce(sum(coalesce((SELECT g.running FROM "
+                            "stats_borrower_gap_month g"
+                            "                    WHERE g.branch_id = $1 AND g.month = m.month"
+                            "                      AND g.prev_month < $2::date"
+                            "                    ORDER BY g.prev_month DESC LIMIT 1), 0)), 0) AS n"
+                            "             FROM stats_month m"
+                            "            WHERE $2::date = stats_months_from($2::date) AND "
+                            "m.branch_id = $1"
+                            "              AND m.month >= $2::date AND m.month < "
+                            "stats_months_until($2::date, $3::date)"
+                            "              AND m.loans > 0"
+                            "           UNION ALL"
+                            "           SELECT coalesce(sum(coalesce((SELECT g.running FROM "
+                            "stats_borrower_gap g"
+                            "                    WHERE g.branch_id = $1 AND g.day = d.day AND "
+                            "g.prev_day < $2::date"
+                            "                    ORDER BY g.prev_day DESC LIMIT 1), 0)), 0)"
+                            "             FROM stats_day d"
+                            "            WHERE d.branch_id = $1 AND d.loans > 0 AND d.day <= "
+                            "$3::date"
+                            "              AND d.day >= CASE WHEN $2::date = "
+                            "stats_months_from($2::date)"
+                            "                                THEN stats_months_until($2::date, "
+                            "$3::date)"
+                            "                                ELSE $2::date END)"
+                            " SELECT tot.loans, tot.returns, tot.late, tot.secs,"
+                            "        tot.first + (SELECT sum(n) FROM back), tot.first,"
+                            "        (SELECT coalesce(sum(items), 0) FROM stats_donations"
+                            "          WHERE branch_id = $1 AND day >= $2::date AND day <= "
+                            "$3::date),"
+                            "        (SELECT coalesce(sum(loans), 0) FROM stats_month WHERE "
+                            "branch_id = $1),"
+                            "        coalesce((SELECT items FROM stats_items"
+                            "                   WHERE branch_id = $1 AND category_id = 0), 0),"
+                            "        coalesce((SELECT never_lent FROM stats_items"
+                            "                   WHERE branch_id = $1 AND category_id = 0), 0),"
+                            "        impact.co2e, impact.sek"
+                            "   FROM tot, impact");
     char branch[16];
     snprintf(branch, sizeof branch, "%d", branch_id);
     PGresult *res;
@@ -102,52 +127,37 @@ static struct store_stmt by_days =
                " ORDER BY k");
 
 /* Month and year series through the spans. */
-static struct store_stmt by_spans =
-    STORE_STMT("WITH " SPANS_CTE ","
-               " x AS (SELECT date_trunc($4, d.day::timestamp) AS k, d.loans"
-               "         FROM s JOIN stats_day d ON NOT s.months AND d.branch_id = $1"
-               "          AND d.day >= s.lo AND d.day < s.hi"
-               "       UNION ALL"
-               "       SELECT date_trunc($4, m.month::timestamp), m.loans"
-               "         FROM s JOIN stats_month m ON s.months AND m.branch_id = $1"
-               "          AND m.month >= s.lo AND m.month < s.hi)"
-               " SELECT k::date::text, coalesce(sum(x.loans), 0)"
-               "   FROM generate_series(date_trunc($4, $2::date::timestamp), $3::date::timestamp,"
-               "                        ('1 ' || $4)::interval) k"
-               "   LEFT JOIN x USING (k)"
-               "  GROUP BY k ORDER BY k");
+static struct store_stmt by_spans = STORE_STMT("WITH x AS (" SPANS(
+    "date_trunc($4, d.day::timestamp) AS k, d.loans", "stats_day",
+    "date_trunc($4, m.month::timestamp), m.loans", "stats_month",
+    "$1") ")"
+          " SELECT k::date::text, coalesce(sum(x.loans), 0)"
+          "   FROM generate_series(date_trunc($4, $2::date::timestamp), $3::date::timestamp,"
+          "                        ('1 ' || $4)::interval) k"
+          "   LEFT JOIN x USING (k)"
+          "  GROUP BY k ORDER BY k");
 
 /* The ranking: one small probe of the rollups per branch in scope. */
-static struct store_stmt by_branch =
-    STORE_STMT("WITH " SPANS_CTE " SELECT b.slug, coalesce(x.loans, 0), b.name"
-               "   FROM branches b"
-               "  CROSS JOIN LATERAL ("
-               "        SELECT sum(l) AS loans"
-               "          FROM (SELECT d.loans AS l"
-               "                  FROM s JOIN stats_day d ON NOT s.months AND d.branch_id = b.id"
-               "                   AND d.day >= s.lo AND d.day < s.hi"
-               "                UNION ALL"
-               "                SELECT m.loans"
-               "                  FROM s JOIN stats_month m ON s.months AND m.branch_id = b.id"
-               "                   AND m.month >= s.lo AND m.month < s.hi) y) x"
-               "  WHERE $1::integer = 0 OR b.id = $1::integer"
-               "  ORDER BY 2 DESC, b.slug");
+static struct store_stmt by_branch = STORE_STMT(
+    "SELECT b.slug, coalesce(x.loans, 0), b.name"
+    "  FROM branches b"
+    " CROSS JOIN LATERAL (SELECT sum(y.loans) AS loans"
+    "                       FROM (" SPANS("d.loans", "stats_day", "m.loans", "stats_month",
+                                          "b.id") ") y) x"
+                                                  " WHERE $1::integer = 0 OR b.id = $1::integer"
+                                                  " ORDER BY 2 DESC, b.slug");
 
-static struct store_stmt by_category = STORE_STMT(
-    "WITH " SPANS_CTE ","
-    " cat AS (SELECT category_id, sum(loans) AS loans"
-    "           FROM (SELECT d.category_id, d.loans"
-    "                   FROM s JOIN stats_day_category d ON NOT s.months AND d.branch_id = $1"
-    "                    AND d.day >= s.lo AND d.day < s.hi"
-    "                 UNION ALL"
-    "                 SELECT m.category_id, m.loans"
-    "                   FROM s JOIN stats_month_category m ON s.months AND m.branch_id = $1"
-    "                    AND m.month >= s.lo AND m.month < s.hi) x"
-    "          GROUP BY category_id)"
-    " SELECT c.category_id, c.loans, c.loans * f.co2e_kg, c.loans * f.sek"
-    "   FROM cat c JOIN stats_category_factors f USING (category_id)"
-    "  WHERE c.loans <> 0"
-    "  ORDER BY c.loans DESC, c.category_id");
+static struct store_stmt by_category =
+    STORE_STMT("WITH cat AS (SELECT category_id, sum(loans) AS loans"
+               "               FROM (" SPANS(
+                   "d.category_id, d.loans", "stats_day_category", "m.category_id, m.loans",
+                   "stats_month_category",
+                   "$1") ") x"
+                         "              GROUP BY category_id)"
+                         " SELECT c.category_id, c.loans, c.loans * f.co2e_kg, c.loans * f.sek"
+                         "   FROM cat c JOIN stats_category_factors f USING (category_id)"
+                         "  WHERE c.loans <> 0"
+                         "  ORDER BY c.loans DESC, c.category_id");
 
 enum store_status store_stats_loans(int branch_id, const char *from, const char *to,
                                     enum stats_group group, json_t **rows)

@@ -61,12 +61,15 @@ static void give_back(int item, const char *local_time)
 static void assert_rollups_match_rebuild(void)
 {
     static const char *const tables[][2] = {
-        { "stats_day", "(loans, returns, returns_late, loan_seconds) <> (0, 0, 0, 0)" },
-        { "stats_month", "(loans, returns, returns_late, loan_seconds) <> (0, 0, 0, 0)" },
+        { "stats_day",
+          "(loans, returns, returns_late, loan_seconds, new_borrowers) <> (0, 0, 0, 0, 0)" },
+        { "stats_month",
+          "(loans, returns, returns_late, loan_seconds, new_borrowers) <> (0, 0, 0, 0, 0)" },
         { "stats_day_category", "loans <> 0" },
         { "stats_month_category", "loans <> 0" },
         { "stats_borrower_day", "true" },
         { "stats_borrower_gap", "true" },
+        { "stats_borrower_gap_month", "true" },
         { "stats_item_loans", "true" },
         { "stats_donations", "items <> 0" },
         { "stats_items", "(items, never_lent) <> (0, 0)" },
