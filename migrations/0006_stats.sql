@@ -12,7 +12,9 @@
 --                 change when borrowers are anonymised;
 --   donation      an item counts on its donated_on day at its home branch;
 --   never lent    an item that is not retired and has no loan at all, at its home branch.
--- branch_id 0 in a rollup means the whole network; category_id 0 means every category.
+-- branch_id 0 in a rollup means the whole network; category_id 0 means every category. The
+-- primary keys of the tables the report reads carry the counters (INCLUDE), so a report reads
+-- index pages only.
 --
 -- Changes come as one set per statement (statement triggers with transition tables), so a
 -- checkout of five items costs one pass, and a bulk load can instead disable the triggers and
@@ -33,6 +35,7 @@ CREATE TABLE stats_day (
     loan_seconds bigint NOT NULL DEFAULT 0,
     new_borrowers integer NOT NULL DEFAULT 0,       -- borrowing here for the first time ever
     PRIMARY KEY (branch_id, day)
+        INCLUDE (loans, returns, returns_late, loan_seconds, new_borrowers)
 );
 
 CREATE TABLE stats_month (
@@ -44,6 +47,7 @@ CREATE TABLE stats_month (
     loan_seconds bigint NOT NULL DEFAULT 0,
     new_borrowers integer NOT NULL DEFAULT 0,
     PRIMARY KEY (branch_id, month)
+        INCLUDE (loans, returns, returns_late, loan_seconds, new_borrowers)
 );
 
 -- Loans per category (category_id is never 0 here: stats_day holds the totals).
@@ -52,7 +56,7 @@ CREATE TABLE stats_day_category (
     day         date NOT NULL,
     category_id integer NOT NULL,
     loans       integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (branch_id, day, category_id)
+    PRIMARY KEY (branch_id, day, category_id) INCLUDE (loans)
 );
 
 CREATE TABLE stats_month_category (
@@ -60,7 +64,7 @@ CREATE TABLE stats_month_category (
     month       date NOT NULL,
     category_id integer NOT NULL,
     loans       integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (branch_id, month, category_id)
+    PRIMARY KEY (branch_id, month, category_id) INCLUDE (loans)
 );
 
 -- Unique borrowers of any period, exactly, without reading the borrowers of the period.
@@ -89,7 +93,7 @@ CREATE TABLE stats_borrower_gap (
     prev_day  date NOT NULL,
     borrowers integer NOT NULL,        -- rows that reach 0 are deleted
     running   integer NOT NULL,        -- sum of borrowers of this day's rows up to this prev_day
-    PRIMARY KEY (branch_id, day, prev_day)
+    PRIMARY KEY (branch_id, day, prev_day) INCLUDE (running)
 );
 
 CREATE TABLE stats_borrower_gap_month (
@@ -98,7 +102,7 @@ CREATE TABLE stats_borrower_gap_month (
     prev_month date NOT NULL,
     borrowers  integer NOT NULL,       -- rows that reach 0 are deleted
     running    integer NOT NULL,       -- sum of borrowers of this month's rows up to prev_month
-    PRIMARY KEY (branch_id, month, prev_month)
+    PRIMARY KEY (branch_id, month, prev_month) INCLUDE (running)
 );
 
 -- Loans per item ever (only items with loans), for "never lent".
@@ -112,7 +116,7 @@ CREATE TABLE stats_donations (
     branch_id integer NOT NULL,
     day       date NOT NULL,
     items     integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (branch_id, day)
+    PRIMARY KEY (branch_id, day) INCLUDE (items)
 );
 
 -- Items in the catalogue now (not retired), and how many of them were never lent, by home branch
@@ -484,42 +488,6 @@ BEGIN
     CREATE TEMP TABLE stats_rebuild_facts ON COMMIT DROP AS
     SELECT f.* FROM loans l, LATERAL stats_loan_facts(1, l) f;
 
-    INSERT INTO stats_day (branch_id, day, loans, returns, returns_late, loan_seconds)
-    SELECT coalesce(branch_id, 0), day, sum(loans), sum(returns), sum(late), sum(seconds)
-      FROM (SELECT branch_id, out_day AS day, 1 AS loans, 0 AS returns, 0 AS late,
-                   0::bigint AS seconds FROM stats_rebuild_facts
-            UNION ALL
-            SELECT branch_id, ret_day, 0, 1, late::integer, seconds
-              FROM stats_rebuild_facts WHERE ret_day IS NOT NULL) f
-     GROUP BY day, ROLLUP (branch_id);
-
-    INSERT INTO stats_month (branch_id, month, loans, returns, returns_late, loan_seconds)
-    SELECT branch_id, date_trunc('month', day::timestamp)::date, sum(loans), sum(returns),
-           sum(returns_late), sum(loan_seconds)
-      FROM stats_day GROUP BY 1, 2;
-
-    INSERT INTO stats_day_category (branch_id, day, category_id, loans)
-    SELECT coalesce(branch_id, 0), out_day, category_id, count(*)
-      FROM stats_rebuild_facts GROUP BY out_day, category_id, ROLLUP (branch_id);
-
-    INSERT INTO stats_month_category (branch_id, month, category_id, loans)
-    SELECT branch_id, date_trunc('month', day::timestamp)::date, category_id, sum(loans)
-      FROM stats_day_category GROUP BY 1, 2, 3;
-
-    INSERT INTO stats_item_loans (item_id, loans)
-    SELECT item_id, count(*) FROM stats_rebuild_facts GROUP BY item_id;
-
-    INSERT INTO stats_donations (branch_id, day, items)
-    SELECT coalesce(branch_id, 0), donated_on, count(*)
-      FROM items GROUP BY donated_on, ROLLUP (branch_id);
-
-    INSERT INTO stats_items (branch_id, category_id, items, never_lent)
-    SELECT coalesce(i.branch_id, 0), coalesce(i.category_id, 0), count(*),
-           count(*) FILTER (WHERE l.item_id IS NULL)
-      FROM items i LEFT JOIN stats_item_loans l ON l.item_id = i.id
-     WHERE i.status <> 'retired'
-     GROUP BY CUBE (i.branch_id, i.category_id);
-
     INSERT INTO stats_borrower_day (branch_id, borrower_ref, day, loans)
     SELECT coalesce(branch_id, 0), borrower_ref, out_day, count(*)
       FROM stats_rebuild_facts GROUP BY borrower_ref, out_day, ROLLUP (branch_id);
@@ -529,20 +497,56 @@ BEGIN
                AS prev_day
       FROM stats_borrower_day;
 
-    UPDATE stats_day s SET new_borrowers = p.n
-      FROM (SELECT branch_id, day, count(*) AS n FROM stats_rebuild_points
-             WHERE prev_day IS NULL GROUP BY 1, 2) p
-     WHERE s.branch_id = p.branch_id AND s.day = p.day;
-    UPDATE stats_month s SET new_borrowers = p.n
-      FROM (SELECT branch_id, date_trunc('month', day::timestamp)::date AS month, count(*) AS n
-              FROM stats_rebuild_points WHERE prev_day IS NULL GROUP BY 1, 2) p
-     WHERE s.branch_id = p.branch_id AND s.month = p.month;
+    INSERT INTO stats_day (branch_id, day, loans, returns, returns_late, loan_seconds,
+                           new_borrowers)
+    SELECT f.branch_id, f.day, f.loans, f.returns, f.late, f.seconds, coalesce(p.n, 0)
+      FROM (SELECT coalesce(branch_id, 0) AS branch_id, day, sum(loans) AS loans,
+                   sum(returns) AS returns, sum(late) AS late, sum(seconds) AS seconds
+              FROM (SELECT branch_id, out_day AS day, 1 AS loans, 0 AS returns, 0 AS late,
+                           0::bigint AS seconds FROM stats_rebuild_facts
+                    UNION ALL
+                    SELECT branch_id, ret_day, 0, 1, late::integer, seconds
+                      FROM stats_rebuild_facts WHERE ret_day IS NOT NULL) x
+             GROUP BY day, ROLLUP (branch_id)) f
+      LEFT JOIN (SELECT branch_id, day, count(*) AS n FROM stats_rebuild_points
+                  WHERE prev_day IS NULL GROUP BY 1, 2) p USING (branch_id, day)
+     ORDER BY 1, 2;
+
+    INSERT INTO stats_month (branch_id, month, loans, returns, returns_late, loan_seconds,
+                             new_borrowers)
+    SELECT branch_id, date_trunc('month', day::timestamp)::date, sum(loans), sum(returns),
+           sum(returns_late), sum(loan_seconds), sum(new_borrowers)
+      FROM stats_day GROUP BY 1, 2 ORDER BY 1, 2;
+
+    INSERT INTO stats_day_category (branch_id, day, category_id, loans)
+    SELECT coalesce(branch_id, 0), out_day, category_id, count(*)
+      FROM stats_rebuild_facts GROUP BY out_day, category_id, ROLLUP (branch_id)
+     ORDER BY 1, 2, 3;
+
+    INSERT INTO stats_month_category (branch_id, month, category_id, loans)
+    SELECT branch_id, date_trunc('month', day::timestamp)::date, category_id, sum(loans)
+      FROM stats_day_category GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+
+    INSERT INTO stats_item_loans (item_id, loans)
+    SELECT item_id, count(*) FROM stats_rebuild_facts GROUP BY item_id;
+
+    INSERT INTO stats_donations (branch_id, day, items)
+    SELECT coalesce(branch_id, 0), donated_on, count(*)
+      FROM items GROUP BY donated_on, ROLLUP (branch_id) ORDER BY 1, 2;
+
+    INSERT INTO stats_items (branch_id, category_id, items, never_lent)
+    SELECT coalesce(i.branch_id, 0), coalesce(i.category_id, 0), count(*),
+           count(*) FILTER (WHERE l.item_id IS NULL)
+      FROM items i LEFT JOIN stats_item_loans l ON l.item_id = i.id
+     WHERE i.status <> 'retired'
+     GROUP BY CUBE (i.branch_id, i.category_id);
 
     INSERT INTO stats_borrower_gap (branch_id, day, prev_day, borrowers, running)
     SELECT branch_id, day, prev_day, n,
            sum(n) OVER (PARTITION BY branch_id, day ORDER BY prev_day)
       FROM (SELECT branch_id, day, prev_day, count(*)::integer AS n
-              FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g;
+              FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g
+     ORDER BY 1, 2, 3;
 
     INSERT INTO stats_borrower_gap_month (branch_id, month, prev_month, borrowers, running)
     SELECT branch_id, month, prev_month, n,
@@ -550,7 +554,8 @@ BEGIN
       FROM (SELECT branch_id, date_trunc('month', day::timestamp)::date AS month,
                    date_trunc('month', prev_day::timestamp)::date AS prev_month,
                    count(*)::integer AS n
-              FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g;
+              FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g
+     ORDER BY 1, 2, 3;
 
     -- No ANALYZE here: statistics of tables analysed while empty would steer the triggers'
     -- cached plans to sequential scans. A bulk load analyses after calling this.
