@@ -74,11 +74,11 @@ CREATE TABLE stats_month_category (
 -- f <= day <= t and no prev_day or prev_day < f, and only one point does; so
 --     unique(f, t) = new_borrowers(f..t) + sum over days d in [f, t] of #{points of d: prev_day < f}.
 -- new_borrowers (first days) is a column of stats_day and stats_month. stats_borrower_gap counts
--- the other points per (day, prev_day) with a running sum over prev_day within the day, so each
--- day of the period costs one index probe; stats_borrower_gap_month does the same per (month,
--- month of prev_day), so a period that starts on the first of a month costs one probe per whole
--- month. A new point updates only the rows of its day (and month) whose prev_day lies between its
--- own prev_day and its day: few, because borrowers mostly come back within weeks.
+-- the other points per (day, prev_day) with a running sum over prev_day within the day, so a day
+-- of the period costs one index probe; stats_borrower_gap_month does the same per (month,
+-- prev_day), so a whole month of the period costs one probe too. A new point updates only the
+-- rows of its day and month whose prev_day lies between its own prev_day and its day: few,
+-- because borrowers mostly come back within weeks.
 CREATE TABLE stats_borrower_day (
     branch_id    integer NOT NULL,
     borrower_ref bigint NOT NULL,
@@ -97,12 +97,12 @@ CREATE TABLE stats_borrower_gap (
 );
 
 CREATE TABLE stats_borrower_gap_month (
-    branch_id  integer NOT NULL,
-    month      date NOT NULL,
-    prev_month date NOT NULL,
-    borrowers  integer NOT NULL,       -- rows that reach 0 are deleted
-    running    integer NOT NULL,       -- sum of borrowers of this month's rows up to prev_month
-    PRIMARY KEY (branch_id, month, prev_month) INCLUDE (running)
+    branch_id integer NOT NULL,
+    month     date NOT NULL,
+    prev_day  date NOT NULL,
+    borrowers integer NOT NULL,        -- rows that reach 0 are deleted
+    running   integer NOT NULL,        -- sum of borrowers of this month's rows up to prev_day
+    PRIMARY KEY (branch_id, month, prev_day) INCLUDE (running)
 );
 
 -- Loans per item ever (only items with loans), for "never lent".
@@ -191,7 +191,6 @@ CREATE FUNCTION stats_gap_add(scope integer, d date, prev date, delta integer) R
 LANGUAGE plpgsql AS $$
 DECLARE
     m date := date_trunc('month', d::timestamp)::date;
-    pm date := date_trunc('month', prev::timestamp)::date;
 BEGIN
     IF prev = '-infinity' THEN
         INSERT INTO stats_day AS s (branch_id, day, new_borrowers) VALUES (scope, d, delta)
@@ -213,17 +212,17 @@ BEGIN
     DELETE FROM stats_borrower_gap
      WHERE branch_id = scope AND day = d AND prev_day = prev AND borrowers = 0;
 
-    INSERT INTO stats_borrower_gap_month AS g (branch_id, month, prev_month, borrowers, running)
-    VALUES (scope, m, pm, delta,
+    INSERT INTO stats_borrower_gap_month AS g (branch_id, month, prev_day, borrowers, running)
+    VALUES (scope, m, prev, delta,
             delta + coalesce((SELECT b.running FROM stats_borrower_gap_month b
-                               WHERE b.branch_id = scope AND b.month = m AND b.prev_month < pm
-                               ORDER BY b.prev_month DESC LIMIT 1), 0))
-    ON CONFLICT (branch_id, month, prev_month)
+                               WHERE b.branch_id = scope AND b.month = m AND b.prev_day < prev
+                               ORDER BY b.prev_day DESC LIMIT 1), 0))
+    ON CONFLICT (branch_id, month, prev_day)
     DO UPDATE SET borrowers = g.borrowers + delta, running = g.running + delta;
     UPDATE stats_borrower_gap_month SET running = running + delta
-     WHERE branch_id = scope AND month = m AND prev_month > pm;
+     WHERE branch_id = scope AND month = m AND prev_day > prev;
     DELETE FROM stats_borrower_gap_month
-     WHERE branch_id = scope AND month = m AND prev_month = pm AND borrowers = 0;
+     WHERE branch_id = scope AND month = m AND prev_day = prev AND borrowers = 0;
 END
 $$;
 
@@ -548,11 +547,10 @@ BEGIN
               FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g
      ORDER BY 1, 2, 3;
 
-    INSERT INTO stats_borrower_gap_month (branch_id, month, prev_month, borrowers, running)
-    SELECT branch_id, month, prev_month, n,
-           sum(n) OVER (PARTITION BY branch_id, month ORDER BY prev_month)
-      FROM (SELECT branch_id, date_trunc('month', day::timestamp)::date AS month,
-                   date_trunc('month', prev_day::timestamp)::date AS prev_month,
+    INSERT INTO stats_borrower_gap_month (branch_id, month, prev_day, borrowers, running)
+    SELECT branch_id, month, prev_day, n,
+           sum(n) OVER (PARTITION BY branch_id, month ORDER BY prev_day)
+      FROM (SELECT branch_id, date_trunc('month', day::timestamp)::date AS month, prev_day,
                    count(*)::integer AS n
               FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g
      ORDER BY 1, 2, 3;

@@ -15,14 +15,26 @@
  * for a branch: the days before the first whole month, the days after the last, and the whole
  * months (see stats_months_from in migrations/0006_stats.sql). Each part is one index range.
  */
-#define SPANS(day_cols, day_table, month_cols, month_table, branch)                                \
-    "SELECT " day_cols " FROM " day_table " d WHERE d.branch_id = " branch                         \
+#define DAY_RANGES(cols, table, branch)                                                            \
+    "SELECT " cols " FROM " table " d WHERE d.branch_id = " branch                                 \
     "   AND d.day >= $2::date AND d.day < stats_months_from($2::date) AND d.day <= $3::date"       \
-    " UNION ALL SELECT " day_cols " FROM " day_table " d WHERE d.branch_id = " branch              \
-    "   AND d.day >= stats_months_until($2::date, $3::date) AND d.day <= $3::date"                 \
+    " UNION ALL SELECT " cols " FROM " table " d WHERE d.branch_id = " branch                      \
+    "   AND d.day >= stats_months_until($2::date, $3::date) AND d.day <= $3::date"
+#define SPANS(day_cols, day_table, month_cols, month_table, branch)                                \
+    DAY_RANGES(day_cols, day_table, branch)                                                        \
     " UNION ALL SELECT " month_cols " FROM " month_table " m WHERE m.branch_id = " branch          \
     "   AND m.month >= stats_months_from($2::date)"                                                \
     "   AND m.month < stats_months_until($2::date, $3::date)"
+
+/* The parts of the statements below. */
+#define TOTAL_SPANS                                                                                \
+    SPANS("d.loans, d.returns, d.returns_late, d.loan_seconds, d.new_borrowers", "stats_day",      \
+          "m.loans, m.returns, m.returns_late, m.loan_seconds, m.new_borrowers", "stats_month",    \
+          "$1")
+#define CATEGORY_SPANS                                                                             \
+    SPANS("d.category_id, d.loans", "stats_day_category", "m.category_id, m.loans",                \
+          "stats_month_category", "$1")
+#define DAY_SPANS DAY_RANGES("d.day, d.loans", "stats_day", "$1")
 
 enum store_status store_stats_summary(int branch_id, const char *from, const char *to,
                                       struct stats_summary *out)
@@ -30,67 +42,45 @@ enum store_status store_stats_summary(int branch_id, const char *from, const cha
     /*
      * One statement, so every figure comes from the same snapshot. Unique borrowers: those who
      * borrowed for the first time ever in the period, plus those who came back in it after a day
-     * before it: per whole month when the period starts on the first of a month, else per day
-     * (see stats_borrower_gap in migrations/0006_stats.sql).
+     * before it, counted per whole month and per day around them (see stats_borrower_gap in
+     * migrations/0006_stats.sql).
      */
     static struct store_stmt summary = STORE_STMT(
-        "WITH tot AS (SELECT coalesce(sum(loans), 0) AS loans, coalesce(sum(returns), 0) AS "
-        "returns,"
-        "                    coalesce(sum(returns_late), 0) AS late,"
-        "                    coalesce(sum(loan_seconds), 0) AS secs,"
-        "                    coalesce(sum(new_borrowers), 0) AS first"
-        "               FROM (" SPANS(
-            "d.loans, d.returns, d.returns_late, d.loan_seconds, d.new_borrowers", "stats_day",
-            "m.loans, m.returns, m.returns_late, m.loan_seconds, m.new_borrowers", "stats_month",
-            "$1") ") x),"
-                  " cat AS (SELECT category_id, sum(loans) AS loans"
-                  "           FROM (" SPANS(
-                      "d.category_id, d.loans", "stats_day_category", "m.category_id, m.loans",
-                      "stats_month_category",
-                      "$1") ") x"
-                            "          GROUP BY category_id),"
-                            " impact AS (SELECT coalesce(sum(c.loans * f.co2e_kg), 0) AS co2e,"
-                            "                   coalesce(sum(c.loans * f.sek), 0) AS sek"
-                            "              FROM cat c JOIN stats_category_factors f USING "
-                            "(category_id)),"
-                            " back AS (SELECT coalesce(sum(coalesce((SELECT g.running FROM "
-                            "stats_borrower_gap_month g"
-                            "                    WHERE g.branch_id = $1 AND g.month = m.month"
-                            "                      AND g.prev_month < $2::date"
-                            "                    ORDER BY g.prev_month DESC LIMIT 1), 0)), 0) AS n"
-                            "             FROM stats_month m"
-                            "            WHERE $2::date = stats_months_from($2::date) AND "
-                            "m.branch_id = $1"
-                            "              AND m.month >= $2::date AND m.month < "
-                            "stats_months_until($2::date, $3::date)"
-                            "              AND m.loans > 0"
-                            "           UNION ALL"
-                            "           SELECT coalesce(sum(coalesce((SELECT g.running FROM "
-                            "stats_borrower_gap g"
-                            "                    WHERE g.branch_id = $1 AND g.day = d.day AND "
-                            "g.prev_day < $2::date"
-                            "                    ORDER BY g.prev_day DESC LIMIT 1), 0)), 0)"
-                            "             FROM stats_day d"
-                            "            WHERE d.branch_id = $1 AND d.loans > 0 AND d.day <= "
-                            "$3::date"
-                            "              AND d.day >= CASE WHEN $2::date = "
-                            "stats_months_from($2::date)"
-                            "                                THEN stats_months_until($2::date, "
-                            "$3::date)"
-                            "                                ELSE $2::date END)"
-                            " SELECT tot.loans, tot.returns, tot.late, tot.secs,"
-                            "        tot.first + (SELECT sum(n) FROM back), tot.first,"
-                            "        (SELECT coalesce(sum(items), 0) FROM stats_donations"
-                            "          WHERE branch_id = $1 AND day >= $2::date AND day <= "
-                            "$3::date),"
-                            "        (SELECT coalesce(sum(loans), 0) FROM stats_month WHERE "
-                            "branch_id = $1),"
-                            "        coalesce((SELECT items FROM stats_items"
-                            "                   WHERE branch_id = $1 AND category_id = 0), 0),"
-                            "        coalesce((SELECT never_lent FROM stats_items"
-                            "                   WHERE branch_id = $1 AND category_id = 0), 0),"
-                            "        impact.co2e, impact.sek"
-                            "   FROM tot, impact");
+        "WITH tot AS ("
+        "  SELECT coalesce(sum(loans), 0) AS loans, coalesce(sum(returns), 0) AS returns,"
+        "         coalesce(sum(returns_late), 0) AS late, coalesce(sum(loan_seconds), 0) AS secs,"
+        "         coalesce(sum(new_borrowers), 0) AS first"
+        "    FROM (" TOTAL_SPANS ") x),"
+        " cat AS (SELECT category_id, sum(loans) AS loans FROM (" CATEGORY_SPANS ") x"
+        "          GROUP BY category_id),"
+        " impact AS ("
+        "  SELECT coalesce(sum(c.loans * f.co2e_kg), 0) AS co2e,"
+        "         coalesce(sum(c.loans * f.sek), 0) AS sek"
+        "    FROM cat c JOIN stats_category_factors f USING (category_id)),"
+        " back AS ("
+        "  SELECT (SELECT g.running FROM stats_borrower_gap_month g"
+        "           WHERE g.branch_id = $1 AND g.month = m.month AND g.prev_day < $2::date"
+        "           ORDER BY g.prev_day DESC LIMIT 1) AS n"
+        "    FROM stats_month m"
+        "   WHERE m.branch_id = $1 AND m.loans > 0 AND m.month >= stats_months_from($2::date)"
+        "     AND m.month < stats_months_until($2::date, $3::date)"
+        "  UNION ALL"
+        "  SELECT (SELECT g.running FROM stats_borrower_gap g"
+        "           WHERE g.branch_id = $1 AND g.day = d.day AND g.prev_day < $2::date"
+        "           ORDER BY g.prev_day DESC LIMIT 1)"
+        "    FROM (" DAY_SPANS ") d"
+        "   WHERE d.loans > 0)"
+        " SELECT tot.loans, tot.returns, tot.late, tot.secs,"
+        "        tot.first + (SELECT coalesce(sum(n), 0) FROM back), tot.first,"
+        "        (SELECT coalesce(sum(items), 0) FROM stats_donations"
+        "          WHERE branch_id = $1 AND day >= $2::date AND day <= $3::date),"
+        "        (SELECT coalesce(sum(loans), 0) FROM stats_month WHERE branch_id = $1),"
+        "        coalesce((SELECT items FROM stats_items"
+        "                   WHERE branch_id = $1 AND category_id = 0), 0),"
+        "        coalesce((SELECT never_lent FROM stats_items"
+        "                   WHERE branch_id = $1 AND category_id = 0), 0),"
+        "        impact.co2e, impact.sek"
+        "   FROM tot, impact");
     char branch[16];
     snprintf(branch, sizeof branch, "%d", branch_id);
     PGresult *res;
@@ -127,37 +117,33 @@ static struct store_stmt by_days =
                " ORDER BY k");
 
 /* Month and year series through the spans. */
-static struct store_stmt by_spans = STORE_STMT("WITH x AS (" SPANS(
-    "date_trunc($4, d.day::timestamp) AS k, d.loans", "stats_day",
-    "date_trunc($4, m.month::timestamp), m.loans", "stats_month",
-    "$1") ")"
-          " SELECT k::date::text, coalesce(sum(x.loans), 0)"
-          "   FROM generate_series(date_trunc($4, $2::date::timestamp), $3::date::timestamp,"
-          "                        ('1 ' || $4)::interval) k"
-          "   LEFT JOIN x USING (k)"
-          "  GROUP BY k ORDER BY k");
+#define SERIES_SPANS                                                                               \
+    SPANS("date_trunc($4, d.day::timestamp) AS k, d.loans", "stats_day",                           \
+          "date_trunc($4, m.month::timestamp), m.loans", "stats_month", "$1")
+static struct store_stmt by_spans =
+    STORE_STMT("WITH x AS (" SERIES_SPANS ")"
+               " SELECT k::date::text, coalesce(sum(x.loans), 0)"
+               "   FROM generate_series(date_trunc($4, $2::date::timestamp), $3::date::timestamp,"
+               "                        ('1 ' || $4)::interval) k"
+               "   LEFT JOIN x USING (k)"
+               "  GROUP BY k ORDER BY k");
 
 /* The ranking: one small probe of the rollups per branch in scope. */
-static struct store_stmt by_branch = STORE_STMT(
-    "SELECT b.slug, coalesce(x.loans, 0), b.name"
-    "  FROM branches b"
-    " CROSS JOIN LATERAL (SELECT sum(y.loans) AS loans"
-    "                       FROM (" SPANS("d.loans", "stats_day", "m.loans", "stats_month",
-                                          "b.id") ") y) x"
-                                                  " WHERE $1::integer = 0 OR b.id = $1::integer"
-                                                  " ORDER BY 2 DESC, b.slug");
+#define BRANCH_SPANS SPANS("d.loans", "stats_day", "m.loans", "stats_month", "b.id")
+static struct store_stmt by_branch =
+    STORE_STMT("SELECT b.slug, coalesce(x.loans, 0), b.name"
+               "  FROM branches b"
+               " CROSS JOIN LATERAL (SELECT sum(y.loans) AS loans FROM (" BRANCH_SPANS ") y) x"
+               " WHERE $1::integer = 0 OR b.id = $1::integer"
+               " ORDER BY 2 DESC, b.slug");
 
 static struct store_stmt by_category =
-    STORE_STMT("WITH cat AS (SELECT category_id, sum(loans) AS loans"
-               "               FROM (" SPANS(
-                   "d.category_id, d.loans", "stats_day_category", "m.category_id, m.loans",
-                   "stats_month_category",
-                   "$1") ") x"
-                         "              GROUP BY category_id)"
-                         " SELECT c.category_id, c.loans, c.loans * f.co2e_kg, c.loans * f.sek"
-                         "   FROM cat c JOIN stats_category_factors f USING (category_id)"
-                         "  WHERE c.loans <> 0"
-                         "  ORDER BY c.loans DESC, c.category_id");
+    STORE_STMT("WITH cat AS (SELECT category_id, sum(loans) AS loans FROM (" CATEGORY_SPANS ") x"
+               "              GROUP BY category_id)"
+               " SELECT c.category_id, c.loans, c.loans * f.co2e_kg, c.loans * f.sek"
+               "   FROM cat c JOIN stats_category_factors f USING (category_id)"
+               "  WHERE c.loans <> 0"
+               "  ORDER BY c.loans DESC, c.category_id");
 
 enum store_status store_stats_loans(int branch_id, const char *from, const char *to,
                                     enum stats_group group, json_t **rows)
