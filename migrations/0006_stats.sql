@@ -319,10 +319,15 @@ BEGIN
      WHERE s.item_id IN (SELECT c.item_id FROM unnest(ch) c) AND s.loans = 0;
 
     -- Borrower days and their points. Changes of one borrower queue on a lock of their own, so
-    -- the previous and next days read below stay true until commit.
-    PERFORM pg_advisory_xact_lock(1752787052, hashint8(b.ref))
-       FROM (SELECT DISTINCT c.borrower_ref AS ref FROM unnest(ch) c) b
-      ORDER BY hashint8(b.ref);
+    -- the previous and next days read below stay true until commit; a statement about many
+    -- borrowers (a bulk undo or import) takes the table instead of thousands of locks.
+    IF (SELECT count(DISTINCT c.borrower_ref) FROM unnest(ch) c) > 64 THEN
+        LOCK TABLE stats_borrower_day IN SHARE ROW EXCLUSIVE MODE;
+    ELSE
+        PERFORM pg_advisory_xact_lock(1752787052, hashint8(b.ref))
+           FROM (SELECT DISTINCT c.borrower_ref AS ref FROM unnest(ch) c) b
+          ORDER BY hashint8(b.ref);
+    END IF;
     FOR r IN SELECT s.scope, c.borrower_ref AS ref, c.out_day AS day, sum(c.sign)::integer AS n
                FROM unnest(ch) c CROSS JOIN LATERAL (VALUES (0), (c.branch_id)) s (scope)
               GROUP BY s.scope, c.borrower_ref, c.out_day

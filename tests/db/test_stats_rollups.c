@@ -138,6 +138,19 @@ START_TEST(triggers_keep_what_rebuild_computes)
     dbtest_exec("DELETE FROM items WHERE code = 'DEJ-12'");
     assert_rollups_match_rebuild();
 
+    /* Statements about many borrowers at once (a bulk import, then its undo). */
+    dbtest_exec("INSERT INTO checkouts (branch_id) VALUES (2)");
+    dbtest_exec(
+        "INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_ref,"
+        "                   checked_out_at, due_date, returned_at)"
+        " SELECT currval('checkouts_id_seq'), 18 + g % 5, 2, 21, 1000 + g % 70,"
+        "        timestamptz '2022-01-01 12:00+01' + g * interval '1 day',"
+        "        date '2022-01-15' + g, timestamptz '2022-01-01 18:00+01' + g * interval '1 day'"
+        "   FROM generate_series(0, 199) g");
+    assert_rollups_match_rebuild();
+    dbtest_exec("DELETE FROM loans WHERE borrower_ref >= 1000 AND borrower_ref % 2 = 0");
+    assert_rollups_match_rebuild();
+
     /* The session's time zone does not move a loan to another day. */
     dbtest_exec("SET TimeZone = 'UTC'");
     lend(17, 4, "2024-10-27 00:30:00");
