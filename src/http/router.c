@@ -11,6 +11,7 @@
 #include "api/loans.h"
 #include "api/session.h"
 #include "api/staff.h"
+#include "api/stats.h"
 #include "core/buf.h"
 #include "core/settings.h"
 #include "http/static.h"
@@ -173,6 +174,18 @@ const struct route router_routes[] = {
       .pattern = "/api/loans/{id}/undo",
       .handler = loans_undo,
       .access = ACCESS_VOLUNTEER },
+    { .method = "GET",
+      .pattern = "/api/stats/summary",
+      .handler = stats_summary,
+      .access = ACCESS_MANAGER },
+    { .method = "GET",
+      .pattern = "/api/stats/loans",
+      .handler = stats_loans,
+      .access = ACCESS_MANAGER },
+    { .method = "GET",
+      .pattern = "/api/stats/items",
+      .handler = stats_items,
+      .access = ACCESS_MANAGER },
 };
 const size_t router_route_count = sizeof router_routes / sizeof router_routes[0];
 

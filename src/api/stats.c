@@ -1,0 +1,200 @@
+/*
+ * stats: the statistics report (see stats.h). Validates the period and the branch, then reads
+ * the rollups through stats_store; nothing here depends on how many loans there are.
+ */
+#include "stats.h"
+
+#include "api/api.h"
+#include "api/input.h"
+#include "core/period.h"
+#include "store/branch_store.h"
+#include "store/stats_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Longest periods, in days: a chart by day stays readable, and any period stays quick. */
+#define MAX_DAYS_BY_DAY  732
+#define MAX_DAYS_BY_WEEK (20 * 366)
+#define MAX_DAYS         (50 * 366)
+
+static void query_problems(struct input *in, struct reply *rep)
+{
+    reply_problem_errors(rep, 400, "invalid_query", "invalid query argument", in->errors);
+    in->errors = NULL;
+}
+
+/* A date argument, recording a problem when it is missing or not a real date. */
+static const char *date_arg(const struct req *req, struct input *in, const char *name, long *day)
+{
+    const char *text = req_query(req, name);
+    if (!text || !*text) {
+        input_error(in, name, "required", "this query argument is required");
+        return NULL;
+    }
+    if (!period_day_number(text, day)) {
+        input_error(in, name, "invalid", "must be a date written YYYY-MM-DD");
+        return NULL;
+    }
+    return text;
+}
+
+/* The from and to arguments (NULL when bad), with problems recorded in in; at most max_days. */
+static void period_args(const struct req *req, struct input *in, long max_days, const char **from,
+                        const char **to)
+{
+    long first = 0, last = 0;
+    *from = date_arg(req, in, "from", &first);
+    *to = date_arg(req, in, "to", &last);
+    if (!*from || !*to)
+        return;
+    if (last < first) {
+        input_error(in, "to", "before_from", "must not be before from");
+    } else if (last - first + 1 > max_days) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "the period may be at most %ld days long here", max_days);
+        input_error(in, "to", "too_long", msg);
+    }
+}
+
+/*
+ * The branch asked about into *branch_id (0: the network) and its slug into *slug (NULL for the
+ * network); answers and returns false when it may not be read. Staff bound to a branch get 403
+ * for any other slug, existing or not, so they learn nothing about other branches; network-wide
+ * staff get 404 for a slug that names no branch.
+ */
+static bool branch_scope(struct req *req, struct reply *rep, int *branch_id, const char **slug)
+{
+    const struct staff_identity *who = req->who;
+    const char *asked = req_query(req, "branch");
+    if (!asked || !*asked) {
+        *branch_id = who->branch_id;
+        *slug = who->branch_id ? who->branch_slug : NULL;
+        return true;
+    }
+    if (who->branch_id != 0 && strcmp(asked, who->branch_slug) != 0) {
+        reply_problem(rep, 403, "branch_forbidden", "you may only see your own branch", NULL);
+        return false;
+    }
+    enum store_status st = store_branch_id(asked, branch_id);
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, 404, "branch_not_found", "no such branch", NULL);
+        return false;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return false;
+    }
+    if (!api_branch_allowed(req, *branch_id)) {
+        reply_problem(rep, 403, "branch_forbidden", "you may only see your own branch", NULL);
+        return false;
+    }
+    *slug = asked;
+    return true;
+}
+
+static json_t *slug_json(const char *slug)
+{
+    return slug ? json_string(slug) : json_null();
+}
+
+void stats_summary(struct req *req, struct reply *rep)
+{
+    struct input in;
+    input_begin(&in, NULL, NULL);
+    const char *from, *to;
+    period_args(req, &in, MAX_DAYS, &from, &to);
+    if (input_failed(&in)) {
+        query_problems(&in, rep);
+        return;
+    }
+    input_end(&in);
+
+    int branch_id;
+    const char *slug;
+    if (!branch_scope(req, rep, &branch_id, &slug))
+        return;
+    struct stats_summary s;
+    enum store_status st = store_stats_summary(branch_id, from, to, &s);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    json_t *body = json_pack(
+        "{s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I}", "from", from,
+        "to", to, "branch", slug_json(slug), "loans", (json_int_t)s.loans, "returns",
+        (json_int_t)s.returns, "unique_borrowers", (json_int_t)s.unique_borrowers, "new_borrowers",
+        (json_int_t)s.new_borrowers, "items_donated", (json_int_t)s.items_donated, "co2e_kg",
+        s.co2e_kg, "sek", s.sek, "total_loans_since_start", (json_int_t)s.total_loans,
+        "returns_late", (json_int_t)s.returns_late, "items", (json_int_t)s.items,
+        "items_never_lent", (json_int_t)s.items_never_lent);
+    json_object_set_new(body, "late_share",
+                        s.returns ? json_real((double)s.returns_late / (double)s.returns)
+                                  : json_null());
+    json_object_set_new(body, "average_loan_days",
+                        s.returns ? json_real((double)s.loan_seconds / (double)s.returns / 86400.0)
+                                  : json_null());
+    reply_json(rep, 200, body);
+}
+
+void stats_loans(struct req *req, struct reply *rep)
+{
+    static const char *const names[] = {
+        [STATS_BY_DAY] = "day",   [STATS_BY_WEEK] = "week",     [STATS_BY_MONTH] = "month",
+        [STATS_BY_YEAR] = "year", [STATS_BY_BRANCH] = "branch", [STATS_BY_CATEGORY] = "category",
+    };
+    const size_t ngroups = sizeof names / sizeof names[0];
+
+    struct input in;
+    input_begin(&in, NULL, NULL);
+    const char *group_by = req_query(req, "group_by");
+    size_t group = ngroups;
+    for (size_t i = 0; group_by && i < ngroups; i++)
+        if (strcmp(group_by, names[i]) == 0)
+            group = i;
+    if (!group_by || !*group_by)
+        input_error(&in, "group_by", "required", "this query argument is required");
+    else if (group == ngroups)
+        input_error(&in, "group_by", "invalid",
+                    "must be one of: day, week, month, year, branch, category");
+    long max_days = group == STATS_BY_DAY    ? MAX_DAYS_BY_DAY
+                    : group == STATS_BY_WEEK ? MAX_DAYS_BY_WEEK
+                                             : MAX_DAYS;
+    const char *from, *to;
+    period_args(req, &in, max_days, &from, &to);
+    if (input_failed(&in)) {
+        query_problems(&in, rep);
+        return;
+    }
+    input_end(&in);
+
+    int branch_id;
+    const char *slug;
+    if (!branch_scope(req, rep, &branch_id, &slug))
+        return;
+    json_t *rows;
+    enum store_status st = store_stats_loans(branch_id, from, to, (enum stats_group)group, &rows);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    reply_json(rep, 200,
+               json_pack("{s:s, s:s, s:o, s:s, s:o}", "from", from, "to", to, "branch",
+                         slug_json(slug), "group_by", names[group], "rows", rows));
+}
+
+void stats_items(struct req *req, struct reply *rep)
+{
+    int branch_id;
+    const char *slug;
+    if (!branch_scope(req, rep, &branch_id, &slug))
+        return;
+    json_t *body;
+    enum store_status st = store_stats_items(branch_id, &body);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    json_object_set_new(body, "branch", slug_json(slug));
+    reply_json(rep, 200, body);
+}

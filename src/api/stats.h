@@ -1,0 +1,31 @@
+/*
+ * stats: the statistics report for managers and admins (GET /api/stats/...). Every answer is
+ * about one branch or the whole network: ?branch=SLUG, or nothing for the network; staff bound
+ * to a branch get their branch by default and 403 for any other. Periods are ?from=&to= (ISO
+ * dates, both included, days in Europe/Stockholm).
+ */
+#ifndef HYLLA_API_STATS_H
+#define HYLLA_API_STATS_H
+
+#include "http/router.h"
+
+/*
+ * GET /api/stats/summary?from&to[&branch]: {"from", "to", "branch", "loans", "returns",
+ * "unique_borrowers", "new_borrowers", "items_donated", "co2e_kg", "sek",
+ * "total_loans_since_start", "returns_late", "late_share", "average_loan_days", "items",
+ * "items_never_lent"}. late_share and average_loan_days are about the loans returned in the
+ * period (null when none was); items and items_never_lent are about the catalogue now.
+ */
+route_handler stats_summary;
+
+/*
+ * GET /api/stats/loans?from&to&group_by[&branch]: {"from", "to", "branch", "group_by", "rows"}
+ * with group_by day (periods of at most 732 days), week, month, year, branch or category; the
+ * rows are described at store_stats_loans.
+ */
+route_handler stats_loans;
+
+/* GET /api/stats/items[?branch]: the catalogue now: {"branch", "items", "never_lent", "categories"}. */
+route_handler stats_items;
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * Database tests of the statistics rollups (migration 0006) and stats_store: the triggers keep
+ * exactly what stats_rebuild() computes from scratch, whatever writes loans and items, and the
+ * store's figures match counts made directly over loans and items.
+ */
+#include "../unit/check_main.h"
+#include "dbtest.h"
+#include "store/pool.h"
+#include "store/stats_store.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Two branches; items 1-12 at Deje and 13-24 at Forshaga, in categories 111, 112, 21 in turn;
+ * four borrowers.
+ */
+static void fixture(void)
+{
+    dbtest_exec(
+        "INSERT INTO branches (slug, name, code_prefix) VALUES ('deje', 'Deje', 'DEJ'),"
+        " ('forshaga', 'Forshaga', 'FOR');"
+        "INSERT INTO items (code, branch_id, category_id, name, donated_on)"
+        " SELECT b.code_prefix || '-' || g, b.id, (ARRAY[111, 112, 21])[1 + (g - 1) % 3], 'thing',"
+        "        date '2023-12-20' + g * 3"
+        "   FROM branches b, generate_series(1, 12) g ORDER BY b.id, g;"
+        "INSERT INTO borrowers (branch_id, name, phone)"
+        " SELECT 1 + g % 2, 'Person ' || g, '+4670174060' || g FROM generate_series(1, 4) g;");
+}
+
+/* Lend an item to a borrower at a Stockholm local time; returns nothing, changes loans. */
+static void lend(int item, int borrower, const char *local_time)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "WITH c AS (INSERT INTO checkouts (branch_id, borrower_id, created_at)"
+             "           SELECT branch_id, %d, timestamp '%s' AT TIME ZONE 'Europe/Stockholm'"
+             "             FROM items WHERE id = %d RETURNING id, branch_id, created_at)"
+             " INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id,"
+             "                    borrower_ref, checked_out_at, due_date)"
+             " SELECT c.id, i.id, c.branch_id, i.category_id, %d, %d, c.created_at,"
+             "        (timestamp '%s')::date + 14"
+             "   FROM c, items i WHERE i.id = %d",
+             borrower, local_time, item, borrower, borrower, local_time, item);
+    dbtest_exec(sql);
+}
+
+static void give_back(int item, const char *local_time)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE loans SET returned_at = timestamp '%s' AT TIME ZONE 'Europe/Stockholm'"
+             " WHERE item_id = %d AND returned_at IS NULL",
+             local_time, item);
+    dbtest_exec(sql);
+}
+
+/* Compare every rollup with what stats_rebuild() computes (rows of zeros do not count). */
+static void assert_rollups_match_rebuild(void)
+{
+    static const char *const tables[][2] = {
+        { "stats_day",
+          "(loans, returns, returns_late, loan_seconds, new_borrowers) <> (0, 0, 0, 0, 0)" },
+        { "stats_month",
+          "(loans, returns, returns_late, loan_seconds, new_borrowers) <> (0, 0, 0, 0, 0)" },
+        { "stats_day_category", "loans <> 0" },
+        { "stats_month_category", "loans <> 0" },
+        { "stats_borrower_day", "true" },
+        { "stats_borrower_gap", "true" },
+        { "stats_borrower_gap_month", "true" },
+        { "stats_item_loans", "true" },
+        { "stats_donations", "items <> 0" },
+        { "stats_items", "(items, never_lent) <> (0, 0)" },
+    };
+    const size_t n = sizeof tables / sizeof tables[0];
+    char sql[512];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(sql, sizeof sql, "CREATE TEMP TABLE kept_%s AS SELECT * FROM %s WHERE %s",
+                 tables[i][0], tables[i][0], tables[i][1]);
+        dbtest_exec(sql);
+    }
+    dbtest_exec("SELECT stats_rebuild()");
+    for (size_t i = 0; i < n; i++) {
+        const char *t = tables[i][0];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM ((SELECT * FROM kept_%s EXCEPT ALL SELECT * FROM %s)"
+                 " UNION ALL (SELECT * FROM %s EXCEPT ALL SELECT * FROM kept_%s)) x",
+                 t, t, t, t);
+        ck_assert_msg(dbtest_count(sql) == 0, "%s differs from stats_rebuild()", t);
+        snprintf(sql, sizeof sql, "DROP TABLE kept_%s", t);
+        dbtest_exec(sql);
+    }
+}
+
+START_TEST(triggers_keep_what_rebuild_computes)
+{
+    fixture();
+    /* Checkouts on both sides of the spring DST change and over a year end. */
+    lend(1, 1, "2023-12-31 23:30:00");
+    lend(2, 1, "2024-01-01 00:10:00");
+    lend(3, 2, "2024-03-31 01:30:00");
+    lend(4, 2, "2024-03-31 03:30:00");
+    lend(13, 3, "2024-03-30 12:00:00");
+    give_back(1, "2024-01-20 10:00:00");
+    give_back(3, "2024-04-01 09:00:00");
+    lend(1, 4, "2024-02-01 10:00:00"); /* a second loan of item 1 */
+    lend(5, 1, "2024-01-15 12:00:00"); /* between borrower 1's days */
+    lend(6, 1, "2023-06-01 12:00:00"); /* before all of them */
+    assert_rollups_match_rebuild();
+
+    /* A several-item checkout in one statement, then an undo of part of it. */
+    dbtest_exec("WITH c AS (INSERT INTO checkouts (branch_id, borrower_id) VALUES (2, 3)"
+                "           RETURNING id)"
+                " INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id,"
+                "                    borrower_ref, checked_out_at, due_date)"
+                " SELECT c.id, i.id, 2, i.category_id, 3, 3,"
+                "        timestamptz '2024-05-05 10:00+02', date '2024-05-19'"
+                "   FROM c, items i WHERE i.id IN (14, 15, 16)");
+    dbtest_exec("DELETE FROM loans WHERE item_id = 15");
+    /* Undo a borrower's only loan of a day, in the middle of their days. */
+    dbtest_exec("DELETE FROM loans WHERE item_id = 5");
+    /* A return, then its undo (returned_at back to NULL). */
+    give_back(2, "2024-02-10 10:00:00");
+    dbtest_exec("UPDATE loans SET returned_at = NULL WHERE item_id = 2");
+    /* Erasure: the borrower goes, loans keep borrower_ref. */
+    dbtest_exec("DELETE FROM borrowers WHERE id = 1");
+    /* A renewal changes nothing counted. */
+    dbtest_exec("UPDATE loans SET due_date = due_date + 14, renewals = 1 WHERE item_id = 4");
+    /* Items move, change category, retire, arrive and leave. */
+    dbtest_exec("UPDATE items SET branch_id = 2 WHERE id = 7");
+    dbtest_exec("UPDATE items SET category_id = 112 WHERE id IN (8, 2)");
+    dbtest_exec("UPDATE items SET status = 'retired', retired_reason = 'worn out'"
+                " WHERE id IN (9, 3)");
+    dbtest_exec("INSERT INTO items (code, branch_id, category_id, name, donated_on)"
+                " VALUES ('DEJ-99', 1, 21, 'tent', '2024-03-31')");
+    dbtest_exec("DELETE FROM items WHERE code = 'DEJ-12'");
+    assert_rollups_match_rebuild();
+
+    /* Statements about many borrowers at once (a bulk import, then its undo). */
+    dbtest_exec("INSERT INTO checkouts (branch_id) VALUES (2)");
+    dbtest_exec(
+        "INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_ref,"
+        "                   checked_out_at, due_date, returned_at)"
+        " SELECT currval('checkouts_id_seq'), 18 + g % 5, 2, 21, 1000 + g % 70,"
+        "        timestamptz '2022-01-01 12:00+01' + g * interval '1 day',"
+        "        date '2022-01-15' + g, timestamptz '2022-01-01 18:00+01' + g * interval '1 day'"
+        "   FROM generate_series(0, 199) g");
+    assert_rollups_match_rebuild();
+    dbtest_exec("DELETE FROM loans WHERE borrower_ref >= 1000 AND borrower_ref % 2 = 0");
+    assert_rollups_match_rebuild();
+
+    /* The session's time zone does not move a loan to another day. */
+    dbtest_exec("SET TimeZone = 'UTC'");
+    lend(17, 4, "2024-10-27 00:30:00");
+    dbtest_exec("RESET TimeZone");
+    ck_assert_int_eq(dbtest_count("SELECT loans FROM stats_day"
+                                  " WHERE branch_id = 0 AND day = '2024-10-27'"),
+                     1);
+    assert_rollups_match_rebuild();
+}
+END_TEST
+
+START_TEST(summary_counts_by_stockholm_day)
+{
+    fixture();
+    lend(1, 1, "2024-03-31 00:30:00"); /* 2024-03-30 23:30 UTC */
+    lend(2, 1, "2024-03-31 12:00:00");
+    lend(3, 2, "2024-04-01 12:00:00");
+    lend(13, 3, "2024-03-30 12:00:00");
+    give_back(1, "2024-04-20 12:00:00"); /* late: due 2024-04-14 */
+    give_back(2, "2024-04-10 12:00:00");
+
+    struct stats_summary s;
+    ck_assert_int_eq(store_stats_summary(0, "2024-03-31", "2024-04-30", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 3);
+    ck_assert_int_eq(s.returns, 2);
+    ck_assert_int_eq(s.returns_late, 1);
+    ck_assert_int_eq(s.unique_borrowers, 2);
+    ck_assert_int_eq(s.new_borrowers, 2);
+    ck_assert_int_eq(s.total_loans, 4);
+    /* 00:30 to 12:00 twenty days later, less the hour lost to summer time; then ten days. */
+    ck_assert_int_eq(s.loan_seconds, 20 * 86400 + 41400 - 3600 + 10 * 86400);
+    ck_assert_int_eq(s.items, 24);
+    ck_assert_int_eq(s.items_never_lent, 20);
+    /* Items 1..12 at Deje, 13..24 at Forshaga, donated 2023-12-20 + 3 days each. */
+    ck_assert_int_eq(s.items_donated, dbtest_count("SELECT count(*) FROM items WHERE donated_on"
+                                                   " BETWEEN '2024-03-31' AND '2024-04-30'"));
+    /* Item 1 is cross-country skis (111, no factor), item 2 downhill skis (112: 29 kg). */
+    ck_assert(fabs(s.co2e_kg - 29.0) < 1e-9);
+
+    ck_assert_int_eq(store_stats_summary(2, "2024-03-30", "2024-03-30", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 1);
+    ck_assert_int_eq(s.unique_borrowers, 1);
+    ck_assert_int_eq(store_stats_summary(1, "2024-03-30", "2024-03-30", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 0);
+    ck_assert_int_eq(s.unique_borrowers, 0);
+}
+END_TEST
+
+START_TEST(unique_borrowers_survive_erasure)
+{
+    fixture();
+    lend(1, 1, "2024-01-10 12:00:00");
+    lend(2, 1, "2024-02-10 12:00:00");
+    lend(3, 2, "2024-02-11 12:00:00");
+    struct stats_summary before, after;
+    ck_assert_int_eq(store_stats_summary(0, "2024-01-01", "2024-12-31", &before), STORE_OK);
+    ck_assert_int_eq(before.unique_borrowers, 2);
+    ck_assert_int_eq(store_stats_summary(0, "2024-02-01", "2024-02-29", &before), STORE_OK);
+    ck_assert_int_eq(before.unique_borrowers, 2);
+    ck_assert_int_eq(before.new_borrowers, 1);
+    dbtest_exec("DELETE FROM borrowers WHERE id IN (1, 2)");
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM loans WHERE borrower_id IS NOT NULL"), 0);
+    ck_assert_int_eq(store_stats_summary(0, "2024-02-01", "2024-02-29", &after), STORE_OK);
+    ck_assert_int_eq(after.unique_borrowers, 2);
+    ck_assert_int_eq(after.new_borrowers, 1);
+    ck_assert_int_eq(after.loans, before.loans);
+}
+END_TEST
+
+START_TEST(factors_come_from_the_nearest_ancestor)
+{
+    fixture();
+    lend(1, 1, "2024-01-10 12:00:00");  /* 111 cross-country skis */
+    lend(2, 1, "2024-01-10 12:00:00");  /* 112 downhill skis: 29 kg of its own */
+    lend(3, 2, "2024-01-11 12:00:00");  /* 21 tents */
+    lend(13, 3, "2024-01-11 12:00:00"); /* 111 */
+    dbtest_exec("UPDATE categories SET co2e_kg = 10, sek = 150.50 WHERE id = 11"); /* Skidor */
+    dbtest_exec("UPDATE categories SET sek = 200 WHERE id = 2");                   /* Outdoor */
+
+    struct stats_summary s;
+    ck_assert_int_eq(store_stats_summary(0, "2024-01-01", "2024-01-31", &s), STORE_OK);
+    ck_assert(fabs(s.co2e_kg - (10 + 29 + 0 + 10)) < 1e-9);
+    ck_assert(fabs(s.sek - (150.5 + 150.5 + 200 + 150.5)) < 1e-9);
+
+    json_t *rows = NULL;
+    ck_assert_int_eq(store_stats_loans(0, "2024-01-01", "2024-01-31", STATS_BY_CATEGORY, &rows),
+                     STORE_OK);
+    char *text = json_dumps(rows, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    ck_assert_str_eq(text, "[{\"key\":111,\"loans\":2,\"co2e_kg\":20.0,\"sek\":301.0},"
+                           "{\"key\":21,\"loans\":1,\"co2e_kg\":0.0,\"sek\":200.0},"
+                           "{\"key\":112,\"loans\":1,\"co2e_kg\":29.0,\"sek\":150.5}]");
+    free(text);
+    json_decref(rows);
+}
+END_TEST
+
+START_TEST(series_are_dense_and_keyed_by_period_start)
+{
+    fixture();
+    lend(1, 1, "2024-01-31 12:00:00");
+    lend(2, 1, "2024-02-01 12:00:00");
+    lend(13, 2, "2024-03-15 12:00:00");
+    json_t *rows = NULL;
+    ck_assert_int_eq(store_stats_loans(0, "2024-01-15", "2024-03-20", STATS_BY_MONTH, &rows),
+                     STORE_OK);
+    char *text = json_dumps(rows, JSON_COMPACT);
+    ck_assert_str_eq(text, "[{\"key\":\"2024-01-01\",\"loans\":1},"
+                           "{\"key\":\"2024-02-01\",\"loans\":1},"
+                           "{\"key\":\"2024-03-01\",\"loans\":1}]");
+    free(text);
+    json_decref(rows);
+
+    ck_assert_int_eq(store_stats_loans(0, "2024-01-31", "2024-02-05", STATS_BY_WEEK, &rows),
+                     STORE_OK);
+    text = json_dumps(rows, JSON_COMPACT);
+    ck_assert_str_eq(text, "[{\"key\":\"2024-01-29\",\"loans\":2},"
+                           "{\"key\":\"2024-02-05\",\"loans\":0}]");
+    free(text);
+    json_decref(rows);
+
+    ck_assert_int_eq(store_stats_loans(1, "2024-01-01", "2024-12-31", STATS_BY_BRANCH, &rows),
+                     STORE_OK);
+    text = json_dumps(rows, JSON_COMPACT);
+    ck_assert_str_eq(text, "[{\"key\":\"deje\",\"name\":\"Deje\",\"loans\":2}]");
+    free(text);
+    json_decref(rows);
+
+    ck_assert_int_eq(store_stats_loans(0, "2024-01-01", "2024-12-31", STATS_BY_BRANCH, &rows),
+                     STORE_OK);
+    text = json_dumps(rows, JSON_COMPACT);
+    ck_assert_str_eq(text, "[{\"key\":\"deje\",\"name\":\"Deje\",\"loans\":2},"
+                           "{\"key\":\"forshaga\",\"name\":\"Forshaga\",\"loans\":1}]");
+    free(text);
+    json_decref(rows);
+
+    json_t *items = NULL;
+    ck_assert_int_eq(store_stats_items(2, &items), STORE_OK);
+    ck_assert_int_eq(json_integer_value(json_object_get(items, "items")), 12);
+    ck_assert_int_eq(json_integer_value(json_object_get(items, "never_lent")), 11);
+    ck_assert_int_eq(json_array_size(json_object_get(items, "categories")), 3);
+    json_decref(items);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("stats_rollups");
+    TCase *tc = tcase_create("stats_rollups");
+    tcase_add_checked_fixture(tc, dbtest_setup, dbtest_teardown);
+    tcase_add_test(tc, triggers_keep_what_rebuild_computes);
+    tcase_add_test(tc, summary_counts_by_stockholm_day);
+    tcase_add_test(tc, unique_borrowers_survive_erasure);
+    tcase_add_test(tc, factors_come_from_the_nearest_ancestor);
+    tcase_add_test(tc, series_are_dense_and_keyed_by_period_start);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CHECK_MAIN(suite)
