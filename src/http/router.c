@@ -1,14 +1,13 @@
 /* router: the route table and the access checks every API request passes (see router.h). */
 #include "router.h"
 
+#include "api/borrowers.h"
 #include "api/branches.h"
 #include "api/categories.h"
 #include "api/health.h"
 #include "api/items.h"
-#include "api/photos.h"
-#include "api/borrowers.h"
-#include "api/health.h"
 #include "api/loans.h"
+#include "api/photos.h"
 #include "api/session.h"
 #include "api/staff.h"
 #include "api/stats.h"
@@ -129,6 +128,8 @@ const struct route router_routes[] = {
     { .method = "DELETE",
       .pattern = "/api/items/{code}/photo",
       .handler = photos_delete,
+      .access = ACCESS_VOLUNTEER },
+
     { .method = "GET",
       .pattern = "/api/borrowers",
       .handler = borrowers_list,
@@ -174,6 +175,7 @@ const struct route router_routes[] = {
       .pattern = "/api/loans/{id}/undo",
       .handler = loans_undo,
       .access = ACCESS_VOLUNTEER },
+
     { .method = "GET",
       .pattern = "/api/stats/summary",
       .handler = stats_summary,

@@ -212,8 +212,8 @@ test('PATCH changes fields, blocks with a reason, and audits field names only', 
 test('GET shows open loans and returned history', async () => {
   const c = await alby.post('/api/borrowers', { name: 'Ida', phone: '0706-000001' });
   const id = c.json.id;
-  await addItem(db, { code: 'ALB-00001', branch: 'alby', name: 'Hockeyskridskor 38' });
-  await addItem(db, { code: 'ALB-00002', branch: 'alby', name: 'Hjälm' , category: 14});
+  await addItem(db, 'alby', { code: 'ALB-00001', name: 'Hockeyskridskor 38' });
+  await addItem(db, 'alby', { code: 'ALB-00002', name: 'Hjälm' , category: 14});
   const out = await alby.post('/api/checkouts', { borrower_id: id, items: ['ALB-00001', 'ALB-00002'] });
   assert.equal(out.status, 201, out.text);
   const back = await alby.post('/api/returns', { items: ['ALB-00002'] });
@@ -235,7 +235,7 @@ test('GET shows open loans and returned history', async () => {
 test("a volunteer of branch A cannot see, change, lend to or erase branch B's borrower", async () => {
   const b = await bjor.post('/api/borrowers', { name: 'Jonna Björk', phone: '0707-000001' });
   const id = b.json.id;
-  await addItem(db, { code: 'ALB-00100', branch: 'alby' });
+  await addItem(db, 'alby', { code: 'ALB-00100' });
   const get = await alby.get(`/api/borrowers/${id}`);
   assert.equal(get.status, 404);
   assert.equal(get.json.code, 'borrower_not_found');

@@ -35,7 +35,7 @@ async function items(n, branch = 'dala', extra = {}) {
   const codes = [];
   for (let i = 0; i < n; i++) {
     const code = `${branch === 'dala' ? 'DAL' : branch.slice(0, 3).toUpperCase()}-${String(++next).padStart(5, '0')}`;
-    await addItem(db, { code, branch, ...extra });
+    await addItem(db, branch, { code, category: 121, name: 'Hockeyskridskor', ...extra });
     codes.push(code);
   }
   return codes;

@@ -76,7 +76,7 @@ async function assertInvariant() {
 }
 
 test('50 parallel checkouts of one item by 50 borrowers: one 201, 49 409, one open loan', async () => {
-  await addItem(db, { code: 'KOR-00001', branch: 'kors' });
+  await addItem(db, 'kors', { code: 'KOR-00001' });
   const ids = await borrowers(50);
   const answers = await allAtOnce(['KOR-00001'], () => ids.map((id) =>
     desk.post('/api/checkouts', { borrower_id: id, items: ['KOR-00001'] })));
@@ -100,7 +100,7 @@ test('20 parallel checkouts of overlapping item sets never lend an item twice', 
   const codes = [];
   for (let i = 0; i < 12; i++) {
     const code = `KOR-1${String(i).padStart(4, '0')}`;
-    await addItem(db, { code, branch: 'kors' });
+    await addItem(db, 'kors', { code });
     codes.push(code);
   }
   for (let round = 0; round < 3; round++) {
@@ -136,8 +136,8 @@ test('20 parallel checkouts of overlapping item sets never lend an item twice', 
 });
 
 test('parallel retries with one Idempotency-Key make one checkout', async () => {
-  await addItem(db, { code: 'KOR-20001', branch: 'kors' });
-  await addItem(db, { code: 'KOR-20002', branch: 'kors' });
+  await addItem(db, 'kors', { code: 'KOR-20001' });
+  await addItem(db, 'kors', { code: 'KOR-20002' });
   const [id] = await borrowers(1);
   const body = { borrower_id: id, items: ['KOR-20001', 'KOR-20002'] };
   const answers = await allAtOnce(body.items, () => Array.from({ length: 10 }, () =>
@@ -150,7 +150,7 @@ test('parallel retries with one Idempotency-Key make one checkout', async () => 
 });
 
 test('parallel returns of one item return it once', async () => {
-  await addItem(db, { code: 'KOR-30001', branch: 'kors' });
+  await addItem(db, 'kors', { code: 'KOR-30001' });
   const [id] = await borrowers(1);
   assert.equal((await desk.post('/api/checkouts', { borrower_id: id, items: ['KOR-30001'] })).status, 201);
   const answers = await allAtOnce(['KOR-30001'], () => Array.from({ length: 10 }, () =>

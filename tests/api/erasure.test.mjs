@@ -30,7 +30,7 @@ before(async () => {
   manager = await staffClient(server, db, { username: 'rade-chef', role: 'manager', branch: 'rade' });
   let n = 0;
   for (const [category, name] of [[121, 'Hockeyskridskor'], [14, 'Hjälm'], [32, 'Kanot'], [121, 'Hockeyskridskor']]) {
-    await addItem(db, { code: `RAD-0000${++n}`, branch: 'rade', category, name });
+    await addItem(db, 'rade', { code: `RAD-0000${++n}`, category, name });
   }
 });
 after(async () => {
@@ -135,8 +135,8 @@ test('hylla anonymize erases borrowers inactive for N months, and statistics sta
   const old = await make('Gammal Gustav', '070-174 06 60');
   const oldButLending = await make('Gammal Greta', '070-174 06 61');
   const recent = await make('Färsk Filip', '070-174 06 62');
-  await addItem(db, { code: 'RAD-00010', branch: 'rade' });
-  await addItem(db, { code: 'RAD-00011', branch: 'rade' });
+  await addItem(db, 'rade', { code: 'RAD-00010' });
+  await addItem(db, 'rade', { code: 'RAD-00011' });
   await vol.post('/api/checkouts', { borrower_id: old, items: ['RAD-00010'] });
   await vol.post('/api/returns', { items: ['RAD-00010'], condition_note: 'Gustav var nöjd' });
   await vol.post('/api/checkouts', { borrower_id: oldButLending, items: ['RAD-00011'] });

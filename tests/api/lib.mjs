@@ -73,6 +73,7 @@ export function hylla(args, { input, env = {} } = {}) {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.on('error', () => {}); // hylla may exit before reading its input
     child.stdin.end(input ?? '');
   });
 }
@@ -274,6 +275,8 @@ export async function assertOtherBranchRefused(client, method, path, { json, sec
   assert.ok([403, 404].includes(res.status), `${method} ${path} gave ${res.status}: ${res.text}`);
   for (const s of secrets) assert.ok(!res.text.includes(String(s)), `${method} ${path} leaked ${s}`);
   return res;
+}
+
 /**
  * Put an item directly in the database (category 111 Längdskidor unless told); returns its code.
  * For tests that need items on the shelf without going through intake.
@@ -290,20 +293,13 @@ export async function addItem(db, branch, { code, category = 111, name = 'Längd
     [branch, code ?? null, category, name, brand, sizeKind, sizeNum, sizeText, status, condition]);
   assert.equal(rows.length, 1, `no branch ${branch}`);
   return rows[0].code;
+}
+
 // ---- circulation (borrowers, checkouts, returns) ----
 
 /** Opening hours with every weekday open, for branches whose due dates should not move. */
 export const OPEN_EVERY_DAY = Object.fromEntries(
   ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['10:00', '18:00']]]));
-
-/** Create an item directly in the database (available unless told); returns its id. */
-export async function addItem(db, { code, branch, category = 121, name = 'Hockeyskridskor', status = 'available' }) {
-  const { rows } = await db.query(
-    `INSERT INTO items (code, branch_id, category_id, name, status)
-     VALUES ($1, (SELECT id FROM branches WHERE slug = $2), $3, $4, $5) RETURNING id`,
-    [code, branch, category, name, status]);
-  return Number(rows[0].id);
-}
 
 /** Create a borrower directly in the database; returns its id. phone must be E.164. */
 export async function addBorrower(db, { branch, name, phone, card = null }) {
