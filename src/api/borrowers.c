@@ -5,6 +5,7 @@
 #include "api/input.h"
 #include "core/buf.h"
 #include "core/phone.h"
+#include "core/text.h"
 #include "store/borrower_store.h"
 #include "store/branch_store.h"
 
@@ -331,7 +332,7 @@ void borrowers_list(struct req *req, struct reply *rep)
     char e164[PHONE_E164_SIZE], digits[PHONE_E164_SIZE];
     const char *raw = req_query(req, "q");
     json_t *t = raw ? json_stringn(raw, strlen(raw)) : NULL; /* NULL also for broken UTF-8 */
-    if (raw && (!t || input_utf8_length(raw) > 100)) {
+    if (raw && (!t || text_chars(raw) > 100)) {
         json_decref(t);
         reply_problem(rep, 400, "invalid_query", "invalid query argument",
                       "The query argument q must be text of at most 100 characters.");

@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "api/input.h"
 #include "core/buf.h"
+#include "core/text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -148,7 +149,7 @@ static void check_closed_dates(struct input *in, const json_t *dates)
     json_t *d;
     json_array_foreach(dates, i, d)
     {
-        if (!json_is_string(d) || !input_is_iso_date(json_string_value(d))) {
+        if (!json_is_string(d) || !text_is_iso_date(json_string_value(d))) {
             input_error(in, "closed_dates", "invalid", "each date is written YYYY-MM-DD");
             return;
         }

@@ -2,6 +2,7 @@
 #include "input.h"
 
 #include "core/buf.h"
+#include "core/text.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -48,14 +49,6 @@ static json_t *field_value(struct input *in, const char *field, bool required)
     return v;
 }
 
-size_t input_utf8_length(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 const char *input_string(struct input *in, const char *field, bool required, size_t max_chars)
 {
     json_t *v = field_value(in, field, required);
@@ -77,7 +70,7 @@ const char *input_string(struct input *in, const char *field, bool required, siz
         input_error(in, field, "required", "must not be empty");
         return NULL;
     }
-    if (input_utf8_length(s) > max_chars) {
+    if (text_chars(s) > max_chars) {
         char msg[64];
         snprintf(msg, sizeof msg, "must have at most %zu characters", max_chars);
         input_error(in, field, "too_long", msg);
@@ -151,27 +144,12 @@ const char *input_enum(struct input *in, const char *field, bool required,
     return NULL;
 }
 
-bool input_is_iso_date(const char *t)
-{
-    if (!t || strlen(t) != 10 || t[4] != '-' || t[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)t[i]))
-            return false;
-    int y = atoi(t), m = atoi(t + 5), d = atoi(t + 8);
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1)
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= days[m - 1] + (m == 2 && leap);
-}
-
 const char *input_date(struct input *in, const char *field, bool required)
 {
     json_t *v = field_value(in, field, required);
     if (!v)
         return NULL;
-    if (!json_is_string(v) || !input_is_iso_date(json_string_value(v))) {
+    if (!json_is_string(v) || !text_is_iso_date(json_string_value(v))) {
         input_error(in, field, "invalid", "must be a date written YYYY-MM-DD");
         return NULL;
     }

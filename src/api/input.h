@@ -68,10 +68,4 @@ void input_reply(struct input *in, struct reply *rep);
 /* Forget the recorded problems (when input_reply is not called). */
 void input_end(struct input *in);
 
-/* The number of characters (not bytes) of a UTF-8 string. */
-size_t input_utf8_length(const char *s);
-
-/* Whether text is a real date written YYYY-MM-DD. */
-bool input_is_iso_date(const char *text);
-
 #endif

@@ -5,6 +5,7 @@
 #include "api/input.h"
 #include "core/buf.h"
 #include "core/item_csv.h"
+#include "core/text.h"
 #include "store/branch_store.h"
 #include "store/category_store.h"
 #include "store/import_store.h"
@@ -139,7 +140,7 @@ static bool read_filter(const struct req *req, struct reply *rep, struct item_fi
 {
     *f = (struct item_filter){ 0 };
     f->q = req_query(req, "q");
-    if (f->q && input_utf8_length(f->q) > 200) {
+    if (f->q && text_chars(f->q) > 200) {
         bad_query(rep, "The search text q has at most 200 characters.");
         return false;
     }

@@ -1,6 +1,6 @@
 /*
- * text: small checks of UTF-8 text that the catalogue's parsers share (sizes, CSV rows). The
- * API's input module has the same checks for JSON bodies (input_utf8_length, input_is_iso_date).
+ * text: small checks of UTF-8 text shared by the parsers of JSON bodies (api/input), sizes and
+ * CSV rows.
  */
 #ifndef HYLLA_CORE_TEXT_H
 #define HYLLA_CORE_TEXT_H

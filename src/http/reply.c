@@ -44,9 +44,9 @@ void reply_bytes(struct reply *rep, int status, const char *content_type, char *
 
 void reply_json(struct reply *rep, int status, json_t *body)
 {
-    size_t len = json_dumpb(body, NULL, 0, JSON_COMPACT);
+    size_t len = json_dumpb(body, NULL, 0, JSON_COMPACT | JSON_REAL_PRECISION(15));
     char *text = xmalloc(len + 1);
-    json_dumpb(body, text, len, JSON_COMPACT);
+    json_dumpb(body, text, len, JSON_COMPACT | JSON_REAL_PRECISION(15));
     text[len] = '\0';
     json_decref(body);
     reply_bytes(rep, status, "application/json", text, len);

@@ -2,6 +2,7 @@
 #include "borrower_store.h"
 
 #include "core/buf.h"
+#include "store/actor_store.h"
 #include "store/audit_store.h"
 #include "store/loan_store.h"
 #include "store/pool.h"
@@ -72,7 +73,7 @@ static enum store_status create_tx(void *p)
     struct write_ctx *c = p;
     c->id = c->existing_id = 0;
     c->conflict = STORE_BORROWER_NO_CONFLICT;
-    enum store_status st = store_loan_set_actor(c->staff_id);
+    enum store_status st = store_actor_set(c->staff_id);
     if (st < 0)
         return st;
     NUM(branch, c->branch_id);
@@ -138,7 +139,7 @@ static enum store_status update_tx(void *p)
     c->existing_id = 0;
     PGresult *res = NULL;
     char *details = NULL;
-    enum store_status st = store_loan_set_actor(c->staff_id);
+    enum store_status st = store_actor_set(c->staff_id);
     if (st < 0)
         goto out;
     NUM(id, c->id);
@@ -285,7 +286,7 @@ static enum store_status erase_tx(void *p)
     static struct store_stmt erase = STORE_STMT("DELETE FROM borrowers WHERE id = $1");
     struct erase_ctx *c = p;
     c->open_loans = false;
-    enum store_status st = store_loan_set_actor(c->staff_id);
+    enum store_status st = store_actor_set(c->staff_id);
     if (st < 0)
         return st;
     NUM(id, c->id);

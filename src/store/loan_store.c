@@ -2,6 +2,7 @@
 #include "loan_store.h"
 
 #include "core/buf.h"
+#include "store/actor_store.h"
 #include "store/audit_store.h"
 #include "store/pool.h"
 
@@ -12,15 +13,6 @@
 #define NUM(name, value)                                                                           \
     char name[24];                                                                                 \
     snprintf(name, sizeof name, "%lld", (long long)(value))
-
-enum store_status store_loan_set_actor(long long staff_id)
-{
-    static struct store_stmt set = STORE_STMT("SELECT set_config('hylla.staff_id', $1, true)");
-    char id[24] = "";
-    if (staff_id > 0)
-        snprintf(id, sizeof id, "%lld", staff_id);
-    return store_run(&set, 1, (const char *[]){ id });
-}
 
 /* A PostgreSQL array literal of texts, each quoted: {"A","B"}. The caller frees it. */
 static char *text_array(const char *const *v, size_t n)
@@ -292,7 +284,7 @@ static enum store_status checkout_tx(void *p)
     c->blocked = c->over_limit = false;
     c->open_loans = c->item_limit = 0;
 
-    enum store_status st = store_loan_set_actor(c->staff_id);
+    enum store_status st = store_actor_set(c->staff_id);
     if (st < 0)
         goto out;
     /* The borrower's lock queues checkouts for the same borrower (and the same key). */
@@ -381,7 +373,7 @@ static enum store_status return_tx(void *p)
     r->result = NULL;
     r->outcome = STORE_RETURN_NOT_ON_LOAN;
 
-    enum store_status st = store_loan_set_actor(r->staff_id);
+    enum store_status st = store_actor_set(r->staff_id);
     if (st < 0)
         return st;
     PGresult *res;
@@ -492,7 +484,7 @@ static enum store_status renew_tx(void *p)
     struct renew_ctx *c = p;
     free(c->json);
     c->json = NULL;
-    enum store_status st = store_loan_set_actor(c->staff_id);
+    enum store_status st = store_actor_set(c->staff_id);
     if (st < 0)
         return st;
     NUM(loan, c->loan_id);
@@ -562,7 +554,7 @@ static enum store_status undo_tx(void *p)
     long long *ids = NULL;
     char *id_list = NULL;
 
-    enum store_status st = store_loan_set_actor(u->staff_id);
+    enum store_status st = store_actor_set(u->staff_id);
     if (st < 0)
         goto out;
     NUM(checkout_in, u->checkout_id);

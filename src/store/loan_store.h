@@ -6,7 +6,7 @@
  * transaction. Writers take row locks in one order (borrower, then items by id, then loans) so
  * that concurrent checkouts queue instead of deadlocking; a unique violation that still gets
  * through is a refusal, never an error. Every write transaction first names the acting staff
- * member (store_loan_set_actor) for the triggers that record history.
+ * member (store_actor_set in actor_store.h) for the triggers that record history.
  */
 #ifndef HYLLA_STORE_LOAN_STORE_H
 #define HYLLA_STORE_LOAN_STORE_H
@@ -15,13 +15,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-
-/*
- * Name the staff member behind the current transaction (0: nobody, the command line) in the
- * setting hylla.staff_id, which lasts until the transaction ends. Call it first in every write
- * transaction.
- */
-enum store_status store_loan_set_actor(long long staff_id) STORE_MUST_CHECK;
 
 /* A branch's lending rules and calendar, with today's date in Stockholm. */
 struct store_loan_rules {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import {
   freshDb, startHylla, addStaff, Client, staffClient, rawRequest,
-  ROLES, ACCESS_LEVEL, routeTable, samplePath, branchFixture, assertOtherBranchRefused,
+  ROLES, ACCESS_LEVEL, routeTable, samplePath, branchFixture, assertOtherBranchRefused, addBorrower, addItem,
 } from './lib.mjs';
 
 let db;
@@ -87,7 +87,76 @@ const otherBranchReads = [
       return { method: 'PATCH', path: `/api/staff/${rows[0].id}`, json: { display_name: 'Hacked' }, secrets: ['sven-south'] };
     },
   },
+  {
+    name: 'a borrower of another branch',
+    role: 'manager',
+    async make() {
+      const id = await southBorrower();
+      return { method: 'GET', path: `/api/borrowers/${id}`, secrets: ['Sonja Söderlund', '+46701740677'] };
+    },
+  },
+  {
+    name: 'a change to a borrower of another branch',
+    role: 'manager',
+    async make() {
+      return { method: 'PATCH', path: `/api/borrowers/${await southBorrower()}`, json: { name: 'Hacked' }, secrets: ['Sonja'] };
+    },
+  },
+  {
+    name: 'erasing a borrower of another branch',
+    role: 'manager',
+    async make() {
+      return { method: 'DELETE', path: `/api/borrowers/${await southBorrower()}`, secrets: ['Sonja'] };
+    },
+  },
+  {
+    name: 'the borrower list of another branch',
+    role: 'manager',
+    async make() {
+      await southBorrower();
+      return { method: 'GET', path: '/api/borrowers?branch=south&q=Sonja', secrets: ['Sonja', '+46701740677'] };
+    },
+  },
+  {
+    name: 'the loans of another branch',
+    role: 'manager',
+    async make() {
+      await southBorrower();
+      return { method: 'GET', path: '/api/loans?branch=south&status=open', secrets: ['Sonja'] };
+    },
+  },
+  {
+    name: 'lending to a borrower of another branch',
+    role: 'volunteer',
+    async make() {
+      const borrower = await southBorrower();
+      const code = await addItem(db, 'north', { name: 'Hockeyskridskor', category: 121 });
+      return { method: 'POST', path: '/api/checkouts', json: { borrower_id: borrower, items: [code] }, secrets: ['Sonja'] };
+    },
+  },
+  {
+    name: 'a change to an item of another branch',
+    role: 'manager',
+    async make() {
+      const code = await addItem(db, 'south', { name: 'Södra kanoten', category: 32 });
+      return { method: 'PATCH', path: `/api/items/${code}`, json: { name: 'Hacked' } };
+    },
+  },
+  {
+    name: 'the statistics of another branch',
+    role: 'manager',
+    async make() {
+      return { method: 'GET', path: '/api/stats/summary?from=2026-01-01&to=2026-12-31&branch=south' };
+    },
+  },
 ];
+
+/** The borrower of branch south whose data must never reach staff of north (made once). */
+async function southBorrower() {
+  const { rows } = await db.query("SELECT id FROM borrowers WHERE phone = '+46701740677'");
+  if (rows.length) return Number(rows[0].id);
+  return addBorrower(db, { branch: 'south', name: 'Sonja Söderlund', phone: '+46701740677' });
+}
 
 test('staff bound to a branch get nothing of another branch', async () => {
   const f = await branchFixture(server, db);
@@ -96,6 +165,9 @@ test('staff bound to a branch get nothing of another branch', async () => {
     await assertOtherBranchRefused(f.clients[row.role], method, path, { json, secrets });
   }
   assert.equal(await count("SELECT count(*)::int AS n FROM staff WHERE display_name = 'Hacked'"), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE name = 'Sonja Söderlund'"), 1);
+  assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE name = 'Hacked'"), 0);
+  assert.equal(await count('SELECT count(*)::int AS n FROM loans'), 0);
   // The listing of a branch-bound admin holds their branch only.
   const list = await f.clients.admin.get('/api/staff');
   assert.equal(list.status, 200);

@@ -1,6 +1,7 @@
 /* Unit tests of api/input: validating JSON bodies field by field. */
 #include "api/input.h"
 #include "check_main.h"
+#include "core/text.h"
 
 #include <string.h>
 
@@ -93,7 +94,7 @@ START_TEST(lengths_count_characters_not_bytes)
     json_t *body = parse("{\"name\":\"Åsa Öström\",\"long\":\"ååååå\"}");
     struct input in;
     input_begin(&in, body, (const char *[]){ "name", "long", NULL });
-    ck_assert_uint_eq(input_utf8_length("Åsa Öström"), 10);
+    ck_assert_uint_eq(text_chars("Åsa Öström"), 10);
     ck_assert_str_eq(input_string(&in, "name", true, 10), "Åsa Öström");
     ck_assert_ptr_null(input_string(&in, "long", true, 4));
     ck_assert_str_eq(error_code(&in, "long"), "too_long");
@@ -118,14 +119,14 @@ END_TEST
 
 START_TEST(iso_dates_must_exist)
 {
-    ck_assert(input_is_iso_date("2026-12-24"));
-    ck_assert(input_is_iso_date("2000-02-29"));
-    ck_assert(!input_is_iso_date("1900-02-29"));
-    ck_assert(!input_is_iso_date("2026-13-01"));
-    ck_assert(!input_is_iso_date("2026-04-31"));
-    ck_assert(!input_is_iso_date("2026-4-30"));
-    ck_assert(!input_is_iso_date("20261224"));
-    ck_assert(!input_is_iso_date("2026-12-24T00"));
+    ck_assert(text_is_iso_date("2026-12-24"));
+    ck_assert(text_is_iso_date("2000-02-29"));
+    ck_assert(!text_is_iso_date("1900-02-29"));
+    ck_assert(!text_is_iso_date("2026-13-01"));
+    ck_assert(!text_is_iso_date("2026-04-31"));
+    ck_assert(!text_is_iso_date("2026-4-30"));
+    ck_assert(!text_is_iso_date("20261224"));
+    ck_assert(!text_is_iso_date("2026-12-24T00"));
 }
 END_TEST
 
