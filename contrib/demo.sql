@@ -115,6 +115,10 @@ UPDATE borrowers SET blocked = true, blocked_reason = 'Har inte lämnat tillbaka
 
 -- Two years of loans: for each item a chain of loans and pauses, so loans never overlap. Loans
 -- start at the branch's opening time on open days; the newest may still be out (some overdue).
+-- The chains are planned in a temporary table and written in one statement each, so the
+-- statistics triggers run once rather than once per loan.
+CREATE TEMP TABLE demo_loans (seq serial, item_id bigint, branch_id int, category_id int,
+                              borrower bigint, t timestamptz, due date, returned timestamptz);
 DO $$
 DECLARE
     it record;
@@ -122,7 +126,6 @@ DECLARE
     length_days int;
     due date;
     borrower bigint;
-    checkout bigint;
     returned timestamptz;
     opens jsonb;
 BEGIN
@@ -147,21 +150,25 @@ BEGIN
             EXIT WHEN borrower IS NULL;
             returned := t + length_days * interval '1 day' + floor(random() * 180) * interval '1 minute';
 
-            INSERT INTO checkouts (branch_id, borrower_id, created_at)
-            VALUES (it.branch_id, borrower, t) RETURNING id INTO checkout;
-            INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id,
-                               borrower_ref, checked_out_at, due_date, returned_at)
-            VALUES (checkout, it.id, it.branch_id, it.category_id, borrower, borrower, t, due,
-                    CASE WHEN returned < now() THEN returned END);
-            IF returned >= now() THEN
-                UPDATE items SET status = 'on_loan' WHERE id = it.id;
-                EXIT;
-            END IF;
+            INSERT INTO demo_loans (item_id, branch_id, category_id, borrower, t, due, returned)
+            VALUES (it.id, it.branch_id, it.category_id, borrower, t, due, returned);
+            EXIT WHEN returned >= now();
             t := returned + (1 + floor(random() * 45)) * interval '1 day';
         END LOOP;
     END LOOP;
 END
 $$;
+
+INSERT INTO checkouts (id, branch_id, borrower_id, created_at) OVERRIDING SYSTEM VALUE
+SELECT seq, branch_id, borrower, t FROM demo_loans ORDER BY seq;
+SELECT setval(pg_get_serial_sequence('checkouts', 'id'), (SELECT max(id) FROM checkouts));
+INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id, borrower_ref,
+                   checked_out_at, due_date, returned_at)
+SELECT seq, item_id, branch_id, category_id, borrower, borrower, t, due,
+       CASE WHEN returned < now() THEN returned END
+  FROM demo_loans ORDER BY seq;
+UPDATE items SET status = 'on_loan'
+ WHERE id IN (SELECT item_id FROM loans WHERE returned_at IS NULL);
 
 -- A few items in repair and a few fresh donations not yet on the shelf.
 UPDATE items SET status = 'repair', condition = 'needs_repair'
@@ -173,5 +180,5 @@ UPDATE borrowers br SET last_activity_at = coalesce(
     (SELECT max(coalesce(returned_at, checked_out_at)) FROM loans l WHERE l.borrower_id = br.id),
     br.created_at);
 
-DROP TABLE demo_models;
+DROP TABLE demo_models, demo_loans;
 ANALYZE;
