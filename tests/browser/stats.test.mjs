@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import strings from '../../web/js/admin/strings.js';
 import { startApp, addStaff, addBranch, checkA11y, assertNoPageErrors, visibleText, screenshot } from './lib.mjs';
 import { Client, OPEN_EVERY_DAY } from '../api/lib.mjs';
+import shared from '../../web/js/lang/sv.js';
 
 const { sv, en } = strings;
 const FROM = '2025-01-01';
@@ -68,6 +69,16 @@ before(async () => {
 });
 after(async () => {
   await app?.stop();
+});
+
+test('the admin strings: the same keys in both languages, none empty, none shadowing a shared string', () => {
+  assert.deepEqual(Object.keys(en).sort(), Object.keys(sv).sort());
+  for (const [key, value] of [...Object.entries(sv), ...Object.entries(en)]) {
+    assert.match(key, /^(admin|stats)\./, `${key} is outside the admin pages' namespaces`);
+    const texts = typeof value === 'object' ? Object.values(value) : [value];
+    for (const text of texts) assert.ok(typeof text === 'string' && text.trim(), `${key} is empty`);
+    assert.ok(!(key in shared), `${key} would replace a shared string`);
+  }
 });
 
 async function openAs(username, path = PAGE, lang = 'sv') {
