@@ -229,3 +229,61 @@ test('printed, the report hides the controls and buttons and keeps every table',
   assertNoPageErrors(page);
   await page.close();
 });
+
+test('every chart unit shows the API rows, and a wrong custom period is refused by its field', async () => {
+  const page = await openAs('nina', `/admin/stats?from=2025-02-20&to=2025-04-10&by=day`);
+  await ready(page);
+  const c = new Client(app.url);
+  await c.login('nina');
+  for (const by of ['day', 'week', 'month', 'year']) {
+    if (by !== 'day') {
+      await page.selectOption('#stats-by', by);
+      await page.waitForSelector(`[data-table="loans-by-${by}"]`);
+      await ready(page);
+    }
+    const want = (await c.get(`/api/stats/loans?from=2025-02-20&to=2025-04-10&group_by=${by}`)).json.rows;
+    const rows = await csv(page, `loans-by-${by}`);
+    assert.deepEqual(rows.slice(1).map((r) => [r[1], Number(r[2])]), want.map((r) => [r.key, r.loans]), by);
+    assert.equal(await page.locator(`[data-table="loans-by-${by}"] tbody tr`).count(), want.length);
+    assert.ok(await page.locator('#stats-chart canvas').count() > 0);
+    assert.match(page.url(), new RegExp(`by=${by}`), 'the choice is kept in the address');
+  }
+  // Weeks are named by their ISO number: 2025-02-17 starts week 8.
+  assert.equal(await page.locator('[data-table="loans-by-week"]').count(), 0);
+  await page.selectOption('#stats-by', 'week');
+  await page.waitForSelector('[data-table="loans-by-week"]');
+  assert.equal(await page.locator('[data-table="loans-by-week"] tbody tr th').first().textContent(), 'v. 8 2025');
+
+  const shown = await page.textContent('#stats-scope');
+  await page.fill('#stats-from', '2025-05-01');
+  await page.fill('#stats-to', '2025-04-01');
+  await page.click('#stats-controls button[type="submit"]');
+  assert.equal(await page.textContent('#stats-to-error'), sv['stats.date_order']);
+  assert.equal(await page.getAttribute('#stats-to', 'aria-invalid'), 'true');
+  assert.equal(await page.textContent('#stats-scope'), shown, 'a refused period changed the report');
+  await checkA11y(page, 'stats-date-error');
+  assertNoPageErrors(page);
+  await page.close();
+});
+
+test('CSV fields: quoted when they hold a separator or quote, formulas kept as text, numbers per language', async () => {
+  const page = await openAs('nina');
+  await ready(page);
+  const files = await page.evaluate(async () => {
+    const { toCsv } = await import('/js/admin/table.js');
+    const { setLang } = await import('/js/i18n.js');
+    const model = {
+      columns: [{ label: 'Namn' }, { label: 'Lån', kind: 'int' }, { label: 'kg', kind: 'dec1' }, { label: '%', kind: 'pct' }],
+      rows: [['a;b', 1234, 12.25, 0.5], ['say "hi"', 0, null, 1 / 3], ['=SUM(A1)', 7, 0.04, 0]],
+    };
+    setLang('sv');
+    const sv = toCsv(model);
+    setLang('en');
+    const en = toCsv(model);
+    setLang('sv');
+    return { sv, en };
+  });
+  assert.equal(files.sv, 'Namn;Lån;kg;%\r\n"a;b";1234;12,3;50,0\r\n"say ""hi""";0;;33,3\r\n\'=SUM(A1);7;0,0;0,0\r\n');
+  assert.equal(files.en, 'Namn;Lån;kg;%\r\n"a;b";1234;12.3;50.0\r\n"say ""hi""";0;;33.3\r\n\'=SUM(A1);7;0.0;0.0\r\n');
+  await page.close();
+});
