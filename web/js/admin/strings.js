@@ -17,7 +17,6 @@ export default {
     'admin.back_to_desk': 'Tillbaka till disken',
     'admin.csv': 'Ladda ner CSV',
     'admin.network': 'Hela nätverket',
-    'admin.none': '–',
 
     'stats.title': 'Statistik – hylla',
     'stats.heading': 'Statistik',
@@ -65,7 +64,6 @@ export default {
 
     'stats.over_time': 'Lån över tid',
     'stats.chart_label': 'Stapeldiagram över lån per {unit}, {period}. Samma siffror står i tabellen under diagrammet.',
-    'stats.table_region': 'Lån per {unit}, tabell',
     'stats.period_col': 'Period',
     'stats.start_col': 'Startdatum',
     'stats.loans_col': 'Lån',
@@ -149,7 +147,6 @@ export default {
     'admin.back_to_desk': 'Back to the desk',
     'admin.csv': 'Download CSV',
     'admin.network': 'The whole network',
-    'admin.none': '–',
 
     'stats.title': 'Statistics – hylla',
     'stats.heading': 'Statistics',
@@ -197,7 +194,6 @@ export default {
 
     'stats.over_time': 'Loans over time',
     'stats.chart_label': 'Bar chart of loans per {unit}, {period}. The table below the chart has the same figures.',
-    'stats.table_region': 'Loans per {unit}, table',
     'stats.period_col': 'Period',
     'stats.start_col': 'Start date',
     'stats.loans_col': 'Loans',
