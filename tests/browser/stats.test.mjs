@@ -287,3 +287,26 @@ test('CSV fields: quoted when they hold a separator or quote, formulas kept as t
   assert.equal(files.en, 'Namn;Lån;kg;%\r\n"a;b";1234;12.3;50.0\r\n"say ""hi""";0;;33.3\r\n\'=SUM(A1);7;0.0;0.0\r\n');
   await page.close();
 });
+
+test('a preset period and a branch: the figures of that branch, the whole ranking with the branch marked', async () => {
+  const page = await openAs('nina', '/admin/stats');
+  await ready(page);
+  const year = Number((await app.db.query("SELECT to_char(now() AT TIME ZONE 'Europe/Stockholm', 'YYYY') AS y")).rows[0].y) - 1;
+  await page.selectOption('#stats-period', 'last-year');
+  await page.waitForFunction((y) => document.getElementById('stats-scope').textContent.endsWith(String(y)), year);
+  await page.selectOption('#stats-branch', 'deje');
+  await page.waitForFunction(() => document.getElementById('stats-scope').textContent.startsWith('Fritidsbanken Deje'));
+  await ready(page);
+  assert.match(page.url(), /period=last-year/);
+  assert.match(page.url(), /branch=deje/);
+  const c = new Client(app.url);
+  await c.login('nina');
+  const want = (await c.get(`/api/stats/summary?from=${year}-01-01&to=${year}-12-31&branch=deje`)).json;
+  const figures = new Map((await csv(page, 'summary')).slice(1).map(([label, value]) => [label, value]));
+  assert.equal(Number(figures.get(sv['stats.loans'])), want.loans);
+  assert.equal(Number(figures.get(sv['stats.unique_borrowers'])), want.unique_borrowers);
+  assert.equal(await page.locator('[data-table="loans-by-branch"] tbody tr').count(), 2);
+  assert.match(await page.locator('[data-table="loans-by-branch"] tr.is-selected').textContent(), /Deje/);
+  assertNoPageErrors(page);
+  await page.close();
+});
