@@ -157,7 +157,7 @@ function closeEditor() {
 }
 
 /** A factor typed by a person: null when empty, a number, or { key } saying what is wrong. */
-export function parseFactor(text) {
+function parseFactor(text) {
   const s = text.replace(/[\s\u00a0\u202f]/g, '');
   if (!s) return null;
   if (/^-\d/.test(s)) return { key: 'admin.factors.negative' };
