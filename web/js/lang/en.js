@@ -90,4 +90,12 @@ export default {
   'public.unit.head_cm': '{v} cm head',
   'public.unit.wheel_in': '{v} in',
   'public.api': 'Open API and widget for your website',
+  'public.embed.title': 'Widget and open API – hylla',
+  'public.embed.heading': 'Show the shelf on your website',
+  'public.embed.intro': 'What is on the shelf is open data: no login, no personal data.',
+  'public.embed.widget': 'Widget',
+  'public.embed.widget_intro': 'Paste this line where the list should appear. It shows the branch\'s available items, in a neutral style.',
+  'public.embed.example': 'What it looks like',
+  'public.embed.api': 'Open API',
+  'public.embed.api_intro': 'JSON with CORS, described as OpenAPI 3:',
 };

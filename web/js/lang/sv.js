@@ -92,4 +92,12 @@ export default {
   'public.unit.head_cm': '{v} cm huvudomfång',
   'public.unit.wheel_in': '{v} tum',
   'public.api': 'Öppet API och widget för din webbplats',
+  'public.embed.title': 'Widget och öppet API – hylla',
+  'public.embed.heading': 'Visa hyllan på din webbplats',
+  'public.embed.intro': 'Allt som finns på hyllan är öppna data: ingen inloggning, inga personuppgifter.',
+  'public.embed.widget': 'Widget',
+  'public.embed.widget_intro': 'Klistra in den här raden där listan ska synas. Den visar filialens lediga saker, i neutral stil.',
+  'public.embed.example': 'Så här ser den ut',
+  'public.embed.api': 'Öppet API',
+  'public.embed.api_intro': 'JSON med CORS, beskrivet som OpenAPI 3:',
 };
