@@ -73,7 +73,8 @@ test('choose a branch: the list has today\'s hours, the branch page its facts an
   assert.match(list, /Öppet idag 10–18/);
   assert.match(list, /Stängt idag/); // forshaga has no hours
   assert.match(list, /Inga öppettider angivna/);
-  assert.match(list, /2 lån sedan starten i hela nätverket|1 lån sedan starten i hela nätverket/);
+  assert.match(list, /Lån sedan starten i hela nätverket: 1/);
+  assert.match(list, /På hyllan nu: 124/);
   await checkA11y(page, 'public-branches');
   await Promise.all([page.waitForURL(`${app.url}/?branch=deje`), page.getByRole('link', { name: 'Fritidsbanken Deje' }).click()]);
   await page.locator('#results li').first().waitFor();
@@ -82,7 +83,7 @@ test('choose a branch: the list has today\'s hours, the branch page its facts an
   const text = await visibleText(page);
   assert.match(text, /Öppet idag 10–18/);
   assert.match(text, /Välkomna in!/);
-  assert.match(text, /1 lån sedan starten här · 1 lån sedan starten i hela nätverket/);
+  assert.match(text, /Lån sedan starten: 1 här, 1 i hela nätverket/);
   const map = page.locator('#address a');
   assert.match(await map.getAttribute('href'), /^https:\/\/www\.openstreetmap\.org\/search\?query=Storgatan/);
   // Photos are lazy, with their size given (no layout shift).
@@ -100,11 +101,11 @@ test('search by size: grouped availability with counts and the due date only; th
   await page.locator('#results li').first().waitFor();
   await page.fill('#q', 'längdskidor 150–160 cm');
   await page.press('#q', 'Enter');
-  await page.waitForFunction(() => document.querySelector('#result-count').textContent === '3 saker');
+  await page.waitForFunction(() => document.querySelector('#result-count').textContent === 'Hittade 3 saker');
   const groups = await page.locator('#results li').allInnerTexts();
   assert.equal(groups.length, 2, groups.join('\n---\n'));
   assert.match(groups[0], /Längdskidor Fischer\n+150 cm · Bra skick\n+Tillgänglig/);
-  assert.match(groups[1], /Längdskidor Peltonen\n+155 cm · Bra skick\n+1 av 2 tillgängliga/);
+  assert.match(groups[1], /Längdskidor Peltonen\n+155 cm · Bra skick\n+Tillgängliga: 1 av 2/);
   const url = new URL(page.url());
   assert.equal(url.searchParams.get('q'), 'längdskidor 150–160 cm');
   assert.equal(url.searchParams.get('branch'), 'deje');
@@ -112,14 +113,14 @@ test('search by size: grouped availability with counts and the due date only; th
   // Only what is in now: the Peltonen on loan goes.
   await page.check('#available');
   await page.click('#search button[type=submit]');
-  await page.waitForFunction(() => document.querySelector('#result-count').textContent === '2 saker');
+  await page.waitForFunction(() => document.querySelector('#result-count').textContent === 'Hittade 2 saker');
   assert.equal(new URL(page.url()).searchParams.get('available'), '1');
 
   // The shared address shows the same search, form filled in.
   const shared = await freshPage(`/?branch=deje&q=${encodeURIComponent('peltonen')}`);
-  await shared.waitForFunction(() => document.querySelector('#result-count').textContent === '2 saker');
+  await shared.waitForFunction(() => document.querySelector('#result-count').textContent === 'Hittade 2 saker');
   assert.equal(await shared.inputValue('#q'), 'peltonen');
-  assert.match(await shared.locator('#results li').first().innerText(), /1 av 2 tillgängliga/);
+  assert.match(await shared.locator('#results li').first().innerText(), /Tillgängliga: 1 av 2/);
 
   // One item on loan: its due date in words.
   await shared.fill('#size-min', '155');
@@ -128,15 +129,15 @@ test('search by size: grouped availability with counts and the due date only; th
   await shared.fill('#q', 'peltonen');
   await shared.selectOption('#category', '111');
   await shared.click('#search button[type=submit]');
-  await shared.waitForFunction(() => document.querySelector('#result-count').textContent === '2 saker');
+  await shared.waitForFunction(() => document.querySelector('#result-count').textContent === 'Hittade 2 saker');
   const all = await freshPage(`/?branch=deje&q=Peltonen&category=111`);
-  await all.waitForFunction(() => document.querySelector('#result-count').textContent === '2 saker');
+  await all.waitForFunction(() => document.querySelector('#result-count').textContent === 'Hittade 2 saker');
   assert.equal(await all.inputValue('#category'), '111');
 
   // A category with its own size kind: head sizes for helmets.
   const helmets = await freshPage('/?branch=deje&category=53&min=50&max=56');
-  await helmets.waitForFunction(() => document.querySelector('#result-count').textContent === '1 sak');
-  assert.match(await helmets.locator('#results li').first().innerText(), /Cykelhjälm\n+54 cm huvudomfång/);
+  await helmets.waitForFunction(() => document.querySelector('#result-count').textContent === 'Hittade 1 sak');
+  assert.match(await helmets.locator('#results li').first().innerText(), /Cykelhjälm\n+huvudomfång 54 cm/);
 
   // Nothing found says so.
   const none = await freshPage('/?branch=deje&q=kanot');
@@ -147,12 +148,12 @@ test('search by size: grouped availability with counts and the due date only; th
 test('a single item on loan shows "Utlånad, åter senast" with the date, and more pages load on demand', async () => {
   await app.db.query("UPDATE items SET name = 'Längdskidor Unik' WHERE code = $1", [codes.ski155b]);
   const page = await freshPage('/?branch=deje&q=unik');
-  await page.waitForFunction(() => document.querySelector('#result-count').textContent === '1 sak');
+  await page.waitForFunction(() => document.querySelector('#result-count').textContent === 'Hittade 1 sak');
   assert.match(await page.locator('#results li').innerText(), new RegExp(`Utlånad, åter senast ${shortDate(due, 'sv-SE')}`));
   await app.db.query("UPDATE items SET name = 'Längdskidor Peltonen' WHERE code = $1", [codes.ski155b]);
 
   const many = await freshPage('/?branch=deje&q=hockeyskridskor');
-  await many.waitForFunction(() => document.querySelector('#result-count').textContent === '120 saker');
+  await many.waitForFunction(() => document.querySelector('#result-count').textContent === 'Hittade 120 saker');
   const firstPage = await many.locator('#results li').count();
   await many.click('#more');
   await many.waitForFunction((n) => document.querySelectorAll('#results li').length > n, firstPage);
@@ -163,16 +164,16 @@ test('a single item on loan shows "Utlånad, åter senast" with the date, and mo
 
 test('English one click away, on the list and on a branch page', async () => {
   const page = await freshPage('/?branch=deje&q=peltonen');
-  await page.waitForFunction(() => document.querySelector('#result-count').textContent === '2 saker');
+  await page.waitForFunction(() => document.querySelector('#result-count').textContent === 'Hittade 2 saker');
   await page.getByRole('button', { name: 'English' }).click();
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
-  await page.waitForFunction(() => document.querySelector('#result-count').textContent === '2 items');
+  await page.waitForFunction(() => document.querySelector('#result-count').textContent === 'Found 2 items');
   const text = await visibleText(page);
   assert.match(text, /Open today 10–18/);
-  assert.match(text, /1 of 2 available/);
+  assert.match(text, /Available: 1 of 2/);
   assert.match(text, /Search the items/);
   assert.equal(await page.locator('#category option[value="111"]').textContent(), '\u00a0\u00a0Cross-country skis');
-  assert.doesNotMatch(text, /Sök bland|tillgängliga|Öppet idag/);
+  assert.doesNotMatch(text, /Sök bland|Tillgängliga|Öppet idag/);
   assert.equal(await page.title(), en['public.title_branch'].replace('{branch}', 'Fritidsbanken Deje'));
   await checkA11y(page, 'public-branch-en');
   // The choice stays for the next page.

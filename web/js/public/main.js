@@ -92,7 +92,7 @@ function renderBranches() {
       el('p', { className: 'hours-today', textContent: todayText(b) }),
       nextText(b) ? el('p', { textContent: nextText(b) }) : null,
       b.address ? el('p', {}, `${b.address} `, mapLink(b.address)) : null,
-      el('p', { className: 'muted', textContent: t('public.available_items', { n: b.available_items }) })));
+      el('p', { className: 'muted', textContent: t('public.available_items', { n: number(b.available_items) }) })));
   }
 }
 
@@ -199,10 +199,10 @@ function setTitle() {
 function renderAll() {
   setTitle();
   if (state.stats) {
-    const parts = [];
-    if (state.branch) parts.push(t('public.total_branch', { n: number(state.branch.total_loans) }));
-    parts.push(t('public.total_network', { n: number(state.stats.total_loans) }));
-    $('totals').textContent = parts.join(' · ');
+    const network = number(state.stats.total_loans);
+    $('totals').textContent = state.branch
+      ? t('public.totals_both', { branch: number(state.branch.total_loans), network })
+      : t('public.totals_network', { n: network });
   }
   if (!state.branch && state.branches) {
     $('heading').textContent = t('public.heading');
