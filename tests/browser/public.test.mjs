@@ -139,6 +139,12 @@ test('search by size: grouped availability with counts and the due date only; th
   await helmets.waitForFunction(() => document.querySelector('#result-count').textContent === 'Hittade 1 sak');
   assert.match(await helmets.locator('#results li').first().innerText(), /Cykelhjälm\n+huvudomfång 54 cm/);
 
+  // An unknown branch says so, and lists the branches there are.
+  const unknown = await freshPage('/?branch=nowhere');
+  await unknown.getByRole('link', { name: 'Fritidsbanken Deje' }).waitFor();
+  assert.equal(await unknown.textContent('#load-error'), sv['public.branch_missing']);
+  assertNoPageErrors(unknown, [/status of 404/]);
+
   // Nothing found says so.
   const none = await freshPage('/?branch=deje&q=kanot');
   await none.waitForFunction((s) => document.querySelector('#result-count').textContent === s, sv['public.no_results']);

@@ -220,12 +220,15 @@ async function start() {
   onLangChange(renderAll);
   setTitle();
   const slug = new URLSearchParams(location.search).get('branch');
+  const showList = async () => {
+    [state.branches, state.stats] = await Promise.all([
+      getJson('/api/public/branches').then((r) => r.branches), getJson('/api/public/stats')]);
+    $('branches').hidden = false;
+    renderAll();
+  };
   try {
     if (!slug) {
-      [state.branches, state.stats] = await Promise.all([
-        getJson('/api/public/branches').then((r) => r.branches), getJson('/api/public/stats')]);
-      $('branches').hidden = false;
-      renderAll();
+      await showList();
       return;
     }
     const branch = getJson(`/api/public/branches/${encodeURIComponent(slug)}`);
@@ -235,8 +238,8 @@ async function start() {
       state.branch = await branch;
     } catch (err) {
       if (err.status !== 404) throw err;
-      showError('public.branch_missing');
-      $('all-branches').hidden = false;
+      showError('public.branch_missing'); // and the branches there are
+      await showList();
       return;
     }
     state.stats = await stats;
