@@ -158,14 +158,18 @@ test('focus is visible at every stop on the start screen, and Tab reaches every 
   csrf = (await loginAs(app, { username: 'vilma', role: 'volunteer', branch: 'deje' })).csrf_token;
   const page = await app.newPage();
   await open(page, '/desk');
+  // From the first action round the whole page (past the end Tab leaves the page: body has focus).
   const seen = new Set();
-  for (let i = 0; i < 8; i++) {
-    const { href, outline } = await page.evaluate(() => ({
-      href: document.activeElement.getAttribute('href'),
+  for (let i = 0; i < 14; i++) {
+    const { tag, name, outline } = await page.evaluate(() => ({
+      tag: document.activeElement.tagName,
+      name: document.activeElement.getAttribute('href') ?? document.activeElement.id ?? document.activeElement.textContent,
       outline: getComputedStyle(document.activeElement).outlineStyle,
     }));
-    assert.notEqual(outline, 'none', `focus is not visible on ${href}`);
-    seen.add(href);
+    if (tag !== 'BODY') {
+      assert.notEqual(outline, 'none', `focus is not visible on ${tag} ${name}`);
+      seen.add(name);
+    }
     await page.keyboard.press('Tab');
   }
   for (const path of ['/desk/lend', '/desk/return', '/desk/intake', '/desk/borrowers', '/desk/overdue'])
@@ -186,7 +190,7 @@ test('an item already on loan is named in the scan list, every problem in its ow
   const page = await app.newPage();
   await open(page, '/desk/lend');
   // A scanned card picks its borrower at once.
-  await scan(page, 'card-77');
+  await scan(page, 'CARD-77');
   await page.waitForSelector('#lend-borrower:not([hidden])');
   assert.equal(await page.textContent('#lend-borrower-link'), 'Cecilia Card');
   assert.equal(await activeId(page), 'lend-code');
@@ -505,7 +509,9 @@ const strings = (dict) => Object.values(dict).flatMap((v) => (typeof v === 'obje
 /** Fail when text holds a Swedish string of the dictionaries (its fixed parts, as whole words). */
 function assertNoSwedish(text, where) {
   const english = new Set(strings(en));
-  for (const s of strings(sv).filter((x) => !english.has(x))) {
+  // The language switch names English in English on the Swedish page; that one is no Swedish word.
+  const swedish = strings(Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'lang.other')));
+  for (const s of swedish.filter((x) => !english.has(x))) {
     for (const part of s.split(/\{\w+\}/).map((p) => p.trim()).filter((p) => p.length >= 2)) {
       const re = new RegExp(`(?<![\\p{L}])${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'u');
       assert.doesNotMatch(text, re, `Swedish left on ${where}: "${part}" (from "${s}")`);

@@ -183,7 +183,7 @@ export function createLend(ctx) {
       onCancel: () => {
         closeRegister();
         render();
-        who.focus();
+        who.select(); // the next scan replaces what found nobody
       },
       onPick: (id) => pickById(id),
     });
@@ -442,7 +442,7 @@ export function createLend(ctx) {
       if (!state.register) return false;
       closeRegister();
       render();
-      who.focus();
+      who.select(); // the next scan replaces what found nobody
       return true;
     },
     /** Start lending to a borrower (from the borrower page). */
