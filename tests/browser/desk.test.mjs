@@ -188,18 +188,34 @@ test('an item already on loan is named in the scan list, every problem in its ow
   const cardHolder = await borrower('Cecilia Card', { card: 'CARD-77' });
 
   const page = await app.newPage();
+  // Hear the beeps: every tone the page starts, by its pitch.
+  await page.addInitScript(() => {
+    window.deskTones = [];
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...args) {
+      window.deskTones.push(this.frequency.value);
+      return start.apply(this, args);
+    };
+  });
+  const tones = () => page.evaluate(() => window.deskTones.splice(0));
   await open(page, '/desk/lend');
   // A scanned card picks its borrower at once.
   await scan(page, 'CARD-77');
   await page.waitForSelector('#lend-borrower:not([hidden])');
   assert.equal(await page.textContent('#lend-borrower-link'), 'Cecilia Card');
   assert.equal(await activeId(page), 'lend-code');
+  const okTones = await tones();
+  assert.ok(okTones.length > 0, 'no beep for a good scan');
 
   await scan(page, lent);
   let list = await rows(page, '#lend-list', 1);
   assert.equal(list[0].state, 'problem');
   assert.ok(list[0].text.includes(`Redan utlånat (åter senast ${swedishDate(first.due_date)})`), list[0].text);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.deskSound), 'problem');
+  // A problem sounds different: lower, and more than one tone.
+  const problemTones = await tones();
+  assert.ok(problemTones.length > okTones.length, `problem tones ${problemTones}`);
+  assert.ok(Math.max(...problemTones) < Math.min(...okTones), `problem ${problemTones} vs ok ${okTones}`);
   assert.equal(await activeId(page), 'lend-code');
 
   await scan(page, 'NOPE-404');
