@@ -85,7 +85,7 @@ export function phoneText(e164) {
 /** Item codes as the server keeps them: trimmed and in upper case; null for what cannot be one. */
 export function itemCode(text) {
   const code = text.trim().toUpperCase();
-  return /^[A-Z0-9][A-Z0-9._-]{0,63}$/.test(code) ? code : null;
+  return /^[A-Z0-9][A-Z0-9._-]{0,39}$/.test(code) ? code : null;
 }
 
 /**
