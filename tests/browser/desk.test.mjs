@@ -372,6 +372,13 @@ test('intake: the category picks the size input, the photo is downscaled to 1600
   assert.equal(await page.textContent('#intake-size-label'), sv['desk.size_label.length_cm']);
   assert.equal(await page.inputValue('#intake-name'), 'Längdskidor');
 
+  // The photo's button speaks Swedish, and Tab shows where the focus is on it.
+  assert.equal(await page.textContent('label.desk-file-button'), sv['desk.intake.photo_choose']);
+  await page.focus('#intake-ready');
+  await page.keyboard.press('Tab');
+  assert.equal(await activeId(page), 'intake-photo');
+  assert.notEqual(await page.$eval('label.desk-file-button', (l) => getComputedStyle(l).outlineStyle), 'none');
+
   // A 2400 x 1800 photo from "the camera".
   await page.evaluate(async () => {
     const canvas = document.createElement('canvas');

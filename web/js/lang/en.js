@@ -167,6 +167,7 @@ export default {
   'desk.intake.condition': 'Condition',
   'desk.intake.ready': 'Ready to lend at once',
   'desk.intake.photo': 'Photo',
+  'desk.intake.photo_choose': 'Take a photo or choose a picture',
   'desk.intake.photo_hint': 'Take a photo with the camera or choose a picture. It is made smaller before it is sent.',
   'desk.intake.photo_unreadable': 'The picture could not be read. Take a new photo or choose another picture.',
   'desk.intake.photo_failed': 'The item is saved, but not the photo: {why}',

@@ -169,6 +169,7 @@ export default {
   'desk.intake.condition': 'Skick',
   'desk.intake.ready': 'Klar att låna ut direkt',
   'desk.intake.photo': 'Foto',
+  'desk.intake.photo_choose': 'Ta foto eller välj bild',
   'desk.intake.photo_hint': 'Ta ett foto med kameran eller välj en bild. Den förminskas innan den skickas.',
   'desk.intake.photo_unreadable': 'Bilden gick inte att läsa. Ta ett nytt foto eller välj en annan bild.',
   'desk.intake.photo_failed': 'Föremålet är sparat, men inte fotot: {why}',
