@@ -646,3 +646,44 @@ test('the login page passes axe at 360 and 1280 px', async () => {
   await checkA11y(page, 'desk-login');
   await page.close();
 });
+
+test('staff of the whole network pick the branch: intake and registering ask for it', async () => {
+  await app.context.clearCookies();
+  await loginAs(app, { username: 'nina', role: 'manager' }); // no branch: the whole network
+  const page = await app.newPage();
+  await open(page, '/desk/intake');
+  assert.equal(await page.isVisible('#intake-branch'), true);
+  await page.selectOption('#intake-category', '111');
+  await page.focus('#intake-save');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#intake-branch-error:not([hidden])');
+  assert.equal(await page.textContent('#intake-branch-error'), sv['desk.field.item.branch']);
+  assert.equal(await activeId(page), 'intake-branch');
+  await checkA11y(page, 'desk-intake-network-sv');
+  await page.selectOption('#intake-branch', 'forshaga');
+  await page.focus('#intake-save');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#intake-done:not([hidden])');
+  const code = (await page.textContent('#intake-code')).trim();
+  assert.match(code, /^FOR-\d{5}$/);
+  assert.equal(await count(`SELECT count(*) AS n FROM items i JOIN branches b ON b.id = i.branch_id
+    WHERE i.code = $1 AND b.slug = 'forshaga'`, [code]), 1);
+
+  // Registering at the lend screen asks for the branch too, and lends from it.
+  await open(page, '/desk/lend');
+  await scan(page, 'Greta Global');
+  await page.waitForSelector('#lend-reg-branch');
+  assert.equal(await page.isVisible('#lend-reg-branch'), true);
+  await page.selectOption('#lend-reg-branch', 'forshaga');
+  await page.focus('#lend-reg-phone');
+  await scan(page, '070-222 33 44');
+  await page.waitForSelector('#lend-borrower:not([hidden])');
+  await scan(page, code);
+  assert.equal((await rows(page, '#lend-list', 1))[0].state, 'ok');
+  await page.keyboard.press('Control+Enter');
+  await page.waitForSelector('#lend-receipt:not([hidden])');
+  assert.equal(await count(`SELECT count(*) AS n FROM loans l JOIN borrowers b ON b.id = l.borrower_id
+    JOIN branches br ON br.id = b.branch_id WHERE b.name = 'Greta Global' AND br.slug = 'forshaga'`), 1);
+  assertNoPageErrors(page, EXPECTED);
+  await page.close();
+});
