@@ -651,6 +651,7 @@ test('staff of the whole network pick the branch: intake and registering ask for
   await app.context.clearCookies();
   await loginAs(app, { username: 'nina', role: 'manager' }); // no branch: the whole network
   const page = await app.newPage();
+  await page.addInitScript(() => localStorage.setItem('hylla.lang', 'sv')); // earlier tests chose English
   await open(page, '/desk/intake');
   assert.equal(await page.isVisible('#intake-branch'), true);
   await page.selectOption('#intake-category', '111');
