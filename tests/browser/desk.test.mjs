@@ -531,11 +531,13 @@ const strings = (dict) => Object.values(dict).flatMap((v) => (typeof v === 'obje
 
 /** Fail when text holds a Swedish string of the dictionaries (its fixed parts, as whole words). */
 function assertNoSwedish(text, where) {
-  const english = new Set(strings(en));
+  const parts = (s) => s.split(/\{\w+\}/).map((p) => p.trim()).filter((p) => p.length >= 2);
+  // Fixed parts the English strings share ("cm", "EU") are no Swedish.
+  const english = new Set(strings(en).flatMap(parts));
   // The language switch names English in English on the Swedish page; that one is no Swedish word.
   const swedish = strings(Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'lang.other')));
-  for (const s of swedish.filter((x) => !english.has(x))) {
-    for (const part of s.split(/\{\w+\}/).map((p) => p.trim()).filter((p) => p.length >= 2)) {
+  for (const s of swedish) {
+    for (const part of parts(s).filter((p) => !english.has(p))) {
       const re = new RegExp(`(?<![\\p{L}])${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'u');
       assert.doesNotMatch(text, re, `Swedish left on ${where}: "${part}" (from "${s}")`);
     }
