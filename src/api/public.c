@@ -158,56 +158,21 @@ void public_categories(struct req *req, struct reply *rep)
     cached_json(req, rep, json_pack("{s:o}", "categories", arr));
 }
 
-/* Whether s is valid UTF-8 (jansson refuses anything else as a string). */
-static bool valid_utf8(const char *s)
-{
-    json_t *probe = json_string(s);
-    json_decref(probe);
-    return probe != NULL;
-}
-
-static void bad_query(struct reply *rep, const char *detail)
-{
-    reply_problem(rep, 400, "invalid_query", "invalid query argument", detail);
-}
-
 /* The search of a public items request; answers 400 and returns false on a bad argument. */
 static bool read_filter(const struct req *req, struct reply *rep, struct public_item_filter *f)
 {
     *f = (struct public_item_filter){ 0 };
     f->branch = req_query(req, "branch");
     if (f->branch && strlen(f->branch) > 40) {
-        bad_query(rep, "The branch argument is a branch's slug.");
+        api_bad_query(rep, "The branch argument is a branch's slug.");
         return false;
     }
-    f->q = req_query(req, "q");
-    if (f->q && (!valid_utf8(f->q) || text_chars(f->q) > 200)) {
-        bad_query(rep, "The search text q has at most 200 characters.");
+    if (!api_query_item_match(req, rep, &f->match))
         return false;
-    }
-    long long n;
-    if (!api_query_int(req, rep, "category", 1, 2147483647, 0, &n))
-        return false;
-    f->category_id = (int)n;
-    const char *kind = req_query(req, "size_kind");
-    if (kind && *kind && (f->size_kind = size_kind_from_name(kind)) == SIZE_NONE) {
-        bad_query(rep, "size_kind is one of length_cm, shoe_eu, clothing, head_cm, wheel_in, "
-                       "other.");
-        return false;
-    }
-    const char *min = req_query(req, "size_min"), *max = req_query(req, "size_max");
-    if (min && *min && !(f->has_size_min = size_parse_bound(min, &f->size_min))) {
-        bad_query(rep, "size_min must be a number.");
-        return false;
-    }
-    if (max && *max && !(f->has_size_max = size_parse_bound(max, &f->size_max))) {
-        bad_query(rep, "size_max must be a number.");
-        return false;
-    }
     const char *available = req_query(req, "available");
     if (available && *available && strcmp(available, "true") != 0 &&
         strcmp(available, "false") != 0) {
-        bad_query(rep, "available is true or false.");
+        api_bad_query(rep, "available is true or false.");
         return false;
     }
     f->available_only = available && strcmp(available, "true") == 0;

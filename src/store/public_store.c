@@ -2,6 +2,7 @@
 #include "public_store.h"
 
 #include "core/buf.h"
+#include "store/item_store.h"
 #include "store/pool.h"
 
 #include <stdio.h>
@@ -169,34 +170,13 @@ struct search {
  * for its due date only; no other loan column and no borrower column is read.
  */
 static struct store_stmt search_stmt = STORE_STMT(
-    "WITH RECURSIVE"
-    " in_category (id) AS ("
-    "    SELECT $3::int WHERE $3::int IS NOT NULL"
-    "    UNION ALL SELECT c.id FROM categories c JOIN in_category t ON c.parent_id = t.id),"
-    " named_category (id) AS ("
-    "    SELECT c.id FROM categories c"
-    "     WHERE $1::text IS NOT NULL"
-    "       AND (to_tsvector('swedish', c.name_sv) @@ plainto_tsquery('swedish', $1)"
-    "            OR hylla_fold(c.name_sv || ' ' || c.name_en) LIKE ALL (hylla_like_words($1)))"
-    "    UNION ALL SELECT c.id FROM categories c JOIN named_category t ON c.parent_id = t.id),"
+    ITEM_MATCH_CTES
     " hits AS MATERIALIZED ("
     "    SELECT i.id, i.name, i.size_num, i.size_text, i.code FROM items i"
     "     WHERE ($2::text IS NULL OR i.branch_id = (SELECT id FROM branches WHERE slug = $2))"
     "       AND i.status = ANY (CASE WHEN $4::bool THEN '{available}'::text[]"
     "                                ELSE '{available,on_loan,repair}'::text[] END)"
-    "       AND ($3::int IS NULL OR i.category_id = ANY (ARRAY(SELECT id FROM in_category)))"
-    "       AND ($5::text IS NULL OR i.size_kind = $5)"
-    "       AND ($6::numeric IS NULL OR i.size_num >= $6)"
-    "       AND ($7::numeric IS NULL OR i.size_num <= $7)"
-    "       AND ($1::text IS NULL"
-    "            OR to_tsvector('swedish'::regconfig, i.name || ' ' || coalesce(i.brand, ''))"
-    "               @@ plainto_tsquery('swedish', $1)"
-    "            OR (hylla_fold(i.name || ' ' || coalesce(i.brand, ''))"
-    "                    LIKE (hylla_like_words($1))[1]"
-    "                AND hylla_fold(i.name || ' ' || coalesce(i.brand, ''))"
-    "                    LIKE ALL (hylla_like_words($1)))"
-    "            OR i.code = upper(btrim($1))"
-    "            OR i.category_id = ANY (ARRAY(SELECT id FROM named_category)))),"
+    "       AND " ITEM_MATCH_WHERE "),"
     " page AS ("
     "    SELECT id, row_number() OVER (ORDER BY name, size_num, size_text, code) AS n"
     "      FROM hits ORDER BY n LIMIT $8::bigint OFFSET $9::bigint)"
@@ -242,23 +222,17 @@ static enum store_status search_tx(void *ctx)
     enum store_status st = store_run(&custom_plans, 0, NULL);
     if (st < 0)
         return st;
-    char category[16], min[32], max[32], limit[24], offset[24];
-    snprintf(category, sizeof category, "%d", f->category_id);
-    snprintf(min, sizeof min, "%.2f", f->size_min);
-    snprintf(max, sizeof max, "%.2f", f->size_max);
+    char limit[24], offset[24];
     snprintf(limit, sizeof limit, "%lld", f->limit);
     snprintf(offset, sizeof offset, "%lld", f->offset);
     const char *params[9] = {
-        f->q && f->q[strspn(f->q, " \t\r\n")] ? f->q : NULL, /* blank: no text search */
-        f->branch && *f->branch ? f->branch : NULL,
-        f->category_id ? category : NULL,
-        f->available_only ? "true" : "false",
-        size_kind_name(f->size_kind),
-        f->has_size_min ? min : NULL,
-        f->has_size_max ? max : NULL,
-        f->limit > 0 ? limit : NULL,
-        offset,
+        [1] = f->branch && *f->branch ? f->branch : NULL,
+        [3] = f->available_only ? "true" : "false",
+        [7] = f->limit > 0 ? limit : NULL,
+        [8] = offset,
     };
+    struct item_match_text text;
+    store_item_match_params(&f->match, &text, params);
     PGresult *res;
     st = store_exec(&search_stmt, 9, params, &res);
     if (st < 0)

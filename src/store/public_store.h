@@ -67,11 +67,7 @@ struct public_item {
 /* Which items a public search wants; zero or NULL fields do not filter. */
 struct public_item_filter {
     const char *branch; /* slug */
-    const char *q;      /* words, as the catalogue's search understands them */
-    int category_id;    /* the category or any below it */
-    enum size_kind size_kind;
-    bool has_size_min, has_size_max;
-    double size_min, size_max;
+    struct item_match match;
     bool available_only;
     long long limit, offset;
 };
