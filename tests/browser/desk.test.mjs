@@ -230,7 +230,7 @@ test('an item already on loan is named in the scan list, every problem in its ow
   assert.ok(byCode[taken].text.includes(sv['desk.problem.intake']));
   assert.ok(byCode[elsewhere].text.includes('Tillhör en annan filial (Fritidsbanken forshaga)'), byCode[elsewhere].text);
   assert.equal(byCode[good].state, 'ok');
-  assert.ok(byCode[good].text.includes('56 cm huvud'), byCode[good].text);
+  assert.ok(byCode[good].text.includes('huvudomfång 56 cm'), byCode[good].text);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.deskSound), 'ok');
   assert.equal(list.filter((r) => r.state === 'problem').length, 5);
   await checkA11y(page, 'desk-lend-problems-sv');

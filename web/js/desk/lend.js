@@ -7,7 +7,8 @@
 import { t } from '../i18n.js';
 import { ApiError, get, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
-import { beep, dueText, h, itemCode, itemProblem, phoneText, problemText, say, sizeText } from './util.js';
+import { beep, dueText, h, itemCode, itemProblem, phoneText, problemText, say } from './util.js';
+import { sizeText } from '../item.js';
 
 const UNDO_MS = 15 * 60 * 1000;
 

@@ -1,4 +1,4 @@
-// desk/util: what every desk screen shares: building DOM, dates and sizes in words, phone
+// desk/util: what every desk screen shares: building DOM, dates in words, phone
 // numbers, item problems, the scan sounds, and error sentences for the desk's problem codes.
 import { t, has, locale, lang } from '../i18n.js';
 import { ApiError, errorMessage } from '../api.js';
@@ -52,19 +52,6 @@ export function shortDate(value) {
 /** "Åter senast fredag 12 december" / "Due back Friday 12 December". */
 export function dueText(iso) {
   return t('desk.due', { date: longDate(iso) });
-}
-
-/** A number as the language writes it: 42,5 / 42.5. */
-function number(n) {
-  return new Intl.NumberFormat(locale(), { maximumFractionDigits: 2 }).format(n);
-}
-
-/** An item's size in words: "160 cm", "EU 38", "M"; empty for none. */
-export function sizeText(size) {
-  if (!size) return '';
-  const v = typeof size.value === 'number' ? number(size.value) : size.value;
-  const key = `desk.size.${size.kind}`;
-  return has(key) ? t(key, { value: v }) : String(v);
 }
 
 /** A category's name in the current language. */

@@ -6,6 +6,7 @@
 import { initI18n, onLangChange, t, locale } from '../i18n.js';
 import { nextOpening, spansOn, spansText, stockholmMinutes } from './hours.js';
 import { groupItems, parseSizeQuery } from './items.js';
+import { conditionText, sizeText } from '../item.js';
 
 const $ = (id) => document.getElementById(id);
 const PER_PAGE = 48;
@@ -51,13 +52,6 @@ function nextText(branch) {
   if (!next) return t('public.never_open');
   if (next.date === branch.today) return '';
   return t('public.next_open', { day: dayName(next.date, branch.today), hours: spansText(next.spans) });
-}
-
-function sizeText(size) {
-  if (!size) return '';
-  const v = typeof size.value === 'number' ? number(size.value) : size.value;
-  const key = `public.unit.${size.kind}`;
-  return ['length_cm', 'shoe_eu', 'head_cm', 'wheel_in'].includes(size.kind) ? t(key, { v }) : String(v);
 }
 
 function el(tag, props = {}, ...children) {
@@ -141,7 +135,7 @@ function renderItems() {
     const photo = g.photo
       ? el('img', { src: g.photo, alt: '', width: 96, height: 96, loading: 'lazy', decoding: 'async', className: 'photo' })
       : el('div', { className: 'photo photo-none' });
-    const meta = [sizeText(g.size), ...g.conditions.map((c) => t(`public.condition.${c}`))].filter(Boolean).join(' · ');
+    const meta = [sizeText(g.size), ...g.conditions.map(conditionText)].filter(Boolean).join(' · ');
     list.append(el('li', { className: 'item' }, photo,
       el('div', {},
         el('h3', { textContent: g.name }),
