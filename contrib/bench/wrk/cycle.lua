@@ -65,12 +65,12 @@ function response(status, headers, body)
     cycles = math.floor(answered / 2)
     return
   end
-  local code = body:match('"code":"([^"]+)"')
+  local code = body:match('"code":%s*"([^"]+)"')
   local i = code and index_of[code]
   if status == 201 and i then
     checkouts = checkouts + 1
     lent[#lent + 1] = i
-  elseif status == 200 and i and body:find('"returned":true', 1, true) then
+  elseif status == 200 and i and body:find('"returned":%s*true') then
     cycles = cycles + 1
     shelf[#shelf + 1] = i
   else
