@@ -17,9 +17,12 @@ function common.lines(path)
   return out
 end
 
--- The headers of a request as the desk's browser sends them after logging in.
+-- The headers of a request as the desk's browser sends them after logging in (no cookie when
+-- BENCH_COOKIE is empty: a visitor of the public site).
 function common.headers(post)
-  local h = { ["Cookie"] = os.getenv("BENCH_COOKIE") }
+  local h = {}
+  local cookie = os.getenv("BENCH_COOKIE")
+  if cookie and cookie ~= "" then h["Cookie"] = cookie end
   if post then
     h["X-CSRF-Token"] = os.getenv("BENCH_CSRF")
     h["Content-Type"] = "application/json"
