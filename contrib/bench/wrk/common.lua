@@ -38,7 +38,7 @@ function common.setup(thread)
   threads[#threads + 1] = thread
 end
 
--- Print the run as one line of JSON that contrib/bench/report reads: requests, time, latency
+-- Print the run as one line of JSON that contrib/bench/run reads: requests, time, latency
 -- percentiles in microseconds, errors, and the named counters each thread kept.
 function common.done(summary, latency, counters)
   local sums = {}
