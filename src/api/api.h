@@ -5,6 +5,7 @@
 #ifndef HYLLA_API_API_H
 #define HYLLA_API_API_H
 
+#include "core/item.h"
 #include "http/reply.h"
 #include "http/req.h"
 #include "store/status.h"
@@ -26,5 +27,21 @@ bool api_branch_allowed(const struct req *req, int branch_id);
  */
 bool api_query_int(const struct req *req, struct reply *rep, const char *name, long long min,
                    long long max, long long fallback, long long *out);
+
+/*
+ * The branch the query argument branch names into *branch_id, 0 when it is absent; a slug that
+ * names no branch answers 400. With scoped, staff bound to another branch get 403
+ * branch_forbidden (not 404: branches are public, only their borrowers and loans are not).
+ */
+bool api_query_branch(const struct req *req, struct reply *rep, bool scoped, int *branch_id);
+
+/* Answer 400 invalid_query with detail, the sentence that says what the argument must be. */
+void api_bad_query(struct reply *rep, const char *detail);
+
+/*
+ * The item search of the query string (q, category, size_kind, size_min, size_max) into *m; a
+ * bad argument answers 400 naming it and returns false. m->q points into the request.
+ */
+bool api_query_item_match(const struct req *req, struct reply *rep, struct item_match *m);
 
 #endif

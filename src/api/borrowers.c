@@ -198,7 +198,7 @@ void borrowers_create(struct req *req, struct reply *rep)
     /* 403, not 404: branches are not secret, only their borrowers are. */
     if (!api_branch_allowed(req, branch_id)) {
         json_decref(fields);
-        reply_problem(rep, 403, "forbidden_branch", "you may not register borrowers there",
+        reply_problem(rep, 403, "branch_forbidden", "you may not register borrowers there",
                       "Staff of a branch register borrowers of their own branch.");
         return;
     }
@@ -309,24 +309,8 @@ void borrowers_list(struct req *req, struct reply *rep)
         return;
     q.page = (int)page;
 
-    const char *slug = req_query(req, "branch");
-    if (slug && *slug) {
-        enum store_status st = store_branch_id(slug, &q.branch_id);
-        if (st == STORE_NOT_FOUND) {
-            reply_problem(rep, 400, "invalid_query", "invalid query argument",
-                          "The query argument branch names no branch.");
-            return;
-        }
-        if (st < 0) {
-            api_store_failure(rep, st);
-            return;
-        }
-        if (!api_branch_allowed(req, q.branch_id)) {
-            reply_problem(rep, 403, "forbidden_branch", "you may not see that branch's borrowers",
-                          NULL);
-            return;
-        }
-    }
+    if (!api_query_branch(req, rep, true, &q.branch_id))
+        return;
 
     char *pattern = NULL, *text = NULL;
     char e164[PHONE_E164_SIZE], digits[PHONE_E164_SIZE];

@@ -130,54 +130,17 @@ void items_get(struct req *req, struct reply *rep)
     store_item_clear(&it);
 }
 
-static void bad_query(struct reply *rep, const char *detail)
-{
-    reply_problem(rep, 400, "invalid_query", "invalid query argument", detail);
-}
-
 /* The filters of a list or an export from the query string; answers 400 and returns false. */
 static bool read_filter(const struct req *req, struct reply *rep, struct item_filter *f)
 {
     *f = (struct item_filter){ 0 };
-    f->q = req_query(req, "q");
-    if (f->q && text_chars(f->q) > 200) {
-        bad_query(rep, "The search text q has at most 200 characters.");
+    if (!api_query_item_match(req, rep, &f->match))
         return false;
-    }
-    const char *branch = req_query(req, "branch");
-    if (branch && *branch) {
-        enum store_status st = store_branch_id(branch, &f->branch_id);
-        if (st == STORE_NOT_FOUND) {
-            bad_query(rep, "The branch argument names no branch.");
-            return false;
-        }
-        if (st < 0) {
-            api_store_failure(rep, st);
-            return false;
-        }
-    }
-    long long n;
-    if (!api_query_int(req, rep, "category", 1, 2147483647, 0, &n))
+    if (!api_query_branch(req, rep, false, &f->branch_id))
         return false;
-    f->category_id = (int)n;
     const char *status = req_query(req, "status");
     if (status && *status && !(f->status = item_word(item_statuses, status))) {
-        bad_query(rep, "status is one of intake, available, on_loan, repair, retired.");
-        return false;
-    }
-    const char *kind = req_query(req, "size_kind");
-    if (kind && *kind && (f->size_kind = size_kind_from_name(kind)) == SIZE_NONE) {
-        bad_query(rep, "size_kind is one of length_cm, shoe_eu, clothing, head_cm, wheel_in, "
-                       "other.");
-        return false;
-    }
-    const char *min = req_query(req, "size_min"), *max = req_query(req, "size_max");
-    if (min && *min && !(f->has_size_min = size_parse_bound(min, &f->size_min))) {
-        bad_query(rep, "size_min must be a number.");
-        return false;
-    }
-    if (max && *max && !(f->has_size_max = size_parse_bound(max, &f->size_max))) {
-        bad_query(rep, "size_max must be a number.");
+        api_bad_query(rep, "status is one of intake, available, on_loan, repair, retired.");
         return false;
     }
     return true;
@@ -502,7 +465,7 @@ void items_import(struct req *req, struct reply *rep)
     if (slug && *slug) {
         enum store_status st = store_branch_id(slug, &branch_id);
         if (st == STORE_NOT_FOUND) {
-            bad_query(rep, "The branch argument names no branch.");
+            api_bad_query(rep, "The branch argument names no branch.");
             return;
         }
         if (st < 0) {
@@ -510,7 +473,7 @@ void items_import(struct req *req, struct reply *rep)
             return;
         }
     } else if (!branch_id) {
-        bad_query(rep, "Name the branch to import into: ?branch=SLUG.");
+        api_bad_query(rep, "Name the branch to import into: ?branch=SLUG.");
         return;
     }
     if (!api_branch_allowed(req, branch_id)) {

@@ -582,24 +582,8 @@ void loans_list(struct req *req, struct reply *rep)
         return;
     }
 
-    const char *slug = req_query(req, "branch");
-    if (slug && *slug) {
-        enum store_status st = store_branch_id(slug, &q.branch_id);
-        if (st == STORE_NOT_FOUND) {
-            reply_problem(rep, 400, "invalid_query", "invalid query argument",
-                          "The query argument branch names no branch.");
-            return;
-        }
-        if (st < 0) {
-            api_store_failure(rep, st);
-            return;
-        }
-        if (!api_branch_allowed(req, q.branch_id)) {
-            reply_problem(rep, 403, "forbidden_branch", "you may not see that branch's loans",
-                          NULL);
-            return;
-        }
-    }
+    if (!api_query_branch(req, rep, true, &q.branch_id))
+        return;
     char *json = NULL;
     enum store_status st = store_loan_list(&q, &json);
     if (st < 0) {

@@ -9,6 +9,8 @@
 #ifndef HYLLA_CORE_ITEM_H
 #define HYLLA_CORE_ITEM_H
 
+#include "core/size.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -20,6 +22,15 @@
 #define ITEM_BRAND_MAX  100
 #define ITEM_NOTES_MAX  2000
 #define ITEM_REASON_MAX 200
+
+/* What an item search matches, wherever and in whatever state the items are. */
+struct item_match {
+    const char *q;   /* words in Swedish: stems, substrings, a code, a category name */
+    int category_id; /* the category or any below it; 0: any */
+    enum size_kind size_kind;
+    bool has_size_min, has_size_max;
+    double size_min, size_max; /* numeric sizes, inclusive */
+};
 
 /* NULL-ended word lists, as the API and the database spell them. */
 extern const char *const item_conditions[]; /* new, good, worn, needs_repair */

@@ -8,6 +8,7 @@
 #include "api/items.h"
 #include "api/loans.h"
 #include "api/photos.h"
+#include "api/public.h"
 #include "api/session.h"
 #include "api/staff.h"
 #include "api/stats.h"
@@ -188,6 +189,31 @@ const struct route router_routes[] = {
       .pattern = "/api/stats/items",
       .handler = stats_items,
       .access = ACCESS_MANAGER },
+
+    { .method = "GET",
+      .pattern = "/api/public/branches",
+      .handler = public_branches,
+      .access = ACCESS_PUBLIC },
+    { .method = "GET",
+      .pattern = "/api/public/branches/{slug}",
+      .handler = public_branch,
+      .access = ACCESS_PUBLIC },
+    { .method = "GET",
+      .pattern = "/api/public/categories",
+      .handler = public_categories,
+      .access = ACCESS_PUBLIC },
+    { .method = "GET",
+      .pattern = "/api/public/items",
+      .handler = public_items,
+      .access = ACCESS_PUBLIC },
+    { .method = "GET",
+      .pattern = "/api/public/stats",
+      .handler = public_stats,
+      .access = ACCESS_PUBLIC },
+    { .method = "GET",
+      .pattern = "/api/openapi.json",
+      .handler = public_openapi,
+      .access = ACCESS_PUBLIC },
 };
 const size_t router_route_count = sizeof router_routes / sizeof router_routes[0];
 

@@ -105,44 +105,34 @@ struct search {
     struct item_page *out;
 };
 
+void store_item_match_params(const struct item_match *m, struct item_match_text *text,
+                             const char *params[7])
+{
+    snprintf(text->category, sizeof text->category, "%d", m->category_id);
+    snprintf(text->size_min, sizeof text->size_min, "%.2f", m->size_min);
+    snprintf(text->size_max, sizeof text->size_max, "%.2f", m->size_max);
+    params[0] = m->q && m->q[strspn(m->q, " \t\r\n")] ? m->q : NULL; /* blank: no text search */
+    params[2] = m->category_id ? text->category : NULL;
+    params[4] = size_kind_name(m->size_kind);
+    params[5] = m->has_size_min ? text->size_min : NULL;
+    params[6] = m->has_size_max ? text->size_max : NULL;
+}
+
 /*
- * The search statement. Text search is three ways at once, each backed by an index of migration
- * 0004: Swedish stems (items_fts), folded substrings of every word (items_trgm, looked up by the
- * longest word), and the exact code; or the item's category, or one above it, is named.
- * The matching rows are counted in all, and one page of them is read with the item columns.
+ * The search statement: ITEM_MATCH_* among the items of one branch and status. The matching rows
+ * are counted in all, and one page of them is read with the item columns.
  */
 static enum store_status search_tx(void *ctx)
 {
     static struct store_stmt custom_plans =
         STORE_STMT("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)");
     static struct store_stmt search = STORE_STMT(
-        "WITH RECURSIVE"
-        " in_category (id) AS ("
-        "    SELECT $3::int WHERE $3::int IS NOT NULL"
-        "    UNION ALL SELECT c.id FROM categories c JOIN in_category t ON c.parent_id = t.id),"
-        " named_category (id) AS ("
-        "    SELECT c.id FROM categories c"
-        "     WHERE $1::text IS NOT NULL"
-        "       AND (to_tsvector('swedish', c.name_sv) @@ plainto_tsquery('swedish', $1)"
-        "            OR hylla_fold(c.name_sv || ' ' || c.name_en) LIKE ALL (hylla_like_words($1)))"
-        "    UNION ALL SELECT c.id FROM categories c JOIN named_category t ON c.parent_id = t.id),"
+        ITEM_MATCH_CTES
         " hits AS MATERIALIZED ("
         "    SELECT i.id, i.name, i.size_num, i.size_text, i.code FROM items i"
         "     WHERE ($2::int IS NULL OR i.branch_id = $2)"
-        "       AND ($3::int IS NULL OR i.category_id = ANY (ARRAY(SELECT id FROM in_category)))"
         "       AND ($4::text IS NULL OR i.status = $4)"
-        "       AND ($5::text IS NULL OR i.size_kind = $5)"
-        "       AND ($6::numeric IS NULL OR i.size_num >= $6)"
-        "       AND ($7::numeric IS NULL OR i.size_num <= $7)"
-        "       AND ($1::text IS NULL"
-        "            OR to_tsvector('swedish'::regconfig, i.name || ' ' || coalesce(i.brand, ''))"
-        "               @@ plainto_tsquery('swedish', $1)"
-        "            OR (hylla_fold(i.name || ' ' || coalesce(i.brand, ''))"
-        "                    LIKE (hylla_like_words($1))[1]"
-        "                AND hylla_fold(i.name || ' ' || coalesce(i.brand, ''))"
-        "                    LIKE ALL (hylla_like_words($1)))"
-        "            OR i.code = upper(btrim($1))"
-        "            OR i.category_id = ANY (ARRAY(SELECT id FROM named_category)))),"
+        "       AND " ITEM_MATCH_WHERE "),"
         " page AS ("
         "    SELECT id, row_number() OVER (ORDER BY name, size_num, size_text, code) AS n"
         "      FROM hits ORDER BY n LIMIT $8::bigint OFFSET $9::bigint)"
@@ -157,24 +147,18 @@ static enum store_status search_tx(void *ctx)
     enum store_status st = store_run(&custom_plans, 0, NULL);
     if (st < 0)
         return st;
-    char branch[16], category[16], min[32], max[32], limit[24], offset[24];
+    char branch[16], limit[24], offset[24];
     snprintf(branch, sizeof branch, "%d", f->branch_id);
-    snprintf(category, sizeof category, "%d", f->category_id);
-    snprintf(min, sizeof min, "%.2f", f->size_min);
-    snprintf(max, sizeof max, "%.2f", f->size_max);
     snprintf(limit, sizeof limit, "%lld", f->limit);
     snprintf(offset, sizeof offset, "%lld", f->offset);
     const char *params[9] = {
-        f->q && f->q[strspn(f->q, " \t\r\n")] ? f->q : NULL, /* blank: no text search */
-        f->branch_id ? branch : NULL,
-        f->category_id ? category : NULL,
-        f->status,
-        size_kind_name(f->size_kind),
-        f->has_size_min ? min : NULL,
-        f->has_size_max ? max : NULL,
-        f->limit > 0 ? limit : NULL,
-        offset,
+        [1] = f->branch_id ? branch : NULL,
+        [3] = f->status,
+        [7] = f->limit > 0 ? limit : NULL,
+        [8] = offset,
     };
+    struct item_match_text text;
+    store_item_match_params(&f->match, &text, params);
     PGresult *res;
     st = store_exec(&search, 9, params, &res);
     if (st < 0)

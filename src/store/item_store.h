@@ -43,15 +43,57 @@ void store_item_clear(struct item *it);
 enum store_status store_item_get(const char *code, struct item *out) STORE_MUST_CHECK;
 
 /* Which items a search wants; zero or NULL fields do not filter. */
+/*
+ * The SQL of struct item_match, shared by the statements that search items: ITEM_MATCH_CTES
+ * opens a WITH RECURSIVE with the category asked for and the categories the words name, each
+ * with its subtree (end it with more CTEs); ITEM_MATCH_WHERE is the condition on items i: Swedish
+ * stems (items_fts), folded substrings of every word (items_trgm, looked up by the longest word),
+ * the exact code, or a named category; and the category and size range. Parameters: $1 words,
+ * $3 category id, $5 size kind, $6 and $7 size bounds, as store_item_match_params sets them.
+ */
+#define ITEM_MATCH_CTES                                                                            \
+    "WITH RECURSIVE"                                                                               \
+    " in_category (id) AS ("                                                                       \
+    "    SELECT $3::int WHERE $3::int IS NOT NULL"                                                 \
+    "    UNION ALL SELECT c.id FROM categories c JOIN in_category t ON c.parent_id = t.id),"       \
+    " named_category (id) AS ("                                                                    \
+    "    SELECT c.id FROM categories c"                                                            \
+    "     WHERE $1::text IS NOT NULL"                                                              \
+    "       AND (to_tsvector('swedish', c.name_sv) @@ plainto_tsquery('swedish', $1)"              \
+    "            OR hylla_fold(c.name_sv || ' ' || c.name_en) LIKE ALL (hylla_like_words($1)))"    \
+    "    UNION ALL SELECT c.id FROM categories c JOIN named_category t ON c.parent_id = t.id),"
+#define ITEM_MATCH_WHERE                                                                           \
+    "($3::int IS NULL OR i.category_id = ANY (ARRAY(SELECT id FROM in_category)))"                 \
+    "       AND ($5::text IS NULL OR i.size_kind = $5)"                                            \
+    "       AND ($6::numeric IS NULL OR i.size_num >= $6)"                                         \
+    "       AND ($7::numeric IS NULL OR i.size_num <= $7)"                                         \
+    "       AND ($1::text IS NULL"                                                                 \
+    "            OR to_tsvector('swedish'::regconfig, i.name || ' ' || coalesce(i.brand, ''))"     \
+    "               @@ plainto_tsquery('swedish', $1)"                                             \
+    "            OR (hylla_fold(i.name || ' ' || coalesce(i.brand, ''))"                           \
+    "                    LIKE (hylla_like_words($1))[1]"                                           \
+    "                AND hylla_fold(i.name || ' ' || coalesce(i.brand, ''))"                       \
+    "                    LIKE ALL (hylla_like_words($1)))"                                         \
+    "            OR i.code = upper(btrim($1))"                                                     \
+    "            OR i.category_id = ANY (ARRAY(SELECT id FROM named_category)))"
+
+/* Room for the numbers of an item_match as parameter text. */
+struct item_match_text {
+    char category[16], size_min[32], size_max[32];
+};
+
+/*
+ * Set params[0], [2], [4], [5] and [6] ($1, $3, $5, $6, $7 of ITEM_MATCH_*) from m: NULL for what
+ * m leaves open (blank words too); numbers are written into *text, which must outlive params.
+ */
+void store_item_match_params(const struct item_match *m, struct item_match_text *text,
+                             const char *params[7]);
+
 struct item_filter {
-    const char *q;      /* words in Swedish: stems, substrings, a code, a category name */
+    struct item_match match;
     int branch_id;      /* the home branch */
-    int category_id;    /* the category or any below it */
     const char *status; /* one of item_statuses */
-    enum size_kind size_kind;
-    bool has_size_min, has_size_max;
-    double size_min, size_max; /* numeric sizes, inclusive */
-    long long limit;           /* 0: all */
+    long long limit;    /* 0: all */
     long long offset;
 };
 

@@ -358,6 +358,8 @@ static enum store_status return_tx(void *p)
         "   WHERE id = (SELECT item_id FROM l) AND status = 'on_loan'"
         "  RETURNING status)"
         " SELECT json_build_object('loan_id', l.id,"
+        "          'item', (SELECT json_build_object('code', code, 'name', name)"
+        "                     FROM items WHERE id = l.item_id),"
         "          'borrower', CASE WHEN b.id IS NOT NULL"
         "                      THEN json_build_object('id', b.id, 'name', b.name) END,"
         "          'due_date', l.due_date,"
@@ -624,7 +626,7 @@ enum store_status store_loan_undo(struct store_undo *u)
     "SELECT json_build_object('id', l.id, 'checkout_id', l.checkout_id, 'branch', br.slug,"        \
     "   'item', json_build_object('code', i.code, 'name', i.name),"                                \
     "   'borrower', CASE WHEN b.id IS NOT NULL"                                                    \
-    "               THEN json_build_object('id', b.id, 'name', b.name) END,"                       \
+    "               THEN json_build_object('id', b.id, 'name', b.name, 'phone', b.phone) END,"     \
     "   'checked_out_at', l.checked_out_at, 'checked_out_by', l.checked_out_by,"                   \
     "   'due_date', l.due_date, 'renewals', l.renewals, 'returned_at', l.returned_at,"             \
     "   'overdue_days', greatest(0, coalesce(l.returned_at::date, current_date) - l.due_date)"     \

@@ -103,8 +103,8 @@ struct store_return {
     const char *returned_on; /* YYYY-MM-DD for a late-registered return, or NULL for now */
 
     enum store_return_outcome outcome;
-    char *result; /* DONE: {"loan_id", "borrower": {"id", "name"} or null, "due_date",
-                     "overdue_days", "item_status"} as JSON text, owned */
+    char *result; /* DONE: {"loan_id", "item": {"code", "name"}, "borrower": {"id", "name"}
+                     or null, "due_date", "overdue_days", "item_status"} as JSON text, owned */
 };
 
 /*
@@ -181,8 +181,9 @@ struct store_loan_query {
 
 /*
  * A page of loans as JSON text {"loans": [...], "page", "per_page", "has_more"}, each loan
- * {"id", "checkout_id", "branch", "item": {"code", "name"}, "borrower": {"id", "name"} or null,
- * "checked_out_at", "checked_out_by", "due_date", "renewals", "returned_at", "overdue_days"}.
+ * {"id", "checkout_id", "branch", "item": {"code", "name"}, "borrower": {"id", "name", "phone"}
+ * or null, "checked_out_at", "checked_out_by", "due_date", "renewals", "returned_at",
+ * "overdue_days"}. The phone is there for the desk's list of overdue loans (staff only).
  * Open and overdue loans come soonest due first, returned ones latest returned first, all of
  * them latest lent first.
  */

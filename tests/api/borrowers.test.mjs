@@ -117,7 +117,7 @@ test('network-wide staff name the branch; branch staff may not name another', as
   assert.equal(own.status, 201);
   const other = await alby.post('/api/borrowers', { name: 'Finn', phone: '0704-000003', branch: 'bjor' });
   assert.equal(other.status, 403);
-  assert.equal(other.json.code, 'forbidden_branch');
+  assert.equal(other.json.code, 'branch_forbidden');
 });
 
 test('search finds by name part, phone in any form, phone digits and card', async () => {

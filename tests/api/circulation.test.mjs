@@ -264,7 +264,8 @@ test('returning a pile does every good return and says what was wrong with the r
   const [a, unknown, rep, notOnLoan, c] = r.json.results;
   assert.equal(r.json.results.length, 5);
   assert.deepEqual(a, {
-    code: codes[0], returned: true, loan_id: out.json.loans[0].id, borrower: { id: b, name: 'Returnerande Rut' },
+    code: codes[0], returned: true, loan_id: out.json.loans[0].id, item: { code: codes[0], name: 'Hockeyskridskor' },
+    borrower: { id: b, name: 'Returnerande Rut' },
     due_date: await stockholmDate(db, -3), overdue_days: 3, item_status: 'available',
   });
   assert.deepEqual(unknown, { code: 'DAL-99999', returned: false, error: { code: 'unknown_item', title: 'no item has this code' } });

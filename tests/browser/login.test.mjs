@@ -110,10 +110,11 @@ test('English is one click away, leaves no Swedish string, and is remembered', a
   assert.equal(await page.textContent('#login-error'), en['error.invalid_credentials']);
   assert.equal(await page.textContent('[data-lang-switch]'), 'Svenska');
   assert.equal(await page.getAttribute('[data-lang-switch]', 'lang'), 'sv');
-  // Nothing Swedish is left, but the switch back (which is marked lang="sv").
+  // Nothing Swedish is left, but the switch back (which is marked lang="sv"); strings that open
+  // with a placeholder ("{n} dagar för sent", the desk's) have no fixed start to look for.
   const text = await visibleText(page);
   const english = new Set(strings(en));
-  for (const s of strings(sv).filter((x) => !english.has(x)))
+  for (const s of strings(sv).filter((x) => !english.has(x) && x.split('{')[0].trim()))
     assert.ok(!text.includes(s.split('{')[0].trim()), `Swedish left on the English page: ${s}`);
   assert.doesNotMatch(text, /[åäöÅÄÖ]/, text);
   await checkA11y(page, 'login-en-wrong-password');

@@ -196,25 +196,25 @@ START_TEST(search_understands_swedish_and_sizes)
     intake(0, deje, "Längdskidor", 155, code);
     intake(0, deje, "Längdskidor", 170, code);
     intake(0, deje, "Skridskor", 0, code);
-    struct item_filter f = { .q = "skridsko" };
+    struct item_filter f = { .match.q = "skridsko" };
     ck_assert_int_eq(search_total(&f), 1);
-    f.q = "längd";
+    f.match.q = "längd";
     ck_assert_int_eq(search_total(&f), 2);
-    f.q = "LANGD";
+    f.match.q = "LANGD";
     ck_assert_int_eq(search_total(&f), 2);
-    f.q = "skidor längd";
+    f.match.q = "skidor längd";
     ck_assert_int_eq(search_total(&f), 2);
-    f.q = "dej-00003";
+    f.match.q = "dej-00003";
     ck_assert_int_eq(search_total(&f), 1);
-    f.q = "50%";
+    f.match.q = "50%";
     ck_assert_int_eq(search_total(&f), 0);
-    f.q = "  ";
+    f.match.q = "  ";
     ck_assert_int_eq(search_total(&f), 3);
-    f = (struct item_filter){ .size_kind = SIZE_LENGTH_CM,
-                              .has_size_min = true,
-                              .size_min = 150,
-                              .has_size_max = true,
-                              .size_max = 160 };
+    f = (struct item_filter){ .match = { .size_kind = SIZE_LENGTH_CM,
+                                         .has_size_min = true,
+                                         .size_min = 150,
+                                         .has_size_max = true,
+                                         .size_max = 160 } };
     struct item_page page;
     ck_assert_int_eq(store_item_search(&f, &page), STORE_OK);
     ck_assert_int_eq(page.total, 1);

@@ -51,7 +51,10 @@ function toLogin() {
 async function send(method, path, body, headers) {
   const init = { method, headers: { accept: 'application/json', ...headers }, credentials: 'same-origin',
     signal: AbortSignal.timeout(TIMEOUT_MS) };
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    init.headers['content-type'] = body.type || 'application/octet-stream';
+    init.body = body; // a photo, say: its bytes as they are
+  } else if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -71,13 +74,14 @@ async function failure(res) {
 
 /**
  * Send a request; resolves the parsed JSON answer (null for 204) or throws ApiError. Options:
- * redirect (default true) sends the browser to the login page on 401 before throwing.
+ * redirect (default true) sends the browser to the login page on 401 before throwing; headers
+ * adds request headers (an Idempotency-Key, say); a Blob body is sent as its bytes and type.
  */
-export async function request(method, path, { body, redirect = true } = {}) {
+export async function request(method, path, { body, headers: extra = {}, redirect = true } = {}) {
   const changes = method !== 'GET' && method !== 'HEAD';
   if (changes && !csrfToken) await currentUser(); // a fresh page has no token yet
   for (let attempt = 0; ; attempt++) {
-    const headers = changes && csrfToken ? { 'x-csrf-token': csrfToken } : {};
+    const headers = changes && csrfToken ? { ...extra, 'x-csrf-token': csrfToken } : { ...extra };
     const res = await send(method, path, body, headers);
     if (res.ok) return res.status === 204 ? null : res.json();
     const err = await failure(res);

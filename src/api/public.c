@@ -1,0 +1,253 @@
+/* public: the open availability API (see public.h). */
+#include "public.h"
+
+#include "api/api.h"
+#include "api/items.h"
+#include "core/buf.h"
+#include "core/text.h"
+#include "embedded.h"
+#include "store/public_store.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* web/openapi.json, compiled in by tools/embed.c (src/meson.build). */
+extern const struct embedded_file hylla_openapi[];
+
+enum { PUBLIC_PER_PAGE = 48, PUBLIC_MAX_PER_PAGE = 100 };
+
+/* Every answer of the public API, errors too, may be read by a page of any origin. */
+static void open_cors(struct reply *rep)
+{
+    reply_header(rep, "Access-Control-Allow-Origin", "*");
+    reply_header(rep, "Access-Control-Expose-Headers", "ETag");
+}
+
+/* Whether an If-None-Match header names etag ("*", a list, weak tags W/ allowed). */
+static bool etag_listed(const char *header, const char *etag)
+{
+    if (!header)
+        return false;
+    size_t n = strlen(etag);
+    for (const char *p = header; *p;) {
+        p += strspn(p, " \t,");
+        if (p[0] == '*')
+            return true;
+        if (strncmp(p, "W/", 2) == 0)
+            p += 2;
+        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+            return true;
+        p += strcspn(p, ",");
+    }
+    return false;
+}
+
+/* Answer 200 with these bytes (taken over), or 304 when the client has them already. */
+static void cached_answer(const struct req *req, struct reply *rep, const char *type, char *body,
+                          size_t len)
+{
+    unsigned char hash[16];
+    crypto_generichash(hash, sizeof hash, (const unsigned char *)body, len, NULL, 0);
+    char etag[2 * sizeof hash + 3];
+    etag[0] = '"';
+    sodium_bin2hex(etag + 1, sizeof etag - 2, hash, sizeof hash);
+    strcat(etag, "\"");
+    if (etag_listed(req_header(req, "If-None-Match"), etag)) {
+        free(body);
+        reply_empty(rep, 304);
+    } else {
+        reply_bytes(rep, 200, type, body, len);
+    }
+    reply_header(rep, "ETag", etag);
+    reply_header(rep, "Cache-Control", "public, max-age=30");
+}
+
+static void cached_json(const struct req *req, struct reply *rep, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(body);
+    cached_answer(req, rep, "application/json", text, strlen(text));
+}
+
+static json_t *text_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+/* JSON the store wrote; if it does not parse, null rather than invented data. */
+static json_t *stored_json(const char *text)
+{
+    json_t *j = json_loads(text ? text : "null", JSON_DECODE_ANY, NULL);
+    return j ? j : json_null();
+}
+
+static json_t *branch_json(const struct public_branch *b)
+{
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:I}", "slug", b->slug,
+                     "name", b->name, "municipality", text_or_null(b->municipality), "address",
+                     text_or_null(b->address), "contact", text_or_null(b->contact), "notice",
+                     text_or_null(b->notice), "opening_hours", stored_json(b->opening_hours),
+                     "closed_dates", stored_json(b->closed_dates), "today", b->today, "total_loans",
+                     (json_int_t)b->total_loans, "available_items", (json_int_t)b->available);
+}
+
+static void branch_not_found(struct reply *rep)
+{
+    reply_problem(rep, 404, "branch_not_found", "no such branch", NULL);
+}
+
+void public_branches(struct req *req, struct reply *rep)
+{
+    open_cors(rep);
+    struct public_branch *list;
+    size_t n;
+    enum store_status st = store_public_branches(NULL, &list, &n);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, branch_json(&list[i]));
+    store_public_branches_free(list, n);
+    cached_json(req, rep, json_pack("{s:o}", "branches", arr));
+}
+
+void public_branch(struct req *req, struct reply *rep)
+{
+    open_cors(rep);
+    struct public_branch *list;
+    size_t n;
+    enum store_status st = store_public_branches(req->params[0], &list, &n);
+    if (st == STORE_NOT_FOUND) {
+        store_public_branches_free(list, n);
+        branch_not_found(rep);
+        return;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    json_t *j = branch_json(&list[0]);
+    store_public_branches_free(list, n);
+    cached_json(req, rep, j);
+}
+
+void public_categories(struct req *req, struct reply *rep)
+{
+    open_cors(rep);
+    struct public_category *list;
+    size_t n;
+    enum store_status st = store_public_categories(&list, &n);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *kind = size_kind_name(list[i].size_kind);
+        json_array_append_new(
+            arr, json_pack("{s:i, s:o, s:i, s:s, s:s, s:o}", "id", list[i].id, "parent_id",
+                           list[i].parent_id ? json_integer(list[i].parent_id) : json_null(),
+                           "depth", list[i].depth, "name_sv", list[i].name_sv, "name_en",
+                           list[i].name_en, "size_kind", kind ? json_string(kind) : json_null()));
+    }
+    store_public_categories_free(list, n);
+    cached_json(req, rep, json_pack("{s:o}", "categories", arr));
+}
+
+/* The search of a public items request; answers 400 and returns false on a bad argument. */
+static bool read_filter(const struct req *req, struct reply *rep, struct public_item_filter *f)
+{
+    *f = (struct public_item_filter){ 0 };
+    f->branch = req_query(req, "branch");
+    if (f->branch && strlen(f->branch) > 40) {
+        api_bad_query(rep, "The branch argument is a branch's slug.");
+        return false;
+    }
+    if (!api_query_item_match(req, rep, &f->match))
+        return false;
+    const char *available = req_query(req, "available");
+    if (available && *available && strcmp(available, "true") != 0 &&
+        strcmp(available, "false") != 0) {
+        api_bad_query(rep, "available is true or false.");
+        return false;
+    }
+    f->available_only = available && strcmp(available, "true") == 0;
+    return true;
+}
+
+static json_t *item_json(const struct public_item *it)
+{
+    char *photo =
+        it->photo_etag[0] ? xasprintf("/api/items/%s/photo?v=%s", it->code, it->photo_etag) : NULL;
+    json_t *j = json_pack(
+        "{s:s, s:s, s:{s:i, s:s, s:s}, s:o, s:s, s:s, s:o, s:o}", "code", it->code, "name",
+        it->name, "category", "id", it->category_id, "name_sv", it->category_sv, "name_en",
+        it->category_en, "size", items_size_json(&it->size), "condition", it->condition, "status",
+        it->status, "due_date", text_or_null(it->due_date), "photo_url", text_or_null(photo));
+    free(photo);
+    return j;
+}
+
+void public_items(struct req *req, struct reply *rep)
+{
+    open_cors(rep);
+    struct public_item_filter f;
+    long long page, per_page;
+    if (!read_filter(req, rep, &f) || !api_query_int(req, rep, "page", 1, 100000, 1, &page) ||
+        !api_query_int(req, rep, "per_page", 1, PUBLIC_MAX_PER_PAGE, PUBLIC_PER_PAGE, &per_page))
+        return;
+    f.limit = per_page;
+    f.offset = (page - 1) * per_page;
+    struct public_item_page found;
+    enum store_status st = store_public_items(&f, &found);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    if (!found.branch_found) {
+        store_public_items_free(&found);
+        branch_not_found(rep);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < found.n; i++)
+        json_array_append_new(items, item_json(&found.items[i]));
+    json_t *body =
+        json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)found.total, "page",
+                  (json_int_t)page, "per_page", (json_int_t)per_page);
+    store_public_items_free(&found);
+    cached_json(req, rep, body);
+}
+
+void public_stats(struct req *req, struct reply *rep)
+{
+    open_cors(rep);
+    long long network;
+    struct public_branch_total *list;
+    size_t n;
+    enum store_status st = store_public_totals(&network, &list, &n);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_pack("{s:s, s:I}", "slug", list[i].slug, "total_loans",
+                                             (json_int_t)list[i].total_loans));
+    free(list);
+    cached_json(req, rep,
+                json_pack("{s:I, s:o}", "total_loans", (json_int_t)network, "branches", arr));
+}
+
+void public_openapi(struct req *req, struct reply *rep)
+{
+    open_cors(rep);
+    const struct embedded_file *doc = &hylla_openapi[0];
+    char *copy = xmalloc(doc->len + 1);
+    memcpy(copy, doc->data, doc->len + 1);
+    cached_answer(req, rep, "application/json", copy, doc->len);
+}

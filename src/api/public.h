@@ -1,0 +1,41 @@
+/*
+ * public: the open availability API behind the public site and the widget (GET /api/public/...
+ * and /api/openapi.json). No login; CORS open to every origin; every answer is cacheable for 30
+ * seconds with an ETag (a hash of the body) and answers 304 to a matching If-None-Match. No
+ * answer names a borrower or anything about one: an item on loan shows its due date only.
+ */
+#ifndef HYLLA_API_PUBLIC_H
+#define HYLLA_API_PUBLIC_H
+
+#include "http/router.h"
+
+/*
+ * GET /api/public/branches: {"branches": [branch...]} by name, where a branch is {"slug",
+ * "name", "municipality", "address", "contact", "notice", "opening_hours", "closed_dates" (from
+ * today on), "today" (the date in Europe/Stockholm), "total_loans", "available_items"}.
+ */
+route_handler public_branches;
+
+/* GET /api/public/branches/{slug}: one branch as above; 404 branch_not_found. */
+route_handler public_branch;
+
+/* GET /api/public/categories: {"categories": [{"id","parent_id","depth","name_sv","name_en",
+ * "size_kind"}]}, depth first. */
+route_handler public_categories;
+
+/*
+ * GET /api/public/items?branch=&q=&category=&size_kind=&size_min=&size_max=&available=&page=
+ * &per_page=: {"items": [{"code","name","category":{"id","name_sv","name_en"},"size",
+ * "condition","status","due_date","photo_url"}], "total", "page", "per_page"}, by name and size.
+ * status is available, on_loan or repair; due_date is null unless on loan. 404 branch_not_found
+ * for an unknown branch, 400 invalid_query for a bad argument.
+ */
+route_handler public_items;
+
+/* GET /api/public/stats: {"total_loans", "branches": [{"slug", "total_loans"}]} since the start. */
+route_handler public_stats;
+
+/* GET /api/openapi.json: the OpenAPI 3 document of the public API (web/openapi.json). */
+route_handler public_openapi;
+
+#endif

@@ -1,0 +1,272 @@
+/* public_store: the public site's read-only queries (see public_store.h). */
+#include "public_store.h"
+
+#include "core/buf.h"
+#include "store/item_store.h"
+#include "store/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void copy(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+/* Branches ---------------------------------------------------------------------------------- */
+
+enum store_status store_public_branches(const char *slug, struct public_branch **out, size_t *n)
+{
+    /* Totals from the rollups (one index range each), the shelf from items_branch_status. */
+    static struct store_stmt list = STORE_STMT(
+        "SELECT b.slug, b.name, b.municipality, b.address, b.contact, b.notice,"
+        "       b.opening_hours::text,"
+        "       to_json(ARRAY(SELECT d FROM unnest(b.closed_dates) d"
+        "                      WHERE d >= t.today ORDER BY d))::text,"
+        "       t.today::text,"
+        "       (SELECT coalesce(sum(m.loans), 0) FROM stats_month m WHERE m.branch_id = b.id),"
+        "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available')"
+        "  FROM branches b,"
+        "       (SELECT (now() AT TIME ZONE 'Europe/Stockholm')::date AS today) t"
+        " WHERE $1::text IS NULL OR b.slug = $1"
+        " ORDER BY b.name, b.slug");
+    *out = NULL;
+    *n = 0;
+    PGresult *res;
+    enum store_status st = store_exec(&list, 1, (const char *[]){ slug }, &res);
+    if (st < 0)
+        return st;
+    int rows = PQntuples(res);
+    *out = xcalloc(rows ? (size_t)rows : 1, sizeof **out);
+    for (int r = 0; r < rows; r++) {
+        struct public_branch *b = &(*out)[r];
+        copy(b->slug, sizeof b->slug, store_get(res, r, 0));
+        b->name = xstrdup(store_get(res, r, 1));
+        b->municipality = dup_or_null(store_get(res, r, 2));
+        b->address = dup_or_null(store_get(res, r, 3));
+        b->contact = dup_or_null(store_get(res, r, 4));
+        b->notice = dup_or_null(store_get(res, r, 5));
+        b->opening_hours = xstrdup(store_get(res, r, 6));
+        b->closed_dates = xstrdup(store_get(res, r, 7));
+        copy(b->today, sizeof b->today, store_get(res, r, 8));
+        b->total_loans = store_get_ll(res, r, 9);
+        b->available = store_get_ll(res, r, 10);
+    }
+    *n = (size_t)rows;
+    PQclear(res);
+    return rows ? STORE_OK : STORE_NOT_FOUND;
+}
+
+void store_public_branches_free(struct public_branch *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i].name);
+        free(list[i].municipality);
+        free(list[i].address);
+        free(list[i].contact);
+        free(list[i].notice);
+        free(list[i].opening_hours);
+        free(list[i].closed_dates);
+    }
+    free(list);
+}
+
+/* Categories -------------------------------------------------------------------------------- */
+
+enum store_status store_public_categories(struct public_category **out, size_t *n)
+{
+    /* Depth first, as the catalogue lists them: a path of (sort, id) pairs per category. */
+    static struct store_stmt list =
+        STORE_STMT("WITH RECURSIVE tree (id, path, depth) AS ("
+                   "    SELECT id, ARRAY[sort, id], 0 FROM categories WHERE parent_id IS NULL"
+                   "    UNION ALL"
+                   "    SELECT c.id, t.path || ARRAY[c.sort, c.id], t.depth + 1"
+                   "      FROM categories c JOIN tree t ON c.parent_id = t.id)"
+                   " SELECT c.id, coalesce(c.parent_id, 0), t.depth, c.name_sv, c.name_en,"
+                   "        c.size_kind"
+                   "   FROM tree t JOIN categories c ON c.id = t.id"
+                   "  ORDER BY t.path");
+    *out = NULL;
+    *n = 0;
+    PGresult *res;
+    enum store_status st = store_exec(&list, 0, NULL, &res);
+    if (st < 0)
+        return st;
+    int rows = PQntuples(res);
+    *out = xcalloc(rows ? (size_t)rows : 1, sizeof **out);
+    for (int r = 0; r < rows; r++) {
+        struct public_category *c = &(*out)[r];
+        c->id = (int)store_get_ll(res, r, 0);
+        c->parent_id = (int)store_get_ll(res, r, 1);
+        c->depth = (int)store_get_ll(res, r, 2);
+        c->name_sv = xstrdup(store_get(res, r, 3));
+        c->name_en = xstrdup(store_get(res, r, 4));
+        c->size_kind = size_kind_from_name(store_get(res, r, 5));
+    }
+    *n = (size_t)rows;
+    PQclear(res);
+    return STORE_OK;
+}
+
+void store_public_categories_free(struct public_category *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i].name_sv);
+        free(list[i].name_en);
+    }
+    free(list);
+}
+
+/* Totals ------------------------------------------------------------------------------------ */
+
+enum store_status store_public_totals(long long *network, struct public_branch_total **branches,
+                                      size_t *n)
+{
+    /* Row 0 is the network (branch_id 0 of the rollups), then every branch by slug. */
+    static struct store_stmt totals = STORE_STMT(
+        "SELECT NULL, (SELECT coalesce(sum(loans), 0) FROM stats_month WHERE branch_id = 0)"
+        " UNION ALL"
+        " SELECT * FROM (SELECT b.slug, (SELECT coalesce(sum(m.loans), 0) FROM stats_month m"
+        "                                 WHERE m.branch_id = b.id)"
+        "                  FROM branches b ORDER BY b.slug) s");
+    *network = 0;
+    *branches = NULL;
+    *n = 0;
+    PGresult *res;
+    enum store_status st = store_exec(&totals, 0, NULL, &res);
+    if (st < 0)
+        return st;
+    int rows = PQntuples(res);
+    *network = store_get_ll(res, 0, 1);
+    *branches = xcalloc(rows ? (size_t)rows : 1, sizeof **branches);
+    for (int r = 1; r < rows; r++) {
+        copy((*branches)[r - 1].slug, sizeof(*branches)[r - 1].slug, store_get(res, r, 0));
+        (*branches)[r - 1].total_loans = store_get_ll(res, r, 1);
+    }
+    *n = (size_t)(rows - 1);
+    PQclear(res);
+    return STORE_OK;
+}
+
+/* Items ------------------------------------------------------------------------------------- */
+
+struct search {
+    const struct public_item_filter *f;
+    struct public_item_page *out;
+};
+
+/*
+ * The public search, the statement contrib/bench mirrors: the catalogue's search of item_store.c
+ * (Swedish stems on items_fts, folded substrings on items_trgm, the exact code, or a category
+ * named by the words, each with its subtree; sizes on items_size), limited to one branch and to
+ * what the public sees. $1 q, $2 branch slug, $3 category id, $4 available only, $5 size kind,
+ * $6 and $7 size bounds, $8 limit, $9 offset. The open loan is read by loans_one_open_per_item
+ * for its due date only; no other loan column and no borrower column is read.
+ */
+static struct store_stmt search_stmt = STORE_STMT(
+    ITEM_MATCH_CTES
+    " hits AS MATERIALIZED ("
+    "    SELECT i.id, i.name, i.size_num, i.size_text, i.code FROM items i"
+    "     WHERE ($2::text IS NULL OR i.branch_id = (SELECT id FROM branches WHERE slug = $2))"
+    "       AND i.status = ANY (CASE WHEN $4::bool THEN '{available}'::text[]"
+    "                                ELSE '{available,on_loan,repair}'::text[] END)"
+    "       AND " ITEM_MATCH_WHERE "),"
+    " page AS ("
+    "    SELECT id, row_number() OVER (ORDER BY name, size_num, size_text, code) AS n"
+    "      FROM hits ORDER BY n LIMIT $8::bigint OFFSET $9::bigint)"
+    " SELECT t.total, ($2::text IS NULL OR EXISTS (SELECT 1 FROM branches WHERE slug = $2)),"
+    "        i.code, i.category_id, c.name_sv, c.name_en, i.name, i.size_kind, i.size_num,"
+    "        i.size_text, i.condition, i.status,"
+    "        CASE WHEN i.status = 'on_loan' THEN l.due_date END, p.etag"
+    "   FROM (SELECT count(*) AS total FROM hits) t"
+    "   LEFT JOIN page ON true"
+    "   LEFT JOIN (items i JOIN categories c ON c.id = i.category_id"
+    "              LEFT JOIN item_photos p ON p.item_id = i.id"
+    "              LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL)"
+    "     ON i.id = page.id"
+    "  ORDER BY page.n");
+
+static void read_item(const PGresult *res, int r, struct public_item *it)
+{
+    const char *v;
+    copy(it->code, sizeof it->code, store_get(res, r, 2));
+    it->category_id = (int)store_get_ll(res, r, 3);
+    it->category_sv = xstrdup(store_get(res, r, 4));
+    it->category_en = xstrdup(store_get(res, r, 5));
+    it->name = xstrdup(store_get(res, r, 6));
+    it->size = (struct size){ .kind = size_kind_from_name(store_get(res, r, 7)) };
+    if ((v = store_get(res, r, 8)))
+        it->size.num = strtod(v, NULL);
+    copy(it->size.text, sizeof it->size.text, store_get(res, r, 9));
+    copy(it->condition, sizeof it->condition, store_get(res, r, 10));
+    copy(it->status, sizeof it->status, store_get(res, r, 11));
+    copy(it->due_date, sizeof it->due_date, store_get(res, r, 12));
+    copy(it->photo_etag, sizeof it->photo_etag, store_get(res, r, 13));
+}
+
+static enum store_status search_tx(void *ctx)
+{
+    /* A generic plan would ignore the indexes behind the optional filters. */
+    static struct store_stmt custom_plans =
+        STORE_STMT("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)");
+    struct search *s = ctx;
+    const struct public_item_filter *f = s->f;
+    store_public_items_free(s->out);
+
+    enum store_status st = store_run(&custom_plans, 0, NULL);
+    if (st < 0)
+        return st;
+    char limit[24], offset[24];
+    snprintf(limit, sizeof limit, "%lld", f->limit);
+    snprintf(offset, sizeof offset, "%lld", f->offset);
+    const char *params[9] = {
+        [1] = f->branch && *f->branch ? f->branch : NULL,
+        [3] = f->available_only ? "true" : "false",
+        [7] = f->limit > 0 ? limit : NULL,
+        [8] = offset,
+    };
+    struct item_match_text text;
+    store_item_match_params(&f->match, &text, params);
+    PGresult *res;
+    st = store_exec(&search_stmt, 9, params, &res);
+    if (st < 0)
+        return st;
+    int rows = PQntuples(res);
+    s->out->total = store_get_ll(res, 0, 0);
+    s->out->branch_found = store_get_bool(res, 0, 1);
+    s->out->items = xcalloc(rows ? (size_t)rows : 1, sizeof *s->out->items);
+    for (int r = 0; r < rows; r++)
+        if (store_get(res, r, 2)) /* no item: the page is past the last match */
+            read_item(res, r, &s->out->items[s->out->n++]);
+    PQclear(res);
+    return STORE_OK;
+}
+
+enum store_status store_public_items(const struct public_item_filter *f,
+                                     struct public_item_page *out)
+{
+    *out = (struct public_item_page){ 0 };
+    struct search s = { .f = f, .out = out };
+    /* A transaction only to scope plan_cache_mode. */
+    enum store_status st = store_tx(STORE_READ_COMMITTED, search_tx, &s);
+    if (st != STORE_OK)
+        store_public_items_free(out);
+    return st;
+}
+
+void store_public_items_free(struct public_item_page *page)
+{
+    for (size_t i = 0; i < page->n; i++) {
+        free(page->items[i].category_sv);
+        free(page->items[i].category_en);
+        free(page->items[i].name);
+    }
+    free(page->items);
+    *page = (struct public_item_page){ 0 };
+}

@@ -1,0 +1,87 @@
+/*
+ * public_store: every query of the public site and the open availability API. Read-only, and
+ * nothing here reads a borrower column: an item on loan shows only its due date. Loan totals
+ * come from the statistics rollups (stats_month of migration 0006), never from counting loans.
+ */
+#ifndef HYLLA_STORE_PUBLIC_STORE_H
+#define HYLLA_STORE_PUBLIC_STORE_H
+
+#include "core/item.h"
+#include "core/size.h"
+#include "store/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A branch as the public sees it. Strings are owned (store_public_branches_free frees them). */
+struct public_branch {
+    char slug[48];
+    char *name;
+    char *municipality, *address, *contact, *notice; /* NULL when not given */
+    char *opening_hours;                             /* JSON object text */
+    char *closed_dates;    /* JSON array text of the closed dates from today on */
+    char today[11];        /* today in Europe/Stockholm, YYYY-MM-DD */
+    long long total_loans; /* every loan the branch ever made */
+    long long available;   /* items on the shelf now */
+};
+
+/*
+ * The branch with this slug, or every branch by name when slug is NULL, into a new array
+ * (*out, *n). STORE_NOT_FOUND when a slug names no branch.
+ */
+enum store_status store_public_branches(const char *slug, struct public_branch **out,
+                                        size_t *n) STORE_MUST_CHECK;
+void store_public_branches_free(struct public_branch *list, size_t n);
+
+/* A category of the shared tree, in display order (parents before children). */
+struct public_category {
+    int id, parent_id; /* parent_id 0: a top category */
+    int depth;
+    char *name_sv, *name_en;
+    enum size_kind size_kind;
+};
+
+enum store_status store_public_categories(struct public_category **out, size_t *n) STORE_MUST_CHECK;
+void store_public_categories_free(struct public_category *list, size_t n);
+
+/* Total loans since the start: the network's, and each branch's (by slug). */
+struct public_branch_total {
+    char slug[48];
+    long long total_loans;
+};
+enum store_status store_public_totals(long long *network, struct public_branch_total **branches,
+                                      size_t *n) STORE_MUST_CHECK;
+
+/* An item as the public sees it (statuses available, on_loan and repair only). */
+struct public_item {
+    char code[ITEM_CODE_MAX + 1];
+    int category_id;
+    char *category_sv, *category_en, *name;
+    struct size size;
+    char condition[16];
+    char status[16];
+    char due_date[11];   /* "" unless on loan */
+    char photo_etag[33]; /* "" without a photo */
+};
+
+/* Which items a public search wants; zero or NULL fields do not filter. */
+struct public_item_filter {
+    const char *branch; /* slug */
+    struct item_match match;
+    bool available_only;
+    long long limit, offset;
+};
+
+struct public_item_page {
+    struct public_item *items;
+    size_t n;
+    long long total;   /* matches beyond this page too */
+    bool branch_found; /* false when f->branch names no branch (and nothing matched) */
+};
+
+/* Items matching f, by name, then size, then code (so equal items come together). */
+enum store_status store_public_items(const struct public_item_filter *f,
+                                     struct public_item_page *out) STORE_MUST_CHECK;
+void store_public_items_free(struct public_item_page *page);
+
+#endif

@@ -1,0 +1,121 @@
+// The impact factors page, /admin/categories, in a real browser: the default factor names its
+// source (RISE 2020), an admin changes a category's factors in a dialog (decimal comma accepted,
+// bad numbers refused by the field before anything is sent), managers read without editing,
+// volunteers are turned away; Swedish and English; axe at phone and desktop widths.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import strings from '../../web/js/admin/strings.js';
+import { startApp, addStaff, checkA11y, assertNoPageErrors, screenshot } from './lib.mjs';
+
+const { sv, en } = strings;
+let app;
+
+before(async () => {
+  app = await startApp();
+  await addStaff(app.db, { username: 'ada', role: 'admin', displayName: 'Ada A' });
+  await addStaff(app.db, { username: 'nina', role: 'manager', displayName: 'Nina N' });
+  await addStaff(app.db, { username: 'vera', role: 'volunteer', displayName: 'Vera V' });
+});
+after(async () => {
+  await app?.stop();
+});
+
+async function openAs(username, lang = 'sv') {
+  await app.context.clearCookies();
+  const r = await app.context.request.post(`${app.url}/api/session`, { data: { username, password: 'correct horse battery' } });
+  assert.equal(r.status(), 200);
+  const page = await app.newPage();
+  await page.goto(`${app.url}/admin/categories`);
+  await page.evaluate((l) => localStorage.setItem('hylla.lang', l), lang);
+  await page.reload();
+  return page;
+}
+
+const closed = (page) => page.waitForSelector('#factor-dialog[open]', { state: 'detached' });
+
+const factorRow = async (id) => (await app.db.query(
+  'SELECT co2e_kg::float8 AS co2e, sek::float8 AS sek, factor_source FROM categories WHERE id = $1', [id])).rows[0];
+
+test('the default factor names its source, and an admin changes a category\'s factors', async () => {
+  const page = await openAs('ada');
+  await page.waitForSelector('#factors-table table');
+  const skis = page.locator('tr[data-id="112"]');
+  assert.match(await skis.textContent(), /29/);
+  assert.match(await skis.textContent(), /RISE 2020/);
+  // A category without factors of its own says what it inherits (none here: a dash).
+  assert.equal(await page.locator('tr[data-id="111"] td.num').first().textContent(), '–');
+  await checkA11y(page, 'categories-sv');
+
+  const before = await factorRow(111);
+  await page.click('[data-edit="111"]');
+  await page.waitForSelector('#factor-dialog[open]');
+  await page.fill('#factor-co2e', 'tjugo');
+  await page.fill('#factor-sek', '12,345');
+  await page.click('#factor-save');
+  assert.equal(await page.textContent('#factor-co2e-error'), sv['admin.factors.not_number']);
+  assert.equal(await page.textContent('#factor-sek-error'), sv['admin.factors.decimals']);
+  assert.equal(await page.getAttribute('#factor-co2e', 'aria-invalid'), 'true');
+  assert.deepEqual(await factorRow(111), before, 'a refused form changed the database');
+  await checkA11y(page, 'categories-dialog-errors');
+
+  // A number without a source is refused too.
+  await page.fill('#factor-co2e', '17,5');
+  await page.fill('#factor-sek', '1 250');
+  await page.fill('#factor-source', '');
+  await page.click('#factor-save');
+  assert.equal(await page.textContent('#factor-source-error'), sv['admin.factors.source_missing']);
+
+  await page.fill('#factor-source', 'Egen uppskattning 2026');
+  await page.click('#factor-save');
+  await closed(page);
+  assert.deepEqual(await factorRow(111), { co2e: 17.5, sek: 1250, factor_source: 'Egen uppskattning 2026' });
+  assert.match(await page.textContent('#factors-status'), /Längdskidor/);
+  assert.match(await page.locator('tr[data-id="111"]').textContent(), /17,5/);
+  // Focus returns to the button that opened the dialog.
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.edit), '111');
+
+  // Emptying both numbers goes back to inheriting (null in the database).
+  await page.click('[data-edit="111"]');
+  await page.fill('#factor-co2e', '');
+  await page.fill('#factor-sek', '');
+  await page.fill('#factor-source', '');
+  await page.click('#factor-save');
+  await closed(page);
+  assert.deepEqual(await factorRow(111), { co2e: null, sek: null, factor_source: null });
+  await screenshot(page, 'categories-saved');
+  assertNoPageErrors(page);
+  await page.close();
+});
+
+test('in English, numbers have a decimal point and the texts are English', async () => {
+  await app.db.query("UPDATE categories SET co2e_kg = 3.25, factor_source = 'test' WHERE id = 21");
+  const page = await openAs('ada', 'en');
+  await page.waitForSelector('#factors-table table');
+  assert.equal(await page.textContent('h1'), en['admin.factors.heading']);
+  assert.match(await page.locator('tr[data-id="21"]').textContent(), /3\.25/);
+  await page.click('[data-edit="21"]');
+  await page.fill('#factor-co2e', '4.5');
+  await page.click('#factor-save');
+  await closed(page);
+  assert.equal((await factorRow(21)).co2e, 4.5);
+  await checkA11y(page, 'categories-en');
+  assertNoPageErrors(page);
+  await page.close();
+});
+
+test('a manager reads the factors without editing; a volunteer is turned away', async () => {
+  const page = await openAs('nina');
+  await page.waitForSelector('#factors-table table');
+  assert.equal(await page.isVisible('#factors-read-only'), true);
+  assert.equal(await page.locator('[data-edit]').count(), 0);
+  await checkA11y(page, 'categories-manager');
+  assertNoPageErrors(page);
+  await page.close();
+
+  const denied = await openAs('vera');
+  await denied.waitForSelector('#factors-denied:not([hidden])');
+  assert.equal(await denied.textContent('#factors-denied-text'), sv['admin.factors.forbidden']);
+  assert.equal(await denied.locator('#factors-table table').count(), 0);
+  assertNoPageErrors(denied);
+  await denied.close();
+});

@@ -1,0 +1,62 @@
+// Lighthouse (the npm package, version pinned in package.json) on a branch page of the public
+// site, with Debian's Chromium and Lighthouse's default mobile preset (a mid-range phone on a
+// slow 4G line, simulated): accessibility must be 100 and best practices at least 95. The
+// performance score is printed (it depends on the machine) and the whole report is kept in
+// $HYLLA_TEST_ARTIFACTS/lighthouse-public.json.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import lighthouse from 'lighthouse';
+import * as chromeLauncher from 'chrome-launcher';
+import { freshDb, startHylla, addItem, OPEN_EVERY_DAY } from '../api/lib.mjs';
+import { ARTIFACTS, CHROMIUM } from './lib.mjs';
+
+let db;
+let server;
+
+before(async () => {
+  db = await freshDb();
+  server = await startHylla({ database: db.conninfo });
+  await db.query(
+    `INSERT INTO branches (slug, name, code_prefix, opening_hours, address)
+     VALUES ('deje', 'Fritidsbanken Deje', 'DEJ', $1, 'Storgatan 12, 669 31 Deje')`,
+    [JSON.stringify(OPEN_EVERY_DAY)]);
+  for (let i = 0; i < 30; i++)
+    await addItem(db, 'deje', { name: `Längdskidor ${['Fischer', 'Madshus', 'Peltonen'][i % 3]}`, sizeKind: 'length_cm', sizeNum: 120 + 10 * (i % 8) });
+});
+
+after(async () => {
+  await server?.stop();
+  await db?.drop();
+});
+
+test('Lighthouse on a branch page: accessibility 100, best practices at least 95', async () => {
+  const flags = ['--headless=new', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'];
+  if (process.getuid?.() === 0) flags.push('--no-sandbox');
+  const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: flags, logLevel: 'silent' });
+  let result;
+  try {
+    result = await lighthouse(`${server.url}/?branch=deje`, {
+      port: chrome.port,
+      output: 'json',
+      logLevel: 'error',
+      onlyCategories: ['performance', 'accessibility', 'best-practices'],
+    });
+  } finally {
+    await chrome.kill();
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(path.join(ARTIFACTS, 'lighthouse-public.json'), result.report);
+  const { categories, audits, configSettings } = result.lhr;
+  assert.equal(configSettings.formFactor, 'mobile');
+  assert.equal(result.lhr.runtimeError, undefined, JSON.stringify(result.lhr.runtimeError));
+  console.log(`# lighthouse ${result.lhr.lighthouseVersion} mobile: performance ${categories.performance.score}, ` +
+    `accessibility ${categories.accessibility.score}, best-practices ${categories['best-practices'].score}`);
+  const failing = (cat) => categories[cat].auditRefs
+    .filter((r) => r.weight > 0 && audits[r.id].score !== null && audits[r.id].score < 1)
+    .map((r) => `${r.id}: ${audits[r.id].title}`);
+  assert.equal(categories.accessibility.score, 1, `accessibility:\n${failing('accessibility').join('\n')}`);
+  assert.ok(categories['best-practices'].score >= 0.95, `best practices:\n${failing('best-practices').join('\n')}`);
+});

@@ -1,0 +1,296 @@
+// desk/borrowers: finding and registering borrowers, and one borrower's page: details, open
+// loans (renewable), history, blocking with a reason, and editing.
+import { t } from '../i18n.js';
+import { get, patch, post } from '../api.js';
+import { borrowerForm } from './borrower-form.js';
+import { beep, dueText, h, phoneText, problemText, say, shortDate } from './util.js';
+
+/** One line about a borrower: phone, card, loans now, blocked. */
+function borrowerDetails(b) {
+  return [phoneText(b.phone), b.card ? t('desk.borrower.card_is', { card: b.card }) : null,
+    t('desk.borrower.loans_now', { n: b.open_loans_count ?? b.open_loans?.length ?? 0 }),
+    b.blocked ? t('desk.borrower.blocked') : null].filter(Boolean).join(' · ');
+}
+
+export function createBorrowers(ctx) {
+  const $ = (id) => document.getElementById(id);
+  const el = $('screen-borrowers');
+  const q = $('borrowers-q');
+  const listEl = $('borrowers-list');
+  const more = $('borrowers-more');
+  const slot = $('borrowers-register-slot');
+  let found = null; // { q, page, borrowers, has_more }
+  let error = null;
+  let register = null;
+  let timer = null;
+  let asked = 0; // the latest search, so that a slow answer never replaces a newer one
+
+  function render() {
+    const count = $('borrowers-count');
+    if (error) count.textContent = problemText(error);
+    else if (!found) count.textContent = '';
+    else count.textContent = found.borrowers.length ? t('desk.borrowers.count', { n: found.borrowers.length })
+      + (found.has_more ? ` ${t('desk.borrowers.more_exist')}` : '') : t('desk.borrowers.none');
+    listEl.replaceChildren(...(found?.borrowers || []).map((b) => h('li', { class: 'desk-row' },
+      h('a', { class: 'desk-row-title', href: `/desk/borrowers/${b.id}`, text: b.name }),
+      h('span', { class: 'desk-hint', text: borrowerDetails(b) }))));
+    more.hidden = !found?.has_more;
+    $('borrowers-new').hidden = Boolean(register);
+    register?.render();
+  }
+
+  async function search(page = 1) {
+    const text = q.value.trim();
+    const mine = ++asked;
+    try {
+      const res = await get(`/api/borrowers?q=${encodeURIComponent(text)}&page=${page}`);
+      if (mine !== asked) return;
+      error = null;
+      found = page === 1 ? { q: text, page, ...res } : { ...res, q: text, page, borrowers: [...found.borrowers, ...res.borrowers] };
+    } catch (err) {
+      if (mine !== asked) return;
+      error = err;
+    }
+    render();
+  }
+
+  function closeRegister() {
+    register = null;
+    slot.replaceChildren();
+    render();
+  }
+
+  $('borrowers-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    search();
+  });
+  q.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => search(), 300);
+  });
+  more.addEventListener('click', () => search(found.page + 1));
+  $('borrowers-new').addEventListener('click', () => {
+    const text = q.value.trim();
+    register = borrowerForm(ctx, {
+      idPrefix: 'reg',
+      initial: /\d{6,}/.test(text.replace(/\D/g, '')) ? { phone: text } : { name: text },
+      onSaved: (b) => {
+        closeRegister();
+        ctx.navigate(`/desk/borrowers/${b.id}`);
+      },
+      onCancel: () => {
+        closeRegister();
+        q.focus();
+      },
+      onPick: (id) => {
+        closeRegister();
+        ctx.navigate(`/desk/borrowers/${id}`);
+      },
+    });
+    slot.replaceChildren(register.el);
+    render();
+    register.focus();
+  });
+
+  return {
+    el,
+    title: 'desk.borrowers.title',
+    show() {
+      if (!found) search();
+      q.focus();
+    },
+    render,
+    escape() {
+      if (!register) return false;
+      closeRegister();
+      q.focus();
+      return true;
+    },
+  };
+}
+
+export function createBorrower(ctx) {
+  const $ = (id) => document.getElementById(id);
+  const el = $('screen-borrower');
+  const heading = $('borrower-heading');
+  const message = $('borrower-message');
+  const editButton = $('borrower-edit');
+  const editSlot = $('borrower-edit-slot');
+  const reason = $('borrower-block-reason');
+  let b = null;
+  let loadError = null;
+  let edit = null;
+  let shown = null; // { key, params } or { text } for the message line
+  let blockError = false;
+  let renewing = new Set();
+
+  function setMessage(m) {
+    shown = m;
+    message.textContent = !m ? '' : m.text ?? t(m.key, m.params);
+  }
+
+  function detail(key, value) {
+    return value ? [h('dt', { text: t(key) }), h('dd', {}, value)] : [];
+  }
+
+  function render() {
+    heading.tabIndex = -1;
+    if (!b) {
+      heading.textContent = loadError ? problemText(loadError) : t('desk.loading');
+      for (const id of ['borrower-details', 'borrower-open', 'borrower-history']) $(id).replaceChildren();
+      el.querySelectorAll('.card, .desk-buttons').forEach((x) => (x.hidden = true));
+      return;
+    }
+    el.querySelectorAll('.card, .desk-buttons').forEach((x) => (x.hidden = false));
+    heading.textContent = b.name;
+    if (shown) setMessage(shown);
+    say($('borrower-blocked'), b.blocked ? t('desk.borrower.blocked_because', { reason: b.blocked_reason || '–' }) : '');
+    $('borrower-details').replaceChildren(
+      ...detail('desk.borrower.phone', b.phone ? h('a', { href: `tel:${b.phone}`, text: phoneText(b.phone) }) : null),
+      ...detail('desk.borrower.email', b.email),
+      ...detail('desk.borrower.card', b.card),
+      ...detail('desk.borrower.guardian_name', b.guardian_name),
+      ...detail('desk.borrower.guardian_phone', b.guardian_phone ? phoneText(b.guardian_phone) : null),
+      ...detail('desk.branch', ctx.branchName(b.branch)),
+      ...detail('desk.borrower.registered', b.created_at ? shortDate(b.created_at) : null),
+      ...detail('desk.borrower.terms', b.accepted_terms_at ? shortDate(b.accepted_terms_at) : t('desk.borrower.terms_no')),
+      ...detail('desk.borrower.notes', b.notes));
+    $('borrower-block-form').hidden = b.blocked;
+    $('borrower-unblock-box').hidden = !b.blocked;
+    say($('borrower-block-error'), blockError ? t('desk.field.borrower.blocked_reason') : '');
+    if (blockError) reason.setAttribute('aria-invalid', 'true');
+    else reason.removeAttribute('aria-invalid');
+    editButton.setAttribute('aria-expanded', String(Boolean(edit)));
+    edit?.render();
+
+    $('borrower-open').replaceChildren(...(b.open_loans.length ? b.open_loans.map((l) => h('li',
+      { class: `desk-row${l.overdue_days > 0 ? ' desk-row-late' : ''}` },
+      h('span', { class: 'desk-row-title' }, h('span', { class: 'desk-code-inline', text: l.item.code }), ` ${l.item.name}`),
+      h('span', { class: 'desk-hint', text: [dueText(l.due_date), l.overdue_days > 0 ? t('desk.late_days', { n: l.overdue_days }) : null,
+        l.renewals ? t('desk.borrower.renewed', { n: l.renewals }) : null].filter(Boolean).join(' · ') }),
+      h('button', { type: 'button', class: 'button desk-small', disabled: renewing.has(l.id),
+        'aria-label': t('desk.borrower.renew_label', { code: l.item.code }), text: t('desk.borrower.renew'),
+        onclick: () => renew(l) })))
+      : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_open_loans') })]));
+    $('borrower-history').replaceChildren(...(b.history.length ? b.history.map((l) => h('li', { class: 'desk-row' },
+      h('span', { class: 'desk-row-title' }, h('span', { class: 'desk-code-inline', text: l.item.code }), ` ${l.item.name}`),
+      h('span', { class: 'desk-hint', text: [t('desk.borrower.lent_on', { date: shortDate(l.checked_out_at) }),
+        t('desk.borrower.returned_on', { date: shortDate(l.returned_at) }),
+        l.overdue_days > 0 ? t('desk.late_days', { n: l.overdue_days }) : null].filter(Boolean).join(' · ') })))
+      : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_history') })]));
+  }
+
+  async function load(id) {
+    try {
+      b = await get(`/api/borrowers/${id}`);
+      loadError = null;
+    } catch (err) {
+      b = null;
+      loadError = err;
+    }
+    render();
+  }
+
+  async function change(body, okKey) {
+    try {
+      b = await patch(`/api/borrowers/${b.id}`, body);
+      setMessage({ key: okKey });
+      beep('ok');
+      return true;
+    } catch (err) {
+      setMessage({ text: problemText(err) });
+      beep('problem');
+      return false;
+    } finally {
+      render();
+    }
+  }
+
+  async function renew(loan) {
+    renewing.add(loan.id);
+    render();
+    try {
+      const res = await post(`/api/loans/${loan.id}/renew`);
+      setMessage({ key: 'desk.borrower.renewed_to', params: { code: loan.item.code, due: dueText(res.due_date) } });
+      beep('ok');
+      await load(b.id);
+    } catch (err) {
+      setMessage({ text: `${loan.item.code}: ${problemText(err)}` });
+      beep('problem');
+    }
+    renewing.delete(loan.id);
+    render();
+    el.querySelector(`#borrower-open button`)?.focus();
+  }
+
+  function closeEdit() {
+    edit = null;
+    editSlot.replaceChildren();
+    render();
+    editButton.focus();
+  }
+
+  editButton.addEventListener('click', () => {
+    if (edit) {
+      closeEdit();
+      return;
+    }
+    edit = borrowerForm(ctx, {
+      idPrefix: 'edit',
+      mode: 'edit',
+      borrower: b,
+      onSaved: (saved) => {
+        b = { ...b, ...saved };
+        setMessage({ key: 'desk.borrower.saved' });
+        closeEdit();
+      },
+      onCancel: closeEdit,
+    });
+    editSlot.replaceChildren(edit.el);
+    render();
+    edit.focus();
+  });
+  $('borrower-block-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    blockError = !reason.value.trim();
+    if (blockError) {
+      render();
+      reason.focus();
+      return;
+    }
+    if (await change({ blocked: true, blocked_reason: reason.value.trim() }, 'desk.borrower.blocked_now')) reason.value = '';
+    $('borrower-unblock').focus();
+  });
+  $('borrower-unblock').addEventListener('click', async () => {
+    await change({ blocked: false }, 'desk.borrower.unblocked_now');
+    reason.focus();
+  });
+  $('borrower-lend').addEventListener('click', () => {
+    ctx.lend.startWith(b);
+    ctx.navigate('/desk/lend');
+  });
+
+  return {
+    el,
+    title: 'desk.borrower.title',
+    async show(id) {
+      if (b?.id !== Number(id)) {
+        b = null;
+        edit = null;
+        editSlot.replaceChildren();
+        setMessage(null);
+        blockError = false;
+        render();
+      }
+      await load(id);
+      heading.focus();
+    },
+    render,
+    escape() {
+      if (!edit) return false;
+      closeEdit();
+      return true;
+    },
+  };
+}

@@ -1,0 +1,273 @@
+// desk/intake: taking in a donation. A category (from the tree, or one of the recently used ones,
+// kept in localStorage), the size input that fits the category (cm, EU size, clothing size ...),
+// condition, and a photo from the device camera, downscaled in the browser before upload. Saving
+// shows the new code large, to be written or printed on a label.
+import { t } from '../i18n.js';
+import { get, post, put } from '../api.js';
+import { beep, categoryName, h, problemText, say } from './util.js';
+
+const RECENT_KEY = 'hylla.desk.recent_categories';
+const RECENT_MAX = 6;
+const PHOTO_MAX_PX = 1600;
+const CLOTHING_SIZES = ['XS', 'S', 'M', 'L', 'XL', 'XXL', '86', '92', '98', '104', '110', '116', '122', '128', '134',
+  '140', '146', '152', '158', '164', '170'];
+const FIELD_IDS = { category: 'intake-category', size: 'intake-size', name: 'intake-name', branch: 'intake-branch' };
+
+function recentIds() {
+  try {
+    const ids = JSON.parse(localStorage.getItem(RECENT_KEY) || '[]');
+    return Array.isArray(ids) ? ids.filter(Number.isInteger) : [];
+  } catch {
+    return [];
+  }
+}
+
+function remember(id) {
+  try {
+    localStorage.setItem(RECENT_KEY, JSON.stringify([id, ...recentIds().filter((x) => x !== id)].slice(0, RECENT_MAX)));
+  } catch {
+    // storage off: nothing is remembered
+  }
+}
+
+/** A photo as a JPEG of at most PHOTO_MAX_PX on its longer side, turned the way the camera held it. */
+async function downscale(file) {
+  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  const scale = Math.min(1, PHOTO_MAX_PX / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  return new Promise((resolve, reject) => {
+    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the photo could not be read'))), 'image/jpeg', 0.85);
+  });
+}
+
+export function createIntake(ctx) {
+  const $ = (id) => document.getElementById(id);
+  const el = $('screen-intake');
+  const form = $('intake-form');
+  const select = $('intake-category');
+  const size = $('intake-size');
+  const name = $('intake-name');
+  const photo = $('intake-photo');
+  const preview = $('intake-preview');
+  const branchSelect = $('intake-branch');
+  let categories = null; // [{ id, parent_id, depth, name_sv, name_en, size_kind }]
+  let autoName = ''; // the name filled in from the category, replaced when the category changes
+  let blob = null; // the downscaled photo
+  let photoWork = null; // the downscaling in progress
+  let shown = { error: null, fields: {} };
+  let saved = null; // { item, photoError }
+  let photoProblem = false; // the chosen file could not be read as an image
+
+  const byId = (id) => categories?.find((c) => c.id === id);
+
+  /** A category's size kind: its own, else its nearest ancestor's. */
+  function sizeKind(c) {
+    for (let x = c; x; x = byId(x.parent_id)) if (x.size_kind) return x.size_kind;
+    return null;
+  }
+
+  function renderCategories() {
+    if (!categories) return;
+    const value = select.value;
+    select.replaceChildren(new Option(t('desk.intake.category_pick'), ''),
+      ...categories.map((c) => new Option(`${'\u00a0\u00a0\u00a0'.repeat(c.depth)}${categoryName(c)}`, String(c.id))));
+    select.value = value;
+    const recent = recentIds().map(byId).filter(Boolean);
+    $('intake-recent-box').hidden = !recent.length;
+    $('intake-recent').replaceChildren(...recent.map((c) => h('li', {}, h('button', {
+      type: 'button', class: 'desk-chip', 'aria-pressed': String(select.value === String(c.id)), text: categoryName(c),
+      onclick: () => {
+        select.value = String(c.id);
+        categoryChanged();
+        (size.closest('.field').hidden ? name : size).focus();
+      },
+    }))));
+  }
+
+  function renderSize() {
+    const c = byId(Number(select.value));
+    const kind = c ? sizeKind(c) : null;
+    $('intake-size-field').hidden = !kind;
+    if (!kind) return;
+    $('intake-size-label').textContent = t(`desk.size_label.${kind}`);
+    $('intake-size-hint').textContent = t(`desk.size_hint.${kind}`);
+    size.inputMode = kind === 'clothing' || kind === 'other' ? 'text' : 'decimal';
+    if (kind === 'clothing') {
+      size.setAttribute('list', 'intake-clothing-sizes');
+      $('intake-clothing-sizes').replaceChildren(...CLOTHING_SIZES.map((s) => new Option(s)));
+    } else {
+      size.removeAttribute('list');
+    }
+  }
+
+  function renderErrors() {
+    say($('intake-error'), shown.error ? problemText(shown.error) : '');
+    say($('intake-photo-error'), photoProblem ? t('desk.intake.photo_unreadable') : '');
+    for (const [field, id] of Object.entries(FIELD_IDS)) {
+      const fe = shown.fields[field];
+      const note = $(`${id}-error`);
+      if (note) say(note, fe ? t(`desk.field.item.${field}`) : '');
+      if (fe) $(id).setAttribute('aria-invalid', 'true');
+      else $(id).removeAttribute('aria-invalid');
+    }
+  }
+
+  function renderDone() {
+    $('intake-done').hidden = !saved;
+    form.hidden = Boolean(saved);
+    if (!saved) return;
+    $('intake-code').textContent = saved.item.code;
+    $('intake-done-name').textContent = saved.item.name;
+    say($('intake-photo-warning'), saved.photoError ? t('desk.intake.photo_failed', { why: problemText(saved.photoError) }) : '');
+  }
+
+  function render() {
+    renderCategories();
+    renderSize();
+    renderErrors();
+    renderDone();
+    preview.alt = t('desk.intake.preview_alt');
+  }
+
+  function categoryChanged() {
+    const c = byId(Number(select.value));
+    if (c && (!name.value.trim() || name.value === autoName)) {
+      autoName = categoryName(c);
+      name.value = autoName;
+    }
+    renderCategories();
+    renderSize();
+  }
+
+  async function load() {
+    if (categories) return;
+    try {
+      categories = (await get('/api/categories')).categories;
+    } catch (err) {
+      shown.error = err;
+    }
+    if (!ctx.user.branch) {
+      $('intake-branch-field').hidden = false;
+      branchSelect.replaceChildren(new Option(t('desk.branch_pick'), ''), ...ctx.branches.map((b) => new Option(b.name, b.slug)));
+    }
+    render();
+  }
+
+  function reset() {
+    for (const input of [size, name, $('intake-brand'), $('intake-notes'), photo]) input.value = '';
+    autoName = '';
+    blob = null;
+    photoWork = null;
+    photoProblem = false;
+    if (preview.src) URL.revokeObjectURL(preview.src);
+    preview.removeAttribute('src');
+    preview.hidden = true;
+    form.querySelector('input[name="condition"][value="good"]').checked = true;
+    $('intake-ready').checked = true;
+    shown = { error: null, fields: {} };
+    saved = null;
+    categoryChanged();
+  }
+
+  photo.addEventListener('change', () => {
+    const file = photo.files[0];
+    blob = null;
+    photoProblem = false;
+    renderErrors();
+    if (preview.src) URL.revokeObjectURL(preview.src);
+    preview.hidden = true;
+    if (!file) return;
+    photoWork = downscale(file).then((b) => {
+      blob = b;
+      preview.src = URL.createObjectURL(b);
+      preview.hidden = false;
+    }, () => {
+      photoProblem = true;
+      renderErrors();
+    });
+  });
+  select.addEventListener('change', categoryChanged);
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    shown = { error: null, fields: {} };
+    const category = Number(select.value);
+    if (!category) shown.fields.category = true;
+    if (!name.value.trim()) shown.fields.name = true;
+    if (!ctx.user.branch && !branchSelect.value) shown.fields.branch = true;
+    renderErrors();
+    const first = Object.keys(FIELD_IDS).find((f) => shown.fields[f]);
+    if (first) {
+      $(FIELD_IDS[first]).focus();
+      return;
+    }
+    const body = {
+      category,
+      name: name.value.trim(),
+      condition: form.querySelector('input[name="condition"]:checked').value,
+      status: $('intake-ready').checked ? 'available' : 'intake',
+    };
+    const kind = sizeKind(byId(category));
+    if (kind && size.value.trim()) body.size = { kind, value: size.value.trim() };
+    const brand = $('intake-brand').value.trim();
+    if (brand) body.brand = brand;
+    const notes = $('intake-notes').value.trim();
+    if (notes) body.notes = notes;
+    if (!ctx.user.branch) body.branch = branchSelect.value;
+    const save = $('intake-save');
+    save.disabled = true;
+    try {
+      const item = await post('/api/items', body);
+      remember(category);
+      saved = { item, photoError: null };
+      await photoWork;
+      if (blob) {
+        try {
+          await put(`/api/items/${encodeURIComponent(item.code)}/photo`, blob);
+        } catch (err) {
+          saved.photoError = err;
+        }
+      }
+      beep(saved.photoError ? 'problem' : 'ok');
+      render();
+      $('intake-status').textContent = t('desk.intake.saved', { code: item.code });
+      $('intake-next').focus();
+    } catch (err) {
+      shown.error = err;
+      for (const e of err.errors || []) if (e.field in FIELD_IDS) shown.fields[e.field] = true;
+      beep('problem');
+      renderErrors();
+      const bad = Object.keys(FIELD_IDS).find((f) => shown.fields[f]);
+      $(bad ? FIELD_IDS[bad] : 'intake-category').focus();
+    } finally {
+      save.disabled = false;
+    }
+  });
+
+  $('intake-next').addEventListener('click', () => {
+    reset();
+    render();
+    $('intake-status').textContent = '';
+    (select.value ? ($('intake-size-field').hidden ? name : size) : select).focus();
+  });
+  $('intake-print').addEventListener('click', () => window.print());
+
+  return {
+    el,
+    title: 'desk.intake.title',
+    async show() {
+      if (saved) {
+        render();
+        $('intake-next').focus();
+        return;
+      }
+      await load();
+      select.focus();
+    },
+    render,
+  };
+}

@@ -1,0 +1,156 @@
+// desk/util: what every desk screen shares: building DOM, dates and sizes in words, phone
+// numbers, item problems, the scan sounds, and error sentences for the desk's problem codes.
+import { t, has, locale, lang } from '../i18n.js';
+import { ApiError, errorMessage } from '../api.js';
+
+/** An element: h('li', { class: 'x', dataset: { code } }, 'text', child). Null children are skipped. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key === 'text') el.textContent = value;
+    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+/** Show text in an element, hiding it when there is none. */
+export function say(el, text) {
+  el.textContent = text || '';
+  el.hidden = !text;
+}
+
+/** A YYYY-MM-DD date as a Date at midnight UTC (dates here are days, not instants). */
+function day(iso) {
+  const [y, m, d] = iso.slice(0, 10).split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d));
+}
+
+/** "fredag 12 december" / "Friday 12 December"; the year only when it is not this year. */
+export function longDate(iso) {
+  const date = day(iso);
+  const opts = { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' };
+  if (date.getUTCFullYear() !== new Date().getFullYear()) opts.year = 'numeric';
+  return new Intl.DateTimeFormat(locale(), opts).format(date);
+}
+
+/** "12 dec. 2025" / "12 Dec 2025": a date or a timestamp, short. */
+export function shortDate(value) {
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? day(value) : new Date(value);
+  const opts = { day: 'numeric', month: 'short', year: 'numeric' };
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) opts.timeZone = 'UTC';
+  return new Intl.DateTimeFormat(locale(), opts).format(date);
+}
+
+/** "Åter senast fredag 12 december" / "Due back Friday 12 December". */
+export function dueText(iso) {
+  return t('desk.due', { date: longDate(iso) });
+}
+
+/** A number as the language writes it: 42,5 / 42.5. */
+function number(n) {
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits: 2 }).format(n);
+}
+
+/** An item's size in words: "160 cm", "EU 38", "M"; empty for none. */
+export function sizeText(size) {
+  if (!size) return '';
+  const v = typeof size.value === 'number' ? number(size.value) : size.value;
+  const key = `desk.size.${size.kind}`;
+  return has(key) ? t(key, { value: v }) : String(v);
+}
+
+/** A category's name in the current language. */
+export function categoryName(c) {
+  return (lang() === 'en' ? c.name_en : c.name_sv) || c.name_sv || '';
+}
+
+/** An E.164 number as Swedes write it (+46701234567 -> 070-123 45 67); others as they are. */
+export function phoneText(e164) {
+  if (!e164) return '';
+  const m = /^\+46(\d+)$/.exec(e164);
+  if (!m) return e164;
+  const d = `0${m[1]}`;
+  // Mobile numbers, which nearly every borrower gives, in the usual groups; others plainly.
+  return /^07\d{8}$/.test(d) ? `${d.slice(0, 3)}-${d.slice(3, 6)} ${d.slice(6, 8)} ${d.slice(8)}` : d;
+}
+
+/** Item codes as the server keeps them: trimmed and in upper case; null for what cannot be one. */
+export function itemCode(text) {
+  const code = text.trim().toUpperCase();
+  return /^[A-Z0-9][A-Z0-9._-]{0,39}$/.test(code) ? code : null;
+}
+
+/**
+ * Why an item cannot be lent to a borrower of branch `branch`, as a problem key and params, or
+ * null when it can. branchName maps a slug to a branch's name.
+ */
+export function itemProblem(item, branch, branchName = (s) => s) {
+  switch (item.status) {
+    case 'on_loan':
+      return item.due_date ? { key: 'desk.problem.on_loan_due', params: { date: longDate(item.due_date) } }
+        : { key: 'desk.problem.on_loan' };
+    case 'repair':
+      return { key: 'desk.problem.repair' };
+    case 'intake':
+      return { key: 'desk.problem.intake' };
+    case 'retired':
+      return { key: 'desk.problem.retired' };
+    default:
+      break;
+  }
+  if (branch && item.branch !== branch)
+    return { key: 'desk.problem.other_branch', params: { branch: branchName(item.branch) } };
+  return null;
+}
+
+/** A sentence for an API error: the desk's own words for its codes, else the shared ones. */
+export function problemText(err) {
+  if (err instanceof ApiError && has(`desk.error.${err.code}`)) return t(`desk.error.${err.code}`);
+  return errorMessage(err);
+}
+
+// ---- Sound: a short tone for a good scan, a low double tone for a problem. ----
+
+let audio = null;
+const TONES = {
+  ok: [[1046, 0, 0.09, 'sine']],
+  notice: [[784, 0, 0.08, 'sine'], [1175, 0.11, 0.1, 'sine']],
+  problem: [[220, 0, 0.16, 'square'], [165, 0.2, 0.26, 'square']],
+};
+
+/**
+ * Play the tone of kind "ok", "notice" or "problem" with the Web Audio API (no sound files). The
+ * last kind played is kept in <html data-desk-sound> and counted, so that tests can hear it.
+ */
+export function beep(kind) {
+  const root = document.documentElement;
+  root.dataset.deskSound = kind;
+  root.dataset.deskSounds = String(Number(root.dataset.deskSounds || 0) + 1);
+  try {
+    audio ??= new AudioContext();
+    if (audio.state === 'suspended') audio.resume().catch(() => {});
+    const now = audio.currentTime;
+    for (const [freq, at, len, type] of TONES[kind]) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.type = type;
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, now + at);
+      gain.gain.exponentialRampToValueAtTime(0.25, now + at + 0.01);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + at + len);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(now + at);
+      osc.stop(now + at + len + 0.02);
+    }
+  } catch {
+    // no audio on this device: the colour and the words still say it
+  }
+}
