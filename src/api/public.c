@@ -6,6 +6,7 @@
 #include "core/buf.h"
 #include "core/text.h"
 #include "embedded.h"
+#include "store/category_store.h"
 #include "store/public_store.h"
 
 #include <sodium.h>
@@ -138,9 +139,9 @@ void public_branch(struct req *req, struct reply *rep)
 void public_categories(struct req *req, struct reply *rep)
 {
     open_cors(rep);
-    struct public_category *list;
+    struct category *list;
     size_t n;
-    enum store_status st = store_public_categories(&list, &n);
+    enum store_status st = store_category_list(&list, &n);
     if (st < 0) {
         api_store_failure(rep, st);
         return;
@@ -154,7 +155,7 @@ void public_categories(struct req *req, struct reply *rep)
                            "depth", list[i].depth, "name_sv", list[i].name_sv, "name_en",
                            list[i].name_en, "size_kind", kind ? json_string(kind) : json_null()));
     }
-    store_public_categories_free(list, n);
+    store_category_list_free(list, n);
     cached_json(req, rep, json_pack("{s:o}", "categories", arr));
 }
 

@@ -77,52 +77,6 @@ void store_public_branches_free(struct public_branch *list, size_t n)
     free(list);
 }
 
-/* Categories -------------------------------------------------------------------------------- */
-
-enum store_status store_public_categories(struct public_category **out, size_t *n)
-{
-    /* Depth first, as the catalogue lists them: a path of (sort, id) pairs per category. */
-    static struct store_stmt list =
-        STORE_STMT("WITH RECURSIVE tree (id, path, depth) AS ("
-                   "    SELECT id, ARRAY[sort, id], 0 FROM categories WHERE parent_id IS NULL"
-                   "    UNION ALL"
-                   "    SELECT c.id, t.path || ARRAY[c.sort, c.id], t.depth + 1"
-                   "      FROM categories c JOIN tree t ON c.parent_id = t.id)"
-                   " SELECT c.id, coalesce(c.parent_id, 0), t.depth, c.name_sv, c.name_en,"
-                   "        c.size_kind"
-                   "   FROM tree t JOIN categories c ON c.id = t.id"
-                   "  ORDER BY t.path");
-    *out = NULL;
-    *n = 0;
-    PGresult *res;
-    enum store_status st = store_exec(&list, 0, NULL, &res);
-    if (st < 0)
-        return st;
-    int rows = PQntuples(res);
-    *out = xcalloc(rows ? (size_t)rows : 1, sizeof **out);
-    for (int r = 0; r < rows; r++) {
-        struct public_category *c = &(*out)[r];
-        c->id = (int)store_get_ll(res, r, 0);
-        c->parent_id = (int)store_get_ll(res, r, 1);
-        c->depth = (int)store_get_ll(res, r, 2);
-        c->name_sv = xstrdup(store_get(res, r, 3));
-        c->name_en = xstrdup(store_get(res, r, 4));
-        c->size_kind = size_kind_from_name(store_get(res, r, 5));
-    }
-    *n = (size_t)rows;
-    PQclear(res);
-    return STORE_OK;
-}
-
-void store_public_categories_free(struct public_category *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(list[i].name_sv);
-        free(list[i].name_en);
-    }
-    free(list);
-}
-
 /* Totals ------------------------------------------------------------------------------------ */
 
 enum store_status store_public_totals(long long *network, struct public_branch_total **branches,

@@ -1,5 +1,6 @@
 /*
- * public_store: every query of the public site and the open availability API. Read-only, and
+ * public_store: the queries of the public site and the open availability API (its categories
+ * are the catalogue's store_category_list, with the factors left out). Read-only, and
  * nothing here reads a borrower column: an item on loan shows only its due date. Loan totals
  * come from the statistics rollups (stats_month of migration 0006), never from counting loans.
  */
@@ -32,17 +33,6 @@ struct public_branch {
 enum store_status store_public_branches(const char *slug, struct public_branch **out,
                                         size_t *n) STORE_MUST_CHECK;
 void store_public_branches_free(struct public_branch *list, size_t n);
-
-/* A category of the shared tree, in display order (parents before children). */
-struct public_category {
-    int id, parent_id; /* parent_id 0: a top category */
-    int depth;
-    char *name_sv, *name_en;
-    enum size_kind size_kind;
-};
-
-enum store_status store_public_categories(struct public_category **out, size_t *n) STORE_MUST_CHECK;
-void store_public_categories_free(struct public_category *list, size_t n);
 
 /* Total loans since the start: the network's, and each branch's (by slug). */
 struct public_branch_total {
