@@ -19,13 +19,6 @@ extern const struct embedded_file hylla_openapi[];
 
 enum { PUBLIC_PER_PAGE = 48, PUBLIC_MAX_PER_PAGE = 100 };
 
-/* Every answer of the public API, errors too, may be read by a page of any origin. */
-static void open_cors(struct reply *rep)
-{
-    reply_header(rep, "Access-Control-Allow-Origin", "*");
-    reply_header(rep, "Access-Control-Expose-Headers", "ETag");
-}
-
 /* Whether an If-None-Match header names etag ("*", a list, weak tags W/ allowed). */
 static bool etag_listed(const char *header, const char *etag)
 {
@@ -101,7 +94,6 @@ static void branch_not_found(struct reply *rep)
 
 void public_branches(struct req *req, struct reply *rep)
 {
-    open_cors(rep);
     struct public_branch *list;
     size_t n;
     enum store_status st = store_public_branches(NULL, &list, &n);
@@ -118,7 +110,6 @@ void public_branches(struct req *req, struct reply *rep)
 
 void public_branch(struct req *req, struct reply *rep)
 {
-    open_cors(rep);
     struct public_branch *list;
     size_t n;
     enum store_status st = store_public_branches(req->params[0], &list, &n);
@@ -138,7 +129,6 @@ void public_branch(struct req *req, struct reply *rep)
 
 void public_categories(struct req *req, struct reply *rep)
 {
-    open_cors(rep);
     struct category *list;
     size_t n;
     enum store_status st = store_category_list(&list, &n);
@@ -195,7 +185,6 @@ static json_t *item_json(const struct public_item *it)
 
 void public_items(struct req *req, struct reply *rep)
 {
-    open_cors(rep);
     struct public_item_filter f;
     long long page, per_page;
     if (!read_filter(req, rep, &f) || !api_query_int(req, rep, "page", 1, 100000, 1, &page) ||
@@ -226,7 +215,6 @@ void public_items(struct req *req, struct reply *rep)
 
 void public_stats(struct req *req, struct reply *rep)
 {
-    open_cors(rep);
     long long network;
     struct public_branch_total *list;
     size_t n;
@@ -246,7 +234,6 @@ void public_stats(struct req *req, struct reply *rep)
 
 void public_openapi(struct req *req, struct reply *rep)
 {
-    open_cors(rep);
     const struct embedded_file *doc = &hylla_openapi[0];
     char *copy = xmalloc(doc->len + 1);
     memcpy(copy, doc->data, doc->len + 1);

@@ -1,6 +1,7 @@
 /*
  * public: the open availability API behind the public site and the widget (GET /api/public/...
- * and /api/openapi.json). No login; CORS open to every origin; every answer is cacheable for 30
+ * and /api/openapi.json). No login; open to every origin (the routes are marked cors, so the
+ * router adds the CORS headers and answers preflights); every answer is cacheable for 30
  * seconds with an ETag (a hash of the body) and answers 304 to a matching If-None-Match. No
  * answer names a borrower or anything about one: an item on loan shows its due date only.
  */

@@ -193,27 +193,33 @@ const struct route router_routes[] = {
     { .method = "GET",
       .pattern = "/api/public/branches",
       .handler = public_branches,
-      .access = ACCESS_PUBLIC },
+      .access = ACCESS_PUBLIC,
+      .cors = true },
     { .method = "GET",
       .pattern = "/api/public/branches/{slug}",
       .handler = public_branch,
-      .access = ACCESS_PUBLIC },
+      .access = ACCESS_PUBLIC,
+      .cors = true },
     { .method = "GET",
       .pattern = "/api/public/categories",
       .handler = public_categories,
-      .access = ACCESS_PUBLIC },
+      .access = ACCESS_PUBLIC,
+      .cors = true },
     { .method = "GET",
       .pattern = "/api/public/items",
       .handler = public_items,
-      .access = ACCESS_PUBLIC },
+      .access = ACCESS_PUBLIC,
+      .cors = true },
     { .method = "GET",
       .pattern = "/api/public/stats",
       .handler = public_stats,
-      .access = ACCESS_PUBLIC },
+      .access = ACCESS_PUBLIC,
+      .cors = true },
     { .method = "GET",
       .pattern = "/api/openapi.json",
       .handler = public_openapi,
-      .access = ACCESS_PUBLIC },
+      .access = ACCESS_PUBLIC,
+      .cors = true },
 };
 const size_t router_route_count = sizeof router_routes / sizeof router_routes[0];
 
@@ -398,10 +404,38 @@ static bool check_access(struct req *req, struct reply *rep, struct staff_identi
     return true;
 }
 
+/* Headers that let pages of any origin read an answer of an open (cors) route. */
+static void open_cors(struct reply *rep)
+{
+    reply_header(rep, "Access-Control-Allow-Origin", "*");
+    reply_header(rep, "Access-Control-Expose-Headers", "ETag");
+}
+
+/*
+ * OPTIONS on a known path: 204 with Allow; for an open route also what a browser's CORS
+ * preflight asks (a page elsewhere that sends If-None-Match itself needs one).
+ */
+static void preflight(const char *path, struct reply *rep)
+{
+    allow_header(path, rep);
+    const struct route *get = find_route("GET", path, &(bool){ false });
+    if (get && get->cors) {
+        open_cors(rep);
+        reply_header(rep, "Access-Control-Allow-Methods", "GET, HEAD");
+        reply_header(rep, "Access-Control-Allow-Headers", "If-None-Match");
+        reply_header(rep, "Access-Control-Max-Age", "86400");
+    }
+    reply_empty(rep, 204);
+}
+
 static void dispatch_api(struct req *req, struct reply *rep)
 {
     bool path_known;
     const struct route *r = find_route(req->method, req->path, &path_known);
+    if (!r && path_known && strcmp(req->method, "OPTIONS") == 0) {
+        preflight(req->path, rep);
+        return;
+    }
     if (!r) {
         if (path_known) {
             allow_header(req->path, rep);
@@ -420,6 +454,8 @@ static void dispatch_api(struct req *req, struct reply *rep)
     r->handler(req, rep);
     if (rep->status == 0)
         reply_problem(rep, 500, "internal_error", "internal error", NULL);
+    if (r->cors)
+        open_cors(rep);
     req->who = NULL; /* `who` lives on this stack frame only */
 }
 

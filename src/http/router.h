@@ -32,6 +32,7 @@ struct route {
     enum access access;
     enum body_kind body;
     size_t max_body; /* 0: the configured default (1 MiB) */
+    bool cors;       /* open to every origin: CORS headers on each answer, preflights answered */
 };
 
 extern const struct route router_routes[];

@@ -193,6 +193,26 @@ test('ETag, 304 on If-None-Match, 30 s caching and open CORS on every public GET
   assert.equal(c.status, 201, c.text);
 });
 
+test('OPTIONS answers a CORS preflight on the open routes only', async () => {
+  const pre = await anon.request('OPTIONS', '/api/public/items?branch=deje', {
+    headers: { origin: 'https://kommun.example', 'access-control-request-method': 'GET',
+      'access-control-request-headers': 'if-none-match' },
+  });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.text, '');
+  assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+  assert.equal(pre.headers.get('access-control-allow-methods'), 'GET, HEAD');
+  assert.match(pre.headers.get('access-control-allow-headers'), /if-none-match/i);
+  assert.equal(pre.headers.get('allow'), 'GET');
+  // Staff routes stay closed to other origins: OPTIONS says what the path allows, nothing more.
+  const staff = await anon.request('OPTIONS', '/api/items');
+  assert.equal(staff.status, 204);
+  assert.equal(staff.headers.get('access-control-allow-origin'), null);
+  assert.match(staff.headers.get('allow'), /GET/);
+  const unknown = await anon.request('OPTIONS', '/api/public/nothing');
+  assert.equal(unknown.status, 404);
+});
+
 /** Resolve a local $ref of the document. */
 function resolve(doc, ref) {
   assert.match(ref, /^#\//, `only local references: ${ref}`);
