@@ -318,8 +318,7 @@ void borrowers_list(struct req *req, struct reply *rep)
     json_t *t = raw ? json_stringn(raw, strlen(raw)) : NULL; /* NULL also for broken UTF-8 */
     if (raw && (!t || text_chars(raw) > 100)) {
         json_decref(t);
-        reply_problem(rep, 400, "invalid_query", "invalid query argument",
-                      "The query argument q must be text of at most 100 characters.");
+        api_bad_query(rep, "The query argument q must be text of at most 100 characters.");
         return;
     }
     if (t) {

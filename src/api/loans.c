@@ -577,8 +577,7 @@ void loans_list(struct req *req, struct reply *rep)
     else if (strcmp(status, "returned") == 0)
         q.status = STORE_LOANS_RETURNED;
     else {
-        reply_problem(rep, 400, "invalid_query", "invalid query argument",
-                      "The query argument status must be open, overdue or returned.");
+        api_bad_query(rep, "The query argument status must be open, overdue or returned.");
         return;
     }
 

@@ -19,10 +19,6 @@
     " 'blocked_reason', b.blocked_reason, 'notes', b.notes, 'created_at', b.created_at,"           \
     " 'last_activity_at', b.last_activity_at"
 
-#define NUM(name, value)                                                                           \
-    char name[24];                                                                                 \
-    snprintf(name, sizeof name, "%lld", (long long)(value))
-
 /*
  * Which borrower of the branch other than except_id already has the phone or card of fields.
  * STORE_NOT_FOUND when none does.
@@ -37,8 +33,8 @@ static enum store_status find_conflict(int branch_id, long long except_id, const
                    " WHERE b.branch_id = $1 AND b.id <> $2"
                    "   AND (b.phone = s.f->>'phone' OR b.card = s.f->>'card')"
                    " ORDER BY 1 DESC LIMIT 1");
-    NUM(branch, branch_id);
-    NUM(except, except_id);
+    STORE_NUM(branch, branch_id);
+    STORE_NUM(except, except_id);
     PGresult *res;
     enum store_status st = store_exec(&find, 3, (const char *[]){ branch, except, fields }, &res);
     if (st == STORE_OK) {
@@ -76,7 +72,7 @@ static enum store_status create_tx(void *p)
     enum store_status st = store_actor_set(c->staff_id);
     if (st < 0)
         return st;
-    NUM(branch, c->branch_id);
+    STORE_NUM(branch, c->branch_id);
     PGresult *res;
     st = store_exec(&insert, 2, (const char *[]){ branch, c->fields }, &res);
     if (st == STORE_OK)
@@ -142,8 +138,8 @@ static enum store_status update_tx(void *p)
     enum store_status st = store_actor_set(c->staff_id);
     if (st < 0)
         goto out;
-    NUM(id, c->id);
-    NUM(scope, c->scope);
+    STORE_NUM(id, c->id);
+    STORE_NUM(scope, c->scope);
     st = store_exec(&lock, 2, (const char *[]){ id, scope }, &res);
     if (st != STORE_OK)
         goto out;
@@ -211,8 +207,8 @@ enum store_status store_borrower_get(long long id, int scope, char **json)
         "            ORDER BY l.returned_at DESC, l.id DESC LIMIT 100) h), '[]'))::text"
         "  FROM borrowers b JOIN branches br ON br.id = b.branch_id"
         " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
-    NUM(idtext, id);
-    NUM(scopetext, scope);
+    STORE_NUM(idtext, id);
+    STORE_NUM(scopetext, scope);
     PGresult *res;
     *json = NULL;
     enum store_status st = store_exec(&get, 2, (const char *[]){ idtext, scopetext }, &res);
@@ -238,10 +234,10 @@ enum store_status store_borrower_search(const struct store_borrower_query *q, ch
         "        OR b.name ILIKE $3 OR b.phone = $4 OR b.phone LIKE '%' || $5 || '%'"
         "        OR b.card = $6)"
         " ORDER BY b.name, b.id LIMIT $7 OFFSET $8");
-    NUM(scope, q->scope);
-    NUM(branch, q->branch_id);
-    NUM(limit, q->per_page + 1);
-    NUM(offset, (long long)(q->page - 1) * q->per_page);
+    STORE_NUM(scope, q->scope);
+    STORE_NUM(branch, q->branch_id);
+    STORE_NUM(limit, q->per_page + 1);
+    STORE_NUM(offset, (long long)(q->page - 1) * q->per_page);
     PGresult *res;
     *json = NULL;
     enum store_status st = store_exec(&search, 8,
@@ -250,15 +246,8 @@ enum store_status store_borrower_search(const struct store_borrower_query *q, ch
                                       &res);
     if (st < 0)
         return st;
-    struct buf b = BUF_INIT;
-    int rows = PQntuples(res);
-    buf_puts(&b, "{\"borrowers\":[");
-    for (int i = 0; i < rows && i < q->per_page; i++)
-        buf_printf(&b, "%s%s", i ? "," : "", store_get(res, i, 0));
-    buf_printf(&b, "],\"page\":%d,\"per_page\":%d,\"has_more\":%s}", q->page, q->per_page,
-               rows > q->per_page ? "true" : "false");
+    *json = store_page_json(res, "borrowers", q->page, q->per_page);
     PQclear(res);
-    *json = buf_steal(&b, NULL);
     return STORE_OK;
 }
 
@@ -289,9 +278,9 @@ static enum store_status erase_tx(void *p)
     enum store_status st = store_actor_set(c->staff_id);
     if (st < 0)
         return st;
-    NUM(id, c->id);
-    NUM(scope, c->scope);
-    NUM(months, c->months);
+    STORE_NUM(id, c->id);
+    STORE_NUM(scope, c->scope);
+    STORE_NUM(months, c->months);
     PGresult *res;
     st = store_exec(&lock, 3, (const char *[]){ id, scope, months }, &res);
     int branch_id = st == STORE_OK ? (int)store_get_ll(res, 0, 0) : 0;
@@ -330,7 +319,7 @@ enum store_status store_borrower_stale(int months, long long **ids, size_t *n)
                    "   AND NOT EXISTS (SELECT 1 FROM loans l"
                    "                    WHERE l.borrower_id = b.id AND l.returned_at IS NULL)"
                    " ORDER BY b.last_activity_at, b.id");
-    NUM(m, months);
+    STORE_NUM(m, months);
     PGresult *res;
     *ids = NULL;
     *n = 0;

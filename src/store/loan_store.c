@@ -10,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NUM(name, value)                                                                           \
-    char name[24];                                                                                 \
-    snprintf(name, sizeof name, "%lld", (long long)(value))
-
 /* A PostgreSQL array literal of texts, each quoted: {"A","B"}. The caller frees it. */
 static char *text_array(const char *const *v, size_t n)
 {
@@ -83,8 +79,8 @@ enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope
         "SELECT " RULES_COLUMNS " FROM borrowers b JOIN branches br ON br.id = b.branch_id"
         " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
     *rules = (struct store_loan_rules){ 0 };
-    NUM(id, borrower_id);
-    NUM(sc, scope);
+    STORE_NUM(id, borrower_id);
+    STORE_NUM(sc, scope);
     PGresult *res;
     enum store_status st = store_exec(&find, 2, (const char *[]){ id, sc }, &res);
     if (st == STORE_OK)
@@ -106,7 +102,7 @@ static enum store_status replay(struct store_checkout *c, bool *found)
     static struct store_stmt previous =
         STORE_STMT("SELECT request_hash = sha256(convert_to($3::text, 'UTF8')), response::text"
                    "  FROM checkouts WHERE staff_id = $1 AND idempotency_key = $2");
-    NUM(staff, c->staff_id);
+    STORE_NUM(staff, c->staff_id);
     PGresult *res;
     *found = false;
     enum store_status st =
@@ -167,8 +163,8 @@ static enum store_status check_limit(struct store_checkout *c, int branch_id)
     static struct store_stmt count =
         STORE_STMT("SELECT count(*), (SELECT item_limit FROM branches WHERE id = $2)"
                    "  FROM loans WHERE borrower_id = $1 AND returned_at IS NULL");
-    NUM(borrower, c->borrower_id);
-    NUM(branch, branch_id);
+    STORE_NUM(borrower, c->borrower_id);
+    STORE_NUM(branch, branch_id);
     PGresult *res;
     enum store_status st = store_exec(&count, 2, (const char *[]){ borrower, branch }, &res);
     if (st == STORE_OK) {
@@ -220,9 +216,9 @@ static enum store_status lend(struct checkout_run *run, int branch_id, const lon
     struct store_checkout *c = run->c;
     PGresult *res = NULL;
     char *id_list = NULL;
-    NUM(branch, branch_id);
-    NUM(borrower, c->borrower_id);
-    NUM(staff, c->staff_id);
+    STORE_NUM(branch, branch_id);
+    STORE_NUM(borrower, c->borrower_id);
+    STORE_NUM(staff, c->staff_id);
     enum store_status st = store_exec(
         &insert, 5, (const char *[]){ branch, borrower, staff, c->idempotency_key, c->request },
         &res);
@@ -236,7 +232,7 @@ static enum store_status lend(struct checkout_run *run, int branch_id, const lon
     }
     if (st < 0)
         goto out;
-    NUM(checkout, store_get_ll(res, 0, 0));
+    STORE_NUM(checkout, store_get_ll(res, 0, 0));
     PQclear(res);
     res = NULL;
 
@@ -288,8 +284,8 @@ static enum store_status checkout_tx(void *p)
     if (st < 0)
         goto out;
     /* The borrower's lock queues checkouts for the same borrower (and the same key). */
-    NUM(borrower, c->borrower_id);
-    NUM(scope, c->scope);
+    STORE_NUM(borrower, c->borrower_id);
+    STORE_NUM(scope, c->scope);
     st = store_exec(&lock_borrower, 2, (const char *[]){ borrower, scope }, &res);
     if (st == STORE_NOT_FOUND)
         c->outcome = STORE_CHECKOUT_NO_BORROWER;
@@ -388,9 +384,9 @@ static enum store_status return_tx(void *p)
         return STORE_NOT_FOUND;
     }
     bool on_loan = store_get(res, 0, 0) != NULL;
-    NUM(loan, store_get_ll(res, 0, 0));
+    STORE_NUM(loan, store_get_ll(res, 0, 0));
     int branch_id = (int)store_get_ll(res, 0, 1);
-    NUM(borrower, store_get_ll(res, 0, 2));
+    STORE_NUM(borrower, store_get_ll(res, 0, 2));
     bool too_early = store_get_bool(res, 0, 3);
     PQclear(res);
     if (!on_loan)
@@ -408,7 +404,7 @@ static enum store_status return_tx(void *p)
     if (strcmp(borrower, "0") != 0 &&
         (st = store_run(&activity, 1, (const char *[]){ borrower })) < 0)
         return st;
-    NUM(staff, r->staff_id);
+    STORE_NUM(staff, r->staff_id);
     st = store_exec(
         &close, 5,
         (const char *[]){ loan, staff, r->returned_on, r->note, r->repair ? "true" : "false" },
@@ -447,8 +443,8 @@ enum store_status store_loan_for_renewal(long long loan_id, int scope,
                    "  LEFT JOIN borrowers b ON b.id = l.borrower_id"
                    " WHERE l.id = $1 AND ($2::int = 0 OR l.branch_id = $2)");
     *out = (struct store_loan_renewal){ 0 };
-    NUM(id, loan_id);
-    NUM(sc, scope);
+    STORE_NUM(id, loan_id);
+    STORE_NUM(sc, scope);
     PGresult *res;
     enum store_status st = store_exec(&find, 2, (const char *[]){ id, sc }, &res);
     if (st == STORE_OK) {
@@ -489,8 +485,8 @@ static enum store_status renew_tx(void *p)
     enum store_status st = store_actor_set(c->staff_id);
     if (st < 0)
         return st;
-    NUM(loan, c->loan_id);
-    NUM(renewals, c->renewals);
+    STORE_NUM(loan, c->loan_id);
+    STORE_NUM(renewals, c->renewals);
     PGresult *res;
     st = store_exec(&renew, 3, (const char *[]){ loan, renewals, c->new_due }, &res);
     if (st == STORE_OK) {
@@ -559,9 +555,9 @@ static enum store_status undo_tx(void *p)
     enum store_status st = store_actor_set(u->staff_id);
     if (st < 0)
         goto out;
-    NUM(checkout_in, u->checkout_id);
-    NUM(loan_in, u->loan_id);
-    NUM(minutes, STORE_LOAN_UNDO_MINUTES);
+    STORE_NUM(checkout_in, u->checkout_id);
+    STORE_NUM(loan_in, u->loan_id);
+    STORE_NUM(minutes, STORE_LOAN_UNDO_MINUTES);
     st = store_exec(&lock, 3, (const char *[]){ checkout_in, loan_in, minutes }, &res);
     if (st != STORE_OK)
         goto out;
@@ -579,7 +575,7 @@ static enum store_status undo_tx(void *p)
         else if (outcome == STORE_UNDO_DONE && store_get_bool(res, i, 4))
             outcome = STORE_UNDO_CHANGED;
     }
-    NUM(checkout, store_get_ll(res, 0, 1));
+    STORE_NUM(checkout, store_get_ll(res, 0, 1));
     int branch_id = (int)store_get_ll(res, 0, 2);
     PQclear(res);
     res = NULL;
@@ -653,25 +649,18 @@ enum store_status store_loan_list(const struct store_loan_query *q, char **json)
                               : q->status == STORE_LOANS_OVERDUE  ? &overdue
                               : q->status == STORE_LOANS_RETURNED ? &returned
                                                                   : &all;
-    NUM(scope, q->scope);
-    NUM(branch, q->branch_id);
-    NUM(borrower, q->borrower_id);
-    NUM(limit, q->per_page + 1);
-    NUM(offset, (long long)(q->page - 1) * q->per_page);
+    STORE_NUM(scope, q->scope);
+    STORE_NUM(branch, q->branch_id);
+    STORE_NUM(borrower, q->borrower_id);
+    STORE_NUM(limit, q->per_page + 1);
+    STORE_NUM(offset, (long long)(q->page - 1) * q->per_page);
     PGresult *res;
     *json = NULL;
     enum store_status st =
         store_exec(stmt, 5, (const char *[]){ scope, branch, borrower, limit, offset }, &res);
     if (st < 0)
         return st;
-    struct buf b = BUF_INIT;
-    int rows = PQntuples(res);
-    buf_puts(&b, "{\"loans\":[");
-    for (int i = 0; i < rows && i < q->per_page; i++)
-        buf_printf(&b, "%s%s", i ? "," : "", store_get(res, i, 0));
-    buf_printf(&b, "],\"page\":%d,\"per_page\":%d,\"has_more\":%s}", q->page, q->per_page,
-               rows > q->per_page ? "true" : "false");
+    *json = store_page_json(res, "loans", q->page, q->per_page);
     PQclear(res);
-    *json = buf_steal(&b, NULL);
     return STORE_OK;
 }

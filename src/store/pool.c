@@ -290,6 +290,18 @@ bool store_error_is_unavailable(void)
     return state[0] == '0' && state[1] == '8';
 }
 
+char *store_page_json(const PGresult *res, const char *key, int page, int per_page)
+{
+    struct buf b = BUF_INIT;
+    int rows = PQntuples(res);
+    buf_printf(&b, "{\"%s\":[", key);
+    for (int i = 0; i < rows && i < per_page; i++)
+        buf_printf(&b, "%s%s", i ? "," : "", store_get(res, i, 0));
+    buf_printf(&b, "],\"page\":%d,\"per_page\":%d,\"has_more\":%s}", page, per_page,
+               rows > per_page ? "true" : "false");
+    return buf_steal(&b, NULL);
+}
+
 const char *store_get(const PGresult *res, int row, int col)
 {
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);

@@ -57,6 +57,18 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
 /* Whether the database answers, reconnecting if needed. */
 enum store_status store_ping(void) STORE_MUST_CHECK;
 
+/* Declare char name[] holding value as a decimal parameter. */
+#define STORE_NUM(name, value)                                                                     \
+    char name[24];                                                                                 \
+    snprintf(name, sizeof name, "%lld", (long long)(value))
+
+/*
+ * One page of a list as JSON, {"KEY":[...],"page":P,"per_page":N,"has_more":B}, from a result
+ * whose column 0 holds each row's JSON and which was asked for per_page + 1 rows (one more says
+ * there is a next page). The caller frees it.
+ */
+char *store_page_json(const PGresult *res, const char *key, int page, int per_page);
+
 /* Read helpers for a result: the value as text (NULL for SQL NULL), as a long, as a bool. */
 const char *store_get(const PGresult *res, int row, int col);
 long long store_get_ll(const PGresult *res, int row, int col);
