@@ -26,25 +26,33 @@ after(async () => {
 /**
  * Start requests while the test holds row locks on items, wait until the workers that got them
  * are all blocked on a lock, then let them go at once, so that the requests really meet in the
- * database instead of running one after the other. (libmicrohttpd hands a burst of connections
- * to its threads unevenly, so how many meet is not known in advance: at least two must, and we
- * wait until no more arrive.) Resolves the answers.
+ * database instead of running one after the other. The requests (functions that start one) go
+ * out one by one, each after the one before reached the lock or a moment passed: a worker
+ * blocked in the database accepts no connection, so a new one goes to an idle worker, where a
+ * burst of connections can all land on one worker and queue behind its first request. At least
+ * two must meet, and we wait until no more arrive. Resolves the answers.
  */
-async function allAtOnce(codes, start) {
+async function allAtOnce(codes, requests) {
   const holder = new pg.Client(pgConfig(db.conninfo));
   await holder.connect();
   try {
     await holder.query('BEGIN');
     await holder.query('SELECT id FROM items WHERE code = ANY($1) FOR UPDATE', [codes]);
-    const pending = start();
+    const waiting = async () => (await db.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n;
+    const pending = [];
+    for (const request of requests) {
+      const before = await waiting();
+      pending.push(request());
+      for (let i = 0; i < 10 && (await waiting()) <= before; i++) await sleep(10);
+    }
     let last = -1;
     for (let waited = 0, stable = 0; stable < 30; waited++) {
       // Asked on another connection: a transaction sees one snapshot of pg_stat_activity.
-      const { rows } = await db.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      stable = rows[0].n === last && rows[0].n >= 2 ? stable + 1 : 0;
-      last = rows[0].n;
+      const n = await waiting();
+      stable = n === last && n >= 2 ? stable + 1 : 0;
+      last = n;
       assert.ok(waited < 3000 || last >= 2, `only ${last} request(s) reached the lock`);
       await sleep(10);
     }
@@ -78,8 +86,8 @@ async function assertInvariant() {
 test('50 parallel checkouts of one item by 50 borrowers: one 201, 49 409, one open loan', async () => {
   await addItem(db, 'kors', { code: 'KOR-00001' });
   const ids = await borrowers(50);
-  const answers = await allAtOnce(['KOR-00001'], () => ids.map((id) =>
-    desk.post('/api/checkouts', { borrower_id: id, items: ['KOR-00001'] })));
+  const answers = await allAtOnce(['KOR-00001'], ids.map((id) =>
+    () => desk.post('/api/checkouts', { borrower_id: id, items: ['KOR-00001'] })));
   const statuses = answers.map((r) => r.status);
   assert.equal(statuses.filter((s) => s === 201).length, 1, statuses.join(' '));
   assert.equal(statuses.filter((s) => s === 409).length, 49, statuses.join(' '));
@@ -113,8 +121,8 @@ test('20 parallel checkouts of overlapping item sets never lend an item twice', 
       const unique = [...new Set(set)];
       return i % 2 ? unique.reverse() : unique;
     });
-    const answers = await allAtOnce(codes, () => ids.map((id, i) =>
-      desk.post('/api/checkouts', { borrower_id: id, items: sets[i] })));
+    const answers = await allAtOnce(codes, ids.map((id, i) =>
+      () => desk.post('/api/checkouts', { borrower_id: id, items: sets[i] })));
     const lent = [];
     answers.forEach((r, i) => {
       assert.ok(r.status === 201 || r.status === 409, `${r.status}: ${r.text}`);
@@ -140,8 +148,8 @@ test('parallel retries with one Idempotency-Key make one checkout', async () => 
   await addItem(db, 'kors', { code: 'KOR-20002' });
   const [id] = await borrowers(1);
   const body = { borrower_id: id, items: ['KOR-20001', 'KOR-20002'] };
-  const answers = await allAtOnce(body.items, () => Array.from({ length: 10 }, () =>
-    desk.post('/api/checkouts', body, { headers: { 'idempotency-key': 'flaky-wifi-42' } })));
+  const answers = await allAtOnce(body.items, Array.from({ length: 10 }, () =>
+    () => desk.post('/api/checkouts', body, { headers: { 'idempotency-key': 'flaky-wifi-42' } })));
   for (const r of answers) assert.equal(r.status, 201, r.text);
   assert.equal(new Set(answers.map((r) => r.json.checkout_id)).size, 1);
   const { rows: [{ n }] } = await db.query('SELECT count(*)::int AS n FROM loans WHERE borrower_id = $1', [id]);
@@ -153,8 +161,8 @@ test('parallel returns of one item return it once', async () => {
   await addItem(db, 'kors', { code: 'KOR-30001' });
   const [id] = await borrowers(1);
   assert.equal((await desk.post('/api/checkouts', { borrower_id: id, items: ['KOR-30001'] })).status, 201);
-  const answers = await allAtOnce(['KOR-30001'], () => Array.from({ length: 10 }, () =>
-    desk.post('/api/returns', { items: ['KOR-30001'] })));
+  const answers = await allAtOnce(['KOR-30001'], Array.from({ length: 10 }, () =>
+    () => desk.post('/api/returns', { items: ['KOR-30001'] })));
   const done = answers.filter((r) => r.json.results[0].returned);
   assert.equal(done.length, 1);
   for (const r of answers) {
