@@ -5,13 +5,13 @@
  *
  * Exit status: 0 done, 1 failed while working, 2 bad usage or settings.
  */
+#include "api/routes.h"
 #include "cli/cli.h"
 #include "config.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/settings.h"
 #include "embedded.h"
-#include "http/router.h"
 #include "http/server.h"
 #include "http/static.h"
 #include "store/migrate.h"
@@ -69,6 +69,7 @@ static const char serve_help[] =
     "  --session-idle DURATION   HYLLA_SESSION_IDLE  log out after this long unused (12h)\n"
     "  --session-max DURATION    HYLLA_SESSION_MAX   log out after this long in any case (7d)\n"
     "  --no-access-log           HYLLA_ACCESS_LOG=off  no line per request\n"
+    "  --log-level LEVEL         HYLLA_LOG_LEVEL     debug, info, warning or error (info)\n"
     "\n"
     "Stops gracefully on SIGINT or SIGTERM: requests in progress finish first.\n";
 
@@ -86,6 +87,7 @@ static int cmd_serve(int argc, char **argv)
         O_MAXCONN,
         O_IDLE,
         O_MAX,
+        O_LOGLEVEL,
         O_NOLOG
     };
     static const struct option opts[] = {
@@ -100,6 +102,7 @@ static int cmd_serve(int argc, char **argv)
         { "max-connections", required_argument, 0, O_MAXCONN },
         { "session-idle", required_argument, 0, O_IDLE },
         { "session-max", required_argument, 0, O_MAX },
+        { "log-level", required_argument, 0, O_LOGLEVEL },
         { "no-access-log", no_argument, 0, O_NOLOG },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
@@ -135,7 +138,12 @@ static int cmd_serve(int argc, char **argv)
     s.access_log = !no_log && !(access_log && strcmp(access_log, "off") == 0);
 
     unsigned long n;
-    const char *v = setting(flag[O_WORKERS], "HYLLA_WORKERS", default_workers);
+    const char *v = setting(flag[O_LOGLEVEL], "HYLLA_LOG_LEVEL", "info");
+    enum log_level level;
+    if (!log_level_from_name(v, &level))
+        return usage_error("--log-level must be debug, info, warning or error (got \"%s\")", v);
+    log_set_level(level);
+    v = setting(flag[O_WORKERS], "HYLLA_WORKERS", default_workers);
     if (!settings_parse_uint(v, 1, 256, &n))
         return usage_error("--workers must be a number from 1 to 256 (got \"%s\")", v);
     s.workers = (unsigned)n;
@@ -189,7 +197,7 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct server *srv = server_start(&s, &why);
+    struct server *srv = server_start(&s, &routes_api, &why);
     if (!srv)
         return usage_error("--listen %s: %s", s.listen, why);
     int sig = 0;
@@ -276,10 +284,10 @@ static int cmd_routes(int argc, char **argv)
         return 0;
     }
     json_t *list = json_array();
-    for (size_t i = 0; i < router_route_count; i++) {
-        const struct route *r = &router_routes[i];
+    for (size_t i = 0; i < routes_api.nroutes; i++) {
+        const struct route *r = &routes_api.routes[i];
         json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "method", r->method, "pattern",
-                                              r->pattern, "access", router_access_name(r->access)));
+                                              r->pattern, "access", routes_access_name(r->access)));
     }
     json_dumpf(list, stdout, JSON_INDENT(1));
     putchar('\n');

@@ -1,4 +1,4 @@
-/* api: helpers every handler shares (see api.h). */
+/* api: what every handler shares (see api.h). */
 #include "api.h"
 
 #include "core/buf.h"
@@ -6,24 +6,50 @@
 #include "store/branch_store.h"
 
 #include <errno.h>
-#include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 void api_store_failure(struct reply *rep, enum store_status st)
 {
     if (st == STORE_SOFT_ERROR || store_error_is_unavailable()) {
-        reply_problem(rep, 503, "database_unavailable", "the database is unavailable",
-                      "Try again in a moment.");
+        reply_problem(rep, PROBLEM_database_unavailable, "Try again in a moment.");
         reply_header(rep, "Retry-After", "2");
         return;
     }
-    reply_problem(rep, 500, "internal_error", "internal error",
-                  "The error was logged on the server.");
+    reply_problem(rep, PROBLEM_internal_error, "The error was logged on the server.");
 }
 
-bool api_branch_allowed(const struct req *req, int branch_id)
+int api_scope(const struct req *req)
+{
+    return req->who ? req->who->branch_id : 0;
+}
+
+bool api_scope_allows(const struct req *req, int branch_id)
 {
     return req->who && (req->who->branch_id == 0 || req->who->branch_id == branch_id);
+}
+
+void api_branch_forbidden(struct reply *rep, const char *detail)
+{
+    reply_problem(rep, PROBLEM_branch_forbidden, detail);
+}
+
+bool api_path_id(const struct req *req, size_t i, long long *id)
+{
+    const char *s = i < req->nparams ? req->params[i] : NULL;
+    if (!s || !*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
+        return false;
+    *id = strtoll(s, NULL, 10);
+    return *id > 0 && *id <= API_MAX_ID;
+}
+
+bool api_path_code(const struct req *req, struct reply *rep, char code[ITEM_CODE_MAX + 1])
+{
+    if (req->nparams > 0 && item_code_normalize(req->params[0], code))
+        return true;
+    reply_problem(rep, PROBLEM_item_not_found, NULL);
+    return false;
 }
 
 bool api_query_int(const struct req *req, struct reply *rep, const char *name, long long min,
@@ -50,7 +76,7 @@ bool api_query_int(const struct req *req, struct reply *rep, const char *name, l
 
 void api_bad_query(struct reply *rep, const char *detail)
 {
-    reply_problem(rep, 400, "invalid_query", "invalid query argument", detail);
+    reply_problem(rep, PROBLEM_invalid_query, detail);
 }
 
 /* Whether s is valid UTF-8 (jansson refuses anything else as a string). */
@@ -70,7 +96,7 @@ bool api_query_item_match(const struct req *req, struct reply *rep, struct item_
         return false;
     }
     long long n;
-    if (!api_query_int(req, rep, "category", 1, 2147483647, 0, &n))
+    if (!api_query_int(req, rep, "category", 1, API_MAX_INT_ID, 0, &n))
         return false;
     m->category_id = (int)n;
     const char *kind = req_query(req, "size_kind");
@@ -106,10 +132,117 @@ bool api_query_branch(const struct req *req, struct reply *rep, bool scoped, int
         api_store_failure(rep, st);
         return false;
     }
-    if (scoped && !api_branch_allowed(req, *branch_id)) {
-        reply_problem(rep, 403, "branch_forbidden", "you may only see your own branch's data",
-                      NULL);
+    if (scoped && !api_scope_allows(req, *branch_id)) {
+        api_branch_forbidden(rep, "Staff of a branch see only their own branch's data.");
         return false;
     }
     return true;
+}
+
+json_t *api_text_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+void api_append(json_t **list, json_t *item)
+{
+    if (*list && (!item || json_array_append_new(*list, item) != 0)) {
+        json_decref(*list);
+        *list = NULL;
+    } else if (!*list) {
+        json_decref(item);
+    }
+}
+
+json_t *api_stored_json(const char *text)
+{
+    json_t *j = json_loads(text ? text : "null", JSON_DECODE_ANY, NULL);
+    return j ? j : json_null();
+}
+
+json_t *api_staff_json(const struct staff_identity *who)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)who->id, "username",
+                     who->username, "display_name", who->display_name, "role", role_name(who->role),
+                     "branch", api_text_or_null(who->branch_slug));
+}
+
+json_t *api_size_json(const struct size *size)
+{
+    if (size->kind == SIZE_NONE)
+        return json_null();
+    json_t *value;
+    if (!size_kind_is_numeric(size->kind))
+        value = json_string(size->text);
+    else if (size->num == floor(size->num) && fabs(size->num) < 1e15)
+        value = json_integer((json_int_t)size->num);
+    else
+        value = json_real(size->num);
+    return json_pack("{s:s, s:o}", "kind", size_kind_name(size->kind), "value", value);
+}
+
+char *api_photo_url(const char *code, const char *photo_etag)
+{
+    return photo_etag[0] ? xasprintf("/api/items/%s/photo?v=%s", code, photo_etag) : NULL;
+}
+
+json_t *api_item_json(const struct item *it)
+{
+    char *photo = api_photo_url(it->code, it->photo_etag);
+    json_t *j = json_pack(
+        "{s:s, s:s, s:{s:i, s:s, s:s}, s:s, s:o, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:s, "
+        "s:s}",
+        "code", it->code, "branch", it->branch_slug, "category", "id", it->category_id, "name_sv",
+        it->category_sv, "name_en", it->category_en, "name", it->name, "brand",
+        api_text_or_null(it->brand), "size", api_size_json(&it->size), "condition", it->condition,
+        "status", it->status, "retired_reason", api_text_or_null(it->retired_reason), "donated_on",
+        it->donated_on, "notes", api_text_or_null(it->notes), "photo_url", api_text_or_null(photo),
+        "due_date", api_text_or_null(it->due_date), "created_at", it->created_at, "updated_at",
+        it->updated_at);
+    free(photo);
+    return j;
+}
+
+static void field_problem(struct reply *rep, const char *field, const char *code,
+                          const char *message)
+{
+    reply_problem_errors(
+        rep, PROBLEM_validation_failed,
+        json_pack("[{s:s, s:s, s:s}]", "field", field, "code", code, "message", message));
+}
+
+void api_item_refused(struct reply *rep, enum store_status st, enum item_outcome outcome)
+{
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, PROBLEM_item_not_found, NULL);
+        return;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    switch (outcome) {
+    case ITEM_OTHER_BRANCH:
+        reply_problem(rep, PROBLEM_other_branch,
+                      "Staff of a branch change only their own branch's items.");
+        return;
+    case ITEM_IS_ON_LOAN:
+        reply_problem(rep, PROBLEM_item_on_loan, "Its status changes when it is returned.");
+        return;
+    case ITEM_NO_CATEGORY:
+        field_problem(rep, "category", "not_found", "there is no such category");
+        return;
+    case ITEM_NOT_RETIRED:
+        field_problem(rep, "retired_reason", "not_retired", "only a retired item has a reason");
+        return;
+    case ITEM_NEEDS_REASON:
+        field_problem(rep, "retired_reason", "required", "retiring an item needs a reason");
+        return;
+    case ITEM_CODE_TAKEN:
+        reply_problem(rep, PROBLEM_code_taken, NULL);
+        return;
+    case ITEM_DONE:
+        break;
+    }
+    reply_problem(rep, PROBLEM_internal_error, NULL);
 }

@@ -1,6 +1,7 @@
 /*
- * api: what every handler shares: turning store failures into answers, branch scoping, the
- * audit trail of the asking staff member, and query-string numbers.
+ * api: what every handler shares, so that handlers never include each other: turning store
+ * failures into answers, the one branch scope of the asking staff member, path and query
+ * arguments, and the JSON of things several resources show (a staff member, an item, a size).
  */
 #ifndef HYLLA_API_API_H
 #define HYLLA_API_API_H
@@ -8,9 +9,20 @@
 #include "core/item.h"
 #include "http/reply.h"
 #include "http/req.h"
+#include "store/item_store.h"
 #include "store/status.h"
 
+#include <jansson.h>
 #include <stdbool.h>
+
+/* The largest id a path or query argument may name (ids are bigint; this keeps them exact). */
+#define API_MAX_ID 999999999999999LL
+/* The largest int id (categories, branches) and the largest page number of any list. */
+#define API_MAX_INT_ID 2147483647LL
+#define API_MAX_PAGE   100000LL
+
+/* The cookie that carries a staff session's token (set by session.c, read by routes.c). */
+#define API_SESSION_COOKIE "hylla_session"
 
 /*
  * Answer for a store call that failed: 503 with Retry-After when the database cannot be reached
@@ -18,8 +30,29 @@
  */
 void api_store_failure(struct reply *rep, enum store_status st);
 
-/* Whether the asking staff member may act on this branch: network-wide staff on any branch. */
-bool api_branch_allowed(const struct req *req, int branch_id);
+/*
+ * The branch scope of the asking staff member: their branch's id, or 0 for staff of the whole
+ * network. Every store call that limits what staff see takes it as its `scope` parameter.
+ */
+int api_scope(const struct req *req);
+
+/* Whether branch_id lies in the asking staff member's scope (network-wide staff: any branch). */
+bool api_scope_allows(const struct req *req, int branch_id);
+
+/* Answer 403 branch_forbidden with detail: the branch is outside the asker's scope. */
+void api_branch_forbidden(struct reply *rep, const char *detail);
+
+/*
+ * The positive whole number in path parameter i into *id; false (and nothing answered) when it
+ * is not one, which callers answer with 404 as for an id that does not exist.
+ */
+bool api_path_id(const struct req *req, size_t i, long long *id);
+
+/*
+ * The item code of the request's path ({code}), normalised into code; answers 404 and returns
+ * false when it cannot be a code.
+ */
+bool api_path_code(const struct req *req, struct reply *rep, char code[ITEM_CODE_MAX + 1]);
 
 /*
  * A number from the query string into *out: absent gives fallback; not a number in [min, max]
@@ -43,5 +76,40 @@ void api_bad_query(struct reply *rep, const char *detail);
  * bad argument answers 400 naming it and returns false. m->q points into the request.
  */
 bool api_query_item_match(const struct req *req, struct reply *rep, struct item_match *m);
+
+/* A JSON string of s, or null for NULL and "". */
+json_t *api_text_or_null(const char *s);
+
+/*
+ * Append item (stolen) to *list. A NULL item, from a json_pack that failed, spoils the list: it
+ * becomes NULL, so that the answer built from it is a 500 rather than a list with a row missing.
+ */
+void api_append(json_t **list, json_t *item);
+
+/* JSON text the store's SQL wrote, parsed; null if it does not parse, rather than invented data. */
+json_t *api_stored_json(const char *text);
+
+/* The public view of a staff member: {"id","username","display_name","role","branch"}. */
+json_t *api_staff_json(const struct staff_identity *who);
+
+/* An item's size as {"kind": ..., "value": number or text}, or null. */
+json_t *api_size_json(const struct size *size);
+
+/*
+ * Where an item's photo is served, "/api/items/DEJ-00042/photo?v=ETAG", or NULL without a photo
+ * (the caller frees it). The etag in the address lets browsers keep the photo for good.
+ */
+char *api_photo_url(const char *code, const char *photo_etag);
+
+/*
+ * An item as every staff answer shows it (list, get, intake, edit, photo): code, branch (slug),
+ * category {id, name_sv, name_en}, name, brand, size {kind, value} or null, condition, status,
+ * retired_reason, donated_on, notes, photo_url, due_date (null unless on loan), created_at,
+ * updated_at. Never a borrower field. Caller owns it.
+ */
+json_t *api_item_json(const struct item *it);
+
+/* The answer for an item a write refused (outcome not ITEM_DONE) or did not find. */
+void api_item_refused(struct reply *rep, enum store_status st, enum item_outcome outcome);
 
 #endif

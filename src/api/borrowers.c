@@ -15,39 +15,18 @@
 
 #define PER_PAGE 50
 
-bool borrowers_path_id(const struct req *req, size_t i, long long *id)
-{
-    const char *s = i < req->nparams ? req->params[i] : NULL;
-    if (!s || !*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
-        return false;
-    *id = strtoll(s, NULL, 10);
-    return *id > 0;
-}
-
-int borrowers_scope(const struct req *req)
-{
-    return req->who->branch_id;
-}
-
 static void not_found(struct reply *rep)
 {
-    reply_problem(rep, 404, "borrower_not_found", "no such borrower", NULL);
+    reply_problem(rep, PROBLEM_borrower_not_found, NULL);
 }
 
 /* 409 for a phone number or card the branch already has, naming the borrower who has it. */
 static void reply_taken(struct reply *rep, enum store_borrower_conflict conflict,
                         long long existing_id)
 {
-    bool phone = conflict == STORE_BORROWER_PHONE_TAKEN;
-    const char *code = phone ? "phone_taken" : "card_taken";
-    json_t *p = json_pack("{s:s+, s:s, s:i, s:s}", "type", "/problems/", code, "title",
-                          phone ? "the branch already has a borrower with this phone number"
-                                : "the branch already has a borrower with this card",
-                          "status", 409, "code", code);
-    if (existing_id)
-        json_object_set_new(p, "borrower_id", json_integer(existing_id));
-    reply_json(rep, 409, p);
-    rep->content_type = "application/problem+json";
+    reply_problem_extra(
+        rep, conflict == STORE_BORROWER_PHONE_TAKEN ? PROBLEM_phone_taken : PROBLEM_card_taken,
+        NULL, existing_id ? json_pack("{s:I}", "borrower_id", (json_int_t)existing_id) : NULL);
 }
 
 /* A JSON string of text without the spaces around it. */
@@ -155,7 +134,7 @@ static json_t *borrower_fields(struct input *in, bool patch)
 static void reply_borrower(struct req *req, struct reply *rep, int status, long long id)
 {
     char *json = NULL;
-    enum store_status st = store_borrower_get(id, borrowers_scope(req), &json);
+    enum store_status st = store_borrower_get(id, api_scope(req), &json);
     if (st == STORE_OK)
         reply_bytes(rep, status, "application/json", json, strlen(json));
     else if (st == STORE_NOT_FOUND)
@@ -173,7 +152,7 @@ void borrowers_create(struct req *req, struct reply *rep)
     json_t *fields = borrower_fields(&in, false);
 
     /* The named branch, or the staff member's own; network-wide staff must name one. */
-    int branch_id = req->who->branch_id;
+    int branch_id = api_scope(req);
     enum store_status st = STORE_OK;
     const char *slug = input_string(&in, "branch", false, 40);
     if (slug) {
@@ -196,10 +175,9 @@ void borrowers_create(struct req *req, struct reply *rep)
     }
     input_end(&in);
     /* 403, not 404: branches are not secret, only their borrowers are. */
-    if (!api_branch_allowed(req, branch_id)) {
+    if (!api_scope_allows(req, branch_id)) {
         json_decref(fields);
-        reply_problem(rep, 403, "branch_forbidden", "you may not register borrowers there",
-                      "Staff of a branch register borrowers of their own branch.");
+        api_branch_forbidden(rep, "Staff of a branch register borrowers of their own branch.");
         return;
     }
 
@@ -224,7 +202,7 @@ void borrowers_create(struct req *req, struct reply *rep)
 void borrowers_update(struct req *req, struct reply *rep)
 {
     long long id;
-    if (!borrowers_path_id(req, 0, &id)) {
+    if (!api_path_id(req, 0, &id)) {
         not_found(rep);
         return;
     }
@@ -244,7 +222,7 @@ void borrowers_update(struct req *req, struct reply *rep)
     long long existing = 0;
     enum store_borrower_conflict conflict;
     enum store_status st =
-        store_borrower_update(req->who->id, borrowers_scope(req), id, text, &conflict, &existing);
+        store_borrower_update(req->who->id, api_scope(req), id, text, &conflict, &existing);
     free(text);
     if (conflict != STORE_BORROWER_NO_CONFLICT)
         reply_taken(rep, conflict, existing);
@@ -259,7 +237,7 @@ void borrowers_update(struct req *req, struct reply *rep)
 void borrowers_get(struct req *req, struct reply *rep)
 {
     long long id;
-    if (!borrowers_path_id(req, 0, &id)) {
+    if (!api_path_id(req, 0, &id)) {
         not_found(rep);
         return;
     }
@@ -269,15 +247,15 @@ void borrowers_get(struct req *req, struct reply *rep)
 void borrowers_erase(struct req *req, struct reply *rep)
 {
     long long id;
-    if (!borrowers_path_id(req, 0, &id)) {
+    if (!api_path_id(req, 0, &id)) {
         not_found(rep);
         return;
     }
     bool open_loans = false;
     enum store_status st =
-        store_borrower_erase(req->who->id, borrowers_scope(req), id, 0, "request", &open_loans);
+        store_borrower_erase(req->who->id, api_scope(req), id, 0, "request", &open_loans);
     if (open_loans)
-        reply_problem(rep, 409, "borrower_has_open_loans", "the borrower has items on loan",
+        reply_problem(rep, PROBLEM_borrower_has_open_loans,
                       "Take the items back (or undo the loans) before erasing the borrower.");
     else if (st == STORE_NOT_FOUND)
         not_found(rep);
@@ -303,9 +281,9 @@ static char *like_pattern(const char *text)
 
 void borrowers_list(struct req *req, struct reply *rep)
 {
-    struct store_borrower_query q = { .scope = borrowers_scope(req), .per_page = PER_PAGE };
+    struct store_borrower_query q = { .scope = api_scope(req), .per_page = PER_PAGE };
     long long page;
-    if (!api_query_int(req, rep, "page", 1, 100000, 1, &page))
+    if (!api_query_int(req, rep, "page", 1, API_MAX_PAGE, 1, &page))
         return;
     q.page = (int)page;
 

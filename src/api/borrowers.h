@@ -17,21 +17,10 @@
 
 #include "http/router.h"
 
-#include <stdbool.h>
-
 route_handler borrowers_list;
 route_handler borrowers_create;
 route_handler borrowers_get;
 route_handler borrowers_update;
 route_handler borrowers_erase;
-
-/*
- * The positive whole number in path parameter i into *id; false (and nothing answered) when it
- * is not one, which callers answer with 404 as for an id that does not exist.
- */
-bool borrowers_path_id(const struct req *req, size_t i, long long *id);
-
-/* The staff member's branch scope for the stores: their branch id, or 0 for the whole network. */
-int borrowers_scope(const struct req *req);
 
 #endif

@@ -8,33 +8,26 @@
 #include "api/input.h"
 #include "core/buf.h"
 #include "core/text.h"
+#include "store/branch_store.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *text_or_null(const char *s)
+/*
+ * A branch as every answer shows it: slug, name, municipality, address, contact, opening_hours,
+ * closed_dates, loan_days, max_renewals, item_limit, notice, code_prefix. Caller owns it.
+ */
+static json_t *branches_json(const struct branch *b)
 {
-    return s ? json_string(s) : json_null();
-}
-
-/* JSON the store wrote: if it does not parse, the answer says so rather than inventing data. */
-static json_t *stored_json(const char *text)
-{
-    json_t *j = json_loads(text ? text : "null", JSON_DECODE_ANY, NULL);
-    return j ? j : json_null();
-}
-
-json_t *branches_json(const struct branch *b)
-{
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o, s:s}", "slug",
-                     b->slug, "name", b->name, "municipality", text_or_null(b->municipality),
-                     "address", text_or_null(b->address), "contact", text_or_null(b->contact),
-                     "opening_hours", stored_json(b->opening_hours), "closed_dates",
-                     stored_json(b->closed_dates), "loan_days", b->loan_days, "max_renewals",
-                     b->max_renewals, "item_limit", b->item_limit, "notice",
-                     text_or_null(b->notice), "code_prefix", b->code_prefix);
+    return json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o, s:s}", "slug", b->slug, "name",
+        b->name, "municipality", api_text_or_null(b->municipality), "address",
+        api_text_or_null(b->address), "contact", api_text_or_null(b->contact), "opening_hours",
+        api_stored_json(b->opening_hours), "closed_dates", api_stored_json(b->closed_dates),
+        "loan_days", b->loan_days, "max_renewals", b->max_renewals, "item_limit", b->item_limit,
+        "notice", api_text_or_null(b->notice), "code_prefix", b->code_prefix);
 }
 
 void branches_list(struct req *req, struct reply *rep)
@@ -48,14 +41,14 @@ void branches_list(struct req *req, struct reply *rep)
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, branches_json(&list[i]));
+        api_append(&arr, branches_json(&list[i]));
     store_branch_list_free(list, n);
     reply_json(rep, 200, json_pack("{s:o}", "branches", arr));
 }
 
 static void branch_not_found(struct reply *rep)
 {
-    reply_problem(rep, 404, "branch_not_found", "no such branch", NULL);
+    reply_problem(rep, PROBLEM_branch_not_found, NULL);
 }
 
 void branches_get(struct req *req, struct reply *rep)
@@ -257,13 +250,12 @@ static const char *const branch_fields_allowed[] = {
 static bool refused(struct reply *rep, enum store_status st, enum branch_outcome outcome)
 {
     if (st == STORE_OK && outcome == BRANCH_SLUG_TAKEN) {
-        reply_problem(rep, 409, "slug_taken", "another branch has this slug", NULL);
+        reply_problem(rep, PROBLEM_slug_taken, NULL);
         return true;
     }
     if ((st == STORE_OK && outcome == BRANCH_PREFIX_TAKEN) ||
         (st == STORE_HARD_ERROR && store_error_is_unique_violation())) {
-        reply_problem(rep, 409, "code_prefix_taken", "another branch has this code prefix",
-                      "Choose another code_prefix.");
+        reply_problem(rep, PROBLEM_code_prefix_taken, "Choose another code_prefix.");
         return true;
     }
     if (st == STORE_NOT_FOUND) {

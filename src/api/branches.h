@@ -5,21 +5,11 @@
 #ifndef HYLLA_API_BRANCHES_H
 #define HYLLA_API_BRANCHES_H
 
-#include "http/reply.h"
-#include "http/req.h"
-#include "store/branch_store.h"
+#include "http/router.h"
 
-#include <jansson.h>
-
-/*
- * A branch as every answer shows it: slug, name, municipality, address, contact, opening_hours,
- * closed_dates, loan_days, max_renewals, item_limit, notice, code_prefix. Caller owns it.
- */
-json_t *branches_json(const struct branch *b);
-
-void branches_list(struct req *req, struct reply *rep);
-void branches_get(struct req *req, struct reply *rep);
-void branches_create(struct req *req, struct reply *rep);
-void branches_update(struct req *req, struct reply *rep);
+route_handler branches_list;
+route_handler branches_get;
+route_handler branches_create;
+route_handler branches_update;
 
 #endif

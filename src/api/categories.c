@@ -3,11 +3,20 @@
 
 #include "api/api.h"
 #include "api/input.h"
+#include "store/category_store.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-json_t *categories_json(const struct category *c)
+/* The largest impact factor per loan (kg CO2e or SEK), and the widest sort number. */
+#define FACTOR_MAX 99999999
+#define SORT_MAX   100000
+
+/*
+ * A category as every answer shows it: id, parent_id, depth, name_sv, name_en, size_kind,
+ * co2e_kg, sek, factor_source, sort. Caller owns it.
+ */
+static json_t *categories_json(const struct category *c)
 {
     const char *kind = size_kind_name(c->size_kind);
     return json_pack(
@@ -30,7 +39,7 @@ void categories_list(struct req *req, struct reply *rep)
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, categories_json(&list[i]));
+        api_append(&arr, categories_json(&list[i]));
     store_category_list_free(list, n);
     reply_json(rep, 200, json_pack("{s:o}", "categories", arr));
 }
@@ -43,7 +52,7 @@ static void read_fields(struct input *in, bool creating, struct category_fields 
     double d;
     if (input_has(in, "parent_id")) {
         f->set |= CATEGORY_SET_PARENT;
-        if (input_int(in, "parent_id", false, 1, 2147483647, &n))
+        if (input_int(in, "parent_id", false, 1, API_MAX_INT_ID, &n))
             f->parent_id = (int)n;
     }
     if (creating || input_has(in, "name_sv")) {
@@ -60,12 +69,12 @@ static void read_fields(struct input *in, bool creating, struct category_fields 
     }
     if (input_has(in, "co2e_kg")) {
         f->set |= CATEGORY_SET_CO2E;
-        f->has_co2e_kg = input_number(in, "co2e_kg", false, 0, 99999999, &d);
+        f->has_co2e_kg = input_number(in, "co2e_kg", false, 0, FACTOR_MAX, &d);
         f->co2e_kg = f->has_co2e_kg ? d : 0;
     }
     if (input_has(in, "sek")) {
         f->set |= CATEGORY_SET_SEK;
-        f->has_sek = input_number(in, "sek", false, 0, 99999999, &d);
+        f->has_sek = input_number(in, "sek", false, 0, FACTOR_MAX, &d);
         f->sek = f->has_sek ? d : 0;
     }
     if (input_has(in, "factor_source")) {
@@ -74,7 +83,7 @@ static void read_fields(struct input *in, bool creating, struct category_fields 
     }
     if (input_has(in, "sort")) {
         f->set |= CATEGORY_SET_SORT;
-        if (input_int(in, "sort", true, -100000, 100000, &n))
+        if (input_int(in, "sort", true, -SORT_MAX, SORT_MAX, &n))
             f->sort = (int)n;
     }
 }
@@ -89,8 +98,8 @@ static void write_category(struct req *req, struct reply *rep, bool creating)
     if (!creating) {
         char *end;
         long v = strtol(req->params[0], &end, 10);
-        if (*end || v < 1 || v > 2147483647) {
-            reply_problem(rep, 404, "category_not_found", "no such category", NULL);
+        if (*end || v < 1 || v > API_MAX_INT_ID) {
+            reply_problem(rep, PROBLEM_category_not_found, NULL);
             return;
         }
         id = (int)v;
@@ -117,7 +126,7 @@ static void write_category(struct req *req, struct reply *rep, bool creating)
     }
     input_end(&in);
     if (st == STORE_NOT_FOUND) {
-        reply_problem(rep, 404, "category_not_found", "no such category", NULL);
+        reply_problem(rep, PROBLEM_category_not_found, NULL);
         return;
     }
     struct category c;

@@ -163,7 +163,7 @@ bool input_failed(const struct input *in)
 
 void input_reply(struct input *in, struct reply *rep)
 {
-    reply_problem_errors(rep, 422, "validation_failed", "the input is not valid", in->errors);
+    reply_problem_errors(rep, PROBLEM_validation_failed, in->errors);
     in->errors = NULL;
 }
 

@@ -10,123 +10,26 @@
 #include "store/category_store.h"
 #include "store/import_store.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_PER_PAGE 200
 
-static json_t *text_or_null(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
-
-json_t *items_size_json(const struct size *size)
-{
-    if (size->kind == SIZE_NONE)
-        return json_null();
-    json_t *value;
-    if (!size_kind_is_numeric(size->kind))
-        value = json_string(size->text);
-    else if (size->num == floor(size->num) && fabs(size->num) < 1e15)
-        value = json_integer((json_int_t)size->num);
-    else
-        value = json_real(size->num);
-    return json_pack("{s:s, s:o}", "kind", size_kind_name(size->kind), "value", value);
-}
-
-char *items_photo_url(const struct item *it)
-{
-    /* The etag in the address lets browsers keep the photo for good: a new photo is a new URL. */
-    return it->photo_etag[0] ? xasprintf("/api/items/%s/photo?v=%s", it->code, it->photo_etag)
-                             : NULL;
-}
-
-json_t *items_json(const struct item *it)
-{
-    char *photo = items_photo_url(it);
-    json_t *j = json_pack(
-        "{s:s, s:s, s:{s:i, s:s, s:s}, s:s, s:o, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:s, "
-        "s:s}",
-        "code", it->code, "branch", it->branch_slug, "category", "id", it->category_id, "name_sv",
-        it->category_sv, "name_en", it->category_en, "name", it->name, "brand",
-        text_or_null(it->brand), "size", items_size_json(&it->size), "condition", it->condition,
-        "status", it->status, "retired_reason", text_or_null(it->retired_reason), "donated_on",
-        it->donated_on, "notes", text_or_null(it->notes), "photo_url", text_or_null(photo),
-        "due_date", text_or_null(it->due_date), "created_at", it->created_at, "updated_at",
-        it->updated_at);
-    free(photo);
-    return j;
-}
-
-bool items_path_code(const struct req *req, struct reply *rep, char code[ITEM_CODE_MAX + 1])
-{
-    if (item_code_normalize(req->params[0], code))
-        return true;
-    reply_problem(rep, 404, "item_not_found", "no such item", NULL);
-    return false;
-}
-
-static void field_problem(struct reply *rep, const char *field, const char *code,
-                          const char *message)
-{
-    json_t *errors =
-        json_pack("[{s:s, s:s, s:s}]", "field", field, "code", code, "message", message);
-    reply_problem_errors(rep, 422, "validation_failed", "the input is not valid", errors);
-}
-
-void items_refused(struct reply *rep, enum store_status st, enum item_outcome outcome)
-{
-    if (st == STORE_NOT_FOUND) {
-        reply_problem(rep, 404, "item_not_found", "no such item", NULL);
-        return;
-    }
-    if (st < 0) {
-        api_store_failure(rep, st);
-        return;
-    }
-    switch (outcome) {
-    case ITEM_OTHER_BRANCH:
-        reply_problem(rep, 403, "other_branch", "the item belongs to another branch",
-                      "Staff of a branch change only their own branch's items.");
-        return;
-    case ITEM_IS_ON_LOAN:
-        reply_problem(rep, 409, "item_on_loan", "item is on loan",
-                      "Its status changes when it is returned.");
-        return;
-    case ITEM_NO_CATEGORY:
-        field_problem(rep, "category", "not_found", "there is no such category");
-        return;
-    case ITEM_NOT_RETIRED:
-        field_problem(rep, "retired_reason", "not_retired", "only a retired item has a reason");
-        return;
-    case ITEM_NEEDS_REASON:
-        field_problem(rep, "retired_reason", "required", "retiring an item needs a reason");
-        return;
-    case ITEM_CODE_TAKEN:
-        reply_problem(rep, 409, "code_taken", "another item has this code", NULL);
-        return;
-    case ITEM_DONE:
-        break;
-    }
-    reply_problem(rep, 500, "internal_error", "internal error", NULL);
-}
-
 /* Reading items --------------------------------------------------------------------------- */
 
 void items_get(struct req *req, struct reply *rep)
 {
     char code[ITEM_CODE_MAX + 1];
-    if (!items_path_code(req, rep, code))
+    if (!api_path_code(req, rep, code))
         return;
     struct item it;
     enum store_status st = store_item_get(code, &it);
     if (st != STORE_OK) {
-        items_refused(rep, st, ITEM_DONE);
+        api_item_refused(rep, st, ITEM_DONE);
         return;
     }
-    reply_json(rep, 200, items_json(&it));
+    reply_json(rep, 200, api_item_json(&it));
     store_item_clear(&it);
 }
 
@@ -150,7 +53,7 @@ void items_list(struct req *req, struct reply *rep)
 {
     struct item_filter f;
     long long page, per_page;
-    if (!read_filter(req, rep, &f) || !api_query_int(req, rep, "page", 1, 1000000, 1, &page) ||
+    if (!read_filter(req, rep, &f) || !api_query_int(req, rep, "page", 1, API_MAX_PAGE, 1, &page) ||
         !api_query_int(req, rep, "per_page", 1, MAX_PER_PAGE, 50, &per_page))
         return;
     f.limit = per_page;
@@ -163,7 +66,7 @@ void items_list(struct req *req, struct reply *rep)
     }
     json_t *items = json_array();
     for (size_t i = 0; i < found.n; i++)
-        json_array_append_new(items, items_json(&found.items[i]));
+        api_append(&items, api_item_json(&found.items[i]));
     reply_json(rep, 200,
                json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)found.total,
                          "page", (json_int_t)page, "per_page", (json_int_t)per_page));
@@ -173,24 +76,24 @@ void items_list(struct req *req, struct reply *rep)
 void items_history(struct req *req, struct reply *rep)
 {
     char code[ITEM_CODE_MAX + 1];
-    if (!items_path_code(req, rep, code))
+    if (!api_path_code(req, rep, code))
         return;
     struct item_status_change *list;
     size_t n;
     enum store_status st = store_item_history(code, &list, &n);
     if (st != STORE_OK) {
-        items_refused(rep, st, ITEM_DONE);
+        api_item_refused(rep, st, ITEM_DONE);
         return;
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         const struct item_status_change *c = &list[i];
         json_t *staff = c->staff_id ? json_pack("{s:I, s:o}", "id", (json_int_t)c->staff_id,
-                                                "display_name", text_or_null(c->staff_name))
+                                                "display_name", api_text_or_null(c->staff_name))
                                     : json_null();
-        json_array_append_new(arr, json_pack("{s:o, s:s, s:o, s:o, s:s}", "from",
-                                             text_or_null(c->from), "to", c->to, "reason",
-                                             text_or_null(c->reason), "staff", staff, "at", c->at));
+        api_append(&arr, json_pack("{s:o, s:s, s:o, s:o, s:s}", "from", api_text_or_null(c->from),
+                                   "to", c->to, "reason", api_text_or_null(c->reason), "staff",
+                                   staff, "at", c->at));
     }
     store_item_history_free(list, n);
     reply_json(rep, 200, json_pack("{s:s, s:o}", "code", code, "history", arr));
@@ -243,7 +146,7 @@ static int read_branch(struct input *in, struct reply *rep, bool *failed)
 
 static void own_branch_only(struct reply *rep)
 {
-    reply_problem(rep, 403, "other_branch", "you may only change your own branch's items",
+    reply_problem(rep, PROBLEM_other_branch,
                   "Staff of a branch take in and change items of their own branch.");
 }
 
@@ -256,16 +159,16 @@ void items_create(struct req *req, struct reply *rep)
     struct item_fields f = { 0 };
     bool failed = false;
     /* Staff bound to a branch take in at their branch unless they name it. */
-    if (input_has(&in, "branch") || req->who->branch_id == 0)
+    if (input_has(&in, "branch") || api_scope(req) == 0)
         f.branch_id = read_branch(&in, rep, &failed);
     else
-        f.branch_id = req->who->branch_id;
+        f.branch_id = api_scope(req);
     if (failed) {
         input_end(&in);
         return;
     }
     long long category = 0;
-    input_int(&in, "category", true, 1, 2147483647, &category);
+    input_int(&in, "category", true, 1, API_MAX_INT_ID, &category);
     f.category_id = (int)category;
     f.name = input_string(&in, "name", true, ITEM_NAME_MAX);
     f.brand = input_string(&in, "brand", false, ITEM_BRAND_MAX);
@@ -279,7 +182,7 @@ void items_create(struct req *req, struct reply *rep)
         return;
     }
     input_end(&in);
-    if (!api_branch_allowed(req, f.branch_id)) {
+    if (!api_scope_allows(req, f.branch_id)) {
         own_branch_only(rep);
         return;
     }
@@ -288,18 +191,18 @@ void items_create(struct req *req, struct reply *rep)
     enum item_outcome outcome;
     enum store_status st = store_item_create(req->who->id, &f, &it, &outcome);
     if (st != STORE_OK || outcome != ITEM_DONE) {
-        items_refused(rep, st, outcome);
+        api_item_refused(rep, st, outcome);
         return;
     }
     reply_headerf(rep, "Location", "/api/items/%s", it.code);
-    reply_json(rep, 201, items_json(&it));
+    reply_json(rep, 201, api_item_json(&it));
     store_item_clear(&it);
 }
 
 void items_update(struct req *req, struct reply *rep)
 {
     char code[ITEM_CODE_MAX + 1];
-    if (!items_path_code(req, rep, code))
+    if (!api_path_code(req, rep, code))
         return;
     struct input in;
     input_begin(&in, req->json,
@@ -318,7 +221,7 @@ void items_update(struct req *req, struct reply *rep)
     }
     if (input_has(&in, "category")) {
         f.set |= ITEM_SET_CATEGORY;
-        if (input_int(&in, "category", true, 1, 2147483647, &category))
+        if (input_int(&in, "category", true, 1, API_MAX_INT_ID, &category))
             f.category_id = (int)category;
     }
     if (input_has(&in, "name")) {
@@ -363,20 +266,19 @@ void items_update(struct req *req, struct reply *rep)
         return;
     }
     input_end(&in);
-    if ((f.set & ITEM_SET_BRANCH) && !api_branch_allowed(req, f.branch_id)) {
+    if ((f.set & ITEM_SET_BRANCH) && !api_scope_allows(req, f.branch_id)) {
         own_branch_only(rep);
         return;
     }
 
     struct item it;
     enum item_outcome outcome;
-    enum store_status st =
-        store_item_update(req->who->id, code, req->who->branch_id, &f, &it, &outcome);
+    enum store_status st = store_item_update(req->who->id, code, api_scope(req), &f, &it, &outcome);
     if (st != STORE_OK || outcome != ITEM_DONE) {
-        items_refused(rep, st, outcome);
+        api_item_refused(rep, st, outcome);
         return;
     }
-    reply_json(rep, 200, items_json(&it));
+    reply_json(rep, 200, api_item_json(&it));
     store_item_clear(&it);
 }
 
@@ -451,8 +353,8 @@ static json_t *line_notes_json(const struct line_note *notes, size_t n)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(
-            arr, json_pack("{s:i, s:s}", "line", notes[i].line, "message", notes[i].message));
+        api_append(&arr,
+                   json_pack("{s:i, s:s}", "line", notes[i].line, "message", notes[i].message));
     return arr;
 }
 
@@ -461,7 +363,7 @@ void items_import(struct req *req, struct reply *rep)
     const char *slug = req_query(req, "branch");
     const char *dry = req_query(req, "dry_run");
     bool dry_run = dry && (strcmp(dry, "true") == 0 || strcmp(dry, "1") == 0);
-    int branch_id = req->who->branch_id;
+    int branch_id = api_scope(req);
     if (slug && *slug) {
         enum store_status st = store_branch_id(slug, &branch_id);
         if (st == STORE_NOT_FOUND) {
@@ -476,7 +378,7 @@ void items_import(struct req *req, struct reply *rep)
         api_bad_query(rep, "Name the branch to import into: ?branch=SLUG.");
         return;
     }
-    if (!api_branch_allowed(req, branch_id)) {
+    if (!api_scope_allows(req, branch_id)) {
         own_branch_only(rep);
         return;
     }
@@ -488,8 +390,7 @@ void items_import(struct req *req, struct reply *rep)
     if (st < 0)
         api_store_failure(rep, st);
     else if (c.nerrors)
-        reply_problem_errors(rep, 422, "import_failed", "the file has errors; nothing was imported",
-                             line_notes_json(c.errors, c.nerrors));
+        reply_problem_errors(rep, PROBLEM_import_failed, line_notes_json(c.errors, c.nerrors));
     else
         reply_json(rep, 200,
                    json_pack("{s:I, s:b, s:o}", "imported", (json_int_t)imported, "dry_run",

@@ -13,41 +13,14 @@
 #ifndef HYLLA_API_ITEMS_H
 #define HYLLA_API_ITEMS_H
 
-#include "http/reply.h"
-#include "http/req.h"
-#include "store/item_store.h"
+#include "http/router.h"
 
-#include <jansson.h>
-
-/*
- * An item as every answer shows it (list, get, intake, edit): code, branch (slug), category
- * {id, name_sv, name_en}, name, brand, size {kind, value} or null, condition, status,
- * retired_reason, donated_on, notes, photo_url, due_date (null unless on loan), created_at,
- * updated_at. Never a borrower field. Caller owns it.
- */
-json_t *items_json(const struct item *it);
-
-/* The item's size as {"kind": ..., "value": number or text}, or null. */
-json_t *items_size_json(const struct size *size);
-
-/* Where the item's photo is served ("/api/items/DEJ-00042/photo?v=ETAG"), or NULL (caller frees). */
-char *items_photo_url(const struct item *it);
-
-void items_list(struct req *req, struct reply *rep);
-void items_get(struct req *req, struct reply *rep);
-void items_create(struct req *req, struct reply *rep);
-void items_update(struct req *req, struct reply *rep);
-void items_history(struct req *req, struct reply *rep);
-void items_export(struct req *req, struct reply *rep);
-void items_import(struct req *req, struct reply *rep);
-
-/*
- * The item code of the request's path ({code}), normalised into code; answers 404 and returns
- * false when it cannot be a code.
- */
-bool items_path_code(const struct req *req, struct reply *rep, char code[ITEM_CODE_MAX + 1]);
-
-/* The answer for an item a write refused (outcome not ITEM_DONE) or did not find. */
-void items_refused(struct reply *rep, enum store_status st, enum item_outcome outcome);
+route_handler items_list;
+route_handler items_get;
+route_handler items_create;
+route_handler items_update;
+route_handler items_history;
+route_handler items_export;
+route_handler items_import;
 
 #endif

@@ -2,15 +2,14 @@
 #include "loans.h"
 
 #include "api/api.h"
-#include "api/borrowers.h"
 #include "api/input.h"
 #include "core/buf.h"
 #include "core/duedate.h"
+#include "core/item.h"
 #include "core/log.h"
 #include "store/branch_store.h"
 #include "store/loan_store.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,18 +17,14 @@
 #define MAX_KEY   200
 #define PER_PAGE  50
 
-/* An item code as it was scanned or typed: without spaces around it, in upper case. */
+/*
+ * An item code as it was scanned or typed, in its stored form (core/item.h); text that cannot be
+ * a code is kept as it came, so that the answer names it as an unknown item.
+ */
 static char *item_code(const char *text)
 {
-    while (isspace((unsigned char)*text))
-        text++;
-    char *code = xstrdup(text);
-    size_t n = strlen(code);
-    while (n && isspace((unsigned char)code[n - 1]))
-        code[--n] = '\0';
-    for (char *p = code; *p; p++)
-        *p = (char)toupper((unsigned char)*p);
-    return code;
+    char code[ITEM_CODE_MAX + 1];
+    return xstrdup(item_code_normalize(text, code) ? code : text);
 }
 
 static void free_codes(char **codes, size_t n)
@@ -96,7 +91,7 @@ static bool idempotency_key(struct req *req, struct reply *rep, const char **key
     for (size_t i = 0; ok && i < n; i++)
         ok = (*key)[i] > 0x20 && (*key)[i] < 0x7f;
     if (!ok)
-        reply_problem(rep, 400, "invalid_idempotency_key", "invalid Idempotency-Key header",
+        reply_problem(rep, PROBLEM_invalid_idempotency_key,
                       "Send 1 to 200 visible ASCII characters, such as a UUID.");
     return ok;
 }
@@ -104,7 +99,7 @@ static bool idempotency_key(struct req *req, struct reply *rep, const char **key
 /* Answer that a branch cannot lend because it is never open. */
 static void reply_never_open(struct reply *rep)
 {
-    reply_problem(rep, 409, "branch_never_open", "the branch has no opening hours",
+    reply_problem(rep, PROBLEM_branch_never_open,
                   "A loan is due on a day the branch is open; give the branch opening hours "
                   "on at least one weekday.");
 }
@@ -116,8 +111,7 @@ static bool calendar_of(const struct store_loan_rules *rules, struct reply *rep,
     if (duedate_calendar_parse(rules->opening_hours, rules->closed_dates, cal))
         return true;
     log_error("branch %d has opening hours or closed dates that cannot be read", rules->branch_id);
-    reply_problem(rep, 500, "internal_error", "internal error",
-                  "The branch's opening hours cannot be read.");
+    reply_problem(rep, PROBLEM_internal_error, "The branch's opening hours cannot be read.");
     return false;
 }
 
@@ -137,7 +131,7 @@ static bool checkout_due_date(const struct store_loan_rules *rules, const char *
     bool ok = duedate_parse(rules->today, &today);
     if (requested && duedate_parse(requested, &want) && (want < today || want > today + 365)) {
         reply_problem_errors(
-            rep, 422, "validation_failed", "the input is not valid",
+            rep, PROBLEM_validation_failed,
             json_pack("[{s:s, s:s, s:s}]", "field", "due_date", "code", "out_of_range", "message",
                       want < today ? "must not be in the past" : "must be within a year"));
         ok = false;
@@ -151,7 +145,7 @@ static bool checkout_due_date(const struct store_loan_rules *rules, const char *
             duedate_format(out, due);
         }
     } else {
-        reply_problem(rep, 500, "internal_error", "internal error", NULL);
+        reply_problem(rep, PROBLEM_internal_error, NULL);
     }
     duedate_calendar_free(&cal);
     return ok;
@@ -184,24 +178,23 @@ static void reply_refused(struct reply *rep, const struct store_checkout *c)
 {
     json_t *errors = json_array();
     if (c->blocked)
-        json_array_append_new(errors,
-                              json_pack("{s:n, s:s, s:s}", "item", "code", "borrower_blocked",
-                                        "message", "the borrower is blocked"));
+        api_append(&errors, json_pack("{s:n, s:s, s:s}", "item", "code", "borrower_blocked",
+                                      "message", "the borrower is blocked"));
     if (c->over_limit) {
         char *msg = xasprintf("the borrower would have %zu items on loan; the branch allows %d",
                               (size_t)c->open_loans + c->ncodes, c->item_limit);
-        json_array_append_new(
-            errors, json_pack("{s:n, s:s, s:s}", "item", "code", "item_limit", "message", msg));
+        api_append(&errors,
+                   json_pack("{s:n, s:s, s:s}", "item", "code", "item_limit", "message", msg));
         free(msg);
     }
     for (size_t i = 0; i < c->ncodes; i++) {
         const char *title;
         const char *code = problem_code(c->problems[i], &title);
         if (code)
-            json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "item", c->codes[i], "code",
-                                                    code, "message", title));
+            api_append(&errors, json_pack("{s:s, s:s, s:s}", "item", c->codes[i], "code", code,
+                                          "message", title));
     }
-    reply_problem_errors(rep, 409, "checkout_refused", "the checkout was refused", errors);
+    reply_problem_errors(rep, PROBLEM_checkout_refused, errors);
 }
 
 void loans_checkout(struct req *req, struct reply *rep)
@@ -209,7 +202,7 @@ void loans_checkout(struct req *req, struct reply *rep)
     struct input in;
     input_begin(&in, req->json, (const char *[]){ "borrower_id", "items", "due_date", NULL });
     long long borrower_id = 0;
-    input_int(&in, "borrower_id", true, 1, 999999999999999LL, &borrower_id);
+    input_int(&in, "borrower_id", true, 1, API_MAX_ID, &borrower_id);
     const char *requested = input_date(&in, "due_date", false);
     size_t n = 0;
     char **codes = checkout_codes(&in, &n);
@@ -227,9 +220,9 @@ void loans_checkout(struct req *req, struct reply *rep)
     char due[DUEDATE_ISO_SIZE];
     if (!idempotency_key(req, rep, &key))
         goto out;
-    enum store_status st = store_loan_rules_for_borrower(borrower_id, borrowers_scope(req), &rules);
+    enum store_status st = store_loan_rules_for_borrower(borrower_id, api_scope(req), &rules);
     if (st == STORE_NOT_FOUND) {
-        reply_problem(rep, 404, "borrower_not_found", "no such borrower", NULL);
+        reply_problem(rep, PROBLEM_borrower_not_found, NULL);
         goto out;
     }
     if (st < 0) {
@@ -246,7 +239,7 @@ void loans_checkout(struct req *req, struct reply *rep)
     c = (struct store_checkout){
         .staff_id = req->who->id,
         .borrower_id = borrower_id,
-        .scope = borrowers_scope(req),
+        .scope = api_scope(req),
         .codes = (const char *const *)codes,
         .ncodes = n,
         .due_date = due,
@@ -268,15 +261,14 @@ void loans_checkout(struct req *req, struct reply *rep)
         c.response = NULL;
         break;
     case STORE_CHECKOUT_KEY_REUSED:
-        reply_problem(rep, 422, "idempotency_key_reused",
-                      "the idempotency key was used for another request",
+        reply_problem(rep, PROBLEM_idempotency_key_reused,
                       "Send a new Idempotency-Key with each new checkout.");
         break;
     case STORE_CHECKOUT_NO_BORROWER:
-        reply_problem(rep, 404, "borrower_not_found", "no such borrower", NULL);
+        reply_problem(rep, PROBLEM_borrower_not_found, NULL);
         break;
     case STORE_CHECKOUT_CONFLICT:
-        reply_problem_errors(rep, 409, "checkout_refused", "the checkout was refused",
+        reply_problem_errors(rep, PROBLEM_checkout_refused,
                              json_pack("[{s:n, s:s, s:s}]", "item", "code", "item_on_loan",
                                        "message",
                                        "an item was lent by another checkout at the "
@@ -296,7 +288,7 @@ out:
 
 /* The result of undoing, whichever way it went. */
 static void reply_undo(struct reply *rep, enum store_status st, struct store_undo *u,
-                       const char *not_found_code, const char *not_found_title)
+                       enum problem not_found)
 {
     if (st < 0) {
         api_store_failure(rep, st);
@@ -308,43 +300,41 @@ static void reply_undo(struct reply *rep, enum store_status st, struct store_und
         u->result = NULL;
         break;
     case STORE_UNDO_NOT_FOUND:
-        reply_problem(rep, 404, not_found_code, not_found_title, NULL);
+        reply_problem(rep, not_found, NULL);
         break;
     case STORE_UNDO_NOT_YOURS:
-        reply_problem(rep, 403, "not_your_checkout",
-                      "only the staff member who made the checkout may undo it", NULL);
+        reply_problem(rep, PROBLEM_not_your_checkout, NULL);
         break;
     case STORE_UNDO_TOO_LATE:
-        reply_problem(rep, 409, "undo_too_late", "the checkout is more than 15 minutes old",
-                      "Return the items instead.");
+        reply_problem(rep, PROBLEM_undo_too_late, "Return the items instead.");
         break;
     case STORE_UNDO_CHANGED:
-        reply_problem(rep, 409, "loan_changed", "a loan was returned or renewed since", NULL);
+        reply_problem(rep, PROBLEM_loan_changed, "A loan was returned or renewed since.");
         break;
     }
 }
 
 void loans_undo_checkout(struct req *req, struct reply *rep)
 {
-    struct store_undo u = { .staff_id = req->who->id, .scope = borrowers_scope(req) };
-    if (!borrowers_path_id(req, 0, &u.checkout_id)) {
-        reply_problem(rep, 404, "checkout_not_found", "no such checkout", NULL);
+    struct store_undo u = { .staff_id = req->who->id, .scope = api_scope(req) };
+    if (!api_path_id(req, 0, &u.checkout_id)) {
+        reply_problem(rep, PROBLEM_checkout_not_found, NULL);
         return;
     }
     enum store_status st = store_loan_undo(&u);
-    reply_undo(rep, st, &u, "checkout_not_found", "no such checkout");
+    reply_undo(rep, st, &u, PROBLEM_checkout_not_found);
     free(u.result);
 }
 
 void loans_undo(struct req *req, struct reply *rep)
 {
-    struct store_undo u = { .staff_id = req->who->id, .scope = borrowers_scope(req) };
-    if (!borrowers_path_id(req, 0, &u.loan_id)) {
-        reply_problem(rep, 404, "loan_not_found", "no such loan", NULL);
+    struct store_undo u = { .staff_id = req->who->id, .scope = api_scope(req) };
+    if (!api_path_id(req, 0, &u.loan_id)) {
+        reply_problem(rep, PROBLEM_loan_not_found, NULL);
         return;
     }
     enum store_status st = store_loan_undo(&u);
-    reply_undo(rep, st, &u, "loan_not_found", "no such loan");
+    reply_undo(rep, st, &u, PROBLEM_loan_not_found);
     free(u.result);
 }
 
@@ -416,7 +406,7 @@ static json_t *return_one(struct req *req, const struct return_item *item, const
 {
     struct store_return r = {
         .staff_id = req->who->id,
-        .scope = borrowers_scope(req),
+        .scope = api_scope(req),
         .code = item->code,
         .repair = item->repair,
         .note = item->note,
@@ -480,7 +470,7 @@ void loans_return(struct req *req, struct reply *rep)
 
     json_t *results = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(results, return_one(req, &items[i], on));
+        api_append(&results, return_one(req, &items[i], on));
     reply_json(rep, 200, json_pack("{s:o}", "results", results));
 out:
     free_return_items(items, n);
@@ -492,13 +482,13 @@ void loans_renew(struct req *req, struct reply *rep)
     struct store_loan_renewal loan = { 0 };
     struct duedate_calendar cal = { 0 };
     char *json = NULL;
-    if (!borrowers_path_id(req, 0, &id)) {
-        reply_problem(rep, 404, "loan_not_found", "no such loan", NULL);
+    if (!api_path_id(req, 0, &id)) {
+        reply_problem(rep, PROBLEM_loan_not_found, NULL);
         goto out;
     }
-    enum store_status st = store_loan_for_renewal(id, borrowers_scope(req), &loan);
+    enum store_status st = store_loan_for_renewal(id, api_scope(req), &loan);
     if (st == STORE_NOT_FOUND) {
-        reply_problem(rep, 404, "loan_not_found", "no such loan", NULL);
+        reply_problem(rep, PROBLEM_loan_not_found, NULL);
         goto out;
     }
     if (st < 0) {
@@ -506,17 +496,17 @@ void loans_renew(struct req *req, struct reply *rep)
         goto out;
     }
     if (loan.returned) {
-        reply_problem(rep, 409, "loan_returned", "the loan is returned already", NULL);
+        reply_problem(rep, PROBLEM_loan_returned, NULL);
         goto out;
     }
     if (loan.blocked) {
-        reply_problem(rep, 409, "borrower_blocked", "the borrower is blocked", NULL);
+        reply_problem(rep, PROBLEM_borrower_blocked, NULL);
         goto out;
     }
     if (loan.renewals >= loan.rules.max_renewals) {
         char *detail = xasprintf("The branch allows %d renewal%s of a loan.",
                                  loan.rules.max_renewals, loan.rules.max_renewals == 1 ? "" : "s");
-        reply_problem(rep, 409, "renewal_limit", "the loan cannot be renewed again", detail);
+        reply_problem(rep, PROBLEM_renewal_limit, detail);
         free(detail);
         goto out;
     }
@@ -524,12 +514,11 @@ void loans_renew(struct req *req, struct reply *rep)
     if (!calendar_of(&loan.rules, rep, &cal))
         goto out;
     if (!duedate_parse(loan.rules.today, &today) || !duedate_parse(loan.due_date, &due)) {
-        reply_problem(rep, 500, "internal_error", "internal error", NULL);
+        reply_problem(rep, PROBLEM_internal_error, NULL);
         goto out;
     }
     if (due < today && req->who->role < ROLE_MANAGER) {
-        reply_problem(rep, 403, "overdue_renewal_forbidden",
-                      "only a manager may renew an overdue loan", NULL);
+        reply_problem(rep, PROBLEM_overdue_renewal_forbidden, NULL);
         goto out;
     }
     /* One more loan period from the due date, or from today for a loan that is overdue. */
@@ -542,7 +531,7 @@ void loans_renew(struct req *req, struct reply *rep)
     duedate_format(new_due, iso);
     st = store_loan_renew(req->who->id, id, loan.renewals, iso, &json);
     if (st == STORE_NOT_FOUND) {
-        reply_problem(rep, 409, "loan_changed", "the loan changed meanwhile", "Try again.");
+        reply_problem(rep, PROBLEM_loan_changed, "Try again.");
         goto out;
     }
     if (st < 0) {
@@ -559,10 +548,10 @@ out:
 
 void loans_list(struct req *req, struct reply *rep)
 {
-    struct store_loan_query q = { .scope = borrowers_scope(req), .per_page = PER_PAGE };
+    struct store_loan_query q = { .scope = api_scope(req), .per_page = PER_PAGE };
     long long page, borrower;
-    if (!api_query_int(req, rep, "page", 1, 100000, 1, &page) ||
-        !api_query_int(req, rep, "borrower_id", 1, 999999999999999LL, 0, &borrower))
+    if (!api_query_int(req, rep, "page", 1, API_MAX_PAGE, 1, &page) ||
+        !api_query_int(req, rep, "borrower_id", 1, API_MAX_ID, 0, &borrower))
         return;
     q.page = (int)page;
     q.borrower_id = borrower;

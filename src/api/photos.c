@@ -2,7 +2,6 @@
 #include "photos.h"
 
 #include "api/api.h"
-#include "api/items.h"
 #include "core/item.h"
 #include "store/photo_store.h"
 
@@ -12,70 +11,65 @@
 void photos_put(struct req *req, struct reply *rep)
 {
     char code[ITEM_CODE_MAX + 1];
-    if (!items_path_code(req, rep, code))
+    if (!api_path_code(req, rep, code))
         return;
     const char *type = req->body ? item_photo_type(req->body, req->body_len) : NULL;
     if (!type) {
-        reply_problem(rep, 415, "not_an_image", "the body is not a JPEG, PNG or WebP image",
-                      "Send the photo's bytes as the body.");
+        reply_problem(rep, PROBLEM_not_an_image, "Send the photo's bytes as the body.");
         return;
     }
     enum item_outcome outcome;
-    enum store_status st = store_photo_put(req->who->id, code, req->who->branch_id, type, req->body,
+    enum store_status st = store_photo_put(req->who->id, code, api_scope(req), type, req->body,
                                            req->body_len, &outcome);
     if (st != STORE_OK || outcome != ITEM_DONE) {
-        items_refused(rep, st, outcome);
+        api_item_refused(rep, st, outcome);
         return;
     }
     struct item it;
     st = store_item_get(code, &it);
     if (st != STORE_OK) {
-        items_refused(rep, st, ITEM_DONE);
+        api_item_refused(rep, st, ITEM_DONE);
         return;
     }
-    reply_json(rep, 200, items_json(&it));
+    reply_json(rep, 200, api_item_json(&it));
     store_item_clear(&it);
 }
 
 void photos_delete(struct req *req, struct reply *rep)
 {
     char code[ITEM_CODE_MAX + 1];
-    if (!items_path_code(req, rep, code))
+    if (!api_path_code(req, rep, code))
         return;
     enum item_outcome outcome;
-    enum store_status st = store_photo_delete(req->who->id, code, req->who->branch_id, &outcome);
+    enum store_status st = store_photo_delete(req->who->id, code, api_scope(req), &outcome);
     if (st != STORE_OK || outcome != ITEM_DONE) {
-        items_refused(rep, st, outcome);
+        api_item_refused(rep, st, outcome);
         return;
     }
     reply_empty(rep, 204);
 }
 
-/* The etag an If-None-Match header names, if it is one of ours ("\"<32 hex>\"", W/ allowed). */
-static void wanted_etag(const struct req *req, char etag[PHOTO_ETAG_SIZE])
-{
-    etag[0] = '\0';
-    const char *h = req_header(req, "If-None-Match");
-    if (!h)
-        return;
-    if (strncmp(h, "W/", 2) == 0)
-        h += 2;
-    if (h[0] == '"' && strlen(h) == PHOTO_ETAG_SIZE + 1 && h[PHOTO_ETAG_SIZE] == '"') {
-        memcpy(etag, h + 1, PHOTO_ETAG_SIZE - 1);
-        etag[PHOTO_ETAG_SIZE - 1] = '\0';
-    }
-}
-
+/*
+ * A client that sends If-None-Match has a copy: its etag is read first (no bytes), and a match
+ * is a 304 in one query; otherwise, or when the photo changed, the bytes are read.
+ */
 void photos_get(struct req *req, struct reply *rep)
 {
-    char code[ITEM_CODE_MAX + 1], etag[PHOTO_ETAG_SIZE];
-    if (!items_path_code(req, rep, code))
+    char code[ITEM_CODE_MAX + 1], tag[PHOTO_ETAG_SIZE + 2];
+    if (!api_path_code(req, rep, code))
         return;
-    wanted_etag(req, etag);
-    struct photo p;
-    enum store_status st = store_photo_get(code, etag[0] ? etag : NULL, &p);
+    struct photo p = { 0 };
+    enum store_status st = STORE_OK;
+    if (req_header(req, "If-None-Match")) {
+        st = store_photo_etag(code, p.etag);
+        snprintf(tag, sizeof tag, "\"%s\"", p.etag);
+        if (st == STORE_OK && !req_etag_matches(req, tag))
+            st = store_photo_get(code, &p);
+    } else {
+        st = store_photo_get(code, &p);
+    }
     if (st == STORE_NOT_FOUND) {
-        reply_problem(rep, 404, "photo_not_found", "the item has no photo", NULL);
+        reply_problem(rep, PROBLEM_photo_not_found, NULL);
         return;
     }
     if (st < 0) {

@@ -9,13 +9,12 @@
 #ifndef HYLLA_API_PHOTOS_H
 #define HYLLA_API_PHOTOS_H
 
-#include "http/reply.h"
-#include "http/req.h"
+#include "http/router.h"
 
 #define PHOTO_MAX_BYTES (5u * 1024u * 1024u)
 
-void photos_put(struct req *req, struct reply *rep);
-void photos_get(struct req *req, struct reply *rep);
-void photos_delete(struct req *req, struct reply *rep);
+route_handler photos_put;
+route_handler photos_get;
+route_handler photos_delete;
 
 #endif

@@ -2,7 +2,6 @@
 #include "public.h"
 
 #include "api/api.h"
-#include "api/items.h"
 #include "core/buf.h"
 #include "core/text.h"
 #include "embedded.h"
@@ -19,25 +18,6 @@ extern const struct embedded_file hylla_openapi[];
 
 enum { PUBLIC_PER_PAGE = 48, PUBLIC_MAX_PER_PAGE = 100 };
 
-/* Whether an If-None-Match header names etag ("*", a list, weak tags W/ allowed). */
-static bool etag_listed(const char *header, const char *etag)
-{
-    if (!header)
-        return false;
-    size_t n = strlen(etag);
-    for (const char *p = header; *p;) {
-        p += strspn(p, " \t,");
-        if (p[0] == '*')
-            return true;
-        if (strncmp(p, "W/", 2) == 0)
-            p += 2;
-        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-            return true;
-        p += strcspn(p, ",");
-    }
-    return false;
-}
-
 /* Answer 200 with these bytes (taken over), or 304 when the client has them already. */
 static void cached_answer(const struct req *req, struct reply *rep, const char *type, char *body,
                           size_t len)
@@ -48,7 +28,7 @@ static void cached_answer(const struct req *req, struct reply *rep, const char *
     etag[0] = '"';
     sodium_bin2hex(etag + 1, sizeof etag - 2, hash, sizeof hash);
     strcat(etag, "\"");
-    if (etag_listed(req_header(req, "If-None-Match"), etag)) {
+    if (req_etag_matches(req, etag)) {
         free(body);
         reply_empty(rep, 304);
     } else {
@@ -65,31 +45,20 @@ static void cached_json(const struct req *req, struct reply *rep, json_t *body)
     cached_answer(req, rep, "application/json", text, strlen(text));
 }
 
-static json_t *text_or_null(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
-
-/* JSON the store wrote; if it does not parse, null rather than invented data. */
-static json_t *stored_json(const char *text)
-{
-    json_t *j = json_loads(text ? text : "null", JSON_DECODE_ANY, NULL);
-    return j ? j : json_null();
-}
-
 static json_t *branch_json(const struct public_branch *b)
 {
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:I}", "slug", b->slug,
-                     "name", b->name, "municipality", text_or_null(b->municipality), "address",
-                     text_or_null(b->address), "contact", text_or_null(b->contact), "notice",
-                     text_or_null(b->notice), "opening_hours", stored_json(b->opening_hours),
-                     "closed_dates", stored_json(b->closed_dates), "today", b->today, "total_loans",
+                     "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
+                     api_text_or_null(b->address), "contact", api_text_or_null(b->contact),
+                     "notice", api_text_or_null(b->notice), "opening_hours",
+                     api_stored_json(b->opening_hours), "closed_dates",
+                     api_stored_json(b->closed_dates), "today", b->today, "total_loans",
                      (json_int_t)b->total_loans, "available_items", (json_int_t)b->available);
 }
 
 static void branch_not_found(struct reply *rep)
 {
-    reply_problem(rep, 404, "branch_not_found", "no such branch", NULL);
+    reply_problem(rep, PROBLEM_branch_not_found, NULL);
 }
 
 void public_branches(struct req *req, struct reply *rep)
@@ -103,7 +72,7 @@ void public_branches(struct req *req, struct reply *rep)
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, branch_json(&list[i]));
+        api_append(&arr, branch_json(&list[i]));
     store_public_branches_free(list, n);
     cached_json(req, rep, json_pack("{s:o}", "branches", arr));
 }
@@ -139,11 +108,11 @@ void public_categories(struct req *req, struct reply *rep)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         const char *kind = size_kind_name(list[i].size_kind);
-        json_array_append_new(
-            arr, json_pack("{s:i, s:o, s:i, s:s, s:s, s:o}", "id", list[i].id, "parent_id",
-                           list[i].parent_id ? json_integer(list[i].parent_id) : json_null(),
-                           "depth", list[i].depth, "name_sv", list[i].name_sv, "name_en",
-                           list[i].name_en, "size_kind", kind ? json_string(kind) : json_null()));
+        api_append(&arr,
+                   json_pack("{s:i, s:o, s:i, s:s, s:s, s:o}", "id", list[i].id, "parent_id",
+                             list[i].parent_id ? json_integer(list[i].parent_id) : json_null(),
+                             "depth", list[i].depth, "name_sv", list[i].name_sv, "name_en",
+                             list[i].name_en, "size_kind", kind ? json_string(kind) : json_null()));
     }
     store_category_list_free(list, n);
     cached_json(req, rep, json_pack("{s:o}", "categories", arr));
@@ -172,13 +141,13 @@ static bool read_filter(const struct req *req, struct reply *rep, struct public_
 
 static json_t *item_json(const struct public_item *it)
 {
-    char *photo =
-        it->photo_etag[0] ? xasprintf("/api/items/%s/photo?v=%s", it->code, it->photo_etag) : NULL;
-    json_t *j = json_pack(
-        "{s:s, s:s, s:{s:i, s:s, s:s}, s:o, s:s, s:s, s:o, s:o}", "code", it->code, "name",
-        it->name, "category", "id", it->category_id, "name_sv", it->category_sv, "name_en",
-        it->category_en, "size", items_size_json(&it->size), "condition", it->condition, "status",
-        it->status, "due_date", text_or_null(it->due_date), "photo_url", text_or_null(photo));
+    char *photo = api_photo_url(it->code, it->photo_etag);
+    json_t *j =
+        json_pack("{s:s, s:s, s:{s:i, s:s, s:s}, s:o, s:s, s:s, s:o, s:o}", "code", it->code,
+                  "name", it->name, "category", "id", it->category_id, "name_sv", it->category_sv,
+                  "name_en", it->category_en, "size", api_size_json(&it->size), "condition",
+                  it->condition, "status", it->status, "due_date", api_text_or_null(it->due_date),
+                  "photo_url", api_text_or_null(photo));
     free(photo);
     return j;
 }
@@ -187,7 +156,7 @@ void public_items(struct req *req, struct reply *rep)
 {
     struct public_item_filter f;
     long long page, per_page;
-    if (!read_filter(req, rep, &f) || !api_query_int(req, rep, "page", 1, 100000, 1, &page) ||
+    if (!read_filter(req, rep, &f) || !api_query_int(req, rep, "page", 1, API_MAX_PAGE, 1, &page) ||
         !api_query_int(req, rep, "per_page", 1, PUBLIC_MAX_PER_PAGE, PUBLIC_PER_PAGE, &per_page))
         return;
     f.limit = per_page;
@@ -205,7 +174,7 @@ void public_items(struct req *req, struct reply *rep)
     }
     json_t *items = json_array();
     for (size_t i = 0; i < found.n; i++)
-        json_array_append_new(items, item_json(&found.items[i]));
+        api_append(&items, item_json(&found.items[i]));
     json_t *body =
         json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)found.total, "page",
                   (json_int_t)page, "per_page", (json_int_t)per_page);
@@ -225,8 +194,8 @@ void public_stats(struct req *req, struct reply *rep)
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("{s:s, s:I}", "slug", list[i].slug, "total_loans",
-                                             (json_int_t)list[i].total_loans));
+        api_append(&arr, json_pack("{s:s, s:I}", "slug", list[i].slug, "total_loans",
+                                   (json_int_t)list[i].total_loans));
     free(list);
     cached_json(req, rep,
                 json_pack("{s:I, s:o}", "total_loans", (json_int_t)network, "branches", arr));

@@ -26,24 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COOKIE_NAME "hylla_session"
-
-enum store_status session_authenticate(const struct req *req, struct staff_identity *who)
-{
-    char token[TOKEN_TEXT_SIZE + 1];
-    unsigned char hash[TOKEN_HASH_SIZE];
-    if (!req_cookie(req, COOKIE_NAME, token, sizeof token) || !token_hash(token, hash))
-        return STORE_NOT_FOUND;
-    return store_session_lookup(hash, settings->session_idle_s, who);
-}
-
-json_t *session_user_json(const struct staff_identity *who)
-{
-    return json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)who->id, "username",
-                     who->username, "display_name", who->display_name, "role", role_name(who->role),
-                     "branch", who->branch_slug[0] ? json_string(who->branch_slug) : json_null());
-}
-
 static bool secure_cookies(void)
 {
     return settings->public_url && strncmp(settings->public_url, "https://", 8) == 0;
@@ -61,18 +43,18 @@ static void audit(long long staff_id, const char *action, int branch_id, const s
 
 static void login_refused(struct reply *rep)
 {
-    reply_problem(rep, 401, "invalid_credentials", "wrong username or password", NULL);
+    reply_problem(rep, PROBLEM_invalid_credentials, NULL);
 }
 
 static void password_busy(struct reply *rep)
 {
-    reply_problem(rep, 503, "busy", "too many logins at once", "Try again in a moment.");
+    reply_problem(rep, PROBLEM_busy, "Try again in a moment.");
     reply_header(rep, "Retry-After", "1");
 }
 
 static void login_throttled(struct reply *rep, unsigned seconds)
 {
-    reply_problem(rep, 429, "login_throttled", "too many failed logins",
+    reply_problem(rep, PROBLEM_login_throttled,
                   "Wait until the time in Retry-After has passed, then try again.");
     reply_headerf(rep, "Retry-After", "%u", seconds);
 }
@@ -173,17 +155,16 @@ void session_login(struct req *req, struct reply *rep)
     }
     audit(who.id, "login", who.branch_id, req);
 
-    reply_json(rep, 200,
-               json_pack("{s:o, s:s}", "user", session_user_json(&who), "csrf_token", csrf));
-    reply_headerf(rep, "Set-Cookie", COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
-                  secure_cookies() ? "; Secure" : "");
+    reply_json(rep, 200, json_pack("{s:o, s:s}", "user", api_staff_json(&who), "csrf_token", csrf));
+    reply_headerf(rep, "Set-Cookie", API_SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
+                  token, secure_cookies() ? "; Secure" : "");
     sodium_memzero(token, sizeof token);
 }
 
 void session_get(struct req *req, struct reply *rep)
 {
     reply_json(rep, 200,
-               json_pack("{s:o, s:s}", "user", session_user_json(req->who), "csrf_token",
+               json_pack("{s:o, s:s}", "user", api_staff_json(req->who), "csrf_token",
                          req->who->csrf_token));
 }
 
@@ -197,6 +178,6 @@ void session_logout(struct req *req, struct reply *rep)
     audit(req->who->id, "logout", req->who->branch_id, req);
     reply_empty(rep, 204);
     reply_headerf(rep, "Set-Cookie",
-                  COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+                  API_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
                   secure_cookies() ? "; Secure" : "");
 }

@@ -21,14 +21,11 @@
 
 #include "api/api.h"
 #include "api/input.h"
-#include "api/session.h"
 #include "core/buf.h"
 #include "core/password.h"
 #include "store/branch_store.h"
 #include "store/staff_store.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,34 +35,19 @@ static const char *const role_words[] = { "volunteer", "manager", "admin", NULL 
 /* {"id","username","display_name","role","branch","disabled"}; the caller owns it. */
 static json_t *member_json(const struct staff_member *m)
 {
-    json_t *o = session_user_json(&m->who);
+    json_t *o = api_staff_json(&m->who);
     json_object_set_new(o, "disabled", json_boolean(m->disabled));
     return o;
 }
 
 static void not_found(struct reply *rep)
 {
-    reply_problem(rep, 404, "staff_not_found", "no such staff member", NULL);
+    reply_problem(rep, PROBLEM_staff_not_found, NULL);
 }
 
 static void branch_forbidden(struct reply *rep)
 {
-    reply_problem(rep, 403, "branch_forbidden", "you may only manage staff of your own branch",
-                  NULL);
-}
-
-/* The {id} of the path; false when it is not a staff id at all. */
-static bool path_id(const struct req *req, long long *id)
-{
-    const char *text = req->nparams > 0 ? req->params[0] : NULL;
-    if (!text || !*text || strspn(text, "0123456789") != strlen(text))
-        return false;
-    errno = 0;
-    long long v = strtoll(text, NULL, 10);
-    if (errno || v < 1 || v > INT_MAX)
-        return false;
-    *id = v;
-    return true;
+    api_branch_forbidden(rep, "Admins of a branch manage the staff of their own branch.");
 }
 
 /* A field that may be left out but not sent as null. */
@@ -119,13 +101,12 @@ static bool hash_password(const char *password, char hash[PASSWORD_HASH_SIZE], s
 {
     enum password_result r = password_hash(password, hash);
     if (r == PASSWORD_BUSY) {
-        reply_problem(rep, 503, "busy", "too many passwords are being checked",
-                      "Try again in a moment.");
+        reply_problem(rep, PROBLEM_busy, "Try again in a moment.");
         reply_header(rep, "Retry-After", "1");
         return false;
     }
     if (r != PASSWORD_MATCH) {
-        reply_problem(rep, 500, "internal_error", "internal error", "The password was not set.");
+        reply_problem(rep, PROBLEM_internal_error, "The password was not set.");
         return false;
     }
     return true;
@@ -135,14 +116,14 @@ void staff_list(struct req *req, struct reply *rep)
 {
     struct staff_member *list = NULL;
     size_t n = 0;
-    enum store_status st = store_staff_list(req->who->branch_id, &list, &n);
+    enum store_status st = store_staff_list(api_scope(req), &list, &n);
     if (st < 0) {
         api_store_failure(rep, st);
         return;
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, member_json(&list[i]));
+        api_append(&arr, member_json(&list[i]));
     free(list);
     reply_json(rep, 200, json_pack("{s:o}", "staff", arr));
 }
@@ -151,11 +132,11 @@ void staff_get(struct req *req, struct reply *rep)
 {
     long long id;
     struct staff_member m;
-    if (!path_id(req, &id)) {
+    if (!api_path_id(req, 0, &id)) {
         not_found(rep);
         return;
     }
-    enum store_status st = store_staff_get(id, req->who->branch_id, &m);
+    enum store_status st = store_staff_get(id, api_scope(req), &m);
     if (st == STORE_NOT_FOUND) {
         not_found(rep);
         return;
@@ -194,7 +175,7 @@ void staff_create(struct req *req, struct reply *rep)
         return;
     }
     input_end(&in);
-    if (who->branch_id != 0 && branch_id != who->branch_id) {
+    if (!api_scope_allows(req, branch_id)) {
         branch_forbidden(rep);
         return;
     }
@@ -213,14 +194,14 @@ void staff_create(struct req *req, struct reply *rep)
     sodium_memzero(hash, sizeof hash);
     if (st == STORE_NOT_FOUND) {
         /* The branch went away since it was looked up. */
-        reply_problem_errors(rep, 422, "validation_failed", "the input is not valid",
+        reply_problem_errors(rep, PROBLEM_validation_failed,
                              json_pack("[{s:s, s:s, s:s}]", "field", "branch", "code",
                                        "unknown_branch", "message",
                                        "there is no branch with this slug"));
         return;
     }
     if (st < 0 && store_error_is_unique_violation()) {
-        reply_problem(rep, 409, "username_taken", "the username is taken",
+        reply_problem(rep, PROBLEM_username_taken,
                       "Usernames are case-insensitive: choose another one.");
         return;
     }
@@ -238,21 +219,21 @@ static char *change_details(const struct staff_change *ch, const char *slug)
     json_t *fields = json_array();
     json_t *details = json_object();
     if (ch->display_name)
-        json_array_append_new(fields, json_string("display_name"));
+        api_append(&fields, json_string("display_name"));
     if (ch->role != ROLE_NONE) {
-        json_array_append_new(fields, json_string("role"));
+        api_append(&fields, json_string("role"));
         json_object_set_new(details, "role", json_string(role_name(ch->role)));
     }
     if (ch->set_branch) {
-        json_array_append_new(fields, json_string("branch"));
+        api_append(&fields, json_string("branch"));
         json_object_set_new(details, "branch", slug ? json_string(slug) : json_null());
     }
     if (ch->set_disabled) {
-        json_array_append_new(fields, json_string("disabled"));
+        api_append(&fields, json_string("disabled"));
         json_object_set_new(details, "disabled", json_boolean(ch->disabled));
     }
     if (ch->password_hash)
-        json_array_append_new(fields, json_string("password"));
+        api_append(&fields, json_string("password"));
     json_object_set_new(details, "fields", fields);
     char *text = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(details);
@@ -263,7 +244,7 @@ void staff_update(struct req *req, struct reply *rep)
 {
     const struct staff_identity *who = req->who;
     long long id;
-    if (!path_id(req, &id)) {
+    if (!api_path_id(req, 0, &id)) {
         not_found(rep);
         return;
     }
@@ -293,7 +274,7 @@ void staff_update(struct req *req, struct reply *rep)
     input_end(&in);
 
     struct staff_member before;
-    st = store_staff_get(id, who->branch_id, &before);
+    st = store_staff_get(id, api_scope(req), &before);
     if (st == STORE_NOT_FOUND) {
         not_found(rep);
         return;
@@ -302,7 +283,7 @@ void staff_update(struct req *req, struct reply *rep)
         api_store_failure(rep, st);
         return;
     }
-    if (ch.set_branch && who->branch_id != 0 && ch.branch_id != who->branch_id) {
+    if (ch.set_branch && !api_scope_allows(req, ch.branch_id)) {
         branch_forbidden(rep);
         return;
     }
@@ -316,9 +297,7 @@ void staff_update(struct req *req, struct reply *rep)
     if (ch.set_disabled && ch.disabled == before.disabled)
         ch.set_disabled = false;
     if (id == who->id && (ch.role != ROLE_NONE || ch.set_branch || ch.set_disabled)) {
-        reply_problem(rep, 403, "own_account",
-                      "you cannot change your own role, branch or disabled flag",
-                      "Ask another admin.");
+        reply_problem(rep, PROBLEM_own_account, "Ask another admin.");
         return;
     }
     if (!ch.display_name && ch.role == ROLE_NONE && !ch.set_branch && !ch.set_disabled &&
@@ -335,7 +314,7 @@ void staff_update(struct req *req, struct reply *rep)
     }
     char *details = change_details(&ch, slug);
     struct staff_member after;
-    st = store_staff_update(id, who->branch_id, &ch, who->id,
+    st = store_staff_update(id, api_scope(req), &ch, who->id,
                             id == who->id ? who->session_hash : NULL, details, &after);
     free(details);
     sodium_memzero(hash, sizeof hash);

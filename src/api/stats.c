@@ -20,7 +20,7 @@
 
 static void query_problems(struct input *in, struct reply *rep)
 {
-    reply_problem_errors(rep, 400, "invalid_query", "invalid query argument", in->errors);
+    reply_problem_errors(rep, PROBLEM_invalid_query, in->errors);
     in->errors = NULL;
 }
 
@@ -65,28 +65,23 @@ static void period_args(const struct req *req, struct input *in, long max_days, 
  */
 static bool branch_scope(struct req *req, struct reply *rep, int *branch_id, const char **slug)
 {
-    const struct staff_identity *who = req->who;
     const char *asked = req_query(req, "branch");
     if (!asked || !*asked) {
-        *branch_id = who->branch_id;
-        *slug = who->branch_id ? who->branch_slug : NULL;
+        *branch_id = api_scope(req);
+        *slug = *branch_id ? req->who->branch_slug : NULL;
         return true;
     }
-    if (who->branch_id != 0 && strcmp(asked, who->branch_slug) != 0) {
-        reply_problem(rep, 403, "branch_forbidden", "you may only see your own branch", NULL);
-        return false;
-    }
     enum store_status st = store_branch_id(asked, branch_id);
-    if (st == STORE_NOT_FOUND) {
-        reply_problem(rep, 404, "branch_not_found", "no such branch", NULL);
-        return false;
-    }
     if (st < 0) {
         api_store_failure(rep, st);
         return false;
     }
-    if (!api_branch_allowed(req, *branch_id)) {
-        reply_problem(rep, 403, "branch_forbidden", "you may only see your own branch", NULL);
+    if (api_scope(req) != 0 && (st == STORE_NOT_FOUND || !api_scope_allows(req, *branch_id))) {
+        api_branch_forbidden(rep, "Staff of a branch see only their own branch's statistics.");
+        return false;
+    }
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, PROBLEM_branch_not_found, NULL);
         return false;
     }
     *slug = asked;

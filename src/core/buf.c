@@ -37,14 +37,9 @@ void *xrealloc(void *ptr, size_t size)
 
 char *xstrdup(const char *s)
 {
-    return xstrndup(s, strlen(s));
-}
-
-char *xstrndup(const char *s, size_t n)
-{
+    size_t n = strlen(s);
     char *p = xmalloc(n + 1);
-    memcpy(p, s, n);
-    p[n] = '\0';
+    memcpy(p, s, n + 1);
     return p;
 }
 

@@ -3,19 +3,31 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 static enum log_level min_level = LOG_INFO;
+static const char *const names[] = { "debug", "info", "warning", "error" };
 
 void log_set_level(enum log_level level)
 {
     min_level = level;
 }
 
+bool log_level_from_name(const char *name, enum log_level *level)
+{
+    for (int i = LOG_DEBUG; i <= LOG_ERROR; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            *level = (enum log_level)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-    static const char *const names[] = { "debug", "info", "warning", "error" };
     if (level < min_level)
         return;
 

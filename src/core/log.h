@@ -6,9 +6,15 @@
 #ifndef HYLLA_CORE_LOG_H
 #define HYLLA_CORE_LOG_H
 
+#include <stdbool.h>
+
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+/* Log nothing below level (the default is LOG_INFO). */
 void log_set_level(enum log_level level);
+
+/* "debug", "info", "warning" or "error" into *level; false for anything else. */
+bool log_level_from_name(const char *name, enum log_level *level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)

@@ -5,6 +5,7 @@
 #include "core/log.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,7 +17,7 @@ void reply_init(struct reply *rep)
     rep->fd = -1;
 }
 
-void reply_reset(struct reply *rep)
+void reply_free(struct reply *rep)
 {
     free(rep->body);
     if (rep->fd >= 0)
@@ -26,11 +27,6 @@ void reply_reset(struct reply *rep)
         free(rep->headers[i].value);
     }
     reply_init(rep);
-}
-
-void reply_free(struct reply *rep)
-{
-    reply_reset(rep);
 }
 
 void reply_bytes(struct reply *rep, int status, const char *content_type, char *owned, size_t len)
@@ -44,6 +40,12 @@ void reply_bytes(struct reply *rep, int status, const char *content_type, char *
 
 void reply_json(struct reply *rep, int status, json_t *body)
 {
+    if (!body) {
+        /* A json_pack that failed (a NULL string, say): never an empty 200. */
+        log_error("an answer could not be built (status %d)", status);
+        reply_problem(rep, PROBLEM_internal_error, NULL);
+        return;
+    }
     size_t len = json_dumpb(body, NULL, 0, JSON_COMPACT | JSON_REAL_PRECISION(15));
     char *text = xmalloc(len + 1);
     json_dumpb(body, text, len, JSON_COMPACT | JSON_REAL_PRECISION(15));
@@ -61,26 +63,33 @@ void reply_empty(struct reply *rep, int status)
     rep->status = status;
 }
 
-void reply_problem_errors(struct reply *rep, int status, const char *code, const char *title,
-                          json_t *errors)
+void reply_problem_extra(struct reply *rep, enum problem p, const char *detail, json_t *extra)
 {
-    json_t *p = json_pack("{s:s+, s:s, s:i, s:s}", "type", "/problems/", code, "title", title,
-                          "status", status, "code", code);
-    if (errors)
-        json_object_set_new(p, "errors", errors);
-    reply_json(rep, status, p);
+    const struct problem_info *info = problem_info(p);
+    json_t *body = json_object();
+    char type[64];
+    snprintf(type, sizeof type, "/problems/%s", info->code);
+    json_object_set_new(body, "type", json_string(type));
+    json_object_set_new(body, "title", json_string(info->title));
+    json_object_set_new(body, "status", json_integer(info->status));
+    json_object_set_new(body, "code", json_string(info->code));
+    if (detail)
+        json_object_set_new(body, "detail", json_string(detail));
+    if (extra)
+        json_object_update_missing(body, extra);
+    json_decref(extra);
+    reply_json(rep, info->status, body);
     rep->content_type = "application/problem+json";
 }
 
-void reply_problem(struct reply *rep, int status, const char *code, const char *title,
-                   const char *detail)
+void reply_problem(struct reply *rep, enum problem p, const char *detail)
 {
-    json_t *p = json_pack("{s:s+, s:s, s:i, s:s}", "type", "/problems/", code, "title", title,
-                          "status", status, "code", code);
-    if (detail)
-        json_object_set_new(p, "detail", json_string(detail));
-    reply_json(rep, status, p);
-    rep->content_type = "application/problem+json";
+    reply_problem_extra(rep, p, detail, NULL);
+}
+
+void reply_problem_errors(struct reply *rep, enum problem p, json_t *errors)
+{
+    reply_problem_extra(rep, p, NULL, errors ? json_pack("{s:o}", "errors", errors) : NULL);
 }
 
 void reply_header(struct reply *rep, const char *key, const char *value)
@@ -118,44 +127,4 @@ const char *reply_get_header(const struct reply *rep, const char *key)
         if (strcasecmp(rep->headers[i].key, key) == 0)
             return rep->headers[i].value;
     return NULL;
-}
-
-const char *reply_status_phrase(int status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 204:
-        return "No Content";
-    case 304:
-        return "Not Modified";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 409:
-        return "Conflict";
-    case 413:
-        return "Content Too Large";
-    case 415:
-        return "Unsupported Media Type";
-    case 422:
-        return "Unprocessable Content";
-    case 429:
-        return "Too Many Requests";
-    case 500:
-        return "Internal Server Error";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return "";
-    }
 }

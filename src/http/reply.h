@@ -6,6 +6,8 @@
 #ifndef HYLLA_HTTP_REPLY_H
 #define HYLLA_HTTP_REPLY_H
 
+#include "http/problem.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,10 +32,9 @@ struct reply {
 
 void reply_init(struct reply *rep);
 void reply_free(struct reply *rep);
-/* Forget any answer so far (body, file, headers), as before the handler ran. */
-void reply_reset(struct reply *rep);
 
-/* Answer with body as JSON; steals the reference to body. */
+/* Answer with body as JSON; steals the reference to body. A NULL body (a json_pack that
+ * failed) answers 500 internal_error instead. */
 void reply_json(struct reply *rep, int status, json_t *body);
 
 /* Answer with bytes the reply takes over (they must come from malloc). */
@@ -43,15 +44,17 @@ void reply_bytes(struct reply *rep, int status, const char *content_type, char *
 void reply_empty(struct reply *rep, int status);
 
 /*
- * Answer with an RFC 9457 problem: a stable machine code the web UI translates ("item_on_loan"),
- * a short lower-case title ("item is already on loan"), and an optional detail sentence.
+ * Answer with an RFC 9457 problem from the registry (http/problems.def): its status, its stable
+ * machine code the web UI translates ("item_on_loan") and its title, with an optional detail
+ * sentence.
  */
-void reply_problem(struct reply *rep, int status, const char *code, const char *title,
-                   const char *detail);
+void reply_problem(struct reply *rep, enum problem p, const char *detail);
 
 /* Like reply_problem, with "errors": a list of per-field or per-line problems (stolen). */
-void reply_problem_errors(struct reply *rep, int status, const char *code, const char *title,
-                          json_t *errors);
+void reply_problem_errors(struct reply *rep, enum problem p, json_t *errors);
+
+/* Like reply_problem, with the members of extra (stolen) added, e.g. the id of what conflicts. */
+void reply_problem_extra(struct reply *rep, enum problem p, const char *detail, json_t *extra);
 
 /* Add a header (copied). Setting a name that server.c adds by default replaces the default. */
 void reply_header(struct reply *rep, const char *key, const char *value);
@@ -60,8 +63,5 @@ void reply_headerf(struct reply *rep, const char *key, const char *fmt, ...)
 
 /* The value of a header already set on the reply, or NULL. */
 const char *reply_get_header(const struct reply *rep, const char *key);
-
-/* The reason phrase of a status code ("Not Found"). */
-const char *reply_status_phrase(int status);
 
 #endif

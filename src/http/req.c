@@ -45,3 +45,29 @@ bool req_cookie(const struct req *req, const char *name, char *out, size_t outle
     }
     return false;
 }
+
+bool req_method_is_safe(const struct req *req)
+{
+    return strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ||
+           strcmp(req->method, "OPTIONS") == 0;
+}
+
+bool req_etag_matches(const struct req *req, const char *etag)
+{
+    const char *header = req_header(req, "If-None-Match");
+    if (!header)
+        return false;
+    size_t n = strlen(etag);
+    for (const char *p = header; *p;) {
+        p += strspn(p, " \t,");
+        if (p[0] == '*')
+            return true;
+        if (strncmp(p, "W/", 2) == 0)
+            p += 2;
+        if (strncmp(p, etag, n) == 0 &&
+            (p[n] == '\0' || p[n] == ',' || p[n] == ' ' || p[n] == '\t'))
+            return true;
+        p += strcspn(p, ",");
+    }
+    return false;
+}

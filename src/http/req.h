@@ -1,7 +1,8 @@
 /*
  * req: one HTTP request as the router and the handlers see it, free of libmicrohttpd.
- * server.c fills the transport part; router.c fills the rest (path parameters, parsed JSON body,
- * who is asking) before a handler runs. Everything is borrowed for the life of the request.
+ * server.c fills the transport part; router.c fills the rest (path parameters, parsed JSON body)
+ * and the route table's admit function says who is asking, before a handler runs. Everything is
+ * borrowed for the life of the request.
  */
 #ifndef HYLLA_HTTP_REQ_H
 #define HYLLA_HTTP_REQ_H
@@ -38,7 +39,8 @@ struct req {
     size_t nparams;
     char *param_storage;
     json_t *json;               /* the body of JSON routes, an object; owned by the router */
-    struct staff_identity *who; /* NULL without a valid session */
+    struct staff_identity *who; /* NULL without a valid session; else points to identity */
+    struct staff_identity identity;
 };
 
 /* A header's value by case-insensitive name, or NULL. */
@@ -46,6 +48,15 @@ const char *req_header(const struct req *req, const char *name);
 
 /* A query argument's value, or NULL when absent. */
 const char *req_query(const struct req *req, const char *name);
+
+/* Whether the method only reads: GET, HEAD or OPTIONS. */
+bool req_method_is_safe(const struct req *req);
+
+/*
+ * Whether the If-None-Match header names etag (a quoted entity tag such as "\"abc\""): "*", or
+ * etag in its list, weak (W/) or strong. The one reading of If-None-Match for every answer.
+ */
+bool req_etag_matches(const struct req *req, const char *etag);
 
 /* A cookie's value copied into out (at most outlen bytes with the NUL); false when absent. */
 bool req_cookie(const struct req *req, const char *name, char *out, size_t outlen);

@@ -1,8 +1,11 @@
 /*
- * router: the one table of routes {method, pattern, handler, access, body}, and the one place
- * where access is checked: who is asking (the session), whether their role reaches the route's
- * level, the CSRF token of state-changing requests, and the body's type. Handlers run only when
- * all of that holds, so none of them repeats it. Paths outside /api are files of the web root.
+ * router: a generic matcher over a route table it is handed. It finds the route of a request
+ * (patterns with {name} segments), answers what needs no handler (404, 405 with Allow, OPTIONS
+ * and CORS preflights, 415 for a body of the wrong type, 400 for a JSON body that does not
+ * parse), asks the table's owner whether the request may run the route, and runs the handler.
+ * Paths below the table's prefix that match no route are 404 problems; every other path is a
+ * file of the web root. The router knows nothing of who may do what: the owner's admit function
+ * decides (src/api/routes.c).
  */
 #ifndef HYLLA_HTTP_ROUTER_H
 #define HYLLA_HTTP_ROUTER_H
@@ -11,14 +14,6 @@
 #include "http/req.h"
 
 #include <stddef.h>
-
-/* Who may use a route: nobody logged in, or staff of at least this role. */
-enum access {
-    ACCESS_PUBLIC = ROLE_NONE,
-    ACCESS_VOLUNTEER = ROLE_VOLUNTEER,
-    ACCESS_MANAGER = ROLE_MANAGER,
-    ACCESS_ADMIN = ROLE_ADMIN,
-};
 
 /* What a route accepts as request body; anything else gets 415. */
 enum body_kind { BODY_NONE, BODY_JSON, BODY_CSV, BODY_IMAGE };
@@ -29,25 +24,30 @@ struct route {
     const char *method;  /* "GET" also answers HEAD */
     const char *pattern; /* "/api/items/{code}": {name} matches one path segment */
     route_handler *handler;
-    enum access access;
+    int access; /* who may use it: the table owner's levels, read by its admit */
     enum body_kind body;
-    size_t max_body; /* 0: the configured default (1 MiB) */
+    size_t max_body; /* 0: the configured default (settings->body_limit) */
     bool cors;       /* open to every origin: CORS headers on each answer, preflights answered */
 };
 
-extern const struct route router_routes[];
-extern const size_t router_route_count;
+struct router {
+    const struct route *routes; /* literal routes before patterned ones that could match them */
+    size_t nroutes;
+    const char *prefix; /* "/api/": unmatched paths below it are 404 problems, not files */
+    /*
+     * Whether the request may run req->route: answers (401, 403, ...) and returns false when
+     * not. Runs before the body is parsed. May set req->who.
+     */
+    bool (*admit)(struct req *req, struct reply *rep);
+};
 
 /* The largest body a request to this method and path may send. */
-size_t router_body_limit(const char *method, const char *path);
+size_t router_body_limit(const struct router *r, const char *method, const char *path);
 
-/* Answer a request: match a route, check access, run the handler (or serve a file). */
-void router_dispatch(struct req *req, struct reply *rep);
+/* Answer a request: match a route, admit it, check its body, run its handler (or serve a file). */
+void router_dispatch(const struct router *r, struct req *req, struct reply *rep);
 
 /* Release what the router attached to the request (path parameters, parsed body). */
 void router_release(struct req *req);
-
-/* The name of an access level, as `hylla routes` prints it ("public", "volunteer", ...). */
-const char *router_access_name(enum access access);
 
 #endif

@@ -19,6 +19,7 @@
 
 struct server {
     struct MHD_Daemon *daemon;
+    const struct router *router;
     uint16_t port;
     bool access_log;
     bool https; /* the public URL is https: browsers are told to use nothing else */
@@ -198,7 +199,7 @@ static enum MHD_Result too_large(struct MHD_Connection *conn, struct exchange *e
     reply_init(&rep);
     char detail[96];
     snprintf(detail, sizeof detail, "This request may send at most %zu bytes.", ex->limit);
-    reply_problem(&rep, 413, "body_too_large", "the request body is too large", detail);
+    reply_problem(&rep, PROBLEM_body_too_large, detail);
     reply_header(&rep, "Connection", "close");
     enum MHD_Result ret = send_reply(conn, ex, &rep);
     reply_free(&rep);
@@ -221,7 +222,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, ex);
         ex->req.method = method;
         ex->req.path = url;
-        ex->limit = router_body_limit(method, url);
+        ex->limit = router_body_limit(ex->srv->router, method, url);
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull(length, NULL, 10) > ex->limit)
@@ -266,7 +267,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     struct reply rep;
     reply_init(&rep);
-    router_dispatch(req, &rep);
+    router_dispatch(ex->srv->router, req, &rep);
     enum MHD_Result ret = send_reply(conn, ex, &rep);
     reply_free(&rep);
     ex->answered = true;
@@ -283,7 +284,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     buf_free(&b);
 }
 
-struct server *server_start(const struct settings *s, const char **why)
+struct server *server_start(const struct settings *s, const struct router *router, const char **why)
 {
     struct sockaddr_storage addr;
     socklen_t addrlen;
@@ -291,6 +292,7 @@ struct server *server_start(const struct settings *s, const char **why)
         return NULL;
 
     struct server *srv = xcalloc(1, sizeof *srv);
+    srv->router = router;
     srv->access_log = s->access_log;
     srv->https = s->public_url && strncmp(s->public_url, "https://", 8) == 0;
     unsigned flags =
@@ -323,11 +325,6 @@ struct server *server_start(const struct settings *s, const char **why)
     else
         fprintf(stderr, "hylla listening on http://%s:%u\n", host, srv->port);
     return srv;
-}
-
-uint16_t server_port(const struct server *srv)
-{
-    return srv->port;
 }
 
 void server_stop(struct server *srv, unsigned grace_seconds)

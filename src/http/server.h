@@ -7,19 +7,19 @@
 #define HYLLA_HTTP_SERVER_H
 
 #include "core/settings.h"
+#include "http/router.h"
 
 #include <stdint.h>
 
 struct server;
 
 /*
- * Start listening as the settings say. On success prints "hylla listening on http://HOST:PORT"
- * to standard error and returns the server; on failure returns NULL with *why set (static text).
+ * Start listening as the settings say, answering every request through router. On success prints
+ * "hylla listening on http://HOST:PORT" to standard error and returns the server; on failure
+ * returns NULL with *why set (static text).
  */
-struct server *server_start(const struct settings *s, const char **why);
-
-/* The port actually listened on (useful when the settings asked for port 0). */
-uint16_t server_port(const struct server *srv);
+struct server *server_start(const struct settings *s, const struct router *router,
+                            const char **why);
 
 /*
  * Stop gracefully: accept nothing new, let requests in progress finish (for at most

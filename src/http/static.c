@@ -176,21 +176,6 @@ done:
     return fd;
 }
 
-static bool etag_matches(const char *if_none_match, const char *etag)
-{
-    if (!if_none_match)
-        return false;
-    if (strcmp(if_none_match, "*") == 0)
-        return true;
-    size_t n = strlen(etag);
-    for (const char *p = if_none_match; (p = strstr(p, etag)); p += n) {
-        if ((p == if_none_match || p[-1] == ' ' || p[-1] == ',' || p[-1] == '/') &&
-            (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-            return true;
-    }
-    return false;
-}
-
 static bool accepts_gzip(const struct req *req)
 {
     const char *ae = req_header(req, "Accept-Encoding");
@@ -293,7 +278,7 @@ bool static_serve(const struct req *req, struct reply *rep)
     if (gz_ok)
         reply_header(rep, "Vary", "Accept-Encoding");
 
-    if (etag_matches(req_header(req, "If-None-Match"), etag)) {
+    if (req_etag_matches(req, etag)) {
         close(fd);
         reply_empty(rep, 304);
         return true;

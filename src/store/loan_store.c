@@ -200,6 +200,7 @@ static enum store_status lend(struct checkout_run *run, int branch_id, const lon
     static struct store_stmt answer = STORE_STMT(
         "UPDATE checkouts c SET response = jsonb_build_object("
         "    'checkout_id', c.id, 'due_date', $2::date,"
+        "    'undo_until', c.created_at + make_interval(mins => $5::int),"
         "    'loans', (SELECT jsonb_agg(jsonb_build_object("
         "                 'id', l.id, 'item', jsonb_build_object('code', i.code, 'name', i.name),"
         "                 'due_date', l.due_date) ORDER BY u.ord)"
@@ -248,7 +249,9 @@ static enum store_status lend(struct checkout_run *run, int branch_id, const lon
     }
     if ((st = store_run(&activity, 1, (const char *[]){ borrower })) < 0)
         goto out;
-    st = store_exec(&answer, 4, (const char *[]){ checkout, c->due_date, run->codes, borrower },
+    STORE_NUM(undo_minutes, STORE_LOAN_UNDO_MINUTES);
+    st = store_exec(&answer, 5,
+                    (const char *[]){ checkout, c->due_date, run->codes, borrower, undo_minutes },
                     &res);
     if (st != STORE_OK)
         goto out;

@@ -81,7 +81,8 @@ struct store_checkout {
  * checkout, its loans (with the item's category and borrower_ref), the items' status on_loan,
  * the borrower's last activity, the stored answer
  *   {"checkout_id", "due_date", "loans": [{"id", "item": {"code", "name"}, "due_date"}]}
- * (loans in the order of codes) and the audit entry "checkout". The outcome says what happened;
+ * (loans in the order of codes; "undo_until", the moment after which the checkout can no longer
+ * be undone, STORE_LOAN_UNDO_MINUTES after it) and the audit entry "checkout". The outcome says what happened;
  * the status is STORE_OK for DONE and REPLAYED, and < 0 only when the database failed.
  */
 enum store_status store_loan_checkout(struct store_checkout *c) STORE_MUST_CHECK;

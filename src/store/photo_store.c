@@ -121,14 +121,26 @@ enum store_status store_photo_delete(long long staff_id, const char *code, int o
     return st;
 }
 
-enum store_status store_photo_get(const char *code, const char *if_etag, struct photo *out)
+enum store_status store_photo_etag(const char *code, char etag[PHOTO_ETAG_SIZE])
+{
+    static struct store_stmt get = STORE_STMT(
+        "SELECT p.etag FROM items i JOIN item_photos p ON p.item_id = i.id WHERE i.code = $1");
+    PGresult *res;
+    enum store_status st = store_exec(&get, 1, (const char *[]){ code }, &res);
+    if (st == STORE_OK)
+        snprintf(etag, PHOTO_ETAG_SIZE, "%s", store_get(res, 0, 0));
+    PQclear(res);
+    return st;
+}
+
+enum store_status store_photo_get(const char *code, struct photo *out)
 {
     static struct store_stmt get =
-        STORE_STMT("SELECT p.content_type, p.etag, CASE WHEN p.etag = $2 THEN NULL ELSE p.data END"
+        STORE_STMT("SELECT p.content_type, p.etag, p.data"
                    "  FROM items i JOIN item_photos p ON p.item_id = i.id WHERE i.code = $1");
     *out = (struct photo){ 0 };
     PGresult *res;
-    enum store_status st = store_exec(&get, 2, (const char *[]){ code, if_etag }, &res);
+    enum store_status st = store_exec(&get, 1, (const char *[]){ code }, &res);
     if (st == STORE_OK) {
         snprintf(out->content_type, sizeof out->content_type, "%s", store_get(res, 0, 0));
         snprintf(out->etag, sizeof out->etag, "%s", store_get(res, 0, 1));

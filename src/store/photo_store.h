@@ -15,7 +15,7 @@
 struct photo {
     char content_type[16]; /* image/jpeg, image/png or image/webp */
     char etag[PHOTO_ETAG_SIZE];
-    char *data; /* owned; NULL when the caller's etag matched */
+    char *data; /* owned */
     size_t len;
 };
 
@@ -32,11 +32,13 @@ enum store_status store_photo_put(long long staff_id, const char *code, int only
 enum store_status store_photo_delete(long long staff_id, const char *code, int only_branch_id,
                                      enum item_outcome *outcome) STORE_MUST_CHECK;
 
+/* The etag of the photo of the item with this code; STORE_NOT_FOUND without item or photo. */
+enum store_status store_photo_etag(const char *code, char etag[PHOTO_ETAG_SIZE]) STORE_MUST_CHECK;
+
 /*
- * The photo of the item with this code into *out (free out->data). When its etag equals
- * if_etag the bytes are not read (out->data NULL). STORE_NOT_FOUND without item or photo.
+ * The photo of the item with this code into *out (free out->data). STORE_NOT_FOUND without item
+ * or photo.
  */
-enum store_status store_photo_get(const char *code, const char *if_etag,
-                                  struct photo *out) STORE_MUST_CHECK;
+enum store_status store_photo_get(const char *code, struct photo *out) STORE_MUST_CHECK;
 
 #endif

@@ -2,9 +2,9 @@
  * Unit tests of http/router: matching, 404/405, and the checks that run before any handler
  * (authentication, body type, JSON parsing, validation). None of these reach the database.
  */
+#include "api/routes.h"
 #include "check_main.h"
 #include "core/settings.h"
-#include "http/router.h"
 
 #include <string.h>
 
@@ -27,7 +27,7 @@ static json_t *dispatch(const char *method, const char *path, const char *conten
     }
     settings = &test_settings;
     reply_init(rep);
-    router_dispatch(&req, rep);
+    router_dispatch(&routes_api, &req, rep);
     router_release(&req);
     *status = rep->status;
     return rep->body ? json_loadb(rep->body, rep->body_len, 0, NULL) : NULL;
@@ -123,16 +123,16 @@ END_TEST
 
 START_TEST(route_table_is_well_formed)
 {
-    for (size_t i = 0; i < router_route_count; i++) {
-        const struct route *r = &router_routes[i];
+    for (size_t i = 0; i < routes_api.nroutes; i++) {
+        const struct route *r = &routes_api.routes[i];
         ck_assert_msg(r->pattern[0] == '/', "%s does not start with /", r->pattern);
         ck_assert(r->handler != NULL);
         ck_assert(strcmp(r->method, "GET") == 0 || strcmp(r->method, "POST") == 0 ||
                   strcmp(r->method, "PATCH") == 0 || strcmp(r->method, "PUT") == 0 ||
                   strcmp(r->method, "DELETE") == 0);
         for (size_t j = 0; j < i; j++)
-            ck_assert_msg(strcmp(r->method, router_routes[j].method) != 0 ||
-                              strcmp(r->pattern, router_routes[j].pattern) != 0,
+            ck_assert_msg(strcmp(r->method, routes_api.routes[j].method) != 0 ||
+                              strcmp(r->pattern, routes_api.routes[j].pattern) != 0,
                           "%s %s is declared twice", r->method, r->pattern);
         /* Only GET routes may be unauthenticated, except logging in itself. */
         if (r->access == ACCESS_PUBLIC && strcmp(r->method, "GET") != 0)
@@ -144,8 +144,8 @@ END_TEST
 START_TEST(body_limit_is_per_route)
 {
     settings = &test_settings;
-    ck_assert_uint_eq(router_body_limit("POST", "/api/session"), 1024 * 1024);
-    ck_assert_uint_eq(router_body_limit("POST", "/api/unknown"), 1024 * 1024);
+    ck_assert_uint_eq(router_body_limit(&routes_api, "POST", "/api/session"), 1024 * 1024);
+    ck_assert_uint_eq(router_body_limit(&routes_api, "POST", "/api/unknown"), 1024 * 1024);
 }
 END_TEST
 

@@ -1,7 +1,7 @@
 // desk/lend: lending. Find the borrower (name, phone or card, typed or scanned) or register one
 // on the spot, scan the items one after another (each is looked up at once and shown with its
 // name, size and status, or its problem in words, colour and sound), then "Klar" lends them all
-// in one request and says the due date in words, with "Ångra" for the next 15 minutes.
+// in one request and says the due date in words, with "Ångra" until the answer's undo_until.
 // What was scanned stays while the borrower is found or registered, and while the volunteer
 // looks at another screen, until it is lent or the lending is cancelled.
 import { t } from '../i18n.js';
@@ -9,8 +9,6 @@ import { ApiError, get, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
 import { beep, dueText, h, itemCode, itemProblem, phoneText, problemText, say } from './util.js';
 import { sizeText } from '../item.js';
-
-const UNDO_MS = 15 * 60 * 1000;
 
 /** A random Idempotency-Key (crypto.randomUUID needs a secure context; this does not). */
 function randomKey() {
@@ -314,14 +312,14 @@ export function createLend(ctx) {
     done.disabled = true;
     try {
       const res = await post('/api/checkouts', body, { headers: { 'Idempotency-Key': state.idem.key } });
-      state.receipt = { ...res, borrower: state.borrower, until: Date.now() + UNDO_MS };
+      state.receipt = { ...res, borrower: state.borrower, until: Date.parse(res.undo_until) };
       state.borrower = null;
       state.rows = [];
       state.refusals = [];
       state.idem = null;
       setMessage(null);
       clearTimeout(undoTimer);
-      undoTimer = setTimeout(renderReceipt, UNDO_MS + 1000);
+      undoTimer = setTimeout(renderReceipt, state.receipt.until - Date.now() + 1000);
       beep('ok');
       render();
       who.focus();

@@ -1,0 +1,299 @@
+/*
+ * routes: the route table of the API and who may use each route (see routes.h).
+ */
+#include "routes.h"
+
+#include "api/api.h"
+#include "api/borrowers.h"
+#include "api/branches.h"
+#include "api/categories.h"
+#include "api/health.h"
+#include "api/items.h"
+#include "api/loans.h"
+#include "api/photos.h"
+#include "api/public.h"
+#include "api/session.h"
+#include "api/staff.h"
+#include "api/stats.h"
+#include "core/settings.h"
+#include "core/token.h"
+#include "store/session_store.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define MiB (1024u * 1024u)
+
+/* Literal routes come before patterned ones that could also match their path. */
+static const struct route table[] = {
+    { .method = "GET", .pattern = "/healthz", .handler = health_get, .access = ACCESS_PUBLIC },
+
+    { .method = "POST",
+      .pattern = "/api/session",
+      .handler = session_login,
+      .access = ACCESS_PUBLIC,
+      .body = BODY_JSON },
+    { .method = "GET",
+      .pattern = "/api/session",
+      .handler = session_get,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "DELETE",
+      .pattern = "/api/session",
+      .handler = session_logout,
+      .access = ACCESS_VOLUNTEER },
+
+    { .method = "GET", .pattern = "/api/staff", .handler = staff_list, .access = ACCESS_ADMIN },
+    { .method = "POST",
+      .pattern = "/api/staff",
+      .handler = staff_create,
+      .access = ACCESS_ADMIN,
+      .body = BODY_JSON },
+    { .method = "GET", .pattern = "/api/staff/{id}", .handler = staff_get, .access = ACCESS_ADMIN },
+    { .method = "PATCH",
+      .pattern = "/api/staff/{id}",
+      .handler = staff_update,
+      .access = ACCESS_ADMIN,
+      .body = BODY_JSON },
+    { .method = "GET",
+      .pattern = "/api/branches",
+      .handler = branches_list,
+      .access = ACCESS_PUBLIC },
+    { .method = "POST",
+      .pattern = "/api/branches",
+      .handler = branches_create,
+      .access = ACCESS_ADMIN,
+      .body = BODY_JSON },
+    { .method = "GET",
+      .pattern = "/api/branches/{slug}",
+      .handler = branches_get,
+      .access = ACCESS_PUBLIC },
+    { .method = "PATCH",
+      .pattern = "/api/branches/{slug}",
+      .handler = branches_update,
+      .access = ACCESS_ADMIN,
+      .body = BODY_JSON },
+
+    { .method = "GET",
+      .pattern = "/api/categories",
+      .handler = categories_list,
+      .access = ACCESS_PUBLIC },
+    { .method = "POST",
+      .pattern = "/api/categories",
+      .handler = categories_create,
+      .access = ACCESS_ADMIN,
+      .body = BODY_JSON },
+    { .method = "PATCH",
+      .pattern = "/api/categories/{id}",
+      .handler = categories_update,
+      .access = ACCESS_ADMIN,
+      .body = BODY_JSON },
+
+    { .method = "GET", .pattern = "/api/items", .handler = items_list, .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/items",
+      .handler = items_create,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "GET",
+      .pattern = "/api/items.csv",
+      .handler = items_export,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/items/import",
+      .handler = items_import,
+      .access = ACCESS_MANAGER,
+      .body = BODY_CSV,
+      .max_body = 32 * MiB },
+    { .method = "GET",
+      .pattern = "/api/items/{code}",
+      .handler = items_get,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "PATCH",
+      .pattern = "/api/items/{code}",
+      .handler = items_update,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "GET",
+      .pattern = "/api/items/{code}/history",
+      .handler = items_history,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "GET",
+      .pattern = "/api/items/{code}/photo",
+      .handler = photos_get,
+      .access = ACCESS_PUBLIC },
+    { .method = "PUT",
+      .pattern = "/api/items/{code}/photo",
+      .handler = photos_put,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_IMAGE,
+      .max_body = PHOTO_MAX_BYTES },
+    { .method = "DELETE",
+      .pattern = "/api/items/{code}/photo",
+      .handler = photos_delete,
+      .access = ACCESS_VOLUNTEER },
+
+    { .method = "GET",
+      .pattern = "/api/borrowers",
+      .handler = borrowers_list,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/borrowers",
+      .handler = borrowers_create,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "GET",
+      .pattern = "/api/borrowers/{id}",
+      .handler = borrowers_get,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "PATCH",
+      .pattern = "/api/borrowers/{id}",
+      .handler = borrowers_update,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "DELETE",
+      .pattern = "/api/borrowers/{id}",
+      .handler = borrowers_erase,
+      .access = ACCESS_MANAGER },
+    { .method = "POST",
+      .pattern = "/api/checkouts",
+      .handler = loans_checkout,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "POST",
+      .pattern = "/api/checkouts/{id}/undo",
+      .handler = loans_undo_checkout,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/returns",
+      .handler = loans_return,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "GET", .pattern = "/api/loans", .handler = loans_list, .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/loans/{id}/renew",
+      .handler = loans_renew,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/loans/{id}/undo",
+      .handler = loans_undo,
+      .access = ACCESS_VOLUNTEER },
+
+    { .method = "GET",
+      .pattern = "/api/stats/summary",
+      .handler = stats_summary,
+      .access = ACCESS_MANAGER },
+    { .method = "GET",
+      .pattern = "/api/stats/loans",
+      .handler = stats_loans,
+      .access = ACCESS_MANAGER },
+    { .method = "GET",
+      .pattern = "/api/stats/items",
+      .handler = stats_items,
+      .access = ACCESS_MANAGER },
+
+    { .method = "GET",
+      .pattern = "/api/public/branches",
+      .handler = public_branches,
+      .access = ACCESS_PUBLIC,
+      .cors = true },
+    { .method = "GET",
+      .pattern = "/api/public/branches/{slug}",
+      .handler = public_branch,
+      .access = ACCESS_PUBLIC,
+      .cors = true },
+    { .method = "GET",
+      .pattern = "/api/public/categories",
+      .handler = public_categories,
+      .access = ACCESS_PUBLIC,
+      .cors = true },
+    { .method = "GET",
+      .pattern = "/api/public/items",
+      .handler = public_items,
+      .access = ACCESS_PUBLIC,
+      .cors = true },
+    { .method = "GET",
+      .pattern = "/api/public/stats",
+      .handler = public_stats,
+      .access = ACCESS_PUBLIC,
+      .cors = true },
+    { .method = "GET",
+      .pattern = "/api/openapi.json",
+      .handler = public_openapi,
+      .access = ACCESS_PUBLIC,
+      .cors = true },
+};
+
+const char *routes_access_name(int access)
+{
+    switch ((enum access)access) {
+    case ACCESS_PUBLIC:
+        return "public";
+    case ACCESS_VOLUNTEER:
+        return "volunteer";
+    case ACCESS_MANAGER:
+        return "manager";
+    case ACCESS_ADMIN:
+        return "admin";
+    }
+    return "unknown";
+}
+
+/* Who holds the request's session cookie: STORE_OK with *who filled, STORE_NOT_FOUND if nobody. */
+static enum store_status authenticate(const struct req *req, struct staff_identity *who)
+{
+    char token[TOKEN_TEXT_SIZE + 1];
+    unsigned char hash[TOKEN_HASH_SIZE];
+    if (!req_cookie(req, API_SESSION_COOKIE, token, sizeof token) || !token_hash(token, hash))
+        return STORE_NOT_FOUND;
+    return store_session_lookup(hash, settings->session_idle_s, who);
+}
+
+/*
+ * Find who is asking and whether they may; answers and returns false when they may not.
+ * A state-changing request that carries a live session cookie needs the session's CSRF token
+ * even on a public route (a login over a live session, say): the cookie alone proves nothing,
+ * since the browser sends it whoever made the page that asks.
+ */
+static bool admit(struct req *req, struct reply *rep)
+{
+    const struct route *r = req->route;
+    bool safe = req_method_is_safe(req);
+    if (r->access == ACCESS_PUBLIC && safe)
+        return true;
+
+    enum store_status st = authenticate(req, &req->identity);
+    if (st < 0) {
+        reply_problem(rep, PROBLEM_database_unavailable, "Try again in a moment.");
+        reply_header(rep, "Retry-After", "2");
+        return false;
+    }
+    if (st == STORE_NOT_FOUND) {
+        if (r->access == ACCESS_PUBLIC)
+            return true;
+        reply_problem(rep, PROBLEM_unauthenticated, NULL);
+        return false;
+    }
+    struct staff_identity *who = &req->identity;
+    req->who = who;
+    if (!safe) {
+        const char *sent = req_header(req, "X-CSRF-Token");
+        size_t n = strlen(who->csrf_token);
+        if (!sent || strlen(sent) != n || sodium_memcmp(sent, who->csrf_token, n) != 0) {
+            reply_problem(rep, PROBLEM_csrf_failed,
+                          "Send the session's csrf_token in the X-CSRF-Token header.");
+            return false;
+        }
+    }
+    if ((int)who->role < r->access) {
+        reply_problem(rep, PROBLEM_forbidden, NULL);
+        return false;
+    }
+    return true;
+}
+
+const struct router routes_api = {
+    .routes = table,
+    .nroutes = sizeof table / sizeof table[0],
+    .prefix = "/api/",
+    .admit = admit,
+};
