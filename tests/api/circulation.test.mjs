@@ -61,7 +61,9 @@ test('a checkout lends every item, with the branch loan period, and answers 201'
   const codes = await items(3);
   const r = await vera.post('/api/checkouts', { borrower_id: b, items: codes.map((c) => c.toLowerCase()) });
   assert.equal(r.status, 201, r.text);
-  assert.deepEqual(Object.keys(r.json).sort(), ['checkout_id', 'due_date', 'loans']);
+  assert.deepEqual(Object.keys(r.json).sort(), ['checkout_id', 'due_date', 'loans', 'undo_until']);
+  const { rows: [made] } = await db.query('SELECT created_at FROM checkouts WHERE id = $1', [r.json.checkout_id]);
+  assert.equal(Date.parse(r.json.undo_until) - made.created_at.getTime(), 15 * 60 * 1000, 'undo_until: 15 minutes after');
   assert.equal(r.json.due_date, await stockholmDate(db, 14));
   assert.deepEqual(r.json.loans.map((l) => l.item.code), codes, 'loans in the order scanned');
   for (const l of r.json.loans) {
