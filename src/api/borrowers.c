@@ -163,17 +163,10 @@ void borrowers_create(struct req *req, struct reply *rep)
                (!input_has(&in, "branch") || json_is_null(json_object_get(req->json, "branch")))) {
         input_error(&in, "branch", "required", "name the branch the borrower belongs to");
     }
-    if (st < 0 || input_failed(&in)) {
+    if (!input_ok_lookup(&in, rep, st)) {
         json_decref(fields);
-        if (st < 0) {
-            input_end(&in);
-            api_store_failure(rep, st);
-        } else {
-            input_reply(&in, rep);
-        }
         return;
     }
-    input_end(&in);
     /* 403, not 404: branches are not secret, only their borrowers are. */
     if (!api_scope_allows(req, branch_id)) {
         json_decref(fields);
@@ -212,11 +205,8 @@ void borrowers_update(struct req *req, struct reply *rep)
                                   "card", "notes", "accepted_terms", "blocked", "blocked_reason",
                                   NULL });
     json_t *fields = borrower_fields(&in, true);
-    if (!fields) {
-        input_reply(&in, rep);
+    if (!input_ok(&in, rep))
         return;
-    }
-    input_end(&in);
     char *text = json_dumps(fields, JSON_COMPACT);
     json_decref(fields);
     long long existing = 0;

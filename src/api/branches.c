@@ -276,11 +276,8 @@ static void write_branch(struct req *req, struct reply *rep, bool creating)
     struct branch_fields f;
     char *hours = NULL, *dates = NULL, prefix[CODE_PREFIX_MAX + 1];
     read_fields(&in, req->json, creating, &f, &hours, &dates, prefix);
-    if (input_failed(&in)) {
-        input_reply(&in, rep);
+    if (!input_ok(&in, rep))
         goto done;
-    }
-    input_end(&in);
 
     struct branch b;
     enum branch_outcome outcome;

@@ -120,11 +120,8 @@ static void write_category(struct req *req, struct reply *rep, bool creating)
         input_error(&in, "parent_id", "not_found", "there is no such category");
     if (st == STORE_OK && outcome == CATEGORY_CYCLE)
         input_error(&in, "parent_id", "cycle", "a category cannot be placed below itself");
-    if (input_failed(&in)) {
-        input_reply(&in, rep);
+    if (!input_ok(&in, rep))
         return;
-    }
-    input_end(&in);
     if (st == STORE_NOT_FOUND) {
         reply_problem(rep, PROBLEM_category_not_found, NULL);
         return;

@@ -1,6 +1,7 @@
 /* input: field-by-field validation of JSON bodies (see input.h). */
 #include "input.h"
 
+#include "api/api.h"
 #include "core/buf.h"
 #include "core/text.h"
 
@@ -171,4 +172,24 @@ void input_end(struct input *in)
 {
     json_decref(in->errors);
     in->errors = NULL;
+}
+
+bool input_ok(struct input *in, struct reply *rep)
+{
+    if (input_failed(in)) {
+        input_reply(in, rep);
+        return false;
+    }
+    input_end(in);
+    return true;
+}
+
+bool input_ok_lookup(struct input *in, struct reply *rep, enum store_status lookup)
+{
+    if (lookup < 0) {
+        input_end(in);
+        api_store_failure(rep, lookup);
+        return false;
+    }
+    return input_ok(in, rep);
 }

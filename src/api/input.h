@@ -7,16 +7,14 @@
  *     struct input in;
  *     input_begin(&in, req->json, (const char *[]){ "name", "phone", NULL });
  *     const char *name = input_string(&in, "name", true, 200);
- *     if (input_failed(&in)) {
- *         input_reply(&in, rep);
+ *     if (!input_ok(&in, rep))
  *         return;
- *     }
- *     input_end(&in);
  */
 #ifndef HYLLA_API_INPUT_H
 #define HYLLA_API_INPUT_H
 
 #include "http/reply.h"
+#include "store/status.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -67,5 +65,17 @@ void input_reply(struct input *in, struct reply *rep);
 
 /* Forget the recorded problems (when input_reply is not called). */
 void input_end(struct input *in);
+
+/*
+ * Finish the checks: true when every field was good (nothing is answered, the problems list is
+ * released); otherwise answers 422 with every recorded problem and returns false.
+ */
+bool input_ok(struct input *in, struct reply *rep);
+
+/*
+ * Like input_ok after a store lookup made while checking (a branch's slug, say), whose status is
+ * lookup: a failed lookup is answered instead (503 or 500), and false returned.
+ */
+bool input_ok_lookup(struct input *in, struct reply *rep, enum store_status lookup);
 
 #endif

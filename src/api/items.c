@@ -177,11 +177,8 @@ void items_create(struct req *req, struct reply *rep)
     f.status = input_enum(&in, "status", false, (const char *[]){ "intake", "available", NULL });
     f.notes = input_string(&in, "notes", false, ITEM_NOTES_MAX);
     f.donated_on = input_date(&in, "donated_on", false);
-    if (input_failed(&in)) {
-        input_reply(&in, rep);
+    if (!input_ok(&in, rep))
         return;
-    }
-    input_end(&in);
     if (!api_scope_allows(req, f.branch_id)) {
         own_branch_only(rep);
         return;
@@ -261,11 +258,8 @@ void items_update(struct req *req, struct reply *rep)
         f.set |= ITEM_SET_NOTES;
         f.notes = input_string(&in, "notes", false, ITEM_NOTES_MAX);
     }
-    if (input_failed(&in)) {
-        input_reply(&in, rep);
+    if (!input_ok(&in, rep))
         return;
-    }
-    input_end(&in);
     if ((f.set & ITEM_SET_BRANCH) && !api_scope_allows(req, f.branch_id)) {
         own_branch_only(rep);
         return;

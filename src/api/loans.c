@@ -206,12 +206,10 @@ void loans_checkout(struct req *req, struct reply *rep)
     const char *requested = input_date(&in, "due_date", false);
     size_t n = 0;
     char **codes = checkout_codes(&in, &n);
-    if (input_failed(&in)) {
+    if (!input_ok(&in, rep)) {
         free_codes(codes, n);
-        input_reply(&in, rep);
         return;
     }
-    input_end(&in);
 
     const char *key;
     struct store_loan_rules rules = { 0 };
@@ -286,18 +284,27 @@ out:
     free_codes(codes, n);
 }
 
-/* The result of undoing, whichever way it went. */
-static void reply_undo(struct reply *rep, enum store_status st, struct store_undo *u,
-                       enum problem not_found)
+/*
+ * Undo a whole checkout (whole) or one loan: the {id} of the path names it. Answers whichever way
+ * it went.
+ */
+static void undo(struct req *req, struct reply *rep, bool whole)
 {
+    struct store_undo u = { .staff_id = req->who->id, .scope = api_scope(req) };
+    enum problem not_found = whole ? PROBLEM_checkout_not_found : PROBLEM_loan_not_found;
+    if (!api_path_id(req, 0, whole ? &u.checkout_id : &u.loan_id)) {
+        reply_problem(rep, not_found, NULL);
+        return;
+    }
+    enum store_status st = store_loan_undo(&u);
     if (st < 0) {
         api_store_failure(rep, st);
         return;
     }
-    switch (u->outcome) {
+    switch (u.outcome) {
     case STORE_UNDO_DONE:
-        reply_bytes(rep, 200, "application/json", u->result, strlen(u->result));
-        u->result = NULL;
+        reply_bytes(rep, 200, "application/json", u.result, strlen(u.result));
+        u.result = NULL;
         break;
     case STORE_UNDO_NOT_FOUND:
         reply_problem(rep, not_found, NULL);
@@ -312,30 +319,17 @@ static void reply_undo(struct reply *rep, enum store_status st, struct store_und
         reply_problem(rep, PROBLEM_loan_changed, "A loan was returned or renewed since.");
         break;
     }
+    free(u.result);
 }
 
 void loans_undo_checkout(struct req *req, struct reply *rep)
 {
-    struct store_undo u = { .staff_id = req->who->id, .scope = api_scope(req) };
-    if (!api_path_id(req, 0, &u.checkout_id)) {
-        reply_problem(rep, PROBLEM_checkout_not_found, NULL);
-        return;
-    }
-    enum store_status st = store_loan_undo(&u);
-    reply_undo(rep, st, &u, PROBLEM_checkout_not_found);
-    free(u.result);
+    undo(req, rep, true);
 }
 
 void loans_undo(struct req *req, struct reply *rep)
 {
-    struct store_undo u = { .staff_id = req->who->id, .scope = api_scope(req) };
-    if (!api_path_id(req, 0, &u.loan_id)) {
-        reply_problem(rep, PROBLEM_loan_not_found, NULL);
-        return;
-    }
-    enum store_status st = store_loan_undo(&u);
-    reply_undo(rep, st, &u, PROBLEM_loan_not_found);
-    free(u.result);
+    undo(req, rep, false);
 }
 
 /* One item of a return: a code, or {"code", "repair"?, "condition_note"?}. */
@@ -457,16 +451,8 @@ void loans_return(struct req *req, struct reply *rep)
     if (on && !input_failed(&in) && (st = store_loan_today(today)) == STORE_OK &&
         strcmp(on, today) > 0)
         input_error(&in, "returned_on", "out_of_range", "must not be in the future");
-    if (st < 0) {
-        input_end(&in);
-        api_store_failure(rep, st);
+    if (!input_ok_lookup(&in, rep, st))
         goto out;
-    }
-    if (input_failed(&in)) {
-        input_reply(&in, rep);
-        goto out;
-    }
-    input_end(&in);
 
     json_t *results = json_array();
     for (size_t i = 0; i < n; i++)

@@ -86,11 +86,8 @@ void session_login(struct req *req, struct reply *rep)
     input_begin(&in, req->json, (const char *[]){ "username", "password", NULL });
     const char *username = input_string(&in, "username", true, 63);
     const char *password = input_string(&in, "password", true, PASSWORD_MAX_LENGTH);
-    if (input_failed(&in)) {
-        input_reply(&in, rep);
+    if (!input_ok(&in, rep))
         return;
-    }
-    input_end(&in);
 
     unsigned char user_key[THROTTLE_KEY_SIZE], addr_key[THROTTLE_KEY_SIZE];
     throttle_username_key(username, user_key);

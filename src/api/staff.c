@@ -165,16 +165,8 @@ void staff_create(struct req *req, struct reply *rep)
     const char *password = read_password(&in, true);
     int branch_id = 0;
     enum store_status st = resolve_branch(&in, slug, &branch_id);
-    if (st < 0) {
-        input_end(&in);
-        api_store_failure(rep, st);
+    if (!input_ok_lookup(&in, rep, st))
         return;
-    }
-    if (input_failed(&in)) {
-        input_reply(&in, rep);
-        return;
-    }
-    input_end(&in);
     if (!api_scope_allows(req, branch_id)) {
         branch_forbidden(rep);
         return;
@@ -262,16 +254,8 @@ void staff_update(struct req *req, struct reply *rep)
     ch.set_disabled = input_bool(&in, "disabled", false, &ch.disabled);
     const char *password = read_password(&in, false);
     enum store_status st = resolve_branch(&in, slug, &ch.branch_id);
-    if (st < 0) {
-        input_end(&in);
-        api_store_failure(rep, st);
+    if (!input_ok_lookup(&in, rep, st))
         return;
-    }
-    if (input_failed(&in)) {
-        input_reply(&in, rep);
-        return;
-    }
-    input_end(&in);
 
     struct staff_member before;
     st = store_staff_get(id, api_scope(req), &before);

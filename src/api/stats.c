@@ -88,6 +88,22 @@ static bool branch_scope(struct req *req, struct reply *rep, int *branch_id, con
     return true;
 }
 
+/*
+ * Finish reading the query of a report: the period (problems so far are in in, which this ends),
+ * then the branch. Answers and returns false when either is not good.
+ */
+static bool period_and_branch(struct req *req, struct reply *rep, struct input *in, long max_days,
+                              const char **from, const char **to, int *branch_id, const char **slug)
+{
+    period_args(req, in, max_days, from, to);
+    if (input_failed(in)) {
+        query_problems(in, rep);
+        return false;
+    }
+    input_end(in);
+    return branch_scope(req, rep, branch_id, slug);
+}
+
 static json_t *slug_json(const char *slug)
 {
     return slug ? json_string(slug) : json_null();
@@ -97,17 +113,9 @@ void stats_summary(struct req *req, struct reply *rep)
 {
     struct input in;
     input_begin(&in, NULL, NULL);
-    const char *from, *to;
-    period_args(req, &in, MAX_DAYS, &from, &to);
-    if (input_failed(&in)) {
-        query_problems(&in, rep);
-        return;
-    }
-    input_end(&in);
-
+    const char *from, *to, *slug;
     int branch_id;
-    const char *slug;
-    if (!branch_scope(req, rep, &branch_id, &slug))
+    if (!period_and_branch(req, rep, &in, MAX_DAYS, &from, &to, &branch_id, &slug))
         return;
     struct stats_summary s;
     enum store_status st = store_stats_summary(branch_id, from, to, &s);
@@ -155,17 +163,9 @@ void stats_loans(struct req *req, struct reply *rep)
     long max_days = group == STATS_BY_DAY    ? MAX_DAYS_BY_DAY
                     : group == STATS_BY_WEEK ? MAX_DAYS_BY_WEEK
                                              : MAX_DAYS;
-    const char *from, *to;
-    period_args(req, &in, max_days, &from, &to);
-    if (input_failed(&in)) {
-        query_problems(&in, rep);
-        return;
-    }
-    input_end(&in);
-
+    const char *from, *to, *slug;
     int branch_id;
-    const char *slug;
-    if (!branch_scope(req, rep, &branch_id, &slug))
+    if (!period_and_branch(req, rep, &in, max_days, &from, &to, &branch_id, &slug))
         return;
     json_t *rows;
     enum store_status st = store_stats_loans(branch_id, from, to, (enum stats_group)group, &rows);
