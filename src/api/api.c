@@ -167,6 +167,33 @@ json_t *api_staff_json(const struct staff_identity *who)
                      "branch", api_text_or_null(who->branch_slug));
 }
 
+json_t *api_category_json(const struct category *c)
+{
+    const char *kind = size_kind_name(c->size_kind);
+    return json_pack("{s:i, s:o, s:i, s:s, s:s, s:o}", "id", c->id, "parent_id",
+                     c->parent_id ? json_integer(c->parent_id) : json_null(), "depth", c->depth,
+                     "name_sv", c->name_sv, "name_en", c->name_en, "size_kind",
+                     kind ? json_string(kind) : json_null());
+}
+
+json_t *api_category_list(struct reply *rep, json_t *(*one)(const struct category *c))
+{
+    struct category *list;
+    size_t n;
+    enum store_status st = store_category_list(&list, &n);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return NULL;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        api_append(&arr, one(&list[i]));
+    store_category_list_free(list, n);
+    if (!arr)
+        reply_problem(rep, PROBLEM_internal_error, NULL);
+    return arr;
+}
+
 json_t *api_size_json(const struct size *size)
 {
     if (size->kind == SIZE_NONE)

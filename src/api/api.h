@@ -9,6 +9,7 @@
 #include "core/item.h"
 #include "http/reply.h"
 #include "http/req.h"
+#include "store/category_store.h"
 #include "store/item_store.h"
 #include "store/status.h"
 
@@ -91,6 +92,15 @@ json_t *api_stored_json(const char *text);
 
 /* The public view of a staff member: {"id","username","display_name","role","branch"}. */
 json_t *api_staff_json(const struct staff_identity *who);
+
+/* A category as the public sees it: {"id","parent_id","depth","name_sv","name_en","size_kind"}. */
+json_t *api_category_json(const struct category *c);
+
+/*
+ * Every category, depth first, each made JSON by one; NULL (answered) when the store failed.
+ * The caller owns the list.
+ */
+json_t *api_category_list(struct reply *rep, json_t *(*one)(const struct category *c));
 
 /* An item's size as {"kind": ..., "value": number or text}, or null. */
 json_t *api_size_json(const struct size *size);

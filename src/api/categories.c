@@ -3,7 +3,6 @@
 
 #include "api/api.h"
 #include "api/input.h"
-#include "store/category_store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,30 +17,20 @@
  */
 static json_t *categories_json(const struct category *c)
 {
-    const char *kind = size_kind_name(c->size_kind);
-    return json_pack(
-        "{s:i, s:o, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:i}", "id", c->id, "parent_id",
-        c->parent_id ? json_integer(c->parent_id) : json_null(), "depth", c->depth, "name_sv",
-        c->name_sv, "name_en", c->name_en, "size_kind", kind ? json_string(kind) : json_null(),
-        "co2e_kg", c->has_co2e_kg ? json_real(c->co2e_kg) : json_null(), "sek",
-        c->has_sek ? json_real(c->sek) : json_null(), "factor_source",
-        c->factor_source ? json_string(c->factor_source) : json_null(), "sort", c->sort);
+    json_t *j = api_category_json(c);
+    json_object_update_new(j,
+                           json_pack("{s:o, s:o, s:o, s:i}", "co2e_kg",
+                                     c->has_co2e_kg ? json_real(c->co2e_kg) : json_null(), "sek",
+                                     c->has_sek ? json_real(c->sek) : json_null(), "factor_source",
+                                     api_text_or_null(c->factor_source), "sort", c->sort));
+    return j;
 }
 
 void categories_list(struct req *req, struct reply *rep)
 {
-    struct category *list;
-    size_t n;
-    enum store_status st = store_category_list(&list, &n);
-    if (st < 0) {
-        api_store_failure(rep, st);
-        return;
-    }
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        api_append(&arr, categories_json(&list[i]));
-    store_category_list_free(list, n);
-    reply_json(rep, 200, json_pack("{s:o}", "categories", arr));
+    json_t *list = api_category_list(rep, categories_json);
+    if (list)
+        reply_json(rep, 200, json_pack("{s:o}", "categories", list));
 }
 
 /* Read the fields of a create (names required) or an update into f. */

@@ -5,7 +5,6 @@
 #include "core/buf.h"
 #include "core/text.h"
 #include "embedded.h"
-#include "store/category_store.h"
 #include "store/public_store.h"
 
 #include <sodium.h>
@@ -98,24 +97,9 @@ void public_branch(struct req *req, struct reply *rep)
 
 void public_categories(struct req *req, struct reply *rep)
 {
-    struct category *list;
-    size_t n;
-    enum store_status st = store_category_list(&list, &n);
-    if (st < 0) {
-        api_store_failure(rep, st);
-        return;
-    }
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        const char *kind = size_kind_name(list[i].size_kind);
-        api_append(&arr,
-                   json_pack("{s:i, s:o, s:i, s:s, s:s, s:o}", "id", list[i].id, "parent_id",
-                             list[i].parent_id ? json_integer(list[i].parent_id) : json_null(),
-                             "depth", list[i].depth, "name_sv", list[i].name_sv, "name_en",
-                             list[i].name_en, "size_kind", kind ? json_string(kind) : json_null()));
-    }
-    store_category_list_free(list, n);
-    cached_json(req, rep, json_pack("{s:o}", "categories", arr));
+    json_t *list = api_category_list(rep, api_category_json);
+    if (list)
+        cached_json(req, rep, json_pack("{s:o}", "categories", list));
 }
 
 /* The search of a public items request; answers 400 and returns false on a bad argument. */
