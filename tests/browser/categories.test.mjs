@@ -4,10 +4,10 @@
 // volunteers are turned away; Swedish and English; axe at phone and desktop widths.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import strings from '../../web/js/admin/strings.js';
+import sv from '../../web/js/lang/sv.js';
+import en from '../../web/js/lang/en.js';
 import { startApp, addStaff, checkA11y, assertNoPageErrors, screenshot } from './lib.mjs';
 
-const { sv, en } = strings;
 let app;
 
 before(async () => {

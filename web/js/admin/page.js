@@ -1,11 +1,8 @@
-// page: what the admin pages share: their strings, the top bar (who is logged in, the way back
+// page: what the admin pages share: the top bar (who is logged in, the way back
 // to the desk, the language switch, logging out) and the navigation that shows each role what
 // it may open.
-import { addStrings, initI18n, onLangChange, t } from '../i18n.js';
+import { initI18n, onLangChange, t } from '../i18n.js';
 import { logout, requireUser } from '../api.js';
-import strings from './strings.js';
-
-addStrings(strings);
 
 const RANK = { volunteer: 1, manager: 2, admin: 3 };
 
