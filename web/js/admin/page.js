@@ -3,13 +3,7 @@
 // it may open.
 import { initI18n, onLangChange, t } from '../i18n.js';
 import { logout, requireUser } from '../api.js';
-
-const RANK = { volunteer: 1, manager: 2, admin: 3 };
-
-/** Whether user has at least role ("volunteer", "manager" or "admin"). */
-export function atLeast(user, role) {
-  return (RANK[user?.role] || 0) >= RANK[role];
-}
+import { atLeast } from '../roles.js';
 
 function showWho(user) {
   const who = document.getElementById('admin-who');
