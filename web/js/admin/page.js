@@ -22,7 +22,7 @@ function drawTopBar() {
     ? `<a href="${href}" aria-current="page" data-i18n="${key}"></a>`
     : `<a href="${href}" data-min-role="${role}" hidden data-i18n="${key}"></a>`));
   document.body.insertAdjacentHTML('afterbegin', `
-  <a class="skip-link" href="#main" data-i18n="admin.skip"></a>
+  <a class="skip-link" href="#main" data-i18n="common.skip"></a>
   <header class="topbar">
     <a class="brand" href="/desk">hylla</a>
     <nav class="admin-nav" data-i18n-attr="aria-label:admin.nav">

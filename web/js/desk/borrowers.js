@@ -137,7 +137,7 @@ export function createBorrower(ctx) {
   function render() {
     heading.tabIndex = -1;
     if (!b) {
-      heading.textContent = loadError ? errorMessage(loadError) : t('desk.loading');
+      heading.textContent = loadError ? errorMessage(loadError) : t('common.loading');
       for (const id of ['borrower-details', 'borrower-open', 'borrower-history']) $(id).replaceChildren();
       el.querySelectorAll('.card, .desk-buttons').forEach((x) => (x.hidden = true));
       return;

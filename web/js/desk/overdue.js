@@ -17,7 +17,7 @@ export function createOverdue() {
   function render() {
     const count = $('overdue-count');
     if (error) count.textContent = errorMessage(error);
-    else if (!loans) count.textContent = t('desk.loading');
+    else if (!loans) count.textContent = t('common.loading');
     else count.textContent = loans.length ? t('desk.overdue.count', { n: loans.length }) : t('desk.overdue.none');
     listEl.replaceChildren(...(loans || []).map((l) => h('li', { class: 'desk-row desk-row-late' },
       h('span', { class: 'desk-row-title' }, l.borrower

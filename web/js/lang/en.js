@@ -12,6 +12,8 @@ export default {
   'login.username_missing': 'Enter your username.',
   'login.password_missing': 'Enter your password.',
 
+  'common.skip': 'Skip to the content',
+  'common.loading': 'Loading …',
   'common.logout': 'Log out',
 
   'item.size.length_cm': '{value} cm',
@@ -99,11 +101,8 @@ export default {
   'public.title_branch': 'The shelf at {branch}',
   'public.heading': 'Borrow sports and outdoor gear for free',
   'public.intro': 'Choose your branch and see what is on the shelf right now.',
-  'public.skip': 'Skip to the content',
-  'public.branches': 'Branches',
   'public.choose_branch': 'Choose a branch',
   'public.all_branches': 'All branches',
-  'public.loading': 'Loading …',
   'public.load_failed': 'The information could not be loaded. Try again in a moment.',
   'public.branch_missing': 'There is no such branch.',
   'public.totals_network': 'Loans since the start in the whole network: {n}',
@@ -146,8 +145,6 @@ export default {
 
   // ---- The volunteer desk (/desk) ----
   'desk.title': 'Desk – hylla',
-  'desk.skip': 'Skip to the content',
-  'desk.loading': 'Loading …',
   'desk.looking_up': 'Looking up …',
   'desk.search': 'Search',
   'desk.add': 'Add',
@@ -357,7 +354,6 @@ export default {
 
   // ---- The admin pages (/admin/...): "admin.*" for what they share, "stats.*" for /admin/stats,
   // "admin.factors.*" for /admin/categories.
-  'admin.skip': 'Skip to the content',
   'admin.nav': 'Administration',
   'admin.nav.desk': 'Desk',
   'admin.nav.stats': 'Statistics',
@@ -366,7 +362,6 @@ export default {
   'admin.role.volunteer': 'volunteer',
   'admin.role.manager': 'manager',
   'admin.role.admin': 'administrator',
-  'admin.loading': 'Loading …',
   'admin.back_to_desk': 'Back to the desk',
   'admin.csv': 'Download CSV',
   'admin.network': 'The whole network',

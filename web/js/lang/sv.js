@@ -14,6 +14,8 @@ export default {
   'login.username_missing': 'Fyll i ditt användarnamn.',
   'login.password_missing': 'Fyll i ditt lösenord.',
 
+  'common.skip': 'Hoppa till innehållet',
+  'common.loading': 'Hämtar …',
   'common.logout': 'Logga ut',
 
   'item.size.length_cm': '{value} cm',
@@ -105,11 +107,8 @@ export default {
   'public.title_branch': 'Hyllan på {branch}',
   'public.heading': 'Låna sport- och fritidsutrustning gratis',
   'public.intro': 'Välj din filial och se vad som finns på hyllan just nu.',
-  'public.skip': 'Hoppa till innehållet',
-  'public.branches': 'Filialer',
   'public.choose_branch': 'Välj filial',
   'public.all_branches': 'Alla filialer',
-  'public.loading': 'Hämtar …',
   'public.load_failed': 'Det gick inte att hämta uppgifterna. Försök igen om en stund.',
   'public.branch_missing': 'Det finns ingen sådan filial.',
   'public.totals_network': 'Lån sedan starten i hela nätverket: {n}',
@@ -152,8 +151,6 @@ export default {
 
   // ---- The volunteer desk (/desk) ----
   'desk.title': 'Disken – hylla',
-  'desk.skip': 'Hoppa till innehållet',
-  'desk.loading': 'Hämtar …',
   'desk.looking_up': 'Letar …',
   'desk.search': 'Sök',
   'desk.add': 'Lägg till',
@@ -363,7 +360,6 @@ export default {
 
   // ---- The admin pages (/admin/...): "admin.*" for what they share, "stats.*" for /admin/stats,
   // "admin.factors.*" for /admin/categories.
-  'admin.skip': 'Hoppa till innehållet',
   'admin.nav': 'Administration',
   'admin.nav.desk': 'Disken',
   'admin.nav.stats': 'Statistik',
@@ -372,7 +368,6 @@ export default {
   'admin.role.volunteer': 'volontär',
   'admin.role.manager': 'föreståndare',
   'admin.role.admin': 'administratör',
-  'admin.loading': 'Hämtar …',
   'admin.back_to_desk': 'Tillbaka till disken',
   'admin.csv': 'Ladda ner CSV',
   'admin.network': 'Hela nätverket',
