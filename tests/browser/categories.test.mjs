@@ -1,13 +1,14 @@
 // The impact factors page, /admin/categories, in a real browser: the default factor names its
 // source (RISE 2020), an admin changes a category's factors in a dialog (decimal comma accepted,
 // bad numbers refused by the field before anything is sent), managers read without editing,
-// volunteers are turned away; Swedish and English; axe at phone and desktop widths.
+// volunteers are turned away; Swedish and English; axe at phone and desktop widths; and the top
+// bar every admin page shares (page.js), with the sections each role may open.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import strings from '../../web/js/admin/strings.js';
+import sv from '../../web/js/lang/sv.js';
+import en from '../../web/js/lang/en.js';
 import { startApp, addStaff, checkA11y, assertNoPageErrors, screenshot } from './lib.mjs';
 
-const { sv, en } = strings;
 let app;
 
 before(async () => {
@@ -118,4 +119,45 @@ test('a manager reads the factors without editing; a volunteer is turned away', 
   assert.equal(await denied.locator('#factors-table table').count(), 0);
   assertNoPageErrors(denied);
   await denied.close();
+});
+
+test('both admin pages draw the same top bar, with the sections each role may open', async () => {
+  const bar = async (username, path) => {
+    await app.context.clearCookies();
+    const r = await app.context.request.post(`${app.url}/api/session`, { data: { username, password: 'correct horse battery' } });
+    assert.equal(r.status(), 200);
+    const page = await app.newPage();
+    await page.goto(app.url + path);
+    await page.waitForFunction(() => document.getElementById('admin-who')?.textContent);
+    const seen = await page.evaluate(() => ({
+      first: document.body.querySelector('a, button').outerHTML,
+      nav: document.querySelector('header nav').getAttribute('aria-label'),
+      links: [...document.querySelectorAll('header nav a')].filter((a) => a.checkVisibility())
+        .map((a) => [a.textContent, a.getAttribute('href'), a.getAttribute('aria-current')]),
+      who: document.getElementById('admin-who').textContent,
+      buttons: [...document.querySelectorAll('header button')].map((b) => b.textContent),
+    }));
+    return { page, seen };
+  };
+  const desk = [sv['admin.nav.desk'], '/desk', null];
+  const stats = (current) => [sv['admin.nav.stats'], '/admin/stats', current ? 'page' : null];
+  const factors = (current) => [sv['admin.nav.factors'], '/admin/categories', current ? 'page' : null];
+  for (const [username, path, who, links] of [
+    ['nina', '/admin/stats', `Nina N, ${sv['admin.role.manager']}`, [desk, stats(true), factors(false)]],
+    ['nina', '/admin/categories', `Nina N, ${sv['admin.role.manager']}`, [desk, stats(false), factors(true)]],
+    ['vera', '/admin/stats', `Vera V, ${sv['admin.role.volunteer']}`, [desk, stats(true)]],
+    ['vera', '/admin/categories', `Vera V, ${sv['admin.role.volunteer']}`, [desk, factors(true)]],
+  ]) {
+    const { page, seen } = await bar(username, path);
+    assert.match(seen.first, /class="skip-link" href="#main"/, `${path}: the skip link comes first`);
+    assert.equal(seen.nav, sv['admin.nav']);
+    assert.deepEqual(seen.links, links, `${username} on ${path}`);
+    assert.equal(seen.who, who);
+    assert.deepEqual(seen.buttons, ['English', sv['common.logout']]);
+    if (username === 'nina' && path === '/admin/categories') {
+      await Promise.all([page.waitForURL(`${app.url}/login`), page.click('#admin-logout')]);
+      assert.equal((await app.context.request.get(`${app.url}/api/session`)).status(), 401);
+    }
+    await page.close();
+  }
 });

@@ -225,7 +225,7 @@ test('an item already on loan is named in the scan list, every problem in its ow
   await scan(page, good.toLowerCase());
   list = await rows(page, '#lend-list', 6);
   const byCode = Object.fromEntries(list.map((r) => [r.code, r]));
-  assert.ok(byCode['NOPE-404'].text.includes(sv['desk.problem.unknown']));
+  assert.ok(byCode['NOPE-404'].text.includes(sv['item_error.unknown_item']));
   assert.ok(byCode[inRepair].text.includes(sv['desk.problem.repair']));
   assert.ok(byCode[taken].text.includes(sv['desk.problem.intake']));
   assert.ok(byCode[elsewhere].text.includes('Tillhör en annan filial (Fritidsbanken forshaga)'), byCode[elsewhere].text);
@@ -302,7 +302,7 @@ test('an item scanned before the borrower is kept while a new borrower is regist
   await page.keyboard.type('070-111 22 33');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#lend-reg-title ~ [data-role="taken"]:not([hidden])');
-  assert.equal(await page.textContent('#lend-register-slot [data-role="error"]'), sv['desk.error.phone_taken']);
+  assert.equal(await page.textContent('#lend-register-slot [data-role="error"]'), sv['problem.phone_taken']);
   assert.equal(await activeId(page), 'lend-reg-phone');
   await page.keyboard.press('Escape');
   assert.equal(await activeId(page), 'lend-who');
@@ -330,9 +330,9 @@ test('returns say lateness and problems in words; Alt+R sends the last item to r
   await scan(page, codes[1]);
   list = await rows(page, '#return-list', 4);
   assert.ok(list[0].text.includes(sv['desk.return.on_time']));
-  assert.ok(list[1].text.includes(sv['desk.return.error.not_on_loan']), list[1].text);
+  assert.ok(list[1].text.includes(sv['item_error.not_on_loan']), list[1].text);
   assert.equal(list[2].state, 'problem');
-  assert.ok(list[2].text.includes(sv['desk.return.error.unknown_item']));
+  assert.ok(list[2].text.includes(sv['item_error.unknown_item']));
   assert.equal(await activeId(page), 'return-code');
 
   await page.keyboard.press('Alt+r');

@@ -89,7 +89,7 @@ test('a wrong password says so, empties the field and keeps focus there; axe fin
   await page.fill('#password', 'not the password');
   await page.press('#password', 'Enter');
   await page.waitForSelector('#login-error:not([hidden])');
-  assert.equal(await page.textContent('#login-error'), sv['error.invalid_credentials']);
+  assert.equal(await page.textContent('#login-error'), sv['problem.invalid_credentials']);
   assert.equal(await page.inputValue('#password'), '');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'password');
   assert.equal(await page.isEnabled('#login-submit'), true);
@@ -107,7 +107,7 @@ test('English is one click away, leaves no Swedish string, and is remembered', a
   await page.click('[data-lang-switch]');
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   assert.equal(await page.title(), en['login.title']);
-  assert.equal(await page.textContent('#login-error'), en['error.invalid_credentials']);
+  assert.equal(await page.textContent('#login-error'), en['problem.invalid_credentials']);
   assert.equal(await page.textContent('[data-lang-switch]'), 'Svenska');
   assert.equal(await page.getAttribute('[data-lang-switch]', 'lang'), 'sv');
   // Nothing Swedish is left, but the switch back (which is marked lang="sv"); strings that open
@@ -138,9 +138,9 @@ test('a locked account is told how long to wait, in both languages', async () =>
     await page.fill('#password', 'correct horse battery');
     await page.press('#password', 'Enter');
     await page.waitForSelector('#login-error:not([hidden])');
-    assert.equal(await page.textContent('#login-error'), sv['error.login_throttled'].other.replace('{n}', '15'));
+    assert.equal(await page.textContent('#login-error'), sv['problem.login_throttled'].other.replace('{n}', '15'));
     await page.click('[data-lang-switch]');
-    assert.equal(await page.textContent('#login-error'), en['error.login_throttled'].other.replace('{n}', '15'));
+    assert.equal(await page.textContent('#login-error'), en['problem.login_throttled'].other.replace('{n}', '15'));
     await checkA11y(page, 'login-en-throttled');
     await screenshot(page, 'login-throttled');
     assertNoPageErrors(page, EXPECTED);
@@ -167,10 +167,10 @@ test('the messages for a busy server and a short wait, in both languages', async
     }
     return out;
   });
-  assert.deepEqual(said.sv, [sv['error.busy'], sv['error.login_throttled'].one.replace('{n}', '1'),
-    sv['error.generic'].replace('{status}', '418'), sv['error.network']]);
-  assert.deepEqual(said.en, [en['error.busy'], en['error.login_throttled'].one.replace('{n}', '1'),
-    en['error.generic'].replace('{status}', '418'), en['error.network']]);
+  assert.deepEqual(said.sv, [sv['problem.busy'], sv['problem.login_throttled'].one.replace('{n}', '1'),
+    sv['problem.other'].replace('{status}', '418'), sv['problem.network']]);
+  assert.deepEqual(said.en, [en['problem.busy'], en['problem.login_throttled'].one.replace('{n}', '1'),
+    en['problem.other'].replace('{status}', '418'), en['problem.network']]);
   await page.close();
 });
 

@@ -139,13 +139,17 @@ export async function logout() {
   }
 }
 
-/** A sentence for an error in the current language, chosen by its code. */
+/**
+ * The one way a page says what went wrong: a sentence in the current language for any error.
+ * An ApiError is said by its problem code ("problem.CODE" in lang/*.js; "network" when no answer
+ * came, with a wait from Retry-After as {n} whole minutes); a code without a sentence, and
+ * anything else, by "problem.other" with the HTTP status.
+ */
 export function errorMessage(err) {
-  if (!(err instanceof ApiError)) return t('error.generic', { status: '?' });
-  if (err.code === 'login_throttled')
-    return t('error.login_throttled', { n: Math.max(1, Math.ceil((err.retryAfter ?? 60) / 60)) });
-  const key = `error.${err.code}`;
-  return has(key) ? t(key) : t('error.generic', { status: err.status });
+  if (!(err instanceof ApiError)) return t('problem.other', { status: '?' });
+  const key = `problem.${err.code}`;
+  if (!has(key)) return t('problem.other', { status: err.status });
+  return t(key, { n: Math.max(1, Math.ceil((err.retryAfter ?? 60) / 60)) });
 }
 
 /** A sentence for one entry of err.errors ({ field, code }), in the current language. */

@@ -1,12 +1,14 @@
 // i18n: the language of every hylla page. Swedish first, English one click away; the choice is
-// remembered in localStorage and shown in <html lang>. Every visible string comes from a
-// dictionary: lang/sv.js and lang/en.js for what pages share, plus what a page adds with
-// addStrings().
+// remembered in localStorage and shown in <html lang>. Every visible string of every page comes
+// from one dictionary per language, lang/sv.js and lang/en.js, keyed "area.name" (login.*,
+// public.*, desk.*, admin.*, stats.*, ...). A problem the API answers is said by its code as
+// "problem.CODE" (errorMessage in api.js), an item of a refused checkout or return as
+// "item_error.CODE".
 //
 // In HTML:   <h1 data-i18n="login.heading"></h1>
 //            <input data-i18n-attr="placeholder:search.hint; aria-label:search.label">
 //            <button type="button" data-lang-switch></button>   (names the other language)
-// In JS:     t('error.generic', { status: 500 }), t('loans.count', { n: 3 })
+// In JS:     t('problem.other', { status: 500 }), t('desk.lend.count', { n: 3 })
 //            onLangChange(() => render())   to redraw what JS wrote itself
 import sv from './lang/sv.js';
 import en from './lang/en.js';
@@ -16,7 +18,7 @@ const LOCALES = { sv: 'sv-SE', en: 'en-GB' };
 const STORAGE_KEY = 'hylla.lang';
 const EVENT = 'hylla:lang';
 
-const dictionaries = { sv: { ...sv }, en: { ...en } };
+const dictionaries = { sv, en };
 let current = stored() || 'sv';
 
 function stored() {
@@ -36,11 +38,6 @@ export function lang() {
 /** The BCP 47 locale of the current language, for Intl and toLocale*String ("sv-SE"). */
 export function locale() {
   return LOCALES[current];
-}
-
-/** Add a page's own strings: addStrings({ sv: { 'desk.x': '…' }, en: { 'desk.x': '…' } }). */
-export function addStrings(strings) {
-  for (const l of LANGUAGES) Object.assign(dictionaries[l], strings[l] || {});
 }
 
 /** Whether a key has a string in the current language. */

@@ -4,7 +4,8 @@
 // with every field checked before it is sent and the server's refusals shown by the field.
 import { lang, locale, onLangChange, t, translate } from '../i18n.js';
 import { ApiError, errorMessage, fieldMessage, get, patch } from '../api.js';
-import { atLeast, startAdminPage } from './page.js';
+import { atLeast } from '../roles.js';
+import { startAdminPage } from './page.js';
 
 const $ = (id) => document.getElementById(id);
 const statusLine = $('factors-status');

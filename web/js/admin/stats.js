@@ -135,7 +135,7 @@ async function load() {
   report.setAttribute('aria-busy', 'true');
   shownError = null;
   showError();
-  statusLine.textContent = t('admin.loading');
+  statusLine.textContent = t('common.loading');
   statusLine.classList.remove('visually-hidden');
   try {
     const [summary, overTime, byCategory, ranking, items] = await Promise.all([

@@ -2,8 +2,7 @@
 // was scanned, and on the borrower list) and edits one (on the borrower page). Errors are shown
 // beside their fields in words, and focus goes to the first field to fix.
 import { t, has, translate } from '../i18n.js';
-import { ApiError, fieldMessage, patch, post } from '../api.js';
-import { problemText } from './util.js';
+import { ApiError, errorMessage, fieldMessage, patch, post } from '../api.js';
 
 const FIELDS = ['name', 'phone', 'card', 'email', 'guardian_name', 'guardian_phone', 'notes', 'branch'];
 const OPTIONAL = ['card', 'email', 'guardian_name', 'guardian_phone', 'notes'];
@@ -54,7 +53,7 @@ export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, 
     title.textContent = t(mode === 'create' ? 'desk.borrower.new_title' : 'desk.borrower.edit_title');
     submit.textContent = t(mode === 'create' ? 'desk.borrower.register' : 'desk.save');
     errorBox.hidden = !shown.error;
-    errorBox.textContent = shown.error ? problemText(shown.error) : '';
+    errorBox.textContent = shown.error ? errorMessage(shown.error) : '';
     takenBox.hidden = !(shown.taken && onPick);
     for (const wrap of form.querySelectorAll('[data-field]')) {
       const name = wrap.dataset.field;

@@ -1,9 +1,9 @@
 // desk/borrowers: finding and registering borrowers, and one borrower's page: details, open
 // loans (renewable), history, blocking with a reason, and editing.
 import { t } from '../i18n.js';
-import { get, patch, post } from '../api.js';
+import { errorMessage, get, patch, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
-import { beep, dueText, h, phoneText, problemText, say, shortDate } from './util.js';
+import { beep, dueText, h, phoneText, say, shortDate } from './util.js';
 
 /** One line about a borrower: phone, card, loans now, blocked. */
 function borrowerDetails(b) {
@@ -27,7 +27,7 @@ export function createBorrowers(ctx) {
 
   function render() {
     const count = $('borrowers-count');
-    if (error) count.textContent = problemText(error);
+    if (error) count.textContent = errorMessage(error);
     else if (!found) count.textContent = '';
     else count.textContent = found.borrowers.length ? t('desk.borrowers.count', { n: found.borrowers.length })
       + (found.has_more ? ` ${t('desk.borrowers.more_exist')}` : '') : t('desk.borrowers.none');
@@ -137,7 +137,7 @@ export function createBorrower(ctx) {
   function render() {
     heading.tabIndex = -1;
     if (!b) {
-      heading.textContent = loadError ? problemText(loadError) : t('desk.loading');
+      heading.textContent = loadError ? errorMessage(loadError) : t('common.loading');
       for (const id of ['borrower-details', 'borrower-open', 'borrower-history']) $(id).replaceChildren();
       el.querySelectorAll('.card, .desk-buttons').forEach((x) => (x.hidden = true));
       return;
@@ -199,7 +199,7 @@ export function createBorrower(ctx) {
       beep('ok');
       return true;
     } catch (err) {
-      setMessage({ text: problemText(err) });
+      setMessage({ text: errorMessage(err) });
       beep('problem');
       return false;
     } finally {
@@ -216,7 +216,7 @@ export function createBorrower(ctx) {
       beep('ok');
       await load(b.id);
     } catch (err) {
-      setMessage({ text: `${loan.item.code}: ${problemText(err)}` });
+      setMessage({ text: `${loan.item.code}: ${errorMessage(err)}` });
       beep('problem');
     }
     renewing.delete(loan.id);

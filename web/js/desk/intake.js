@@ -3,8 +3,8 @@
 // condition, and a photo from the device camera, downscaled in the browser before upload. Saving
 // shows the new code large, to be written or printed on a label.
 import { t } from '../i18n.js';
-import { get, post, put } from '../api.js';
-import { beep, categoryName, h, problemText, say } from './util.js';
+import { errorMessage, get, post, put } from '../api.js';
+import { beep, categoryName, h, say } from './util.js';
 
 const RECENT_KEY = 'hylla.desk.recent_categories';
 const RECENT_MAX = 6;
@@ -105,7 +105,7 @@ export function createIntake(ctx) {
   }
 
   function renderErrors() {
-    say($('intake-error'), shown.error ? problemText(shown.error) : '');
+    say($('intake-error'), shown.error ? errorMessage(shown.error) : '');
     say($('intake-photo-error'), photoProblem ? t('desk.intake.photo_unreadable') : '');
     for (const [field, id] of Object.entries(FIELD_IDS)) {
       const fe = shown.fields[field];
@@ -122,7 +122,7 @@ export function createIntake(ctx) {
     if (!saved) return;
     $('intake-code').textContent = saved.item.code;
     $('intake-done-name').textContent = saved.item.name;
-    say($('intake-photo-warning'), saved.photoError ? t('desk.intake.photo_failed', { why: problemText(saved.photoError) }) : '');
+    say($('intake-photo-warning'), saved.photoError ? t('desk.intake.photo_failed', { why: errorMessage(saved.photoError) }) : '');
   }
 
   function render() {

@@ -5,9 +5,9 @@
 // What was scanned stays while the borrower is found or registered, and while the volunteer
 // looks at another screen, until it is lent or the lending is cancelled.
 import { t } from '../i18n.js';
-import { ApiError, get, post } from '../api.js';
+import { ApiError, errorMessage, get, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
-import { beep, dueText, h, itemCode, itemProblem, phoneText, problemText, say } from './util.js';
+import { beep, dueText, h, itemCode, itemErrorText, itemProblem, phoneText, say } from './util.js';
 import { sizeText } from '../item.js';
 
 /** A random Idempotency-Key (crypto.randomUUID needs a secure context; this does not). */
@@ -63,10 +63,10 @@ export function createLend(ctx) {
   }
 
   function rowProblem(row) {
-    if (row.state === 'unknown') return t('desk.problem.unknown');
-    if (row.state === 'error') return problemText(row.err);
+    if (row.state === 'unknown') return t('item_error.unknown_item');
+    if (row.state === 'error') return errorMessage(row.err);
     if (row.state !== 'found') return null;
-    if (row.refused) return t(`desk.problem.refused.${row.refused}`);
+    if (row.refused) return itemErrorText(row.refused, 'problem.checkout_refused');
     const p = itemProblem(row.item, borrowerBranch(), ctx.branchName);
     return p ? t(p.key, p.params) : null;
   }
@@ -113,7 +113,7 @@ export function createLend(ctx) {
       $('lend-borrower-details').textContent = parts.filter(Boolean).join(' · ');
       const reasons = [];
       if (b.blocked) reasons.push(t('desk.borrower.blocked_because', { reason: b.blocked_reason || '–' }));
-      for (const r of state.refusals) reasons.push(t(`desk.problem.refused.${r}`));
+      for (const r of state.refusals) reasons.push(itemErrorText(r, 'problem.checkout_refused'));
       say($('lend-borrower-blocked'), reasons.join(' '));
     }
     renderMatches();
@@ -169,7 +169,7 @@ export function createLend(ctx) {
     try {
       pick(await get(`/api/borrowers/${id}`));
     } catch (err) {
-      setMessage({ text: problemText(err), kind: 'problem' });
+      setMessage({ text: errorMessage(err), kind: 'problem' });
     }
   }
 
@@ -251,7 +251,7 @@ export function createLend(ctx) {
     try {
       found = (await get(`/api/borrowers?q=${encodeURIComponent(text)}`)).borrowers;
     } catch (err) {
-      setMessage({ text: problemText(err), kind: 'problem' });
+      setMessage({ text: errorMessage(err), kind: 'problem' });
       beep('problem');
       return;
     }
@@ -333,7 +333,7 @@ export function createLend(ctx) {
         }
         setMessage({ key: 'desk.lend.refused', kind: 'problem' });
       } else {
-        setMessage({ text: problemText(err), kind: 'problem' });
+        setMessage({ text: errorMessage(err), kind: 'problem' });
       }
       beep('problem');
       render();
@@ -350,7 +350,7 @@ export function createLend(ctx) {
     try {
       await post(`/api/checkouts/${r.checkout_id}/undo`);
     } catch (err) {
-      setMessage({ text: problemText(err), kind: 'problem' });
+      setMessage({ text: errorMessage(err), kind: 'problem' });
       beep('problem');
       return;
     }

@@ -1,8 +1,8 @@
 // desk/overdue: loans past their due date, the oldest first, with the borrower's phone number
 // to call (GET /api/loans?status=overdue carries it for staff).
 import { t } from '../i18n.js';
-import { get } from '../api.js';
-import { dueText, h, phoneText, problemText } from './util.js';
+import { errorMessage, get } from '../api.js';
+import { dueText, h, phoneText } from './util.js';
 
 export function createOverdue() {
   const $ = (id) => document.getElementById(id);
@@ -16,8 +16,8 @@ export function createOverdue() {
 
   function render() {
     const count = $('overdue-count');
-    if (error) count.textContent = problemText(error);
-    else if (!loans) count.textContent = t('desk.loading');
+    if (error) count.textContent = errorMessage(error);
+    else if (!loans) count.textContent = t('common.loading');
     else count.textContent = loans.length ? t('desk.overdue.count', { n: loans.length }) : t('desk.overdue.none');
     listEl.replaceChildren(...(loans || []).map((l) => h('li', { class: 'desk-row desk-row-late' },
       h('span', { class: 'desk-row-title' }, l.borrower

@@ -3,8 +3,8 @@
 // last returned item to repair; "Återlämna till reparation" returns a typed code straight to
 // repair. A wrong code is said in words and never blocks the next scan.
 import { has, t } from '../i18n.js';
-import { patch, post } from '../api.js';
-import { beep, h, itemCode, problemText } from './util.js';
+import { errorMessage, patch, post } from '../api.js';
+import { beep, h, itemCode, itemErrorText } from './util.js';
 
 export function createReturn() {
   const $ = (id) => document.getElementById(id);
@@ -23,12 +23,13 @@ export function createReturn() {
   function statusText(row) {
     if (row.state === 'pending') return t('desk.looking_up');
     if (row.state === 'failed') {
-      const key = `desk.return.error.${row.error}`;
-      return t(has(key) ? key : 'desk.return.error.other');
+      // The return's own words where it says more (scan again, hand it over), else the item's.
+      const own = `desk.return.error.${row.error}`;
+      return has(own) ? t(own) : itemErrorText(row.error, 'desk.return.error.other');
     }
     const r = row.result;
     const parts = [r.overdue_days > 0 ? t('desk.return.late', { n: r.overdue_days }) : t('desk.return.on_time')];
-    if (row.repair === 'failed') parts.push(problemText(row.err));
+    if (row.repair === 'failed') parts.push(errorMessage(row.err));
     else if (r.item_status === 'repair' || row.repair === 'done') parts.push(t('desk.return.to_repair'));
     else parts.push(t('desk.return.to_shelf'));
     return parts.join(' ');

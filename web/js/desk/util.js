@@ -1,7 +1,6 @@
 // desk/util: what every desk screen shares: building DOM, dates in words, phone
-// numbers, item problems, the scan sounds, and error sentences for the desk's problem codes.
+// numbers, what can be wrong with an item, and the scan sounds.
 import { t, has, locale, lang } from '../i18n.js';
-import { ApiError, errorMessage } from '../api.js';
 
 /** An element: h('li', { class: 'x', dataset: { code } }, 'text', child). Null children are skipped. */
 export function h(tag, attrs = {}, ...children) {
@@ -83,7 +82,7 @@ export function itemProblem(item, branch, branchName = (s) => s) {
   switch (item.status) {
     case 'on_loan':
       return item.due_date ? { key: 'desk.problem.on_loan_due', params: { date: longDate(item.due_date) } }
-        : { key: 'desk.problem.on_loan' };
+        : { key: 'item_error.item_on_loan' };
     case 'repair':
       return { key: 'desk.problem.repair' };
     case 'intake':
@@ -98,10 +97,12 @@ export function itemProblem(item, branch, branchName = (s) => s) {
   return null;
 }
 
-/** A sentence for an API error: the desk's own words for its codes, else the shared ones. */
-export function problemText(err) {
-  if (err instanceof ApiError && has(`desk.error.${err.code}`)) return t(`desk.error.${err.code}`);
-  return errorMessage(err);
+/**
+ * A sentence for one entry of the per-item errors of a checkout or a return ("item_error.CODE"),
+ * or else the string of the key otherwise.
+ */
+export function itemErrorText(code, otherwise) {
+  return t(has(`item_error.${code}`) ? `item_error.${code}` : otherwise);
 }
 
 // ---- Sound: a short tone for a good scan, a low double tone for a problem. ----
