@@ -69,7 +69,7 @@ export default {
   'problem.checkout_refused': 'The loan did not go through. Nothing was lent.',
   'problem.idempotency_key_reused': 'This loan clashed with an earlier one. Reload the page and try again.',
   'problem.not_your_checkout': 'Only the person who lent the items can undo it.',
-  'problem.undo_too_late': 'More than 15 minutes have passed. Return the items instead.',
+  'problem.undo_too_late': 'The time to undo has passed. Return the items instead.',
   'problem.loan_changed': 'One of the loans has changed since. Return the items instead.',
   'problem.loan_returned': 'The loan is already returned.',
   'problem.renewal_limit': 'The loan cannot be renewed again.',

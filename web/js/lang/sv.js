@@ -73,7 +73,7 @@ export default {
   'problem.checkout_refused': 'Utlåningen gick inte igenom. Inget lånades ut.',
   'problem.idempotency_key_reused': 'Utlåningen krockade med en tidigare. Ladda om sidan och försök igen.',
   'problem.not_your_checkout': 'Bara den som lånade ut kan ångra.',
-  'problem.undo_too_late': 'Det har gått mer än 15 minuter. Lämna tillbaka föremålen i stället.',
+  'problem.undo_too_late': 'Tiden för att ångra har gått ut. Lämna tillbaka föremålen i stället.',
   'problem.loan_changed': 'Något av lånen har ändrats sedan dess. Lämna tillbaka föremålen i stället.',
   'problem.loan_returned': 'Lånet är redan återlämnat.',
   'problem.renewal_limit': 'Lånet kan inte förlängas fler gånger.',
