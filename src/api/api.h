@@ -8,7 +8,7 @@
 #include "core/item.h"
 #include "http/reply.h"
 #include "http/req.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 

@@ -6,7 +6,7 @@
 #define HYLLA_API_SESSION_H
 
 #include "http/router.h"
-#include "store/status.h"
+#include "store/store.h"
 
 /* Who holds the request's session cookie: STORE_OK with *who filled, STORE_NOT_FOUND if nobody. */
 enum store_status session_authenticate(const struct req *req,

@@ -8,7 +8,7 @@
 
 #include "core/buf.h"
 #include "core/password.h"
-#include "store/pool.h"
+#include "store/store.h"
 #include "store/staff_store.h"
 
 #include <getopt.h>

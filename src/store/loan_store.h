@@ -11,7 +11,7 @@
 #ifndef HYLLA_STORE_LOAN_STORE_H
 #define HYLLA_STORE_LOAN_STORE_H
 
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,7 +6,7 @@
 #define HYLLA_STORE_PHOTO_STORE_H
 
 #include "store/item_store.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stddef.h>
 

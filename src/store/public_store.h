@@ -9,7 +9,7 @@
 
 #include "core/item.h"
 #include "core/size.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,7 +7,7 @@
 
 #include "core/identity.h"
 #include "core/password.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>

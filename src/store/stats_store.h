@@ -7,7 +7,7 @@
 #ifndef HYLLA_STORE_STATS_STORE_H
 #define HYLLA_STORE_STATS_STORE_H
 
-#include "store/status.h"
+#include "store/store.h"
 
 #include <jansson.h>
 

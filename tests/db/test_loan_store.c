@@ -7,7 +7,7 @@
 #include "dbtest.h"
 #include "store/borrower_store.h"
 #include "store/loan_store.h"
-#include "store/pool.h"
+#include "store/store.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"
-#include "store/pool.h"
+#include "store/store.h"
 #include "store/stats_store.h"
 
 #include <math.h>
