@@ -6,7 +6,6 @@
 #include "api/input.h"
 #include "core/buf.h"
 #include "core/duedate.h"
-#include "core/log.h"
 #include "store/branch_store.h"
 #include "store/loan_store.h"
 
@@ -109,18 +108,6 @@ static void reply_never_open(struct reply *rep)
                   "on at least one weekday.");
 }
 
-/* The branch's calendar, or false (answered 500) when the stored one cannot be read. */
-static bool calendar_of(const struct store_loan_rules *rules, struct reply *rep,
-                        struct duedate_calendar *cal)
-{
-    if (duedate_calendar_parse(rules->opening_hours, rules->closed_dates, cal))
-        return true;
-    log_error("branch %d has opening hours or closed dates that cannot be read", rules->branch_id);
-    reply_problem(rep, 500, "internal_error", "internal error",
-                  "The branch's opening hours cannot be read.");
-    return false;
-}
-
 /*
  * The due date of a new checkout into due: the requested one or today plus the loan period,
  * moved to the next open day. Answers (and returns false) when there is none.
@@ -128,11 +115,6 @@ static bool calendar_of(const struct store_loan_rules *rules, struct reply *rep,
 static bool checkout_due_date(const struct store_loan_rules *rules, const char *requested,
                               struct reply *rep, char due[DUEDATE_ISO_SIZE])
 {
-    struct duedate_calendar cal;
-    if (!calendar_of(rules, rep, &cal)) {
-        duedate_calendar_free(&cal);
-        return false;
-    }
     long today = 0, want = 0, out = 0;
     bool ok = duedate_parse(rules->today, &today);
     if (requested && duedate_parse(requested, &want) && (want < today || want > today + 365)) {
@@ -142,8 +124,9 @@ static bool checkout_due_date(const struct store_loan_rules *rules, const char *
                       want < today ? "must not be in the past" : "must be within a year"));
         ok = false;
     } else if (ok) {
-        enum duedate_status ds = requested ? duedate_next_open(&cal, want, &out)
-                                           : duedate_after(&cal, today, rules->loan_days, &out);
+        const struct duedate_calendar *cal = &rules->calendar;
+        enum duedate_status ds = requested ? duedate_next_open(cal, want, &out)
+                                           : duedate_after(cal, today, rules->loan_days, &out);
         if (ds == DUEDATE_NEVER_OPEN) {
             reply_never_open(rep);
             ok = false;
@@ -153,7 +136,6 @@ static bool checkout_due_date(const struct store_loan_rules *rules, const char *
     } else {
         reply_problem(rep, 500, "internal_error", "internal error", NULL);
     }
-    duedate_calendar_free(&cal);
     return ok;
 }
 
@@ -490,7 +472,6 @@ void loans_renew(struct req *req, struct reply *rep)
 {
     long long id;
     struct store_loan_renewal loan = { 0 };
-    struct duedate_calendar cal = { 0 };
     char *json = NULL;
     if (!borrowers_path_id(req, 0, &id)) {
         reply_problem(rep, 404, "loan_not_found", "no such loan", NULL);
@@ -521,8 +502,6 @@ void loans_renew(struct req *req, struct reply *rep)
         goto out;
     }
     long today = 0, due = 0, new_due = 0;
-    if (!calendar_of(&loan.rules, rep, &cal))
-        goto out;
     if (!duedate_parse(loan.rules.today, &today) || !duedate_parse(loan.due_date, &due)) {
         reply_problem(rep, 500, "internal_error", "internal error", NULL);
         goto out;
@@ -533,8 +512,8 @@ void loans_renew(struct req *req, struct reply *rep)
         goto out;
     }
     /* One more loan period from the due date, or from today for a loan that is overdue. */
-    if (duedate_after(&cal, due > today ? due : today, loan.rules.loan_days, &new_due) !=
-        DUEDATE_OK) {
+    if (duedate_after(&loan.rules.calendar, due > today ? due : today, loan.rules.loan_days,
+                      &new_due) != DUEDATE_OK) {
         reply_never_open(rep);
         goto out;
     }
@@ -553,7 +532,6 @@ void loans_renew(struct req *req, struct reply *rep)
     json = NULL;
 out:
     free(json);
-    duedate_calendar_free(&cal);
     store_loan_rules_free(&loan.rules);
 }
 

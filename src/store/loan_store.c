@@ -41,35 +41,58 @@ static char *id_array(const long long *v, size_t n)
 
 void store_loan_rules_free(struct store_loan_rules *rules)
 {
-    free(rules->opening_hours);
-    free(rules->closed_dates);
-    rules->opening_hours = rules->closed_dates = NULL;
+    duedate_calendar_free(&rules->calendar);
 }
 
-enum store_status store_loan_today(char today[11])
+enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE])
 {
     static struct store_stmt now = STORE_STMT("SELECT current_date::text");
     PGresult *res;
     enum store_status st = store_exec(&now, 0, NULL, &res);
     if (st == STORE_OK)
-        snprintf(today, 11, "%s", store_get(res, 0, 0));
+        store_get_copy(res, 0, 0, today, DUEDATE_ISO_SIZE);
     PQclear(res);
     return st;
 }
 
-/* The columns every rules query ends with, from its column col on. */
+/*
+ * The columns every rules query ends with (RULES_*, from a column col on). The calendar comes as
+ * duedate wants it: the open weekdays as a mask (bit 0 Monday) of those with a non-empty list of
+ * hours, and the closed dates as day numbers, in order.
+ */
 #define RULES_COLUMNS                                                                              \
-    "br.id, br.loan_days, br.max_renewals, current_date::text, br.opening_hours::text,"            \
-    " to_json(br.closed_dates)::text"
+    "br.id, br.loan_days, br.max_renewals, current_date::text,"                                    \
+    " (SELECT coalesce(sum(1 << (w.n - 1)::int), 0)"                                               \
+    "    FROM unnest(ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']) WITH ORDINALITY "     \
+    "w(d, n)"                                                                                      \
+    "   WHERE CASE WHEN jsonb_typeof(br.opening_hours -> w.d) = 'array'"                           \
+    "              THEN jsonb_array_length(br.opening_hours -> w.d) > 0 ELSE false END),"          \
+    " ARRAY(SELECT d - date '1970-01-01' FROM unnest(br.closed_dates) d ORDER BY d)"
+enum {
+    RULES_BRANCH,
+    RULES_LOAN_DAYS,
+    RULES_MAX_RENEWALS,
+    RULES_TODAY,
+    RULES_OPEN_WEEKDAYS,
+    RULES_CLOSED_DAYS,
+};
 
 static void read_rules(const PGresult *res, int col, struct store_loan_rules *r)
 {
-    r->branch_id = (int)store_get_ll(res, 0, col);
-    r->loan_days = (int)store_get_ll(res, 0, col + 1);
-    r->max_renewals = (int)store_get_ll(res, 0, col + 2);
-    snprintf(r->today, sizeof r->today, "%s", store_get(res, 0, col + 3));
-    r->opening_hours = xstrdup(store_get(res, 0, col + 4));
-    r->closed_dates = xstrdup(store_get(res, 0, col + 5));
+    r->branch_id = (int)store_get_ll(res, 0, col + RULES_BRANCH);
+    r->loan_days = (int)store_get_ll(res, 0, col + RULES_LOAN_DAYS);
+    r->max_renewals = (int)store_get_ll(res, 0, col + RULES_MAX_RENEWALS);
+    store_get_copy(res, 0, col + RULES_TODAY, r->today, sizeof r->today);
+    long long open = store_get_ll(res, 0, col + RULES_OPEN_WEEKDAYS);
+    for (int i = 0; i < 7; i++)
+        r->calendar.open[i] = (open >> i) & 1;
+    size_t n;
+    long long *days = store_get_ll_array(res, 0, col + RULES_CLOSED_DAYS, &n);
+    r->calendar.closed = n ? xcalloc(n, sizeof *r->calendar.closed) : NULL;
+    for (size_t i = 0; i < n; i++)
+        r->calendar.closed[i] = (long)days[i];
+    r->calendar.nclosed = n;
+    free(days);
 }
 
 enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,

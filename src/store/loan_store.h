@@ -11,6 +11,7 @@
 #ifndef HYLLA_STORE_LOAN_STORE_H
 #define HYLLA_STORE_LOAN_STORE_H
 
+#include "core/duedate.h"
 #include "store/store.h"
 
 #include <stdbool.h>
@@ -20,15 +21,15 @@
 struct store_loan_rules {
     int branch_id;
     int loan_days, max_renewals;
-    char today[11];      /* YYYY-MM-DD */
-    char *opening_hours; /* JSON object text, owned */
-    char *closed_dates;  /* JSON array of ISO dates, owned */
+    char today[DUEDATE_ISO_SIZE];
+    struct duedate_calendar calendar; /* owned: a weekday with hours is open */
 };
 
+/* Free the calendar of rules. */
 void store_loan_rules_free(struct store_loan_rules *rules);
 
 /* Today's date in Stockholm, YYYY-MM-DD, as the database sees it. */
-enum store_status store_loan_today(char today[11]) STORE_MUST_CHECK;
+enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE]) STORE_MUST_CHECK;
 
 /*
  * The rules of the branch of a borrower in scope (the staff member's branch id, 0 for every
@@ -117,7 +118,7 @@ enum store_status store_loan_return(struct store_return *r) STORE_MUST_CHECK;
 /* A loan as a renewal needs it, with the rules of its branch. */
 struct store_loan_renewal {
     int renewals;
-    char due_date[11];
+    char due_date[DUEDATE_ISO_SIZE];
     bool returned;
     bool blocked; /* the borrower is blocked */
     struct store_loan_rules rules;

@@ -1,7 +1,8 @@
 /*
  * Database tests of the loan store: a checkout is all or nothing, parallel checkouts of one item
  * lend it once (the invariant at the store level, without HTTP), the unique index's refusal is a
- * refusal and not an error, returns and undo restore the item, and erasure keeps the loans.
+ * refusal and not an error, returns and undo restore the item, the rules carry the branch's
+ * calendar, and erasure keeps the loans.
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"
@@ -209,6 +210,42 @@ START_TEST(return_and_undo_put_the_item_back)
 }
 END_TEST
 
+START_TEST(the_rules_carry_the_calendar_of_the_branch)
+{
+    /* Weekdays listed without hours are closed; closed dates come up in order. */
+    dbtest_exec("UPDATE branches SET closed_dates = '{2026-12-31, 2026-12-24}',"
+                " opening_hours = '{\"mon\": [], \"tue\": null, \"sun\": {},"
+                "   \"thu\": [[\"15:00\", \"19:00\"]], \"sat\": [[\"10:00\", \"13:00\"]]}'"
+                " WHERE slug = 'a'");
+    struct store_loan_rules rules;
+    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 1, &rules), STORE_OK);
+    const bool open[7] = { false, false, false, true, false, true, false };
+    for (int i = 0; i < 7; i++)
+        ck_assert_int_eq(rules.calendar.open[i], open[i]);
+    long christmas_eve, new_years_eve, due;
+    ck_assert(duedate_parse("2026-12-24", &christmas_eve));
+    ck_assert(duedate_parse("2026-12-31", &new_years_eve));
+    ck_assert_uint_eq(rules.calendar.nclosed, 2);
+    ck_assert_int_eq(rules.calendar.closed[0], christmas_eve);
+    ck_assert_int_eq(rules.calendar.closed[1], new_years_eve);
+    /* Thursday the 24th is closed: Saturday the 26th. */
+    ck_assert_int_eq(duedate_next_open(&rules.calendar, christmas_eve, &due), DUEDATE_OK);
+    ck_assert_int_eq(due, christmas_eve + 2);
+    store_loan_rules_free(&rules);
+
+    /* Weekdays listed with no hours on any of them: never open. */
+    dbtest_exec("UPDATE branches SET closed_dates = '{}',"
+                " opening_hours = '{\"mon\": [], \"tue\": null, \"sun\": {}}' WHERE slug = 'a'");
+    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 0, &rules), STORE_OK);
+    ck_assert_uint_eq(rules.calendar.nclosed, 0);
+    ck_assert_int_eq(duedate_next_open(&rules.calendar, christmas_eve, &due), DUEDATE_NEVER_OPEN);
+    store_loan_rules_free(&rules);
+
+    /* A borrower of another branch than the scope is not there. */
+    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 2, &rules), STORE_NOT_FOUND);
+}
+END_TEST
+
 START_TEST(erasure_keeps_loans_and_waits_for_open_ones)
 {
     struct store_checkout c;
@@ -249,6 +286,7 @@ static Suite *loan_suite(void)
     tcase_add_test(tc, parallel_checkouts_of_one_item_lend_it_once);
     tcase_add_test(tc, the_unique_index_refusal_is_a_conflict_not_an_error);
     tcase_add_test(tc, return_and_undo_put_the_item_back);
+    tcase_add_test(tc, the_rules_carry_the_calendar_of_the_branch);
     tcase_add_test(tc, erasure_keeps_loans_and_waits_for_open_ones);
     suite_add_tcase(s, tc);
     return s;
