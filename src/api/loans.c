@@ -276,6 +276,24 @@ out:
     free_codes(codes, n);
 }
 
+/* A loan as answers name it: {"code", "name"} of its item. */
+static json_t *loan_item_json(const struct store_loan_ref *loan)
+{
+    return json_pack("{s:s, s:s}", "code", loan->code, "name", loan->name);
+}
+
+/* {"checkout_id", "undone": [{"loan_id", "item"}]} */
+static json_t *undone_json(const struct store_undo *u)
+{
+    json_t *undone = json_array();
+    for (size_t i = 0; i < u->nundone; i++)
+        json_array_append_new(undone,
+                              json_pack("{s:I, s:o}", "loan_id", (json_int_t)u->undone[i].id,
+                                        "item", loan_item_json(&u->undone[i])));
+    return json_pack("{s:I, s:o}", "checkout_id", (json_int_t)u->undone_checkout_id, "undone",
+                     undone);
+}
+
 /* The result of undoing, whichever way it went. */
 static void reply_undo(struct reply *rep, enum store_status st, struct store_undo *u,
                        const char *not_found_code, const char *not_found_title)
@@ -286,8 +304,7 @@ static void reply_undo(struct reply *rep, enum store_status st, struct store_und
     }
     switch (u->outcome) {
     case STORE_UNDO_DONE:
-        reply_bytes(rep, 200, "application/json", u->result, strlen(u->result));
-        u->result = NULL;
+        reply_json(rep, 200, undone_json(u));
         break;
     case STORE_UNDO_NOT_FOUND:
         reply_problem(rep, 404, not_found_code, not_found_title, NULL);
@@ -315,7 +332,7 @@ void loans_undo_checkout(struct req *req, struct reply *rep)
     }
     enum store_status st = store_loan_undo(&u);
     reply_undo(rep, st, &u, "checkout_not_found", "no such checkout");
-    free(u.result);
+    store_undo_clear(&u);
 }
 
 void loans_undo(struct req *req, struct reply *rep)
@@ -327,7 +344,7 @@ void loans_undo(struct req *req, struct reply *rep)
     }
     enum store_status st = store_loan_undo(&u);
     reply_undo(rep, st, &u, "loan_not_found", "no such loan");
-    free(u.result);
+    store_undo_clear(&u);
 }
 
 /* One item of a return: a code, or {"code", "repair"?, "condition_note"?}. */
@@ -410,13 +427,15 @@ static json_t *return_one(struct req *req, const struct return_item *item, const
                              "the return could not be saved; try again");
     json_t *result = NULL;
     switch (r.outcome) {
-    case STORE_RETURN_DONE: {
-        json_t *done = json_loads(r.result, 0, NULL);
-        result = json_pack("{s:s, s:b}", "code", item->code, "returned", 1);
-        json_object_update(result, done);
-        json_decref(done);
+    case STORE_RETURN_DONE:
+        result = json_pack(
+            "{s:s, s:b, s:I, s:o, s:o, s:s, s:i, s:s}", "code", item->code, "returned", 1,
+            "loan_id", (json_int_t)r.loan.id, "item", loan_item_json(&r.loan), "borrower",
+            r.borrower_name
+                ? json_pack("{s:I, s:s}", "id", (json_int_t)r.borrower_id, "name", r.borrower_name)
+                : json_null(),
+            "due_date", r.due_date, "overdue_days", r.overdue_days, "item_status", r.item_status);
         break;
-    }
     case STORE_RETURN_UNKNOWN_ITEM:
         result = return_failed(item->code, "unknown_item", "no item has this code");
         break;
@@ -432,7 +451,7 @@ static json_t *return_one(struct req *req, const struct return_item *item, const
                                "the return date is before the checkout");
         break;
     }
-    free(r.result);
+    store_return_clear(&r);
     return result;
 }
 
@@ -472,7 +491,7 @@ void loans_renew(struct req *req, struct reply *rep)
 {
     long long id;
     struct store_loan_renewal loan = { 0 };
-    char *json = NULL;
+    struct store_renewed renewed = { 0 };
     if (!borrowers_path_id(req, 0, &id)) {
         reply_problem(rep, 404, "loan_not_found", "no such loan", NULL);
         goto out;
@@ -519,7 +538,7 @@ void loans_renew(struct req *req, struct reply *rep)
     }
     char iso[DUEDATE_ISO_SIZE];
     duedate_format(new_due, iso);
-    st = store_loan_renew(req->who->id, id, loan.renewals, iso, &json);
+    st = store_loan_renew(req->who->id, id, loan.renewals, iso, &renewed);
     if (st == STORE_NOT_FOUND) {
         reply_problem(rep, 409, "loan_changed", "the loan changed meanwhile", "Try again.");
         goto out;
@@ -528,10 +547,12 @@ void loans_renew(struct req *req, struct reply *rep)
         api_store_failure(rep, st);
         goto out;
     }
-    reply_bytes(rep, 200, "application/json", json, strlen(json));
-    json = NULL;
+    reply_json(rep, 200,
+               json_pack("{s:I, s:o, s:s, s:i}", "id", (json_int_t)renewed.loan.id, "item",
+                         loan_item_json(&renewed.loan), "due_date", renewed.due_date, "renewals",
+                         renewed.renewals));
 out:
-    free(json);
+    store_renewed_clear(&renewed);
     store_loan_rules_free(&loan.rules);
 }
 
