@@ -310,6 +310,13 @@ void store_num_text(char out[STORE_NUM_SIZE], long long value)
     out[len] = '\0';
 }
 
+void store_bytea_text(char *out, const void *bytes, size_t n)
+{
+    out[0] = '\\';
+    out[1] = 'x';
+    sodium_bin2hex(out + 2, 2 * n + 1, bytes, n);
+}
+
 void store_dec_text(char out[STORE_DEC_SIZE], double value)
 {
     snprintf(out, STORE_DEC_SIZE, "%.2f", value);

@@ -7,6 +7,7 @@
 #ifndef HYLLA_STORE_PUBLIC_STORE_H
 #define HYLLA_STORE_PUBLIC_STORE_H
 
+#include "core/duedate.h"
 #include "core/item.h"
 #include "core/size.h"
 #include "store/store.h"
@@ -20,10 +21,10 @@ struct public_branch {
     char *name;
     char *municipality, *address, *contact, *notice; /* NULL when not given */
     char *opening_hours;                             /* JSON object text */
-    char *closed_dates;    /* JSON array text of the closed dates from today on */
-    char today[11];        /* today in Europe/Stockholm, YYYY-MM-DD */
-    long long total_loans; /* every loan the branch ever made */
-    long long available;   /* items on the shelf now */
+    char *closed_dates;           /* JSON array text of the closed dates from today on */
+    char today[DUEDATE_ISO_SIZE]; /* today in Europe/Stockholm, YYYY-MM-DD */
+    long long total_loans;        /* every loan the branch ever made */
+    long long available;          /* items on the shelf now */
 };
 
 /*
@@ -50,8 +51,8 @@ struct public_item {
     struct size size;
     char condition[16];
     char status[16];
-    char due_date[11];   /* "" unless on loan */
-    char photo_etag[33]; /* "" without a photo */
+    char due_date[DUEDATE_ISO_SIZE]; /* "" unless on loan */
+    char photo_etag[33];             /* "" without a photo */
 };
 
 /* Which items a public search wants; zero or NULL fields do not filter. */
