@@ -38,6 +38,7 @@ struct item {
     char created_at[32], updated_at[32]; /* ISO 8601, UTC */
 };
 
+/* Free the strings of an item and zero it. */
 void store_item_clear(struct item *it);
 
 /* The item with this code (normalised already, see item_code_normalize); STORE_NOT_FOUND. */

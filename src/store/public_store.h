@@ -35,11 +35,15 @@ enum store_status store_public_branches(const char *slug, struct public_branch *
                                         size_t *n) STORE_MUST_CHECK;
 void store_public_branches_free(struct public_branch *list, size_t n);
 
-/* Total loans since the start: the network's, and each branch's (by slug). */
 struct public_branch_total {
     char slug[48];
     long long total_loans;
 };
+
+/*
+ * Total loans since the start: the network's into *network, and each branch's, by slug, into a
+ * new array (*branches, *n) that the caller frees.
+ */
 enum store_status store_public_totals(long long *network, struct public_branch_total **branches,
                                       size_t *n) STORE_MUST_CHECK;
 

@@ -26,7 +26,7 @@ struct stats_summary {
     double sek;
 };
 
-/* The summary of a period. */
+/* The summary of a period of the branch (0: the network) into *out. */
 enum store_status store_stats_summary(int branch_id, const char *from, const char *to,
                                       struct stats_summary *out) STORE_MUST_CHECK;
 
@@ -73,6 +73,7 @@ struct stats_items {
     size_t ncategories;
 };
 
+/* The catalogue of the branch (0: the network) now into *out. */
 enum store_status store_stats_items(int branch_id, struct stats_items *out) STORE_MUST_CHECK;
 void store_stats_items_free(struct stats_items *s);
 
