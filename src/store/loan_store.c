@@ -33,8 +33,11 @@ static char *id_array(const long long *v, size_t n)
 {
     struct buf b = BUF_INIT;
     buf_putc(&b, '{');
-    for (size_t i = 0; i < n; i++)
-        buf_printf(&b, "%s%lld", i ? "," : "", v[i]);
+    for (size_t i = 0; i < n; i++) {
+        STORE_NUM(id, v[i]);
+        buf_puts(&b, i ? "," : "");
+        buf_puts(&b, id);
+    }
     buf_putc(&b, '}');
     return buf_steal(&b, NULL);
 }

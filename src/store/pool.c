@@ -327,9 +327,15 @@ const char *store_get(const PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
+/* An integer as PostgreSQL writes it, and where it ends: the one place our numbers are parsed. */
+static long long number(const char *text, char **end)
+{
+    return strtoll(text, end, 10);
+}
+
 long long store_get_ll(const PGresult *res, int row, int col)
 {
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+    return PQgetisnull(res, row, col) ? 0 : number(PQgetvalue(res, row, col), NULL);
 }
 
 double store_get_double(const PGresult *res, int row, int col)
@@ -366,7 +372,7 @@ long long *store_get_ll_array(const PGresult *res, int row, int col, size_t *n)
     long long *v = xcalloc(count, sizeof *v);
     for (p++; *n < count; p++) {
         char *end;
-        v[(*n)++] = strtoll(p, &end, 10);
+        v[(*n)++] = number(p, &end);
         p = end; /* on the comma, or on the closing brace */
     }
     return v;
