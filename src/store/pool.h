@@ -7,7 +7,7 @@
  * Statements are declared next to their only caller:
  *     static struct store_stmt find_item = STORE_STMT("SELECT ... WHERE code = $1");
  * and run with store_exec(&find_item, 1, (const char *[]){ code }, &res). Numbers go in as
- * STORE_NUM (or STORE_DEC) parameters and come out through the store_get_* helpers below, the
+ * STORE_NUM (or store_dec_text) parameters and come out through the store_get_* helpers below, the
  * only code that converts our numbers from text. A query of one column reads column 0; a query of
  * more names its columns in an enum next to it, so that no store_get call holds a bare position.
  */
@@ -62,11 +62,8 @@ void store_num_text(char out[STORE_NUM_SIZE], long long value);
 /* bytea as a text parameter: \x and the n bytes in hex, into out of 2 * n + 3 bytes. */
 void store_bytea_text(char *out, const void *bytes, size_t n);
 
-/* Declare char name[] holding value with two decimals, as numeric columns keep sizes and factors. */
+/* value with two decimals, as numeric columns keep sizes and factors, into out. */
 #define STORE_DEC_SIZE 32
-#define STORE_DEC(name, value)                                                                     \
-    char name[STORE_DEC_SIZE];                                                                     \
-    store_dec_text(name, (double)(value))
 void store_dec_text(char out[STORE_DEC_SIZE], double value);
 
 /*
