@@ -15,7 +15,7 @@
 #include "http/server.h"
 #include "http/static.h"
 #include "store/migrate.h"
-#include "store/pool.h"
+#include "store/store.h"
 
 #include <getopt.h>
 #include <jansson.h>

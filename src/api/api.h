@@ -11,7 +11,7 @@
 #include "http/req.h"
 #include "store/category_store.h"
 #include "store/item_store.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -5,7 +5,7 @@
 #include "health.h"
 
 #include "config.h"
-#include "store/pool.h"
+#include "store/store.h"
 
 void health_get(struct req *req, struct reply *rep)
 {

@@ -14,7 +14,7 @@
 #define HYLLA_API_INPUT_H
 
 #include "http/reply.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -6,7 +6,6 @@
 #include "core/buf.h"
 #include "core/duedate.h"
 #include "core/item.h"
-#include "core/log.h"
 #include "store/branch_store.h"
 #include "store/loan_store.h"
 
@@ -104,17 +103,6 @@ static void reply_never_open(struct reply *rep)
                   "on at least one weekday.");
 }
 
-/* The branch's calendar, or false (answered 500) when the stored one cannot be read. */
-static bool calendar_of(const struct store_loan_rules *rules, struct reply *rep,
-                        struct duedate_calendar *cal)
-{
-    if (duedate_calendar_parse(rules->opening_hours, rules->closed_dates, cal))
-        return true;
-    log_error("branch %d has opening hours or closed dates that cannot be read", rules->branch_id);
-    reply_problem(rep, PROBLEM_internal_error, "The branch's opening hours cannot be read.");
-    return false;
-}
-
 /*
  * The due date of a new checkout into due: the requested one or today plus the loan period,
  * moved to the next open day. Answers (and returns false) when there is none.
@@ -122,11 +110,6 @@ static bool calendar_of(const struct store_loan_rules *rules, struct reply *rep,
 static bool checkout_due_date(const struct store_loan_rules *rules, const char *requested,
                               struct reply *rep, char due[DUEDATE_ISO_SIZE])
 {
-    struct duedate_calendar cal;
-    if (!calendar_of(rules, rep, &cal)) {
-        duedate_calendar_free(&cal);
-        return false;
-    }
     long today = 0, want = 0, out = 0;
     bool ok = duedate_parse(rules->today, &today);
     if (requested && duedate_parse(requested, &want) && (want < today || want > today + 365)) {
@@ -136,8 +119,9 @@ static bool checkout_due_date(const struct store_loan_rules *rules, const char *
                       want < today ? "must not be in the past" : "must be within a year"));
         ok = false;
     } else if (ok) {
-        enum duedate_status ds = requested ? duedate_next_open(&cal, want, &out)
-                                           : duedate_after(&cal, today, rules->loan_days, &out);
+        const struct duedate_calendar *cal = &rules->calendar;
+        enum duedate_status ds = requested ? duedate_next_open(cal, want, &out)
+                                           : duedate_after(cal, today, rules->loan_days, &out);
         if (ds == DUEDATE_NEVER_OPEN) {
             reply_never_open(rep);
             ok = false;
@@ -147,7 +131,6 @@ static bool checkout_due_date(const struct store_loan_rules *rules, const char *
     } else {
         reply_problem(rep, PROBLEM_internal_error, NULL);
     }
-    duedate_calendar_free(&cal);
     return ok;
 }
 
@@ -284,6 +267,23 @@ out:
     free_codes(codes, n);
 }
 
+/* A loan as answers name it: {"code", "name"} of its item. */
+static json_t *loan_item_json(const struct store_loan_ref *loan)
+{
+    return json_pack("{s:s, s:s}", "code", loan->code, "name", loan->name);
+}
+
+/* {"checkout_id", "undone": [{"loan_id", "item"}]} */
+static json_t *undone_json(const struct store_undo *u)
+{
+    json_t *undone = json_array();
+    for (size_t i = 0; i < u->nundone; i++)
+        api_append(&undone, json_pack("{s:I, s:o}", "loan_id", (json_int_t)u->undone[i].id, "item",
+                                      loan_item_json(&u->undone[i])));
+    return json_pack("{s:I, s:o}", "checkout_id", (json_int_t)u->undone_checkout_id, "undone",
+                     undone);
+}
+
 /*
  * Undo a whole checkout (whole) or one loan: the {id} of the path names it. Answers whichever way
  * it went.
@@ -303,8 +303,7 @@ static void undo(struct req *req, struct reply *rep, bool whole)
     }
     switch (u.outcome) {
     case STORE_UNDO_DONE:
-        reply_bytes(rep, 200, "application/json", u.result, strlen(u.result));
-        u.result = NULL;
+        reply_json(rep, 200, undone_json(&u));
         break;
     case STORE_UNDO_NOT_FOUND:
         reply_problem(rep, not_found, NULL);
@@ -319,7 +318,7 @@ static void undo(struct req *req, struct reply *rep, bool whole)
         reply_problem(rep, PROBLEM_loan_changed, "A loan was returned or renewed since.");
         break;
     }
-    free(u.result);
+    store_undo_clear(&u);
 }
 
 void loans_undo_checkout(struct req *req, struct reply *rep)
@@ -412,13 +411,15 @@ static json_t *return_one(struct req *req, const struct return_item *item, const
                              "the return could not be saved; try again");
     json_t *result = NULL;
     switch (r.outcome) {
-    case STORE_RETURN_DONE: {
-        json_t *done = json_loads(r.result, 0, NULL);
-        result = json_pack("{s:s, s:b}", "code", item->code, "returned", 1);
-        json_object_update(result, done);
-        json_decref(done);
+    case STORE_RETURN_DONE:
+        result = json_pack(
+            "{s:s, s:b, s:I, s:o, s:o, s:s, s:i, s:s}", "code", item->code, "returned", 1,
+            "loan_id", (json_int_t)r.loan.id, "item", loan_item_json(&r.loan), "borrower",
+            r.borrower_name
+                ? json_pack("{s:I, s:s}", "id", (json_int_t)r.borrower_id, "name", r.borrower_name)
+                : json_null(),
+            "due_date", r.due_date, "overdue_days", r.overdue_days, "item_status", r.item_status);
         break;
-    }
     case STORE_RETURN_UNKNOWN_ITEM:
         result = return_failed(item->code, "unknown_item", "no item has this code");
         break;
@@ -434,7 +435,7 @@ static json_t *return_one(struct req *req, const struct return_item *item, const
                                "the return date is before the checkout");
         break;
     }
-    free(r.result);
+    store_return_clear(&r);
     return result;
 }
 
@@ -466,8 +467,7 @@ void loans_renew(struct req *req, struct reply *rep)
 {
     long long id;
     struct store_loan_renewal loan = { 0 };
-    struct duedate_calendar cal = { 0 };
-    char *json = NULL;
+    struct store_renewed renewed = { 0 };
     if (!api_path_id(req, 0, &id)) {
         reply_problem(rep, PROBLEM_loan_not_found, NULL);
         goto out;
@@ -497,8 +497,6 @@ void loans_renew(struct req *req, struct reply *rep)
         goto out;
     }
     long today = 0, due = 0, new_due = 0;
-    if (!calendar_of(&loan.rules, rep, &cal))
-        goto out;
     if (!duedate_parse(loan.rules.today, &today) || !duedate_parse(loan.due_date, &due)) {
         reply_problem(rep, PROBLEM_internal_error, NULL);
         goto out;
@@ -508,14 +506,14 @@ void loans_renew(struct req *req, struct reply *rep)
         goto out;
     }
     /* One more loan period from the due date, or from today for a loan that is overdue. */
-    if (duedate_after(&cal, due > today ? due : today, loan.rules.loan_days, &new_due) !=
-        DUEDATE_OK) {
+    if (duedate_after(&loan.rules.calendar, due > today ? due : today, loan.rules.loan_days,
+                      &new_due) != DUEDATE_OK) {
         reply_never_open(rep);
         goto out;
     }
     char iso[DUEDATE_ISO_SIZE];
     duedate_format(new_due, iso);
-    st = store_loan_renew(req->who->id, id, loan.renewals, iso, &json);
+    st = store_loan_renew(req->who->id, id, loan.renewals, iso, &renewed);
     if (st == STORE_NOT_FOUND) {
         reply_problem(rep, PROBLEM_loan_changed, "Try again.");
         goto out;
@@ -524,11 +522,12 @@ void loans_renew(struct req *req, struct reply *rep)
         api_store_failure(rep, st);
         goto out;
     }
-    reply_bytes(rep, 200, "application/json", json, strlen(json));
-    json = NULL;
+    reply_json(rep, 200,
+               json_pack("{s:I, s:o, s:s, s:i}", "id", (json_int_t)renewed.loan.id, "item",
+                         loan_item_json(&renewed.loan), "due_date", renewed.due_date, "renewals",
+                         renewed.renewals));
 out:
-    free(json);
-    duedate_calendar_free(&cal);
+    store_renewed_clear(&renewed);
     store_loan_rules_free(&loan.rules);
 }
 

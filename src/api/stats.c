@@ -109,6 +109,38 @@ static json_t *slug_json(const char *slug)
     return slug ? json_string(slug) : json_null();
 }
 
+json_t *stats_rows_json(enum stats_group group, const struct stats_row *rows, size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct stats_row *r = &rows[i];
+        json_t *row;
+        if (group == STATS_BY_CATEGORY)
+            row = json_pack("{s:i, s:I, s:f, s:f}", "key", r->category_id, "loans",
+                            (json_int_t)r->loans, "co2e_kg", r->co2e_kg, "sek", r->sek);
+        else if (group == STATS_BY_BRANCH)
+            row = json_pack("{s:s, s:s, s:I}", "key", r->key, "name", r->name, "loans",
+                            (json_int_t)r->loans);
+        else
+            row = json_pack("{s:s, s:I}", "key", r->key, "loans", (json_int_t)r->loans);
+        api_append(&list, row);
+    }
+    return list;
+}
+
+json_t *stats_items_json(const struct stats_items *s)
+{
+    json_t *categories = json_array();
+    for (size_t i = 0; i < s->ncategories; i++) {
+        const struct stats_category_items *c = &s->categories[i];
+        api_append(&categories,
+                   json_pack("{s:i, s:I, s:I}", "key", c->category_id, "items",
+                             (json_int_t)c->items, "never_lent", (json_int_t)c->never_lent));
+    }
+    return json_pack("{s:I, s:I, s:o}", "items", (json_int_t)s->items, "never_lent",
+                     (json_int_t)s->never_lent, "categories", categories);
+}
+
 void stats_summary(struct req *req, struct reply *rep)
 {
     struct input in;
@@ -167,15 +199,19 @@ void stats_loans(struct req *req, struct reply *rep)
     int branch_id;
     if (!period_and_branch(req, rep, &in, max_days, &from, &to, &branch_id, &slug))
         return;
-    json_t *rows;
-    enum store_status st = store_stats_loans(branch_id, from, to, (enum stats_group)group, &rows);
+    struct stats_row *rows;
+    size_t n;
+    enum store_status st =
+        store_stats_loans(branch_id, from, to, (enum stats_group)group, &rows, &n);
     if (st < 0) {
         api_store_failure(rep, st);
         return;
     }
+    json_t *list = stats_rows_json((enum stats_group)group, rows, n);
+    store_stats_rows_free(rows, n);
     reply_json(rep, 200,
                json_pack("{s:s, s:s, s:o, s:s, s:o}", "from", from, "to", to, "branch",
-                         slug_json(slug), "group_by", names[group], "rows", rows));
+                         slug_json(slug), "group_by", names[group], "rows", list));
 }
 
 void stats_items(struct req *req, struct reply *rep)
@@ -184,12 +220,14 @@ void stats_items(struct req *req, struct reply *rep)
     const char *slug;
     if (!branch_scope(req, rep, &branch_id, &slug))
         return;
-    json_t *body;
-    enum store_status st = store_stats_items(branch_id, &body);
+    struct stats_items items;
+    enum store_status st = store_stats_items(branch_id, &items);
     if (st < 0) {
         api_store_failure(rep, st);
         return;
     }
+    json_t *body = stats_items_json(&items);
+    store_stats_items_free(&items);
     json_object_set_new(body, "branch", slug_json(slug));
     reply_json(rep, 200, body);
 }

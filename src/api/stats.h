@@ -8,6 +8,10 @@
 #define HYLLA_API_STATS_H
 
 #include "http/router.h"
+#include "store/stats_store.h"
+
+#include <jansson.h>
+#include <stddef.h>
 
 /*
  * GET /api/stats/summary?from&to[&branch]: {"from", "to", "branch", "loans", "returns",
@@ -21,11 +25,24 @@ route_handler stats_summary;
 /*
  * GET /api/stats/loans?from&to&group_by[&branch]: {"from", "to", "branch", "group_by", "rows"}
  * with group_by day (periods of at most 732 days), week, month, year, branch or category; the
- * rows are described at store_stats_loans.
+ * rows are described at stats_rows_json.
  */
 route_handler stats_loans;
 
 /* GET /api/stats/items[?branch]: the catalogue now: {"branch", "items", "never_lent", "categories"}. */
 route_handler stats_items;
+
+/*
+ * The rows of a /api/stats/loans answer (see store_stats_loans) as a new JSON array:
+ * {"key", "loans"} for periods, {"key": slug, "name", "loans"} for branches, {"key": category
+ * id, "loans", "co2e_kg", "sek"} for categories.
+ */
+json_t *stats_rows_json(enum stats_group group, const struct stats_row *rows, size_t n);
+
+/*
+ * The figures of a /api/stats/items answer as a new JSON object: {"items", "never_lent",
+ * "categories": [{"key": category id, "items", "never_lent"}]}.
+ */
+json_t *stats_items_json(const struct stats_items *s);
 
 #endif

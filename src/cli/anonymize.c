@@ -9,7 +9,7 @@
 
 #include "core/settings.h"
 #include "store/borrower_store.h"
-#include "store/pool.h"
+#include "store/store.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 #include "core/item_csv.h"
 #include "store/branch_store.h"
 #include "store/import_store.h"
-#include "store/pool.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -8,8 +8,8 @@
 
 #include "core/buf.h"
 #include "core/password.h"
-#include "store/pool.h"
 #include "store/staff_store.h"
+#include "store/store.h"
 
 #include <getopt.h>
 #include <sodium.h>

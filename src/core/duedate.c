@@ -1,10 +1,7 @@
 /* duedate: due dates on open days (see duedate.h). */
 #include "duedate.h"
 
-#include "core/buf.h"
-
 #include <ctype.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,51 +73,22 @@ int duedate_weekday(long day)
     return (int)(((day % 7) + 7 + 3) % 7); /* day 0 was a Thursday */
 }
 
-static const char *const weekday_keys[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
-
-bool duedate_calendar_parse(const char *opening_hours, const char *closed_dates,
-                            struct duedate_calendar *cal)
-{
-    *cal = (struct duedate_calendar){ 0 };
-    bool ok = false;
-    json_t *hours = json_loads(opening_hours ? opening_hours : "{}", 0, NULL);
-    json_t *closed = json_loads(closed_dates ? closed_dates : "[]", 0, NULL);
-    if (!json_is_object(hours) || !json_is_array(closed))
-        goto out;
-    for (int i = 0; i < 7; i++) {
-        json_t *h = json_object_get(hours, weekday_keys[i]);
-        cal->open[i] = json_is_array(h) && json_array_size(h) > 0;
-    }
-    cal->closed = xcalloc(json_array_size(closed) + 1, sizeof *cal->closed);
-    size_t i;
-    json_t *v;
-    json_array_foreach(closed, i, v)
-    {
-        if (!duedate_parse(json_string_value(v), &cal->closed[i]))
-            goto out;
-        cal->nclosed++;
-    }
-    ok = true;
-out:
-    json_decref(closed);
-    json_decref(hours);
-    return ok;
-}
-
 void duedate_calendar_free(struct duedate_calendar *cal)
 {
     free(cal->closed);
     *cal = (struct duedate_calendar){ 0 };
 }
 
+static int by_day(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
 bool duedate_is_open(const struct duedate_calendar *cal, long day)
 {
-    if (!cal->open[duedate_weekday(day)])
-        return false;
-    for (size_t i = 0; i < cal->nclosed; i++)
-        if (cal->closed[i] == day)
-            return false;
-    return true;
+    return cal->open[duedate_weekday(day)] &&
+           !(cal->nclosed && bsearch(&day, cal->closed, cal->nclosed, sizeof day, by_day));
 }
 
 enum duedate_status duedate_next_open(const struct duedate_calendar *cal, long day, long *out)

@@ -22,22 +22,16 @@ void duedate_format(long day, char out[DUEDATE_ISO_SIZE]);
 /* The weekday of a day number: 0 Monday ... 6 Sunday. */
 int duedate_weekday(long day);
 
-/* When a branch is open: the weekdays with opening hours, and single closed dates. */
+/*
+ * When a branch is open, as due dates need it: the weekdays with opening hours, and the single
+ * closed dates. The store fills it from the branch's opening hours and closed dates.
+ */
 struct duedate_calendar {
-    bool open[7]; /* Monday first */
-    long *closed; /* owned; in no particular order */
+    bool open[7]; /* Monday first: whether the weekday has opening hours */
+    long *closed; /* the closed dates as day numbers, ascending; owned */
     size_t nclosed;
 };
 
-/*
- * Read a branch's calendar from its opening hours, a JSON object such as
- * {"mon": [["15:00","18:00"]], "sat": [["10:00","13:00"]]} where a weekday (mon..sun) with a
- * non-empty list of hours is open and every other weekday is closed, and its closed dates, a JSON
- * array of ISO dates. False when either is not of that shape; the caller frees cal with
- * duedate_calendar_free in any case.
- */
-bool duedate_calendar_parse(const char *opening_hours, const char *closed_dates,
-                            struct duedate_calendar *cal);
 void duedate_calendar_free(struct duedate_calendar *cal);
 
 /* Whether the branch is open on this day. */

@@ -3,13 +3,9 @@
 
 #include "store/pool.h"
 
-#include <stdio.h>
-
 enum store_status store_actor_set(long long staff_id)
 {
     static struct store_stmt set = STORE_STMT("SELECT set_config('hylla.staff_id', $1, true)");
-    char id[24] = "";
-    if (staff_id > 0)
-        snprintf(id, sizeof id, "%lld", staff_id);
-    return store_run(&set, 1, (const char *[]){ id });
+    STORE_NUM(id, staff_id);
+    return store_run(&set, 1, (const char *[]){ staff_id > 0 ? id : "" });
 }

@@ -6,7 +6,7 @@
 #ifndef HYLLA_STORE_ACTOR_STORE_H
 #define HYLLA_STORE_ACTOR_STORE_H
 
-#include "store/status.h"
+#include "store/store.h"
 
 /*
  * Name the staff member (0: nobody, as from the command line) for the rest of the current

@@ -3,8 +3,6 @@
 
 #include "store/pool.h"
 
-#include <stdio.h>
-
 enum store_status store_audit(long long staff_id, const char *action, const char *object_type,
                               long long object_id, int branch_id, const char *details)
 {
@@ -12,10 +10,9 @@ enum store_status store_audit(long long staff_id, const char *action, const char
         "INSERT INTO audit_log (staff_id, action, object_type, object_id, branch_id, details)"
         " VALUES (nullif($1::int, 0), $2, $3, nullif($4::bigint, 0), nullif($5::int, 0),"
         "         coalesce($6::jsonb, '{}'))");
-    char staff[24], object[24], branch[24];
-    snprintf(staff, sizeof staff, "%lld", staff_id);
-    snprintf(object, sizeof object, "%lld", object_id);
-    snprintf(branch, sizeof branch, "%d", branch_id);
+    STORE_NUM(staff, staff_id);
+    STORE_NUM(object, object_id);
+    STORE_NUM(branch, branch_id);
     return store_run(&insert, 6,
                      (const char *[]){ staff, action, object_type, object, branch, details });
 }

@@ -5,7 +5,7 @@
 #ifndef HYLLA_STORE_AUDIT_STORE_H
 #define HYLLA_STORE_AUDIT_STORE_H
 
-#include "store/status.h"
+#include "store/store.h"
 
 /*
  * Append an entry: staff_id and object_id 0 and branch_id 0 mean none; details is a JSON object

@@ -4,7 +4,6 @@
 #include "core/buf.h"
 #include "store/actor_store.h"
 #include "store/audit_store.h"
-#include "store/loan_store.h"
 #include "store/pool.h"
 
 #include <stdio.h>
@@ -27,6 +26,7 @@ static enum store_status find_conflict(int branch_id, long long except_id, const
                                        enum store_borrower_conflict *conflict,
                                        long long *existing_id)
 {
+    enum { CONFLICT_PHONE, CONFLICT_BORROWER };
     static struct store_stmt find =
         STORE_STMT("SELECT coalesce(b.phone = s.f->>'phone', false), b.id"
                    "  FROM borrowers b, (SELECT $3::jsonb AS f) s"
@@ -38,9 +38,9 @@ static enum store_status find_conflict(int branch_id, long long except_id, const
     PGresult *res;
     enum store_status st = store_exec(&find, 3, (const char *[]){ branch, except, fields }, &res);
     if (st == STORE_OK) {
-        *conflict =
-            store_get_bool(res, 0, 0) ? STORE_BORROWER_PHONE_TAKEN : STORE_BORROWER_CARD_TAKEN;
-        *existing_id = store_get_ll(res, 0, 1);
+        *conflict = store_get_bool(res, 0, CONFLICT_PHONE) ? STORE_BORROWER_PHONE_TAKEN
+                                                           : STORE_BORROWER_CARD_TAKEN;
+        *existing_id = store_get_ll(res, 0, CONFLICT_BORROWER);
     }
     PQclear(res);
     return st;
@@ -102,10 +102,12 @@ enum store_status store_borrower_create(long long staff_id, int branch_id, const
 
 static enum store_status update_tx(void *p)
 {
+    enum { LOCKED_BRANCH, LOCKED_BLOCKED };
     static struct store_stmt lock =
         STORE_STMT("SELECT branch_id, blocked FROM borrowers"
                    " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2) FOR UPDATE");
     /* Right-hand sides read the old row, so "unchanged" is the column itself. */
+    enum { UPDATED_BLOCKED, UPDATED_AUDIT };
     static struct store_stmt update = STORE_STMT(
         "UPDATE borrowers b SET"
         "   name = CASE WHEN f ? 'name' THEN f->>'name' ELSE name END,"
@@ -134,7 +136,6 @@ static enum store_status update_tx(void *p)
     c->conflict = STORE_BORROWER_NO_CONFLICT;
     c->existing_id = 0;
     PGresult *res = NULL;
-    char *details = NULL;
     enum store_status st = store_actor_set(c->staff_id);
     if (st < 0)
         goto out;
@@ -143,8 +144,8 @@ static enum store_status update_tx(void *p)
     st = store_exec(&lock, 2, (const char *[]){ id, scope }, &res);
     if (st != STORE_OK)
         goto out;
-    int branch_id = (int)store_get_ll(res, 0, 0);
-    bool was_blocked = store_get_bool(res, 0, 1);
+    int branch_id = (int)store_get_ll(res, 0, LOCKED_BRANCH);
+    bool was_blocked = store_get_bool(res, 0, LOCKED_BLOCKED);
     PQclear(res);
     res = NULL;
 
@@ -156,14 +157,13 @@ static enum store_status update_tx(void *p)
     st = store_exec(&update, 2, (const char *[]){ id, c->fields }, &res);
     if (st != STORE_OK)
         goto out;
-    bool blocked = store_get_bool(res, 0, 0);
-    details = xstrdup(store_get(res, 0, 1));
+    bool blocked = store_get_bool(res, 0, UPDATED_BLOCKED);
     const char *action = blocked == was_blocked ? "borrower_changed"
                          : blocked              ? "borrower_blocked"
                                                 : "borrower_unblocked";
-    st = store_audit(c->staff_id, action, "borrower", c->id, branch_id, details);
+    st = store_audit(c->staff_id, action, "borrower", c->id, branch_id,
+                     store_get(res, 0, UPDATED_AUDIT));
 out:
-    free(details);
     PQclear(res);
     return st;
 }
@@ -213,7 +213,7 @@ enum store_status store_borrower_get(long long id, int scope, char **json)
     *json = NULL;
     enum store_status st = store_exec(&get, 2, (const char *[]){ idtext, scopetext }, &res);
     if (st == STORE_OK)
-        *json = xstrdup(store_get(res, 0, 0));
+        *json = store_get_json(res, 0, 0);
     PQclear(res);
     return st;
 }

@@ -14,7 +14,7 @@
 #ifndef HYLLA_STORE_BORROWER_STORE_H
 #define HYLLA_STORE_BORROWER_STORE_H
 
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>

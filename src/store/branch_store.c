@@ -6,7 +6,6 @@
 #include "store/audit_store.h"
 #include "store/pool.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,30 +20,41 @@ enum store_status store_branch_id(const char *slug, int *id)
     return st;
 }
 
+/* The columns of struct branch, in the order of BRANCH_*. */
 #define BRANCH_COLUMNS                                                                             \
     "id, slug, name, municipality, address, contact, notice, opening_hours::text,"                 \
     " to_jsonb(closed_dates)::text, loan_days, max_renewals, item_limit, code_prefix"
-
-static char *dup_or_null(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
+enum {
+    BRANCH_ID,
+    BRANCH_SLUG,
+    BRANCH_NAME,
+    BRANCH_MUNICIPALITY,
+    BRANCH_ADDRESS,
+    BRANCH_CONTACT,
+    BRANCH_NOTICE,
+    BRANCH_OPENING_HOURS,
+    BRANCH_CLOSED_DATES,
+    BRANCH_LOAN_DAYS,
+    BRANCH_MAX_RENEWALS,
+    BRANCH_ITEM_LIMIT,
+    BRANCH_CODE_PREFIX,
+};
 
 static void read_branch(const PGresult *res, int row, struct branch *b)
 {
-    b->id = (int)store_get_ll(res, row, 0);
-    snprintf(b->slug, sizeof b->slug, "%s", store_get(res, row, 1));
-    b->name = xstrdup(store_get(res, row, 2));
-    b->municipality = dup_or_null(store_get(res, row, 3));
-    b->address = dup_or_null(store_get(res, row, 4));
-    b->contact = dup_or_null(store_get(res, row, 5));
-    b->notice = dup_or_null(store_get(res, row, 6));
-    b->opening_hours = xstrdup(store_get(res, row, 7));
-    b->closed_dates = xstrdup(store_get(res, row, 8));
-    b->loan_days = (int)store_get_ll(res, row, 9);
-    b->max_renewals = (int)store_get_ll(res, row, 10);
-    b->item_limit = (int)store_get_ll(res, row, 11);
-    snprintf(b->code_prefix, sizeof b->code_prefix, "%s", store_get(res, row, 12));
+    b->id = (int)store_get_ll(res, row, BRANCH_ID);
+    store_get_copy(res, row, BRANCH_SLUG, b->slug, sizeof b->slug);
+    b->name = store_get_dup(res, row, BRANCH_NAME);
+    b->municipality = store_get_dup(res, row, BRANCH_MUNICIPALITY);
+    b->address = store_get_dup(res, row, BRANCH_ADDRESS);
+    b->contact = store_get_dup(res, row, BRANCH_CONTACT);
+    b->notice = store_get_dup(res, row, BRANCH_NOTICE);
+    b->opening_hours = store_get_json(res, row, BRANCH_OPENING_HOURS);
+    b->closed_dates = store_get_json(res, row, BRANCH_CLOSED_DATES);
+    b->loan_days = (int)store_get_ll(res, row, BRANCH_LOAN_DAYS);
+    b->max_renewals = (int)store_get_ll(res, row, BRANCH_MAX_RENEWALS);
+    b->item_limit = (int)store_get_ll(res, row, BRANCH_ITEM_LIMIT);
+    store_get_copy(res, row, BRANCH_CODE_PREFIX, b->code_prefix, sizeof b->code_prefix);
 }
 
 void store_branch_clear(struct branch *b)
@@ -99,17 +109,18 @@ enum store_status store_branch_list(struct branch **out, size_t *n)
 
 /* The parameters every write shares, as text: $1 set mask, then the fields in order. */
 struct branch_params {
-    char set[16], loan_days[16], renewals[16], limit[16];
+    char set[STORE_NUM_SIZE], loan_days[STORE_NUM_SIZE], renewals[STORE_NUM_SIZE],
+        limit[STORE_NUM_SIZE];
     const char *v[12];
 };
 
 static void branch_params(const struct branch_fields *f, const char *prefix,
                           struct branch_params *p)
 {
-    snprintf(p->set, sizeof p->set, "%u", f->set);
-    snprintf(p->loan_days, sizeof p->loan_days, "%d", f->loan_days);
-    snprintf(p->renewals, sizeof p->renewals, "%d", f->max_renewals);
-    snprintf(p->limit, sizeof p->limit, "%d", f->item_limit);
+    store_num_text(p->set, f->set);
+    store_num_text(p->loan_days, f->loan_days);
+    store_num_text(p->renewals, f->max_renewals);
+    store_num_text(p->limit, f->item_limit);
     const char *v[12] = {
         p->set,
         f->name,

@@ -7,7 +7,7 @@
 #define HYLLA_STORE_BRANCH_STORE_H
 
 #include "core/item.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stddef.h>
 

@@ -6,28 +6,41 @@
 #include "store/audit_store.h"
 #include "store/pool.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
+/* The columns of struct category, in the order of CATEGORY_*; the depth follows them. */
 #define CATEGORY_COLUMNS                                                                           \
     "c.id, c.parent_id, c.name_sv, c.name_en, c.size_kind, c.co2e_kg, c.sek, c.factor_source,"     \
     " c.sort, (SELECT count(*) FROM categories o WHERE lower(o.name_sv) = lower(c.name_sv)) = 1"
+enum {
+    CATEGORY_ID,
+    CATEGORY_PARENT,
+    CATEGORY_NAME_SV,
+    CATEGORY_NAME_EN,
+    CATEGORY_SIZE_KIND,
+    CATEGORY_CO2E_KG,
+    CATEGORY_SEK,
+    CATEGORY_FACTOR_SOURCE,
+    CATEGORY_SORT,
+    CATEGORY_NAME_UNIQUE,
+    CATEGORY_DEPTH,
+};
 
 static void read_category(const PGresult *res, int row, struct category *c)
 {
-    const char *v;
-    c->id = (int)store_get_ll(res, row, 0);
-    c->parent_id = (int)store_get_ll(res, row, 1);
-    c->name_sv = xstrdup(store_get(res, row, 2));
-    c->name_en = xstrdup(store_get(res, row, 3));
-    c->size_kind = size_kind_from_name(store_get(res, row, 4));
-    c->has_co2e_kg = (v = store_get(res, row, 5)) != NULL;
-    c->co2e_kg = v ? strtod(v, NULL) : 0;
-    c->has_sek = (v = store_get(res, row, 6)) != NULL;
-    c->sek = v ? strtod(v, NULL) : 0;
-    c->factor_source = (v = store_get(res, row, 7)) ? xstrdup(v) : NULL;
-    c->sort = (int)store_get_ll(res, row, 8);
-    c->name_unique = store_get_bool(res, row, 9);
+    c->id = (int)store_get_ll(res, row, CATEGORY_ID);
+    c->parent_id = (int)store_get_ll(res, row, CATEGORY_PARENT);
+    c->name_sv = store_get_dup(res, row, CATEGORY_NAME_SV);
+    c->name_en = store_get_dup(res, row, CATEGORY_NAME_EN);
+    c->size_kind = size_kind_from_name(store_get(res, row, CATEGORY_SIZE_KIND));
+    c->has_co2e_kg = store_get(res, row, CATEGORY_CO2E_KG) != NULL;
+    c->co2e_kg = store_get_double(res, row, CATEGORY_CO2E_KG);
+    c->has_sek = store_get(res, row, CATEGORY_SEK) != NULL;
+    c->sek = store_get_double(res, row, CATEGORY_SEK);
+    c->factor_source = store_get_dup(res, row, CATEGORY_FACTOR_SOURCE);
+    c->sort = (int)store_get_ll(res, row, CATEGORY_SORT);
+    c->name_unique = store_get_bool(res, row, CATEGORY_NAME_UNIQUE);
+    c->depth = (int)store_get_ll(res, row, CATEGORY_DEPTH);
 }
 
 void store_category_clear(struct category *c)
@@ -65,10 +78,8 @@ enum store_status store_category_list(struct category **out, size_t *n)
         return st;
     int rows = PQntuples(res);
     *out = xcalloc(rows ? (size_t)rows : 1, sizeof **out);
-    for (int i = 0; i < rows; i++) {
+    for (int i = 0; i < rows; i++)
         read_category(res, i, &(*out)[i]);
-        (*out)[i].depth = (int)store_get_ll(res, i, 10);
-    }
     *n = (size_t)rows;
     PQclear(res);
     return STORE_OK;
@@ -84,31 +95,29 @@ enum store_status store_category_get(int id, struct category *out)
                    "     WHERE c.parent_id IS NOT NULL)"
                    " SELECT " CATEGORY_COLUMNS ", (SELECT coalesce(max(depth), 0) FROM up)"
                    "   FROM categories c WHERE c.id = $1");
-    char text[24];
-    snprintf(text, sizeof text, "%d", id);
+    STORE_NUM(text, id);
     PGresult *res;
     enum store_status st = store_exec(&get, 1, (const char *[]){ text }, &res);
-    if (st == STORE_OK) {
+    if (st == STORE_OK)
         read_category(res, 0, out);
-        out->depth = (int)store_get_ll(res, 0, 10);
-    }
     PQclear(res);
     return st;
 }
 
 /* The parameters of a write, as text: the fields, then the set mask. */
 struct category_params {
-    char set[16], parent[16], kind[16], co2e[32], sek[32], sort[16];
+    char set[STORE_NUM_SIZE], parent[STORE_NUM_SIZE], sort[STORE_NUM_SIZE];
+    char co2e[STORE_DEC_SIZE], sek[STORE_DEC_SIZE];
     const char *v[9];
 };
 
 static void category_params(const struct category_fields *f, struct category_params *p)
 {
-    snprintf(p->set, sizeof p->set, "%u", f->set);
-    snprintf(p->parent, sizeof p->parent, "%d", f->parent_id);
-    snprintf(p->co2e, sizeof p->co2e, "%.2f", f->co2e_kg);
-    snprintf(p->sek, sizeof p->sek, "%.2f", f->sek);
-    snprintf(p->sort, sizeof p->sort, "%d", f->sort);
+    store_num_text(p->set, f->set);
+    store_num_text(p->parent, f->parent_id);
+    store_dec_text(p->co2e, f->co2e_kg);
+    store_dec_text(p->sek, f->sek);
+    store_num_text(p->sort, f->sort);
     p->v[0] = p->set;
     p->v[1] = f->parent_id ? p->parent : NULL;
     p->v[2] = f->name_sv;
@@ -130,8 +139,7 @@ struct category_write {
 static enum store_status parent_exists(int parent_id, bool *exists)
 {
     static struct store_stmt find = STORE_STMT("SELECT 1 FROM categories WHERE id = $1");
-    char text[16];
-    snprintf(text, sizeof text, "%d", parent_id);
+    STORE_NUM(text, parent_id);
     PGresult *res;
     enum store_status st = store_exec(&find, 1, (const char *[]){ text }, &res);
     PQclear(res);
@@ -203,9 +211,8 @@ static enum store_status update_tx(void *ctx)
     enum store_status st = store_actor_set(w->staff_id);
     if (st < 0)
         return st;
-    char id[16], parent[16];
-    snprintf(id, sizeof id, "%d", w->id);
-    snprintf(parent, sizeof parent, "%d", w->f->parent_id);
+    STORE_NUM(id, w->id);
+    STORE_NUM(parent, w->f->parent_id);
     if ((w->f->set & CATEGORY_SET_PARENT) && w->f->parent_id) {
         bool exists;
         if ((st = parent_exists(w->f->parent_id, &exists)) < 0)

@@ -7,7 +7,7 @@
 #define HYLLA_STORE_CATEGORY_STORE_H
 
 #include "core/size.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>

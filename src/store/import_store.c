@@ -33,6 +33,7 @@ struct import {
 static enum store_status resolve_category(struct import *im, const char *text,
                                           const struct resolved **out)
 {
+    enum { FOUND_ID, FOUND_EXACTLY };
     static struct store_stmt find =
         STORE_STMT("SELECT id, (id::text = $1 OR name_sv = $1) FROM categories"
                    " WHERE id::text = $1 OR lower(name_sv) = lower($1)");
@@ -48,12 +49,12 @@ static enum store_status resolve_category(struct import *im, const char *text,
     struct resolved r = { .text = xstrdup(text), .problem = "unknown" };
     int rows = PQntuples(res), exact = 0;
     for (int i = 0; i < rows; i++)
-        if (store_get_bool(res, i, 1)) {
+        if (store_get_bool(res, i, FOUND_EXACTLY)) {
             exact++;
-            r.id = (int)store_get_ll(res, i, 0);
+            r.id = (int)store_get_ll(res, i, FOUND_ID);
         }
     if (exact == 0 && rows == 1)
-        r.id = (int)store_get_ll(res, 0, 0);
+        r.id = (int)store_get_ll(res, 0, FOUND_ID);
     if (exact > 1 || (exact == 0 && rows > 1)) {
         r.id = 0;
         r.problem = "ambiguous";
@@ -112,8 +113,7 @@ static enum store_status skip_taken_numbers(struct import *im)
     static struct store_stmt prefix = STORE_STMT("SELECT code_prefix FROM branches WHERE id = $1");
     static struct store_stmt bump = STORE_STMT(
         "UPDATE branches SET next_item_no = greatest(next_item_no, $2::bigint + 1) WHERE id = $1");
-    char branch[16];
-    snprintf(branch, sizeof branch, "%d", im->branch_id);
+    STORE_NUM(branch, im->branch_id);
     PGresult *res;
     enum store_status st = store_exec(&prefix, 1, (const char *[]){ branch }, &res);
     long long highest = 0;
@@ -125,8 +125,7 @@ static enum store_status skip_taken_numbers(struct import *im)
     PQclear(res);
     if (st != STORE_OK || highest == 0)
         return st;
-    char top[24];
-    snprintf(top, sizeof top, "%lld", highest);
+    STORE_NUM(top, highest);
     return store_run(&bump, 2, (const char *[]){ branch, top });
 }
 

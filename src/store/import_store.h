@@ -8,7 +8,7 @@
 #define HYLLA_STORE_IMPORT_STORE_H
 
 #include "core/item_csv.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>

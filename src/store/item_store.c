@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The columns of struct item, in read_item's order, and the joins they need. */
+/* The columns of struct item, in the order of ITEM_*, and the joins they need. */
 #define ITEM_COLUMNS                                                                               \
     "i.id, i.code, i.branch_id, b.slug, i.category_id, c.name_sv, c.name_en, i.name, i.brand,"     \
     " i.size_kind, i.size_num, i.size_text, i.condition, i.status, i.retired_reason,"              \
@@ -23,42 +23,56 @@
     " LEFT JOIN item_photos p ON p.item_id = i.id"                                                 \
     " LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL"
 
-static char *dup_or_null(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
-
-static void copy(char *dst, size_t size, const char *src)
-{
-    snprintf(dst, size, "%s", src ? src : "");
-}
+enum {
+    ITEM_ID,
+    ITEM_CODE,
+    ITEM_BRANCH,
+    ITEM_BRANCH_SLUG,
+    ITEM_CATEGORY,
+    ITEM_CATEGORY_SV,
+    ITEM_CATEGORY_EN,
+    ITEM_NAME,
+    ITEM_BRAND,
+    ITEM_SIZE_KIND,
+    ITEM_SIZE_NUM,
+    ITEM_SIZE_TEXT,
+    ITEM_CONDITION,
+    ITEM_STATUS,
+    ITEM_RETIRED_REASON,
+    ITEM_DONATED_ON,
+    ITEM_NOTES,
+    ITEM_PHOTO_ETAG,
+    ITEM_DUE_DATE,
+    ITEM_CREATED_AT,
+    ITEM_UPDATED_AT,
+};
 
 /* Read the ITEM_COLUMNS that start at column col of a row. */
 static void read_item(const PGresult *res, int row, int col, struct item *it)
 {
-    const char *v;
-    it->id = store_get_ll(res, row, col + 0);
-    copy(it->code, sizeof it->code, store_get(res, row, col + 1));
-    it->branch_id = (int)store_get_ll(res, row, col + 2);
-    copy(it->branch_slug, sizeof it->branch_slug, store_get(res, row, col + 3));
-    it->category_id = (int)store_get_ll(res, row, col + 4);
-    it->category_sv = xstrdup(store_get(res, row, col + 5));
-    it->category_en = xstrdup(store_get(res, row, col + 6));
-    it->name = xstrdup(store_get(res, row, col + 7));
-    it->brand = dup_or_null(store_get(res, row, col + 8));
-    it->size = (struct size){ .kind = size_kind_from_name(store_get(res, row, col + 9)) };
-    if ((v = store_get(res, row, col + 10)))
-        it->size.num = strtod(v, NULL);
-    copy(it->size.text, sizeof it->size.text, store_get(res, row, col + 11));
-    copy(it->condition, sizeof it->condition, store_get(res, row, col + 12));
-    copy(it->status, sizeof it->status, store_get(res, row, col + 13));
-    it->retired_reason = dup_or_null(store_get(res, row, col + 14));
-    copy(it->donated_on, sizeof it->donated_on, store_get(res, row, col + 15));
-    it->notes = dup_or_null(store_get(res, row, col + 16));
-    copy(it->photo_etag, sizeof it->photo_etag, store_get(res, row, col + 17));
-    copy(it->due_date, sizeof it->due_date, store_get(res, row, col + 18));
-    copy(it->created_at, sizeof it->created_at, store_get(res, row, col + 19));
-    copy(it->updated_at, sizeof it->updated_at, store_get(res, row, col + 20));
+    it->id = store_get_ll(res, row, col + ITEM_ID);
+    store_get_copy(res, row, col + ITEM_CODE, it->code, sizeof it->code);
+    it->branch_id = (int)store_get_ll(res, row, col + ITEM_BRANCH);
+    store_get_copy(res, row, col + ITEM_BRANCH_SLUG, it->branch_slug, sizeof it->branch_slug);
+    it->category_id = (int)store_get_ll(res, row, col + ITEM_CATEGORY);
+    it->category_sv = store_get_dup(res, row, col + ITEM_CATEGORY_SV);
+    it->category_en = store_get_dup(res, row, col + ITEM_CATEGORY_EN);
+    it->name = store_get_dup(res, row, col + ITEM_NAME);
+    it->brand = store_get_dup(res, row, col + ITEM_BRAND);
+    it->size = (struct size){
+        .kind = size_kind_from_name(store_get(res, row, col + ITEM_SIZE_KIND)),
+        .num = store_get_double(res, row, col + ITEM_SIZE_NUM),
+    };
+    store_get_copy(res, row, col + ITEM_SIZE_TEXT, it->size.text, sizeof it->size.text);
+    store_get_copy(res, row, col + ITEM_CONDITION, it->condition, sizeof it->condition);
+    store_get_copy(res, row, col + ITEM_STATUS, it->status, sizeof it->status);
+    it->retired_reason = store_get_dup(res, row, col + ITEM_RETIRED_REASON);
+    store_get_copy(res, row, col + ITEM_DONATED_ON, it->donated_on, sizeof it->donated_on);
+    it->notes = store_get_dup(res, row, col + ITEM_NOTES);
+    store_get_copy(res, row, col + ITEM_PHOTO_ETAG, it->photo_etag, sizeof it->photo_etag);
+    store_get_copy(res, row, col + ITEM_DUE_DATE, it->due_date, sizeof it->due_date);
+    store_get_copy(res, row, col + ITEM_CREATED_AT, it->created_at, sizeof it->created_at);
+    store_get_copy(res, row, col + ITEM_UPDATED_AT, it->updated_at, sizeof it->updated_at);
 }
 
 void store_item_clear(struct item *it)
@@ -88,8 +102,7 @@ static enum store_status get_by_id(long long id, struct item *out)
 {
     static struct store_stmt get =
         STORE_STMT("SELECT " ITEM_COLUMNS " FROM items i" ITEM_JOINS " WHERE i.id = $1");
-    char text[24];
-    snprintf(text, sizeof text, "%lld", id);
+    STORE_NUM(text, id);
     PGresult *res;
     enum store_status st = store_exec(&get, 1, (const char *[]){ text }, &res);
     if (st == STORE_OK)
@@ -105,12 +118,16 @@ struct search {
     struct item_page *out;
 };
 
+_Static_assert(sizeof((struct item_match_text *)0)->category == STORE_NUM_SIZE &&
+                   sizeof((struct item_match_text *)0)->size_min == STORE_DEC_SIZE,
+               "item_match_text holds STORE_NUM and STORE_DEC texts");
+
 void store_item_match_params(const struct item_match *m, struct item_match_text *text,
                              const char *params[7])
 {
-    snprintf(text->category, sizeof text->category, "%d", m->category_id);
-    snprintf(text->size_min, sizeof text->size_min, "%.2f", m->size_min);
-    snprintf(text->size_max, sizeof text->size_max, "%.2f", m->size_max);
+    store_num_text(text->category, m->category_id);
+    store_dec_text(text->size_min, m->size_min);
+    store_dec_text(text->size_max, m->size_max);
     params[0] = m->q && m->q[strspn(m->q, " \t\r\n")] ? m->q : NULL; /* blank: no text search */
     params[2] = m->category_id ? text->category : NULL;
     params[4] = size_kind_name(m->size_kind);
@@ -126,6 +143,7 @@ static enum store_status search_tx(void *ctx)
 {
     static struct store_stmt custom_plans =
         STORE_STMT("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)");
+    enum { FOUND_TOTAL, FOUND_ITEM }; /* the total, then the ITEM_COLUMNS */
     static struct store_stmt search = STORE_STMT(
         ITEM_MATCH_CTES
         " hits AS MATERIALIZED ("
@@ -147,10 +165,9 @@ static enum store_status search_tx(void *ctx)
     enum store_status st = store_run(&custom_plans, 0, NULL);
     if (st < 0)
         return st;
-    char branch[16], limit[24], offset[24];
-    snprintf(branch, sizeof branch, "%d", f->branch_id);
-    snprintf(limit, sizeof limit, "%lld", f->limit);
-    snprintf(offset, sizeof offset, "%lld", f->offset);
+    STORE_NUM(branch, f->branch_id);
+    STORE_NUM(limit, f->limit);
+    STORE_NUM(offset, f->offset);
     const char *params[9] = {
         [1] = f->branch_id ? branch : NULL,
         [3] = f->status,
@@ -164,11 +181,11 @@ static enum store_status search_tx(void *ctx)
     if (st < 0)
         return st;
     int rows = PQntuples(res);
-    s->out->total = store_get_ll(res, 0, 0);
+    s->out->total = store_get_ll(res, 0, FOUND_TOTAL);
     s->out->items = xcalloc((size_t)rows, sizeof *s->out->items);
     for (int r = 0; r < rows; r++)
-        if (store_get(res, r, 1)) /* no item: the page is past the last match */
-            read_item(res, r, 1, &s->out->items[s->out->n++]);
+        if (store_get(res, r, FOUND_ITEM + ITEM_ID)) /* none: the page is past the last match */
+            read_item(res, r, FOUND_ITEM, &s->out->items[s->out->n++]);
     PQclear(res);
     return STORE_OK;
 }
@@ -196,13 +213,13 @@ void store_item_page_free(struct item_page *page)
 
 /* The size as the three columns keep it: kind, number, text. */
 struct size_params {
-    char num[32];
+    char num[STORE_DEC_SIZE];
     const char *kind, *num_or_null, *text;
 };
 
 static void size_params(const struct size *size, struct size_params *p)
 {
-    snprintf(p->num, sizeof p->num, "%.2f", size->num);
+    store_dec_text(p->num, size->num);
     p->kind = size_kind_name(size->kind);
     p->num_or_null = size_kind_is_numeric(size->kind) ? p->num : NULL;
     p->text = size->kind != SIZE_NONE && !size_kind_is_numeric(size->kind) ? size->text : NULL;
@@ -211,8 +228,7 @@ static void size_params(const struct size *size, struct size_params *p)
 static enum store_status category_exists(int id, bool *exists)
 {
     static struct store_stmt find = STORE_STMT("SELECT 1 FROM categories WHERE id = $1");
-    char text[16];
-    snprintf(text, sizeof text, "%d", id);
+    STORE_NUM(text, id);
     PGresult *res;
     enum store_status st = store_exec(&find, 1, (const char *[]){ text }, &res);
     PQclear(res);
@@ -229,9 +245,8 @@ static enum store_status insert_row(const struct item_fields *f, const char *cod
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 'good'), coalesce($10, 'intake'),"
         "         $11, coalesce($12::date, current_date), $13)"
         " ON CONFLICT (code) DO NOTHING RETURNING id");
-    char branch[16], category[16];
-    snprintf(branch, sizeof branch, "%d", f->branch_id);
-    snprintf(category, sizeof category, "%d", f->category_id);
+    STORE_NUM(branch, f->branch_id);
+    STORE_NUM(category, f->category_id);
     struct size_params sp;
     size_params(&f->size, &sp);
     const char *params[13] = {
@@ -250,16 +265,16 @@ static enum store_status insert_row(const struct item_fields *f, const char *cod
 /* The branch's next item number and its prefix, under the branch's row lock. */
 static enum store_status next_number(int branch_id, char prefix[CODE_PREFIX_MAX + 1], long long *n)
 {
+    enum { TAKEN_PREFIX, TAKEN_NUMBER };
     static struct store_stmt take =
         STORE_STMT("UPDATE branches SET next_item_no = next_item_no + 1 WHERE id = $1"
                    " RETURNING code_prefix, next_item_no - 1");
-    char branch[16];
-    snprintf(branch, sizeof branch, "%d", branch_id);
+    STORE_NUM(branch, branch_id);
     PGresult *res;
     enum store_status st = store_exec(&take, 1, (const char *[]){ branch }, &res);
     if (st == STORE_OK) {
-        copy(prefix, CODE_PREFIX_MAX + 1, store_get(res, 0, 0));
-        *n = store_get_ll(res, 0, 1);
+        store_get_copy(res, 0, TAKEN_PREFIX, prefix, CODE_PREFIX_MAX + 1);
+        *n = store_get_ll(res, 0, TAKEN_NUMBER);
     }
     PQclear(res);
     return st;
@@ -278,7 +293,7 @@ enum store_status store_item_insert(const struct item_fields *f, const char *cod
         return STORE_OK;
     }
     if (code) {
-        copy(code_out, ITEM_CODE_MAX + 1, code);
+        snprintf(code_out, ITEM_CODE_MAX + 1, "%s", code);
         st = insert_row(f, code, id);
         if (st == STORE_NOT_FOUND) {
             *outcome = ITEM_CODE_TAKEN;
@@ -304,7 +319,7 @@ enum store_status store_item_insert(const struct item_fields *f, const char *cod
 struct item_write {
     long long staff_id;
     const char *code;
-    int only_branch_id;
+    int scope;
     const struct item_fields *f;
     struct item *out;
     enum item_outcome outcome;
@@ -359,6 +374,7 @@ static char *field_names(unsigned set)
 
 static enum store_status update_tx(void *ctx)
 {
+    enum { LOCKED_ID, LOCKED_BRANCH, LOCKED_STATUS };
     static struct store_stmt lock =
         STORE_STMT("SELECT id, branch_id, status FROM items WHERE code = $1 FOR NO KEY UPDATE");
     /* Leaving retired drops the reason; retired_reason is otherwise set only while retired. */
@@ -394,14 +410,14 @@ static enum store_status update_tx(void *ctx)
         PQclear(res);
         return st;
     }
-    long long id = store_get_ll(res, 0, 0);
-    int branch_id = (int)store_get_ll(res, 0, 1);
+    long long id = store_get_ll(res, 0, LOCKED_ID);
+    int branch_id = (int)store_get_ll(res, 0, LOCKED_BRANCH);
     char status[16];
-    copy(status, sizeof status, store_get(res, 0, 2));
+    store_get_copy(res, 0, LOCKED_STATUS, status, sizeof status);
     PQclear(res);
 
     const char *new_status = (f->set & ITEM_SET_STATUS) ? f->status : status;
-    if (w->only_branch_id && branch_id != w->only_branch_id)
+    if (w->scope && branch_id != w->scope)
         w->outcome = ITEM_OTHER_BRANCH;
     else if ((f->set & ITEM_SET_STATUS) && strcmp(status, "on_loan") == 0 &&
              strcmp(f->status, "on_loan") != 0)
@@ -426,11 +442,10 @@ static enum store_status update_tx(void *ctx)
         }
     }
 
-    char set[16], branch[16], category[16], idtext[24];
-    snprintf(set, sizeof set, "%u", f->set);
-    snprintf(branch, sizeof branch, "%d", f->branch_id);
-    snprintf(category, sizeof category, "%d", f->category_id);
-    snprintf(idtext, sizeof idtext, "%lld", id);
+    STORE_NUM(set, f->set);
+    STORE_NUM(branch, f->branch_id);
+    STORE_NUM(category, f->category_id);
+    STORE_NUM(idtext, id);
     struct size_params sp;
     size_params(&f->size, &sp);
     const char *params[14] = {
@@ -459,13 +474,13 @@ static enum store_status update_tx(void *ctx)
     return get_by_id(id, w->out);
 }
 
-enum store_status store_item_update(long long staff_id, const char *code, int only_branch_id,
+enum store_status store_item_update(long long staff_id, const char *code, int scope,
                                     const struct item_fields *f, struct item *out,
                                     enum item_outcome *outcome)
 {
     *out = (struct item){ 0 };
     struct item_write w = {
-        .staff_id = staff_id, .code = code, .only_branch_id = only_branch_id, .f = f, .out = out
+        .staff_id = staff_id, .code = code, .scope = scope, .f = f, .out = out
     };
     enum store_status st = store_tx(STORE_READ_COMMITTED, update_tx, &w);
     if (st != STORE_OK || w.outcome != ITEM_DONE)
@@ -479,6 +494,7 @@ enum store_status store_item_update(long long staff_id, const char *code, int on
 enum store_status store_item_history(const char *code, struct item_status_change **out, size_t *n)
 {
     /* A row for the item even without history (items older than the history table). */
+    enum { CHANGE_FROM, CHANGE_TO, CHANGE_REASON, CHANGE_STAFF, CHANGE_STAFF_NAME, CHANGE_AT };
     static struct store_stmt history =
         STORE_STMT("SELECT h.from_status, h.to_status, h.reason, h.staff_id, s.display_name,"
                    "       to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -497,14 +513,14 @@ enum store_status store_item_history(const char *code, struct item_status_change
     }
     int rows = PQntuples(res);
     *out = xcalloc((size_t)rows, sizeof **out);
-    for (int r = 0; r < rows && store_get(res, r, 1); r++) {
+    for (int r = 0; r < rows && store_get(res, r, CHANGE_TO); r++) {
         struct item_status_change *c = &(*out)[(*n)++];
-        copy(c->from, sizeof c->from, store_get(res, r, 0));
-        copy(c->to, sizeof c->to, store_get(res, r, 1));
-        c->reason = dup_or_null(store_get(res, r, 2));
-        c->staff_id = store_get_ll(res, r, 3);
-        c->staff_name = dup_or_null(store_get(res, r, 4));
-        copy(c->at, sizeof c->at, store_get(res, r, 5));
+        store_get_copy(res, r, CHANGE_FROM, c->from, sizeof c->from);
+        store_get_copy(res, r, CHANGE_TO, c->to, sizeof c->to);
+        c->reason = store_get_dup(res, r, CHANGE_REASON);
+        c->staff_id = store_get_ll(res, r, CHANGE_STAFF);
+        c->staff_name = store_get_dup(res, r, CHANGE_STAFF_NAME);
+        store_get_copy(res, r, CHANGE_AT, c->at, sizeof c->at);
     }
     PQclear(res);
     return STORE_OK;

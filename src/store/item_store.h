@@ -9,9 +9,10 @@
 #ifndef HYLLA_STORE_ITEM_STORE_H
 #define HYLLA_STORE_ITEM_STORE_H
 
+#include "core/duedate.h"
 #include "core/item.h"
 #include "core/size.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,13 +31,14 @@ struct item {
     char condition[16];
     char status[16];
     char *retired_reason; /* NULL unless retired */
-    char donated_on[11];
+    char donated_on[DUEDATE_ISO_SIZE];
     char *notes;                         /* NULL when none */
     char photo_etag[33];                 /* "" without a photo */
-    char due_date[11];                   /* "" unless on loan: the due date of the open loan */
+    char due_date[DUEDATE_ISO_SIZE];     /* "" unless on loan: the due date of the open loan */
     char created_at[32], updated_at[32]; /* ISO 8601, UTC */
 };
 
+/* Free the strings of an item and zero it. */
 void store_item_clear(struct item *it);
 
 /* The item with this code (normalised already, see item_code_normalize); STORE_NOT_FOUND. */
@@ -79,7 +81,7 @@ enum store_status store_item_get(const char *code, struct item *out) STORE_MUST_
 
 /* Room for the numbers of an item_match as parameter text. */
 struct item_match_text {
-    char category[16], size_min[32], size_max[32];
+    char category[24], size_min[32], size_max[32]; /* STORE_NUM_SIZE, STORE_DEC_SIZE */
 };
 
 /*
@@ -157,10 +159,10 @@ enum store_status store_item_create(long long staff_id, const struct item_fields
 
 /*
  * Change the fields f->set names of the item with this code and read it back into *out.
- * only_branch_id (0: any) is the branch the caller may change; an item of another branch is
+ * scope (0: any) is the branch the caller may change; an item of another branch is
  * ITEM_OTHER_BRANCH and stays as it was. Leaving retired clears the reason. STORE_NOT_FOUND.
  */
-enum store_status store_item_update(long long staff_id, const char *code, int only_branch_id,
+enum store_status store_item_update(long long staff_id, const char *code, int scope,
                                     const struct item_fields *f, struct item *out,
                                     enum item_outcome *outcome) STORE_MUST_CHECK;
 

@@ -33,43 +33,69 @@ static char *id_array(const long long *v, size_t n)
 {
     struct buf b = BUF_INIT;
     buf_putc(&b, '{');
-    for (size_t i = 0; i < n; i++)
-        buf_printf(&b, "%s%lld", i ? "," : "", v[i]);
+    for (size_t i = 0; i < n; i++) {
+        STORE_NUM(id, v[i]);
+        buf_puts(&b, i ? "," : "");
+        buf_puts(&b, id);
+    }
     buf_putc(&b, '}');
     return buf_steal(&b, NULL);
 }
 
 void store_loan_rules_free(struct store_loan_rules *rules)
 {
-    free(rules->opening_hours);
-    free(rules->closed_dates);
-    rules->opening_hours = rules->closed_dates = NULL;
+    duedate_calendar_free(&rules->calendar);
 }
 
-enum store_status store_loan_today(char today[11])
+enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE])
 {
     static struct store_stmt now = STORE_STMT("SELECT current_date::text");
     PGresult *res;
     enum store_status st = store_exec(&now, 0, NULL, &res);
     if (st == STORE_OK)
-        snprintf(today, 11, "%s", store_get(res, 0, 0));
+        store_get_copy(res, 0, 0, today, DUEDATE_ISO_SIZE);
     PQclear(res);
     return st;
 }
 
-/* The columns every rules query ends with, from its column col on. */
+/*
+ * The columns every rules query ends with (RULES_*, from a column col on). The calendar comes as
+ * duedate wants it: the open weekdays as a mask (bit 0 Monday) of those with a non-empty list of
+ * hours, and the closed dates as day numbers, in order.
+ */
 #define RULES_COLUMNS                                                                              \
-    "br.id, br.loan_days, br.max_renewals, current_date::text, br.opening_hours::text,"            \
-    " to_json(br.closed_dates)::text"
+    "br.id, br.loan_days, br.max_renewals, current_date::text,"                                    \
+    " (SELECT coalesce(sum(1 << (w.n - 1)::int), 0)"                                               \
+    "    FROM unnest(ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']) WITH ORDINALITY "     \
+    "w(d, n)"                                                                                      \
+    "   WHERE CASE WHEN jsonb_typeof(br.opening_hours -> w.d) = 'array'"                           \
+    "              THEN jsonb_array_length(br.opening_hours -> w.d) > 0 ELSE false END),"          \
+    " ARRAY(SELECT d - date '1970-01-01' FROM unnest(br.closed_dates) d ORDER BY d)"
+enum {
+    RULES_BRANCH,
+    RULES_LOAN_DAYS,
+    RULES_MAX_RENEWALS,
+    RULES_TODAY,
+    RULES_OPEN_WEEKDAYS,
+    RULES_CLOSED_DAYS,
+};
 
 static void read_rules(const PGresult *res, int col, struct store_loan_rules *r)
 {
-    r->branch_id = (int)store_get_ll(res, 0, col);
-    r->loan_days = (int)store_get_ll(res, 0, col + 1);
-    r->max_renewals = (int)store_get_ll(res, 0, col + 2);
-    snprintf(r->today, sizeof r->today, "%s", store_get(res, 0, col + 3));
-    r->opening_hours = xstrdup(store_get(res, 0, col + 4));
-    r->closed_dates = xstrdup(store_get(res, 0, col + 5));
+    r->branch_id = (int)store_get_ll(res, 0, col + RULES_BRANCH);
+    r->loan_days = (int)store_get_ll(res, 0, col + RULES_LOAN_DAYS);
+    r->max_renewals = (int)store_get_ll(res, 0, col + RULES_MAX_RENEWALS);
+    store_get_copy(res, 0, col + RULES_TODAY, r->today, sizeof r->today);
+    long long open = store_get_ll(res, 0, col + RULES_OPEN_WEEKDAYS);
+    for (int i = 0; i < 7; i++)
+        r->calendar.open[i] = (open >> i) & 1;
+    size_t n;
+    long long *days = store_get_ll_array(res, 0, col + RULES_CLOSED_DAYS, &n);
+    r->calendar.closed = n ? xcalloc(n, sizeof *r->calendar.closed) : NULL;
+    for (size_t i = 0; i < n; i++)
+        r->calendar.closed[i] = (long)days[i];
+    r->calendar.nclosed = n;
+    free(days);
 }
 
 enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,
@@ -99,6 +125,7 @@ struct checkout_run {
 /* Look for an earlier checkout with the same key; *found (and the outcome) when there is one. */
 static enum store_status replay(struct store_checkout *c, bool *found)
 {
+    enum { PREVIOUS_SAME_REQUEST, PREVIOUS_RESPONSE };
     static struct store_stmt previous =
         STORE_STMT("SELECT request_hash = sha256(convert_to($3::text, 'UTF8')), response::text"
                    "  FROM checkouts WHERE staff_id = $1 AND idempotency_key = $2");
@@ -109,9 +136,9 @@ static enum store_status replay(struct store_checkout *c, bool *found)
         store_exec(&previous, 3, (const char *[]){ staff, c->idempotency_key, c->request }, &res);
     if (st == STORE_OK) {
         *found = true;
-        if (store_get_bool(res, 0, 0)) {
+        if (store_get_bool(res, 0, PREVIOUS_SAME_REQUEST)) {
             c->outcome = STORE_CHECKOUT_REPLAYED;
-            c->response = xstrdup(store_get(res, 0, 1));
+            c->response = store_get_json(res, 0, PREVIOUS_RESPONSE);
         } else {
             c->outcome = STORE_CHECKOUT_KEY_REUSED;
         }
@@ -124,6 +151,7 @@ static enum store_status replay(struct store_checkout *c, bool *found)
 static enum store_status check_items(struct checkout_run *run, int branch_id, long long *ids,
                                      bool *all_ok)
 {
+    enum { ITEM_ID, ITEM_CODE, ITEM_BRANCH, ITEM_STATUS };
     static struct store_stmt lock = STORE_STMT("SELECT id, code, branch_id, status FROM items"
                                                " WHERE code = ANY($1::text[]) ORDER BY id"
                                                "   FOR UPDATE");
@@ -135,12 +163,12 @@ static enum store_status check_items(struct checkout_run *run, int branch_id, lo
     for (size_t j = 0; j < c->ncodes; j++)
         c->problems[j] = STORE_CHECKOUT_ITEM_UNKNOWN;
     for (int i = 0; i < PQntuples(res); i++) {
-        const char *code = store_get(res, i, 1), *status = store_get(res, i, 3);
+        const char *code = store_get(res, i, ITEM_CODE), *status = store_get(res, i, ITEM_STATUS);
         for (size_t j = 0; j < c->ncodes; j++) {
             if (strcmp(c->codes[j], code) != 0)
                 continue;
-            ids[j] = store_get_ll(res, i, 0);
-            if (store_get_ll(res, i, 2) != branch_id)
+            ids[j] = store_get_ll(res, i, ITEM_ID);
+            if (store_get_ll(res, i, ITEM_BRANCH) != branch_id)
                 c->problems[j] = STORE_CHECKOUT_ITEM_OTHER_BRANCH;
             else if (strcmp(status, "on_loan") == 0)
                 c->problems[j] = STORE_CHECKOUT_ITEM_ON_LOAN;
@@ -160,6 +188,7 @@ static enum store_status check_items(struct checkout_run *run, int branch_id, lo
 /* Whether the borrower may have ncodes more items: the branch's limit counts open loans. */
 static enum store_status check_limit(struct store_checkout *c, int branch_id)
 {
+    enum { LIMIT_OPEN_LOANS, LIMIT_ITEM_LIMIT };
     static struct store_stmt count =
         STORE_STMT("SELECT count(*), (SELECT item_limit FROM branches WHERE id = $2)"
                    "  FROM loans WHERE borrower_id = $1 AND returned_at IS NULL");
@@ -168,8 +197,8 @@ static enum store_status check_limit(struct store_checkout *c, int branch_id)
     PGresult *res;
     enum store_status st = store_exec(&count, 2, (const char *[]){ borrower, branch }, &res);
     if (st == STORE_OK) {
-        c->open_loans = (int)store_get_ll(res, 0, 0);
-        c->item_limit = (int)store_get_ll(res, 0, 1);
+        c->open_loans = (int)store_get_ll(res, 0, LIMIT_OPEN_LOANS);
+        c->item_limit = (int)store_get_ll(res, 0, LIMIT_ITEM_LIMIT);
         c->over_limit = (size_t)c->open_loans + c->ncodes > (size_t)c->item_limit;
     }
     PQclear(res);
@@ -197,6 +226,7 @@ static enum store_status lend(struct checkout_run *run, int branch_id, const lon
                    "  WHERE id IN (SELECT item_id FROM lent)");
     static struct store_stmt activity =
         STORE_STMT("UPDATE borrowers SET last_activity_at = now() WHERE id = $1");
+    enum { ANSWER_RESPONSE, ANSWER_AUDIT };
     static struct store_stmt answer = STORE_STMT(
         "UPDATE checkouts c SET response = jsonb_build_object("
         "    'checkout_id', c.id, 'due_date', $2::date,"
@@ -233,7 +263,8 @@ static enum store_status lend(struct checkout_run *run, int branch_id, const lon
     }
     if (st < 0)
         goto out;
-    STORE_NUM(checkout, store_get_ll(res, 0, 0));
+    long long checkout_id = store_get_ll(res, 0, 0);
+    STORE_NUM(checkout, checkout_id);
     PQclear(res);
     res = NULL;
 
@@ -255,9 +286,9 @@ static enum store_status lend(struct checkout_run *run, int branch_id, const lon
                     &res);
     if (st != STORE_OK)
         goto out;
-    c->response = xstrdup(store_get(res, 0, 0));
-    st = store_audit(c->staff_id, "checkout", "checkout", atoll(checkout), branch_id,
-                     store_get(res, 0, 1));
+    c->response = store_get_json(res, 0, ANSWER_RESPONSE);
+    st = store_audit(c->staff_id, "checkout", "checkout", checkout_id, branch_id,
+                     store_get(res, 0, ANSWER_AUDIT));
     if (st == STORE_OK)
         c->outcome = STORE_CHECKOUT_DONE;
 out:
@@ -268,6 +299,7 @@ out:
 
 static enum store_status checkout_tx(void *p)
 {
+    enum { BORROWER_BRANCH, BORROWER_BLOCKED };
     static struct store_stmt lock_borrower =
         STORE_STMT("SELECT branch_id, blocked FROM borrowers"
                    " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2) FOR UPDATE");
@@ -294,8 +326,8 @@ static enum store_status checkout_tx(void *p)
         c->outcome = STORE_CHECKOUT_NO_BORROWER;
     if (st != STORE_OK)
         goto out;
-    int branch_id = (int)store_get_ll(res, 0, 0);
-    c->blocked = store_get_bool(res, 0, 1);
+    int branch_id = (int)store_get_ll(res, 0, BORROWER_BRANCH);
+    c->blocked = store_get_bool(res, 0, BORROWER_BLOCKED);
 
     if (c->idempotency_key) {
         bool found;
@@ -335,8 +367,16 @@ enum store_status store_loan_checkout(struct store_checkout *c)
 
 /* ---- return ---- */
 
+void store_return_clear(struct store_return *r)
+{
+    free(r->loan.name);
+    free(r->borrower_name);
+    r->loan.name = r->borrower_name = NULL;
+}
+
 static enum store_status return_tx(void *p)
 {
+    enum { FIND_LOAN, FIND_BRANCH, FIND_BORROWER, FIND_TOO_EARLY };
     static struct store_stmt find =
         STORE_STMT("SELECT l.id, l.branch_id, coalesce(l.borrower_id, 0),"
                    "       coalesce($2::date < l.checked_out_at::date, false)"
@@ -344,6 +384,18 @@ static enum store_status return_tx(void *p)
                    " WHERE i.code = $1");
     static struct store_stmt activity = STORE_STMT(
         "UPDATE borrowers SET last_activity_at = greatest(last_activity_at, now()) WHERE id = $1");
+    enum {
+        CLOSED_LOAN,
+        CLOSED_CODE,
+        CLOSED_NAME,
+        CLOSED_BORROWER,
+        CLOSED_BORROWER_NAME,
+        CLOSED_DUE_DATE,
+        CLOSED_OVERDUE_DAYS,
+        CLOSED_ITEM_STATUS,
+        CLOSED_AUDIT,
+    };
+    /* The item's status as it was (it.status) when the update of i changed nothing. */
     static struct store_stmt close = STORE_STMT(
         "WITH l AS ("
         "  UPDATE loans SET returned_at = CASE WHEN $3::date IS NULL THEN now()"
@@ -356,22 +408,16 @@ static enum store_status return_tx(void *p)
         "         updated_at = now()"
         "   WHERE id = (SELECT item_id FROM l) AND status = 'on_loan'"
         "  RETURNING status)"
-        " SELECT json_build_object('loan_id', l.id,"
-        "          'item', (SELECT json_build_object('code', code, 'name', name)"
-        "                     FROM items WHERE id = l.item_id),"
-        "          'borrower', CASE WHEN b.id IS NOT NULL"
-        "                      THEN json_build_object('id', b.id, 'name', b.name) END,"
-        "          'due_date', l.due_date,"
-        "          'overdue_days', greatest(0, l.returned_at::date - l.due_date),"
-        "          'item_status', coalesce((SELECT status FROM i),"
-        "                                  (SELECT status FROM items WHERE id = l.item_id)))::text,"
+        " SELECT l.id, it.code, it.name, b.id, b.name, l.due_date::text,"
+        "        greatest(0, l.returned_at::date - l.due_date),"
+        "        coalesce((SELECT status FROM i), it.status),"
         "        json_build_object('item_id', l.item_id, 'repair', $5::boolean,"
         "          'backdated', $3::date IS NOT NULL,"
         "          'overdue_days', greatest(0, l.returned_at::date - l.due_date))::text"
-        "   FROM l LEFT JOIN borrowers b ON b.id = l.borrower_id");
+        "   FROM l JOIN items it ON it.id = l.item_id LEFT JOIN borrowers b ON b.id = "
+        "l.borrower_id");
     struct store_return *r = p;
-    free(r->result);
-    r->result = NULL;
+    store_return_clear(r);
     r->outcome = STORE_RETURN_NOT_ON_LOAN;
 
     enum store_status st = store_actor_set(r->staff_id);
@@ -386,11 +432,11 @@ static enum store_status return_tx(void *p)
         r->outcome = STORE_RETURN_UNKNOWN_ITEM;
         return STORE_NOT_FOUND;
     }
-    bool on_loan = store_get(res, 0, 0) != NULL;
-    STORE_NUM(loan, store_get_ll(res, 0, 0));
-    int branch_id = (int)store_get_ll(res, 0, 1);
-    STORE_NUM(borrower, store_get_ll(res, 0, 2));
-    bool too_early = store_get_bool(res, 0, 3);
+    bool on_loan = store_get(res, 0, FIND_LOAN) != NULL;
+    long long loan_id = store_get_ll(res, 0, FIND_LOAN);
+    int branch_id = (int)store_get_ll(res, 0, FIND_BRANCH);
+    long long borrower_id = store_get_ll(res, 0, FIND_BORROWER);
+    bool too_early = store_get_bool(res, 0, FIND_TOO_EARLY);
     PQclear(res);
     if (!on_loan)
         return STORE_NOT_FOUND; /* outcome: not on loan */
@@ -404,18 +450,26 @@ static enum store_status return_tx(void *p)
     }
 
     /* The borrower first, as a checkout locks it first: the same order everywhere. */
-    if (strcmp(borrower, "0") != 0 &&
-        (st = store_run(&activity, 1, (const char *[]){ borrower })) < 0)
+    STORE_NUM(borrower, borrower_id);
+    if (borrower_id != 0 && (st = store_run(&activity, 1, (const char *[]){ borrower })) < 0)
         return st;
+    STORE_NUM(loan, loan_id);
     STORE_NUM(staff, r->staff_id);
     st = store_exec(
         &close, 5,
         (const char *[]){ loan, staff, r->returned_on, r->note, r->repair ? "true" : "false" },
         &res);
     if (st == STORE_OK) {
-        r->result = xstrdup(store_get(res, 0, 0));
-        st = store_audit(r->staff_id, "loan_returned", "loan", atoll(loan), branch_id,
-                         store_get(res, 0, 1));
+        r->loan.id = store_get_ll(res, 0, CLOSED_LOAN);
+        store_get_copy(res, 0, CLOSED_CODE, r->loan.code, sizeof r->loan.code);
+        r->loan.name = store_get_dup(res, 0, CLOSED_NAME);
+        r->borrower_id = store_get_ll(res, 0, CLOSED_BORROWER);
+        r->borrower_name = store_get_dup(res, 0, CLOSED_BORROWER_NAME);
+        store_get_copy(res, 0, CLOSED_DUE_DATE, r->due_date, sizeof r->due_date);
+        r->overdue_days = (int)store_get_ll(res, 0, CLOSED_OVERDUE_DAYS);
+        store_get_copy(res, 0, CLOSED_ITEM_STATUS, r->item_status, sizeof r->item_status);
+        st = store_audit(r->staff_id, "loan_returned", "loan", loan_id, branch_id,
+                         store_get(res, 0, CLOSED_AUDIT));
     }
     PQclear(res);
     if (st == STORE_OK)
@@ -425,12 +479,10 @@ static enum store_status return_tx(void *p)
 
 enum store_status store_loan_return(struct store_return *r)
 {
-    r->result = NULL;
+    r->loan.name = r->borrower_name = NULL;
     enum store_status st = store_tx(STORE_READ_COMMITTED, return_tx, r);
-    if (st != STORE_OK) {
-        free(r->result);
-        r->result = NULL;
-    }
+    if (st != STORE_OK)
+        store_return_clear(r);
     return st;
 }
 
@@ -439,6 +491,7 @@ enum store_status store_loan_return(struct store_return *r)
 enum store_status store_loan_for_renewal(long long loan_id, int scope,
                                          struct store_loan_renewal *out)
 {
+    enum { LOAN_RENEWALS, LOAN_DUE_DATE, LOAN_RETURNED, LOAN_BLOCKED, LOAN_RULES };
     static struct store_stmt find =
         STORE_STMT("SELECT l.renewals, l.due_date::text, l.returned_at IS NOT NULL,"
                    "       coalesce(b.blocked, false), " RULES_COLUMNS
@@ -451,40 +504,51 @@ enum store_status store_loan_for_renewal(long long loan_id, int scope,
     PGresult *res;
     enum store_status st = store_exec(&find, 2, (const char *[]){ id, sc }, &res);
     if (st == STORE_OK) {
-        out->renewals = (int)store_get_ll(res, 0, 0);
-        snprintf(out->due_date, sizeof out->due_date, "%s", store_get(res, 0, 1));
-        out->returned = store_get_bool(res, 0, 2);
-        out->blocked = store_get_bool(res, 0, 3);
-        read_rules(res, 4, &out->rules);
+        out->renewals = (int)store_get_ll(res, 0, LOAN_RENEWALS);
+        store_get_copy(res, 0, LOAN_DUE_DATE, out->due_date, sizeof out->due_date);
+        out->returned = store_get_bool(res, 0, LOAN_RETURNED);
+        out->blocked = store_get_bool(res, 0, LOAN_BLOCKED);
+        read_rules(res, LOAN_RULES, &out->rules);
     }
     PQclear(res);
     return st;
+}
+
+void store_renewed_clear(struct store_renewed *r)
+{
+    free(r->loan.name);
+    r->loan.name = NULL;
 }
 
 struct renew_ctx {
     long long staff_id, loan_id;
     int renewals;
     const char *new_due;
-    char *json;
+    struct store_renewed *out;
 };
 
 static enum store_status renew_tx(void *p)
 {
+    enum {
+        RENEWED_LOAN,
+        RENEWED_CODE,
+        RENEWED_NAME,
+        RENEWED_DUE_DATE,
+        RENEWED_RENEWALS,
+        RENEWED_BRANCH,
+        RENEWED_AUDIT,
+    };
     static struct store_stmt renew =
         STORE_STMT("WITH l AS ("
                    "  UPDATE loans SET due_date = $3::date, renewals = renewals + 1"
                    "   WHERE id = $1 AND returned_at IS NULL AND renewals = $2"
                    "  RETURNING id, item_id, branch_id, due_date, renewals)"
-                   " SELECT json_build_object('id', l.id,"
-                   "          'item', json_build_object('code', i.code, 'name', i.name),"
-                   "          'due_date', l.due_date, 'renewals', l.renewals)::text,"
-                   "        l.branch_id,"
+                   " SELECT l.id, i.code, i.name, l.due_date::text, l.renewals, l.branch_id,"
                    "        json_build_object('item_id', l.item_id, 'due_date', l.due_date,"
                    "          'renewals', l.renewals)::text"
                    "   FROM l JOIN items i ON i.id = l.item_id");
     struct renew_ctx *c = p;
-    free(c->json);
-    c->json = NULL;
+    store_renewed_clear(c->out);
     enum store_status st = store_actor_set(c->staff_id);
     if (st < 0)
         return st;
@@ -493,50 +557,68 @@ static enum store_status renew_tx(void *p)
     PGresult *res;
     st = store_exec(&renew, 3, (const char *[]){ loan, renewals, c->new_due }, &res);
     if (st == STORE_OK) {
-        c->json = xstrdup(store_get(res, 0, 0));
+        struct store_renewed *out = c->out;
+        out->loan.id = store_get_ll(res, 0, RENEWED_LOAN);
+        store_get_copy(res, 0, RENEWED_CODE, out->loan.code, sizeof out->loan.code);
+        out->loan.name = store_get_dup(res, 0, RENEWED_NAME);
+        store_get_copy(res, 0, RENEWED_DUE_DATE, out->due_date, sizeof out->due_date);
+        out->renewals = (int)store_get_ll(res, 0, RENEWED_RENEWALS);
         st = store_audit(c->staff_id, "loan_renewed", "loan", c->loan_id,
-                         (int)store_get_ll(res, 0, 1), store_get(res, 0, 2));
+                         (int)store_get_ll(res, 0, RENEWED_BRANCH),
+                         store_get(res, 0, RENEWED_AUDIT));
     }
     PQclear(res);
     return st;
 }
 
 enum store_status store_loan_renew(long long staff_id, long long loan_id, int renewals,
-                                   const char *new_due, char **json)
+                                   const char *new_due, struct store_renewed *out)
 {
-    struct renew_ctx c = {
-        .staff_id = staff_id, .loan_id = loan_id, .renewals = renewals, .new_due = new_due
-    };
+    *out = (struct store_renewed){ 0 };
+    struct renew_ctx c = { .staff_id = staff_id,
+                           .loan_id = loan_id,
+                           .renewals = renewals,
+                           .new_due = new_due,
+                           .out = out };
     enum store_status st = store_tx(STORE_READ_COMMITTED, renew_tx, &c);
-    if (st != STORE_OK) {
-        free(c.json);
-        c.json = NULL;
-    }
-    *json = c.json;
+    if (st != STORE_OK)
+        store_renewed_clear(out);
     return st;
 }
 
 /* ---- undo ---- */
 
+void store_undo_clear(struct store_undo *u)
+{
+    for (size_t i = 0; i < u->nundone; i++)
+        free(u->undone[i].name);
+    free(u->undone);
+    u->undone = NULL;
+    u->nundone = 0;
+    u->undone_checkout_id = 0;
+}
+
 static enum store_status undo_tx(void *p)
 {
+    enum { LOCKED_LOAN, LOCKED_CHECKOUT, LOCKED_BRANCH, LOCKED_BY, LOCKED_CHANGED, LOCKED_OLD };
     static struct store_stmt lock =
         STORE_STMT("SELECT l.id, l.checkout_id, l.branch_id, coalesce(l.checked_out_by, 0),"
                    "       l.returned_at IS NOT NULL OR l.renewals > 0,"
                    "       l.checked_out_at < now() - make_interval(mins => $3::int)"
                    "  FROM loans l WHERE l.checkout_id = $1 OR l.id = $2"
                    " ORDER BY l.id FOR UPDATE");
+    /* One row per loan undone; the audit details (the same on every row) name them all. */
+    enum { UNDONE_LOAN, UNDONE_CODE, UNDONE_NAME, UNDONE_AUDIT };
     static struct store_stmt undo = STORE_STMT(
         "WITH d AS (DELETE FROM loans WHERE id = ANY($1::bigint[]) RETURNING id, item_id),"
         "     i AS (UPDATE items SET status = 'available', updated_at = now()"
         "            WHERE id IN (SELECT item_id FROM d) AND status = 'on_loan')"
-        " SELECT json_build_object('checkout_id', $2::bigint,"
-        "          'undone', json_agg(json_build_object('loan_id', d.id,"
-        "             'item', json_build_object('code', it.code, 'name', it.name)) ORDER BY d.id)"
-        "        )::text,"
+        " SELECT d.id, it.code, it.name,"
         "        json_build_object('loans', json_agg(json_build_object('id', d.id,"
-        "             'item_id', d.item_id) ORDER BY d.id))::text"
-        "   FROM d JOIN items it ON it.id = d.item_id");
+        "             'item_id', d.item_id)) OVER (ORDER BY d.id ROWS BETWEEN UNBOUNDED PRECEDING"
+        "                                          AND UNBOUNDED FOLLOWING))::text"
+        "   FROM d JOIN items it ON it.id = d.item_id"
+        "  ORDER BY d.id");
     static struct store_stmt drop_empty =
         STORE_STMT("DELETE FROM checkouts c WHERE c.id = $1"
                    "   AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.checkout_id = c.id)");
@@ -548,8 +630,7 @@ static enum store_status undo_tx(void *p)
                    "      WHERE (x.e->>'id')::bigint <> ALL($2::bigint[])), '[]'))"
                    " WHERE id = $1 AND response IS NOT NULL");
     struct store_undo *u = p;
-    free(u->result);
-    u->result = NULL;
+    store_undo_clear(u);
     u->outcome = STORE_UNDO_NOT_FOUND;
     PGresult *res = NULL;
     long long *ids = NULL;
@@ -568,18 +649,18 @@ static enum store_status undo_tx(void *p)
     ids = xcalloc((size_t)n, sizeof *ids);
     enum store_undo_outcome outcome = STORE_UNDO_DONE;
     for (int i = 0; i < n; i++) {
-        ids[i] = store_get_ll(res, i, 0);
-        if (u->scope && store_get_ll(res, i, 2) != u->scope)
+        ids[i] = store_get_ll(res, i, LOCKED_LOAN);
+        if (u->scope && store_get_ll(res, i, LOCKED_BRANCH) != u->scope)
             outcome = STORE_UNDO_NOT_FOUND; /* another branch's loans do not exist for us */
-        else if (outcome == STORE_UNDO_DONE && store_get_ll(res, i, 3) != u->staff_id)
+        else if (outcome == STORE_UNDO_DONE && store_get_ll(res, i, LOCKED_BY) != u->staff_id)
             outcome = STORE_UNDO_NOT_YOURS;
-        else if (outcome == STORE_UNDO_DONE && store_get_bool(res, i, 5))
+        else if (outcome == STORE_UNDO_DONE && store_get_bool(res, i, LOCKED_OLD))
             outcome = STORE_UNDO_TOO_LATE;
-        else if (outcome == STORE_UNDO_DONE && store_get_bool(res, i, 4))
+        else if (outcome == STORE_UNDO_DONE && store_get_bool(res, i, LOCKED_CHANGED))
             outcome = STORE_UNDO_CHANGED;
     }
-    STORE_NUM(checkout, store_get_ll(res, 0, 1));
-    int branch_id = (int)store_get_ll(res, 0, 2);
+    long long checkout_id = store_get_ll(res, 0, LOCKED_CHECKOUT);
+    int branch_id = (int)store_get_ll(res, 0, LOCKED_BRANCH);
     PQclear(res);
     res = NULL;
     if (outcome != STORE_UNDO_DONE) {
@@ -589,15 +670,24 @@ static enum store_status undo_tx(void *p)
     }
 
     id_list = id_array(ids, (size_t)n);
-    st = store_exec(&undo, 2, (const char *[]){ id_list, checkout }, &res);
+    STORE_NUM(checkout, checkout_id);
+    st = store_exec(&undo, 1, (const char *[]){ id_list }, &res);
     if (st != STORE_OK)
         goto out;
-    u->result = xstrdup(store_get(res, 0, 0));
+    u->undone_checkout_id = checkout_id;
+    u->nundone = (size_t)PQntuples(res);
+    u->undone = xcalloc(u->nundone, sizeof *u->undone);
+    for (size_t i = 0; i < u->nundone; i++) {
+        struct store_loan_ref *l = &u->undone[i];
+        l->id = store_get_ll(res, (int)i, UNDONE_LOAN);
+        store_get_copy(res, (int)i, UNDONE_CODE, l->code, sizeof l->code);
+        l->name = store_get_dup(res, (int)i, UNDONE_NAME);
+    }
     if ((st = store_run(&drop_empty, 1, (const char *[]){ checkout })) < 0 ||
         (st = store_run(&trim, 2, (const char *[]){ checkout, id_list })) < 0)
         goto out;
-    st = store_audit(u->staff_id, "checkout_undone", "checkout", atoll(checkout), branch_id,
-                     store_get(res, 0, 1));
+    st = store_audit(u->staff_id, "checkout_undone", "checkout", checkout_id, branch_id,
+                     store_get(res, 0, UNDONE_AUDIT));
     if (st == STORE_OK)
         u->outcome = STORE_UNDO_DONE;
 out:
@@ -609,12 +699,11 @@ out:
 
 enum store_status store_loan_undo(struct store_undo *u)
 {
-    u->result = NULL;
+    u->undone = NULL;
+    u->nundone = 0;
     enum store_status st = store_tx(STORE_READ_COMMITTED, undo_tx, u);
-    if (st != STORE_OK) {
-        free(u->result);
-        u->result = NULL;
-    }
+    if (st != STORE_OK)
+        store_undo_clear(u);
     return st;
 }
 

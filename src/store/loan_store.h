@@ -11,7 +11,9 @@
 #ifndef HYLLA_STORE_LOAN_STORE_H
 #define HYLLA_STORE_LOAN_STORE_H
 
-#include "store/status.h"
+#include "core/duedate.h"
+#include "core/item.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,15 +22,15 @@
 struct store_loan_rules {
     int branch_id;
     int loan_days, max_renewals;
-    char today[11];      /* YYYY-MM-DD */
-    char *opening_hours; /* JSON object text, owned */
-    char *closed_dates;  /* JSON array of ISO dates, owned */
+    char today[DUEDATE_ISO_SIZE];
+    struct duedate_calendar calendar; /* owned: a weekday with hours is open */
 };
 
+/* Free the calendar of rules. */
 void store_loan_rules_free(struct store_loan_rules *rules);
 
 /* Today's date in Stockholm, YYYY-MM-DD, as the database sees it. */
-enum store_status store_loan_today(char today[11]) STORE_MUST_CHECK;
+enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE]) STORE_MUST_CHECK;
 
 /*
  * The rules of the branch of a borrower in scope (the staff member's branch id, 0 for every
@@ -36,6 +38,13 @@ enum store_status store_loan_today(char today[11]) STORE_MUST_CHECK;
  */
 enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,
                                                 struct store_loan_rules *rules) STORE_MUST_CHECK;
+
+/* A loan as the answers of a return, a renewal or an undo name it: its id and its item. */
+struct store_loan_ref {
+    long long id;
+    char code[ITEM_CODE_MAX + 1];
+    char *name; /* the item's name, owned */
+};
 
 /* Why an item cannot be lent. */
 enum store_checkout_problem {
@@ -104,8 +113,13 @@ struct store_return {
     const char *returned_on; /* YYYY-MM-DD for a late-registered return, or NULL for now */
 
     enum store_return_outcome outcome;
-    char *result; /* DONE: {"loan_id", "item": {"code", "name"}, "borrower": {"id", "name"}
-                     or null, "due_date", "overdue_days", "item_status"} as JSON text, owned */
+    /* DONE: what was returned (free with store_return_clear). */
+    struct store_loan_ref loan;
+    long long borrower_id; /* 0 once the borrower is erased */
+    char *borrower_name;   /* owned; NULL once the borrower is erased */
+    char due_date[DUEDATE_ISO_SIZE];
+    int overdue_days;
+    char item_status[16]; /* what the item is now: available or repair */
 };
 
 /*
@@ -114,11 +128,12 @@ struct store_return {
  * update the borrower's last activity, and write the audit entry "loan_returned".
  */
 enum store_status store_loan_return(struct store_return *r) STORE_MUST_CHECK;
+void store_return_clear(struct store_return *r);
 
 /* A loan as a renewal needs it, with the rules of its branch. */
 struct store_loan_renewal {
     int renewals;
-    char due_date[11];
+    char due_date[DUEDATE_ISO_SIZE];
     bool returned;
     bool blocked; /* the borrower is blocked */
     struct store_loan_rules rules;
@@ -128,13 +143,21 @@ struct store_loan_renewal {
 enum store_status store_loan_for_renewal(long long loan_id, int scope,
                                          struct store_loan_renewal *out) STORE_MUST_CHECK;
 
+/* A renewed loan: its new due date and how many renewals it has had. */
+struct store_renewed {
+    struct store_loan_ref loan;
+    char due_date[DUEDATE_ISO_SIZE];
+    int renewals;
+};
+
 /*
  * Renew a loan to new_due if it is still open and still has `renewals` renewals (so that two
- * renewals at once count twice or not at all), with the audit entry "loan_renewed". *json gets
- * {"id", "item": {"code", "name"}, "due_date", "renewals"}. STORE_NOT_FOUND when the loan changed.
+ * renewals at once count twice or not at all), with the audit entry "loan_renewed"; the loan
+ * afterwards into *out (free with store_renewed_clear). STORE_NOT_FOUND when the loan changed.
  */
 enum store_status store_loan_renew(long long staff_id, long long loan_id, int renewals,
-                                   const char *new_due, char **json) STORE_MUST_CHECK;
+                                   const char *new_due, struct store_renewed *out) STORE_MUST_CHECK;
+void store_renewed_clear(struct store_renewed *r);
 
 /* How long after a checkout its maker may still undo it. */
 #define STORE_LOAN_UNDO_MINUTES 15
@@ -154,7 +177,10 @@ struct store_undo {
     long long loan_id;     /* just this loan */
 
     enum store_undo_outcome outcome;
-    char *result; /* DONE: {"checkout_id", "undone": [{"loan_id", "item": {"code", "name"}}]} */
+    /* DONE: the checkout of the loans, and the loans undone by id (free with store_undo_clear). */
+    long long undone_checkout_id;
+    struct store_loan_ref *undone;
+    size_t nundone;
 };
 
 /*
@@ -163,6 +189,7 @@ struct store_undo {
  * and write the audit entry "checkout_undone", the only trace.
  */
 enum store_status store_loan_undo(struct store_undo *u) STORE_MUST_CHECK;
+void store_undo_clear(struct store_undo *u);
 
 /* Which loans a list shows. */
 enum store_loan_status {

@@ -2,6 +2,7 @@
 #include "migrate.h"
 
 #include "core/buf.h"
+#include "store/pool.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -7,7 +7,7 @@
 #define HYLLA_STORE_MIGRATE_H
 
 #include "embedded.h"
-#include "store/pool.h"
+#include "store/store.h"
 
 #include <stdio.h>
 

@@ -7,7 +7,6 @@
 #include "store/pool.h"
 
 #include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +21,7 @@ static void photo_etag(const void *data, size_t len, char etag[PHOTO_ETAG_SIZE])
 struct photo_write {
     long long staff_id;
     const char *code;
-    int only_branch_id;
+    int scope;
     const char *content_type; /* NULL to delete */
     const char *hex;          /* the bytes as bytea hex input: \x0a1b... */
     const char *etag;
@@ -32,14 +31,15 @@ struct photo_write {
 /* The item's id and branch, locked against a concurrent change; branch refused as outcome. */
 static enum store_status lock_item(struct photo_write *w, long long *id, int *branch_id)
 {
+    enum { LOCKED_ID, LOCKED_BRANCH };
     static struct store_stmt lock =
         STORE_STMT("SELECT id, branch_id FROM items WHERE code = $1 FOR NO KEY UPDATE");
     PGresult *res;
     enum store_status st = store_exec(&lock, 1, (const char *[]){ w->code }, &res);
     if (st == STORE_OK) {
-        *id = store_get_ll(res, 0, 0);
-        *branch_id = (int)store_get_ll(res, 0, 1);
-        if (w->only_branch_id && *branch_id != w->only_branch_id)
+        *id = store_get_ll(res, 0, LOCKED_ID);
+        *branch_id = (int)store_get_ll(res, 0, LOCKED_BRANCH);
+        if (w->scope && *branch_id != w->scope)
             w->outcome = ITEM_OTHER_BRANCH;
     }
     PQclear(res);
@@ -61,8 +61,7 @@ static enum store_status put_tx(void *ctx)
     enum store_status st = store_actor_set(w->staff_id);
     if (st < 0 || (st = lock_item(w, &id, &branch_id)) != STORE_OK || w->outcome != ITEM_DONE)
         return st;
-    char idtext[24];
-    snprintf(idtext, sizeof idtext, "%lld", id);
+    STORE_NUM(idtext, id);
     if ((st = store_run(&put, 4, (const char *[]){ idtext, w->content_type, w->etag, w->hex })) <
             0 ||
         (st = store_run(&touch, 1, (const char *[]){ idtext })) < 0)
@@ -70,7 +69,7 @@ static enum store_status put_tx(void *ctx)
     return store_audit(w->staff_id, "item_photo_set", "item", id, branch_id, NULL);
 }
 
-enum store_status store_photo_put(long long staff_id, const char *code, int only_branch_id,
+enum store_status store_photo_put(long long staff_id, const char *code, int scope,
                                   const char *content_type, const void *data, size_t len,
                                   enum item_outcome *outcome)
 {
@@ -78,11 +77,10 @@ enum store_status store_photo_put(long long staff_id, const char *code, int only
     photo_etag(data, len, etag);
     /* Text parameters carry bytea as hex: twice the size, no escaping to get wrong. */
     char *hex = xmalloc(2 * len + 3);
-    memcpy(hex, "\\x", 2);
-    sodium_bin2hex(hex + 2, 2 * len + 1, data, len);
+    store_bytea_text(hex, data, len);
     struct photo_write w = { .staff_id = staff_id,
                              .code = code,
-                             .only_branch_id = only_branch_id,
+                             .scope = scope,
                              .content_type = content_type,
                              .hex = hex,
                              .etag = etag };
@@ -104,18 +102,17 @@ static enum store_status delete_tx(void *ctx)
     enum store_status st = store_actor_set(w->staff_id);
     if (st < 0 || (st = lock_item(w, &id, &branch_id)) != STORE_OK || w->outcome != ITEM_DONE)
         return st;
-    char idtext[24];
-    snprintf(idtext, sizeof idtext, "%lld", id);
+    STORE_NUM(idtext, id);
     if ((st = store_run(&del, 1, (const char *[]){ idtext })) != STORE_OK ||
         (st = store_run(&touch, 1, (const char *[]){ idtext })) < 0)
         return st;
     return store_audit(w->staff_id, "item_photo_removed", "item", id, branch_id, NULL);
 }
 
-enum store_status store_photo_delete(long long staff_id, const char *code, int only_branch_id,
+enum store_status store_photo_delete(long long staff_id, const char *code, int scope,
                                      enum item_outcome *outcome)
 {
-    struct photo_write w = { .staff_id = staff_id, .code = code, .only_branch_id = only_branch_id };
+    struct photo_write w = { .staff_id = staff_id, .code = code, .scope = scope };
     enum store_status st = store_tx(STORE_READ_COMMITTED, delete_tx, &w);
     *outcome = w.outcome;
     return st;
@@ -135,6 +132,7 @@ enum store_status store_photo_etag(const char *code, char etag[PHOTO_ETAG_SIZE])
 
 enum store_status store_photo_get(const char *code, struct photo *out)
 {
+    enum { PHOTO_TYPE, PHOTO_ETAG, PHOTO_DATA };
     static struct store_stmt get =
         STORE_STMT("SELECT p.content_type, p.etag, p.data"
                    "  FROM items i JOIN item_photos p ON p.item_id = i.id WHERE i.code = $1");
@@ -142,9 +140,9 @@ enum store_status store_photo_get(const char *code, struct photo *out)
     PGresult *res;
     enum store_status st = store_exec(&get, 1, (const char *[]){ code }, &res);
     if (st == STORE_OK) {
-        snprintf(out->content_type, sizeof out->content_type, "%s", store_get(res, 0, 0));
-        snprintf(out->etag, sizeof out->etag, "%s", store_get(res, 0, 1));
-        const char *hex = store_get(res, 0, 2);
+        store_get_copy(res, 0, PHOTO_TYPE, out->content_type, sizeof out->content_type);
+        store_get_copy(res, 0, PHOTO_ETAG, out->etag, sizeof out->etag);
+        const char *hex = store_get(res, 0, PHOTO_DATA);
         if (hex && strncmp(hex, "\\x", 2) == 0) {
             size_t hexlen = strlen(hex + 2);
             out->data = xmalloc(hexlen / 2 + 1);

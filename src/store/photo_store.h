@@ -6,7 +6,7 @@
 #define HYLLA_STORE_PHOTO_STORE_H
 
 #include "store/item_store.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stddef.h>
 
@@ -20,16 +20,16 @@ struct photo {
 };
 
 /*
- * Set the photo of the item with this code (replacing any), with an audit entry. only_branch_id
+ * Set the photo of the item with this code (replacing any), with an audit entry. scope
  * (0: any) is the branch the caller may change: another branch's item is ITEM_OTHER_BRANCH.
  * STORE_NOT_FOUND when there is no such item.
  */
-enum store_status store_photo_put(long long staff_id, const char *code, int only_branch_id,
+enum store_status store_photo_put(long long staff_id, const char *code, int scope,
                                   const char *content_type, const void *data, size_t len,
                                   enum item_outcome *outcome) STORE_MUST_CHECK;
 
 /* Remove the photo; STORE_NOT_FOUND when the item or its photo does not exist. */
-enum store_status store_photo_delete(long long staff_id, const char *code, int only_branch_id,
+enum store_status store_photo_delete(long long staff_id, const char *code, int scope,
                                      enum item_outcome *outcome) STORE_MUST_CHECK;
 
 /* The etag of the photo of the item with this code; STORE_NOT_FOUND without item or photo. */

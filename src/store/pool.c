@@ -8,6 +8,7 @@
 #include "core/log.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,7 +244,8 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
     for (int attempt = 0; attempt < 8; attempt++) {
         if (attempt > 0) {
             /* Back off a little, at random, so that the same transactions do not collide again. */
-            struct timespec pause = { 0, (long)(1 + rand() % (1 << attempt)) * 1000000L };
+            long ms = 1 + (long)randombytes_uniform(1u << attempt);
+            struct timespec pause = { 0, ms * 1000000L };
             nanosleep(&pause, NULL);
         }
         st = command(begin);
@@ -290,6 +292,97 @@ bool store_error_is_unavailable(void)
     return state[0] == '0' && state[1] == '8';
 }
 
+void store_num_text(char out[STORE_NUM_SIZE], long long value)
+{
+    /* Digits from the last, through an unsigned value so that LLONG_MIN has a magnitude too. */
+    char digits[STORE_NUM_SIZE];
+    unsigned long long v = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t len = 0;
+    if (value < 0)
+        out[len++] = '-';
+    while (n)
+        out[len++] = digits[--n];
+    out[len] = '\0';
+}
+
+void store_bytea_text(char *out, const void *bytes, size_t n)
+{
+    out[0] = '\\';
+    out[1] = 'x';
+    sodium_bin2hex(out + 2, 2 * n + 1, bytes, n);
+}
+
+void store_dec_text(char out[STORE_DEC_SIZE], double value)
+{
+    snprintf(out, STORE_DEC_SIZE, "%.2f", value);
+}
+
+const char *store_get(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+/* An integer as PostgreSQL writes it, and where it ends: the one place our numbers are parsed. */
+static long long number(const char *text, char **end)
+{
+    return strtoll(text, end, 10);
+}
+
+long long store_get_ll(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : number(PQgetvalue(res, row, col), NULL);
+}
+
+double store_get_double(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : strtod(PQgetvalue(res, row, col), NULL);
+}
+
+bool store_get_bool(const PGresult *res, int row, int col)
+{
+    return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
+}
+
+void store_get_copy(const PGresult *res, int row, int col, char *dst, size_t size)
+{
+    const char *v = store_get(res, row, col);
+    snprintf(dst, size, "%s", v ? v : "");
+}
+
+char *store_get_dup(const PGresult *res, int row, int col)
+{
+    const char *v = store_get(res, row, col);
+    return v ? xstrdup(v) : NULL;
+}
+
+long long *store_get_ll_array(const PGresult *res, int row, int col, size_t *n)
+{
+    *n = 0;
+    const char *p = store_get(res, row, col);
+    if (!p || p[0] != '{' || p[1] == '}')
+        return NULL;
+    size_t count = 1;
+    for (const char *c = p; *c; c++)
+        count += *c == ',';
+    long long *v = xcalloc(count, sizeof *v);
+    for (p++; *n < count; p++) {
+        char *end;
+        v[(*n)++] = number(p, &end);
+        p = end; /* on the comma, or on the closing brace */
+    }
+    return v;
+}
+
+char *store_get_json(const PGresult *res, int row, int col)
+{
+    return store_get_dup(res, row, col);
+}
+
 char *store_page_json(const PGresult *res, const char *key, int page, int per_page)
 {
     struct buf b = BUF_INIT;
@@ -300,21 +393,6 @@ char *store_page_json(const PGresult *res, const char *key, int page, int per_pa
     buf_printf(&b, "],\"page\":%d,\"per_page\":%d,\"has_more\":%s}", page, per_page,
                rows > per_page ? "true" : "false");
     return buf_steal(&b, NULL);
-}
-
-const char *store_get(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
-}
-
-long long store_get_ll(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-bool store_get_bool(const PGresult *res, int row, int col)
-{
-    return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
 }
 
 enum store_status store_exec_script(const char *sql, char **error_message)

@@ -1,21 +1,25 @@
 /*
- * pool: the data layer's connection handling over libpq. Every thread owns one connection,
- * opened on first use and reopened after a failure, with its statements prepared once on it.
- * The aggregate stores (items_store.c, loans_store.c, ...) build on these calls; nothing above
- * the store includes libpq.
+ * pool: the data layer's connection handling over libpq, internal to src/store (the layers above
+ * include store/store.h). Every thread owns one connection, opened on first use and reopened
+ * after a failure, with its statements prepared once on it. The aggregate stores
+ * (loan_store.c, item_store.c, ...) build on these calls.
  *
  * Statements are declared next to their only caller:
  *     static struct store_stmt find_item = STORE_STMT("SELECT ... WHERE code = $1");
- * and run with store_exec(&find_item, 1, (const char *[]){ code }, &res).
+ * and run with store_exec(&find_item, 1, (const char *[]){ code }, &res). Numbers go in as
+ * STORE_NUM (or store_dec_text) parameters and come out through the store_get_* helpers below, the
+ * only code that converts our numbers from text. A query of one column reads column 0; a query of
+ * more names its columns in an enum next to it, so that no store_get call holds a bare position.
  */
 #ifndef HYLLA_STORE_POOL_H
 #define HYLLA_STORE_POOL_H
 
-#include "store/status.h"
+#include "store/store.h"
 
 #include <libpq-fe.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 struct store_stmt {
     const char *sql;
@@ -25,12 +29,6 @@ struct store_stmt {
     {                                                                                              \
         .sql = (text), .id = 0                                                                     \
     }
-
-/* Remember how to reach the database. Call once, before any thread uses the store. */
-void store_init(const char *conninfo);
-
-/* Close this thread's connection (threads that end close theirs by themselves). */
-void store_thread_close(void);
 
 /*
  * Run a statement with text parameters (NULL is SQL NULL) on this thread's connection.
@@ -54,25 +52,53 @@ enum store_isolation { STORE_READ_COMMITTED, STORE_REPEATABLE_READ, STORE_SERIAL
 enum store_status store_tx(enum store_isolation isolation, enum store_status (*fn)(void *ctx),
                            void *ctx) STORE_MUST_CHECK;
 
-/* Whether the database answers, reconnecting if needed. */
-enum store_status store_ping(void) STORE_MUST_CHECK;
-
-/* Declare char name[] holding value as a decimal parameter. */
+/* Declare char name[] holding an integer value as a parameter. */
+#define STORE_NUM_SIZE 24
 #define STORE_NUM(name, value)                                                                     \
-    char name[24];                                                                                 \
-    snprintf(name, sizeof name, "%lld", (long long)(value))
+    char name[STORE_NUM_SIZE];                                                                     \
+    store_num_text(name, (long long)(value))
+void store_num_text(char out[STORE_NUM_SIZE], long long value);
+
+/* bytea as a text parameter: \x and the n bytes in hex, into out of 2 * n + 3 bytes. */
+void store_bytea_text(char *out, const void *bytes, size_t n);
+
+/* value with two decimals, as numeric columns keep sizes and factors, into out. */
+#define STORE_DEC_SIZE 32
+void store_dec_text(char out[STORE_DEC_SIZE], double value);
 
 /*
- * One page of a list as JSON, {"KEY":[...],"page":P,"per_page":N,"has_more":B}, from a result
- * whose column 0 holds each row's JSON and which was asked for per_page + 1 rows (one more says
- * there is a next page). The caller frees it.
+ * Read helpers for a result: the value as text (NULL for SQL NULL), as a number (0 for NULL), as
+ * a bool (false for NULL).
  */
-char *store_page_json(const PGresult *res, const char *key, int page, int per_page);
-
-/* Read helpers for a result: the value as text (NULL for SQL NULL), as a long, as a bool. */
 const char *store_get(const PGresult *res, int row, int col);
 long long store_get_ll(const PGresult *res, int row, int col);
+double store_get_double(const PGresult *res, int row, int col);
 bool store_get_bool(const PGresult *res, int row, int col);
+
+/* The value copied into dst of size bytes ("" for NULL), cut to fit. */
+void store_get_copy(const PGresult *res, int row, int col, char *dst, size_t size);
+
+/* A copy of the value that the caller frees; NULL for NULL. */
+char *store_get_dup(const PGresult *res, int row, int col);
+
+/*
+ * A column that holds an array of integers ({1,2,3}) as a new array of *n numbers that the
+ * caller frees (NULL when there are none).
+ */
+long long *store_get_ll_array(const PGresult *res, int row, int col, size_t *n);
+
+/*
+ * Answer JSON that SQL built for a read-only document or value (see the rule in store.h): a copy
+ * of its text that the caller frees; NULL for NULL.
+ */
+char *store_get_json(const PGresult *res, int row, int col);
+
+/*
+ * One page of a list as JSON (see the rule in store.h), {"KEY":[...],"page":P,"per_page":N,
+ * "has_more":B}, from a result whose column 0 holds each row's JSON and which was asked for
+ * per_page + 1 rows (one more says there is a next page). The caller frees it.
+ */
+char *store_page_json(const PGresult *res, const char *key, int page, int per_page);
 
 /* Run plain SQL (several statements allowed, no parameters): migrations and tests only. */
 enum store_status store_exec_script(const char *sql, char **error_message) STORE_MUST_CHECK;

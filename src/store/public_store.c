@@ -5,25 +5,27 @@
 #include "store/item_store.h"
 #include "store/pool.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void copy(char *dst, size_t size, const char *src)
-{
-    snprintf(dst, size, "%s", src ? src : "");
-}
-
-static char *dup_or_null(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
 
 /* Branches ---------------------------------------------------------------------------------- */
 
 enum store_status store_public_branches(const char *slug, struct public_branch **out, size_t *n)
 {
     /* Totals from the rollups (one index range each), the shelf from items_branch_status. */
+    enum {
+        BRANCH_SLUG,
+        BRANCH_NAME,
+        BRANCH_MUNICIPALITY,
+        BRANCH_ADDRESS,
+        BRANCH_CONTACT,
+        BRANCH_NOTICE,
+        BRANCH_OPENING_HOURS,
+        BRANCH_CLOSED_DATES,
+        BRANCH_TODAY,
+        BRANCH_TOTAL_LOANS,
+        BRANCH_AVAILABLE,
+    };
     static struct store_stmt list = STORE_STMT(
         "SELECT b.slug, b.name, b.municipality, b.address, b.contact, b.notice,"
         "       b.opening_hours::text,"
@@ -46,17 +48,17 @@ enum store_status store_public_branches(const char *slug, struct public_branch *
     *out = xcalloc(rows ? (size_t)rows : 1, sizeof **out);
     for (int r = 0; r < rows; r++) {
         struct public_branch *b = &(*out)[r];
-        copy(b->slug, sizeof b->slug, store_get(res, r, 0));
-        b->name = xstrdup(store_get(res, r, 1));
-        b->municipality = dup_or_null(store_get(res, r, 2));
-        b->address = dup_or_null(store_get(res, r, 3));
-        b->contact = dup_or_null(store_get(res, r, 4));
-        b->notice = dup_or_null(store_get(res, r, 5));
-        b->opening_hours = xstrdup(store_get(res, r, 6));
-        b->closed_dates = xstrdup(store_get(res, r, 7));
-        copy(b->today, sizeof b->today, store_get(res, r, 8));
-        b->total_loans = store_get_ll(res, r, 9);
-        b->available = store_get_ll(res, r, 10);
+        store_get_copy(res, r, BRANCH_SLUG, b->slug, sizeof b->slug);
+        b->name = store_get_dup(res, r, BRANCH_NAME);
+        b->municipality = store_get_dup(res, r, BRANCH_MUNICIPALITY);
+        b->address = store_get_dup(res, r, BRANCH_ADDRESS);
+        b->contact = store_get_dup(res, r, BRANCH_CONTACT);
+        b->notice = store_get_dup(res, r, BRANCH_NOTICE);
+        b->opening_hours = store_get_json(res, r, BRANCH_OPENING_HOURS);
+        b->closed_dates = store_get_json(res, r, BRANCH_CLOSED_DATES);
+        store_get_copy(res, r, BRANCH_TODAY, b->today, sizeof b->today);
+        b->total_loans = store_get_ll(res, r, BRANCH_TOTAL_LOANS);
+        b->available = store_get_ll(res, r, BRANCH_AVAILABLE);
     }
     *n = (size_t)rows;
     PQclear(res);
@@ -83,6 +85,7 @@ enum store_status store_public_totals(long long *network, struct public_branch_t
                                       size_t *n)
 {
     /* Row 0 is the network (branch_id 0 of the rollups), then every branch by slug. */
+    enum { TOTAL_SLUG, TOTAL_LOANS };
     static struct store_stmt totals = STORE_STMT(
         "SELECT NULL, (SELECT coalesce(sum(loans), 0) FROM stats_month WHERE branch_id = 0)"
         " UNION ALL"
@@ -97,11 +100,12 @@ enum store_status store_public_totals(long long *network, struct public_branch_t
     if (st < 0)
         return st;
     int rows = PQntuples(res);
-    *network = store_get_ll(res, 0, 1);
+    *network = store_get_ll(res, 0, TOTAL_LOANS);
     *branches = xcalloc(rows ? (size_t)rows : 1, sizeof **branches);
     for (int r = 1; r < rows; r++) {
-        copy((*branches)[r - 1].slug, sizeof(*branches)[r - 1].slug, store_get(res, r, 0));
-        (*branches)[r - 1].total_loans = store_get_ll(res, r, 1);
+        struct public_branch_total *t = &(*branches)[r - 1];
+        store_get_copy(res, r, TOTAL_SLUG, t->slug, sizeof t->slug);
+        t->total_loans = store_get_ll(res, r, TOTAL_LOANS);
     }
     *n = (size_t)(rows - 1);
     PQclear(res);
@@ -146,22 +150,39 @@ static struct store_stmt search_stmt = STORE_STMT(
     "     ON i.id = page.id"
     "  ORDER BY page.n");
 
+enum {
+    FOUND_TOTAL,
+    FOUND_BRANCH,
+    FOUND_CODE,
+    FOUND_CATEGORY,
+    FOUND_CATEGORY_SV,
+    FOUND_CATEGORY_EN,
+    FOUND_NAME,
+    FOUND_SIZE_KIND,
+    FOUND_SIZE_NUM,
+    FOUND_SIZE_TEXT,
+    FOUND_CONDITION,
+    FOUND_STATUS,
+    FOUND_DUE_DATE,
+    FOUND_PHOTO_ETAG,
+};
+
 static void read_item(const PGresult *res, int r, struct public_item *it)
 {
-    const char *v;
-    copy(it->code, sizeof it->code, store_get(res, r, 2));
-    it->category_id = (int)store_get_ll(res, r, 3);
-    it->category_sv = xstrdup(store_get(res, r, 4));
-    it->category_en = xstrdup(store_get(res, r, 5));
-    it->name = xstrdup(store_get(res, r, 6));
-    it->size = (struct size){ .kind = size_kind_from_name(store_get(res, r, 7)) };
-    if ((v = store_get(res, r, 8)))
-        it->size.num = strtod(v, NULL);
-    copy(it->size.text, sizeof it->size.text, store_get(res, r, 9));
-    copy(it->condition, sizeof it->condition, store_get(res, r, 10));
-    copy(it->status, sizeof it->status, store_get(res, r, 11));
-    copy(it->due_date, sizeof it->due_date, store_get(res, r, 12));
-    copy(it->photo_etag, sizeof it->photo_etag, store_get(res, r, 13));
+    store_get_copy(res, r, FOUND_CODE, it->code, sizeof it->code);
+    it->category_id = (int)store_get_ll(res, r, FOUND_CATEGORY);
+    it->category_sv = store_get_dup(res, r, FOUND_CATEGORY_SV);
+    it->category_en = store_get_dup(res, r, FOUND_CATEGORY_EN);
+    it->name = store_get_dup(res, r, FOUND_NAME);
+    it->size = (struct size){
+        .kind = size_kind_from_name(store_get(res, r, FOUND_SIZE_KIND)),
+        .num = store_get_double(res, r, FOUND_SIZE_NUM),
+    };
+    store_get_copy(res, r, FOUND_SIZE_TEXT, it->size.text, sizeof it->size.text);
+    store_get_copy(res, r, FOUND_CONDITION, it->condition, sizeof it->condition);
+    store_get_copy(res, r, FOUND_STATUS, it->status, sizeof it->status);
+    store_get_copy(res, r, FOUND_DUE_DATE, it->due_date, sizeof it->due_date);
+    store_get_copy(res, r, FOUND_PHOTO_ETAG, it->photo_etag, sizeof it->photo_etag);
 }
 
 static enum store_status search_tx(void *ctx)
@@ -176,9 +197,8 @@ static enum store_status search_tx(void *ctx)
     enum store_status st = store_run(&custom_plans, 0, NULL);
     if (st < 0)
         return st;
-    char limit[24], offset[24];
-    snprintf(limit, sizeof limit, "%lld", f->limit);
-    snprintf(offset, sizeof offset, "%lld", f->offset);
+    STORE_NUM(limit, f->limit);
+    STORE_NUM(offset, f->offset);
     const char *params[9] = {
         [1] = f->branch && *f->branch ? f->branch : NULL,
         [3] = f->available_only ? "true" : "false",
@@ -192,11 +212,11 @@ static enum store_status search_tx(void *ctx)
     if (st < 0)
         return st;
     int rows = PQntuples(res);
-    s->out->total = store_get_ll(res, 0, 0);
-    s->out->branch_found = store_get_bool(res, 0, 1);
+    s->out->total = store_get_ll(res, 0, FOUND_TOTAL);
+    s->out->branch_found = store_get_bool(res, 0, FOUND_BRANCH);
     s->out->items = xcalloc(rows ? (size_t)rows : 1, sizeof *s->out->items);
     for (int r = 0; r < rows; r++)
-        if (store_get(res, r, 2)) /* no item: the page is past the last match */
+        if (store_get(res, r, FOUND_CODE)) /* no item: the page is past the last match */
             read_item(res, r, &s->out->items[s->out->n++]);
     PQclear(res);
     return STORE_OK;

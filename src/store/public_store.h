@@ -7,9 +7,10 @@
 #ifndef HYLLA_STORE_PUBLIC_STORE_H
 #define HYLLA_STORE_PUBLIC_STORE_H
 
+#include "core/duedate.h"
 #include "core/item.h"
 #include "core/size.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,10 +21,10 @@ struct public_branch {
     char *name;
     char *municipality, *address, *contact, *notice; /* NULL when not given */
     char *opening_hours;                             /* JSON object text */
-    char *closed_dates;    /* JSON array text of the closed dates from today on */
-    char today[11];        /* today in Europe/Stockholm, YYYY-MM-DD */
-    long long total_loans; /* every loan the branch ever made */
-    long long available;   /* items on the shelf now */
+    char *closed_dates;           /* JSON array text of the closed dates from today on */
+    char today[DUEDATE_ISO_SIZE]; /* today in Europe/Stockholm, YYYY-MM-DD */
+    long long total_loans;        /* every loan the branch ever made */
+    long long available;          /* items on the shelf now */
 };
 
 /*
@@ -34,11 +35,15 @@ enum store_status store_public_branches(const char *slug, struct public_branch *
                                         size_t *n) STORE_MUST_CHECK;
 void store_public_branches_free(struct public_branch *list, size_t n);
 
-/* Total loans since the start: the network's, and each branch's (by slug). */
 struct public_branch_total {
     char slug[48];
     long long total_loans;
 };
+
+/*
+ * Total loans since the start: the network's into *network, and each branch's, by slug, into a
+ * new array (*branches, *n) that the caller frees.
+ */
 enum store_status store_public_totals(long long *network, struct public_branch_total **branches,
                                       size_t *n) STORE_MUST_CHECK;
 
@@ -50,8 +55,8 @@ struct public_item {
     struct size size;
     char condition[16];
     char status[16];
-    char due_date[11];   /* "" unless on loan */
-    char photo_etag[33]; /* "" without a photo */
+    char due_date[DUEDATE_ISO_SIZE]; /* "" unless on loan */
+    char photo_etag[33];             /* "" without a photo */
 };
 
 /* Which items a public search wants; zero or NULL fields do not filter. */

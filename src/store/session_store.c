@@ -3,17 +3,7 @@
 
 #include "store/pool.h"
 
-#include <sodium.h>
-#include <stdio.h>
 #include <string.h>
-
-/* bytea as a text parameter: \x followed by hex. */
-static void hash_param(const unsigned char hash[32], char out[67])
-{
-    out[0] = '\\';
-    out[1] = 'x';
-    sodium_bin2hex(out + 2, 65, hash, 32);
-}
 
 enum store_status store_session_create(const unsigned char hash[32], long long staff_id,
                                        const char *csrf_token, unsigned max_seconds)
@@ -23,16 +13,26 @@ enum store_status store_session_create(const unsigned char hash[32], long long s
         STORE_STMT("WITH gone AS (DELETE FROM sessions WHERE staff_id = $2 AND expires_at <= now())"
                    " INSERT INTO sessions (token_hash, staff_id, csrf_token, expires_at)"
                    " VALUES ($1, $2, $3, now() + make_interval(secs => $4))");
-    char h[67], id[24], max[24];
-    hash_param(hash, h);
-    snprintf(id, sizeof id, "%lld", staff_id);
-    snprintf(max, sizeof max, "%u", max_seconds);
+    char h[67];
+    store_bytea_text(h, hash, 32);
+    STORE_NUM(id, staff_id);
+    STORE_NUM(max, max_seconds);
     return store_run(&insert, 4, (const char *[]){ h, id, csrf_token, max });
 }
 
 enum store_status store_session_lookup(const unsigned char hash[32], unsigned idle_seconds,
                                        struct staff_identity *who)
 {
+    enum {
+        WHO_ID,
+        WHO_USERNAME,
+        WHO_DISPLAY_NAME,
+        WHO_ROLE,
+        WHO_BRANCH,
+        WHO_SLUG,
+        WHO_CSRF,
+        WHO_STALE
+    };
     static struct store_stmt find = STORE_STMT(
         "SELECT st.id, st.username, st.display_name, st.role, coalesce(st.branch_id, 0),"
         "       coalesce(b.slug, ''), s.csrf_token, s.last_seen_at < now() - interval '1 minute'"
@@ -42,23 +42,23 @@ enum store_status store_session_lookup(const unsigned char hash[32], unsigned id
         "   AND s.last_seen_at > now() - make_interval(secs => $2) AND NOT st.disabled");
     static struct store_stmt touch =
         STORE_STMT("UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1");
-    char h[67], idle[24];
-    hash_param(hash, h);
-    snprintf(idle, sizeof idle, "%u", idle_seconds);
+    char h[67];
+    store_bytea_text(h, hash, 32);
+    STORE_NUM(idle, idle_seconds);
     PGresult *res;
     enum store_status st = store_exec(&find, 2, (const char *[]){ h, idle }, &res);
     bool stale = false;
     if (st == STORE_OK) {
         *who = (struct staff_identity){ 0 };
-        who->id = store_get_ll(res, 0, 0);
-        snprintf(who->username, sizeof who->username, "%s", store_get(res, 0, 1));
-        snprintf(who->display_name, sizeof who->display_name, "%s", store_get(res, 0, 2));
-        who->role = role_from_name(store_get(res, 0, 3));
-        who->branch_id = (int)store_get_ll(res, 0, 4);
-        snprintf(who->branch_slug, sizeof who->branch_slug, "%s", store_get(res, 0, 5));
-        snprintf(who->csrf_token, sizeof who->csrf_token, "%s", store_get(res, 0, 6));
+        who->id = store_get_ll(res, 0, WHO_ID);
+        store_get_copy(res, 0, WHO_USERNAME, who->username, sizeof who->username);
+        store_get_copy(res, 0, WHO_DISPLAY_NAME, who->display_name, sizeof who->display_name);
+        who->role = role_from_name(store_get(res, 0, WHO_ROLE));
+        who->branch_id = (int)store_get_ll(res, 0, WHO_BRANCH);
+        store_get_copy(res, 0, WHO_SLUG, who->branch_slug, sizeof who->branch_slug);
+        store_get_copy(res, 0, WHO_CSRF, who->csrf_token, sizeof who->csrf_token);
         memcpy(who->session_hash, hash, sizeof who->session_hash);
-        stale = store_get_bool(res, 0, 7);
+        stale = store_get_bool(res, 0, WHO_STALE);
     }
     PQclear(res);
     if (stale && store_run(&touch, 1, (const char *[]){ h }) < 0)
@@ -70,6 +70,6 @@ enum store_status store_session_delete(const unsigned char hash[32])
 {
     static struct store_stmt del = STORE_STMT("DELETE FROM sessions WHERE token_hash = $1");
     char h[67];
-    hash_param(hash, h);
+    store_bytea_text(h, hash, 32);
     return store_run(&del, 1, (const char *[]){ h });
 }

@@ -3,7 +3,7 @@
 #define HYLLA_STORE_SESSION_STORE_H
 
 #include "core/identity.h"
-#include "store/status.h"
+#include "store/store.h"
 
 /*
  * Start a session for a staff member that ends at the latest max_seconds from now, and remove

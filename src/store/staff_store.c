@@ -5,32 +5,41 @@
 #include "store/audit_store.h"
 #include "store/pool.h"
 
-#include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 
-/* The columns every account query selects first, in this order. */
+/* The columns every account query selects first, in the order of MEMBER_*. */
 #define MEMBER_COLUMNS                                                                             \
     "s.id, s.username, s.display_name, s.role, coalesce(s.branch_id, 0), coalesce(b.slug, ''),"    \
     " s.disabled"
+enum {
+    MEMBER_ID,
+    MEMBER_USERNAME,
+    MEMBER_DISPLAY_NAME,
+    MEMBER_ROLE,
+    MEMBER_BRANCH,
+    MEMBER_BRANCH_SLUG,
+    MEMBER_DISABLED,
+    MEMBER_COLUMN_COUNT,
+};
 
 /* Read the MEMBER_COLUMNS of a row. */
 static void read_member(const PGresult *res, int row, struct staff_member *m)
 {
     *m = (struct staff_member){ 0 };
     struct staff_identity *who = &m->who;
-    who->id = store_get_ll(res, row, 0);
-    snprintf(who->username, sizeof who->username, "%s", store_get(res, row, 1));
-    snprintf(who->display_name, sizeof who->display_name, "%s", store_get(res, row, 2));
-    who->role = role_from_name(store_get(res, row, 3));
-    who->branch_id = (int)store_get_ll(res, row, 4);
-    snprintf(who->branch_slug, sizeof who->branch_slug, "%s", store_get(res, row, 5));
-    m->disabled = store_get_bool(res, row, 6);
+    who->id = store_get_ll(res, row, MEMBER_ID);
+    store_get_copy(res, row, MEMBER_USERNAME, who->username, sizeof who->username);
+    store_get_copy(res, row, MEMBER_DISPLAY_NAME, who->display_name, sizeof who->display_name);
+    who->role = role_from_name(store_get(res, row, MEMBER_ROLE));
+    who->branch_id = (int)store_get_ll(res, row, MEMBER_BRANCH);
+    store_get_copy(res, row, MEMBER_BRANCH_SLUG, who->branch_slug, sizeof who->branch_slug);
+    m->disabled = store_get_bool(res, row, MEMBER_DISABLED);
 }
 
 enum store_status store_staff_for_login(const char *username, struct staff_identity *who,
                                         char hash[PASSWORD_HASH_SIZE], bool *disabled)
 {
+    enum { LOGIN_HASH = MEMBER_COLUMN_COUNT };
     static struct store_stmt find =
         STORE_STMT("SELECT " MEMBER_COLUMNS ", s.password_hash"
                    "  FROM staff s LEFT JOIN branches b ON b.id = s.branch_id"
@@ -42,7 +51,7 @@ enum store_status store_staff_for_login(const char *username, struct staff_ident
         read_member(res, 0, &m);
         *who = m.who;
         *disabled = m.disabled;
-        snprintf(hash, PASSWORD_HASH_SIZE, "%s", store_get(res, 0, 7));
+        store_get_copy(res, 0, LOGIN_HASH, hash, PASSWORD_HASH_SIZE);
     }
     PQclear(res);
     return st;
@@ -52,8 +61,7 @@ enum store_status store_staff_set_hash(long long staff_id, const char *hash)
 {
     static struct store_stmt update =
         STORE_STMT("UPDATE staff SET password_hash = $2, updated_at = now() WHERE id = $1");
-    char id[24];
-    snprintf(id, sizeof id, "%lld", staff_id);
+    STORE_NUM(id, staff_id);
     return store_run(&update, 2, (const char *[]){ id, hash });
 }
 
@@ -77,13 +85,12 @@ enum store_status store_staff_create(const char *username, const char *display_n
     return st;
 }
 
-enum store_status store_staff_list(int branch_id, struct staff_member **list, size_t *count)
+enum store_status store_staff_list(int scope, struct staff_member **list, size_t *count)
 {
     static struct store_stmt list_all = STORE_STMT(
         "SELECT " MEMBER_COLUMNS "  FROM staff s LEFT JOIN branches b ON b.id = s.branch_id"
         " WHERE $1::int = 0 OR s.branch_id = $1 ORDER BY s.username");
-    char branch[24];
-    snprintf(branch, sizeof branch, "%d", branch_id);
+    STORE_NUM(branch, scope);
     *list = NULL;
     *count = 0;
     PGresult *res;
@@ -101,16 +108,15 @@ enum store_status store_staff_list(int branch_id, struct staff_member **list, si
     return STORE_OK;
 }
 
-enum store_status store_staff_get(long long id, int scope_branch_id, struct staff_member *out)
+enum store_status store_staff_get(long long id, int scope, struct staff_member *out)
 {
     static struct store_stmt get = STORE_STMT(
         "SELECT " MEMBER_COLUMNS "  FROM staff s LEFT JOIN branches b ON b.id = s.branch_id"
         " WHERE s.id = $1 AND ($2::int = 0 OR s.branch_id = $2)");
-    char ids[24], scope[24];
-    snprintf(ids, sizeof ids, "%lld", id);
-    snprintf(scope, sizeof scope, "%d", scope_branch_id);
+    STORE_NUM(idtext, id);
+    STORE_NUM(scopetext, scope);
     PGresult *res;
-    enum store_status st = store_exec(&get, 2, (const char *[]){ ids, scope }, &res);
+    enum store_status st = store_exec(&get, 2, (const char *[]){ idtext, scopetext }, &res);
     if (st == STORE_OK)
         read_member(res, 0, out);
     PQclear(res);
@@ -156,7 +162,7 @@ enum store_status store_staff_add(const char *username, const char *display_name
 
 struct update_ctx {
     long long id;
-    int scope_branch_id;
+    int scope;
     const struct staff_change *change;
     long long actor_id;
     const unsigned char *keep_session;
@@ -176,10 +182,10 @@ static enum store_status update_tx(void *p)
         "DELETE FROM sessions WHERE staff_id = $1 AND token_hash IS DISTINCT FROM $2::bytea");
     struct update_ctx *c = p;
     const struct staff_change *ch = c->change;
-    char id[24], scope[24], branch[24], keep[67];
-    snprintf(id, sizeof id, "%lld", c->id);
-    snprintf(scope, sizeof scope, "%d", c->scope_branch_id);
-    snprintf(branch, sizeof branch, "%d", ch->branch_id);
+    char keep[67];
+    STORE_NUM(id, c->id);
+    STORE_NUM(scope, c->scope);
+    STORE_NUM(branch, ch->branch_id);
     const char *params[] = { id,
                              scope,
                              ch->display_name,
@@ -196,9 +202,7 @@ static enum store_status update_tx(void *p)
     if (disabling || ch->password_hash) {
         const char *keep_param = NULL;
         if (!disabling && c->keep_session) {
-            keep[0] = '\\';
-            keep[1] = 'x';
-            sodium_bin2hex(keep + 2, 65, c->keep_session, 32);
+            store_bytea_text(keep, c->keep_session, 32);
             keep_param = keep;
         }
         st = store_run(&end_sessions, 2, (const char *[]){ id, keep_param });
@@ -212,13 +216,12 @@ static enum store_status update_tx(void *p)
                        c->details);
 }
 
-enum store_status store_staff_update(long long id, int scope_branch_id,
-                                     const struct staff_change *change, long long actor_id,
-                                     const unsigned char *keep_session, const char *audit_details,
-                                     struct staff_member *out)
+enum store_status store_staff_update(long long id, int scope, const struct staff_change *change,
+                                     long long actor_id, const unsigned char *keep_session,
+                                     const char *audit_details, struct staff_member *out)
 {
     struct update_ctx c = { .id = id,
-                            .scope_branch_id = scope_branch_id,
+                            .scope = scope,
                             .change = change,
                             .actor_id = actor_id,
                             .keep_session = keep_session,

@@ -7,7 +7,7 @@
 
 #include "core/identity.h"
 #include "core/password.h"
-#include "store/status.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,17 +39,17 @@ enum store_status store_staff_create(const char *username, const char *display_n
                                      long long *id) STORE_MUST_CHECK;
 
 /*
- * Every account of one branch (branch_id > 0) or of the whole installation (0), by username, into
- * a new array *list of *count members (the caller frees it; NULL when there are none).
+ * Every account in scope (with scope > 0 the accounts of that branch only), by username, into a
+ * new array *list of *count members (the caller frees it; NULL when there are none).
  */
-enum store_status store_staff_list(int branch_id, struct staff_member **list,
+enum store_status store_staff_list(int scope, struct staff_member **list,
                                    size_t *count) STORE_MUST_CHECK;
 
 /*
- * One account by id. With scope_branch_id > 0 an account of another branch (or of the whole
- * network) is STORE_NOT_FOUND, exactly like one that does not exist.
+ * One account by id. With scope > 0 an account of another branch (or of the whole network) is
+ * STORE_NOT_FOUND, exactly like one that does not exist.
  */
-enum store_status store_staff_get(long long id, int scope_branch_id,
+enum store_status store_staff_get(long long id, int scope,
                                   struct staff_member *out) STORE_MUST_CHECK;
 
 /*
@@ -77,13 +77,13 @@ struct staff_change {
  * Change an account, write the "staff_changed" audit entry (by actor_id, audit_details as JSON
  * text), and end sessions, all in one transaction: disabling ends every session of the account
  * at once; a new password ends every session but keep_session (the hash of the asking session
- * when staff change their own password; NULL for none). With scope_branch_id > 0 only an account
- * of that branch changes. *out is the account afterwards. STORE_NOT_FOUND when there is no such
+ * when staff change their own password; NULL for none). With scope > 0 only an account of that
+ * branch changes. *out is the account afterwards. STORE_NOT_FOUND when there is no such
  * account in scope.
  */
-enum store_status store_staff_update(long long id, int scope_branch_id,
-                                     const struct staff_change *change, long long actor_id,
-                                     const unsigned char *keep_session, const char *audit_details,
+enum store_status store_staff_update(long long id, int scope, const struct staff_change *change,
+                                     long long actor_id, const unsigned char *keep_session,
+                                     const char *audit_details,
                                      struct staff_member *out) STORE_MUST_CHECK;
 
 #endif

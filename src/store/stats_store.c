@@ -5,9 +5,9 @@
  */
 #include "stats_store.h"
 
+#include "core/buf.h"
 #include "store/pool.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 /*
@@ -35,6 +35,22 @@
     SPANS("d.category_id, d.loans", "stats_day_category", "m.category_id, m.loans",                \
           "stats_month_category", "$1")
 #define DAY_SPANS DAY_RANGES("d.day, d.loans", "stats_day", "$1")
+
+/* The columns of the summary statement, in order. */
+enum {
+    SUMMARY_LOANS,
+    SUMMARY_RETURNS,
+    SUMMARY_RETURNS_LATE,
+    SUMMARY_LOAN_SECONDS,
+    SUMMARY_UNIQUE_BORROWERS,
+    SUMMARY_NEW_BORROWERS,
+    SUMMARY_ITEMS_DONATED,
+    SUMMARY_TOTAL_LOANS,
+    SUMMARY_ITEMS,
+    SUMMARY_ITEMS_NEVER_LENT,
+    SUMMARY_CO2E_KG,
+    SUMMARY_SEK,
+};
 
 enum store_status store_stats_summary(int branch_id, const char *from, const char *to,
                                       struct stats_summary *out)
@@ -81,29 +97,33 @@ enum store_status store_stats_summary(int branch_id, const char *from, const cha
         "                   WHERE branch_id = $1 AND category_id = 0), 0),"
         "        impact.co2e, impact.sek"
         "   FROM tot, impact");
-    char branch[16];
-    snprintf(branch, sizeof branch, "%d", branch_id);
+    STORE_NUM(branch, branch_id);
     PGresult *res;
     enum store_status st = store_exec(&summary, 3, (const char *[]){ branch, from, to }, &res);
     if (st == STORE_OK) {
         *out = (struct stats_summary){
-            .loans = store_get_ll(res, 0, 0),
-            .returns = store_get_ll(res, 0, 1),
-            .returns_late = store_get_ll(res, 0, 2),
-            .loan_seconds = store_get_ll(res, 0, 3),
-            .unique_borrowers = store_get_ll(res, 0, 4),
-            .new_borrowers = store_get_ll(res, 0, 5),
-            .items_donated = store_get_ll(res, 0, 6),
-            .total_loans = store_get_ll(res, 0, 7),
-            .items = store_get_ll(res, 0, 8),
-            .items_never_lent = store_get_ll(res, 0, 9),
-            .co2e_kg = strtod(store_get(res, 0, 10), NULL),
-            .sek = strtod(store_get(res, 0, 11), NULL),
+            .loans = store_get_ll(res, 0, SUMMARY_LOANS),
+            .returns = store_get_ll(res, 0, SUMMARY_RETURNS),
+            .returns_late = store_get_ll(res, 0, SUMMARY_RETURNS_LATE),
+            .loan_seconds = store_get_ll(res, 0, SUMMARY_LOAN_SECONDS),
+            .unique_borrowers = store_get_ll(res, 0, SUMMARY_UNIQUE_BORROWERS),
+            .new_borrowers = store_get_ll(res, 0, SUMMARY_NEW_BORROWERS),
+            .items_donated = store_get_ll(res, 0, SUMMARY_ITEMS_DONATED),
+            .total_loans = store_get_ll(res, 0, SUMMARY_TOTAL_LOANS),
+            .items = store_get_ll(res, 0, SUMMARY_ITEMS),
+            .items_never_lent = store_get_ll(res, 0, SUMMARY_ITEMS_NEVER_LENT),
+            .co2e_kg = store_get_double(res, 0, SUMMARY_CO2E_KG),
+            .sek = store_get_double(res, 0, SUMMARY_SEK),
         };
     }
     PQclear(res);
     return st;
 }
+
+/* The columns of the series statements (by_days, by_spans), of by_branch and of by_category. */
+enum { SERIES_KEY, SERIES_LOANS };
+enum { BRANCH_SLUG, BRANCH_LOANS, BRANCH_NAME };
+enum { CATEGORY_ID, CATEGORY_LOANS, CATEGORY_CO2E_KG, CATEGORY_SEK };
 
 /* Day and week series straight from the day rollup: at most a few thousand rows. */
 static struct store_stmt by_days =
@@ -146,7 +166,7 @@ static struct store_stmt by_category =
                "  ORDER BY c.loans DESC, c.category_id");
 
 enum store_status store_stats_loans(int branch_id, const char *from, const char *to,
-                                    enum stats_group group, json_t **rows)
+                                    enum stats_group group, struct stats_row **rows, size_t *n)
 {
     static const char *const unit[] = {
         [STATS_BY_DAY] = "day",   [STATS_BY_WEEK] = "week", [STATS_BY_MONTH] = "month",
@@ -156,66 +176,81 @@ enum store_status store_stats_loans(int branch_id, const char *from, const char 
                               : group == STATS_BY_BRANCH                      ? &by_branch
                               : group == STATS_BY_CATEGORY                    ? &by_category
                                                                               : &by_spans;
-    char branch[16];
-    snprintf(branch, sizeof branch, "%d", branch_id);
+    STORE_NUM(branch, branch_id);
     const char *params[] = { branch, from, to, unit[group] };
     int nparams = unit[group] ? 4 : 3;
 
     *rows = NULL;
+    *n = 0;
     PGresult *res;
     enum store_status st = store_exec(stmt, nparams, params, &res);
     if (st < 0)
         return st;
-    json_t *list = json_array();
-    for (int i = 0; i < PQntuples(res); i++) {
-        json_t *row;
-        if (group == STATS_BY_CATEGORY)
-            row = json_pack("{s:I, s:I, s:f, s:f}", "key", (json_int_t)store_get_ll(res, i, 0),
-                            "loans", (json_int_t)store_get_ll(res, i, 1), "co2e_kg",
-                            strtod(store_get(res, i, 2), NULL), "sek",
-                            strtod(store_get(res, i, 3), NULL));
-        else if (group == STATS_BY_BRANCH)
-            row = json_pack("{s:s, s:s, s:I}", "key", store_get(res, i, 0), "name",
-                            store_get(res, i, 2), "loans", (json_int_t)store_get_ll(res, i, 1));
-        else
-            row = json_pack("{s:s, s:I}", "key", store_get(res, i, 0), "loans",
-                            (json_int_t)store_get_ll(res, i, 1));
-        json_array_append_new(list, row);
+    int count = PQntuples(res);
+    struct stats_row *list = xcalloc(count ? (size_t)count : 1, sizeof *list);
+    for (int i = 0; i < count; i++) {
+        struct stats_row *r = &list[i];
+        if (group == STATS_BY_CATEGORY) {
+            r->category_id = (int)store_get_ll(res, i, CATEGORY_ID);
+            r->loans = store_get_ll(res, i, CATEGORY_LOANS);
+            r->co2e_kg = store_get_double(res, i, CATEGORY_CO2E_KG);
+            r->sek = store_get_double(res, i, CATEGORY_SEK);
+        } else if (group == STATS_BY_BRANCH) {
+            store_get_copy(res, i, BRANCH_SLUG, r->key, sizeof r->key);
+            r->name = store_get_dup(res, i, BRANCH_NAME);
+            r->loans = store_get_ll(res, i, BRANCH_LOANS);
+        } else {
+            store_get_copy(res, i, SERIES_KEY, r->key, sizeof r->key);
+            r->loans = store_get_ll(res, i, SERIES_LOANS);
+        }
     }
     PQclear(res);
     *rows = list;
+    *n = (size_t)count;
     return STORE_OK;
 }
 
-enum store_status store_stats_items(int branch_id, json_t **out)
+void store_stats_rows_free(struct stats_row *rows, size_t n)
 {
+    for (size_t i = 0; rows && i < n; i++)
+        free(rows[i].name);
+    free(rows);
+}
+
+enum store_status store_stats_items(int branch_id, struct stats_items *out)
+{
+    enum { ITEMS_CATEGORY, ITEMS_ITEMS, ITEMS_NEVER_LENT };
     static struct store_stmt items =
         STORE_STMT("SELECT category_id, items, never_lent FROM stats_items"
                    " WHERE branch_id = $1 AND (items <> 0 OR category_id = 0)"
                    " ORDER BY category_id <> 0, never_lent DESC, category_id");
-    char branch[16];
-    snprintf(branch, sizeof branch, "%d", branch_id);
-    *out = NULL;
+    STORE_NUM(branch, branch_id);
+    *out = (struct stats_items){ 0 };
     PGresult *res;
     enum store_status st = store_exec(&items, 1, (const char *[]){ branch }, &res);
     if (st < 0)
         return st;
-    json_t *categories = json_array();
-    long long total = 0, never = 0;
-    for (int i = 0; i < PQntuples(res); i++) {
-        long long category = store_get_ll(res, i, 0);
-        if (category == 0) {
-            total = store_get_ll(res, i, 1);
-            never = store_get_ll(res, i, 2);
-            continue;
+    int rows = PQntuples(res);
+    out->categories = xcalloc(rows ? (size_t)rows : 1, sizeof *out->categories);
+    for (int i = 0; i < rows; i++) {
+        int category = (int)store_get_ll(res, i, ITEMS_CATEGORY);
+        long long n = store_get_ll(res, i, ITEMS_ITEMS),
+                  never = store_get_ll(res, i, ITEMS_NEVER_LENT);
+        if (category == 0) { /* the whole catalogue */
+            out->items = n;
+            out->never_lent = never;
+        } else {
+            out->categories[out->ncategories++] = (struct stats_category_items){
+                .category_id = category, .items = n, .never_lent = never
+            };
         }
-        json_array_append_new(categories,
-                              json_pack("{s:I, s:I, s:I}", "key", (json_int_t)category, "items",
-                                        (json_int_t)store_get_ll(res, i, 1), "never_lent",
-                                        (json_int_t)store_get_ll(res, i, 2)));
     }
     PQclear(res);
-    *out = json_pack("{s:I, s:I, s:o}", "items", (json_int_t)total, "never_lent", (json_int_t)never,
-                     "categories", categories);
     return STORE_OK;
+}
+
+void store_stats_items_free(struct stats_items *s)
+{
+    free(s->categories);
+    *s = (struct stats_items){ 0 };
 }

@@ -7,9 +7,9 @@
 #ifndef HYLLA_STORE_STATS_STORE_H
 #define HYLLA_STORE_STATS_STORE_H
 
-#include "store/status.h"
+#include "store/store.h"
 
-#include <jansson.h>
+#include <stddef.h>
 
 struct stats_summary {
     long long loans;            /* checked out in the period */
@@ -26,7 +26,7 @@ struct stats_summary {
     double sek;
 };
 
-/* The summary of a period. */
+/* The summary of a period of the branch (0: the network) into *out. */
 enum store_status store_stats_summary(int branch_id, const char *from, const char *to,
                                       struct stats_summary *out) STORE_MUST_CHECK;
 
@@ -39,21 +39,42 @@ enum stats_group {
     STATS_BY_CATEGORY,
 };
 
-/*
- * Loans of a period grouped, as a new JSON array the caller must json_decref:
- *   day, week, month, year: every period that meets from..to, in order, as {"key": the ISO date
- *     that starts it (which may be before from), "loans"}, with 0 for periods without loans;
- *   branch: every branch in scope, most loans first, as {"key": slug, "name", "loans"};
- *   category: the categories with loans, most first, as {"key": id, "loans", "co2e_kg", "sek"}.
- */
-enum store_status store_stats_loans(int branch_id, const char *from, const char *to,
-                                    enum stats_group group, json_t **rows) STORE_MUST_CHECK;
+/* One row of the loans of a period grouped; which fields are set depends on the group. */
+struct stats_row {
+    char key[48];        /* day ... year: the ISO date that starts the period; branch: the slug */
+    char *name;          /* branch: its name (owned); NULL otherwise */
+    int category_id;     /* category: the category */
+    long long loans;     /* every group */
+    double co2e_kg, sek; /* category: the impact of its loans */
+};
 
 /*
- * The catalogue now, as a new JSON object the caller must json_decref: {"items", "never_lent",
- * "categories": [{"key": category id, "items", "never_lent"}]} (categories with items, most
- * never-lent items first).
+ * Loans of a period grouped, as a new array of *n rows (free with store_stats_rows_free):
+ *   day, week, month, year: every period that meets from..to, in order, keyed by the ISO date
+ *     that starts it (which may be before from), with 0 loans for periods without loans;
+ *   branch: every branch in scope, most loans first, keyed by slug, with its name;
+ *   category: the categories with loans, most first, with the impact of those loans.
  */
-enum store_status store_stats_items(int branch_id, json_t **out) STORE_MUST_CHECK;
+enum store_status store_stats_loans(int branch_id, const char *from, const char *to,
+                                    enum stats_group group, struct stats_row **rows,
+                                    size_t *n) STORE_MUST_CHECK;
+void store_stats_rows_free(struct stats_row *rows, size_t n);
+
+/* Items of a category now: in the catalogue (not retired), and of those never lent. */
+struct stats_category_items {
+    int category_id;
+    long long items, never_lent;
+};
+
+/* The catalogue now, and per category with items (most never-lent items first). */
+struct stats_items {
+    long long items, never_lent;
+    struct stats_category_items *categories; /* owned; free with store_stats_items_free */
+    size_t ncategories;
+};
+
+/* The catalogue of the branch (0: the network) now into *out. */
+enum store_status store_stats_items(int branch_id, struct stats_items *out) STORE_MUST_CHECK;
+void store_stats_items_free(struct stats_items *s);
 
 #endif

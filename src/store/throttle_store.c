@@ -3,18 +3,7 @@
 
 #include "store/pool.h"
 
-#include <sodium.h>
-#include <stdio.h>
 #include <string.h>
-
-/* bytea as a text parameter: \x followed by hex. */
-static void key_param(const unsigned char key[THROTTLE_KEY_SIZE],
-                      char out[2 * THROTTLE_KEY_SIZE + 3])
-{
-    out[0] = '\\';
-    out[1] = 'x';
-    sodium_bin2hex(out + 2, 2 * THROTTLE_KEY_SIZE + 1, key, THROTTLE_KEY_SIZE);
-}
 
 enum store_status store_throttle_check(const unsigned char username_key[THROTTLE_KEY_SIZE],
                                        const unsigned char address_key[THROTTLE_KEY_SIZE],
@@ -27,8 +16,8 @@ enum store_status store_throttle_check(const unsigned char username_key[THROTTLE
                    "   AND locked_until > now()"
                    " HAVING count(*) > 0");
     char user[2 * THROTTLE_KEY_SIZE + 3], addr[2 * THROTTLE_KEY_SIZE + 3];
-    key_param(username_key, user);
-    key_param(address_key, addr);
+    store_bytea_text(user, username_key, THROTTLE_KEY_SIZE);
+    store_bytea_text(addr, address_key, THROTTLE_KEY_SIZE);
     PGresult *res;
     enum store_status st = store_exec(&check, 2, (const char *[]){ user, addr }, &res);
     if (st == STORE_OK)
@@ -64,13 +53,12 @@ enum store_status store_throttle_fail(const unsigned char username_key[THROTTLE_
         "            WHERE at < now() - make_interval(secs => $1))"
         " DELETE FROM login_lockouts WHERE locked_until < now() - make_interval(secs => $1)");
     char user[2 * THROTTLE_KEY_SIZE + 3], addr[2 * THROTTLE_KEY_SIZE + 3];
-    char user_max[16], addr_max[16], window[16], lock[16];
-    key_param(username_key, user);
-    key_param(address_key, addr);
-    snprintf(user_max, sizeof user_max, "%d", THROTTLE_USERNAME_MAX);
-    snprintf(addr_max, sizeof addr_max, "%d", THROTTLE_ADDRESS_MAX);
-    snprintf(window, sizeof window, "%d", THROTTLE_WINDOW_S);
-    snprintf(lock, sizeof lock, "%d", THROTTLE_LOCK_S);
+    store_bytea_text(user, username_key, THROTTLE_KEY_SIZE);
+    store_bytea_text(addr, address_key, THROTTLE_KEY_SIZE);
+    STORE_NUM(user_max, THROTTLE_USERNAME_MAX);
+    STORE_NUM(addr_max, THROTTLE_ADDRESS_MAX);
+    STORE_NUM(window, THROTTLE_WINDOW_S);
+    STORE_NUM(lock, THROTTLE_LOCK_S);
 
     *locked_username = *locked_address = false;
     PGresult *res;
@@ -94,7 +82,7 @@ enum store_status store_throttle_clear(const unsigned char username_key[THROTTLE
     static struct store_stmt clear =
         STORE_STMT("DELETE FROM login_failures WHERE scope = 'username' AND key = $1");
     char user[2 * THROTTLE_KEY_SIZE + 3];
-    key_param(username_key, user);
+    store_bytea_text(user, username_key, THROTTLE_KEY_SIZE);
     enum store_status st = store_run(&clear, 1, (const char *[]){ user });
     return st < 0 ? st : STORE_OK;
 }

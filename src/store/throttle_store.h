@@ -6,7 +6,7 @@
 #define HYLLA_STORE_THROTTLE_STORE_H
 
 #include "core/throttle.h"
-#include "store/status.h"
+#include "store/store.h"
 
 /*
  * Whether either key is locked now: STORE_OK with *seconds (at least 1) until the later lockout

@@ -1,7 +1,7 @@
 /* dbtest: a fresh database per test case (see dbtest.h). */
 #include "dbtest.h"
 
-#include "store/pool.h"
+#include "store/store.h"
 
 #include <sodium.h>
 #include <stdio.h>

@@ -7,9 +7,9 @@
 #include "core/token.h"
 #include "dbtest.h"
 #include "store/audit_store.h"
-#include "store/pool.h"
 #include "store/session_store.h"
 #include "store/staff_store.h"
+#include "store/store.h"
 #include "store/throttle_store.h"
 
 #include <stdlib.h>

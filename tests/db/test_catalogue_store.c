@@ -7,8 +7,8 @@
 #include "store/branch_store.h"
 #include "store/import_store.h"
 #include "store/item_store.h"
-#include "store/pool.h"
 #include "store/staff_store.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,13 +1,14 @@
 /*
  * Database tests of the loan store: a checkout is all or nothing, parallel checkouts of one item
  * lend it once (the invariant at the store level, without HTTP), the unique index's refusal is a
- * refusal and not an error, returns and undo restore the item, and erasure keeps the loans.
+ * refusal and not an error, returns and undo restore the item, the rules carry the branch's
+ * calendar, and erasure keeps the loans.
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"
 #include "store/borrower_store.h"
 #include "store/loan_store.h"
-#include "store/pool.h"
+#include "store/store.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -182,8 +183,8 @@ START_TEST(return_and_undo_put_the_item_back)
     struct store_return r = { .staff_id = staff_id, .scope = 1, .code = "A-1", .repair = true };
     ck_assert_int_eq(store_loan_return(&r), STORE_OK);
     ck_assert_int_eq(r.outcome, STORE_RETURN_DONE);
-    ck_assert_ptr_nonnull(strstr(r.result, "\"repair\""));
-    free(r.result);
+    ck_assert_str_eq(r.item_status, "repair");
+    store_return_clear(&r);
     ck_assert_int_eq(store_loan_return(&r), STORE_NOT_FOUND);
     ck_assert_int_eq(r.outcome, STORE_RETURN_NOT_ON_LOAN);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM items WHERE code = 'A-1'"
@@ -198,7 +199,7 @@ START_TEST(return_and_undo_put_the_item_back)
     u = (struct store_undo){ .staff_id = staff_id, .scope = 1, .loan_id = loan };
     ck_assert_int_eq(store_loan_undo(&u), STORE_OK);
     ck_assert_int_eq(u.outcome, STORE_UNDO_DONE);
-    free(u.result);
+    store_undo_clear(&u);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM items WHERE code = 'A-2'"
                                   " AND status = 'available'"),
                      1);
@@ -206,6 +207,42 @@ START_TEST(return_and_undo_put_the_item_back)
     /* The stored answer no longer lists the undone loan. */
     ck_assert_int_eq(dbtest_count("SELECT jsonb_array_length(response->'loans') FROM checkouts"),
                      1);
+}
+END_TEST
+
+START_TEST(the_rules_carry_the_calendar_of_the_branch)
+{
+    /* Weekdays listed without hours are closed; closed dates come up in order. */
+    dbtest_exec("UPDATE branches SET closed_dates = '{2026-12-31, 2026-12-24}',"
+                " opening_hours = '{\"mon\": [], \"tue\": null, \"sun\": {},"
+                "   \"thu\": [[\"15:00\", \"19:00\"]], \"sat\": [[\"10:00\", \"13:00\"]]}'"
+                " WHERE slug = 'a'");
+    struct store_loan_rules rules;
+    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 1, &rules), STORE_OK);
+    const bool open[7] = { false, false, false, true, false, true, false };
+    for (int i = 0; i < 7; i++)
+        ck_assert_int_eq(rules.calendar.open[i], open[i]);
+    long christmas_eve, new_years_eve, due;
+    ck_assert(duedate_parse("2026-12-24", &christmas_eve));
+    ck_assert(duedate_parse("2026-12-31", &new_years_eve));
+    ck_assert_uint_eq(rules.calendar.nclosed, 2);
+    ck_assert_int_eq(rules.calendar.closed[0], christmas_eve);
+    ck_assert_int_eq(rules.calendar.closed[1], new_years_eve);
+    /* Thursday the 24th is closed: Saturday the 26th. */
+    ck_assert_int_eq(duedate_next_open(&rules.calendar, christmas_eve, &due), DUEDATE_OK);
+    ck_assert_int_eq(due, christmas_eve + 2);
+    store_loan_rules_free(&rules);
+
+    /* Weekdays listed with no hours on any of them: never open. */
+    dbtest_exec("UPDATE branches SET closed_dates = '{}',"
+                " opening_hours = '{\"mon\": [], \"tue\": null, \"sun\": {}}' WHERE slug = 'a'");
+    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 0, &rules), STORE_OK);
+    ck_assert_uint_eq(rules.calendar.nclosed, 0);
+    ck_assert_int_eq(duedate_next_open(&rules.calendar, christmas_eve, &due), DUEDATE_NEVER_OPEN);
+    store_loan_rules_free(&rules);
+
+    /* A borrower of another branch than the scope is not there. */
+    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 2, &rules), STORE_NOT_FOUND);
 }
 END_TEST
 
@@ -224,7 +261,7 @@ START_TEST(erasure_keeps_loans_and_waits_for_open_ones)
         .staff_id = staff_id, .scope = 1, .code = "A-3", .note = "Borrower 5 tappade snöret"
     };
     ck_assert_int_eq(store_loan_return(&r), STORE_OK);
-    free(r.result);
+    store_return_clear(&r);
     ck_assert_int_eq(store_borrower_erase(staff_id, 2, b, 0, "request", &open), STORE_NOT_FOUND);
     ck_assert(!open);
     ck_assert_int_eq(store_borrower_erase(staff_id, 1, b, 0, "request", &open), STORE_OK);
@@ -249,6 +286,7 @@ static Suite *loan_suite(void)
     tcase_add_test(tc, parallel_checkouts_of_one_item_lend_it_once);
     tcase_add_test(tc, the_unique_index_refusal_is_a_conflict_not_an_error);
     tcase_add_test(tc, return_and_undo_put_the_item_back);
+    tcase_add_test(tc, the_rules_carry_the_calendar_of_the_branch);
     tcase_add_test(tc, erasure_keeps_loans_and_waits_for_open_ones);
     suite_add_tcase(s, tc);
     return s;

@@ -4,9 +4,10 @@
  * store's figures match counts made directly over loans and items.
  */
 #include "../unit/check_main.h"
+#include "api/stats.h"
 #include "dbtest.h"
-#include "store/pool.h"
 #include "store/stats_store.h"
+#include "store/store.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -222,6 +223,16 @@ START_TEST(unique_borrowers_survive_erasure)
 }
 END_TEST
 
+/* The rows as the API answers them, as compact JSON text (the caller frees it); frees rows. */
+static char *rows_text(enum stats_group group, struct stats_row *rows, size_t n, size_t flags)
+{
+    json_t *json = stats_rows_json(group, rows, n);
+    store_stats_rows_free(rows, n);
+    char *text = json_dumps(json, JSON_COMPACT | flags);
+    json_decref(json);
+    return text;
+}
+
 START_TEST(factors_come_from_the_nearest_ancestor)
 {
     fixture();
@@ -237,15 +248,15 @@ START_TEST(factors_come_from_the_nearest_ancestor)
     ck_assert(fabs(s.co2e_kg - (10 + 29 + 0 + 10)) < 1e-9);
     ck_assert(fabs(s.sek - (150.5 + 150.5 + 200 + 150.5)) < 1e-9);
 
-    json_t *rows = NULL;
-    ck_assert_int_eq(store_stats_loans(0, "2024-01-01", "2024-01-31", STATS_BY_CATEGORY, &rows),
+    struct stats_row *rows = NULL;
+    size_t n;
+    ck_assert_int_eq(store_stats_loans(0, "2024-01-01", "2024-01-31", STATS_BY_CATEGORY, &rows, &n),
                      STORE_OK);
-    char *text = json_dumps(rows, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    char *text = rows_text(STATS_BY_CATEGORY, rows, n, JSON_REAL_PRECISION(10));
     ck_assert_str_eq(text, "[{\"key\":111,\"loans\":2,\"co2e_kg\":20.0,\"sek\":301.0},"
                            "{\"key\":21,\"loans\":1,\"co2e_kg\":0.0,\"sek\":200.0},"
                            "{\"key\":112,\"loans\":1,\"co2e_kg\":29.0,\"sek\":150.5}]");
     free(text);
-    json_decref(rows);
 }
 END_TEST
 
@@ -255,41 +266,40 @@ START_TEST(series_are_dense_and_keyed_by_period_start)
     lend(1, 1, "2024-01-31 12:00:00");
     lend(2, 1, "2024-02-01 12:00:00");
     lend(13, 2, "2024-03-15 12:00:00");
-    json_t *rows = NULL;
-    ck_assert_int_eq(store_stats_loans(0, "2024-01-15", "2024-03-20", STATS_BY_MONTH, &rows),
+    struct stats_row *rows = NULL;
+    size_t n;
+    ck_assert_int_eq(store_stats_loans(0, "2024-01-15", "2024-03-20", STATS_BY_MONTH, &rows, &n),
                      STORE_OK);
-    char *text = json_dumps(rows, JSON_COMPACT);
+    char *text = rows_text(STATS_BY_MONTH, rows, n, 0);
     ck_assert_str_eq(text, "[{\"key\":\"2024-01-01\",\"loans\":1},"
                            "{\"key\":\"2024-02-01\",\"loans\":1},"
                            "{\"key\":\"2024-03-01\",\"loans\":1}]");
     free(text);
-    json_decref(rows);
 
-    ck_assert_int_eq(store_stats_loans(0, "2024-01-31", "2024-02-05", STATS_BY_WEEK, &rows),
+    ck_assert_int_eq(store_stats_loans(0, "2024-01-31", "2024-02-05", STATS_BY_WEEK, &rows, &n),
                      STORE_OK);
-    text = json_dumps(rows, JSON_COMPACT);
+    text = rows_text(STATS_BY_WEEK, rows, n, 0);
     ck_assert_str_eq(text, "[{\"key\":\"2024-01-29\",\"loans\":2},"
                            "{\"key\":\"2024-02-05\",\"loans\":0}]");
     free(text);
-    json_decref(rows);
 
-    ck_assert_int_eq(store_stats_loans(1, "2024-01-01", "2024-12-31", STATS_BY_BRANCH, &rows),
+    ck_assert_int_eq(store_stats_loans(1, "2024-01-01", "2024-12-31", STATS_BY_BRANCH, &rows, &n),
                      STORE_OK);
-    text = json_dumps(rows, JSON_COMPACT);
+    text = rows_text(STATS_BY_BRANCH, rows, n, 0);
     ck_assert_str_eq(text, "[{\"key\":\"deje\",\"name\":\"Deje\",\"loans\":2}]");
     free(text);
-    json_decref(rows);
 
-    ck_assert_int_eq(store_stats_loans(0, "2024-01-01", "2024-12-31", STATS_BY_BRANCH, &rows),
+    ck_assert_int_eq(store_stats_loans(0, "2024-01-01", "2024-12-31", STATS_BY_BRANCH, &rows, &n),
                      STORE_OK);
-    text = json_dumps(rows, JSON_COMPACT);
+    text = rows_text(STATS_BY_BRANCH, rows, n, 0);
     ck_assert_str_eq(text, "[{\"key\":\"deje\",\"name\":\"Deje\",\"loans\":2},"
                            "{\"key\":\"forshaga\",\"name\":\"Forshaga\",\"loans\":1}]");
     free(text);
-    json_decref(rows);
 
-    json_t *items = NULL;
-    ck_assert_int_eq(store_stats_items(2, &items), STORE_OK);
+    struct stats_items figures;
+    ck_assert_int_eq(store_stats_items(2, &figures), STORE_OK);
+    json_t *items = stats_items_json(&figures);
+    store_stats_items_free(&figures);
     ck_assert_int_eq(json_integer_value(json_object_get(items, "items")), 12);
     ck_assert_int_eq(json_integer_value(json_object_get(items, "never_lent")), 11);
     ck_assert_int_eq(json_array_size(json_object_get(items, "categories")), 3);

@@ -1,0 +1,58 @@
+/*
+ * store: what the layers above the data layer see of it. The store is the only part of hylla
+ * that talks to PostgreSQL; libpq stays below this header (store/pool.h, which only src/store
+ * includes), and jansson stays above it.
+ *
+ * How results come up, in every store header:
+ *   The store hands typed results up: structs of C values (numbers as numbers, dates as
+ *   YYYY-MM-DD in DUEDATE_ISO_SIZE buffers, strings the caller frees as each function says), and
+ *   the layer above builds the API's JSON from them. The one exception is answer JSON that SQL
+ *   builds for pages whose only use is to be sent to the client: list pages (a borrower search,
+ *   a loan list) come up through store_page_json, read-only documents (a borrower with their
+ *   loans, the stored answer of a checkout replayed for an Idempotency-Key) and values kept as
+ *   the client wrote them (a branch's opening hours and closed dates) through store_get_json.
+ *   That JSON comes up as opaque text (char *, the caller frees it), never as json_t: the layer
+ *   above sends it, or embeds it whole in its answer, and never reads inside it. JSON written
+ *   for the database itself (audit details) never comes up, and JSON goes down only as text that
+ *   SQL reads as jsonb (opening hours, a borrower's changed fields).
+ *
+ * Branch scope: a call about things that belong to a branch takes `int scope`, the asking staff
+ * member's branch id, 0 for the whole network. What lies outside the scope is answered as if it
+ * did not exist (STORE_NOT_FOUND), unless the function says otherwise.
+ */
+#ifndef HYLLA_STORE_STORE_H
+#define HYLLA_STORE_STORE_H
+
+#include <stdbool.h>
+
+/* What every store call answers; one function of the api maps it to an HTTP status. */
+enum store_status {
+    STORE_HARD_ERROR = -2, /* the database failed or refused: do not retry */
+    STORE_SOFT_ERROR = -1, /* serialisation failure or deadlock: retry the whole transaction */
+    STORE_NOT_FOUND = 0,   /* the query ran and found nothing */
+    STORE_OK = 1,
+};
+
+#define STORE_MUST_CHECK __attribute__((warn_unused_result))
+
+/*
+ * Remember how to reach the database (a libpq connection string). Call once, before any thread
+ * uses the store.
+ */
+void store_init(const char *conninfo);
+
+/* Close this thread's connection (threads that end close theirs by themselves). */
+void store_thread_close(void);
+
+/* Whether the database answers, reconnecting if needed. */
+enum store_status store_ping(void) STORE_MUST_CHECK;
+
+/* The SQLSTATE and constraint name of this thread's last failure ("" when none). */
+const char *store_error_sqlstate(void);
+const char *store_error_constraint(void);
+/* Whether the last failure was a unique constraint's refusal (23505). */
+bool store_error_is_unique_violation(void);
+/* Whether the last failure was that the database could not be reached. */
+bool store_error_is_unavailable(void);
+
+#endif
