@@ -23,6 +23,7 @@ test('bad settings give one clear line and exit status 2', async () => {
     [['serve', '--web-root', '/no/such/dir'], /--web-root \/no\/such\/dir is not a readable directory/],
     [['serve', '--body-limit', 'lots'], /--body-limit must be a size/],
     [['serve', '--session-idle', 'forever'], /--session-idle must be a duration/],
+    [['serve', '--log-level', 'loud'], /--log-level must be debug, info, warning or error/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ];
   for (const [args, message] of cases) {
@@ -34,6 +35,21 @@ test('bad settings give one clear line and exit status 2', async () => {
   const env = await hylla(['serve'], { env: { HYLLA_WORKERS: '0' } });
   assert.equal(env.code, 2);
   assert.match(env.stderr, /--workers must be/);
+});
+
+test('--log-level warning leaves out the lines below it (the access log is info)', async () => {
+  const db = await freshDb();
+  const server = await startHylla({ database: db.conninfo, args: ['--log-level', 'warning'] });
+  try {
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${server.url}/api/nothing`)).status, 404);
+  } finally {
+    await server.stop();
+    await db.drop();
+  }
+  assert.doesNotMatch(server.log(), / info: /);
+  assert.doesNotMatch(server.log(), /GET \/healthz/);
+  assert.match(server.log(), /hylla listening on/);
 });
 
 test('request bodies over the limit get 413 and nothing else happens', async () => {
