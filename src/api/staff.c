@@ -45,6 +45,17 @@ static void not_found(struct reply *rep)
     reply_problem(rep, PROBLEM_staff_not_found, NULL);
 }
 
+/* The answer for a store call that read or changed one account: it, or 404, or the failure. */
+static void reply_member(struct reply *rep, enum store_status st, const struct staff_member *m)
+{
+    if (st == STORE_NOT_FOUND)
+        not_found(rep);
+    else if (st < 0)
+        api_store_failure(rep, st);
+    else
+        reply_json(rep, 200, member_json(m));
+}
+
 static void branch_forbidden(struct reply *rep)
 {
     api_branch_forbidden(rep, "Admins of a branch manage the staff of their own branch.");
@@ -136,16 +147,7 @@ void staff_get(struct req *req, struct reply *rep)
         not_found(rep);
         return;
     }
-    enum store_status st = store_staff_get(id, api_scope(req), &m);
-    if (st == STORE_NOT_FOUND) {
-        not_found(rep);
-        return;
-    }
-    if (st < 0) {
-        api_store_failure(rep, st);
-        return;
-    }
-    reply_json(rep, 200, member_json(&m));
+    reply_member(rep, store_staff_get(id, api_scope(req), &m), &m);
 }
 
 void staff_create(struct req *req, struct reply *rep)
@@ -259,12 +261,8 @@ void staff_update(struct req *req, struct reply *rep)
 
     struct staff_member before;
     st = store_staff_get(id, api_scope(req), &before);
-    if (st == STORE_NOT_FOUND) {
-        not_found(rep);
-        return;
-    }
-    if (st < 0) {
-        api_store_failure(rep, st);
+    if (st != STORE_OK) {
+        reply_member(rep, st, &before);
         return;
     }
     if (ch.set_branch && !api_scope_allows(req, ch.branch_id)) {
@@ -302,13 +300,5 @@ void staff_update(struct req *req, struct reply *rep)
                             id == who->id ? who->session_hash : NULL, details, &after);
     free(details);
     sodium_memzero(hash, sizeof hash);
-    if (st == STORE_NOT_FOUND) {
-        not_found(rep);
-        return;
-    }
-    if (st < 0) {
-        api_store_failure(rep, st);
-        return;
-    }
-    reply_json(rep, 200, member_json(&after));
+    reply_member(rep, st, &after);
 }

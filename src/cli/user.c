@@ -169,7 +169,13 @@ static int user_add(int argc, char **argv, const char **db)
     return 0;
 }
 
-static int user_passwd(int argc, char **argv, const char **db)
+/*
+ * The start of `user passwd` and `user disable`: the options --database, --help and (when
+ * generate is not NULL) --generate-password, then one username, whose account goes into *who.
+ * Returns -1 when the command goes on, else its exit status (0 after --help).
+ */
+static int find_account(int argc, char **argv, const char **db, const char *verb, bool *generate,
+                        struct staff_identity *who)
 {
     static const struct option opts[] = {
         { "generate-password", no_argument, 0, 'g' },
@@ -177,12 +183,11 @@ static int user_passwd(int argc, char **argv, const char **db)
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
-    bool generate = false;
     int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", generate ? opts : opts + 1, NULL)) != -1) {
         switch (c) {
         case 'g':
-            generate = true;
+            *generate = true;
             break;
         case 'd':
             *db = optarg;
@@ -195,17 +200,16 @@ static int user_passwd(int argc, char **argv, const char **db)
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "hylla: user passwd needs the username\n");
+        fprintf(stderr, "hylla: user %s needs the username\n", verb);
         return 2;
     }
-    const char *username = argv[optind];
     store_init(*db ? *db : "");
-    struct staff_identity who;
-    char old_hash[PASSWORD_HASH_SIZE], hash[PASSWORD_HASH_SIZE];
+    char hash[PASSWORD_HASH_SIZE];
     bool disabled;
-    enum store_status st = store_staff_for_login(username, &who, old_hash, &disabled);
+    enum store_status st = store_staff_for_login(argv[optind], who, hash, &disabled);
+    sodium_memzero(hash, sizeof hash);
     if (st == STORE_NOT_FOUND) {
-        fprintf(stderr, "hylla: there is no user \"%s\"\n", username);
+        fprintf(stderr, "hylla: there is no user \"%s\"\n", argv[optind]);
         return 1;
     }
     if (st < 0) {
@@ -213,9 +217,18 @@ static int user_passwd(int argc, char **argv, const char **db)
                 store_error_sqlstate());
         return 1;
     }
-    char password[PASSWORD_MAX_LENGTH + 2];
-    int rc = new_password(generate, password, sizeof password);
-    if (rc)
+    return -1;
+}
+
+static int user_passwd(int argc, char **argv, const char **db)
+{
+    bool generate = false;
+    struct staff_identity who;
+    int rc = find_account(argc, argv, db, "passwd", &generate, &who);
+    if (rc >= 0)
+        return rc;
+    char password[PASSWORD_MAX_LENGTH + 2], hash[PASSWORD_HASH_SIZE];
+    if ((rc = new_password(generate, password, sizeof password)))
         return rc;
     /* Like a change by an admin: the account's sessions end with the old password. */
     struct staff_change change = { .password_hash = hash };
@@ -232,47 +245,23 @@ static int user_passwd(int argc, char **argv, const char **db)
     if (generate)
         printf("password: %s\n", password);
     sodium_memzero(password, sizeof password);
+    sodium_memzero(hash, sizeof hash);
     return 0;
 }
 
 static int user_disable(int argc, char **argv, const char **db)
 {
-    static const struct option opts[] = {
-        { "database", required_argument, 0, 'd' },
-        { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 },
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            *db = optarg;
-            break;
-        case 'h':
-            fputs(user_help, stdout);
-            return 0;
-        default:
-            return 2;
-        }
-    }
-    if (optind != argc - 1) {
-        fprintf(stderr, "hylla: user disable needs the username\n");
-        return 2;
-    }
-    store_init(*db ? *db : "");
     struct staff_identity who;
-    char hash[PASSWORD_HASH_SIZE];
-    bool disabled;
-    enum store_status st = store_staff_for_login(argv[optind], &who, hash, &disabled);
-    if (st == STORE_OK) {
-        struct staff_change change = { .set_disabled = true, .disabled = true };
-        struct staff_member after;
-        st = store_staff_update(
-            who.id, 0, &change, 0, NULL,
-            "{\"fields\":[\"disabled\"],\"disabled\":true,\"via\":\"command line\"}", &after);
-    }
+    int rc = find_account(argc, argv, db, "disable", NULL, &who);
+    if (rc >= 0)
+        return rc;
+    struct staff_change change = { .set_disabled = true, .disabled = true };
+    struct staff_member after;
+    enum store_status st = store_staff_update(
+        who.id, 0, &change, 0, NULL,
+        "{\"fields\":[\"disabled\"],\"disabled\":true,\"via\":\"command line\"}", &after);
     if (st == STORE_NOT_FOUND) {
-        fprintf(stderr, "hylla: there is no user \"%s\"\n", argv[optind]);
+        fprintf(stderr, "hylla: there is no user \"%s\"\n", who.username);
         return 1;
     }
     if (st < 0) {

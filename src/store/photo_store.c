@@ -46,12 +46,14 @@ static enum store_status lock_item(struct photo_write *w, long long *id, int *br
     return st;
 }
 
-static enum store_status put_tx(void *ctx)
+/* Set (content_type given) or remove the photo of an item, in one transaction with its audit. */
+static enum store_status write_tx(void *ctx)
 {
     static struct store_stmt put = STORE_STMT(
         "INSERT INTO item_photos (item_id, content_type, etag, data) VALUES ($1, $2, $3, $4)"
         " ON CONFLICT (item_id) DO UPDATE SET content_type = excluded.content_type,"
         "   etag = excluded.etag, data = excluded.data, updated_at = now()");
+    static struct store_stmt del = STORE_STMT("DELETE FROM item_photos WHERE item_id = $1");
     static struct store_stmt touch =
         STORE_STMT("UPDATE items SET updated_at = now() WHERE id = $1");
     struct photo_write *w = ctx;
@@ -62,11 +64,13 @@ static enum store_status put_tx(void *ctx)
     if (st < 0 || (st = lock_item(w, &id, &branch_id)) != STORE_OK || w->outcome != ITEM_DONE)
         return st;
     STORE_NUM(idtext, id);
-    if ((st = store_run(&put, 4, (const char *[]){ idtext, w->content_type, w->etag, w->hex })) <
-            0 ||
-        (st = store_run(&touch, 1, (const char *[]){ idtext })) < 0)
+    st = w->content_type
+             ? store_run(&put, 4, (const char *[]){ idtext, w->content_type, w->etag, w->hex })
+             : store_run(&del, 1, (const char *[]){ idtext });
+    if (st != STORE_OK || (st = store_run(&touch, 1, (const char *[]){ idtext })) < 0)
         return st;
-    return store_audit(w->staff_id, "item_photo_set", "item", id, branch_id, NULL);
+    return store_audit(w->staff_id, w->content_type ? "item_photo_set" : "item_photo_removed",
+                       "item", id, branch_id, NULL);
 }
 
 enum store_status store_photo_put(long long staff_id, const char *code, int scope,
@@ -84,36 +88,17 @@ enum store_status store_photo_put(long long staff_id, const char *code, int scop
                              .content_type = content_type,
                              .hex = hex,
                              .etag = etag };
-    enum store_status st = store_tx(STORE_READ_COMMITTED, put_tx, &w);
+    enum store_status st = store_tx(STORE_READ_COMMITTED, write_tx, &w);
     free(hex);
     *outcome = w.outcome;
     return st;
-}
-
-static enum store_status delete_tx(void *ctx)
-{
-    static struct store_stmt del = STORE_STMT("DELETE FROM item_photos WHERE item_id = $1");
-    static struct store_stmt touch =
-        STORE_STMT("UPDATE items SET updated_at = now() WHERE id = $1");
-    struct photo_write *w = ctx;
-    w->outcome = ITEM_DONE;
-    long long id;
-    int branch_id;
-    enum store_status st = store_actor_set(w->staff_id);
-    if (st < 0 || (st = lock_item(w, &id, &branch_id)) != STORE_OK || w->outcome != ITEM_DONE)
-        return st;
-    STORE_NUM(idtext, id);
-    if ((st = store_run(&del, 1, (const char *[]){ idtext })) != STORE_OK ||
-        (st = store_run(&touch, 1, (const char *[]){ idtext })) < 0)
-        return st;
-    return store_audit(w->staff_id, "item_photo_removed", "item", id, branch_id, NULL);
 }
 
 enum store_status store_photo_delete(long long staff_id, const char *code, int scope,
                                      enum item_outcome *outcome)
 {
     struct photo_write w = { .staff_id = staff_id, .code = code, .scope = scope };
-    enum store_status st = store_tx(STORE_READ_COMMITTED, delete_tx, &w);
+    enum store_status st = store_tx(STORE_READ_COMMITTED, write_tx, &w);
     *outcome = w.outcome;
     return st;
 }
