@@ -48,6 +48,19 @@ static const char *setting(const char *flag, const char *env, const char *fallba
     return e && *e ? e : fallback;
 }
 
+/*
+ * The lanes' default sizes, per core. The desk's requests are short statements whose time is
+ * mostly the round trip, so more threads than cores keep PostgreSQL busy; the reads' lane runs
+ * statements that keep a core busy for milliseconds, so about one per core is what the machine
+ * can run at once without starving the desk. Measured with contrib/bench/run.
+ */
+#define WORKERS_PER_CORE      3
+#define READ_WORKERS_PER_CORE 1
+#define STR(x)                #x
+#define XSTR(x)               STR(x)
+#define DEFAULT_WORKERS       XSTR(WORKERS_PER_CORE) " per core"
+#define DEFAULT_READ_WORKERS  XSTR(READ_WORKERS_PER_CORE) " per core"
+
 static const char serve_help[] =
     "usage: hylla serve [options]\n"
     "\n"
@@ -58,8 +71,13 @@ static const char serve_help[] =
     "  --database URL            HYLLA_DATABASE_URL  libpq connection string or URI\n"
     "                                                (default: libpq's PG* environment)\n"
     "  --web-root DIR            HYLLA_WEB_ROOT      the web/ folder (" HYLLA_DEFAULT_WEB_ROOT ")\n"
-    "  --workers N               HYLLA_WORKERS       worker threads, each with one database\n"
-    "                                                connection (default: 4 per core)\n"
+    "  --workers N               HYLLA_WORKERS       threads that run the staff's requests, each\n"
+    "                                                with one database connection (" DEFAULT_WORKERS
+    ")\n"
+    "  --read-workers N          HYLLA_READ_WORKERS  threads that run public and statistics\n"
+    "                                                reads, the same (" DEFAULT_READ_WORKERS ")\n"
+    "  --http-threads N          HYLLA_HTTP_THREADS  threads that read and write the\n"
+    "                                                connections (1 per core)\n"
     "  --public-url URL          HYLLA_PUBLIC_URL    how users reach hylla; https:// makes\n"
     "                                                cookies Secure\n"
     "  --body-limit SIZE         HYLLA_BODY_LIMIT    largest request body (1M)\n"
@@ -73,6 +91,13 @@ static const char serve_help[] =
     "\n"
     "Stops gracefully on SIGINT or SIGTERM: requests in progress finish first.\n";
 
+/* A lane thread's database connection closes with the thread. */
+static void lane_thread_stop(unsigned lane)
+{
+    (void)lane;
+    store_thread_close();
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     enum {
@@ -80,6 +105,8 @@ static int cmd_serve(int argc, char **argv)
         O_DB,
         O_WEB,
         O_WORKERS,
+        O_READ_WORKERS,
+        O_HTTP_THREADS,
         O_PUBLIC,
         O_BODY,
         O_TIMEOUT,
@@ -95,6 +122,8 @@ static int cmd_serve(int argc, char **argv)
         { "database", required_argument, 0, O_DB },
         { "web-root", required_argument, 0, O_WEB },
         { "workers", required_argument, 0, O_WORKERS },
+        { "read-workers", required_argument, 0, O_READ_WORKERS },
+        { "http-threads", required_argument, 0, O_HTTP_THREADS },
         { "public-url", required_argument, 0, O_PUBLIC },
         { "body-limit", required_argument, 0, O_BODY },
         { "connection-timeout", required_argument, 0, O_TIMEOUT },
@@ -127,8 +156,12 @@ static int cmd_serve(int argc, char **argv)
 
     static struct settings s;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    char default_workers[24];
-    snprintf(default_workers, sizeof default_workers, "%ld", 4 * (cores > 0 ? cores : 1));
+    cores = cores > 0 ? cores : 1;
+    char default_workers[24], default_read_workers[24], default_http_threads[24];
+    snprintf(default_workers, sizeof default_workers, "%ld", WORKERS_PER_CORE * cores);
+    snprintf(default_read_workers, sizeof default_read_workers, "%ld",
+             READ_WORKERS_PER_CORE * cores);
+    snprintf(default_http_threads, sizeof default_http_threads, "%ld", cores);
 
     s.listen = setting(flag[O_LISTEN], "HYLLA_LISTEN", "127.0.0.1:8080");
     s.database_url = setting(flag[O_DB], "HYLLA_DATABASE_URL", "");
@@ -147,6 +180,14 @@ static int cmd_serve(int argc, char **argv)
     if (!settings_parse_uint(v, 1, 256, &n))
         return usage_error("--workers must be a number from 1 to 256 (got \"%s\")", v);
     s.workers = (unsigned)n;
+    v = setting(flag[O_READ_WORKERS], "HYLLA_READ_WORKERS", default_read_workers);
+    if (!settings_parse_uint(v, 1, 256, &n))
+        return usage_error("--read-workers must be a number from 1 to 256 (got \"%s\")", v);
+    s.read_workers = (unsigned)n;
+    v = setting(flag[O_HTTP_THREADS], "HYLLA_HTTP_THREADS", default_http_threads);
+    if (!settings_parse_uint(v, 1, 64, &n))
+        return usage_error("--http-threads must be a number from 1 to 64 (got \"%s\")", v);
+    s.http_threads = (unsigned)n;
     v = setting(flag[O_BODY], "HYLLA_BODY_LIMIT", "1M");
     if (!settings_parse_size(v, 1024UL * 1024 * 1024, &s.body_limit) || s.body_limit < 1024)
         return usage_error("--body-limit must be a size from 1K to 1G, such as 1M (got \"%s\")", v);
@@ -197,7 +238,17 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct server *srv = server_start(&s, &routes_api, &why);
+    const struct lane_config lanes[LANE_COUNT] = {
+        [LANE_DESK] = { .name = "desk", .threads = s.workers },
+        [LANE_READS] = { .name = "reads", .threads = s.read_workers },
+    };
+    const struct server_config config = {
+        .router = &routes_api,
+        .lanes = lanes,
+        .nlanes = LANE_COUNT,
+        .hooks = { .thread_stop = lane_thread_stop },
+    };
+    struct server *srv = server_start(&s, &config, &why);
     if (!srv)
         return usage_error("--listen %s: %s", s.listen, why);
     int sig = 0;

@@ -19,6 +19,13 @@ enum access {
     ACCESS_ADMIN = ROLE_ADMIN,
 };
 
+/*
+ * The lanes requests run on (see http/lanes.h): the desk's, for the staff's work, and the reads',
+ * for the public API and the statistics, whose slower statements must never hold up a loan at
+ * the desk (and which may one day read from a replica).
+ */
+enum lane { LANE_DESK, LANE_READS, LANE_COUNT };
+
 /* The API: every route below /api/ and /healthz; any other path is a file of the web root. */
 extern const struct router routes_api;
 

@@ -65,6 +65,13 @@ static const struct route *find_route(const struct router *r, const char *method
     return NULL;
 }
 
+int router_lane(const struct router *r, const char *method, const char *path)
+{
+    bool known;
+    const struct route *route = find_route(r, method, path, &known);
+    return route ? (int)route->lane : ROUTER_INLINE;
+}
+
 size_t router_body_limit(const struct router *r, const char *method, const char *path)
 {
     bool known;
