@@ -15,6 +15,9 @@
 #include "http/server.h"
 #include "http/static.h"
 #include "store/migrate.h"
+#include "store/notify.h"
+#include "store/session_store.h"
+#include "store/stats_store.h"
 #include "store/store.h"
 
 #include <getopt.h>
@@ -248,13 +251,21 @@ static int cmd_serve(int argc, char **argv)
         .nlanes = LANE_COUNT,
         .hooks = { .thread_stop = lane_thread_stop },
     };
+    store_session_cache_start();
+    store_notify_start();
+    store_stats_folder_start();
     struct server *srv = server_start(&s, &config, &why);
-    if (!srv)
+    if (!srv) {
+        store_stats_folder_stop();
+        store_notify_stop();
         return usage_error("--listen %s: %s", s.listen, why);
+    }
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("received %s: finishing requests in progress", sig == SIGINT ? "SIGINT" : "SIGTERM");
     server_stop(srv, 10);
+    store_stats_folder_stop();
+    store_notify_stop();
     static_shutdown();
     log_info("stopped");
     return 0;

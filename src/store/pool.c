@@ -88,17 +88,12 @@ static void drop_connection(struct conn *c)
     memset(c->prepared, 0, sizeof c->prepared);
 }
 
-/* The thread's live connection, opened if needed; NULL when the database cannot be reached. */
-static PGconn *connection(struct conn *c)
+PGconn *store_connect(const char *application_name)
 {
-    if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
-        return c->pg;
-    drop_connection(c);
-
     /* Our defaults come first so that the caller's connection string overrides them. */
     const char *const keys[] = { "connect_timeout", "application_name", "client_encoding", "dbname",
                                  NULL };
-    const char *const values[] = { "3", "hylla", "UTF8", conninfo, NULL };
+    const char *const values[] = { "3", application_name, "UTF8", conninfo, NULL };
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     if (PQstatus(pg) != CONNECTION_OK) {
         /* The message may name hosts and users but never passwords; keep it to the log. */
@@ -107,7 +102,6 @@ static PGconn *connection(struct conn *c)
         log_warn("database connection failed: %s", msg);
         free(msg);
         PQfinish(pg);
-        set_error(c, "08006", NULL);
         return NULL;
     }
     PGresult *res = PQexec(pg, SESSION_SETUP);
@@ -116,11 +110,21 @@ static PGconn *connection(struct conn *c)
     if (!ok) {
         log_error("database session setup failed: %s", PQerrorMessage(pg));
         PQfinish(pg);
-        set_error(c, "08006", NULL);
         return NULL;
     }
-    c->pg = pg;
     return pg;
+}
+
+/* The thread's live connection, opened if needed; NULL when the database cannot be reached. */
+static PGconn *connection(struct conn *c)
+{
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+        return c->pg;
+    drop_connection(c);
+    c->pg = store_connect("hylla");
+    if (!c->pg)
+        set_error(c, "08006", NULL);
+    return c->pg;
 }
 
 /* Classify a failed result, log what the client must never see, and reset a dead connection. */

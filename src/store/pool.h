@@ -42,6 +42,13 @@ enum store_status store_exec(struct store_stmt *stmt, int nparams, const char *c
 enum store_status store_run(struct store_stmt *stmt, int nparams,
                             const char *const *params) STORE_MUST_CHECK;
 
+/*
+ * A new connection of its own, set up as every connection of the pool is (time zone, timeouts),
+ * that the caller finishes with PQfinish; NULL (logged) when the database cannot be reached. For
+ * the threads that keep a connection outside the pool (store/notify.c).
+ */
+PGconn *store_connect(const char *application_name);
+
 enum store_isolation { STORE_READ_COMMITTED, STORE_REPEATABLE_READ, STORE_SERIALIZABLE };
 
 /*

@@ -3,7 +3,7 @@
 
 #include "core/buf.h"
 #include "store/item_store.h"
-#include "store/pool.h"
+#include "store/rollup.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,7 @@ enum store_status store_public_branches(const char *slug, struct public_branch *
         BRANCH_TODAY,
         BRANCH_TOTAL_LOANS,
         BRANCH_AVAILABLE,
+        BRANCH_PENDING,
     };
     static struct store_stmt list = STORE_STMT(
         "SELECT b.slug, b.name, b.municipality, b.address, b.contact, b.notice,"
@@ -33,15 +34,16 @@ enum store_status store_public_branches(const char *slug, struct public_branch *
         "                      WHERE d >= t.today ORDER BY d))::text,"
         "       t.today::text,"
         "       (SELECT coalesce(sum(m.loans), 0) FROM stats_month m WHERE m.branch_id = b.id),"
-        "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available')"
-        "  FROM branches b,"
+        "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available'),"
+        "       " ROLLUP_PENDING "  FROM branches b,"
         "       (SELECT (now() AT TIME ZONE 'Europe/Stockholm')::date AS today) t"
         " WHERE $1::text IS NULL OR b.slug = $1"
         " ORDER BY b.name, b.slug");
     *out = NULL;
     *n = 0;
     PGresult *res;
-    enum store_status st = store_exec(&list, 1, (const char *[]){ slug }, &res);
+    enum store_status st =
+        store_rollup_exec(&list, 1, (const char *[]){ slug }, BRANCH_PENDING, &res);
     if (st < 0)
         return st;
     int rows = PQntuples(res);
@@ -85,18 +87,18 @@ enum store_status store_public_totals(long long *network, struct public_branch_t
                                       size_t *n)
 {
     /* Row 0 is the network (branch_id 0 of the rollups), then every branch by slug. */
-    enum { TOTAL_SLUG, TOTAL_LOANS };
+    enum { TOTAL_SLUG, TOTAL_LOANS, TOTAL_PENDING };
     static struct store_stmt totals = STORE_STMT(
-        "SELECT NULL, (SELECT coalesce(sum(loans), 0) FROM stats_month WHERE branch_id = 0)"
-        " UNION ALL"
+        "SELECT NULL, (SELECT coalesce(sum(loans), 0) FROM stats_month WHERE branch_id = 0),"
+        "       " ROLLUP_PENDING " UNION ALL"
         " SELECT * FROM (SELECT b.slug, (SELECT coalesce(sum(m.loans), 0) FROM stats_month m"
-        "                                 WHERE m.branch_id = b.id)"
+        "                                 WHERE m.branch_id = b.id), false"
         "                  FROM branches b ORDER BY b.slug) s");
     *network = 0;
     *branches = NULL;
     *n = 0;
     PGresult *res;
-    enum store_status st = store_exec(&totals, 0, NULL, &res);
+    enum store_status st = store_rollup_exec(&totals, 0, NULL, TOTAL_PENDING, &res);
     if (st < 0)
         return st;
     int rows = PQntuples(res);

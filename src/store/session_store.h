@@ -1,4 +1,10 @@
-/* session_store: login sessions in PostgreSQL, keyed by the hash of their token. */
+/*
+ * session_store: login sessions in PostgreSQL, keyed by the hash of their token, and (in `hylla
+ * serve`) a cache of the sessions verified lately, so that a request costs no statement for its
+ * session: an entry answers for at most 30 seconds, within the session's idle and absolute
+ * limits, and goes within a moment of the commit that ends the session or changes its account,
+ * on every server (store/notify.h). last_seen_at is written at most once a minute per session.
+ */
 #ifndef HYLLA_STORE_SESSION_STORE_H
 #define HYLLA_STORE_SESSION_STORE_H
 
@@ -23,5 +29,17 @@ enum store_status store_session_lookup(const unsigned char hash[32], unsigned id
 
 /* End one session. */
 enum store_status store_session_delete(const unsigned char hash[32]) STORE_MUST_CHECK;
+
+/*
+ * Keep verified sessions in memory from now on, forgotten as notify says (call before
+ * store_notify_start). Without it every lookup reads the database.
+ */
+void store_session_cache_start(void);
+
+/*
+ * Forget the cached sessions of an account at once, after a change committed here (other servers
+ * hear of it from notify).
+ */
+void store_session_forget_staff(long long staff_id);
 
 #endif

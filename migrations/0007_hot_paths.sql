@@ -1,0 +1,426 @@
+-- 0007_hot_paths: what the hot paths of issue 14 need from the database.
+--
+-- 1. Messages to the caches of running servers (src/store/notify.h). A server keeps the sessions
+--    it verified lately in memory; these triggers tell every server, when the change commits, that
+--    an account changed or one of its sessions ended or was cut short ("staff ID"), or that a
+--    branch got another slug ("branch ID"), so that the change takes effect everywhere at once.
+--    Writing last_seen_at forward (a session in use) says nothing.
+
+-- The message "TOPIC ID": the topic is the trigger's first argument, the id the column of the
+-- old row that its second names.
+CREATE FUNCTION notify_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('hylla_changed', TG_ARGV[0] || ' ' || (to_jsonb(OLD) ->> TG_ARGV[1]));
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER staff_changed AFTER UPDATE OR DELETE ON staff
+    FOR EACH ROW EXECUTE FUNCTION notify_changed('staff', 'id');
+CREATE TRIGGER sessions_ended AFTER DELETE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION notify_changed('staff', 'staff_id');
+CREATE TRIGGER sessions_cut AFTER UPDATE ON sessions
+    FOR EACH ROW
+    WHEN (NEW.last_seen_at < OLD.last_seen_at OR NEW.expires_at < OLD.expires_at
+          OR NEW.staff_id <> OLD.staff_id OR NEW.csrf_token <> OLD.csrf_token)
+    EXECUTE FUNCTION notify_changed('staff', 'staff_id');
+CREATE TRIGGER branch_renamed AFTER UPDATE OF slug ON branches
+    FOR EACH ROW WHEN (NEW.slug <> OLD.slug) EXECUTE FUNCTION notify_changed('branch', 'id');
+
+-- 2. Statistics without a hot row. Under 0006 every statement that changed loans updated the
+--    rollups in its own transaction, so every checkout of a day in the whole network queued on
+--    that day's network row, and paid for the rollups' upkeep itself. Now a change to loans or
+--    items only appends its facts to stats_journal (one row per statement, a row nobody else
+--    writes), and stats_fold_now() moves what the journal holds into the rollups, one fold at a
+--    time (the advisory lock FOLD_LOCK: classid 1752787053, objid 0). Who folds:
+--      - the transaction itself, at its commit (the deferred trigger stats_journal_fold), when no
+--        other fold is running: it tries the lock and never waits, so a lone change (the desk
+--        on a quiet day, a test, psql) leaves the rollups current when it commits, while under
+--        load one committing transaction folds what many others appended;
+--      - `hylla serve`, every second, whatever is left (store_stats_fold);
+--      - every read of the rollups by hylla, before it reads, when it sees the journal is not
+--        empty (in the same snapshot), so that its figures are exact.
+--    The rollups are written by folds only, so no two transactions ever wait for each other on a
+--    rollup row, and 0006's locks (borrowers' advisory locks, items FOR NO KEY UPDATE) go. The
+--    rollups keep their shape and meaning, and stats_rebuild() still computes them from scratch.
+
+CREATE TABLE stats_journal (
+    id    bigint GENERATED ALWAYS AS IDENTITY,
+    loans stats_loan_change[],     -- what a statement did to loans, or
+    items stats_item_change[]      -- to items: an update is the old row (-1), then the new (+1)
+) WITH (autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0,
+        autovacuum_vacuum_insert_threshold = -1);
+
+DROP TRIGGER stats_loans_insert ON loans;
+DROP TRIGGER stats_loans_update ON loans;
+DROP TRIGGER stats_loans_delete ON loans;
+DROP TRIGGER stats_items_insert ON items;
+DROP TRIGGER stats_items_update ON items;
+DROP TRIGGER stats_items_delete ON items;
+DROP FUNCTION stats_loans_inserted(), stats_loans_updated(), stats_loans_deleted(),
+              stats_items_inserted(), stats_items_updated(), stats_items_deleted(),
+              stats_apply_items(stats_item_change[]);
+
+-- Loans, one journal row per statement that changes what is counted: a renewal or an erasure
+-- (borrower_id set to NULL) changes nothing counted and journals nothing.
+CREATE FUNCTION stats_journal_loans() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO stats_journal (loans)
+        SELECT array_agg(stats_loan_facts(1, n)) FROM stats_new n HAVING count(*) > 0;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO stats_journal (loans)
+        SELECT array_agg(stats_loan_facts(-1, o)) FROM stats_old o HAVING count(*) > 0;
+    ELSE
+        INSERT INTO stats_journal (loans)
+        SELECT array_agg(f) FROM stats_old o JOIN stats_new n ON n.id = o.id,
+               LATERAL (VALUES (stats_loan_facts(-1, o)), (stats_loan_facts(1, n))) v (f)
+         WHERE stats_loan_facts(1, o) IS DISTINCT FROM stats_loan_facts(1, n)
+        HAVING count(*) > 0;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER stats_loans_insert AFTER INSERT ON loans
+    REFERENCING NEW TABLE AS stats_new
+    FOR EACH STATEMENT EXECUTE FUNCTION stats_journal_loans();
+CREATE TRIGGER stats_loans_update AFTER UPDATE ON loans
+    REFERENCING OLD TABLE AS stats_old NEW TABLE AS stats_new
+    FOR EACH STATEMENT EXECUTE FUNCTION stats_journal_loans();
+CREATE TRIGGER stats_loans_delete AFTER DELETE ON loans
+    REFERENCING OLD TABLE AS stats_old
+    FOR EACH STATEMENT EXECUTE FUNCTION stats_journal_loans();
+
+-- Items. Updates are journaled row by row, and only those that change what is counted: a
+-- checkout or a return flips the status between available and on_loan, which a WHEN clause
+-- dismisses without calling anything.
+CREATE FUNCTION stats_journal_items() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO stats_journal (items)
+        SELECT array_agg(stats_item_facts(1, n)) FROM stats_new n HAVING count(*) > 0;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO stats_journal (items)
+        SELECT array_agg(stats_item_facts(-1, o)) FROM stats_old o HAVING count(*) > 0;
+    ELSE
+        INSERT INTO stats_journal (items)
+        VALUES (ARRAY[stats_item_facts(-1, OLD), stats_item_facts(1, NEW)]);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER stats_items_insert AFTER INSERT ON items
+    REFERENCING NEW TABLE AS stats_new
+    FOR EACH STATEMENT EXECUTE FUNCTION stats_journal_items();
+CREATE TRIGGER stats_items_update AFTER UPDATE ON items
+    FOR EACH ROW
+    WHEN (OLD.branch_id <> NEW.branch_id OR OLD.category_id <> NEW.category_id
+          OR OLD.donated_on IS DISTINCT FROM NEW.donated_on
+          OR (OLD.status = 'retired') <> (NEW.status = 'retired'))
+    EXECUTE FUNCTION stats_journal_items();
+CREATE TRIGGER stats_items_delete AFTER DELETE ON items
+    REFERENCING OLD TABLE AS stats_old
+    FOR EACH STATEMENT EXECUTE FUNCTION stats_journal_items();
+
+-- Apply a set of loan changes to the loan rollups (0006's function without its locks: only a
+-- fold calls it, one at a time; and without "never lent", which stats_fold_now counts).
+CREATE OR REPLACE FUNCTION stats_apply_loans(ch stats_loan_change[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    now_loans integer;
+    prev date;
+    nxt date;
+BEGIN
+    IF coalesce(cardinality(ch), 0) = 0 THEN
+        RETURN;
+    END IF;
+
+    INSERT INTO stats_day AS s (branch_id, day, loans, returns, returns_late, loan_seconds)
+    SELECT coalesce(f.branch_id, 0), f.day, sum(f.loans), sum(f.returns), sum(f.late),
+           sum(f.seconds)
+      FROM (SELECT c.branch_id, c.out_day AS day, c.sign AS loans, 0 AS returns, 0 AS late,
+                   0::bigint AS seconds
+              FROM unnest(ch) c
+            UNION ALL
+            SELECT c.branch_id, c.ret_day, 0, c.sign, CASE WHEN c.late THEN c.sign ELSE 0 END,
+                   c.sign * c.seconds
+              FROM unnest(ch) c WHERE c.ret_day IS NOT NULL) f
+     GROUP BY f.day, ROLLUP (f.branch_id)
+    HAVING sum(f.loans) <> 0 OR sum(f.returns) <> 0 OR sum(f.late) <> 0 OR sum(f.seconds) <> 0
+     ORDER BY 2, 1
+    ON CONFLICT (branch_id, day) DO UPDATE
+       SET loans = s.loans + excluded.loans, returns = s.returns + excluded.returns,
+           returns_late = s.returns_late + excluded.returns_late,
+           loan_seconds = s.loan_seconds + excluded.loan_seconds;
+
+    INSERT INTO stats_month AS s (branch_id, month, loans, returns, returns_late, loan_seconds)
+    SELECT coalesce(f.branch_id, 0), f.month, sum(f.loans), sum(f.returns), sum(f.late),
+           sum(f.seconds)
+      FROM (SELECT c.branch_id, date_trunc('month', c.out_day::timestamp)::date AS month,
+                   c.sign AS loans, 0 AS returns, 0 AS late, 0::bigint AS seconds
+              FROM unnest(ch) c
+            UNION ALL
+            SELECT c.branch_id, date_trunc('month', c.ret_day::timestamp)::date, 0, c.sign,
+                   CASE WHEN c.late THEN c.sign ELSE 0 END, c.sign * c.seconds
+              FROM unnest(ch) c WHERE c.ret_day IS NOT NULL) f
+     GROUP BY f.month, ROLLUP (f.branch_id)
+    HAVING sum(f.loans) <> 0 OR sum(f.returns) <> 0 OR sum(f.late) <> 0 OR sum(f.seconds) <> 0
+     ORDER BY 2, 1
+    ON CONFLICT (branch_id, month) DO UPDATE
+       SET loans = s.loans + excluded.loans, returns = s.returns + excluded.returns,
+           returns_late = s.returns_late + excluded.returns_late,
+           loan_seconds = s.loan_seconds + excluded.loan_seconds;
+
+    INSERT INTO stats_day_category AS s (branch_id, day, category_id, loans)
+    SELECT coalesce(c.branch_id, 0), c.out_day, c.category_id, sum(c.sign)
+      FROM unnest(ch) c
+     GROUP BY c.out_day, c.category_id, ROLLUP (c.branch_id)
+    HAVING sum(c.sign) <> 0
+     ORDER BY 2, 1, 3
+    ON CONFLICT (branch_id, day, category_id) DO UPDATE SET loans = s.loans + excluded.loans;
+
+    INSERT INTO stats_month_category AS s (branch_id, month, category_id, loans)
+    SELECT coalesce(c.branch_id, 0), date_trunc('month', c.out_day::timestamp)::date,
+           c.category_id, sum(c.sign)
+      FROM unnest(ch) c
+     GROUP BY date_trunc('month', c.out_day::timestamp)::date, c.category_id, ROLLUP (c.branch_id)
+    HAVING sum(c.sign) <> 0
+     ORDER BY 2, 1, 3
+    ON CONFLICT (branch_id, month, category_id) DO UPDATE SET loans = s.loans + excluded.loans;
+
+    INSERT INTO stats_item_loans AS s (item_id, loans)
+    SELECT c.item_id, sum(c.sign) FROM unnest(ch) c
+     GROUP BY c.item_id HAVING sum(c.sign) <> 0 ORDER BY 1
+    ON CONFLICT (item_id) DO UPDATE SET loans = s.loans + excluded.loans;
+    DELETE FROM stats_item_loans s
+     WHERE s.item_id IN (SELECT c.item_id FROM unnest(ch) c) AND s.loans = 0;
+
+    -- Borrower days and their points, one day at a time, each against the days before it.
+    FOR r IN SELECT s.scope, c.borrower_ref AS ref, c.out_day AS day, sum(c.sign)::integer AS n
+               FROM unnest(ch) c CROSS JOIN LATERAL (VALUES (0), (c.branch_id)) s (scope)
+              GROUP BY s.scope, c.borrower_ref, c.out_day
+             HAVING sum(c.sign) <> 0
+              ORDER BY 1, 2, 3 LOOP
+        INSERT INTO stats_borrower_day AS s (branch_id, borrower_ref, day, loans)
+        VALUES (r.scope, r.ref, r.day, r.n)
+        ON CONFLICT (branch_id, borrower_ref, day) DO UPDATE SET loans = s.loans + r.n
+        RETURNING s.loans INTO now_loans;
+        IF (now_loans - r.n = 0) <> (now_loans = 0) THEN
+            SELECT max(day) INTO prev FROM stats_borrower_day
+             WHERE branch_id = r.scope AND borrower_ref = r.ref AND day < r.day;
+            SELECT min(day) INTO nxt FROM stats_borrower_day
+             WHERE branch_id = r.scope AND borrower_ref = r.ref AND day > r.day;
+            prev := coalesce(prev, '-infinity');
+            IF now_loans > 0 THEN           -- the day became a borrowing day
+                PERFORM stats_gap_add(r.scope, r.day, prev, 1);
+                IF nxt IS NOT NULL THEN
+                    PERFORM stats_gap_add(r.scope, nxt, prev, -1);
+                    PERFORM stats_gap_add(r.scope, nxt, r.day, 1);
+                END IF;
+            ELSE                            -- the day is one no more
+                DELETE FROM stats_borrower_day
+                 WHERE branch_id = r.scope AND borrower_ref = r.ref AND day = r.day;
+                PERFORM stats_gap_add(r.scope, r.day, prev, -1);
+                IF nxt IS NOT NULL THEN
+                    PERFORM stats_gap_add(r.scope, nxt, r.day, -1);
+                    PERFORM stats_gap_add(r.scope, nxt, prev, 1);
+                END IF;
+            END IF;
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- What an item counts as "never lent" moved from branch and category (-1) to another (+1).
+CREATE TYPE stats_never_change AS (branch_id integer, category_id integer, sign integer);
+
+-- Fold the journal into the rollups. The caller holds FOLD_LOCK. "Never lent" (an item that is
+-- not retired and has no loan, counted at its home branch and category) depends on the item and
+-- its loans together, which may change in different transactions folded in any order; so it is
+-- counted by state: for each item the batch touches, what it counted as before (its attributes
+-- as last folded, with its loans as last folded) comes out and what it counts as now goes in. Its
+-- attributes now are read from items in the snapshot that took the batch out of the journal, so
+-- that they and the batch agree; before, they were the old row of its first change in the batch,
+-- or, without a change, those of now.
+CREATE FUNCTION stats_fold_now() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    loans_ch stats_loan_change[];
+    items_ch stats_item_change[];
+    never_ch stats_never_change[];
+BEGIN
+    WITH j AS (DELETE FROM stats_journal RETURNING id, loans, items),
+         lent AS (SELECT c.item_id, sum(c.sign)::integer AS n
+                    FROM j, unnest(j.loans) c GROUP BY c.item_id),
+         changed AS (SELECT DISTINCT ON (x.item_id) x.item_id, x.sign, x.branch_id,
+                            x.category_id, x.active
+                       FROM j, unnest(j.items) WITH ORDINALITY
+                               x (sign, item_id, branch_id, category_id, donated_on, active, n)
+                      ORDER BY x.item_id, j.id, x.n),
+         touched AS (SELECT item_id FROM lent UNION SELECT item_id FROM changed),
+         state AS (
+            SELECT coalesce(sl.loans, 0) AS loans_before, coalesce(l.n, 0) AS lent,
+                   CASE WHEN c.item_id IS NULL THEN i.branch_id
+                        WHEN c.sign < 0 THEN c.branch_id END AS branch_before,
+                   CASE WHEN c.item_id IS NULL THEN i.category_id
+                        WHEN c.sign < 0 THEN c.category_id END AS category_before,
+                   CASE WHEN c.item_id IS NULL THEN i.status <> 'retired'
+                        WHEN c.sign < 0 THEN c.active END AS active_before,
+                   i.branch_id, i.category_id, i.status <> 'retired' AS active
+              FROM touched t
+              LEFT JOIN lent l USING (item_id)
+              LEFT JOIN changed c USING (item_id)
+              LEFT JOIN items i ON i.id = t.item_id
+              LEFT JOIN stats_item_loans sl ON sl.item_id = t.item_id)
+    SELECT (SELECT array_agg(c ORDER BY j.id) FROM j, unnest(j.loans) c),
+           (SELECT array_agg(c ORDER BY j.id) FROM j, unnest(j.items) c),
+           (SELECT array_agg(ROW(x.branch_id, x.category_id, x.sign)::stats_never_change)
+              FROM (SELECT branch_before AS branch_id, category_before AS category_id, -1 AS sign
+                      FROM state WHERE active_before AND loans_before = 0
+                    UNION ALL
+                    SELECT branch_id, category_id, 1
+                      FROM state WHERE active AND loans_before + lent = 0) x)
+      INTO loans_ch, items_ch, never_ch;
+
+    PERFORM stats_apply_loans(loans_ch);
+
+    IF coalesce(cardinality(items_ch), 0) > 0 THEN
+        INSERT INTO stats_donations AS s (branch_id, day, items)
+        SELECT coalesce(c.branch_id, 0), c.donated_on, sum(c.sign)
+          FROM unnest(items_ch) c
+         GROUP BY c.donated_on, ROLLUP (c.branch_id)
+        HAVING sum(c.sign) <> 0
+         ORDER BY 2, 1
+        ON CONFLICT (branch_id, day) DO UPDATE SET items = s.items + excluded.items;
+    END IF;
+
+    IF coalesce(cardinality(items_ch), 0) + coalesce(cardinality(never_ch), 0) > 0 THEN
+        INSERT INTO stats_items AS s (branch_id, category_id, items, never_lent)
+        SELECT coalesce(x.branch_id, 0), coalesce(x.category_id, 0), sum(x.items), sum(x.never)
+          FROM (SELECT c.branch_id, c.category_id, c.sign AS items, 0 AS never
+                  FROM unnest(items_ch) c WHERE c.active
+                UNION ALL
+                SELECT n.branch_id, n.category_id, 0, n.sign FROM unnest(never_ch) n) x
+         GROUP BY CUBE (x.branch_id, x.category_id)
+        HAVING sum(x.items) <> 0 OR sum(x.never) <> 0
+         ORDER BY 1, 2
+        ON CONFLICT (branch_id, category_id) DO UPDATE
+           SET items = s.items + excluded.items, never_lent = s.never_lent + excluded.never_lent;
+    END IF;
+END
+$$;
+
+-- At the commit of a transaction that journaled a change: fold, unless a fold is running.
+CREATE FUNCTION stats_journal_fold() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_try_advisory_xact_lock(1752787053, 0) THEN
+        PERFORM stats_fold_now();
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER stats_journal_fold AFTER INSERT ON stats_journal
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION stats_journal_fold();
+
+-- Fold what the journal holds, waiting for a fold that is running to end first. For the server's
+-- tick and for readers that saw the journal was not empty; nothing to do is one look.
+CREATE FUNCTION stats_fold() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT FROM stats_journal) THEN
+        PERFORM pg_advisory_xact_lock(1752787053, 0);
+        PERFORM stats_fold_now();
+    END IF;
+END
+$$;
+
+-- 0006's stats_rebuild, first taking the fold and emptying the journal, whose changes the
+-- rebuild counts from loans and items themselves.
+CREATE OR REPLACE FUNCTION stats_rebuild() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(1752787053, 0);
+    LOCK TABLE loans, items IN SHARE MODE;
+    DELETE FROM stats_journal;
+    TRUNCATE stats_day, stats_month, stats_day_category, stats_month_category,
+             stats_borrower_day, stats_borrower_gap, stats_borrower_gap_month, stats_item_loans,
+             stats_donations, stats_items;
+
+    CREATE TEMP TABLE stats_rebuild_facts ON COMMIT DROP AS
+    SELECT f.* FROM loans l, LATERAL stats_loan_facts(1, l) f;
+
+    INSERT INTO stats_borrower_day (branch_id, borrower_ref, day, loans)
+    SELECT coalesce(branch_id, 0), borrower_ref, out_day, count(*)
+      FROM stats_rebuild_facts GROUP BY borrower_ref, out_day, ROLLUP (branch_id);
+
+    CREATE TEMP TABLE stats_rebuild_points ON COMMIT DROP AS
+    SELECT branch_id, day, lag(day) OVER (PARTITION BY branch_id, borrower_ref ORDER BY day)
+               AS prev_day
+      FROM stats_borrower_day;
+
+    INSERT INTO stats_day (branch_id, day, loans, returns, returns_late, loan_seconds,
+                           new_borrowers)
+    SELECT f.branch_id, f.day, f.loans, f.returns, f.late, f.seconds, coalesce(p.n, 0)
+      FROM (SELECT coalesce(branch_id, 0) AS branch_id, day, sum(loans) AS loans,
+                   sum(returns) AS returns, sum(late) AS late, sum(seconds) AS seconds
+              FROM (SELECT branch_id, out_day AS day, 1 AS loans, 0 AS returns, 0 AS late,
+                           0::bigint AS seconds FROM stats_rebuild_facts
+                    UNION ALL
+                    SELECT branch_id, ret_day, 0, 1, late::integer, seconds
+                      FROM stats_rebuild_facts WHERE ret_day IS NOT NULL) x
+             GROUP BY day, ROLLUP (branch_id)) f
+      LEFT JOIN (SELECT branch_id, day, count(*) AS n FROM stats_rebuild_points
+                  WHERE prev_day IS NULL GROUP BY 1, 2) p USING (branch_id, day)
+     ORDER BY 1, 2;
+
+    INSERT INTO stats_month (branch_id, month, loans, returns, returns_late, loan_seconds,
+                             new_borrowers)
+    SELECT branch_id, date_trunc('month', day::timestamp)::date, sum(loans), sum(returns),
+           sum(returns_late), sum(loan_seconds), sum(new_borrowers)
+      FROM stats_day GROUP BY 1, 2 ORDER BY 1, 2;
+
+    INSERT INTO stats_day_category (branch_id, day, category_id, loans)
+    SELECT coalesce(branch_id, 0), out_day, category_id, count(*)
+      FROM stats_rebuild_facts GROUP BY out_day, category_id, ROLLUP (branch_id)
+     ORDER BY 1, 2, 3;
+
+    INSERT INTO stats_month_category (branch_id, month, category_id, loans)
+    SELECT branch_id, date_trunc('month', day::timestamp)::date, category_id, sum(loans)
+      FROM stats_day_category GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+
+    INSERT INTO stats_item_loans (item_id, loans)
+    SELECT item_id, count(*) FROM stats_rebuild_facts GROUP BY item_id;
+
+    INSERT INTO stats_donations (branch_id, day, items)
+    SELECT coalesce(branch_id, 0), donated_on, count(*)
+      FROM items GROUP BY donated_on, ROLLUP (branch_id) ORDER BY 1, 2;
+
+    INSERT INTO stats_items (branch_id, category_id, items, never_lent)
+    SELECT coalesce(i.branch_id, 0), coalesce(i.category_id, 0), count(*),
+           count(*) FILTER (WHERE l.item_id IS NULL)
+      FROM items i LEFT JOIN stats_item_loans l ON l.item_id = i.id
+     WHERE i.status <> 'retired'
+     GROUP BY CUBE (i.branch_id, i.category_id);
+
+    INSERT INTO stats_borrower_gap (branch_id, day, prev_day, borrowers, running)
+    SELECT branch_id, day, prev_day, n,
+           sum(n) OVER (PARTITION BY branch_id, day ORDER BY prev_day)
+      FROM (SELECT branch_id, day, prev_day, count(*)::integer AS n
+              FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g
+     ORDER BY 1, 2, 3;
+
+    INSERT INTO stats_borrower_gap_month (branch_id, month, prev_day, borrowers, running)
+    SELECT branch_id, month, prev_day, n,
+           sum(n) OVER (PARTITION BY branch_id, month ORDER BY prev_day)
+      FROM (SELECT branch_id, date_trunc('month', day::timestamp)::date AS month, prev_day,
+                   count(*)::integer AS n
+              FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g
+     ORDER BY 1, 2, 3;
+
+    -- No ANALYZE here: statistics of tables analysed while empty would steer the folds'
+    -- cached plans to sequential scans. A bulk load analyses after calling this.
+    DROP TABLE stats_rebuild_facts, stats_rebuild_points;
+END
+$$;
