@@ -424,3 +424,40 @@ BEGIN
     DROP TABLE stats_rebuild_facts, stats_rebuild_points;
 END
 $$;
+
+-- 3. The search, whose words 0004 matched by computing every item's text and stems anew for each
+--    row it read. Items and categories now keep them (stored generated columns), and the two
+--    indexes take the branch as well (btree_gin), so that a search within one branch reads only
+--    that branch's matches from each index. btree_gin ships with PostgreSQL and is trusted, so the
+--    owner of the database may create it, as pg_trgm.
+CREATE EXTENSION IF NOT EXISTS btree_gin;
+
+ALTER TABLE items
+    ADD COLUMN search_tsv tsvector NOT NULL
+        GENERATED ALWAYS AS (to_tsvector('swedish'::regconfig, name || ' ' || coalesce(brand, '')))
+        STORED,
+    ADD COLUMN search_text text NOT NULL
+        GENERATED ALWAYS AS (hylla_fold(name || ' ' || coalesce(brand, ''))) STORED;
+ALTER TABLE categories
+    ADD COLUMN search_tsv tsvector NOT NULL
+        GENERATED ALWAYS AS (to_tsvector('swedish'::regconfig, name_sv)) STORED,
+    ADD COLUMN search_text text NOT NULL
+        GENERATED ALWAYS AS (hylla_fold(name_sv || ' ' || name_en)) STORED;
+
+DROP INDEX items_fts, items_trgm;
+CREATE INDEX items_search_tsv ON items USING gin (branch_id, search_tsv);
+CREATE INDEX items_search_text ON items USING gin (branch_id, search_text gin_trgm_ops);
+-- A category and its subtree within one branch (the category CTEs of the search).
+CREATE INDEX items_branch_category ON items (branch_id, category_id);
+
+-- 0004's hylla_like_words as PL/pgSQL, whose plan a session keeps: as a SQL function its query was
+-- planned again at every call.
+CREATE OR REPLACE FUNCTION hylla_like_words(q text) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT AS $$
+BEGIN
+    RETURN ARRAY(SELECT '%' || replace(replace(replace(w, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+                   FROM regexp_split_to_table(hylla_fold(btrim(q)), '\s+') AS w
+                  WHERE w <> ''
+                  ORDER BY length(w) DESC, w);
+END
+$$;

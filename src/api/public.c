@@ -7,26 +7,34 @@
 #include "embedded.h"
 #include "store/public_store.h"
 
+#include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* web/openapi.json, compiled in by tools/embed.c (src/meson.build). */
 extern const struct embedded_file hylla_openapi[];
 
 enum { PUBLIC_PER_PAGE = 48, PUBLIC_MAX_PER_PAGE = 100 };
 
-/* Answer 200 with these bytes (taken over), or 304 when the client has them already. */
-static void cached_answer(const struct req *req, struct reply *rep, const char *type, char *body,
-                          size_t len)
+#define ETAG_SIZE 35 /* a quoted hex hash of 16 bytes, and the NUL */
+
+static void etag_of(const char *body, size_t len, char etag[ETAG_SIZE])
 {
     unsigned char hash[16];
     crypto_generichash(hash, sizeof hash, (const unsigned char *)body, len, NULL, 0);
-    char etag[2 * sizeof hash + 3];
     etag[0] = '"';
-    sodium_bin2hex(etag + 1, sizeof etag - 2, hash, sizeof hash);
+    sodium_bin2hex(etag + 1, ETAG_SIZE - 2, hash, sizeof hash);
     strcat(etag, "\"");
+}
+
+/* Answer 200 with these bytes (taken over), or 304 when the client has them already. */
+static void answer_with_etag(const struct req *req, struct reply *rep, const char *type, char *body,
+                             size_t len, const char *etag)
+{
     if (req_etag_matches(req, etag)) {
         free(body);
         reply_empty(rep, 304);
@@ -35,6 +43,120 @@ static void cached_answer(const struct req *req, struct reply *rep, const char *
     }
     reply_header(rep, "ETag", etag);
     reply_header(rep, "Cache-Control", "public, max-age=30");
+}
+
+static void cached_answer(const struct req *req, struct reply *rep, const char *type, char *body,
+                          size_t len)
+{
+    char etag[ETAG_SIZE];
+    etag_of(body, len, etag);
+    answer_with_etag(req, rep, type, body, len, etag);
+}
+
+/*
+ * The answers of the search, kept for identical requests (the same arguments in the same order)
+ * for at most CACHE_SECONDS: within that window a search costs no statement. Bounded: one entry
+ * per slot, the newest winning, and no answer larger than CACHE_MAX_BODY. A change made through
+ * this server (any write that succeeded) forgets them all at once (public_cache_forget, called by
+ * routes.c after the write); a change made elsewhere shows here once the window has passed.
+ */
+#define CACHE_SLOTS    256
+#define CACHE_SECONDS  1.0
+#define CACHE_MAX_BODY (64 * 1024)
+
+struct cached_answer {
+    char *key;  /* owned; NULL when the slot is empty */
+    char *body; /* owned */
+    size_t len;
+    char etag[ETAG_SIZE];
+    double at;
+};
+
+static struct cached_answer cache[CACHE_SLOTS];
+static unsigned long cache_generation; /* moves on at every forget, under cache_lock */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void public_cache_forget(void)
+{
+    pthread_mutex_lock(&cache_lock);
+    cache_generation++;
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        free(cache[i].key);
+        free(cache[i].body);
+        cache[i] = (struct cached_answer){ 0 };
+    }
+    pthread_mutex_unlock(&cache_lock);
+}
+
+/* The key of a request: its path and its arguments, each with its length, in order. */
+static char *cache_key(const struct req *req)
+{
+    struct buf b = BUF_INIT;
+    buf_puts(&b, req->path);
+    for (size_t i = 0; i < req->nquery; i++)
+        buf_printf(&b, "|%zu:%s=%zu:%s", strlen(req->query[i].key), req->query[i].key,
+                   strlen(req->query[i].value), req->query[i].value);
+    return buf_steal(&b, NULL);
+}
+
+static struct cached_answer *cache_slot(const char *key)
+{
+    unsigned char h[8];
+    crypto_generichash(h, sizeof h, (const unsigned char *)key, strlen(key), NULL, 0);
+    unsigned idx;
+    memcpy(&idx, h, sizeof idx);
+    return &cache[idx % CACHE_SLOTS];
+}
+
+/* Answer from the cache; false when it does not hold the answer. *generation for cache_put. */
+static bool cache_answer(const struct req *req, struct reply *rep, const char *key,
+                         unsigned long *generation)
+{
+    char *body = NULL;
+    size_t len = 0;
+    char etag[ETAG_SIZE];
+    pthread_mutex_lock(&cache_lock);
+    *generation = cache_generation;
+    struct cached_answer *c = cache_slot(key);
+    if (c->key && strcmp(c->key, key) == 0 && now_s() - c->at < CACHE_SECONDS) {
+        body = xmalloc(c->len + 1);
+        memcpy(body, c->body, c->len + 1);
+        len = c->len;
+        memcpy(etag, c->etag, sizeof etag);
+    }
+    pthread_mutex_unlock(&cache_lock);
+    if (!body)
+        return false;
+    answer_with_etag(req, rep, "application/json", body, len, etag);
+    return true;
+}
+
+/* Keep an answer, unless something was forgotten since it was read (generation moved). */
+static void cache_put(const char *key, unsigned long generation, const char *body, size_t len,
+                      const char *etag)
+{
+    if (len > CACHE_MAX_BODY)
+        return;
+    pthread_mutex_lock(&cache_lock);
+    if (generation == cache_generation) {
+        struct cached_answer *c = cache_slot(key);
+        free(c->key);
+        free(c->body);
+        c->key = xstrdup(key);
+        c->body = xmalloc(len + 1);
+        memcpy(c->body, body, len + 1);
+        c->len = len;
+        memcpy(c->etag, etag, sizeof c->etag);
+        c->at = now_s();
+    }
+    pthread_mutex_unlock(&cache_lock);
 }
 
 static void cached_json(const struct req *req, struct reply *rep, json_t *body)
@@ -123,47 +245,101 @@ static bool read_filter(const struct req *req, struct reply *rep, struct public_
     return true;
 }
 
-static json_t *item_json(const struct public_item *it)
+/* A size as api_size_json writes it, into b. */
+static void size_json(struct buf *b, const struct size *size)
 {
-    char *photo = api_photo_url(it->code, it->photo_etag);
-    json_t *j =
-        json_pack("{s:s, s:s, s:{s:i, s:s, s:s}, s:o, s:s, s:s, s:o, s:o}", "code", it->code,
-                  "name", it->name, "category", "id", it->category_id, "name_sv", it->category_sv,
-                  "name_en", it->category_en, "size", api_size_json(&it->size), "condition",
-                  it->condition, "status", it->status, "due_date", api_text_or_null(it->due_date),
-                  "photo_url", api_text_or_null(photo));
-    free(photo);
-    return j;
+    if (size->kind == SIZE_NONE) {
+        buf_puts(b, "null");
+        return;
+    }
+    buf_puts(b, "{\"kind\":");
+    buf_json_string(b, size_kind_name(size->kind));
+    buf_puts(b, ",\"value\":");
+    if (!size_kind_is_numeric(size->kind))
+        buf_json_string(b, size->text);
+    else if (size->num == floor(size->num) && fabs(size->num) < 1e15)
+        buf_printf(b, "%lld", (long long)size->num);
+    else
+        buf_printf(b, "%.15g", size->num);
+    buf_putc(b, '}');
+}
+
+/*
+ * The answer of a search, written straight into a buffer (no JSON values in between): the same
+ * bytes jansson would write for it, members in the order public.h gives.
+ */
+static char *page_json(const struct public_item_page *found, long long page, long long per_page,
+                       size_t *len)
+{
+    struct buf b = BUF_INIT;
+    buf_puts(&b, "{\"items\":[");
+    for (size_t i = 0; i < found->n; i++) {
+        const struct public_item *it = &found->items[i];
+        buf_puts(&b, i ? ",{\"code\":" : "{\"code\":");
+        buf_json_string(&b, it->code);
+        buf_puts(&b, ",\"name\":");
+        buf_json_string(&b, it->name);
+        buf_printf(&b, ",\"category\":{\"id\":%d,\"name_sv\":", it->category_id);
+        buf_json_string(&b, it->category_sv);
+        buf_puts(&b, ",\"name_en\":");
+        buf_json_string(&b, it->category_en);
+        buf_puts(&b, "},\"size\":");
+        size_json(&b, &it->size);
+        buf_puts(&b, ",\"condition\":");
+        buf_json_string(&b, it->condition);
+        buf_puts(&b, ",\"status\":");
+        buf_json_string(&b, it->status);
+        buf_puts(&b, ",\"due_date\":");
+        buf_json_string(&b, it->due_date[0] ? it->due_date : NULL);
+        buf_puts(&b, ",\"photo_url\":");
+        char *photo = api_photo_url(it->code, it->photo_etag);
+        buf_json_string(&b, photo);
+        free(photo);
+        buf_putc(&b, '}');
+    }
+    buf_printf(&b, "],\"total\":%lld,\"page\":%lld,\"per_page\":%lld}", found->total, page,
+               per_page);
+    return buf_steal(&b, len);
 }
 
 void public_items(struct req *req, struct reply *rep)
 {
+    char *key = cache_key(req);
+    unsigned long generation;
+    if (cache_answer(req, rep, key, &generation)) {
+        free(key);
+        return;
+    }
     struct public_item_filter f;
     long long page, per_page;
     if (!read_filter(req, rep, &f) || !api_query_int(req, rep, "page", 1, API_MAX_PAGE, 1, &page) ||
-        !api_query_int(req, rep, "per_page", 1, PUBLIC_MAX_PER_PAGE, PUBLIC_PER_PAGE, &per_page))
+        !api_query_int(req, rep, "per_page", 1, PUBLIC_MAX_PER_PAGE, PUBLIC_PER_PAGE, &per_page)) {
+        free(key);
         return;
+    }
     f.limit = per_page;
     f.offset = (page - 1) * per_page;
     struct public_item_page found;
     enum store_status st = store_public_items(&f, &found);
     if (st < 0) {
+        free(key);
         api_store_failure(rep, st);
         return;
     }
     if (!found.branch_found) {
+        free(key);
         store_public_items_free(&found);
         branch_not_found(rep);
         return;
     }
-    json_t *items = json_array();
-    for (size_t i = 0; i < found.n; i++)
-        api_append(&items, item_json(&found.items[i]));
-    json_t *body =
-        json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)found.total, "page",
-                  (json_int_t)page, "per_page", (json_int_t)per_page);
+    size_t len;
+    char *body = page_json(&found, page, per_page, &len);
     store_public_items_free(&found);
-    cached_json(req, rep, body);
+    char etag[ETAG_SIZE];
+    etag_of(body, len, etag);
+    cache_put(key, generation, body, len, etag);
+    free(key);
+    answer_with_etag(req, rep, "application/json", body, len, etag);
 }
 
 void public_stats(struct req *req, struct reply *rep)

@@ -29,9 +29,13 @@ route_handler public_categories;
  * &per_page=: {"items": [{"code","name","category":{"id","name_sv","name_en"},"size",
  * "condition","status","due_date","photo_url"}], "total", "page", "per_page"}, by name and size.
  * status is available, on_loan or repair; due_date is null unless on loan. 404 branch_not_found
- * for an unknown branch, 400 invalid_query for a bad argument.
+ * for an unknown branch, 400 invalid_query for a bad argument. Identical requests within a
+ * second are answered from memory (public_cache_forget).
  */
 route_handler public_items;
+
+/* Forget the answers kept in memory: call after every change this server made. */
+void public_cache_forget(void);
 
 /* GET /api/public/stats: {"total_loans", "branches": [{"slug", "total_loans"}]} since the start. */
 route_handler public_stats;

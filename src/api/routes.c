@@ -300,9 +300,20 @@ static bool admit(struct req *req, struct reply *rep)
     return true;
 }
 
+/*
+ * After a change made here, the public answers kept in memory go, so that what this server says
+ * next shows it (other servers' answers follow within their cache's second).
+ */
+static void answered(const struct req *req, const struct reply *rep)
+{
+    if (!req_method_is_safe(req) && rep->status < 400)
+        public_cache_forget();
+}
+
 const struct router routes_api = {
     .routes = table,
     .nroutes = sizeof table / sizeof table[0],
     .prefix = "/api/",
     .admit = admit,
+    .answered = answered,
 };

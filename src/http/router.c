@@ -183,6 +183,8 @@ static void dispatch_route(const struct router *r, const struct route *route, bo
     route->handler(req, rep);
     if (rep->status == 0)
         reply_problem(rep, PROBLEM_internal_error, NULL);
+    if (r->answered)
+        r->answered(req, rep);
     if (route->cors)
         open_cors(rep);
 }

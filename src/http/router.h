@@ -40,6 +40,8 @@ struct router {
      * not. Runs before the body is parsed. May set req->who.
      */
     bool (*admit)(struct req *req, struct reply *rep);
+    /* Called after a route's handler has answered, when not NULL. */
+    void (*answered)(const struct req *req, const struct reply *rep);
 };
 
 /* What router_lane answers for a request that needs no lane: a file, a 404, a preflight. */

@@ -116,41 +116,74 @@ enum store_status store_public_totals(long long *network, struct public_branch_t
 
 /* Items ------------------------------------------------------------------------------------- */
 
-struct search {
-    const struct public_item_filter *f;
-    struct public_item_page *out;
-};
-
 /*
- * The public search, the statement contrib/bench mirrors: the catalogue's search of item_store.c
- * (Swedish stems on items_fts, folded substrings on items_trgm, the exact code, or a category
- * named by the words, each with its subtree; sizes on items_size), limited to one branch and to
- * what the public sees. $1 q, $2 branch slug, $3 category id, $4 available only, $5 size kind,
- * $6 and $7 size bounds, $8 limit, $9 offset. The open loan is read by loans_one_open_per_item
- * for its due date only; no other loan column and no borrower column is read.
+ * The public search, the statements contrib/bench/pgbench/public.pgbench mirrors. $1 q, $2 branch
+ * slug, $3 category id, $4 available only, $5 size kind, $6 and $7 size bounds, $8 limit, $9
+ * offset. One statement for each of the four shapes of a search (with or without words, within a
+ * branch or the whole network), so that each is a plain plan that PostgreSQL keeps for the
+ * connection: the hits of words are gathered through the index of each way a word matches (its
+ * Swedish stem, a folded substring, the exact code, a category it names with the subtree), each
+ * index read within the branch; the filters (status, category, size) apply to those hits only.
+ * The open loan is read by loans_one_open_per_item for its due date only; no other loan column
+ * and no borrower column is read.
  */
-static struct store_stmt search_stmt = STORE_STMT(
-    ITEM_MATCH_CTES
-    " hits AS MATERIALIZED ("
-    "    SELECT i.id, i.name, i.size_num, i.size_text, i.code FROM items i"
-    "     WHERE ($2::text IS NULL OR i.branch_id = (SELECT id FROM branches WHERE slug = $2))"
-    "       AND i.status = ANY (CASE WHEN $4::bool THEN '{available}'::text[]"
-    "                                ELSE '{available,on_loan,repair}'::text[] END)"
-    "       AND " ITEM_MATCH_WHERE "),"
-    " page AS ("
-    "    SELECT id, row_number() OVER (ORDER BY name, size_num, size_text, code) AS n"
-    "      FROM hits ORDER BY n LIMIT $8::bigint OFFSET $9::bigint)"
-    " SELECT t.total, ($2::text IS NULL OR EXISTS (SELECT 1 FROM branches WHERE slug = $2)),"
-    "        i.code, i.category_id, c.name_sv, c.name_en, i.name, i.size_kind, i.size_num,"
-    "        i.size_text, i.condition, i.status,"
-    "        CASE WHEN i.status = 'on_loan' THEN l.due_date END, p.etag"
-    "   FROM (SELECT count(*) AS total FROM hits) t"
-    "   LEFT JOIN page ON true"
-    "   LEFT JOIN (items i JOIN categories c ON c.id = i.category_id"
-    "              LEFT JOIN item_photos p ON p.item_id = i.id"
-    "              LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL)"
-    "     ON i.id = page.id"
-    "  ORDER BY page.n");
+#define SEARCH_ARGS                                                                                \
+    "WITH RECURSIVE"                                                                               \
+    " args AS MATERIALIZED ("                                                                      \
+    "    SELECT plainto_tsquery('swedish', $1) AS tsq, hylla_like_words($1) AS words,"             \
+    "           (SELECT id FROM branches WHERE slug = $2) AS branch),"                             \
+    " in_category (id) AS ("                                                                       \
+    "    SELECT $3::int WHERE $3::int IS NOT NULL"                                                 \
+    "    UNION ALL SELECT c.id FROM categories c JOIN in_category t ON c.parent_id = t.id),"
+#define SEARCH_NAMED                                                                               \
+    " named_category (id) AS ("                                                                    \
+    "    SELECT c.id FROM categories c, args a"                                                    \
+    "     WHERE c.search_tsv @@ a.tsq OR c.search_text LIKE ALL (a.words)"                         \
+    "    UNION ALL SELECT c.id FROM categories c JOIN named_category t ON c.parent_id = t.id),"
+#define SEARCH_FILTERS                                                                             \
+    " i.status = ANY (CASE WHEN $4::bool THEN '{available}'::text[]"                               \
+    "                      ELSE '{available,on_loan,repair}'::text[] END)"                         \
+    " AND ($3::int IS NULL OR i.category_id = ANY (ARRAY(SELECT id FROM in_category)))"            \
+    " AND ($5::text IS NULL OR i.size_kind = $5) AND ($6::numeric IS NULL OR i.size_num >= $6)"    \
+    " AND ($7::numeric IS NULL OR i.size_num <= $7)"
+#define SEARCH_HIT                                                                                 \
+    " SELECT i.id, i.name, i.size_num, i.size_text, i.code FROM items i, args a WHERE "
+/* The hits of the words, within the branch (a.branch) or (BRANCH "") everywhere. */
+#define SEARCH_WORDS(BRANCH)                                                                       \
+    SEARCH_HIT BRANCH                                                                              \
+        " i.search_tsv @@ a.tsq AND" SEARCH_FILTERS " UNION" SEARCH_HIT BRANCH                     \
+        " i.search_text LIKE a.words[1] AND i.search_text LIKE ALL (a.words)"                      \
+        " AND" SEARCH_FILTERS " UNION" SEARCH_HIT BRANCH                                           \
+        " i.code = upper(btrim($1)) AND" SEARCH_FILTERS " UNION" SEARCH_HIT BRANCH                 \
+        " i.category_id = ANY (ARRAY(SELECT id FROM named_category)) AND" SEARCH_FILTERS
+#define SEARCH_ALL(BRANCH) SEARCH_HIT BRANCH SEARCH_FILTERS
+#define IN_BRANCH          " i.branch_id = a.branch AND"
+/* The count of the hits and one page of them, with what the answer shows of each. */
+#define SEARCH_PAGE                                                                                \
+    " page AS ("                                                                                   \
+    "    SELECT id, row_number() OVER (ORDER BY name, size_num, size_text, code) AS n"             \
+    "      FROM hits ORDER BY n LIMIT $8::bigint OFFSET $9::bigint)"                               \
+    " SELECT t.total, $2::text IS NULL OR (SELECT branch FROM args) IS NOT NULL,"                  \
+    "        i.code, i.category_id, c.name_sv, c.name_en, i.name, i.size_kind, i.size_num,"        \
+    "        i.size_text, i.condition, i.status,"                                                  \
+    "        CASE WHEN i.status = 'on_loan' THEN l.due_date END, p.etag"                           \
+    "   FROM (SELECT count(*) AS total FROM hits) t"                                               \
+    "   LEFT JOIN page ON true"                                                                    \
+    "   LEFT JOIN (items i JOIN categories c ON c.id = i.category_id"                              \
+    "              LEFT JOIN item_photos p ON p.item_id = i.id"                                    \
+    "              LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL)"               \
+    "     ON i.id = page.id"                                                                       \
+    "  ORDER BY page.n"
+
+/* [with words][within a branch] */
+static struct store_stmt search_stmt[2][2] = {
+    { STORE_STMT(SEARCH_ARGS " hits AS MATERIALIZED (" SEARCH_ALL("") ")," SEARCH_PAGE),
+      STORE_STMT(SEARCH_ARGS " hits AS MATERIALIZED (" SEARCH_ALL(IN_BRANCH) ")," SEARCH_PAGE) },
+    { STORE_STMT(SEARCH_ARGS SEARCH_NAMED
+                 " hits AS MATERIALIZED (" SEARCH_WORDS("") ")," SEARCH_PAGE),
+      STORE_STMT(SEARCH_ARGS SEARCH_NAMED
+                 " hits AS MATERIALIZED (" SEARCH_WORDS(IN_BRANCH) ")," SEARCH_PAGE) },
+};
 
 enum {
     FOUND_TOTAL,
@@ -187,18 +220,10 @@ static void read_item(const PGresult *res, int r, struct public_item *it)
     store_get_copy(res, r, FOUND_PHOTO_ETAG, it->photo_etag, sizeof it->photo_etag);
 }
 
-static enum store_status search_tx(void *ctx)
+enum store_status store_public_items(const struct public_item_filter *f,
+                                     struct public_item_page *out)
 {
-    /* A generic plan would ignore the indexes behind the optional filters. */
-    static struct store_stmt custom_plans =
-        STORE_STMT("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)");
-    struct search *s = ctx;
-    const struct public_item_filter *f = s->f;
-    store_public_items_free(s->out);
-
-    enum store_status st = store_run(&custom_plans, 0, NULL);
-    if (st < 0)
-        return st;
+    *out = (struct public_item_page){ 0 };
     STORE_NUM(limit, f->limit);
     STORE_NUM(offset, f->offset);
     const char *params[9] = {
@@ -210,30 +235,19 @@ static enum store_status search_tx(void *ctx)
     struct item_match_text text;
     store_item_match_params(&f->match, &text, params);
     PGresult *res;
-    st = store_exec(&search_stmt, 9, params, &res);
+    enum store_status st =
+        store_exec(&search_stmt[params[0] != NULL][params[1] != NULL], 9, params, &res);
     if (st < 0)
         return st;
     int rows = PQntuples(res);
-    s->out->total = store_get_ll(res, 0, FOUND_TOTAL);
-    s->out->branch_found = store_get_bool(res, 0, FOUND_BRANCH);
-    s->out->items = xcalloc(rows ? (size_t)rows : 1, sizeof *s->out->items);
+    out->total = store_get_ll(res, 0, FOUND_TOTAL);
+    out->branch_found = store_get_bool(res, 0, FOUND_BRANCH);
+    out->items = xcalloc(rows ? (size_t)rows : 1, sizeof *out->items);
     for (int r = 0; r < rows; r++)
         if (store_get(res, r, FOUND_CODE)) /* no item: the page is past the last match */
-            read_item(res, r, &s->out->items[s->out->n++]);
+            read_item(res, r, &out->items[out->n++]);
     PQclear(res);
     return STORE_OK;
-}
-
-enum store_status store_public_items(const struct public_item_filter *f,
-                                     struct public_item_page *out)
-{
-    *out = (struct public_item_page){ 0 };
-    struct search s = { .f = f, .out = out };
-    /* A transaction only to scope plan_cache_mode. */
-    enum store_status st = store_tx(STORE_READ_COMMITTED, search_tx, &s);
-    if (st != STORE_OK)
-        store_public_items_free(out);
-    return st;
 }
 
 void store_public_items_free(struct public_item_page *page)
