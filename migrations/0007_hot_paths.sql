@@ -461,3 +461,167 @@ BEGIN
                   ORDER BY length(w) DESC, w);
 END
 $$;
+
+-- 4. A checkout and a return, each one statement from the server: what loan_store.c sent as a
+--    dozen statements between BEGIN and COMMIT (each a round trip), in the same order, with the
+--    same row locks taken in the same order (the borrower, then the items by id, then the loans),
+--    so that concurrent checkouts still queue instead of deadlocking, and the rules (the
+--    borrower's branch, whether they are blocked, the branch's item limit) read once, inside.
+--    A unique violation of loans_one_open_per_item still reaches the caller as an error, which
+--    it answers as a refusal: the whole statement, and so the checkout, is undone.
+
+-- Lend codes to a borrower in scope (0: any branch), due on due_date, as staff. key and request:
+-- the Idempotency-Key and the canonical text of the request, or NULL. The outcome is one of
+-- done, replayed (response is the first answer), key_reused, no_borrower, refused (blocked,
+-- over_limit with open_loans and item_limit, and problems: one per code, '' when the item can
+-- go, else unknown, other_branch, on_loan or not_available); nothing is written unless done.
+CREATE FUNCTION loan_checkout(staff integer, scope integer, borrower bigint, codes text[],
+                              due_date date, key text, request text, undo_minutes integer,
+                              OUT outcome text, OUT response text, OUT blocked boolean,
+                              OUT over_limit boolean, OUT open_loans integer,
+                              OUT item_limit integer, OUT problems text[])
+LANGUAGE plpgsql AS $$
+DECLARE
+    branch integer;
+    checkout bigint;
+    ids bigint[];
+    same boolean;
+BEGIN
+    PERFORM set_config('hylla.staff_id', CASE WHEN staff > 0 THEN staff::text ELSE '' END, true);
+    -- The borrower's lock queues checkouts for the same borrower (and the same key).
+    SELECT b.branch_id, b.blocked INTO branch, blocked FROM borrowers b
+     WHERE b.id = borrower AND (scope = 0 OR b.branch_id = scope) FOR UPDATE;
+    IF NOT FOUND THEN
+        outcome := 'no_borrower';
+        RETURN;
+    END IF;
+    IF key IS NOT NULL THEN
+        SELECT c.request_hash = sha256(convert_to(request, 'UTF8')), c.response::text
+          INTO same, response FROM checkouts c WHERE c.staff_id = staff AND c.idempotency_key = key;
+        IF FOUND THEN
+            outcome := CASE WHEN same THEN 'replayed' ELSE 'key_reused' END;
+            response := CASE WHEN same THEN response END;
+            RETURN;
+        END IF;
+    END IF;
+
+    -- The items, locked by id; what is wrong with each, in the order of codes.
+    SELECT array_agg(coalesce(CASE WHEN i.id IS NULL THEN 'unknown'
+                                   WHEN i.branch_id <> branch THEN 'other_branch'
+                                   WHEN i.status = 'on_loan' THEN 'on_loan'
+                                   WHEN i.status <> 'available' THEN 'not_available'
+                                   ELSE '' END, '') ORDER BY u.n),
+           array_agg(i.id ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL)
+      INTO problems, ids
+      FROM unnest(codes) WITH ORDINALITY AS u (code, n)
+      LEFT JOIN (SELECT it.id, it.code, it.branch_id, it.status FROM items it
+                  WHERE it.code = ANY (codes) ORDER BY it.id FOR UPDATE) i ON i.code = u.code;
+    SELECT count(*)::integer, (SELECT br.item_limit FROM branches br WHERE br.id = branch)
+      INTO open_loans, item_limit
+      FROM loans l WHERE l.borrower_id = borrower AND l.returned_at IS NULL;
+    over_limit := open_loans + cardinality(codes) > item_limit;
+    IF blocked OR over_limit OR EXISTS (SELECT FROM unnest(problems) p WHERE p <> '') THEN
+        outcome := 'refused';
+        RETURN;
+    END IF;
+
+    INSERT INTO checkouts (branch_id, borrower_id, staff_id, idempotency_key, request_hash)
+    VALUES (branch, borrower, staff, key,
+            CASE WHEN key IS NOT NULL THEN sha256(convert_to(request, 'UTF8')) END)
+        ON CONFLICT (staff_id, idempotency_key) DO NOTHING
+    RETURNING id INTO checkout;
+    IF checkout IS NULL THEN
+        -- The same key committed while we waited for the borrower: run again, as its retry.
+        RAISE EXCEPTION 'a checkout with this key was made meanwhile'
+            USING ERRCODE = 'serialization_failure';
+    END IF;
+    -- Loans and item status in one statement: they cannot disagree.
+    WITH lent AS (
+        INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id,
+                           borrower_ref, checked_out_by, due_date)
+        SELECT checkout, i.id, i.branch_id, i.category_id, borrower, borrower, staff,
+               loan_checkout.due_date
+          FROM items i WHERE i.id = ANY (ids) ORDER BY i.id
+        RETURNING item_id)
+    UPDATE items SET status = 'on_loan', updated_at = now()
+     WHERE id IN (SELECT item_id FROM lent);
+    UPDATE borrowers SET last_activity_at = now() WHERE id = borrower;
+    UPDATE checkouts c SET response = jsonb_build_object(
+            'checkout_id', c.id, 'due_date', loan_checkout.due_date,
+            'undo_until', c.created_at + make_interval(mins => undo_minutes),
+            'loans', (SELECT jsonb_agg(jsonb_build_object(
+                         'id', l.id, 'item', jsonb_build_object('code', i.code, 'name', i.name),
+                         'due_date', l.due_date) ORDER BY u.n)
+                        FROM loans l JOIN items i ON i.id = l.item_id
+                        JOIN unnest(codes) WITH ORDINALITY AS u (code, n) ON u.code = i.code
+                       WHERE l.checkout_id = c.id))
+     WHERE c.id = checkout
+    RETURNING c.response::text INTO response;
+    INSERT INTO audit_log (staff_id, action, object_type, object_id, branch_id, details)
+    SELECT nullif(staff, 0), 'checkout', 'checkout', checkout, branch,
+           jsonb_build_object('borrower_id', borrower,
+                              'loans', jsonb_agg(jsonb_build_object('id', l.id, 'item_id', l.item_id)
+                                                 ORDER BY l.id))
+      FROM loans l WHERE l.checkout_id = checkout;
+    outcome := 'done';
+END
+$$;
+
+-- Return the item with this code (upper case) as staff within scope: its open loan closed now
+-- (or at the start of returned_on, never before the checkout), the item available (or in
+-- repair), the note kept, the borrower's last activity, the audit entry loan_returned. The
+-- outcome is done (with what was returned), unknown_item, not_on_loan (also when someone else
+-- returned it meanwhile), other_branch or before_checkout; nothing is written unless done.
+CREATE FUNCTION loan_return(staff integer, scope integer, item_code text, repair boolean,
+                            note text, returned_on date,
+                            OUT outcome text, OUT loan_id bigint, OUT code text, OUT name text,
+                            OUT borrower_id bigint, OUT borrower_name text, OUT due_date date,
+                            OUT overdue_days integer, OUT item_status text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    f record;
+    l loans;
+BEGIN
+    PERFORM set_config('hylla.staff_id', CASE WHEN staff > 0 THEN staff::text ELSE '' END, true);
+    SELECT lo.id, lo.branch_id, lo.borrower_id,
+           coalesce(returned_on < lo.checked_out_at::date, false) AS too_early
+      INTO f
+      FROM items i LEFT JOIN loans lo ON lo.item_id = i.id AND lo.returned_at IS NULL
+     WHERE i.code = item_code;
+    outcome := CASE WHEN NOT FOUND THEN 'unknown_item'
+                    WHEN f.id IS NULL THEN 'not_on_loan'
+                    WHEN scope <> 0 AND f.branch_id <> scope THEN 'other_branch'
+                    WHEN f.too_early THEN 'before_checkout' END;
+    IF outcome IS NOT NULL THEN
+        RETURN;
+    END IF;
+    -- The borrower first, as a checkout locks it first: the same order everywhere.
+    UPDATE borrowers b SET last_activity_at = greatest(b.last_activity_at, now())
+     WHERE b.id = f.borrower_id;
+    UPDATE loans lo SET returned_at = CASE WHEN returned_on IS NULL THEN now()
+                            ELSE greatest(lo.checked_out_at, returned_on::timestamptz) END,
+           returned_by = staff, return_note = note
+     WHERE lo.id = f.id AND lo.returned_at IS NULL
+    RETURNING lo.* INTO l;
+    IF NOT FOUND THEN
+        outcome := 'not_on_loan';
+        RETURN;
+    END IF;
+    UPDATE items i SET status = CASE WHEN repair THEN 'repair' ELSE 'available' END,
+           updated_at = now()
+     WHERE i.id = l.item_id AND i.status = 'on_loan'
+    RETURNING i.status INTO item_status;
+    SELECT i.code, i.name, coalesce(item_status, i.status) INTO code, name, item_status
+      FROM items i WHERE i.id = l.item_id;
+    SELECT b.id, b.name INTO borrower_id, borrower_name FROM borrowers b WHERE b.id = l.borrower_id;
+    loan_id := l.id;
+    due_date := l.due_date;
+    overdue_days := greatest(0, l.returned_at::date - l.due_date);
+    INSERT INTO audit_log (staff_id, action, object_type, object_id, branch_id, details)
+    VALUES (nullif(staff, 0), 'loan_returned', 'loan', l.id, f.branch_id,
+            jsonb_build_object('item_id', l.item_id, 'repair', repair,
+                               'backdated', returned_on IS NOT NULL,
+                               'overdue_days', overdue_days));
+    outcome := 'done';
+END
+$$;

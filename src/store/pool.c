@@ -235,6 +235,17 @@ static void rollback(void)
     }
 }
 
+/* Before attempt n (from 0) of a transaction: after a collision, back off a little, at random,
+ * so that the same transactions do not collide again. */
+static void backoff(int attempt)
+{
+    if (attempt == 0)
+        return;
+    long ms = 1 + (long)randombytes_uniform(1u << attempt);
+    struct timespec pause = { 0, ms * 1000000L };
+    nanosleep(&pause, NULL);
+}
+
 enum store_status store_tx(enum store_isolation isolation, enum store_status (*fn)(void *ctx),
                            void *ctx)
 {
@@ -246,12 +257,7 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
     const char *begin = begin_sql[isolation];
     enum store_status st = STORE_HARD_ERROR;
     for (int attempt = 0; attempt < 8; attempt++) {
-        if (attempt > 0) {
-            /* Back off a little, at random, so that the same transactions do not collide again. */
-            long ms = 1 + (long)randombytes_uniform(1u << attempt);
-            struct timespec pause = { 0, ms * 1000000L };
-            nanosleep(&pause, NULL);
-        }
+        backoff(attempt);
         st = command(begin);
         if (st != STORE_OK)
             return st;
@@ -266,6 +272,20 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
             return st;
     }
     log_warn("transaction gave up after repeated serialisation failures");
+    return st;
+}
+
+enum store_status store_call(struct store_stmt *stmt, int nparams, const char *const *params,
+                             PGresult **res)
+{
+    enum store_status st = STORE_HARD_ERROR;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        backoff(attempt);
+        st = store_exec(stmt, nparams, params, res);
+        if (st != STORE_SOFT_ERROR)
+            return st;
+    }
+    log_warn("statement gave up after repeated serialisation failures");
     return st;
 }
 

@@ -59,6 +59,14 @@ enum store_isolation { STORE_READ_COMMITTED, STORE_REPEATABLE_READ, STORE_SERIAL
 enum store_status store_tx(enum store_isolation isolation, enum store_status (*fn)(void *ctx),
                            void *ctx) STORE_MUST_CHECK;
 
+/*
+ * store_exec for a statement that is a whole transaction of its own (an SQL function that writes):
+ * run again, a few times, after a serialisation failure or deadlock. One round trip when it
+ * succeeds.
+ */
+enum store_status store_call(struct store_stmt *stmt, int nparams, const char *const *params,
+                             PGresult **res) STORE_MUST_CHECK;
+
 /* Declare char name[] holding an integer value as a parameter. */
 #define STORE_NUM_SIZE 24
 #define STORE_NUM(name, value)                                                                     \
