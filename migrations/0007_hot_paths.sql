@@ -33,11 +33,12 @@ CREATE TRIGGER branch_renamed AFTER UPDATE OF slug ON branches
 --    items only appends its facts to stats_journal (one row per statement, a row nobody else
 --    writes), and stats_fold_now() moves what the journal holds into the rollups, one fold at a
 --    time (the advisory lock FOLD_LOCK: classid 1752787053, objid 0). Who folds:
---      - the transaction itself, at its commit (the deferred trigger stats_journal_fold), when no
---        other fold is running: it tries the lock and never waits, so a lone change (the desk
---        on a quiet day, a test, psql) leaves the rollups current when it commits, while under
---        load one committing transaction folds what many others appended;
---      - `hylla serve`, every second, whatever is left (store_stats_fold);
+--      - `hylla serve`, every second (stats_fold_tick), many changes at a time, which costs each
+--        of them far less than a fold of its own;
+--      - when no server's folder runs (a test, psql, a command-line import), the transaction
+--        itself, at its commit (the deferred trigger stats_journal_fold), unless another fold is
+--        running: it tries the lock and never waits, so a lone change leaves the rollups current
+--        when it commits;
 --      - every read of the rollups by hylla, before it reads, when it sees the journal is not
 --        empty (in the same snapshot), so that its figures are exact.
 --    The rollups are written by folds only, so no two transactions ever wait for each other on a
@@ -312,10 +313,13 @@ BEGIN
 END
 $$;
 
--- At the commit of a transaction that journaled a change: fold, unless a fold is running.
+-- At the commit of a transaction that journaled a change: fold, unless a fold is running or a
+-- server's folder will (FOLDER_LOCK, classid 1752787053, objid 1, held by the session of
+-- `hylla serve`'s folder while it lives: see stats_fold_tick).
 CREATE FUNCTION stats_journal_fold() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF pg_try_advisory_xact_lock(1752787053, 0) THEN
+    IF pg_try_advisory_xact_lock_shared(1752787053, 1)
+       AND pg_try_advisory_xact_lock(1752787053, 0) THEN
         PERFORM stats_fold_now();
     END IF;
     RETURN NULL;
@@ -334,6 +338,21 @@ BEGIN
         PERFORM pg_advisory_xact_lock(1752787053, 0);
         PERFORM stats_fold_now();
     END IF;
+END
+$$;
+
+-- The tick of `hylla serve`'s folder: fold, and hold FOLDER_LOCK for the session, so that
+-- committing transactions leave their changes to this folder (folded a second later at most, many
+-- at a time, which costs each change far less than folding it alone) instead of folding them
+-- while they commit. A second server's folder finds the lock taken and folds all the same.
+CREATE FUNCTION stats_fold_tick() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_locks
+                    WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+                      AND classid = 1752787053 AND objid = 1) THEN
+        PERFORM pg_try_advisory_lock(1752787053, 1);
+    END IF;
+    PERFORM stats_fold();
 END
 $$;
 

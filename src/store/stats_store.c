@@ -34,18 +34,23 @@ enum store_status store_rollup_exec(struct store_stmt *stmt, int nparams, const 
     return store_exec(stmt, nparams, params, res);
 }
 
-/* The folder: a thread that folds what is left in the journal once a second. */
+/*
+ * The folder: a thread that folds the journal once a second, on a connection that holds the
+ * lock saying so, so that transactions leave their changes to it instead of folding at commit.
+ */
 static pthread_t folder;
 static atomic_bool folder_stopping;
 static bool folder_started;
 
 static void *folder_main(void *arg)
 {
+    /* Folds, and tells committing transactions that a folder runs (see stats_fold_tick). */
+    static struct store_stmt tick = STORE_STMT("SELECT stats_fold_tick()");
     (void)arg;
     while (!atomic_load(&folder_stopping)) {
         struct timespec second = { 1, 0 };
         nanosleep(&second, NULL);
-        if (store_stats_fold() < 0)
+        if (store_run(&tick, 0, NULL) < 0)
             log_warn("stats: could not fold the journal (%s); the next second tries again",
                      store_error_sqlstate());
     }

@@ -82,8 +82,9 @@ void store_stats_items_free(struct stats_items *s);
 enum store_status store_stats_fold(void) STORE_MUST_CHECK;
 
 /*
- * Fold once a second on a thread of its own (`hylla serve`), so that the rollups themselves are
- * never more than about a second behind, even for a reader outside hylla.
+ * Fold once a second on a thread of its own (`hylla serve`), many changes at a time; while it
+ * runs, transactions no longer fold at their commit, and the rollups themselves are at most about
+ * a second behind (hylla's reads fold what they need first).
  */
 void store_stats_folder_start(void);
 void store_stats_folder_stop(void);
