@@ -54,8 +54,8 @@ START_TEST(bad_blocks_are_refused)
 {
     struct cidr_list l;
     const char *why;
-    const char *bad[] = { "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0/8", "example.org",
-                          "10.0.0.0/8x", "/8", "1.2.3.4/-1" };
+    const char *bad[] = { "10.0.0.0/33", "::/129",      "10.0.0.0/", "10.0.0/8",
+                          "example.org", "10.0.0.0/8x", "/8",        "1.2.3.4/-1" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why = NULL;
         ck_assert_msg(!cidr_list_parse(bad[i], &l, &why), "%s was accepted", bad[i]);

@@ -88,13 +88,15 @@ START_TEST(set_replaces_the_commented_line_and_keeps_the_mode)
 {
     char *why = NULL;
     char path[256];
-    snprintf(path, sizeof path, "%s", write_file("set.conf", "# Database\n#HYLLA_DATABASE_URL=\n"
-                                                             "HYLLA_LISTEN=127.0.0.1:8080\n"));
+    snprintf(path, sizeof path, "%s",
+             write_file("set.conf", "# Database\n#HYLLA_DATABASE_URL=\n"
+                                    "HYLLA_LISTEN=127.0.0.1:8080\n"));
     chmod(path, 0640);
     ck_assert_msg(config_set(path, "HYLLA_DATABASE_URL", "host=/run/pg dbname=hylla", &why), "%s",
                   why);
-    ck_assert_str_eq(read_file(path), "# Database\nHYLLA_DATABASE_URL=\"host=/run/pg dbname=hylla\"\n"
-                                      "HYLLA_LISTEN=127.0.0.1:8080\n");
+    ck_assert_str_eq(read_file(path),
+                     "# Database\nHYLLA_DATABASE_URL=\"host=/run/pg dbname=hylla\"\n"
+                     "HYLLA_LISTEN=127.0.0.1:8080\n");
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert_uint_eq(st.st_mode & 07777, 0640);

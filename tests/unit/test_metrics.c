@@ -30,7 +30,8 @@ START_TEST(requests_count_by_route_and_status_class)
         "hylla_http_requests_total{method=\"GET\",route=\"/api/items/{code}\",status=\"2xx\"} 1\n",
         "hylla_http_requests_total{method=\"GET\",route=\"/api/items/{code}\",status=\"3xx\"} 1\n",
         "hylla_http_requests_total{method=\"GET\",route=\"/api/items/{code}\",status=\"4xx\"} 1\n",
-        "hylla_http_requests_total{method=\"PATCH\",route=\"/api/items/{code}\",status=\"4xx\"} 1\n",
+        "hylla_http_requests_total{method=\"PATCH\",route=\"/api/items/{code}\",status=\"4xx\"} "
+        "1\n",
         "hylla_http_requests_total{method=\"\",route=\"(file)\",status=\"2xx\"} 1\n",
         "hylla_http_requests_total{method=\"\",route=\"(unmatched)\",status=\"4xx\"} 1\n",
         /* Buckets are cumulative: 0.4 ms in the first, 3 ms by 5 ms, 200 ms by 250 ms. */
