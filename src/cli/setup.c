@@ -84,8 +84,8 @@ static int prepare_database(const char *url, const char *admin)
                "with: hylla user passwd %s)\n",
                created.who.username, password, created.who.username);
     } else if (store_error_is_unique_violation()) {
-        printf("the account %s exists already: left as it is (a new password: hylla user "
-               "passwd %s)\n",
+        printf("the account %s exists already: left as it is (`hylla user passwd %s` sets a "
+               "new password)\n",
                admin, admin);
     } else {
         fprintf(stderr, "hylla: could not create the account %s (SQLSTATE %s)\n", admin,

@@ -76,7 +76,9 @@ bool config_load(const char *path, bool required, char **why)
                 xasprintf("%s:%d: expected a setting such as HYLLA_LISTEN=127.0.0.1:8080", path, n);
             break;
         }
-        setenv(key, value, 0);
+        const char *set = getenv(key);
+        if (!set || !*set) /* an empty variable counts as unset, as everywhere */
+            setenv(key, value, 1);
     }
     fclose(in);
     return *why == NULL;

@@ -3,8 +3,8 @@
  * secrets kept in files. The file holds KEY=VALUE lines with the names of the environment
  * variables (HYLLA_LISTEN=127.0.0.1:8080), '#' comments and blank lines, as systemd's
  * EnvironmentFile= reads them; a value may be in single or double quotes. Its settings go into the
- * environment where the environment does not set them already, so a flag beats the environment,
- * which beats the file, which beats the default, for every subcommand alike.
+ * environment where the environment does not set them already (or sets them empty), so a flag
+ * beats the environment, which beats the file, which beats the default, for every subcommand.
  */
 #ifndef HYLLA_CORE_CONFIG_H
 #define HYLLA_CORE_CONFIG_H
