@@ -27,6 +27,7 @@
 /* Literal routes come before patterned ones that could also match their path. */
 static const struct route table[] = {
     { .method = "GET", .pattern = "/healthz", .handler = health_get, .access = ACCESS_PUBLIC },
+    { .method = "GET", .pattern = "/metrics", .handler = health_metrics, .access = ACCESS_PUBLIC },
 
     { .method = "POST",
       .pattern = "/api/session",

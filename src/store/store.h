@@ -47,6 +47,15 @@ void store_thread_close(void);
 /* Whether the database answers, reconnecting if needed. */
 enum store_status store_ping(void) STORE_MUST_CHECK;
 
+/*
+ * Take the session-level advisory lock key on this thread's connection if nobody holds it
+ * (STORE_OK), or say that another holds it (STORE_NOT_FOUND); release it again with
+ * store_unlock. For work that one of several hylla processes should do at a time. A lost
+ * connection loses the lock with it.
+ */
+enum store_status store_try_lock(long long key) STORE_MUST_CHECK;
+void store_unlock(long long key);
+
 /* The SQLSTATE and constraint name of this thread's last failure ("" when none). */
 const char *store_error_sqlstate(void);
 const char *store_error_constraint(void);
