@@ -384,15 +384,9 @@ const char *store_get(const PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-/* An integer as PostgreSQL writes it, and where it ends: the one place our numbers are parsed. */
-static long long number(const char *text, char **end)
-{
-    return strtoll(text, end, 10);
-}
-
 long long store_get_ll(const PGresult *res, int row, int col)
 {
-    return PQgetisnull(res, row, col) ? 0 : number(PQgetvalue(res, row, col), NULL);
+    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
 double store_get_double(const PGresult *res, int row, int col)
@@ -415,24 +409,6 @@ char *store_get_dup(const PGresult *res, int row, int col)
 {
     const char *v = store_get(res, row, col);
     return v ? xstrdup(v) : NULL;
-}
-
-long long *store_get_ll_array(const PGresult *res, int row, int col, size_t *n)
-{
-    *n = 0;
-    const char *p = store_get(res, row, col);
-    if (!p || p[0] != '{' || p[1] == '}')
-        return NULL;
-    size_t count = 1;
-    for (const char *c = p; *c; c++)
-        count += *c == ',';
-    long long *v = xcalloc(count, sizeof *v);
-    for (p++; *n < count; p++) {
-        char *end;
-        v[(*n)++] = number(p, &end);
-        p = end; /* on the comma, or on the closing brace */
-    }
-    return v;
 }
 
 char *store_get_json(const PGresult *res, int row, int col)

@@ -82,12 +82,6 @@ void store_get_copy(const PGresult *res, int row, int col, char *dst, size_t siz
 char *store_get_dup(const PGresult *res, int row, int col);
 
 /*
- * A column that holds an array of integers ({1,2,3}) as a new array of *n numbers that the
- * caller frees (NULL when there are none).
- */
-long long *store_get_ll_array(const PGresult *res, int row, int col, size_t *n);
-
-/*
  * Answer JSON that SQL built for a read-only document or value (see the rule in store.h): a copy
  * of its text that the caller frees; NULL for NULL.
  */
