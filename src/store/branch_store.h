@@ -23,6 +23,8 @@ struct branch {
     char *closed_dates;  /* JSON array text of "YYYY-MM-DD", in order */
     int loan_days, max_renewals, item_limit;
     char code_prefix[CODE_PREFIX_MAX + 1];
+    char label_format[16];   /* what its labels are printed on: one of label_format_names */
+    char receipt_format[16]; /* and its receipts: one of label_receipt_formats */
 };
 
 /* Free the strings of a branch. */
@@ -79,5 +81,13 @@ enum store_status store_branch_create(long long staff_id, const struct branch_fi
 enum store_status store_branch_update(long long staff_id, const char *slug,
                                       const struct branch_fields *f, struct branch *out,
                                       enum branch_outcome *outcome) STORE_MUST_CHECK;
+
+/*
+ * Remember what the branch prints labels and receipts on (either may be NULL: unchanged; the
+ * caller checks the names) and read the branch back into *out; STORE_NOT_FOUND when none.
+ */
+enum store_status store_branch_set_printing(long long staff_id, const char *slug,
+                                            const char *label_format, const char *receipt_format,
+                                            struct branch *out) STORE_MUST_CHECK;
 
 #endif
