@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -92,31 +92,44 @@ function places(format) {
   return Array.from({ length: rows * 3 }, (_, i) => ({ x: (i % 3) * 70, y: top + Math.floor(i / 3) * h, w: 70, h }));
 }
 
+/** A binary PGM image (what pdftoppm -gray writes): { w, h, data }. */
+function readPgm(file) {
+  const buf = readFileSync(file);
+  const m = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(buf.toString('latin1', 0, 64));
+  return { w: Number(m[1]), h: Number(m[2]), data: buf.subarray(m[0].length) };
+}
+
 /**
- * Every symbol zbarimg reads in a PDF of labels of a format, rendered at 300 dpi one label place
- * at a time (as a scanner sees one label; zbar reading a whole sheet of QR codes at once has
- * been seen to miss one that it reads alone): [{ type, data }], and the page count.
+ * Every symbol zbarimg reads in a PDF of labels of a format, rendered at 300 dpi and cut into
+ * its label places (as a scanner sees one label at a time; zbar reading a whole sheet of QR
+ * codes at once has been seen to miss one that it reads alone): [{ type, data }], and the page
+ * count.
  */
 async function decode(file, format) {
-  const { stdout: info } = await run('pdfinfo', [file]);
-  const pages = Number(/^Pages:\s+(\d+)/m.exec(info)[1]);
+  const dir = mkdtempSync(path.join(tmp, 'pages-'));
+  await run('pdftoppm', ['-r', '300', '-gray', file, path.join(dir, 'p')]);
+  const pages = readdirSync(dir).filter((f) => f.endsWith('.pgm')).sort();
   const dpmm = 300 / 25.4;
-  const symbols = [];
-  for (let p = 1; p <= pages; p++) {
-    for (const [i, c] of places(format).entries()) {
-      const out = path.join(tmp, `cell-${p}-${i}`);
-      await run('pdftoppm', ['-r', '300', '-gray', '-png', '-singlefile', '-f', String(p), '-l', String(p),
-        '-x', String(Math.round(c.x * dpmm)), '-y', String(Math.round(c.y * dpmm)),
-        '-W', String(Math.round(c.w * dpmm)), '-H', String(Math.round(c.h * dpmm)), file, out]);
-      const { stdout } = await run('zbarimg', ['-q', '-Sdisable', '-Scode128.enable', '-Sqrcode.enable', `${out}.png`])
-        .catch((err) => err); // exit status 4: nothing there (an empty place)
-      for (const line of stdout.split('\n').filter(Boolean)) {
-        const at = line.indexOf(':');
-        symbols.push({ type: line.slice(0, at), data: line.slice(at + 1) });
-      }
+  const cells = [];
+  for (const page of pages) {
+    const img = readPgm(path.join(dir, page));
+    for (const c of places(format)) {
+      const [x, y, w, h] = [c.x, c.y, c.w, c.h].map((v) => Math.round(v * dpmm));
+      const cell = Buffer.alloc(w * h, 255);
+      for (let r = 0; r < h && y + r < img.h; r++)
+        img.data.copy(cell, r * w, (y + r) * img.w + x, (y + r) * img.w + Math.min(x + w, img.w));
+      const out = path.join(dir, `cell-${cells.length}.pgm`);
+      writeFileSync(out, Buffer.concat([Buffer.from(`P5\n${w} ${h}\n255\n`), cell]));
+      cells.push(out);
     }
   }
-  return { symbols, pages };
+  const { stdout } = await run('zbarimg', ['-q', '-Sdisable', '-Scode128.enable', '-Sqrcode.enable', ...cells],
+    { maxBuffer: 1 << 24 }).catch((err) => err); // exit status 4: some places are empty
+  const symbols = stdout.split('\n').filter(Boolean).map((line) => {
+    const at = line.indexOf(':');
+    return { type: line.slice(0, at), data: line.slice(at + 1) };
+  });
+  return { symbols, pages: pages.length };
 }
 
 /** The words of a PDF with their boxes in mm, by page: [[{ text, x, y, x2, y2 }]], and page sizes. */
