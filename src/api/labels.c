@@ -161,6 +161,8 @@ void labels_set_printing(struct req *req, struct reply *rep)
     input_begin(&in, req->json, (const char *[]){ "label_format", "receipt_format", NULL });
     const char *label = input_enum(&in, "label_format", false, label_format_names);
     const char *receipt = input_enum(&in, "receipt_format", false, label_receipt_formats);
+    if (!input_has(&in, "label_format") && !input_has(&in, "receipt_format"))
+        input_error(&in, "label_format", "required", "name label_format, receipt_format or both");
     if (!input_ok(&in, rep))
         return;
     if (!api_scope_allows(req, branch_id)) {

@@ -160,7 +160,7 @@ test('a branch remembers its label and receipt printers; its own staff choose th
   const audit = await db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'branch_printing_changed'");
   assert.equal(audit.rows[0].n, 2);
 
-  for (const body of [{ label_format: 'a5' }, { receipt_format: 'roll-62' }, { label_format: 3 }, { printer: 'x' }]) {
+  for (const body of [{ label_format: 'a5' }, { receipt_format: 'roll-62' }, { label_format: 3 }, { printer: 'x' }, {}]) {
     const bad = await deje.patch('/api/branches/deje/printing', body);
     assert.equal(bad.status, 422, JSON.stringify(body));
   }

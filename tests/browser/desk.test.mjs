@@ -5,6 +5,7 @@
 // left, and axe at 360 and 1280 px on every screen (screenshots go to $HYLLA_TEST_ARTIFACTS).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import sv from '../../web/js/lang/sv.js';
 import { OPEN_EVERY_DAY, addBorrower, addItem, stockholmDate } from '../api/lib.mjs';
 import {
   startApp, addBranch, addStaff, checkA11y, assertNoPageErrors, assertNoSwedish, visibleText, loginAs, screenshot,

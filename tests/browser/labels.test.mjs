@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { OPEN_EVERY_DAY, addBorrower, addItem } from '../api/lib.mjs';
+import { OPEN_EVERY_DAY, addBorrower, addItem, startHylla } from '../api/lib.mjs';
 import {
   ARTIFACTS, startApp, addBranch, checkA11y, assertNoPageErrors, assertNoSwedish, visibleText, loginAs, launchBrowser,
 } from './lib.mjs';
@@ -60,13 +60,13 @@ after(async () => {
  * Open a desk page whose print dialog is page.pdf: headless Chromium's own dialog never closes,
  * so window.print only counts (in <html data-prints>), and the test prints what it would have.
  */
-async function open(page, path) {
+async function open(page, path, { base = app.url } = {}) {
   await page.addInitScript(() => {
     window.print = () => {
       document.documentElement.dataset.prints = String(Number(document.documentElement.dataset.prints || 0) + 1);
     };
   });
-  await page.goto(app.url + path);
+  await page.goto(base + path);
   await page.waitForSelector('body[data-ready="true"]');
 }
 
@@ -240,7 +240,7 @@ test('labels are recorded as printed only when the volunteer says yes; "not prin
   await page.keyboard.press('Enter');
   await page.waitForSelector('#labels-confirm', { state: 'hidden' });
   assert.deepEqual(await printedCodes(), chosen);
-  assert.match(await page.textContent('#labels-message'), /5 etiketter är markerade som utskrivna/);
+  await page.waitForFunction(() => /5 etiketter är markerade som utskrivna/.test(document.getElementById('labels-message').textContent));
 
   // "Not printed yet" lists exactly the other 45.
   await page.check('input[name="labels-which"][value="unprinted"]');
@@ -249,6 +249,30 @@ test('labels are recorded as printed only when the volunteer says yes; "not prin
   const listed = await page.$$eval('#labels-list > li', (li) => li.map((x) => x.dataset.code));
   assert.deepEqual(listed, sorted.filter((c) => !chosen.includes(c)));
   assertNoPageErrors(page, EXPECTED);
+  await page.close();
+});
+
+test('used places of a sheet are skipped: the labels start at the first free place', async () => {
+  const page = await app.newPage();
+  await open(page, '/desk/labels');
+  await chooseFormat(page, 'a4-3x8');
+  const three = [...codes].sort().slice(20, 23);
+  await page.check('input[name="labels-which"][value="range"]');
+  await page.fill('#labels-from', three[0]);
+  await page.fill('#labels-to', three[2]);
+  await page.click('#labels-form button[type="submit"]');
+  await page.waitForFunction(() => document.querySelectorAll('#labels-list > li').length === 3);
+  await page.fill('#labels-skip', '5');
+  await page.click('#labels-print');
+  await page.waitForSelector('#labels-confirm:not([hidden])');
+  const [sheet, ...more] = await words(await pdf(page, 'skip-5'));
+  await page.click('#labels-confirm-no');
+  assert.equal(more.length, 0);
+  const at = three.map((c) => {
+    const w = sheet.words.find((x) => x.text === c);
+    return Math.floor(w.y / 37) * 3 + Math.round((w.x - 5) / 70) + 1; // the place, counted from 1
+  });
+  assert.deepEqual(at, [6, 7, 8]);
   await page.close();
 });
 
@@ -451,5 +475,28 @@ test('the camera: a label held before a (fake) camera lends the item on the lend
     assert.deepEqual(problems.filter((p) => !/status of 40[14]/.test(p)), []);
   } finally {
     await browser.close();
+  }
+});
+
+test('without --public-url a label\'s QR code points where the browser asked', async () => {
+  const other = await startHylla({ database: app.db.conninfo }); // no --public-url; sessions are shared
+  try {
+    const code = codes[0];
+    const page = await app.context.newPage();
+    await open(page, `${other.url}/desk`, { base: '' });
+    const png = path.join(tmp, 'host-label.png');
+    await page.evaluate(async (src) => {
+      const img = new Image();
+      img.src = src;
+      img.style.width = '900px';
+      document.body.replaceChildren(img);
+      await img.decode();
+    }, `/api/items/${code}/label.svg?format=roll-29x90`);
+    await page.locator('img').screenshot({ path: png });
+    await page.close();
+    const { stdout } = await run('zbarimg', ['-q', '-Sdisable', '-Sqrcode.enable', png]);
+    assert.equal(stdout.trim(), `QR-Code:${other.url}/i/${code}`);
+  } finally {
+    await other.stop();
   }
 });

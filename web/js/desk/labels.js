@@ -144,7 +144,8 @@ export function createLabels(ctx) {
     if (!b) return;
     try {
       const res = await patch(`/api/branches/${encodeURIComponent(b.slug)}/printing`, { [field]: value });
-      Object.assign(b, res);
+      b.label_format = res.label_format;
+      b.receipt_format = res.receipt_format;
       setMessage({ key: 'desk.labels.remembered', params: { branch: b.name } });
     } catch (err) {
       setMessage({ text: errorMessage(err), kind: 'problem' });
@@ -155,8 +156,9 @@ export function createLabels(ctx) {
   async function printAll() {
     const codes = (state.items || []).map((it) => it.code);
     if (!codes.length) return;
-    const skip = Math.max(0, Math.min(Number($('labels-skip').value) || 0, 23));
-    await printLabels(codes, format.value, { skip: $('labels-skip-field').hidden ? 0 : skip });
+    const { cols, rows } = LABEL_FORMATS[format.value];
+    const skip = Math.max(0, Math.min(Number($('labels-skip').value) || 0, cols * rows - 1));
+    await printLabels(codes, format.value, { skip });
     confirmPrinted({
       box: $('labels-confirm'), text: $('labels-confirm-text'), yes: $('labels-confirm-yes'), no: $('labels-confirm-no'), codes,
       onDone: async (recorded, err) => {
@@ -172,6 +174,7 @@ export function createLabels(ctx) {
     if (event.target === format) remember('label_format', format.value);
     else if (event.target === receipt) remember('receipt_format', receipt.value);
     else renderChoices();
+    if (event.target === branchSelect) load();
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
