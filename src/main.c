@@ -173,6 +173,10 @@ static int cmd_serve(int argc, char **argv)
         strncmp(s.public_url, "https://", 8) != 0)
         return usage_error("--public-url must start with http:// or https:// (got \"%s\")",
                            s.public_url);
+    for (const char *p = s.public_url; p && *p; p++)
+        if (*p <= ' ' || *p > '~') /* it goes into QR codes, which scanners read as ASCII */
+            return usage_error("--public-url must be plain ASCII without spaces (write an "
+                               "international domain name in its xn-- form)");
     struct sockaddr_storage addr;
     socklen_t addrlen;
     const char *why;
