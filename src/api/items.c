@@ -35,7 +35,7 @@ void items_get(struct req *req, struct reply *rep)
 
 /*
  * What the label printing screen asks for: since (taken in on that day or later), label=unprinted,
- * code_from and code_to (a range of codes), sort=code. The codes are normalised into f->codes.
+ * code_from and code_to (a range of codes), sort=code. The codes are normalised into f->range.
  */
 static bool read_label_filter(const struct req *req, struct reply *rep, struct item_filter *f)
 {

@@ -6,8 +6,7 @@
 import { t } from '../i18n.js';
 import { errorMessage, get, post, put } from '../api.js';
 import { beep, categoryName, h, say } from './util.js';
-import { printLabels } from './print.js';
-import { confirmPrinted } from './labels.js';
+import { confirmPrinted, printLabels } from './print.js';
 
 const RECENT_KEY = 'hylla.desk.recent_categories';
 const RECENT_MAX = 6;

@@ -4,43 +4,16 @@
 // skip, and a test page that shows where a format's labels lie. After printing, the volunteer
 // says whether the labels came out right; only that records them as printed.
 import { t } from '../i18n.js';
-import { errorMessage, get, patch, post } from '../api.js';
+import { errorMessage, get, patch } from '../api.js';
 import { sizeText } from '../item.js';
-import { beep, h, itemCode, say, shortDate } from './util.js';
-import { LABEL_FORMATS, RECEIPT_FORMATS, printLabels, printTestPage } from './print.js';
+import { h, itemCode, shortDate } from './util.js';
+import { LABEL_FORMATS, RECEIPT_FORMATS, confirmPrinted, printLabels, printTestPage } from './print.js';
 
 const MAX_LABELS = 200; // one print run: the API's largest page
 
 /** Today in Stockholm as YYYY-MM-DD (the day the server counts "taken in today" by). */
-export function stockholmToday() {
+function stockholmToday() {
   return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm' }).format(new Date());
-}
-
-/**
- * Ask whether printed labels came out right: shows box (with its text element and yes/no
- * buttons) and records the codes as printed on yes. done(recorded) is called either way.
- */
-export function confirmPrinted({ box, text, yes, no, codes, onDone }) {
-  say(text, t('desk.labels.confirm', { n: codes.length }));
-  box.hidden = false;
-  yes.focus();
-  const finish = async (ok) => {
-    yes.onclick = null;
-    no.onclick = null;
-    let err = null;
-    if (ok) {
-      try {
-        await post('/api/labels/printed', { items: codes });
-      } catch (e) {
-        err = e;
-      }
-    }
-    box.hidden = true;
-    beep(err ? 'problem' : 'ok');
-    onDone(ok && !err, err);
-  };
-  yes.onclick = () => finish(true);
-  no.onclick = () => finish(false);
 }
 
 export function createLabels(ctx) {

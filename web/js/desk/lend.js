@@ -1,7 +1,8 @@
 // desk/lend: lending. Find the borrower (name, phone or card, typed or scanned) or register one
 // on the spot, scan the items one after another (each is looked up at once and shown with its
 // name, size and status, or its problem in words, colour and sound), then "Klar" lends them all
-// in one request and says the due date in words, with "Ångra" until the answer's undo_until.
+// in one request and says the due date in words, with "Ångra" until the answer's undo_until
+// and "Skriv ut kvitto" for a receipt.
 // What was scanned stays while the borrower is found or registered, and while the volunteer
 // looks at another screen, until it is lent or the lending is cancelled.
 import { t } from '../i18n.js';

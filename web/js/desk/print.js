@@ -1,12 +1,14 @@
 // desk/print: what the desk prints, through the browser's own print dialog with exact physical
 // sizes: item labels and borrower cards (SVG from the server, laid out on A4 label sheets or one
 // to a roll label, see .print-* in desk.css), a test page that shows where the labels of a
-// format lie, and a loan receipt. Everything printed is built in <div id="print-area">, which
-// only print media shows; each page names its @page size through its class.
+// format lie, and a loan receipt; then the question whether labels came out right, whose yes
+// records them as printed. Everything printed is built in <div id="print-area">, which only
+// print media shows; each page names its @page size through its class.
 import { t, locale } from '../i18n.js';
+import { post } from '../api.js';
 import { sizeText } from '../item.js';
 import { addDays, spansOn, spansText } from '../public/hours.js';
-import { dueText, h } from './util.js';
+import { beep, dueText, h, say } from './util.js';
 
 /** The label formats (src/core/label.h): their sheet, if any, and their label size in mm. */
 export const LABEL_FORMATS = {
@@ -73,6 +75,33 @@ export function printTestPage(format) {
     h('span', { text: `${String(f.w).replace('.', ',')} × ${String(f.h).replace('.', ',')} mm` }),
     i === 0 ? h('span', { text: t(`desk.labels.format.${format}`) }) : null));
   return print(pagesOf(format, cells));
+}
+
+/**
+ * Ask whether printed labels came out right: shows box (with its text element and yes/no
+ * buttons) and records the codes as printed on yes. onDone(recorded, error) is called either way.
+ */
+export function confirmPrinted({ box, text, yes, no, codes, onDone }) {
+  say(text, t('desk.labels.confirm', { n: codes.length }));
+  box.hidden = false;
+  yes.focus();
+  const finish = async (ok) => {
+    yes.onclick = null;
+    no.onclick = null;
+    let err = null;
+    if (ok) {
+      try {
+        await post('/api/labels/printed', { items: codes });
+      } catch (e) {
+        err = e;
+      }
+    }
+    box.hidden = true;
+    beep(err ? 'problem' : 'ok');
+    onDone(ok && !err, err);
+  };
+  yes.onclick = () => finish(true);
+  no.onclick = () => finish(false);
 }
 
 /**
