@@ -65,7 +65,8 @@ static const char serve_help[] =
     "  --workers N               HYLLA_WORKERS       worker threads, each with one database\n"
     "                                                connection (default: 4 per core)\n"
     "  --public-url URL          HYLLA_PUBLIC_URL    how users reach hylla; https:// makes\n"
-    "                                                cookies Secure\n"
+    "                                                cookies Secure; labels' QR codes point\n"
+    "                                                there (else where the browser asked)\n"
     "  --body-limit SIZE         HYLLA_BODY_LIMIT    largest request body (1M)\n"
     "  --connection-timeout SEC  HYLLA_CONNECTION_TIMEOUT  idle connection timeout (30)\n"
     "  --max-per-address N       HYLLA_MAX_PER_ADDRESS  connections per client address (512)\n"
@@ -225,6 +226,10 @@ static int cmd_serve(int argc, char **argv)
         strncmp(s.public_url, "https://", 8) != 0)
         return usage_error("--public-url must start with http:// or https:// (got \"%s\")",
                            s.public_url);
+    for (const char *p = s.public_url; p && *p; p++)
+        if (*p <= ' ' || *p > '~') /* it goes into QR codes, which scanners read as ASCII */
+            return usage_error("--public-url must be plain ASCII without spaces (write an "
+                               "international domain name in its xn-- form)");
     struct sockaddr_storage addr;
     socklen_t addrlen;
     if (!settings_parse_listen(s.listen, &addr, &addrlen, &why))

@@ -18,19 +18,20 @@
 
 /*
  * A branch as every answer shows it: slug, name, municipality, address, contact, opening_hours,
- * seasons, closed_periods, loan_days, max_renewals, item_limit, notice, code_prefix. Caller owns
- * it.
+ * seasons, closed_periods, loan_days, max_renewals, item_limit, notice, code_prefix,
+ * label_format, receipt_format. Caller owns it.
  */
 static json_t *branches_json(const struct branch *b)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o, s:s}", "slug",
-                     b->slug, "name", b->name, "municipality", api_text_or_null(b->municipality),
-                     "address", api_text_or_null(b->address), "contact",
-                     api_text_or_null(b->contact), "opening_hours",
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o, s:s, s:s, s:s}",
+                     "slug", b->slug, "name", b->name, "municipality",
+                     api_text_or_null(b->municipality), "address", api_text_or_null(b->address),
+                     "contact", api_text_or_null(b->contact), "opening_hours",
                      api_stored_json(b->opening_hours), "seasons", api_stored_json(b->seasons),
                      "closed_periods", api_stored_json(b->closed_periods), "loan_days",
                      b->loan_days, "max_renewals", b->max_renewals, "item_limit", b->item_limit,
-                     "notice", api_text_or_null(b->notice), "code_prefix", b->code_prefix);
+                     "notice", api_text_or_null(b->notice), "code_prefix", b->code_prefix,
+                     "label_format", b->label_format, "receipt_format", b->receipt_format);
 }
 
 void branches_list(struct req *req, struct reply *rep)

@@ -16,69 +16,6 @@
 #define MAX_KEY   200
 #define PER_PAGE  50
 
-/*
- * An item code as it was scanned or typed, in its stored form (core/item.h); text that cannot be
- * a code is kept as it came, so that the answer names it as an unknown item.
- */
-static char *item_code(const char *text)
-{
-    char code[ITEM_CODE_MAX + 1];
-    return xstrdup(item_code_normalize(text, code) ? code : text);
-}
-
-static void free_codes(char **codes, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(codes[i]);
-    free(codes);
-}
-
-/*
- * The "items" of a checkout: 1 to MAX_ITEMS codes, none twice. Records problems in in and
- * returns NULL when they are not that; the caller frees the list with free_codes.
- */
-static char **checkout_codes(struct input *in, size_t *n)
-{
-    json_t *items = json_object_get(in->obj, "items");
-    *n = 0;
-    if (!items || json_is_null(items)) {
-        input_error(in, "items", "required", "this field is required");
-        return NULL;
-    }
-    if (!json_is_array(items) || json_array_size(items) == 0 ||
-        json_array_size(items) > MAX_ITEMS) {
-        input_error(in, "items", "invalid", "must be a list of 1 to 200 item codes");
-        return NULL;
-    }
-    char **codes = xcalloc(json_array_size(items), sizeof *codes);
-    size_t i;
-    json_t *v;
-    json_array_foreach(items, i, v)
-    {
-        const char *text = json_string_value(v);
-        if (!text || !*text || strlen(text) > 64) {
-            input_error(in, "items", "invalid", "every item code must be text of 1 to 64 bytes");
-            break;
-        }
-        codes[*n] = item_code(text);
-        for (size_t j = 0; j < *n; j++) {
-            if (strcmp(codes[j], codes[*n]) == 0) {
-                char *msg = xasprintf("%s is listed twice", codes[*n]);
-                input_error(in, "items", "duplicate", msg);
-                free(msg);
-                break;
-            }
-        }
-        (*n)++;
-    }
-    if (input_failed(in)) {
-        free_codes(codes, *n);
-        *n = 0;
-        return NULL;
-    }
-    return codes;
-}
-
 /* The Idempotency-Key header: absent (true, *key NULL), fine, or answered with 400. */
 static bool idempotency_key(struct req *req, struct reply *rep, const char **key)
 {
@@ -184,9 +121,9 @@ void loans_checkout(struct req *req, struct reply *rep)
     input_int(&in, "borrower_id", true, 1, API_MAX_ID, &borrower_id);
     const char *requested = input_date(&in, "due_date", false);
     size_t n = 0;
-    char **codes = checkout_codes(&in, &n);
+    char **codes = api_input_codes(&in, MAX_ITEMS, &n);
     if (!input_ok(&in, rep)) {
-        free_codes(codes, n);
+        api_free_codes(codes, n);
         return;
     }
 
@@ -259,7 +196,7 @@ out:
     free(c.response);
     free(c.problems);
     buf_free(&request);
-    free_codes(codes, n);
+    api_free_codes(codes, n);
 }
 
 /* A loan as answers name it: {"code", "name"} of its item. */
@@ -370,7 +307,7 @@ static struct return_item *return_items(struct input *in, const char *common_not
                         "must be an item code or {\"code\", \"repair\", \"condition_note\"}");
             continue;
         }
-        list[i].code = item_code(code);
+        list[i].code = api_item_code(code);
     }
     *n = json_array_size(items);
     return list;

@@ -23,7 +23,8 @@ enum store_status store_branch_id(const char *slug, int *id)
 /* The columns of struct branch, in the order of BRANCH_*. */
 #define BRANCH_COLUMNS                                                                             \
     "id, slug, name, municipality, address, contact, notice, opening_hours::text, seasons::text,"  \
-    " closed_periods::text, loan_days, max_renewals, item_limit, code_prefix"
+    " closed_periods::text, loan_days, max_renewals, item_limit, code_prefix, label_format,"       \
+    " receipt_format"
 enum {
     BRANCH_ID,
     BRANCH_SLUG,
@@ -39,6 +40,8 @@ enum {
     BRANCH_MAX_RENEWALS,
     BRANCH_ITEM_LIMIT,
     BRANCH_CODE_PREFIX,
+    BRANCH_LABEL_FORMAT,
+    BRANCH_RECEIPT_FORMAT,
 };
 
 static void read_branch(const PGresult *res, int row, struct branch *b)
@@ -57,6 +60,8 @@ static void read_branch(const PGresult *res, int row, struct branch *b)
     b->max_renewals = (int)store_get_ll(res, row, BRANCH_MAX_RENEWALS);
     b->item_limit = (int)store_get_ll(res, row, BRANCH_ITEM_LIMIT);
     store_get_copy(res, row, BRANCH_CODE_PREFIX, b->code_prefix, sizeof b->code_prefix);
+    store_get_copy(res, row, BRANCH_LABEL_FORMAT, b->label_format, sizeof b->label_format);
+    store_get_copy(res, row, BRANCH_RECEIPT_FORMAT, b->receipt_format, sizeof b->receipt_format);
 }
 
 void store_branch_clear(struct branch *b)
@@ -330,5 +335,47 @@ enum store_status store_branch_next_opening(int branch_id, const char *after,
         }
     }
     PQclear(res);
+    return st;
+}
+
+struct printing_write {
+    long long staff_id;
+    const char *slug, *label_format, *receipt_format;
+    struct branch *out;
+};
+
+static enum store_status printing_tx(void *ctx)
+{
+    static struct store_stmt update =
+        STORE_STMT("UPDATE branches SET label_format = coalesce($2, label_format),"
+                   "                    receipt_format = coalesce($3, receipt_format)"
+                   " WHERE slug = $1 RETURNING id");
+    struct printing_write *w = ctx;
+    PGresult *res;
+    enum store_status st = store_exec(
+        &update, 3, (const char *[]){ w->slug, w->label_format, w->receipt_format }, &res);
+    int id = st == STORE_OK ? (int)store_get_ll(res, 0, 0) : 0;
+    PQclear(res);
+    if (st != STORE_OK)
+        return st;
+    if ((st = store_audit(w->staff_id, "branch_printing_changed", "branch", id, id, NULL)) < 0)
+        return st;
+    store_branch_clear(w->out);
+    return store_branch_get(w->slug, w->out);
+}
+
+enum store_status store_branch_set_printing(long long staff_id, const char *slug,
+                                            const char *label_format, const char *receipt_format,
+                                            struct branch *out)
+{
+    struct printing_write w = { .staff_id = staff_id,
+                                .slug = slug,
+                                .label_format = label_format,
+                                .receipt_format = receipt_format,
+                                .out = out };
+    *out = (struct branch){ 0 };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, printing_tx, &w);
+    if (st != STORE_OK)
+        store_branch_clear(out);
     return st;
 }

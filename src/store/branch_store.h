@@ -27,6 +27,8 @@ struct branch {
     char *closed_periods; /* JSON array text: [{"from", "to", "reason"}], in order */
     int loan_days, max_renewals, item_limit;
     char code_prefix[CODE_PREFIX_MAX + 1];
+    char label_format[16];   /* what its labels are printed on: one of label_format_names */
+    char receipt_format[16]; /* and its receipts: one of label_receipt_formats */
 };
 
 /* Free the strings of a branch. */
@@ -105,5 +107,13 @@ struct branch_opening {
  */
 enum store_status store_branch_next_opening(int branch_id, const char *after,
                                             struct branch_opening *out) STORE_MUST_CHECK;
+
+/*
+ * Remember what the branch prints labels and receipts on (either may be NULL: unchanged; the
+ * caller checks the names) and read the branch back into *out; STORE_NOT_FOUND when none.
+ */
+enum store_status store_branch_set_printing(long long staff_id, const char *slug,
+                                            const char *label_format, const char *receipt_format,
+                                            struct branch *out) STORE_MUST_CHECK;
 
 #endif

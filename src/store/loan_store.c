@@ -10,24 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A PostgreSQL array literal of texts, each quoted: {"A","B"}. The caller frees it. */
-static char *text_array(const char *const *v, size_t n)
-{
-    struct buf b = BUF_INIT;
-    buf_putc(&b, '{');
-    for (size_t i = 0; i < n; i++) {
-        buf_puts(&b, i ? ",\"" : "\"");
-        for (const char *s = v[i]; *s; s++) {
-            if (*s == '"' || *s == '\\')
-                buf_putc(&b, '\\');
-            buf_putc(&b, *s);
-        }
-        buf_putc(&b, '"');
-    }
-    buf_putc(&b, '}');
-    return buf_steal(&b, NULL);
-}
-
 /* A PostgreSQL array literal of numbers: {1,2,3}. The caller frees it. */
 static char *id_array(const long long *v, size_t n)
 {
@@ -337,7 +319,7 @@ out:
 
 enum store_status store_loan_checkout(struct store_checkout *c)
 {
-    struct checkout_run run = { .c = c, .codes = text_array(c->codes, c->ncodes) };
+    struct checkout_run run = { .c = c, .codes = store_text_array(c->codes, c->ncodes) };
     c->response = NULL;
     enum store_status st = store_tx(STORE_READ_COMMITTED, checkout_tx, &run);
     free(run.codes);

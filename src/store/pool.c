@@ -374,6 +374,23 @@ void store_bytea_text(char *out, const void *bytes, size_t n)
     sodium_bin2hex(out + 2, 2 * n + 1, bytes, n);
 }
 
+char *store_text_array(const char *const *v, size_t n)
+{
+    struct buf b = BUF_INIT;
+    buf_putc(&b, '{');
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(&b, i ? ",\"" : "\"");
+        for (const char *s = v[i]; *s; s++) {
+            if (*s == '"' || *s == '\\')
+                buf_putc(&b, '\\');
+            buf_putc(&b, *s);
+        }
+        buf_putc(&b, '"');
+    }
+    buf_putc(&b, '}');
+    return buf_steal(&b, NULL);
+}
+
 void store_dec_text(char out[STORE_DEC_SIZE], double value)
 {
     snprintf(out, STORE_DEC_SIZE, "%.2f", value);

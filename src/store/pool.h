@@ -62,6 +62,9 @@ void store_num_text(char out[STORE_NUM_SIZE], long long value);
 /* bytea as a text parameter: \x and the n bytes in hex, into out of 2 * n + 3 bytes. */
 void store_bytea_text(char *out, const void *bytes, size_t n);
 
+/* A PostgreSQL array literal of the n texts, each quoted: {"A","B"}. The caller frees it. */
+char *store_text_array(const char *const *v, size_t n);
+
 /* value with two decimals, as numeric columns keep sizes and factors, into out. */
 #define STORE_DEC_SIZE 32
 void store_dec_text(char out[STORE_DEC_SIZE], double value);

@@ -44,6 +44,7 @@ test('an admin creates a branch; anyone reads it', async () => {
       { from: '2026-12-31', to: '2026-12-31', reason: null },
     ],
     loan_days: 14, max_renewals: 1, item_limit: 10, notice: null, code_prefix: 'DEJ',
+    label_format: 'a4-3x8', receipt_format: 'receipt-80',
   });
   const { rows } = await db.query("SELECT seasons, closed_periods, code_prefix FROM branches WHERE slug = 'deje'");
   assert.deepEqual(rows[0], { seasons: body.seasons, closed_periods: r.json.closed_periods, code_prefix: 'DEJ' });
