@@ -399,10 +399,15 @@ export function createLend(ctx) {
     who.focus();
   });
   $('lend-undo').addEventListener('click', undo);
-  $('lend-print-receipt').addEventListener('click', () => {
+  $('lend-print-receipt').addEventListener('click', async () => {
     const r = state.receipt;
     if (!r) return;
-    const branch = ctx.branches.find((b) => b.slug === (r.borrower.branch || ctx.user.branch));
+    let branch = ctx.branches.find((b) => b.slug === (r.borrower.branch || ctx.user.branch));
+    // The calendar resolves the week from the due date on (seasons and closures included).
+    if (branch) {
+      const week = await get(`/api/public/branches/${encodeURIComponent(branch.slug)}?from=${r.due_date}`).catch(() => null);
+      branch = { ...branch, days: week?.days || [] };
+    }
     printReceipt(receiptOf({
       branch, borrowerName: r.borrower.name, dueDate: r.due_date,
       loans: r.loans.map((l) => ({ code: l.item.code, name: l.item.name, size: r.items[l.item.code]?.size })),
