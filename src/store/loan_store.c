@@ -10,24 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A PostgreSQL array literal of texts, each quoted: {"A","B"}. The caller frees it. */
-static char *text_array(const char *const *v, size_t n)
-{
-    struct buf b = BUF_INIT;
-    buf_putc(&b, '{');
-    for (size_t i = 0; i < n; i++) {
-        buf_puts(&b, i ? ",\"" : "\"");
-        for (const char *s = v[i]; *s; s++) {
-            if (*s == '"' || *s == '\\')
-                buf_putc(&b, '\\');
-            buf_putc(&b, *s);
-        }
-        buf_putc(&b, '"');
-    }
-    buf_putc(&b, '}');
-    return buf_steal(&b, NULL);
-}
-
 /* A PostgreSQL array literal of numbers: {1,2,3}. The caller frees it. */
 static char *id_array(const long long *v, size_t n)
 {
@@ -42,11 +24,6 @@ static char *id_array(const long long *v, size_t n)
     return buf_steal(&b, NULL);
 }
 
-void store_loan_rules_free(struct store_loan_rules *rules)
-{
-    duedate_calendar_free(&rules->calendar);
-}
-
 enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE])
 {
     static struct store_stmt now = STORE_STMT("SELECT current_date::text");
@@ -59,25 +36,19 @@ enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE])
 }
 
 /*
- * The columns every rules query ends with (RULES_*, from a column col on). The calendar comes as
- * duedate wants it: the open weekdays as a mask (bit 0 Monday) of those with a non-empty list of
- * hours, and the closed dates as day numbers, in order.
+ * The columns every rules query ends with (RULES_*, from a column col on), over the branch br
+ * and unresolved.due, the day a loan would fall due by the loan period alone: the calendar moves
+ * it to the first day the branch is open.
  */
 #define RULES_COLUMNS                                                                              \
     "br.id, br.loan_days, br.max_renewals, current_date::text,"                                    \
-    " (SELECT coalesce(sum(1 << (w.n - 1)::int), 0)"                                               \
-    "    FROM unnest(ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']) WITH ORDINALITY "     \
-    "w(d, n)"                                                                                      \
-    "   WHERE CASE WHEN jsonb_typeof(br.opening_hours -> w.d) = 'array'"                           \
-    "              THEN jsonb_array_length(br.opening_hours -> w.d) > 0 ELSE false END),"          \
-    " ARRAY(SELECT d - date '1970-01-01' FROM unnest(br.closed_dates) d ORDER BY d)"
+    " calendar_open_day(br.opening_hours, br.seasons, br.closed_periods, unresolved.due)::text"
 enum {
     RULES_BRANCH,
     RULES_LOAN_DAYS,
     RULES_MAX_RENEWALS,
     RULES_TODAY,
-    RULES_OPEN_WEEKDAYS,
-    RULES_CLOSED_DAYS,
+    RULES_DUE_DATE,
 };
 
 static void read_rules(const PGresult *res, int col, struct store_loan_rules *r)
@@ -86,29 +57,23 @@ static void read_rules(const PGresult *res, int col, struct store_loan_rules *r)
     r->loan_days = (int)store_get_ll(res, 0, col + RULES_LOAN_DAYS);
     r->max_renewals = (int)store_get_ll(res, 0, col + RULES_MAX_RENEWALS);
     store_get_copy(res, 0, col + RULES_TODAY, r->today, sizeof r->today);
-    long long open = store_get_ll(res, 0, col + RULES_OPEN_WEEKDAYS);
-    for (int i = 0; i < 7; i++)
-        r->calendar.open[i] = (open >> i) & 1;
-    size_t n;
-    long long *days = store_get_ll_array(res, 0, col + RULES_CLOSED_DAYS, &n);
-    r->calendar.closed = n ? xcalloc(n, sizeof *r->calendar.closed) : NULL;
-    for (size_t i = 0; i < n; i++)
-        r->calendar.closed[i] = (long)days[i];
-    r->calendar.nclosed = n;
-    free(days);
+    store_get_copy(res, 0, col + RULES_DUE_DATE, r->due_date, sizeof r->due_date);
 }
 
 enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,
+                                                const char *requested,
                                                 struct store_loan_rules *rules)
 {
     static struct store_stmt find = STORE_STMT(
-        "SELECT " RULES_COLUMNS " FROM borrowers b JOIN branches br ON br.id = b.branch_id"
+        "SELECT " RULES_COLUMNS " FROM borrowers b JOIN branches br ON br.id = b.branch_id,"
+        "      LATERAL (SELECT coalesce($3::date, current_date + br.loan_days) AS due)"
+        "        unresolved"
         " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
     *rules = (struct store_loan_rules){ 0 };
     STORE_NUM(id, borrower_id);
     STORE_NUM(sc, scope);
     PGresult *res;
-    enum store_status st = store_exec(&find, 2, (const char *[]){ id, sc }, &res);
+    enum store_status st = store_exec(&find, 3, (const char *[]){ id, sc, requested }, &res);
     if (st == STORE_OK)
         read_rules(res, 0, rules);
     PQclear(res);
@@ -117,7 +82,7 @@ enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope
 
 /* ---- checkout ---- */
 
-/* loan_checkout's problem for an item (migration 0007). */
+/* loan_checkout's problem for an item (migration 0010). */
 static enum store_checkout_problem checkout_problem(const char *p)
 {
     return strcmp(p, "unknown") == 0         ? STORE_CHECKOUT_ITEM_UNKNOWN
@@ -138,16 +103,16 @@ enum store_status store_loan_checkout(struct store_checkout *c)
         CHECKOUT_ITEM_LIMIT,
         CHECKOUT_PROBLEMS,
     };
-    /* The whole checkout is one statement (migration 0007_hot_paths: loan_checkout). */
+    /* The whole checkout is one statement (migration 0010_hot_paths: loan_checkout). */
     static struct store_stmt checkout =
         STORE_STMT("SELECT outcome, response, blocked, over_limit, open_loans, item_limit,"
                    "       array_to_string(problems, ',')"
-                   "  FROM loan_checkout($1, $2, $3, $4, $5, $6, $7, $8)");
+                   "  FROM loan_checkout($1, $2, $3, $4, $5, $6, $7, $8, $9)");
     c->response = NULL;
     c->outcome = STORE_CHECKOUT_REFUSED;
     c->blocked = c->over_limit = false;
     c->open_loans = c->item_limit = 0;
-    char *codes = text_array(c->codes, c->ncodes);
+    char *codes = store_text_array(c->codes, c->ncodes);
     STORE_NUM(staff, c->staff_id);
     STORE_NUM(scope, c->scope);
     STORE_NUM(borrower, c->borrower_id);
@@ -155,8 +120,8 @@ enum store_status store_loan_checkout(struct store_checkout *c)
     PGresult *res;
     enum store_status st =
         store_call(&checkout, 8,
-                   (const char *[]){ staff, scope, borrower, codes, c->due_date, c->idempotency_key,
-                                     c->request, undo_minutes },
+                   (const char *[]){ staff, scope, borrower, codes, c->requested,
+                                     c->idempotency_key, c->request, undo_minutes },
                    &res);
     free(codes);
     if (st < 0) {
@@ -175,6 +140,11 @@ enum store_status store_loan_checkout(struct store_checkout *c)
         c->outcome = STORE_CHECKOUT_KEY_REUSED;
     } else if (strcmp(outcome, "no_borrower") == 0) {
         c->outcome = STORE_CHECKOUT_NO_BORROWER;
+        st = STORE_NOT_FOUND;
+    } else if (strcmp(outcome, "refused") != 0) {
+        c->outcome = strcmp(outcome, "due_in_past") == 0    ? STORE_CHECKOUT_DUE_IN_PAST
+                     : strcmp(outcome, "due_too_late") == 0 ? STORE_CHECKOUT_DUE_TOO_LATE
+                                                            : STORE_CHECKOUT_NEVER_OPEN;
         st = STORE_NOT_FOUND;
     } else {
         c->blocked = store_get_bool(res, 0, CHECKOUT_BLOCKED);
@@ -219,7 +189,7 @@ enum store_status store_loan_return(struct store_return *r)
         RETURN_OVERDUE_DAYS,
         RETURN_ITEM_STATUS,
     };
-    /* The whole return is one statement (migration 0007_hot_paths: loan_return). */
+    /* The whole return is one statement (migration 0010_hot_paths: loan_return). */
     static struct store_stmt give_back =
         STORE_STMT("SELECT outcome, loan_id, code, name, borrower_id, borrower_name,"
                    "       due_date::text, overdue_days, item_status"
@@ -264,12 +234,14 @@ enum store_status store_loan_for_renewal(long long loan_id, int scope,
                                          struct store_loan_renewal *out)
 {
     enum { LOAN_RENEWALS, LOAN_DUE_DATE, LOAN_RETURNED, LOAN_BLOCKED, LOAN_RULES };
-    static struct store_stmt find =
-        STORE_STMT("SELECT l.renewals, l.due_date::text, l.returned_at IS NOT NULL,"
-                   "       coalesce(b.blocked, false), " RULES_COLUMNS
-                   "  FROM loans l JOIN branches br ON br.id = l.branch_id"
-                   "  LEFT JOIN borrowers b ON b.id = l.borrower_id"
-                   " WHERE l.id = $1 AND ($2::int = 0 OR l.branch_id = $2)");
+    static struct store_stmt find = STORE_STMT(
+        "SELECT l.renewals, l.due_date::text, l.returned_at IS NOT NULL,"
+        "       coalesce(b.blocked, false), " RULES_COLUMNS
+        "  FROM loans l JOIN branches br ON br.id = l.branch_id"
+        "  LEFT JOIN borrowers b ON b.id = l.borrower_id,"
+        "       LATERAL (SELECT greatest(l.due_date, current_date) + br.loan_days AS due)"
+        "         unresolved"
+        " WHERE l.id = $1 AND ($2::int = 0 OR l.branch_id = $2)");
     *out = (struct store_loan_renewal){ 0 };
     STORE_NUM(id, loan_id);
     STORE_NUM(sc, scope);

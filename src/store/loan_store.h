@@ -18,25 +18,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A branch's lending rules and calendar, with today's date in Stockholm. */
+/*
+ * A branch's lending rules with today's date in Stockholm, and the due date they give: the first
+ * day the branch is open on or after the day a loan made or renewed now would fall due, as the
+ * branch calendar (migrations/0008_calendar.sql) resolves it, seasons and closed periods included.
+ */
 struct store_loan_rules {
     int branch_id;
     int loan_days, max_renewals;
     char today[DUEDATE_ISO_SIZE];
-    struct duedate_calendar calendar; /* owned: a weekday with hours is open */
+    char due_date[DUEDATE_ISO_SIZE]; /* "" when the branch has no open day within two years */
 };
-
-/* Free the calendar of rules. */
-void store_loan_rules_free(struct store_loan_rules *rules);
 
 /* Today's date in Stockholm, YYYY-MM-DD, as the database sees it. */
 enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE]) STORE_MUST_CHECK;
 
 /*
  * The rules of the branch of a borrower in scope (the staff member's branch id, 0 for every
- * branch). STORE_NOT_FOUND when there is no such borrower in scope.
+ * branch), for a checkout due on `requested` (YYYY-MM-DD), or after the loan period when it is
+ * NULL. STORE_NOT_FOUND when there is no such borrower in scope.
  */
 enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,
+                                                const char *requested,
                                                 struct store_loan_rules *rules) STORE_MUST_CHECK;
 
 /* A loan as the answers of a return, a renewal or an undo name it: its id and its item. */
@@ -61,7 +64,10 @@ enum store_checkout_outcome {
     STORE_CHECKOUT_KEY_REUSED, /* the same key came before with another request */
     STORE_CHECKOUT_REFUSED,    /* see problems, blocked, over_limit; nothing was written */
     STORE_CHECKOUT_NO_BORROWER,
-    STORE_CHECKOUT_CONFLICT, /* the unique index caught an item lent twice; nothing written */
+    STORE_CHECKOUT_CONFLICT,     /* the unique index caught an item lent twice; nothing written */
+    STORE_CHECKOUT_DUE_IN_PAST,  /* the requested due date is before today */
+    STORE_CHECKOUT_DUE_TOO_LATE, /* the requested due date is more than a year ahead */
+    STORE_CHECKOUT_NEVER_OPEN,   /* the branch is open on no day within two years */
 };
 
 struct store_checkout {
@@ -71,7 +77,8 @@ struct store_checkout {
     int scope;
     const char *const *codes;
     size_t ncodes;
-    const char *due_date;        /* YYYY-MM-DD, already on an open day */
+    const char *requested;       /* the due date asked for (YYYY-MM-DD), or NULL: the period */
+    const char *due_date;        /* or, when not NULL, the due date already on an open day */
     const char *idempotency_key; /* NULL: none */
     const char *request;         /* canonical text of the request, hashed with the key */
 
@@ -85,8 +92,11 @@ struct store_checkout {
 };
 
 /*
- * Lend the items to the borrower in one transaction, all or nothing: lock the borrower, answer a
- * known idempotency key from the stored answer, lock the items by id, check each, then write the
+ * Lend the items to the borrower in one transaction, all or nothing, in one statement (the SQL
+ * function loan_checkout, migration 0010): lock the borrower, read the rules of their branch and
+ * the due date (the calendar's first open day on or after the requested date or the loan
+ * period), answer a known idempotency key from the stored answer, lock the items by id, check
+ * each and the branch's item limit, then write the
  * checkout, its loans (with the item's category and borrower_ref), the items' status on_loan,
  * the borrower's last activity, the stored answer
  *   {"checkout_id", "due_date", "loans": [{"id", "item": {"code", "name"}, "due_date"}]}
@@ -123,14 +133,18 @@ struct store_return {
 };
 
 /*
- * Return one item in its own transaction: close its open loan (returned_at now, or the start of
+ * Return one item in its own transaction, in one statement (loan_return, migration 0010): close
+ * its open loan (returned_at now, or the start of
  * returned_on but never before the checkout), set the item available (or repair), keep the note,
  * update the borrower's last activity, and write the audit entry "loan_returned".
  */
 enum store_status store_loan_return(struct store_return *r) STORE_MUST_CHECK;
 void store_return_clear(struct store_return *r);
 
-/* A loan as a renewal needs it, with the rules of its branch. */
+/*
+ * A loan as a renewal needs it, with the rules of its branch: their due_date is one loan period
+ * after the loan's due date, or after today for a loan that is overdue, on an open day.
+ */
 struct store_loan_renewal {
     int renewals;
     char due_date[DUEDATE_ISO_SIZE];

@@ -1,6 +1,6 @@
 // No hot rows: sixteen desks at sixteen branches lending at the same moment never wait for each
 // other on a statistics row. A checkout writes no rollup row in its own transaction (it appends
-// to stats_journal, and folds at its commit only when no other fold runs), so the checkouts all
+// to rollup_journal, and folds at its commit only when no other fold runs), so the checkouts all
 // finish while another session holds every rollup table and the fold lock; and with nothing held,
 // pg_locks never shows one of them waiting. The figures are exact afterwards.
 import { test, before, after } from 'node:test';
@@ -59,7 +59,7 @@ test('16 checkouts at 16 branches finish while another session holds every rollu
       sleep(20000).then(() => assert.fail('the checkouts waited for the locked statistics')),
     ]);
     for (const r of answers) assert.equal(r.status, 201, r.text);
-    const { rows: [{ n }] } = await db.query('SELECT count(*)::int AS n FROM stats_journal');
+    const { rows: [{ n }] } = await db.query('SELECT count(*)::int AS n FROM rollup_journal');
     assert.ok(n >= 1, 'the checkouts journaled nothing');
   } finally {
     await holder.query('ROLLBACK').catch(() => {});
@@ -100,6 +100,6 @@ test('16 checkouts at 16 branches: pg_locks never shows one waiting', async () =
   const s = await manager.get(`/api/stats/summary?from=${today}&to=${today}`);
   assert.equal(s.json.loans, 2 * BRANCHES);
   assert.equal(s.json.unique_borrowers, BRANCHES);
-  const { rows: [{ n }] } = await db.query('SELECT count(*)::int AS n FROM stats_journal');
+  const { rows: [{ n }] } = await db.query('SELECT count(*)::int AS n FROM rollup_journal');
   assert.equal(n, 0, 'the read left the journal unfolded');
 });

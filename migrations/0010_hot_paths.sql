@@ -30,13 +30,13 @@ CREATE TRIGGER branch_renamed AFTER UPDATE OF slug ON branches
 -- 2. Statistics without a hot row. Under 0006 every statement that changed loans updated the
 --    rollups in its own transaction, so every checkout of a day in the whole network queued on
 --    that day's network row, and paid for the rollups' upkeep itself. Now a change to loans or
---    items only appends its facts to stats_journal (one row per statement, a row nobody else
+--    items only appends its facts to rollup_journal (one row per statement, a row nobody else
 --    writes), and stats_fold_now() moves what the journal holds into the rollups, one fold at a
 --    time (the advisory lock FOLD_LOCK: classid 1752787053, objid 0). Who folds:
 --      - `hylla serve`, every second (stats_fold_tick), many changes at a time, which costs each
 --        of them far less than a fold of its own;
 --      - when no server's folder runs (a test, psql, a command-line import), the transaction
---        itself, at its commit (the deferred trigger stats_journal_fold), unless another fold is
+--        itself, at its commit (the deferred trigger rollup_journal_fold), unless another fold is
 --        running: it tries the lock and never waits, so a lone change leaves the rollups current
 --        when it commits;
 --      - every read of the rollups by hylla, before it reads, when it sees the journal is not
@@ -45,7 +45,7 @@ CREATE TRIGGER branch_renamed AFTER UPDATE OF slug ON branches
 --    rollup row, and 0006's locks (borrowers' advisory locks, items FOR NO KEY UPDATE) go. The
 --    rollups keep their shape and meaning, and stats_rebuild() still computes them from scratch.
 
-CREATE TABLE stats_journal (
+CREATE TABLE rollup_journal (
     id    bigint GENERATED ALWAYS AS IDENTITY,
     loans stats_loan_change[],     -- what a statement did to loans, or
     items stats_item_change[]      -- to items: an update is the old row (-1), then the new (+1)
@@ -64,16 +64,16 @@ DROP FUNCTION stats_loans_inserted(), stats_loans_updated(), stats_loans_deleted
 
 -- Loans, one journal row per statement that changes what is counted: a renewal or an erasure
 -- (borrower_id set to NULL) changes nothing counted and journals nothing.
-CREATE FUNCTION stats_journal_loans() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION rollup_journal_loans() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO stats_journal (loans)
+        INSERT INTO rollup_journal (loans)
         SELECT array_agg(stats_loan_facts(1, n)) FROM stats_new n HAVING count(*) > 0;
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO stats_journal (loans)
+        INSERT INTO rollup_journal (loans)
         SELECT array_agg(stats_loan_facts(-1, o)) FROM stats_old o HAVING count(*) > 0;
     ELSE
-        INSERT INTO stats_journal (loans)
+        INSERT INTO rollup_journal (loans)
         SELECT array_agg(f) FROM stats_old o JOIN stats_new n ON n.id = o.id,
                LATERAL (VALUES (stats_loan_facts(-1, o)), (stats_loan_facts(1, n))) v (f)
          WHERE stats_loan_facts(1, o) IS DISTINCT FROM stats_loan_facts(1, n)
@@ -85,27 +85,27 @@ $$;
 
 CREATE TRIGGER stats_loans_insert AFTER INSERT ON loans
     REFERENCING NEW TABLE AS stats_new
-    FOR EACH STATEMENT EXECUTE FUNCTION stats_journal_loans();
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_journal_loans();
 CREATE TRIGGER stats_loans_update AFTER UPDATE ON loans
     REFERENCING OLD TABLE AS stats_old NEW TABLE AS stats_new
-    FOR EACH STATEMENT EXECUTE FUNCTION stats_journal_loans();
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_journal_loans();
 CREATE TRIGGER stats_loans_delete AFTER DELETE ON loans
     REFERENCING OLD TABLE AS stats_old
-    FOR EACH STATEMENT EXECUTE FUNCTION stats_journal_loans();
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_journal_loans();
 
 -- Items. Updates are journaled row by row, and only those that change what is counted: a
 -- checkout or a return flips the status between available and on_loan, which a WHEN clause
 -- dismisses without calling anything.
-CREATE FUNCTION stats_journal_items() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION rollup_journal_items() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO stats_journal (items)
+        INSERT INTO rollup_journal (items)
         SELECT array_agg(stats_item_facts(1, n)) FROM stats_new n HAVING count(*) > 0;
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO stats_journal (items)
+        INSERT INTO rollup_journal (items)
         SELECT array_agg(stats_item_facts(-1, o)) FROM stats_old o HAVING count(*) > 0;
     ELSE
-        INSERT INTO stats_journal (items)
+        INSERT INTO rollup_journal (items)
         VALUES (ARRAY[stats_item_facts(-1, OLD), stats_item_facts(1, NEW)]);
     END IF;
     RETURN NULL;
@@ -114,16 +114,16 @@ $$;
 
 CREATE TRIGGER stats_items_insert AFTER INSERT ON items
     REFERENCING NEW TABLE AS stats_new
-    FOR EACH STATEMENT EXECUTE FUNCTION stats_journal_items();
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_journal_items();
 CREATE TRIGGER stats_items_update AFTER UPDATE ON items
     FOR EACH ROW
     WHEN (OLD.branch_id <> NEW.branch_id OR OLD.category_id <> NEW.category_id
           OR OLD.donated_on IS DISTINCT FROM NEW.donated_on
           OR (OLD.status = 'retired') <> (NEW.status = 'retired'))
-    EXECUTE FUNCTION stats_journal_items();
+    EXECUTE FUNCTION rollup_journal_items();
 CREATE TRIGGER stats_items_delete AFTER DELETE ON items
     REFERENCING OLD TABLE AS stats_old
-    FOR EACH STATEMENT EXECUTE FUNCTION stats_journal_items();
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_journal_items();
 
 -- Apply a set of loan changes to the loan rollups (0006's function without its locks: only a
 -- fold calls it, one at a time; and without "never lent", which stats_fold_now counts).
@@ -252,7 +252,7 @@ DECLARE
     items_ch stats_item_change[];
     never_ch stats_never_change[];
 BEGIN
-    WITH j AS (DELETE FROM stats_journal RETURNING id, loans, items),
+    WITH j AS (DELETE FROM rollup_journal RETURNING id, loans, items),
          lent AS (SELECT c.item_id, sum(c.sign)::integer AS n
                     FROM j, unnest(j.loans) c GROUP BY c.item_id),
          changed AS (SELECT DISTINCT ON (x.item_id) x.item_id, x.sign, x.branch_id,
@@ -316,7 +316,7 @@ $$;
 -- At the commit of a transaction that journaled a change: fold, unless a fold is running or a
 -- server's folder will (FOLDER_LOCK, classid 1752787053, objid 1, held by the session of
 -- `hylla serve`'s folder while it lives: see stats_fold_tick).
-CREATE FUNCTION stats_journal_fold() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION rollup_journal_fold() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF pg_try_advisory_xact_lock_shared(1752787053, 1)
        AND pg_try_advisory_xact_lock(1752787053, 0) THEN
@@ -326,15 +326,15 @@ BEGIN
 END
 $$;
 
-CREATE CONSTRAINT TRIGGER stats_journal_fold AFTER INSERT ON stats_journal
+CREATE CONSTRAINT TRIGGER rollup_journal_fold AFTER INSERT ON rollup_journal
     DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION stats_journal_fold();
+    FOR EACH ROW EXECUTE FUNCTION rollup_journal_fold();
 
 -- Fold what the journal holds, waiting for a fold that is running to end first. For the server's
 -- tick and for readers that saw the journal was not empty; nothing to do is one look.
 CREATE FUNCTION stats_fold() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT FROM stats_journal) THEN
+    IF EXISTS (SELECT FROM rollup_journal) THEN
         PERFORM pg_advisory_xact_lock(1752787053, 0);
         PERFORM stats_fold_now();
     END IF;
@@ -362,7 +362,7 @@ CREATE OR REPLACE FUNCTION stats_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(1752787053, 0);
     LOCK TABLE loans, items IN SHARE MODE;
-    DELETE FROM stats_journal;
+    DELETE FROM rollup_journal;
     TRUNCATE stats_day, stats_month, stats_day_category, stats_month_category,
              stats_borrower_day, stats_borrower_gap, stats_borrower_gap_month, stats_item_loans,
              stats_donations, stats_items;
@@ -444,6 +444,20 @@ BEGIN
 END
 $$;
 
+-- 0007's stats_verify compares the rollups with a rebuild; it now first folds the journal (and
+-- keeps the fold to itself until it ends), so that the rollups it compares count every change.
+-- The journal is named rollup_journal, not stats_*, so that it is no rollup to compare.
+ALTER FUNCTION stats_verify() RENAME TO stats_verify_folded;
+CREATE FUNCTION stats_verify()
+RETURNS TABLE (rollup text, missing bigint, unexpected bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(1752787053, 0);
+    PERFORM stats_fold_now();
+    RETURN QUERY SELECT * FROM stats_verify_folded();
+END
+$$;
+
 -- 3. The search, whose words 0004 matched by computing every item's text and stems anew for each
 --    row it read. Items and categories now keep them (stored generated columns), and the two
 --    indexes take the branch as well (btree_gin), so that a search within one branch reads only
@@ -489,16 +503,22 @@ $$;
 --    A unique violation of loans_one_open_per_item still reaches the caller as an error, which
 --    it answers as a refusal: the whole statement, and so the checkout, is undone.
 
--- Lend codes to a borrower in scope (0: any branch), due on due_date, as staff. key and request:
--- the Idempotency-Key and the canonical text of the request, or NULL. The outcome is one of
--- done, replayed (response is the first answer), key_reused, no_borrower, refused (blocked,
--- over_limit with open_loans and item_limit, and problems: one per code, '' when the item can
--- go, else unknown, other_branch, on_loan or not_available); nothing is written unless done.
+-- Lend codes to a borrower in scope (0: any branch) as staff, due on the first day the branch is
+-- open (the calendar's resolver, calendar_open_day of 0008) on or after the requested date, or
+-- after the branch's loan period when none is requested (or on due, when the caller resolved it
+-- already and gives it). key and request: the Idempotency-Key
+-- and the canonical text of the request, or NULL. The outcome is one of done (due_date is the
+-- loan's due date), replayed (response is the first answer), key_reused, no_borrower,
+-- due_in_past or due_too_late (the requested date is before today or more than a year ahead),
+-- never_open (the branch opens on no day within two years), refused (blocked, over_limit with
+-- open_loans and item_limit, and problems: one per code, '' when the item can go, else unknown,
+-- other_branch, on_loan or not_available); nothing is written unless done.
 CREATE FUNCTION loan_checkout(staff integer, scope integer, borrower bigint, codes text[],
-                              due_date date, key text, request text, undo_minutes integer,
+                              requested date, due date, key text, request text,
+                              undo_minutes integer,
                               OUT outcome text, OUT response text, OUT blocked boolean,
                               OUT over_limit boolean, OUT open_loans integer,
-                              OUT item_limit integer, OUT problems text[])
+                              OUT item_limit integer, OUT problems text[], OUT due_date date)
 LANGUAGE plpgsql AS $$
 DECLARE
     branch integer;
@@ -508,10 +528,21 @@ DECLARE
 BEGIN
     PERFORM set_config('hylla.staff_id', CASE WHEN staff > 0 THEN staff::text ELSE '' END, true);
     -- The borrower's lock queues checkouts for the same borrower (and the same key).
-    SELECT b.branch_id, b.blocked INTO branch, blocked FROM borrowers b
-     WHERE b.id = borrower AND (scope = 0 OR b.branch_id = scope) FOR UPDATE;
+    SELECT b.branch_id, b.blocked,
+           coalesce(due, calendar_open_day(br.opening_hours, br.seasons, br.closed_periods,
+                                           coalesce(requested, current_date + br.loan_days)))
+      INTO branch, blocked, due_date
+      FROM borrowers b JOIN branches br ON br.id = b.branch_id
+     WHERE b.id = borrower AND (scope = 0 OR b.branch_id = scope)
+       FOR UPDATE OF b;
     IF NOT FOUND THEN
         outcome := 'no_borrower';
+        RETURN;
+    END IF;
+    outcome := CASE WHEN requested < current_date THEN 'due_in_past'
+                    WHEN requested > current_date + 365 THEN 'due_too_late'
+                    WHEN due_date IS NULL THEN 'never_open' END;
+    IF outcome IS NOT NULL THEN
         RETURN;
     END IF;
     IF key IS NOT NULL THEN
