@@ -119,8 +119,8 @@ enum store_status store_loan_checkout(struct store_checkout *c)
     STORE_NUM(undo_minutes, STORE_LOAN_UNDO_MINUTES);
     PGresult *res;
     enum store_status st =
-        store_call(&checkout, 8,
-                   (const char *[]){ staff, scope, borrower, codes, c->requested,
+        store_call(&checkout, 9,
+                   (const char *[]){ staff, scope, borrower, codes, c->requested, c->due_date,
                                      c->idempotency_key, c->request, undo_minutes },
                    &res);
     free(codes);
