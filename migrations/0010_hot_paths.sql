@@ -356,91 +356,15 @@ BEGIN
 END
 $$;
 
--- 0006's stats_rebuild, first taking the fold and emptying the journal, whose changes the
--- rebuild counts from loans and items themselves.
-CREATE OR REPLACE FUNCTION stats_rebuild() RETURNS void LANGUAGE plpgsql AS $$
+-- stats_rebuild(), first taking the fold and emptying the journal, whose changes the rebuild
+-- counts from loans and items themselves; 0006's function does the rest.
+ALTER FUNCTION stats_rebuild() RENAME TO stats_rebuild_tables;
+CREATE FUNCTION stats_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(1752787053, 0);
     LOCK TABLE loans, items IN SHARE MODE;
     DELETE FROM rollup_journal;
-    TRUNCATE stats_day, stats_month, stats_day_category, stats_month_category,
-             stats_borrower_day, stats_borrower_gap, stats_borrower_gap_month, stats_item_loans,
-             stats_donations, stats_items;
-
-    CREATE TEMP TABLE stats_rebuild_facts ON COMMIT DROP AS
-    SELECT f.* FROM loans l, LATERAL stats_loan_facts(1, l) f;
-
-    INSERT INTO stats_borrower_day (branch_id, borrower_ref, day, loans)
-    SELECT coalesce(branch_id, 0), borrower_ref, out_day, count(*)
-      FROM stats_rebuild_facts GROUP BY borrower_ref, out_day, ROLLUP (branch_id);
-
-    CREATE TEMP TABLE stats_rebuild_points ON COMMIT DROP AS
-    SELECT branch_id, day, lag(day) OVER (PARTITION BY branch_id, borrower_ref ORDER BY day)
-               AS prev_day
-      FROM stats_borrower_day;
-
-    INSERT INTO stats_day (branch_id, day, loans, returns, returns_late, loan_seconds,
-                           new_borrowers)
-    SELECT f.branch_id, f.day, f.loans, f.returns, f.late, f.seconds, coalesce(p.n, 0)
-      FROM (SELECT coalesce(branch_id, 0) AS branch_id, day, sum(loans) AS loans,
-                   sum(returns) AS returns, sum(late) AS late, sum(seconds) AS seconds
-              FROM (SELECT branch_id, out_day AS day, 1 AS loans, 0 AS returns, 0 AS late,
-                           0::bigint AS seconds FROM stats_rebuild_facts
-                    UNION ALL
-                    SELECT branch_id, ret_day, 0, 1, late::integer, seconds
-                      FROM stats_rebuild_facts WHERE ret_day IS NOT NULL) x
-             GROUP BY day, ROLLUP (branch_id)) f
-      LEFT JOIN (SELECT branch_id, day, count(*) AS n FROM stats_rebuild_points
-                  WHERE prev_day IS NULL GROUP BY 1, 2) p USING (branch_id, day)
-     ORDER BY 1, 2;
-
-    INSERT INTO stats_month (branch_id, month, loans, returns, returns_late, loan_seconds,
-                             new_borrowers)
-    SELECT branch_id, date_trunc('month', day::timestamp)::date, sum(loans), sum(returns),
-           sum(returns_late), sum(loan_seconds), sum(new_borrowers)
-      FROM stats_day GROUP BY 1, 2 ORDER BY 1, 2;
-
-    INSERT INTO stats_day_category (branch_id, day, category_id, loans)
-    SELECT coalesce(branch_id, 0), out_day, category_id, count(*)
-      FROM stats_rebuild_facts GROUP BY out_day, category_id, ROLLUP (branch_id)
-     ORDER BY 1, 2, 3;
-
-    INSERT INTO stats_month_category (branch_id, month, category_id, loans)
-    SELECT branch_id, date_trunc('month', day::timestamp)::date, category_id, sum(loans)
-      FROM stats_day_category GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
-
-    INSERT INTO stats_item_loans (item_id, loans)
-    SELECT item_id, count(*) FROM stats_rebuild_facts GROUP BY item_id;
-
-    INSERT INTO stats_donations (branch_id, day, items)
-    SELECT coalesce(branch_id, 0), donated_on, count(*)
-      FROM items GROUP BY donated_on, ROLLUP (branch_id) ORDER BY 1, 2;
-
-    INSERT INTO stats_items (branch_id, category_id, items, never_lent)
-    SELECT coalesce(i.branch_id, 0), coalesce(i.category_id, 0), count(*),
-           count(*) FILTER (WHERE l.item_id IS NULL)
-      FROM items i LEFT JOIN stats_item_loans l ON l.item_id = i.id
-     WHERE i.status <> 'retired'
-     GROUP BY CUBE (i.branch_id, i.category_id);
-
-    INSERT INTO stats_borrower_gap (branch_id, day, prev_day, borrowers, running)
-    SELECT branch_id, day, prev_day, n,
-           sum(n) OVER (PARTITION BY branch_id, day ORDER BY prev_day)
-      FROM (SELECT branch_id, day, prev_day, count(*)::integer AS n
-              FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g
-     ORDER BY 1, 2, 3;
-
-    INSERT INTO stats_borrower_gap_month (branch_id, month, prev_day, borrowers, running)
-    SELECT branch_id, month, prev_day, n,
-           sum(n) OVER (PARTITION BY branch_id, month ORDER BY prev_day)
-      FROM (SELECT branch_id, date_trunc('month', day::timestamp)::date AS month, prev_day,
-                   count(*)::integer AS n
-              FROM stats_rebuild_points WHERE prev_day IS NOT NULL GROUP BY 1, 2, 3) g
-     ORDER BY 1, 2, 3;
-
-    -- No ANALYZE here: statistics of tables analysed while empty would steer the folds'
-    -- cached plans to sequential scans. A bulk load analyses after calling this.
-    DROP TABLE stats_rebuild_facts, stats_rebuild_points;
+    PERFORM stats_rebuild_tables();
 END
 $$;
 

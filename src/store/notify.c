@@ -5,15 +5,18 @@
 #include "store/pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_SUBSCRIPTIONS 8
 #define RECONNECT_MS      1000
+#define SYNC_WAIT_MS      1000 /* a sync that takes longer leaves the caller to the database */
 
 struct store_subscription {
     char topic[32];
@@ -24,13 +27,21 @@ struct store_subscription {
 static struct store_subscription subs[MAX_SUBSCRIPTIONS];
 static size_t nsubs;
 
-/* The connection and the calls to subscribers, one thread at a time. */
+/*
+ * The listener's state, under lock. Syncs are numbered: a caller of store_notify_sync takes the
+ * next number (wanted), and is done when a round trip sent after that (its number in sending)
+ * has come back (done). One round trip answers every caller that came before it was sent.
+ */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static PGconn *pg;            /* under lock */
-static atomic_int pg_fd = -1; /* its socket while live, for catch_up's poll */
-static atomic_bool live;
+static pthread_cond_t synced = PTHREAD_COND_INITIALIZER;
+static unsigned long wanted, sending, done;
+static bool in_flight; /* a round trip is on its way */
+static bool flushing;  /* and not all sent yet: wait until the socket takes more */
+static bool live;      /* connected and listening */
+
+static PGconn *pg; /* the listener thread's own */
 static atomic_bool stopping;
-static int wake[2] = { -1, -1 }; /* a pipe that ends the listener's wait when stopping */
+static int wake[2] = { -1, -1 }; /* a pipe that wakes the listener: a sync, or the end */
 static pthread_t listener;
 static bool started;
 
@@ -53,7 +64,10 @@ unsigned long store_notify_epoch(const struct store_subscription *sub)
 
 bool store_notify_live(void)
 {
-    return atomic_load(&live);
+    pthread_mutex_lock(&lock);
+    bool l = live;
+    pthread_mutex_unlock(&lock);
+    return l;
 }
 
 /* Tell a subscriber: the epoch moves first, so that a reader that saw the old one stays away. */
@@ -79,7 +93,56 @@ static void dispatch(const char *message)
             tell(&subs[i], arg);
 }
 
-/* With lock held: apply what has arrived; false when the connection broke. */
+/* Set whether messages arrive; a sync waiting on a dead connection gives up. */
+static void set_live(bool now)
+{
+    pthread_mutex_lock(&lock);
+    live = now;
+    in_flight = false;
+    if (!now)
+        pthread_cond_broadcast(&synced);
+    pthread_mutex_unlock(&lock);
+}
+
+/* Give up the connection; what arrives from now on is lost. */
+static void disconnect(void)
+{
+    bool was_live = store_notify_live();
+    set_live(false);
+    PQfinish(pg);
+    pg = NULL;
+    if (was_live) {
+        log_warn("notify: lost the database connection; caches are off until it is back");
+        forget_everything();
+    }
+}
+
+/* Connect and listen; true when messages arrive from now on. */
+static bool connect_and_listen(void)
+{
+    pg = store_connect("hylla listener");
+    if (!pg)
+        return false;
+    PGresult *res = PQexec(pg, "LISTEN hylla_changed");
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!ok || PQsetnonblocking(pg, 1) != 0) {
+        log_error("notify: LISTEN failed: %s", PQerrorMessage(pg));
+        PQfinish(pg);
+        pg = NULL;
+        return false;
+    }
+    /* Whatever changed while nobody listened is unknown: start from nothing. */
+    forget_everything();
+    set_live(true);
+    return true;
+}
+
+/*
+ * Read what has arrived: messages go to their subscribers, and the end of a sync's round trip
+ * (an empty query: the server sends every message committed before it first) answers its
+ * callers. False when the connection broke.
+ */
 static bool drain(void)
 {
     if (!PQconsumeInput(pg))
@@ -89,72 +152,75 @@ static bool drain(void)
         dispatch(n->extra);
         PQfreemem(n);
     }
+    pthread_mutex_lock(&lock);
+    bool waiting = in_flight;
+    pthread_mutex_unlock(&lock);
+    if (!waiting || PQisBusy(pg))
+        return true;
+    PGresult *res;
+    while ((res = PQgetResult(pg)))
+        PQclear(res);
+    /* Messages that came with the answer. */
+    while ((n = PQnotifies(pg))) {
+        dispatch(n->extra);
+        PQfreemem(n);
+    }
+    pthread_mutex_lock(&lock);
+    in_flight = false;
+    done = sending;
+    pthread_cond_broadcast(&synced);
+    pthread_mutex_unlock(&lock);
     return true;
 }
 
-/* With lock held: give up the connection; what arrives from now on is lost. */
-static void disconnect(void)
+/* Send what libpq holds back; false when the connection broke. */
+static bool flush(void)
 {
-    bool was_live = atomic_exchange(&live, false);
-    atomic_store(&pg_fd, -1);
-    PQfinish(pg);
-    pg = NULL;
-    if (was_live) {
-        log_warn("notify: lost the database connection; caches are off until it is back");
-        forget_everything();
-    }
+    int r = PQflush(pg);
+    flushing = r == 1;
+    return r >= 0;
 }
 
-/* With lock held: connect and listen; true when messages arrive from now on. */
-static bool connect_and_listen(void)
+/* Send a sync's round trip when callers wait and none is on its way; false when that failed. */
+static bool send_sync(void)
 {
-    pg = store_connect("hylla listener");
-    if (!pg)
-        return false;
-    PGresult *res = PQexec(pg, "LISTEN hylla_changed");
-    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    PQclear(res);
-    if (!ok) {
-        log_error("notify: LISTEN failed: %s", PQerrorMessage(pg));
-        PQfinish(pg);
-        pg = NULL;
-        return false;
+    pthread_mutex_lock(&lock);
+    bool go = !in_flight && wanted > done;
+    if (go) {
+        in_flight = true;
+        sending = wanted;
     }
-    /* Whatever changed while nobody listened is unknown: start from nothing. */
-    forget_everything();
-    atomic_store(&pg_fd, PQsocket(pg));
-    atomic_store(&live, true);
-    return true;
+    pthread_mutex_unlock(&lock);
+    if (go && !PQsendQuery(pg, ""))
+        return false;
+    return flush();
 }
 
 static void *listen_main(void *arg)
 {
     (void)arg;
     while (!atomic_load(&stopping)) {
-        int fd = atomic_load(&pg_fd);
-        if (fd < 0) {
-            pthread_mutex_lock(&lock);
-            bool ok = connect_and_listen();
-            pthread_mutex_unlock(&lock);
-            if (!ok)
+        if (!pg) {
+            if (!connect_and_listen())
                 poll(&(struct pollfd){ .fd = wake[0], .events = POLLIN }, 1, RECONNECT_MS);
             continue;
         }
-        struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
-                               { .fd = wake[0], .events = POLLIN } };
+        struct pollfd p[2] = {
+            { .fd = PQsocket(pg), .events = (short)(POLLIN | (flushing ? POLLOUT : 0)) },
+            { .fd = wake[0], .events = POLLIN },
+        };
         if (poll(p, 2, -1) < 0 && errno != EINTR)
             break;
-        if (p[0].revents) {
-            pthread_mutex_lock(&lock);
-            if (pg && !drain())
-                disconnect();
-            pthread_mutex_unlock(&lock);
+        if (p[1].revents) {
+            char drop[64];
+            if (read(wake[0], drop, sizeof drop) < 0 && errno != EAGAIN)
+                log_warn("notify: cannot read the wake pipe");
         }
+        if ((p[0].revents && !drain()) || !send_sync())
+            disconnect();
     }
-    pthread_mutex_lock(&lock);
     if (pg)
         disconnect();
-    pthread_mutex_unlock(&lock);
     return NULL;
 }
 
@@ -162,7 +228,8 @@ void store_notify_start(void)
 {
     if (started)
         return;
-    if (pipe(wake) != 0 || pthread_create(&listener, NULL, listen_main, NULL) != 0) {
+    if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0 ||
+        pthread_create(&listener, NULL, listen_main, NULL) != 0) {
         log_error("notify: cannot start the listener; caches stay off");
         return;
     }
@@ -182,17 +249,28 @@ void store_notify_stop(void)
     started = false;
 }
 
-void store_notify_catch_up(void)
+bool store_notify_sync(void)
 {
-    int fd = atomic_load(&pg_fd);
-    if (fd < 0)
-        return;
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    if (poll(&p, 1, 0) <= 0)
-        return;
-    /* Something arrived that the listener has not read yet: read it here, first. */
     pthread_mutex_lock(&lock);
-    if (pg && atomic_load(&live) && !drain())
-        disconnect();
+    if (!live) {
+        pthread_mutex_unlock(&lock);
+        return false;
+    }
+    unsigned long mine = ++wanted;
     pthread_mutex_unlock(&lock);
+    /* A full pipe already holds a wake-up. */
+    if (write(wake[1], "s", 1) < 0 && errno != EAGAIN)
+        return false;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)(SYNC_WAIT_MS % 1000) * 1000000L;
+    until.tv_sec += SYNC_WAIT_MS / 1000 + until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&lock);
+    int err = 0;
+    while (live && done < mine && err == 0)
+        err = pthread_cond_timedwait(&synced, &lock, &until);
+    bool ok = live && done >= mine;
+    pthread_mutex_unlock(&lock);
+    return ok;
 }

@@ -2,18 +2,22 @@
  * notify: how a hylla process learns that what it keeps in memory is no longer true because the
  * database changed, whoever changed it (another hylla server, `hylla user disable`, psql).
  *
- * Triggers in the database (migration 0007) send a message on the channel hylla_changed with
+ * Triggers in the database (migration 0010) send a message on the channel hylla_changed with
  * each change a cache may hold: "TOPIC ARGUMENT", such as "staff 42" when the account 42 changed
  * or one of its sessions ended. PostgreSQL delivers it when the change commits. One thread of
  * `hylla serve` LISTENs on a connection of its own and hands each message to the subscribers of
- * its topic, usually within a millisecond of the commit; a cache that checks store_notify_catch_up
- * first has also applied every message that has reached this process.
+ * its topic, usually within a millisecond of the commit.
  *
- * A cache serves from memory only while store_notify_live() (the listener is connected): when the
- * connection breaks, messages may be lost, so every subscriber is told to forget everything, at
- * the break and again once listening resumes. Each subscription counts what it was told (its
- * epoch), so that a cache can refuse to keep a value it read from the database before a message
- * about it arrived.
+ * A cache that must never answer from memory after a change committed elsewhere (the sessions)
+ * calls store_notify_sync first: it returns once the listener has had a round trip with the
+ * server that began after the call, and PostgreSQL sends a listener every message committed
+ * before it reads the listener's next query. One round trip answers every caller that came
+ * before it, so many requests share each; none costs a statement of its own.
+ *
+ * A cache serves from memory only while the listener is live: when its connection breaks,
+ * messages may be lost, so every subscriber is told to forget everything, at the break and again
+ * once listening resumes. Each subscription counts what it was told (its epoch), so that a cache
+ * can refuse to keep a value it read from the database before a message about it arrived.
  *
  * To add a cache: a trigger that sends "yourtopic ARG" with pg_notify('hylla_changed', ...), a
  * store_notify_subscribe("yourtopic", ...) before store_notify_start, and the epoch check above.
@@ -50,9 +54,9 @@ void store_notify_stop(void);
 bool store_notify_live(void);
 
 /*
- * Apply every message that has reached this process and not been applied yet, on the calling
- * thread when the listener has not done it yet. Cheap when there is none (one poll(2)).
+ * Wait (at most a second) until every message committed before this call has been handed to the
+ * subscribers. False when it could not be sure: the listener is not live, or too slow.
  */
-void store_notify_catch_up(void);
+bool store_notify_sync(void);
 
 #endif

@@ -13,9 +13,9 @@
 /*
  * The cache: the sessions this process has verified lately, by token hash (random, so its first
  * bytes pick the slot), one per slot, the newest winning. An entry answers for at most
- * CACHE_SECONDS after it was read from the database, and only while notify is live: a logout,
+ * CACHE_SECONDS after it was read from the database, and only after a sync of notify: a logout,
  * a disabled account, a new password or role reaches it as "staff ID" (and a renamed branch as
- * "branch ID") within a moment of the commit, from this server or any other.
+ * "branch ID"), from this server or any other, before any request that comes after the commit.
  */
 #define CACHE_SLOTS   1024
 #define CACHE_SECONDS 30
@@ -86,22 +86,34 @@ void store_session_forget_staff(long long staff_id)
     forget(id, false);
 }
 
+/* Whether the cached entry c answers for hash now. Under cache_lock. */
+static bool answers(const struct cached *c, const unsigned char hash[32], unsigned idle_seconds,
+                    double now)
+{
+    return c->used && memcmp(c->hash, hash, 32) == 0 && now < c->until &&
+           now - c->used_at < idle_seconds;
+}
+
 /*
  * The live session of hash from the cache into *who; *touch says that last_seen_at is due to be
- * written. False when the cache does not know it (or must not answer).
+ * written. False when the cache does not know it (or must not answer). A known session answers
+ * only once every change committed before the request has reached the cache (a sync).
  */
 static bool cache_get(const unsigned char hash[32], unsigned idle_seconds,
                       struct staff_identity *who, bool *touch)
 {
-    if (!cache || !store_notify_live())
+    if (!cache)
         return false;
-    store_notify_catch_up();
+    pthread_mutex_lock(&cache_lock);
+    bool known = answers(slot(hash), hash, idle_seconds, now_s());
+    pthread_mutex_unlock(&cache_lock);
+    if (!known || !store_notify_sync())
+        return false;
     double now = now_s();
     bool hit = false;
     pthread_mutex_lock(&cache_lock);
     struct cached *c = slot(hash);
-    if (c->used && memcmp(c->hash, hash, 32) == 0 && now < c->until &&
-        now - c->used_at < idle_seconds) {
+    if (answers(c, hash, idle_seconds, now)) {
         *who = c->who;
         c->used_at = now;
         *touch = now - c->seen_at >= TOUCH_SECONDS;

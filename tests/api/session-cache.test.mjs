@@ -1,6 +1,7 @@
 // The session cache: a request with a verified session reads nothing of sessions from the
 // database, and a logout, a disabled account, a new password or a new role, made on one server
-// (or on the command line, or in psql), takes effect on every other server within a second.
+// (or on the command line, or in psql), takes effect on every other server with the very next
+// request (issue 14 asks for a second at most).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -32,15 +33,12 @@ async function loggedIn(username, a = one, password = undefined) {
   return [c, other];
 }
 
-/** Poll until the answer has this status; fails after a second. Resolves the milliseconds it took. */
-async function within1s(client, path, status) {
+/** The very next request gets this status, and in less than a second. */
+async function next(client, path, status) {
   const start = Date.now();
-  for (;;) {
-    const r = await client.get(path);
-    if (r.status === status) return Date.now() - start;
-    assert.ok(Date.now() - start < 1000, `${path} still ${r.status} after a second, want ${status}`);
-    await sleep(20);
-  }
+  const r = await client.get(path);
+  assert.equal(r.status, status, `${path}: ${r.text}`);
+  assert.ok(Date.now() - start < 1000, `${path} took ${Date.now() - start} ms`);
 }
 
 const hashOf = (client) => createHash('sha256')
@@ -64,23 +62,23 @@ test('a verified session answers while the sessions table is locked: no statemen
   }
 });
 
-test('a logout on one server ends the session on the other within a second', async () => {
+test('a logout on one server ends the session on the other at once', async () => {
   await addStaff(db, { username: 'cissi', role: 'volunteer' });
   const [a, b] = await loggedIn('cissi');
   assert.equal((await b.get('/api/session')).status, 200);
   assert.equal((await a.delete('/api/session')).status, 204);
-  await within1s(b, '/api/session', 401);
+  await next(b, '/api/session', 401);
 });
 
-test('disabling on the command line ends the sessions on both servers within a second', async () => {
+test('disabling on the command line ends the sessions on both servers at once', async () => {
   await addStaff(db, { username: 'doris', role: 'volunteer' });
   const [a, b] = await loggedIn('doris');
   assert.equal((await a.get('/api/session')).status, 200);
   assert.equal((await b.get('/api/session')).status, 200);
   const r = await hylla(['user', 'disable', 'doris', '--database', db.conninfo]);
   assert.equal(r.code, 0, r.stderr);
-  await within1s(a, '/api/session', 401);
-  await within1s(b, '/api/session', 401);
+  await next(a, '/api/session', 401);
+  await next(b, '/api/session', 401);
 });
 
 test('a new password set by an admin on one server ends the old sessions on the other', async () => {
@@ -91,27 +89,27 @@ test('a new password set by an admin on one server ends the old sessions on the 
   await admin.login('adele');
   const r = await admin.patch(`/api/staff/${id}`, { password: 'a new and longer password' });
   assert.equal(r.status, 200, r.text);
-  await within1s(b, '/api/session', 401);
+  await next(b, '/api/session', 401);
 });
 
-test('a new role set on one server is what the other checks within a second', async () => {
+test('a new role set on one server is what the other checks at once', async () => {
   const id = await addStaff(db, { username: 'frida', role: 'volunteer' });
   const [, b] = await loggedIn('frida');
   assert.equal((await b.get('/api/stats/items')).status, 403);
   const admin = new Client(one.url);
   await admin.login('adele');
   assert.equal((await admin.patch(`/api/staff/${id}`, { role: 'manager' })).status, 200);
-  await within1s(b, '/api/stats/items', 200);
+  await next(b, '/api/stats/items', 200);
   assert.equal((await b.get('/api/session')).json.user.role, 'manager');
 });
 
-test('a session cut short in the database ends on both servers within a second', async () => {
+test('a session cut short in the database ends on both servers at once', async () => {
   await addStaff(db, { username: 'gun', role: 'volunteer' });
   const [a, b] = await loggedIn('gun');
   assert.equal((await b.get('/api/session')).status, 200);
   await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = $1", [hashOf(a)]);
-  await within1s(a, '/api/session', 401);
-  await within1s(b, '/api/session', 401);
+  await next(a, '/api/session', 401);
+  await next(b, '/api/session', 401);
 });
 
 test('last_seen_at is written at most once a minute per session', async () => {
@@ -131,7 +129,7 @@ test('last_seen_at is written at most once a minute per session', async () => {
   await db.query("UPDATE sessions SET last_seen_at = now() - interval '2 minutes' WHERE token_hash = $1", [hashOf(a)]);
   const c = new Client(two.url);
   c.cookie = a.cookie;
-  await within1s(c, '/api/session', 200);
+  await next(c, '/api/session', 200);
   for (let i = 0; i < 100 && (await seen()) > 5; i++) await sleep(10);
   assert.ok(await seen() < 5, 'last_seen_at was not written');
 });
