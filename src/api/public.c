@@ -56,13 +56,14 @@ static void cached_answer(const struct req *req, struct reply *rep, const char *
 /*
  * The answers of the search, kept for identical requests (the same arguments in the same order)
  * for at most CACHE_SECONDS: within that window a search costs no statement. Bounded: one entry
- * per slot, the newest winning, and no answer larger than CACHE_MAX_BODY. A change made through
+ * per slot, the newest winning, no answer larger than CACHE_MAX_BODY, CACHE_BYTES in all. A change made through
  * this server (any write that succeeded) forgets them all at once (public_cache_forget, called by
  * routes.c after the write); a change made elsewhere shows here once the window has passed.
  */
 #define CACHE_SLOTS    256
 #define CACHE_SECONDS  1.0
 #define CACHE_MAX_BODY (64 * 1024)
+#define CACHE_BYTES    (2 * 1024 * 1024) /* the answers kept, all together */
 
 struct cached_answer {
     char *key;  /* owned; NULL when the slot is empty */
@@ -73,6 +74,7 @@ struct cached_answer {
 };
 
 static struct cached_answer cache[CACHE_SLOTS];
+static size_t cache_bytes;             /* of the bodies kept, under cache_lock */
 static unsigned long cache_generation; /* moves on at every forget, under cache_lock */
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -92,6 +94,7 @@ void public_cache_forget(void)
         free(cache[i].body);
         cache[i] = (struct cached_answer){ 0 };
     }
+    cache_bytes = 0;
     pthread_mutex_unlock(&cache_lock);
 }
 
@@ -145,8 +148,9 @@ static void cache_put(const char *key, unsigned long generation, const char *bod
     if (len > CACHE_MAX_BODY)
         return;
     pthread_mutex_lock(&cache_lock);
-    if (generation == cache_generation) {
-        struct cached_answer *c = cache_slot(key);
+    struct cached_answer *c = cache_slot(key);
+    if (generation == cache_generation && cache_bytes - c->len + len <= CACHE_BYTES) {
+        cache_bytes += len - c->len;
         free(c->key);
         free(c->body);
         c->key = xstrdup(key);
