@@ -56,9 +56,10 @@ static void cached_answer(const struct req *req, struct reply *rep, const char *
 /*
  * The answers of the search, kept for identical requests (the same arguments in the same order)
  * for at most CACHE_SECONDS: within that window a search costs no statement. Bounded: one entry
- * per slot, the newest winning, no answer larger than CACHE_MAX_BODY, CACHE_BYTES in all. A change made through
- * this server (any write that succeeded) forgets them all at once (public_cache_forget, called by
- * routes.c after the write); a change made elsewhere shows here once the window has passed.
+ * per slot, the newest winning, no answer larger than CACHE_MAX_BODY, CACHE_BYTES in all. A
+ * change made through this server (any write that succeeded) forgets them all at once
+ * (public_cache_forget, called by routes.c after the write); a change made elsewhere shows here
+ * once the window has passed.
  */
 #define CACHE_SLOTS    256
 #define CACHE_SECONDS  1.0
