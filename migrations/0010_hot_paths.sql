@@ -534,7 +534,8 @@ BEGIN
     INSERT INTO audit_log (staff_id, action, object_type, object_id, branch_id, details)
     SELECT nullif(staff, 0), 'checkout', 'checkout', checkout, branch,
            jsonb_build_object('borrower_id', borrower,
-                              'loans', jsonb_agg(jsonb_build_object('id', l.id, 'item_id', l.item_id)
+                              'loans', jsonb_agg(jsonb_build_object('id', l.id,
+                                                                    'item_id', l.item_id)
                                                  ORDER BY l.id))
       FROM loans l WHERE l.checkout_id = checkout;
     outcome := 'done';

@@ -78,7 +78,7 @@ struct stats_items {
 enum store_status store_stats_items(int branch_id, struct stats_items *out) STORE_MUST_CHECK;
 void store_stats_items_free(struct stats_items *s);
 
-/* Fold the journal into the rollups now (waiting for a fold in progress); nothing to do is cheap. */
+/* Fold the journal into the rollups now (waiting for a fold in progress); nothing is cheap. */
 enum store_status store_stats_fold(void) STORE_MUST_CHECK;
 
 /*
