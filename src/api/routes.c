@@ -271,14 +271,28 @@ const char *routes_access_name(int access)
     return "unknown";
 }
 
-/* Who holds the request's session cookie: STORE_OK with *who filled, STORE_NOT_FOUND if nobody. */
+/*
+ * What the session of a request that only reads still has to confirm (store_session_check): the
+ * request runs while the round trip that confirms it is on its way, and answered() waits for it.
+ * A lane thread runs one request at a time, from admit to answered.
+ */
+static _Thread_local struct store_session_check unconfirmed;
+
+/*
+ * Who holds the request's session cookie: STORE_OK with *who filled, STORE_NOT_FOUND if nobody.
+ * A request that changes something runs only on a session confirmed first; one that only reads,
+ * the first time, runs at once and is confirmed when it has answered.
+ */
 static enum store_status authenticate(const struct req *req, struct staff_identity *who)
 {
     char token[TOKEN_TEXT_SIZE + 1];
     unsigned char hash[TOKEN_HASH_SIZE];
+    unconfirmed.ticket = 0;
     if (!req_cookie(req, API_SESSION_COOKIE, token, sizeof token) || !token_hash(token, hash))
         return STORE_NOT_FOUND;
-    return store_session_lookup(hash, settings->session_idle_s, who);
+    if (!req_method_is_safe(req) || req->again)
+        return store_session_lookup(hash, settings->session_idle_s, who);
+    return store_session_lookup_unconfirmed(hash, settings->session_idle_s, who, &unconfirmed);
 }
 
 /*
@@ -325,13 +339,21 @@ static bool admit(struct req *req, struct reply *rep)
 }
 
 /*
- * After a change made here, the public answers kept in memory go, so that what this server says
+ * After the handler: a read answered on a session not yet confirmed goes out only when nothing
+ * about staff changed before the request (else the router runs it again, confirmed first). And
+ * after a change made here, the public answers kept in memory go, so that what this server says
  * next shows it (other servers' answers follow within their cache's second).
  */
-static void answered(const struct req *req, const struct reply *rep)
+static bool answered(const struct req *req, const struct reply *rep)
 {
+    if (unconfirmed.ticket) {
+        bool stands = store_session_confirm(&unconfirmed);
+        unconfirmed.ticket = 0;
+        return stands;
+    }
     if (!req_method_is_safe(req) && rep->status < 400)
         public_cache_forget();
+    return true;
 }
 
 const struct router routes_api = {

@@ -178,13 +178,21 @@ static void dispatch_route(const struct router *r, const struct route *route, bo
     }
     req->route = route;
     pattern_match(route->pattern, req->path, req);
-    if (!r->admit(req, rep) || !check_body(req, rep))
-        return;
-    route->handler(req, rep);
-    if (rep->status == 0)
-        reply_problem(rep, PROBLEM_internal_error, NULL);
-    if (r->answered)
-        r->answered(req, rep);
+    for (;;) {
+        if (r->admit(req, rep) && check_body(req, rep)) {
+            route->handler(req, rep);
+            if (rep->status == 0)
+                reply_problem(rep, PROBLEM_internal_error, NULL);
+        }
+        bool stands = !r->answered || r->answered(req, rep);
+        if (stands || req->again || !req_method_is_safe(req))
+            break;
+        /* Once more, from nothing: the reads of a safe request can be made again. */
+        reply_free(rep);
+        reply_init(rep);
+        req->who = NULL;
+        req->again = true;
+    }
     if (route->cors)
         open_cors(rep);
 }

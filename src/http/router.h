@@ -40,8 +40,12 @@ struct router {
      * not. Runs before the body is parsed. May set req->who.
      */
     bool (*admit)(struct req *req, struct reply *rep);
-    /* Called after a route's handler has answered, when not NULL. */
-    void (*answered)(const struct req *req, const struct reply *rep);
+    /*
+     * Called after a route's handler has answered, when not NULL. For a request that only reads
+     * (GET, HEAD, OPTIONS), false says that the answer must not go out: the router admits and
+     * runs it once more (admit then knows it is the second time: req->again).
+     */
+    bool (*answered)(const struct req *req, const struct reply *rep);
 };
 
 /* What router_lane answers for a request that needs no lane: a file, a 404, a preflight. */

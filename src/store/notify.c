@@ -249,17 +249,22 @@ void store_notify_stop(void)
     started = false;
 }
 
-bool store_notify_sync(void)
+unsigned long store_notify_sync_start(void)
 {
     pthread_mutex_lock(&lock);
-    if (!live) {
-        pthread_mutex_unlock(&lock);
-        return false;
-    }
-    unsigned long mine = ++wanted;
+    unsigned long mine = live ? ++wanted : 0;
+    /* A round trip on its way sends the next one when it is back: no need to wake. */
+    bool wake_listener = mine && !in_flight;
     pthread_mutex_unlock(&lock);
     /* A full pipe already holds a wake-up. */
-    if (write(wake[1], "s", 1) < 0 && errno != EAGAIN)
+    if (wake_listener && write(wake[1], "s", 1) < 0 && errno != EAGAIN)
+        return 0;
+    return mine;
+}
+
+bool store_notify_sync_wait(unsigned long ticket)
+{
+    if (!ticket)
         return false;
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -268,9 +273,14 @@ bool store_notify_sync(void)
     until.tv_nsec %= 1000000000L;
     pthread_mutex_lock(&lock);
     int err = 0;
-    while (live && done < mine && err == 0)
+    while (live && done < ticket && err == 0)
         err = pthread_cond_timedwait(&synced, &lock, &until);
-    bool ok = live && done >= mine;
+    bool ok = live && done >= ticket;
     pthread_mutex_unlock(&lock);
     return ok;
+}
+
+bool store_notify_sync(void)
+{
+    return store_notify_sync_wait(store_notify_sync_start());
 }

@@ -59,4 +59,11 @@ bool store_notify_live(void);
  */
 bool store_notify_sync(void);
 
+/*
+ * The same in two halves, so that the round trip runs while the caller does other work: start
+ * returns a ticket (0 when the listener is not live), wait is store_notify_sync's end for it.
+ */
+unsigned long store_notify_sync_start(void);
+bool store_notify_sync_wait(unsigned long ticket);
+
 #endif

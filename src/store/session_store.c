@@ -97,18 +97,27 @@ static bool answers(const struct cached *c, const unsigned char hash[32], unsign
 /*
  * The live session of hash from the cache into *who; *touch says that last_seen_at is due to be
  * written. False when the cache does not know it (or must not answer). A known session answers
- * only once every change committed before the request has reached the cache (a sync).
+ * once every change committed before the request has reached the cache (a sync); or, with later,
+ * at once, leaving the sync in *later for store_session_confirm.
  */
 static bool cache_get(const unsigned char hash[32], unsigned idle_seconds,
-                      struct staff_identity *who, bool *touch)
+                      struct staff_identity *who, bool *touch, struct store_session_check *later)
 {
     if (!cache)
         return false;
     pthread_mutex_lock(&cache_lock);
     bool known = answers(slot(hash), hash, idle_seconds, now_s());
     pthread_mutex_unlock(&cache_lock);
-    if (!known || !store_notify_sync())
+    if (!known)
         return false;
+    if (later) {
+        later->staff_epoch = store_notify_epoch(staff_sub);
+        later->branch_epoch = store_notify_epoch(branch_sub);
+        if (!(later->ticket = store_notify_sync_start()))
+            return false;
+    } else if (!store_notify_sync()) {
+        return false;
+    }
     double now = now_s();
     bool hit = false;
     pthread_mutex_lock(&cache_lock);
@@ -162,8 +171,23 @@ enum store_status store_session_create(const unsigned char hash[32], long long s
     return store_run(&insert, 4, (const char *[]){ h, id, csrf_token, max });
 }
 
+bool store_session_confirm(const struct store_session_check *check)
+{
+    return store_notify_sync_wait(check->ticket) &&
+           store_notify_epoch(staff_sub) == check->staff_epoch &&
+           store_notify_epoch(branch_sub) == check->branch_epoch;
+}
+
 enum store_status store_session_lookup(const unsigned char hash[32], unsigned idle_seconds,
                                        struct staff_identity *who)
+{
+    return store_session_lookup_unconfirmed(hash, idle_seconds, who, NULL);
+}
+
+enum store_status store_session_lookup_unconfirmed(const unsigned char hash[32],
+                                                   unsigned idle_seconds,
+                                                   struct staff_identity *who,
+                                                   struct store_session_check *later)
 {
     enum {
         WHO_ID,
@@ -193,7 +217,9 @@ enum store_status store_session_lookup(const unsigned char hash[32], unsigned id
     char h[67];
     store_bytea_text(h, hash, 32);
     bool stale = false;
-    if (cache_get(hash, idle_seconds, who, &stale)) {
+    if (later)
+        later->ticket = 0;
+    if (cache_get(hash, idle_seconds, who, &stale, later)) {
         if (stale && store_run(&touch, 1, (const char *[]){ h }) < 0)
             return STORE_HARD_ERROR;
         return STORE_OK;

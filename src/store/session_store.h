@@ -27,6 +27,28 @@ enum store_status store_session_create(const unsigned char hash[32], long long s
 enum store_status store_session_lookup(const unsigned char hash[32], unsigned idle_seconds,
                                        struct staff_identity *who) STORE_MUST_CHECK;
 
+/*
+ * What store_session_lookup_unconfirmed leaves to confirm when it answered from memory before it
+ * knew of every change committed before the request: a sync of notify on its way (ticket, 0 when
+ * nothing is left to confirm), and how many changes the cache had been told of then.
+ */
+struct store_session_check {
+    unsigned long ticket, staff_epoch, branch_epoch;
+};
+
+/*
+ * store_session_lookup for work that can be done again, such as a request that only reads: a
+ * session kept in memory answers at once, and *later says what to confirm (the round trip that
+ * confirms runs meanwhile). Then store_session_confirm says whether the answer stands: false when
+ * a change to staff or branches came in before the request (the work must be done again with a
+ * confirmed lookup) or the listener could not tell.
+ */
+enum store_status
+store_session_lookup_unconfirmed(const unsigned char hash[32], unsigned idle_seconds,
+                                 struct staff_identity *who,
+                                 struct store_session_check *later) STORE_MUST_CHECK;
+bool store_session_confirm(const struct store_session_check *check);
+
 /* End one session. */
 enum store_status store_session_delete(const unsigned char hash[32]) STORE_MUST_CHECK;
 
