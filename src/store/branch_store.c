@@ -23,7 +23,8 @@ enum store_status store_branch_id(const char *slug, int *id)
 /* The columns of struct branch, in the order of BRANCH_*. */
 #define BRANCH_COLUMNS                                                                             \
     "id, slug, name, municipality, address, contact, notice, opening_hours::text,"                 \
-    " to_jsonb(closed_dates)::text, loan_days, max_renewals, item_limit, code_prefix"
+    " to_jsonb(closed_dates)::text, loan_days, max_renewals, item_limit, code_prefix,"             \
+    " lost_after_days"
 enum {
     BRANCH_ID,
     BRANCH_SLUG,
@@ -38,6 +39,7 @@ enum {
     BRANCH_MAX_RENEWALS,
     BRANCH_ITEM_LIMIT,
     BRANCH_CODE_PREFIX,
+    BRANCH_LOST_AFTER_DAYS,
 };
 
 static void read_branch(const PGresult *res, int row, struct branch *b)
@@ -55,6 +57,7 @@ static void read_branch(const PGresult *res, int row, struct branch *b)
     b->max_renewals = (int)store_get_ll(res, row, BRANCH_MAX_RENEWALS);
     b->item_limit = (int)store_get_ll(res, row, BRANCH_ITEM_LIMIT);
     store_get_copy(res, row, BRANCH_CODE_PREFIX, b->code_prefix, sizeof b->code_prefix);
+    b->lost_after_days = (int)store_get_ll(res, row, BRANCH_LOST_AFTER_DAYS);
 }
 
 void store_branch_clear(struct branch *b)
@@ -110,8 +113,8 @@ enum store_status store_branch_list(struct branch **out, size_t *n)
 /* The parameters every write shares, as text: $1 set mask, then the fields in order. */
 struct branch_params {
     char set[STORE_NUM_SIZE], loan_days[STORE_NUM_SIZE], renewals[STORE_NUM_SIZE],
-        limit[STORE_NUM_SIZE];
-    const char *v[12];
+        limit[STORE_NUM_SIZE], lost_after[STORE_NUM_SIZE];
+    const char *v[13];
 };
 
 static void branch_params(const struct branch_fields *f, const char *prefix,
@@ -121,7 +124,8 @@ static void branch_params(const struct branch_fields *f, const char *prefix,
     store_num_text(p->loan_days, f->loan_days);
     store_num_text(p->renewals, f->max_renewals);
     store_num_text(p->limit, f->item_limit);
-    const char *v[12] = {
+    store_num_text(p->lost_after, f->lost_after_days);
+    const char *v[13] = {
         p->set,
         f->name,
         f->municipality,
@@ -134,6 +138,7 @@ static void branch_params(const struct branch_fields *f, const char *prefix,
         (f->set & BRANCH_SET_ITEM_LIMIT) ? p->limit : NULL,
         f->notice,
         prefix,
+        (f->set & BRANCH_SET_LOST_AFTER) ? p->lost_after : NULL,
     };
     memcpy(p->v, v, sizeof v);
 }
@@ -157,18 +162,19 @@ static enum store_status insert_branch(const struct branch_fields *f, const char
     static struct store_stmt insert = STORE_STMT(
         "INSERT INTO branches (slug, name, municipality, address, contact, opening_hours,"
         "                      closed_dates, loan_days, max_renewals, item_limit, notice,"
-        "                      code_prefix)"
+        "                      code_prefix, lost_after_days)"
         " VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}'),"
         "         " CLOSED_DATES_FROM(
             "coalesce($7, '[]')") ","
                                   "         coalesce($8::int, 14), coalesce($9::int, 1), "
-                                  "coalesce($10::int, 10), $11, $12)"
+                                  "coalesce($10::int, 10), $11, $12,"
+                                  "         coalesce($13::int, 60))"
                                   " ON CONFLICT (code_prefix) DO NOTHING RETURNING id");
     struct branch_params p;
     branch_params(f, prefix, &p);
     p.v[0] = f->slug; /* in place of the set mask, which an insert does not need */
     PGresult *res;
-    enum store_status st = store_exec(&insert, 12, p.v, &res);
+    enum store_status st = store_exec(&insert, 13, p.v, &res);
     if (st == STORE_OK)
         *id = (int)store_get_ll(res, 0, 0);
     PQclear(res);
@@ -244,8 +250,10 @@ static enum store_status update_tx(void *ctx)
                   "END,"
                   "  item_limit = CASE WHEN $1::int & 256 <> 0 THEN $10::int ELSE item_limit END,"
                   "  notice = CASE WHEN $1::int & 512 <> 0 THEN $11 ELSE notice END,"
-                  "  code_prefix = CASE WHEN $1::int & 1024 <> 0 THEN $12 ELSE code_prefix END"
-                  " WHERE slug = $13 RETURNING id");
+                  "  code_prefix = CASE WHEN $1::int & 1024 <> 0 THEN $12 ELSE code_prefix END,"
+                  "  lost_after_days = CASE WHEN $1::int & 2048 <> 0 THEN $13::int"
+                  "                    ELSE lost_after_days END"
+                  " WHERE slug = $14 RETURNING id");
     struct branch_write *w = ctx;
     w->outcome = BRANCH_DONE;
     enum store_status st = store_actor_set(w->staff_id);
@@ -264,10 +272,10 @@ static enum store_status update_tx(void *ctx)
     }
     struct branch_params p;
     branch_params(w->f, w->f->code_prefix, &p);
-    const char *params[13];
+    const char *params[14];
     memcpy(params, p.v, sizeof p.v);
-    params[12] = w->slug;
-    st = store_exec(&update, 13, params, &res);
+    params[13] = w->slug;
+    st = store_exec(&update, 14, params, &res);
     int id = st == STORE_OK ? (int)store_get_ll(res, 0, 0) : 0;
     PQclear(res);
     if (st != STORE_OK)

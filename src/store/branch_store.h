@@ -22,6 +22,7 @@ struct branch {
     char *opening_hours; /* JSON object text: {"mon": [["15:00","18:00"]], ...} */
     char *closed_dates;  /* JSON array text of "YYYY-MM-DD", in order */
     int loan_days, max_renewals, item_limit;
+    int lost_after_days; /* days overdue before a manager may close a loan as lost */
     char code_prefix[CODE_PREFIX_MAX + 1];
 };
 
@@ -48,6 +49,7 @@ enum {
     BRANCH_SET_ITEM_LIMIT = 1 << 8,
     BRANCH_SET_NOTICE = 1 << 9,
     BRANCH_SET_PREFIX = 1 << 10,
+    BRANCH_SET_LOST_AFTER = 1 << 11,
 };
 
 /* The fields of a branch to write; NULL strings clear a field (name and prefix excepted). */
@@ -57,7 +59,7 @@ struct branch_fields {
     const char *name, *municipality, *address, *contact, *notice;
     const char *opening_hours; /* JSON object text, checked by the caller */
     const char *closed_dates;  /* JSON array text of ISO dates, checked by the caller */
-    int loan_days, max_renewals, item_limit;
+    int loan_days, max_renewals, item_limit, lost_after_days;
     const char *code_prefix; /* checked by the caller; unset on create: made from the slug */
 };
 

@@ -31,7 +31,7 @@ test('an admin creates a branch; anyone reads it', async () => {
   assert.deepEqual(r.json, {
     slug: 'deje', name: 'Fritidsbanken Deje', municipality: 'Forshaga', address: 'Storgatan 12, 669 31 Deje',
     contact: null, opening_hours: body.opening_hours, closed_dates: ['2026-12-24', '2026-12-25'],
-    loan_days: 14, max_renewals: 1, item_limit: 10, notice: null, code_prefix: 'DEJ',
+    loan_days: 14, max_renewals: 1, item_limit: 10, lost_after_days: 60, notice: null, code_prefix: 'DEJ',
   });
   const { rows } = await db.query("SELECT closed_dates::text, code_prefix FROM branches WHERE slug = 'deje'");
   assert.deepEqual(rows[0], { closed_dates: '{2026-12-24,2026-12-25}', code_prefix: 'DEJ' });

@@ -143,6 +143,14 @@ const otherBranchReads = [
     },
   },
   {
+    name: 'a status change of an item of another branch',
+    role: 'manager',
+    async make() {
+      const code = await addItem(db, 'south', { name: 'Södra tältet', category: 21 });
+      return { method: 'POST', path: `/api/items/${code}/status`, json: { to: 'lost' } };
+    },
+  },
+  {
     name: 'the statistics of another branch',
     role: 'manager',
     async make() {
@@ -167,6 +175,7 @@ test('staff bound to a branch get nothing of another branch', async () => {
   assert.equal(await count("SELECT count(*)::int AS n FROM staff WHERE display_name = 'Hacked'"), 0);
   assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE name = 'Sonja Söderlund'"), 1);
   assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE name = 'Hacked'"), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE status = 'lost'"), 0);
   assert.equal(await count('SELECT count(*)::int AS n FROM loans'), 0);
   // The listing of a branch-bound admin holds their branch only.
   const list = await f.clients.admin.get('/api/staff');
