@@ -1,5 +1,6 @@
 // desk/overdue: loans past their due date, the oldest first, with the borrower's phone number
-// to call (GET /api/loans?status=overdue carries it for staff).
+// to call (GET /api/loans?status=overdue carries it for staff); the code leads to the item's page,
+// where a manager closes a loan long overdue as lost.
 import { t } from '../i18n.js';
 import { errorMessage, get } from '../api.js';
 import { dueText, h, phoneText } from './util.js';
@@ -26,7 +27,8 @@ export function createOverdue() {
       l.borrower?.phone ? h('a', { class: 'desk-phone', href: `tel:${l.borrower.phone}`,
         'aria-label': t('desk.overdue.call', { name: l.borrower.name, phone: phoneText(l.borrower.phone) }),
         text: phoneText(l.borrower.phone) }) : null,
-      h('span', {}, h('span', { class: 'desk-code-inline', text: l.item.code }), ` ${l.item.name}`),
+      h('span', {}, h('a', { class: 'desk-code-inline', href: `/desk/items/${encodeURIComponent(l.item.code)}`, text: l.item.code }),
+        ` ${l.item.name}`),
       h('span', { class: 'desk-hint', text: `${dueText(l.due_date)} · ${t('desk.late_days', { n: l.overdue_days })}` }))));
     more.hidden = !hasMore;
   }

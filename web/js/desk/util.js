@@ -40,6 +40,13 @@ export function longDate(iso) {
   return new Intl.DateTimeFormat(locale(), opts).format(date);
 }
 
+/** How many days ago a YYYY-MM-DD date was, today being this device's date (negative: to come). */
+export function daysSince(iso) {
+  const now = new Date();
+  const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+  return Math.round((today - day(iso).getTime()) / 86400000);
+}
+
 /** "12 dec. 2025" / "12 Dec 2025": a date or a timestamp, short. */
 export function shortDate(value) {
   const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? day(value) : new Date(value);
@@ -89,6 +96,8 @@ export function itemProblem(item, branch, branchName = (s) => s) {
       return { key: 'desk.problem.intake' };
     case 'retired':
       return { key: 'desk.problem.retired' };
+    case 'lost':
+      return { key: 'desk.problem.lost' };
     default:
       break;
   }
