@@ -5,8 +5,11 @@
 // intake asks for (a size, a word about a twin).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   freshDb, startHylla, addBranch, staffClient, addItem, addBorrower, stockholmDate, Client, OPEN_EVERY_DAY,
+  WEB_ROOT, assertOpenApi, routeTable,
 } from './lib.mjs';
 
 let db;
@@ -361,4 +364,21 @@ test("an item's loans, latest first, for its page at the desk", async () => {
   assert.equal((await vera.get(`/api/loans?item=${code}&status=open`)).status, 400);
   assert.equal((await vera.get('/api/loans?item=no%20code')).status, 400);
   assert.deepEqual((await ebba.get(`/api/loans?item=${code}`)).json.loans, [], 'another branch sees none of its loans');
+});
+
+test('web/openapi-staff.json documents these routes as they are, and the site serves it', async () => {
+  const doc = JSON.parse(readFileSync(path.join(WEB_ROOT, 'openapi-staff.json'), 'utf8'));
+  assertOpenApi(doc);
+  const routes = await routeTable();
+  for (const [p, item] of Object.entries(doc.paths)) {
+    for (const method of Object.keys(item)) {
+      const route = routes.find((r) => r.pattern === p && r.method === method.toUpperCase());
+      assert.ok(route, `${method} ${p} is no route`);
+      assert.equal(route.access, 'volunteer', `${method} ${p}`);
+    }
+  }
+  assert.ok(doc.paths['/api/items/{code}/status'].post.requestBody);
+  const served = await new Client(server.url).get('/openapi-staff.json');
+  assert.equal(served.status, 200);
+  assert.deepEqual(served.json, doc);
 });

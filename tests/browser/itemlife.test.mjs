@@ -375,15 +375,23 @@ test('a half-finished lending is gone after two idle minutes, and after logging 
   assert.equal(await page.$$eval('#lend-list li', (l) => l.length), 0);
   assert.equal(await page.textContent('#lend-message'), sv['desk.lend.idle_cleared']);
 
-  // Logging out forgets it at once, even for the back button.
+  // Logging out forgets it at once, before the session is even gone (held back here to look).
   await scan(page, 'Ida Idle');
   await page.waitForSelector('#lend-borrower:not([hidden])');
+  await scan(page, code);
+  await rows(page, '#lend-list', 1);
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route('**/api/session', async (route) => {
+    if (route.request().method() === 'DELETE') await held;
+    await route.continue();
+  });
   await page.focus('#desk-logout');
-  await Promise.all([page.waitForURL(/\/login/), page.keyboard.press('Enter')]);
-  await page.goBack();
-  await page.waitForLoadState();
-  if (page.url().endsWith('/desk/lend') && await page.$('#lend-borrower'))
-    assert.equal(await page.isHidden('#lend-borrower'), true, 'the borrower came back after a logout');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#lend-borrower', { state: 'hidden' });
+  assert.equal(await page.$$eval('#lend-list li', (l) => l.length), 0);
+  release();
+  await page.waitForURL(/\/login$/);
   assertNoPageErrors(page, EXPECTED);
   await page.close();
 });

@@ -529,6 +529,9 @@ export function createLend(ctx) {
       pick(b);
     },
     /** Forget everything (the volunteer logs out). */
-    clear,
+    clear() {
+      clear();
+      render();
+    },
   };
 }
