@@ -374,24 +374,39 @@ void store_return_clear(struct store_return *r)
     r->loan.name = r->borrower_name = NULL;
 }
 
+/* The columns a return's statement and a found item's answer with, in this order. */
+enum {
+    RETURNED_LOAN,
+    RETURNED_CODE,
+    RETURNED_NAME,
+    RETURNED_BORROWER,
+    RETURNED_BORROWER_NAME,
+    RETURNED_DUE_DATE,
+    RETURNED_OVERDUE_DAYS,
+    RETURNED_ITEM_STATUS,
+    RETURNED_AUDIT,
+    RETURNED_ITEM, /* found items only */
+};
+
+/* What came back, from the RETURNED_* columns of row 0, into r. */
+static void read_returned(const PGresult *res, struct store_return *r)
+{
+    r->loan.id = store_get_ll(res, 0, RETURNED_LOAN);
+    store_get_copy(res, 0, RETURNED_CODE, r->loan.code, sizeof r->loan.code);
+    r->loan.name = store_get_dup(res, 0, RETURNED_NAME);
+    r->borrower_id = store_get_ll(res, 0, RETURNED_BORROWER);
+    r->borrower_name = store_get_dup(res, 0, RETURNED_BORROWER_NAME);
+    store_get_copy(res, 0, RETURNED_DUE_DATE, r->due_date, sizeof r->due_date);
+    r->overdue_days = (int)store_get_ll(res, 0, RETURNED_OVERDUE_DAYS);
+    store_get_copy(res, 0, RETURNED_ITEM_STATUS, r->item_status, sizeof r->item_status);
+}
+
 /*
  * A lost item is back (return_tx): available again, or repair, with the audit entry
  * "item_found"; what its last loan says goes into r. Its scope is the item's branch.
  */
 static enum store_status found(struct store_return *r, int item_branch)
 {
-    enum {
-        FOUND_LOAN,
-        FOUND_CODE,
-        FOUND_NAME,
-        FOUND_BORROWER,
-        FOUND_BORROWER_NAME,
-        FOUND_DUE_DATE,
-        FOUND_OVERDUE_DAYS,
-        FOUND_STATUS,
-        FOUND_ITEM,
-        FOUND_AUDIT,
-    };
     static struct store_stmt update = STORE_STMT(
         "WITH i AS ("
         "  UPDATE items SET status = CASE WHEN $2::boolean THEN 'repair' ELSE 'available' END,"
@@ -399,8 +414,8 @@ static enum store_status found(struct store_return *r, int item_branch)
         "   WHERE code = $1 AND status = 'lost'"
         "  RETURNING id, code, name, status)"
         " SELECT l.id, i.code, i.name, b.id, b.name, l.due_date::text,"
-        "        greatest(0, current_date - l.due_date), i.status, i.id,"
-        "        json_build_object('loan_id', l.id, 'repair', $2::boolean)::text"
+        "        greatest(0, current_date - l.due_date), i.status,"
+        "        json_build_object('loan_id', l.id, 'repair', $2::boolean)::text, i.id"
         "   FROM i LEFT JOIN LATERAL (SELECT * FROM loans WHERE item_id = i.id"
         "                              ORDER BY checked_out_at DESC, id DESC LIMIT 1) l ON true"
         "   LEFT JOIN borrowers b ON b.id = l.borrower_id");
@@ -412,16 +427,9 @@ static enum store_status found(struct store_return *r, int item_branch)
     enum store_status st =
         store_exec(&update, 2, (const char *[]){ r->code, r->repair ? "true" : "false" }, &res);
     if (st == STORE_OK) {
-        r->loan.id = store_get_ll(res, 0, FOUND_LOAN);
-        store_get_copy(res, 0, FOUND_CODE, r->loan.code, sizeof r->loan.code);
-        r->loan.name = store_get_dup(res, 0, FOUND_NAME);
-        r->borrower_id = store_get_ll(res, 0, FOUND_BORROWER);
-        r->borrower_name = store_get_dup(res, 0, FOUND_BORROWER_NAME);
-        store_get_copy(res, 0, FOUND_DUE_DATE, r->due_date, sizeof r->due_date);
-        r->overdue_days = (int)store_get_ll(res, 0, FOUND_OVERDUE_DAYS);
-        store_get_copy(res, 0, FOUND_STATUS, r->item_status, sizeof r->item_status);
-        st = store_audit(r->staff_id, "item_found", "item", store_get_ll(res, 0, FOUND_ITEM),
-                         item_branch, store_get(res, 0, FOUND_AUDIT));
+        read_returned(res, r);
+        st = store_audit(r->staff_id, "item_found", "item", store_get_ll(res, 0, RETURNED_ITEM),
+                         item_branch, store_get(res, 0, RETURNED_AUDIT));
     }
     PQclear(res);
     if (st == STORE_OK)
@@ -440,17 +448,6 @@ static enum store_status return_tx(void *p)
                    " WHERE i.code = $1");
     static struct store_stmt activity = STORE_STMT(
         "UPDATE borrowers SET last_activity_at = greatest(last_activity_at, now()) WHERE id = $1");
-    enum {
-        CLOSED_LOAN,
-        CLOSED_CODE,
-        CLOSED_NAME,
-        CLOSED_BORROWER,
-        CLOSED_BORROWER_NAME,
-        CLOSED_DUE_DATE,
-        CLOSED_OVERDUE_DAYS,
-        CLOSED_ITEM_STATUS,
-        CLOSED_AUDIT,
-    };
     /* The item's status as it was (it.status) when the update of i changed nothing. */
     static struct store_stmt close = STORE_STMT(
         "WITH l AS ("
@@ -522,16 +519,9 @@ static enum store_status return_tx(void *p)
         (const char *[]){ loan, staff, r->returned_on, r->note, r->repair ? "true" : "false" },
         &res);
     if (st == STORE_OK) {
-        r->loan.id = store_get_ll(res, 0, CLOSED_LOAN);
-        store_get_copy(res, 0, CLOSED_CODE, r->loan.code, sizeof r->loan.code);
-        r->loan.name = store_get_dup(res, 0, CLOSED_NAME);
-        r->borrower_id = store_get_ll(res, 0, CLOSED_BORROWER);
-        r->borrower_name = store_get_dup(res, 0, CLOSED_BORROWER_NAME);
-        store_get_copy(res, 0, CLOSED_DUE_DATE, r->due_date, sizeof r->due_date);
-        r->overdue_days = (int)store_get_ll(res, 0, CLOSED_OVERDUE_DAYS);
-        store_get_copy(res, 0, CLOSED_ITEM_STATUS, r->item_status, sizeof r->item_status);
+        read_returned(res, r);
         st = store_audit(r->staff_id, "loan_returned", "loan", loan_id, branch_id,
-                         store_get(res, 0, CLOSED_AUDIT));
+                         store_get(res, 0, RETURNED_AUDIT));
     }
     PQclear(res);
     if (st == STORE_OK)

@@ -6,9 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import sv from '../../web/js/lang/sv.js';
-import en from '../../web/js/lang/en.js';
 import { OPEN_EVERY_DAY, addBorrower, addItem, stockholmDate } from '../api/lib.mjs';
-import { startApp, addBranch, addStaff, checkA11y, assertNoPageErrors, visibleText, loginAs, screenshot } from './lib.mjs';
+import {
+  startApp, addBranch, addStaff, checkA11y, checkScreens, assertNoPageErrors, assertNoSwedish, visibleText, loginAs,
+  screenshot,
+  scan, activeId, openDesk, rows,
+} from './lib.mjs';
 
 let app;
 let csrf; // the API session of the context, for setting up loans
@@ -53,26 +56,7 @@ async function lendByApi(borrowerId, codes) {
   return res.json();
 }
 
-async function scan(page, text) {
-  await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
-}
-
-const activeId = (page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
-
-async function open(page, path) {
-  await page.goto(app.url + path);
-  await page.waitForSelector('body[data-ready="true"]');
-}
-
-/** Wait until a scan list has n rows that are no longer being looked up; returns their states. */
-async function rows(page, list, n) {
-  await page.waitForFunction(([sel, count]) => {
-    const li = document.querySelectorAll(`${sel} > li`);
-    return li.length === count && [...li].every((x) => x.dataset.state !== 'pending');
-  }, [list, n]);
-  return page.$$eval(`${list} > li`, (li) => li.map((x) => ({ code: x.dataset.code, state: x.dataset.state, text: x.textContent })));
-}
+const open = (page, path) => openDesk(page, app.url + path);
 
 /** The Swedish "fredag 12 december" of an ISO date, as the desk writes it. */
 function swedishDate(iso) {
@@ -533,25 +517,6 @@ test('the overdue list shows phone numbers, the oldest first', async () => {
   await page.close();
 });
 
-/** Every string of a dictionary, plural forms included. */
-const strings = (dict) => Object.values(dict).flatMap((v) => (typeof v === 'object' ? Object.values(v) : [v]));
-
-/** Fail when text holds a Swedish string of the dictionaries (its fixed parts, as whole words). */
-function assertNoSwedish(text, where) {
-  const parts = (s) => s.split(/\{\w+\}/).map((p) => p.trim()).filter((p) => p.length >= 2);
-  // Fixed parts the English strings share ("cm", "EU") are no Swedish.
-  const english = new Set(strings(en).flatMap(parts));
-  // The language switch names English in English on the Swedish page; that one is no Swedish word.
-  const swedish = strings(Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'lang.other')));
-  for (const s of swedish) {
-    for (const part of parts(s).filter((p) => !english.has(p))) {
-      const re = new RegExp(`(?<![\\p{L}])${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'u');
-      assert.doesNotMatch(text, re, `Swedish left on ${where}: "${part}" (from "${s}")`);
-    }
-  }
-  assert.doesNotMatch(text, /[åäöÅÄÖ]/, `Swedish letters on ${where}:\n${text}`);
-}
-
 test('every desk screen passes axe at 360 and 1280 px, and English leaves no Swedish string', async () => {
   const b = await borrower('Emma English', { card: 'EE-1' });
   const [lent] = await items(1);
@@ -619,20 +584,7 @@ test('every desk screen passes axe at 360 and 1280 px, and English leaves no Swe
       await page.waitForSelector('#overdue-list li');
     }],
   ];
-  for (const [name, show] of screens) {
-    await show();
-    await checkA11y(page, `desk-${name}-sv`);
-  }
-
-  await open(page, '/desk');
-  await page.click('[data-lang-switch]');
-  assert.equal(await page.getAttribute('html', 'lang'), 'en');
-  for (const [name, show] of screens) {
-    await show();
-    const text = await visibleText(page);
-    assertNoSwedish(text, name);
-    await checkA11y(page, `desk-${name}-en`);
-  }
+  await checkScreens(page, screens, () => open(page, '/desk'));
   // The due date in English words.
   await screens.find(([n]) => n === 'lend-receipt')[1]();
   assert.match(await page.textContent('#lend-receipt-due'), /^Due back [A-Z][a-z]+day,? \d{1,2} [A-Z][a-z]+( \d{4})?$/);

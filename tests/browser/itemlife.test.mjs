@@ -8,9 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import sv from '../../web/js/lang/sv.js';
-import en from '../../web/js/lang/en.js';
 import { OPEN_EVERY_DAY, addBorrower, addItem, stockholmDate, Client } from '../api/lib.mjs';
-import { startApp, addBranch, addStaff, checkA11y, assertNoPageErrors, visibleText, loginAs } from './lib.mjs';
+import {
+  startApp, addBranch, addStaff, checkA11y, checkScreens, assertNoPageErrors, scan, activeId, openDesk, rows,
+} from './lib.mjs';
 
 let app;
 let staff = {}; // username -> id
@@ -65,25 +66,7 @@ async function lendOverdue(csrf, borrowerId, codes, late) {
   return out;
 }
 
-async function scan(page, text) {
-  await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
-}
-
-const activeId = (page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
-
-async function open(page, path) {
-  await page.goto(app.url + path);
-  await page.waitForSelector('body[data-ready="true"]');
-}
-
-async function rows(page, list, n) {
-  await page.waitForFunction(([sel, count]) => {
-    const li = document.querySelectorAll(`${sel} > li`);
-    return li.length === count && [...li].every((x) => x.dataset.state !== 'pending');
-  }, [list, n]);
-  return page.$$eval(`${list} > li`, (li) => li.map((x) => ({ code: x.dataset.code, state: x.dataset.state, text: x.textContent })));
-}
+const open = (page, path) => openDesk(page, app.url + path);
 
 const one = async (sql, params) => (await app.db.query(sql, params)).rows[0];
 const statusOf = async (code) => (await one('SELECT status FROM items WHERE code = $1', [code])).status;
@@ -452,23 +435,6 @@ test('intake: a size is needed, "Ta emot nästa" keeps the category, and a twin 
   await page.close();
 });
 
-/** Every string of a dictionary, plural forms included. */
-const strings = (dict) => Object.values(dict).flatMap((v) => (typeof v === 'object' ? Object.values(v) : [v]));
-
-/** Fail when text holds a Swedish string of the dictionaries (its fixed parts, as whole words). */
-function assertNoSwedish(text, where) {
-  const parts = (s) => s.split(/\{\w+\}/).map((p) => p.trim()).filter((p) => p.length >= 2);
-  const english = new Set(strings(en).flatMap(parts));
-  const swedish = strings(Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'lang.other')));
-  for (const s of swedish) {
-    for (const part of parts(s).filter((p) => !english.has(p))) {
-      const re = new RegExp(`(?<![\\p{L}])${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'u');
-      assert.doesNotMatch(text, re, `Swedish left on ${where}: "${part}" (from "${s}")`);
-    }
-  }
-  assert.doesNotMatch(text, /[åäöÅÄÖ]/, `Swedish letters on ${where}:\n${text}`);
-}
-
 test('the new screens pass axe at 360 and 1280 px in Swedish and English, and English leaves no Swedish', async () => {
   const csrf = await as('maja');
   const b = await borrower('Emma English', { card: 'EM-1' });
@@ -518,18 +484,7 @@ test('the new screens pass axe at 360 and 1280 px in Swedish and English, and En
       await page.waitForSelector('#return-fault-form:not([hidden])');
     }],
   ];
-  for (const [name, show] of screens) {
-    await show();
-    await checkA11y(page, `desk-${name}-sv`);
-  }
-  await open(page, '/desk');
-  await page.click('[data-lang-switch]');
-  assert.equal(await page.getAttribute('html', 'lang'), 'en');
-  for (const [name, show] of screens) {
-    await show();
-    assertNoSwedish(await visibleText(page), name);
-    await checkA11y(page, `desk-${name}-en`);
-  }
+  await checkScreens(page, screens, () => open(page, '/desk'));
   assert.equal(await page.textContent('#return-fault-label'), `What is wrong with ${inRepair}?`);
   await page.click('[data-lang-switch]'); // back to Swedish for whoever comes next
   assertNoPageErrors(page, EXPECTED);

@@ -201,6 +201,13 @@ export function createItem(ctx) {
     slot.replaceChildren();
   }
 
+  /** Cancel or Esc in a form: it closes, and the focus is back on the item. */
+  function dismiss() {
+    closeForm();
+    render();
+    $('item-title').focus();
+  }
+
   function run(action) {
     if (busy) return;
     closeForm();
@@ -229,11 +236,7 @@ export function createItem(ctx) {
     const noteLabel = h('label', { for: note.id });
     const title = h('h3', { class: 'desk-form-title', id: `${id}-title` });
     const save = h('button', { type: 'submit', class: 'button button-primary' });
-    const cancel = h('button', { type: 'button', class: 'button', onclick: () => {
-      closeForm();
-      render();
-      $('item-title').focus();
-    } });
+    const cancel = h('button', { type: 'button', class: 'button', onclick: dismiss });
     const el = h('form', { class: 'card stack desk-item-form', novalidate: true, 'aria-labelledby': title.id },
       title, reasons, h('div', { class: 'field' }, noteLabel, note, error), h('div', { class: 'desk-buttons' }, save, cancel));
     const state = {
@@ -297,11 +300,7 @@ export function createItem(ctx) {
     const title = h('h3', { class: 'desk-form-title', id: 'item-edit-title' });
     const problem = h('p', { class: 'alert alert-error', role: 'alert', hidden: true });
     const save = h('button', { type: 'submit', class: 'button button-primary' });
-    const cancel = h('button', { type: 'button', class: 'button', onclick: () => {
-      closeForm();
-      render();
-      $('item-title').focus();
-    } });
+    const cancel = h('button', { type: 'button', class: 'button', onclick: dismiss });
     const el = h('form', { class: 'card stack desk-item-form', novalidate: true, 'aria-labelledby': title.id },
       title, problem, ...Object.values(fields).map((f) => f.wrap), h('div', { class: 'desk-buttons' }, save, cancel));
     let categories = [];
@@ -436,9 +435,7 @@ export function createItem(ctx) {
     render,
     escape() {
       if (!form) return false;
-      closeForm();
-      render();
-      $('item-title').focus();
+      dismiss();
       return true;
     },
   };

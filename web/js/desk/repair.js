@@ -2,25 +2,24 @@
 // first, each with its fault, who sent it and when, and two buttons: "Lagad" puts it back on the
 // shelf, "Skrota" retires it as broken. The code leads to the item's page.
 import { t } from '../i18n.js';
-import { errorMessage, get, post } from '../api.js';
+import { errorMessage, post } from '../api.js';
 import { sizeText } from '../item.js';
-import { beep, h, shortDate } from './util.js';
+import { beep, h, pagedList, shortDate } from './util.js';
 
 export function createRepair() {
   const $ = (id) => document.getElementById(id);
   const el = $('screen-repair');
   const listEl = $('repair-list');
   const more = $('repair-more');
-  let items = null;
-  let page = 1;
-  let hasMore = false;
-  let error = null;
+  const queue = pagedList('/api/repairs', 'items', render);
+  let error = null; // of a change
   let done = null; // { key, params } after a change
   const busy = new Set();
 
   function render() {
     const count = $('repair-count');
-    if (error) count.textContent = errorMessage(error);
+    const items = queue.rows;
+    if (error || queue.error) count.textContent = errorMessage(error || queue.error);
     else if (done) count.textContent = t(done.key, done.params);
     else if (!items) count.textContent = t('common.loading');
     else count.textContent = items.length ? t('desk.repair.count', { n: items.length }) : t('desk.repair.none');
@@ -36,30 +35,17 @@ export function createRepair() {
         h('button', { type: 'button', class: 'button desk-small', disabled: busy.has(i.code),
           'aria-label': t('desk.repair.scrap_label', { code: i.code }), text: t('desk.repair.scrap'),
           onclick: () => change(i, { to: 'retired', reason: 'broken' }, 'desk.repair.scrap_done') })))));
-    more.hidden = !hasMore;
-  }
-
-  async function load(next = 1) {
-    try {
-      const res = await get(`/api/repairs?page=${next}`);
-      items = next === 1 ? res.items : [...items, ...res.items];
-      page = next;
-      hasMore = res.has_more;
-      error = null;
-    } catch (err) {
-      error = err;
-    }
-    render();
+    more.hidden = !queue.hasMore;
   }
 
   /** Fix or scrap one item; it leaves the queue, and the focus goes to the next row. */
   async function change(item, body, doneKey) {
-    const at = items.indexOf(item);
+    const at = queue.rows.indexOf(item);
     busy.add(item.code);
     render();
     try {
       await post(`/api/items/${encodeURIComponent(item.code)}/status`, body);
-      items = items.filter((i) => i !== item);
+      queue.rows = queue.rows.filter((i) => i !== item);
       done = { key: doneKey, params: { code: item.code } };
       error = null;
       beep('ok');
@@ -73,18 +59,19 @@ export function createRepair() {
     (rows[Math.min(at, rows.length - 1)]?.querySelector('button') || $('repair-heading')).focus();
   }
 
-  more.addEventListener('click', () => load(page + 1));
+  more.addEventListener('click', queue.more);
 
   return {
     el,
     title: 'desk.repair.title',
     async show() {
-      items = null;
+      queue.rows = null;
       done = null;
+      error = null;
       render();
       $('repair-heading').tabIndex = -1;
       $('repair-heading').focus();
-      await load();
+      await queue.load();
     },
     render,
   };
