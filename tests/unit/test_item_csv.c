@@ -65,17 +65,18 @@ START_TEST(every_bad_line_is_named)
           "A7,111,Out,,,,on_loan,,\n",
           true);
     char *got = problems(&c);
-    ck_assert_str_eq(got, "3: category is empty"
-                          " / 4: name is empty"
-                          " / 4: size_kind length_cm needs a size_value"
-                          " / 4: condition \"broken\" is not one of new, good, worn, needs_repair"
-                          " / 4: status \"sold\" is not one of intake, available, repair, lost, retired"
-                          " / 4: donated_on \"2026-02-30\" is not a date written YYYY-MM-DD"
-                          " / 5: code \"bad code\" is not a code: use 1 to 40 of A-Z, 0-9, . _ -"
-                          " / 5: size_value needs a size_kind"
-                          " / 5: a retired item needs a retired_reason"
-                          " / 6: code A1 is also on line 2"
-                          " / 7: retired_reason is only for retired items");
+    ck_assert_str_eq(got,
+                     "3: category is empty"
+                     " / 4: name is empty"
+                     " / 4: size_kind length_cm needs a size_value"
+                     " / 4: condition \"broken\" is not one of new, good, worn, needs_repair"
+                     " / 4: status \"sold\" is not one of intake, available, repair, lost, retired"
+                     " / 4: donated_on \"2026-02-30\" is not a date written YYYY-MM-DD"
+                     " / 5: code \"bad code\" is not a code: use 1 to 40 of A-Z, 0-9, . _ -"
+                     " / 5: size_value needs a size_kind"
+                     " / 5: a retired item needs a retired_reason"
+                     " / 6: code A1 is also on line 2"
+                     " / 7: retired_reason is only for retired items");
     free(got);
     /* The good rows stay for the database checks; on_loan is read as available, with a notice. */
     ck_assert_uint_eq(c.nrows, 2);
