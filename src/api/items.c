@@ -368,7 +368,7 @@ void items_repairs(struct req *req, struct reply *rep)
     if (!api_query_int(req, rep, "page", 1, API_MAX_PAGE, 1, &page) ||
         !api_query_branch(req, rep, false, &branch_id))
         return;
-    if (!req_query(req, "branch"))
+    if (!branch_id)
         branch_id = api_scope(req); /* staff of a branch: their own, unless they name another */
     char *json = NULL;
     enum store_status st = store_item_repairs(branch_id, (int)page, 50, &json);

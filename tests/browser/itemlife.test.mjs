@@ -220,6 +220,11 @@ test('a manager closes a long overdue loan as lost from the item page; the item 
   await as('vera');
   await open(page, `/desk/items/${old}`);
   assert.deepEqual(await itemPage(page, old), ['1Återlämna här', '2Ändra uppgifter']);
+  // Another branch's item: nothing to press, and the page says why.
+  const theirs = await addItem(app.db, 'forshaga', { name: 'Skis', category: 111, sizeKind: 'length_cm', sizeNum: 170 });
+  await open(page, `/desk/items/${theirs}`);
+  assert.deepEqual(await itemPage(page, theirs), []);
+  assert.equal(await page.textContent('#item-actions-hint'), 'Föremålet tillhör Fritidsbanken forshaga. Bara dess personal kan ändra det.');
   assertNoPageErrors(page, EXPECTED);
   await page.close();
 });

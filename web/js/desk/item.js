@@ -48,10 +48,13 @@ export function createItem(ctx) {
   const openLoan = () => (data?.loans[0] && !data.loans[0].returned_at ? data.loans[0] : null);
   const lostAfter = () => ctx.branches.find((b) => b.slug === openLoan()?.branch)?.lost_after_days ?? 60;
 
+  /** Whether the volunteer may change this item: staff of a branch change their own branch's. */
+  const mine = () => !ctx.user.branch || data?.item.branch === ctx.user.branch;
+
   /** The changes this item may have now, in the order the keys 1, 2, 3 ... name them. */
   function actions() {
     const item = data?.item;
-    if (!item) return [];
+    if (!item || !mine()) return [];
     const list = [];
     if (item.status === 'on_loan') {
       list.push({ id: 'return', label: t('desk.item.do.return') });
@@ -99,6 +102,8 @@ export function createItem(ctx) {
 
   function renderActions() {
     const list = actions();
+    $('item-actions-hint').textContent = mine() ? t('desk.item.actions_hint')
+      : t('desk.item.other_branch', { branch: ctx.branchName(data.item.branch) });
     $('item-actions').replaceChildren(...list.map((a, i) => h('li', {}, h('button', {
       type: 'button', class: 'desk-action', dataset: { action: a.id }, 'aria-keyshortcuts': String(i + 1),
       'aria-expanded': a.form ? String(form?.action.id === a.id) : null, disabled: busy,

@@ -377,6 +377,7 @@ export default {
   'desk.item.show': 'Show',
   'desk.item.actions': 'What happens to the item?',
   'desk.item.actions_hint': 'Press the number in front of a button to choose it.',
+  'desk.item.other_branch': 'The item belongs to {branch}. Only their staff can change it.',
   'desk.item.loan': 'On loan now',
   'desk.item.history': 'History',
   'desk.item.loans': 'Latest loans',

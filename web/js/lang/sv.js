@@ -383,6 +383,7 @@ export default {
   'desk.item.show': 'Visa',
   'desk.item.actions': 'Vad händer med föremålet?',
   'desk.item.actions_hint': 'Tryck på siffran framför en knapp för att välja den.',
+  'desk.item.other_branch': 'Föremålet tillhör {branch}. Bara dess personal kan ändra det.',
   'desk.item.loan': 'Utlånat nu',
   'desk.item.history': 'Historik',
   'desk.item.loans': 'Senaste lånen',
