@@ -491,6 +491,37 @@ test('the borrower page: details, open loans, renewal, history, block and unbloc
   await page.close();
 });
 
+test('on the borrower page a slow answer never undoes a newer change', async () => {
+  const b = await borrower('Sara Slow');
+  await lendByApi(b, await items(1));
+  const page = await app.newPage();
+  await open(page, `/desk/borrowers/${b}`);
+  await page.waitForFunction(() => document.getElementById('borrower-heading').textContent === 'Sara Slow');
+  // The read of the borrower that follows a renewal is answered at once (not blocked yet), but
+  // the answer reaches the page only after the borrower is blocked.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route(`**/api/borrowers/${b}`, async (route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    const response = await route.fetch();
+    await held;
+    return route.fulfill({ response });
+  });
+  await page.focus('#borrower-open button');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /förlängt/.test(document.getElementById('borrower-message').textContent));
+  await page.focus('#borrower-block-reason');
+  await page.keyboard.type('owes skis');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#borrower-blocked:not([hidden])');
+  release();
+  await page.waitForFunction(() => document.querySelector('#borrower-open button')?.disabled === false);
+  assert.equal(await page.isVisible('#borrower-blocked'), true, 'the older answer unblocked the page');
+  assert.equal(await page.textContent('#borrower-blocked'), 'Spärrad: owes skis');
+  assertNoPageErrors(page, EXPECTED);
+  await page.close();
+});
+
 test('the overdue list shows phone numbers, the oldest first', async () => {
   const older = await borrower('Oskar Old');
   const newer = await borrower('Nils New');

@@ -118,6 +118,7 @@ export function createBorrower(ctx) {
   let shown = null; // { key, params } or { text } for the message line
   let blockError = false;
   let renewing = new Set();
+  let asked = 0; // the latest read or change of b: an older answer never replaces a newer one
 
   function setMessage(m) {
     shown = m;
@@ -178,10 +179,14 @@ export function createBorrower(ctx) {
   }
 
   async function load(id) {
+    const mine = ++asked;
     try {
-      b = await get(`/api/borrowers/${id}`);
+      const got = await get(`/api/borrowers/${id}`);
+      if (mine !== asked) return;
+      b = got;
       loadError = null;
     } catch (err) {
+      if (mine !== asked) return;
       b = null;
       loadError = err;
     }
@@ -189,6 +194,7 @@ export function createBorrower(ctx) {
   }
 
   async function change(body, okKey) {
+    ++asked; // a read still on its way is older than this change
     try {
       b = await patch(`/api/borrowers/${b.id}`, body);
       setMessage({ key: okKey });
