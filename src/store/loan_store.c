@@ -82,7 +82,7 @@ enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope
 
 /* ---- checkout ---- */
 
-/* loan_checkout's problem for an item (migration 0010). */
+/* loan_checkout's problem for an item (migration 0012). */
 static enum store_checkout_problem checkout_problem(const char *p)
 {
     return strcmp(p, "unknown") == 0         ? STORE_CHECKOUT_ITEM_UNKNOWN
@@ -103,7 +103,7 @@ enum store_status store_loan_checkout(struct store_checkout *c)
         CHECKOUT_ITEM_LIMIT,
         CHECKOUT_PROBLEMS,
     };
-    /* The whole checkout is one statement (migration 0010_hot_paths: loan_checkout). */
+    /* The whole checkout is one statement (migration 0012_hot_paths: loan_checkout). */
     static struct store_stmt checkout =
         STORE_STMT("SELECT outcome, response, blocked, over_limit, open_loans, item_limit,"
                    "       array_to_string(problems, ',')"
@@ -189,7 +189,7 @@ enum store_status store_loan_return(struct store_return *r)
         RETURN_OVERDUE_DAYS,
         RETURN_ITEM_STATUS,
     };
-    /* The whole return is one statement (migration 0010_hot_paths: loan_return). */
+    /* The whole return is one statement (migration 0012_hot_paths: loan_return). */
     static struct store_stmt give_back =
         STORE_STMT("SELECT outcome, loan_id, code, name, borrower_id, borrower_name,"
                    "       due_date::text, overdue_days, item_status"
@@ -207,8 +207,8 @@ enum store_status store_loan_return(struct store_return *r)
     if (st < 0)
         return st;
     const char *outcome = store_get(res, 0, RETURN_OUTCOME);
-    if (strcmp(outcome, "done") == 0) {
-        r->outcome = STORE_RETURN_DONE;
+    if (strcmp(outcome, "done") == 0 || strcmp(outcome, "found") == 0) {
+        r->outcome = outcome[0] == 'd' ? STORE_RETURN_DONE : STORE_RETURN_FOUND;
         r->loan.id = store_get_ll(res, 0, RETURN_LOAN);
         store_get_copy(res, 0, RETURN_CODE, r->loan.code, sizeof r->loan.code);
         r->loan.name = store_get_dup(res, 0, RETURN_NAME);
@@ -461,6 +461,7 @@ enum store_status store_loan_undo(struct store_undo *u)
     "               THEN json_build_object('id', b.id, 'name', b.name, 'phone', b.phone) END,"     \
     "   'checked_out_at', l.checked_out_at, 'checked_out_by', l.checked_out_by,"                   \
     "   'due_date', l.due_date, 'renewals', l.renewals, 'returned_at', l.returned_at,"             \
+    "   'lost', l.lost,"                                                                           \
     "   'overdue_days', greatest(0, coalesce(l.returned_at::date, current_date) - l.due_date)"     \
     "   )::text"                                                                                   \
     "  FROM loans l JOIN items i ON i.id = l.item_id JOIN branches br ON br.id = l.branch_id"      \
@@ -479,11 +480,19 @@ enum store_status store_loan_list(const struct store_loan_query *q, char **json)
         STORE_STMT(LOAN_LIST " AND l.returned_at IS NULL AND l.due_date < current_date"
                              " ORDER BY l.due_date, l.id LIMIT $4 OFFSET $5");
     static struct store_stmt returned =
-        STORE_STMT(LOAN_LIST " AND l.returned_at IS NOT NULL"
+        STORE_STMT(LOAN_LIST " AND l.returned_at IS NOT NULL AND NOT l.lost"
                              " ORDER BY l.returned_at DESC, l.id DESC LIMIT $4 OFFSET $5");
-    struct store_stmt *stmt = q->status == STORE_LOANS_OPEN       ? &open
+    static struct store_stmt lost =
+        STORE_STMT(LOAN_LIST " AND l.returned_at IS NOT NULL AND l.lost"
+                             " ORDER BY l.returned_at DESC, l.id DESC LIMIT $4 OFFSET $5");
+    static struct store_stmt item =
+        STORE_STMT(LOAN_LIST " AND l.item_id = (SELECT id FROM items WHERE code = $6)"
+                             " ORDER BY l.checked_out_at DESC, l.id DESC LIMIT $4 OFFSET $5");
+    struct store_stmt *stmt = q->item_code                        ? &item
+                              : q->status == STORE_LOANS_OPEN     ? &open
                               : q->status == STORE_LOANS_OVERDUE  ? &overdue
                               : q->status == STORE_LOANS_RETURNED ? &returned
+                              : q->status == STORE_LOANS_LOST     ? &lost
                                                                   : &all;
     STORE_NUM(scope, q->scope);
     STORE_NUM(branch, q->branch_id);
@@ -493,7 +502,8 @@ enum store_status store_loan_list(const struct store_loan_query *q, char **json)
     PGresult *res;
     *json = NULL;
     enum store_status st =
-        store_exec(stmt, 5, (const char *[]){ scope, branch, borrower, limit, offset }, &res);
+        store_exec(stmt, q->item_code ? 6 : 5,
+                   (const char *[]){ scope, branch, borrower, limit, offset, q->item_code }, &res);
     if (st < 0)
         return st;
     *json = store_page_json(res, "loans", q->page, q->per_page);

@@ -544,9 +544,12 @@ $$;
 
 -- Return the item with this code (upper case) as staff within scope: its open loan closed now
 -- (or at the start of returned_on, never before the checkout), the item available (or in
--- repair), the note kept, the borrower's last activity, the audit entry loan_returned. The
--- outcome is done (with what was returned), unknown_item, not_on_loan (also when someone else
--- returned it meanwhile), other_branch or before_checkout; nothing is written unless done.
+-- repair, the note then also in its status history), the note kept on the loan, the borrower's
+-- last activity, the audit entry loan_returned. A lost item that comes back is found instead:
+-- available (or repair) again, with the audit entry item_found, its last loan (closed as lost)
+-- as it is. The outcome is done or found (with what was returned), unknown_item, not_on_loan
+-- (also when someone else returned or found it meanwhile), other_branch or before_checkout;
+-- nothing is written unless done or found.
 CREATE FUNCTION loan_return(staff integer, scope integer, item_code text, repair boolean,
                             note text, returned_on date,
                             OUT outcome text, OUT loan_id bigint, OUT code text, OUT name text,
@@ -556,20 +559,51 @@ LANGUAGE plpgsql AS $$
 DECLARE
     f record;
     l loans;
+    item bigint;
 BEGIN
     PERFORM set_config('hylla.staff_id', CASE WHEN staff > 0 THEN staff::text ELSE '' END, true);
     SELECT lo.id, lo.branch_id, lo.borrower_id,
-           coalesce(returned_on < lo.checked_out_at::date, false) AS too_early
+           coalesce(returned_on < lo.checked_out_at::date, false) AS too_early,
+           i.status = 'lost' AS lost, i.branch_id AS item_branch
       INTO f
       FROM items i LEFT JOIN loans lo ON lo.item_id = i.id AND lo.returned_at IS NULL
      WHERE i.code = item_code;
     outcome := CASE WHEN NOT FOUND THEN 'unknown_item'
-                    WHEN f.id IS NULL THEN 'not_on_loan'
+                    WHEN f.id IS NULL AND f.lost AND scope <> 0 AND f.item_branch <> scope
+                    THEN 'other_branch'
+                    WHEN f.id IS NULL AND NOT f.lost THEN 'not_on_loan'
+                    WHEN f.id IS NULL THEN NULL
                     WHEN scope <> 0 AND f.branch_id <> scope THEN 'other_branch'
                     WHEN f.too_early THEN 'before_checkout' END;
     IF outcome IS NOT NULL THEN
         RETURN;
     END IF;
+    IF repair THEN
+        PERFORM set_config('hylla.status_note', coalesce(note, ''), true);
+    END IF;
+
+    IF f.id IS NULL THEN
+        -- Found: the item, and what its last loan says.
+        UPDATE items i SET status = CASE WHEN repair THEN 'repair' ELSE 'available' END,
+               updated_at = now()
+         WHERE i.code = item_code AND i.status = 'lost'
+        RETURNING i.id, i.code, i.name, i.status INTO item, code, name, item_status;
+        IF NOT FOUND THEN
+            outcome := 'not_on_loan';
+            RETURN;
+        END IF;
+        SELECT lo.id, lo.due_date, greatest(0, current_date - lo.due_date), b.id, b.name
+          INTO loan_id, due_date, overdue_days, borrower_id, borrower_name
+          FROM loans lo LEFT JOIN borrowers b ON b.id = lo.borrower_id
+         WHERE lo.item_id = item
+         ORDER BY lo.checked_out_at DESC, lo.id DESC LIMIT 1;
+        INSERT INTO audit_log (staff_id, action, object_type, object_id, branch_id, details)
+        VALUES (nullif(staff, 0), 'item_found', 'item', item, f.item_branch,
+                jsonb_build_object('loan_id', loan_id, 'repair', repair));
+        outcome := 'found';
+        RETURN;
+    END IF;
+
     -- The borrower first, as a checkout locks it first: the same order everywhere.
     UPDATE borrowers b SET last_activity_at = greatest(b.last_activity_at, now())
      WHERE b.id = f.borrower_id;
