@@ -121,7 +121,18 @@ static void count_routes(void)
     metrics_init(routes_api.nroutes, methods, patterns);
 }
 
-/* A lane thread's database connection closes with the thread. */
+/*
+ * A lane thread's database connection opens with the thread, so that the caches are forgotten
+ * (a new connection has missed earlier messages: store/notify.h) at the start and not in the
+ * middle of the day; it closes with the thread.
+ */
+static void lane_thread_start(unsigned lane)
+{
+    (void)lane;
+    if (store_ping() < 0)
+        log_warn("a worker could not reach the database yet; it will try again");
+}
+
 static void lane_thread_stop(unsigned lane)
 {
     (void)lane;
@@ -306,16 +317,15 @@ static int cmd_serve(int argc, char **argv)
         .router = &routes_api,
         .lanes = lanes,
         .nlanes = LANE_COUNT,
-        .hooks = { .thread_stop = lane_thread_stop },
+        .hooks = { .thread_start = lane_thread_start, .thread_stop = lane_thread_stop },
     };
     count_routes();
     store_session_cache_start();
-    store_notify_start();
+    store_notify_enable();
     store_stats_folder_start();
     struct server *srv = server_start(&s, &config, &why);
     if (!srv) {
         store_stats_folder_stop();
-        store_notify_stop();
         return usage_error("--listen %s: %s", s.listen, why);
     }
     retention_start(s.retention_months);
@@ -327,7 +337,6 @@ static int cmd_serve(int argc, char **argv)
     retention_stop();
     server_stop(srv, 10);
     store_stats_folder_stop();
-    store_notify_stop();
     static_shutdown();
     log_info("stopped");
     return 0;

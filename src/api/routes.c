@@ -281,9 +281,9 @@ const char *routes_access_name(int access)
 }
 
 /*
- * What the session of a request that only reads still has to confirm (store_session_check): the
- * request runs while the round trip that confirms it is on its way, and answered() waits for it.
- * A lane thread runs one request at a time, from admit to answered.
+ * What the session of a request that only reads still has to confirm (store_session_check): its
+ * own round trips confirm it, and answered() checks. A lane thread runs one request at a time,
+ * from admit to answered.
  */
 static _Thread_local struct store_session_check unconfirmed;
 
@@ -296,7 +296,7 @@ static enum store_status authenticate(const struct req *req, struct staff_identi
 {
     char token[TOKEN_TEXT_SIZE + 1];
     unsigned char hash[TOKEN_HASH_SIZE];
-    unconfirmed.ticket = 0;
+    unconfirmed.pending = false;
     if (!req_cookie(req, API_SESSION_COOKIE, token, sizeof token) || !token_hash(token, hash))
         return STORE_NOT_FOUND;
     if (!req_method_is_safe(req) || req->again)
@@ -355,10 +355,9 @@ static bool admit(struct req *req, struct reply *rep)
  */
 static bool answered(const struct req *req, const struct reply *rep)
 {
-    if (unconfirmed.ticket) {
-        bool stands = store_session_confirm(&unconfirmed);
-        unconfirmed.ticket = 0;
-        return stands;
+    if (unconfirmed.pending) {
+        unconfirmed.pending = false;
+        return store_session_confirm(&unconfirmed);
     }
     if (!req_method_is_safe(req) && rep->status < 400)
         public_cache_forget();

@@ -4,23 +4,21 @@
  *
  * Triggers in the database (migration 0012) send a message on the channel hylla_changed with
  * each change a cache may hold: "TOPIC ARGUMENT", such as "staff 42" when the account 42 changed
- * or one of its sessions ended. PostgreSQL delivers it when the change commits. One thread of
- * `hylla serve` LISTENs on a connection of its own and hands each message to the subscribers of
- * its topic, usually within a millisecond of the commit.
+ * or one of its sessions ended. PostgreSQL delivers it when the change commits. In `hylla serve`
+ * every connection of the pool LISTENs (store_notify_enable), and the pool hands each message
+ * that comes with a result to the subscribers of its topic. PostgreSQL sends a listening
+ * connection every message committed before it reads a query outside a transaction block, so a
+ * round trip on the thread's own connection that began after a request arrived has brought every
+ * change committed before the request (store_syncs, store_sync in pool.h): a cache answers only
+ * after such a round trip, and no request costs a statement for it.
  *
- * A cache that must never answer from memory after a change committed elsewhere (the sessions)
- * calls store_notify_sync first: it returns once the listener has had a round trip with the
- * server that began after the call, and PostgreSQL sends a listener every message committed
- * before it reads the listener's next query. One round trip answers every caller that came
- * before it, so many requests share each; none costs a statement of its own.
- *
- * A cache serves from memory only while the listener is live: when its connection breaks,
- * messages may be lost, so every subscriber is told to forget everything, at the break and again
- * once listening resumes. Each subscription counts what it was told (its epoch), so that a cache
- * can refuse to keep a value it read from the database before a message about it arrived.
+ * A connection that connects anew has missed what was committed before its LISTEN: every
+ * subscriber is then told to forget everything. Each subscription counts what it was told (its
+ * epoch), so that a cache can refuse to keep a value it read from the database before a message
+ * about it arrived, or to use a value after a message came.
  *
  * To add a cache: a trigger that sends "yourtopic ARG" with pg_notify('hylla_changed', ...), a
- * store_notify_subscribe("yourtopic", ...) before store_notify_start, and the epoch check above.
+ * store_notify_subscribe("yourtopic", ...) before store_notify_enable, and the epoch checks.
  */
 #ifndef HYLLA_STORE_NOTIFY_H
 #define HYLLA_STORE_NOTIFY_H
@@ -34,36 +32,26 @@ struct store_subscription;
 
 /*
  * Call fn for every message of topic (at most a few subscriptions, made before
- * store_notify_start). fn runs on the listener's thread or a request's, one call at a time.
+ * store_notify_enable). fn runs on whichever thread's connection brought the message, so it must
+ * be safe to call from several threads at once.
  */
 struct store_subscription *store_notify_subscribe(const char *topic, store_notify_fn *fn);
 
 /*
  * How many times this subscription has been told anything. Read it before reading the database
- * and again before keeping what was read: when it changed, the value may be stale already.
+ * and again before keeping what was read (or before using what was kept): when it changed, the
+ * value may be stale.
  */
 unsigned long store_notify_epoch(const struct store_subscription *sub);
 
-/* Start the listener thread (serve only; other commands keep nothing in memory). */
-void store_notify_start(void);
+/* From now on every connection of the pool listens (serve only: other commands cache nothing). */
+void store_notify_enable(void);
 
-/* Stop it and close its connection. */
-void store_notify_stop(void);
-
-/* Whether messages are arriving: the listener is connected and listening. */
+/* Whether connections listen. */
 bool store_notify_live(void);
 
-/*
- * Wait (at most a second) until every message committed before this call has been handed to the
- * subscribers. False when it could not be sure: the listener is not live, or too slow.
- */
-bool store_notify_sync(void);
-
-/*
- * The same in two halves, so that the round trip runs while the caller does other work: start
- * returns a ticket (0 when the listener is not live), wait is store_notify_sync's end for it.
- */
-unsigned long store_notify_sync_start(void);
-bool store_notify_sync_wait(unsigned long ticket);
+/* For the pool: a message that came with a result, and a connection that connected anew. */
+void store_notify_deliver(const char *message);
+void store_notify_forget_everything(void);
 
 #endif

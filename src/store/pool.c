@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "store/notify.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -30,6 +31,7 @@ struct conn {
     char constraint[64];
     bool connected_before; /* a connection after this one is a reconnect */
     int busy;              /* nesting of calls that use the connection now */
+    unsigned long syncs;   /* round trips begun outside a transaction (see store_syncs) */
 };
 
 static char *conninfo;
@@ -151,7 +153,44 @@ static PGconn *connection(struct conn *c)
     if (c->connected_before)
         metrics_db_reconnect();
     c->connected_before = true;
+    if (store_notify_live()) {
+        /*
+         * Messages committed before LISTEN never reach this connection, so what the caches hold
+         * must go; from here on, each round trip brings every message committed before it.
+         */
+        PGresult *res = PQexec(c->pg, "LISTEN hylla_changed");
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        PQclear(res);
+        if (!ok) {
+            log_error("database LISTEN failed: %s", PQerrorMessage(c->pg));
+            drop_connection(c);
+            set_error(c, "08006", NULL);
+            return NULL;
+        }
+        store_notify_forget_everything();
+    }
     return c->pg;
+}
+
+/*
+ * Before a round trip on pg: whether it begins outside a transaction block, where PostgreSQL
+ * sends a listening connection every message committed before it reads the query.
+ */
+static bool sync_begins(PGconn *pg)
+{
+    return PQtransactionStatus(pg) == PQTRANS_IDLE;
+}
+
+/* After a round trip: hand over the messages that came with it, and count it if it syncs. */
+static void round_trip_done(struct conn *c, bool synced)
+{
+    PGnotify *n;
+    while ((n = PQnotifies(c->pg))) {
+        store_notify_deliver(n->extra);
+        PQfreemem(n);
+    }
+    if (synced)
+        c->syncs++;
 }
 
 /* Classify a failed result, log what the client must never see, and reset a dead connection. */
@@ -213,6 +252,7 @@ static enum store_status exec_stmt(struct conn *c, struct store_stmt *stmt, int 
         c->prepared[id] = 1;
     }
 
+    bool synced = sync_begins(pg);
     PGresult *res = PQexecPrepared(pg, name, nparams, params, NULL, NULL, 0);
     ExecStatusType rs = PQresultStatus(res);
     if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
@@ -220,6 +260,7 @@ static enum store_status exec_stmt(struct conn *c, struct store_stmt *stmt, int 
         PQclear(res);
         return st;
     }
+    round_trip_done(c, synced);
     *out = res;
     if (rs == PGRES_TUPLES_OK)
         return PQntuples(res) > 0 ? STORE_OK : STORE_NOT_FOUND;
@@ -252,11 +293,29 @@ static enum store_status command(const char *sql)
     PGconn *pg = connection(c);
     if (!pg)
         return STORE_HARD_ERROR;
+    bool synced = sync_begins(pg);
     PGresult *res = PQexec(pg, sql);
+    ExecStatusType rs = PQresultStatus(res);
     enum store_status st = STORE_OK;
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+    if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_EMPTY_QUERY)
         st = failure(c, res, sql);
+    else
+        round_trip_done(c, synced);
     PQclear(res);
+    return st;
+}
+
+unsigned long store_syncs(void)
+{
+    return this_conn()->syncs;
+}
+
+enum store_status store_sync(void)
+{
+    struct conn *c = this_conn();
+    busy_begin(c);
+    enum store_status st = command("");
+    busy_end(c);
     return st;
 }
 

@@ -67,6 +67,16 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
 enum store_status store_call(struct store_stmt *stmt, int nparams, const char *const *params,
                              PGresult **res) STORE_MUST_CHECK;
 
+/*
+ * How many round trips of this thread's connection began outside a transaction block: on a
+ * connection that listens (store_notify_enable), each brought every message of hylla_changed
+ * committed before it. A count that moved past an earlier reading of it is such a round trip.
+ */
+unsigned long store_syncs(void);
+
+/* One such round trip, with nothing else to do (an empty query). */
+enum store_status store_sync(void) STORE_MUST_CHECK;
+
 /* Declare char name[] holding an integer value as a parameter. */
 #define STORE_NUM_SIZE 24
 #define STORE_NUM(name, value)                                                                     \

@@ -13,9 +13,10 @@
 /*
  * The cache: the sessions this process has verified lately, by token hash (random, so its first
  * bytes pick the slot), one per slot, the newest winning. An entry answers for at most
- * CACHE_SECONDS after it was read from the database, and only after a sync of notify: a logout,
- * a disabled account, a new password or role reaches it as "staff ID" (and a renamed branch as
- * "branch ID"), from this server or any other, before any request that comes after the commit.
+ * CACHE_SECONDS after it was read from the database, and only after a sync (store/notify.h): a
+ * logout, a disabled account, a new password or role reaches it as "staff ID" (and a renamed
+ * branch as "branch ID"), from this server or any other, before any request that comes after
+ * the commit.
  */
 #define CACHE_SLOTS   1024
 #define CACHE_SECONDS 30
@@ -97,26 +98,24 @@ static bool answers(const struct cached *c, const unsigned char hash[32], unsign
 /*
  * The live session of hash from the cache into *who; *touch says that last_seen_at is due to be
  * written. False when the cache does not know it (or must not answer). A known session answers
- * once every change committed before the request has reached the cache (a sync); or, with later,
- * at once, leaving the sync in *later for store_session_confirm.
+ * once a round trip of this thread's connection has brought every change committed before the
+ * request (a sync); or, with later, at once, leaving the check to store_session_confirm.
  */
 static bool cache_get(const unsigned char hash[32], unsigned idle_seconds,
                       struct staff_identity *who, bool *touch, struct store_session_check *later)
 {
     if (!cache)
         return false;
-    pthread_mutex_lock(&cache_lock);
-    bool known = answers(slot(hash), hash, idle_seconds, now_s());
-    pthread_mutex_unlock(&cache_lock);
-    if (!known)
-        return false;
     if (later) {
+        later->syncs = store_syncs();
         later->staff_epoch = store_notify_epoch(staff_sub);
         later->branch_epoch = store_notify_epoch(branch_sub);
-        if (!(later->ticket = store_notify_sync_start()))
+    } else {
+        pthread_mutex_lock(&cache_lock);
+        bool known = answers(slot(hash), hash, idle_seconds, now_s());
+        pthread_mutex_unlock(&cache_lock);
+        if (!known || store_sync() < 0)
             return false;
-    } else if (!store_notify_sync()) {
-        return false;
     }
     double now = now_s();
     bool hit = false;
@@ -131,6 +130,8 @@ static bool cache_get(const unsigned char hash[32], unsigned idle_seconds,
         hit = true;
     }
     pthread_mutex_unlock(&cache_lock);
+    if (later)
+        later->pending = hit;
     return hit;
 }
 
@@ -173,8 +174,10 @@ enum store_status store_session_create(const unsigned char hash[32], long long s
 
 bool store_session_confirm(const struct store_session_check *check)
 {
-    return store_notify_sync_wait(check->ticket) &&
-           store_notify_epoch(staff_sub) == check->staff_epoch &&
+    /* The request's own round trips, when it made any, have brought what came before it. */
+    if (store_syncs() == check->syncs && store_sync() < 0)
+        return false;
+    return store_notify_epoch(staff_sub) == check->staff_epoch &&
            store_notify_epoch(branch_sub) == check->branch_epoch;
 }
 
@@ -218,7 +221,7 @@ enum store_status store_session_lookup_unconfirmed(const unsigned char hash[32],
     store_bytea_text(h, hash, 32);
     bool stale = false;
     if (later)
-        later->ticket = 0;
+        later->pending = false;
     if (cache_get(hash, idle_seconds, who, &stale, later)) {
         if (stale && store_run(&touch, 1, (const char *[]){ h }) < 0)
             return STORE_HARD_ERROR;

@@ -29,19 +29,20 @@ enum store_status store_session_lookup(const unsigned char hash[32], unsigned id
 
 /*
  * What store_session_lookup_unconfirmed leaves to confirm when it answered from memory before it
- * knew of every change committed before the request: a sync of notify on its way (ticket, 0 when
- * nothing is left to confirm), and how many changes the cache had been told of then.
+ * knew of every change committed before the request (pending): the count of this thread's syncs
+ * then, and how many changes the cache had been told of.
  */
 struct store_session_check {
-    unsigned long ticket, staff_epoch, branch_epoch;
+    bool pending;
+    unsigned long syncs, staff_epoch, branch_epoch;
 };
 
 /*
  * store_session_lookup for work that can be done again, such as a request that only reads: a
- * session kept in memory answers at once, and *later says what to confirm (the round trip that
- * confirms runs meanwhile). Then store_session_confirm says whether the answer stands: false when
- * a change to staff or branches came in before the request (the work must be done again with a
- * confirmed lookup) or the listener could not tell.
+ * session kept in memory answers at once, and *later says what to confirm. The work's own round
+ * trips on this thread's connection confirm it; store_session_confirm makes one when there were
+ * none, and says whether the answer stands: false when a change to staff or branches came in
+ * before the request (the work must be done again with a confirmed lookup) or it could not tell.
  */
 enum store_status
 store_session_lookup_unconfirmed(const unsigned char hash[32], unsigned idle_seconds,
@@ -54,7 +55,7 @@ enum store_status store_session_delete(const unsigned char hash[32]) STORE_MUST_
 
 /*
  * Keep verified sessions in memory from now on, forgotten as notify says (call before
- * store_notify_start). Without it every lookup reads the database.
+ * store_notify_enable). Without it every lookup reads the database.
  */
 void store_session_cache_start(void);
 
