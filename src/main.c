@@ -26,6 +26,7 @@
 
 #include <getopt.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -319,6 +320,12 @@ static int cmd_serve(int argc, char **argv)
         .nlanes = LANE_COUNT,
         .hooks = { .thread_start = lane_thread_start, .thread_stop = lane_thread_stop },
     };
+    /*
+     * glibc gives threads malloc arenas of their own, up to eight per core; each keeps freed
+     * memory to itself. Two arenas hold the peak of 256 connections some 5 MiB lower
+     * (contrib/bench/run), at no cost measurable beside the database's.
+     */
+    mallopt(M_ARENA_MAX, 2);
     count_routes();
     store_session_cache_start();
     store_notify_enable();

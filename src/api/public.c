@@ -62,7 +62,7 @@ static void cached_answer(const struct req *req, struct reply *rep, const char *
  * once the window has passed.
  */
 #define CACHE_SLOTS    256
-#define CACHE_SECONDS  1.0
+#define CACHE_SECONDS  5.0
 #define CACHE_MAX_BODY (64 * 1024)
 #define CACHE_BYTES    (2 * 1024 * 1024) /* the answers kept, all together */
 

@@ -35,8 +35,8 @@ route_handler public_categories;
  * &per_page=: {"items": [{"code","name","category":{"id","name_sv","name_en"},"size",
  * "condition","status","due_date","photo_url"}], "total", "page", "per_page"}, by name and size.
  * status is available, on_loan or repair; due_date is null unless on loan. 404 branch_not_found
- * for an unknown branch, 400 invalid_query for a bad argument. Identical requests within a
- * second are answered from memory (public_cache_forget).
+ * for an unknown branch, 400 invalid_query for a bad argument. Identical requests within five
+ * seconds are answered from memory (public_cache_forget).
  */
 route_handler public_items;
 

@@ -351,7 +351,7 @@ static bool admit(struct req *req, struct reply *rep)
  * After the handler: a read answered on a session not yet confirmed goes out only when nothing
  * about staff changed before the request (else the router runs it again, confirmed first). And
  * after a change made here, the public answers kept in memory go, so that what this server says
- * next shows it (other servers' answers follow within their cache's second).
+ * next shows it (other servers' answers follow within their cache's five seconds).
  */
 static bool answered(const struct req *req, const struct reply *rep)
 {

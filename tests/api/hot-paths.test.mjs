@@ -1,5 +1,5 @@
 // The hot paths: a request waiting on the database holds up no request of another connection
-// (lanes), and identical public searches within a second are answered from memory.
+// (lanes), and identical public searches within five seconds are answered from memory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -95,7 +95,7 @@ test('with every desk thread waiting, pages and public reads still answer', asyn
   for (const r of await Promise.all(slow)) assert.equal(r.status, 201, r.text);
 });
 
-test('identical public searches within a second come from memory; a change here shows at once', async () => {
+test('identical public searches within five seconds come from memory; a change here shows at once', async () => {
   const path = '/api/public/items?branch=lund&q=t%C3%A4lt';
   const first = await anon.get(path);
   assert.equal(first.status, 200);
@@ -118,12 +118,12 @@ test('identical public searches within a second come from memory; a change here 
   assert.equal((await desk.post('/api/returns', { items: [lent.code] })).status, 200);
   const after = await anon.get(path);
   assert.equal(after.json.items.find((i) => i.code === lent.code).status, 'available');
-  // A change made elsewhere (here: psql) shows once the second has passed.
+  // A change made elsewhere (here: psql) shows once the five seconds have passed.
   await db.query("UPDATE items SET name = 'Tält med ny duk' WHERE code = $1", [lent.code]);
   let seen = false;
-  for (let i = 0; i < 40 && !seen; i++) {
+  for (let i = 0; i < 80 && !seen; i++) {
     await sleep(100);
     seen = (await anon.get(path)).json.items.some((x) => x.name === 'Tält med ny duk');
   }
-  assert.ok(seen, 'the change made elsewhere did not show within four seconds');
+  assert.ok(seen, 'the change made elsewhere did not show within eight seconds');
 });
