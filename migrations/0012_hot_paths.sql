@@ -490,6 +490,8 @@ BEGIN
       FROM unnest(codes) WITH ORDINALITY AS u (code, n)
       LEFT JOIN (SELECT it.id, it.code, it.branch_id, it.status FROM items it
                   WHERE it.code = ANY (codes) ORDER BY it.id FOR UPDATE) i ON i.code = u.code;
+    -- Counted after the borrower's lock, in a snapshot of its own: a checkout for the same
+    -- borrower that committed while we waited for the lock counts.
     SELECT count(*)::integer, (SELECT br.item_limit FROM branches br WHERE br.id = branch)
       INTO open_loans, item_limit
       FROM loans l WHERE l.borrower_id = borrower AND l.returned_at IS NULL;
@@ -509,35 +511,41 @@ BEGIN
         RAISE EXCEPTION 'a checkout with this key was made meanwhile'
             USING ERRCODE = 'serialization_failure';
     END IF;
-    -- Loans and item status in one statement: they cannot disagree.
+    -- Loans, the items' status, the borrower's activity, the stored answer and the audit entry
+    -- in one statement: loans and status cannot disagree.
     WITH lent AS (
         INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id,
                            borrower_ref, checked_out_by, due_date)
         SELECT checkout, i.id, i.branch_id, i.category_id, borrower, borrower, staff,
                loan_checkout.due_date
           FROM items i WHERE i.id = ANY (ids) ORDER BY i.id
-        RETURNING item_id)
-    UPDATE items SET status = 'on_loan', updated_at = now()
-     WHERE id IN (SELECT item_id FROM lent);
-    UPDATE borrowers SET last_activity_at = now() WHERE id = borrower;
-    UPDATE checkouts c SET response = jsonb_build_object(
-            'checkout_id', c.id, 'due_date', loan_checkout.due_date,
-            'undo_until', c.created_at + make_interval(mins => undo_minutes),
-            'loans', (SELECT jsonb_agg(jsonb_build_object(
-                         'id', l.id, 'item', jsonb_build_object('code', i.code, 'name', i.name),
-                         'due_date', l.due_date) ORDER BY u.n)
-                        FROM loans l JOIN items i ON i.id = l.item_id
-                        JOIN unnest(codes) WITH ORDINALITY AS u (code, n) ON u.code = i.code
-                       WHERE l.checkout_id = c.id))
-     WHERE c.id = checkout
-    RETURNING c.response::text INTO response;
-    INSERT INTO audit_log (staff_id, action, object_type, object_id, branch_id, details)
-    SELECT nullif(staff, 0), 'checkout', 'checkout', checkout, branch,
-           jsonb_build_object('borrower_id', borrower,
-                              'loans', jsonb_agg(jsonb_build_object('id', l.id,
-                                                                    'item_id', l.item_id)
-                                                 ORDER BY l.id))
-      FROM loans l WHERE l.checkout_id = checkout;
+        RETURNING id, item_id, due_date),
+     lending AS (
+        UPDATE items SET status = 'on_loan', updated_at = now()
+         WHERE id IN (SELECT item_id FROM lent)),
+     active AS (
+        UPDATE borrowers SET last_activity_at = now() WHERE id = borrower),
+     answer AS (
+        SELECT jsonb_agg(jsonb_build_object(
+                   'id', l.id, 'item', jsonb_build_object('code', i.code, 'name', i.name),
+                   'due_date', l.due_date) ORDER BY u.n) AS loans,
+               jsonb_agg(jsonb_build_object('id', l.id, 'item_id', l.item_id) ORDER BY l.id)
+                   AS audited
+          FROM lent l JOIN items i ON i.id = l.item_id
+          JOIN unnest(codes) WITH ORDINALITY AS u (code, n) ON u.code = i.code),
+     kept AS (
+        UPDATE checkouts c SET response = jsonb_build_object(
+                'checkout_id', c.id, 'due_date', loan_checkout.due_date,
+                'undo_until', c.created_at + make_interval(mins => undo_minutes),
+                'loans', (SELECT a.loans FROM answer a))
+         WHERE c.id = checkout
+        RETURNING c.response::text AS text),
+     audited AS (
+        INSERT INTO audit_log (staff_id, action, object_type, object_id, branch_id, details)
+        SELECT nullif(staff, 0), 'checkout', 'checkout', checkout, branch,
+               jsonb_build_object('borrower_id', borrower, 'loans', a.audited)
+          FROM answer a)
+    SELECT k.text INTO response FROM kept k;
     outcome := 'done';
 END
 $$;
@@ -558,7 +566,6 @@ CREATE FUNCTION loan_return(staff integer, scope integer, item_code text, repair
 LANGUAGE plpgsql AS $$
 DECLARE
     f record;
-    l loans;
     item bigint;
 BEGIN
     PERFORM set_config('hylla.staff_id', CASE WHEN staff > 0 THEN staff::text ELSE '' END, true);
@@ -607,30 +614,33 @@ BEGIN
     -- The borrower first, as a checkout locks it first: the same order everywhere.
     UPDATE borrowers b SET last_activity_at = greatest(b.last_activity_at, now())
      WHERE b.id = f.borrower_id;
-    UPDATE loans lo SET returned_at = CASE WHEN returned_on IS NULL THEN now()
-                            ELSE greatest(lo.checked_out_at, returned_on::timestamptz) END,
-           returned_by = staff, return_note = note
-     WHERE lo.id = f.id AND lo.returned_at IS NULL
-    RETURNING lo.* INTO l;
+    -- The loan closed, the item back, the audit entry and the answer, in one statement.
+    WITH l AS (
+        UPDATE loans lo SET returned_at = CASE WHEN returned_on IS NULL THEN now()
+                                ELSE greatest(lo.checked_out_at, returned_on::timestamptz) END,
+               returned_by = staff, return_note = note
+         WHERE lo.id = f.id AND lo.returned_at IS NULL
+        RETURNING lo.id, lo.item_id, lo.borrower_id, lo.due_date,
+                  greatest(0, lo.returned_at::date - lo.due_date) AS overdue),
+     back AS (
+        UPDATE items i SET status = CASE WHEN repair THEN 'repair' ELSE 'available' END,
+               updated_at = now()
+         WHERE i.id = (SELECT l.item_id FROM l) AND i.status = 'on_loan'
+        RETURNING i.status),
+     audited AS (
+        INSERT INTO audit_log (staff_id, action, object_type, object_id, branch_id, details)
+        SELECT nullif(staff, 0), 'loan_returned', 'loan', l.id, f.branch_id,
+               jsonb_build_object('item_id', l.item_id, 'repair', repair,
+                                  'backdated', returned_on IS NOT NULL, 'overdue_days', l.overdue)
+          FROM l)
+    SELECT l.id, it.code, it.name, coalesce((SELECT back.status FROM back), it.status),
+           b.id, b.name, l.due_date, l.overdue
+      INTO loan_id, code, name, item_status, borrower_id, borrower_name, due_date, overdue_days
+      FROM l JOIN items it ON it.id = l.item_id LEFT JOIN borrowers b ON b.id = l.borrower_id;
     IF NOT FOUND THEN
-        outcome := 'not_on_loan';
+        outcome := 'not_on_loan'; -- returned by someone else meanwhile
         RETURN;
     END IF;
-    UPDATE items i SET status = CASE WHEN repair THEN 'repair' ELSE 'available' END,
-           updated_at = now()
-     WHERE i.id = l.item_id AND i.status = 'on_loan'
-    RETURNING i.status INTO item_status;
-    SELECT i.code, i.name, coalesce(item_status, i.status) INTO code, name, item_status
-      FROM items i WHERE i.id = l.item_id;
-    SELECT b.id, b.name INTO borrower_id, borrower_name FROM borrowers b WHERE b.id = l.borrower_id;
-    loan_id := l.id;
-    due_date := l.due_date;
-    overdue_days := greatest(0, l.returned_at::date - l.due_date);
-    INSERT INTO audit_log (staff_id, action, object_type, object_id, branch_id, details)
-    VALUES (nullif(staff, 0), 'loan_returned', 'loan', l.id, f.branch_id,
-            jsonb_build_object('item_id', l.item_id, 'repair', repair,
-                               'backdated', returned_on IS NOT NULL,
-                               'overdue_days', overdue_days));
     outcome := 'done';
 END
 $$;
