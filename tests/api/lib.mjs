@@ -13,9 +13,12 @@ export const WEB_ROOT = path.join(SOURCE_ROOT, 'web');
 const TEMPLATE = process.env.HYLLA_TEST_TEMPLATE || 'hylla_template';
 const run = promisify(execFile);
 
-/** The libpq key=value string of the test cluster, as pg.Client settings. */
+/**
+ * The libpq key=value string of the test cluster, as pg.Client settings. The tests' own
+ * connections count days in Stockholm as hylla's do, so that current_date agrees at any hour.
+ */
 export function pgConfig(conninfo, database) {
-  const cfg = {};
+  const cfg = { options: '-c TimeZone=Europe/Stockholm' };
   for (const part of conninfo.trim().split(/\s+/)) {
     const [k, v] = part.split('=');
     if (k === 'host') cfg.host = v;

@@ -159,7 +159,6 @@ export function createIntake(ctx) {
     saved = null;
     $('intake-confirm').hidden = true;
     say($('intake-printed'), '');
-    categoryChanged();
     twin = null;
   }
 
