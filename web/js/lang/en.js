@@ -41,6 +41,8 @@ export default {
   'problem.forbidden': 'Your role may not do this.',
   'problem.branch_forbidden': 'You may only work with your own branch.',
   'problem.own_account': 'You cannot change your own role, branch or disabled flag. Ask another admin.',
+  'problem.network_only': 'Only admins of the whole network may do that.',
+  'problem.password_change_required': 'Choose a password of your own first.',
   'problem.login_throttled': {
     one: 'Too many failed logins. Try again in {n} minute.',
     other: 'Too many failed logins. Try again in {n} minutes.',
@@ -57,6 +59,9 @@ export default {
   'problem.code_prefix_taken': 'Another branch already has this code prefix.',
   'problem.code_taken': 'Another item already has this code.',
   'problem.username_taken': 'The username is taken.',
+  'problem.last_admin': 'There must be at least one active admin of the whole network.',
+  'problem.code_prefix_locked': 'The branch already has items, so its code prefix cannot change.',
+  'problem.category_in_use': 'The category is in use.',
   'problem.phone_taken': 'There is already a borrower with this mobile number.',
   'problem.card_taken': 'There is already a borrower with this library card.',
   'problem.borrower_has_no_card': 'The borrower has no library card yet.',

@@ -45,6 +45,8 @@ export default {
   'problem.forbidden': 'Din roll får inte göra det här.',
   'problem.branch_forbidden': 'Du får bara arbeta med din egen filial.',
   'problem.own_account': 'Du kan inte ändra din egen roll, filial eller spärr. Be en annan administratör.',
+  'problem.network_only': 'Det får bara administratörer för hela nätverket göra.',
+  'problem.password_change_required': 'Välj ett eget lösenord först.',
   'problem.login_throttled': {
     one: 'För många misslyckade inloggningar. Försök igen om {n} minut.',
     other: 'För många misslyckade inloggningar. Försök igen om {n} minuter.',
@@ -61,6 +63,9 @@ export default {
   'problem.code_prefix_taken': 'En annan filial har redan det kodprefixet.',
   'problem.code_taken': 'Ett annat föremål har redan den koden.',
   'problem.username_taken': 'Användarnamnet är upptaget.',
+  'problem.last_admin': 'Det måste finnas minst en aktiv administratör för hela nätverket.',
+  'problem.code_prefix_locked': 'Filialen har redan föremål, så kodprefixet kan inte ändras.',
+  'problem.category_in_use': 'Kategorin används.',
   'problem.phone_taken': 'Det finns redan en låntagare med det mobilnumret.',
   'problem.card_taken': 'Det finns redan en låntagare med det lånekortet.',
   'problem.borrower_has_no_card': 'Låntagaren har inget lånekort än.',
