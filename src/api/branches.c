@@ -25,20 +25,20 @@
 /*
  * A branch as every answer shows it: slug, name, municipality, address, contact, phone, email,
  * latitude, longitude, opening_hours, seasons, closed_periods, loan_days, max_renewals,
- * item_limit, notice, code_prefix, has_items (the prefix is fixed then), label_format,
- * receipt_format. Caller owns it.
+ * item_limit, lost_after_days, notice, code_prefix, has_items (the prefix is fixed then),
+ * label_format, receipt_format. Caller owns it.
  */
 static json_t *branches_json(const struct branch *b)
 {
     json_t *j = json_pack(
-        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o, s:s, s:s, s:s}", "slug",
+        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:i, s:o, s:s, s:s, s:s}", "slug",
         b->slug, "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
         api_text_or_null(b->address), "contact", api_text_or_null(b->contact), "opening_hours",
         api_stored_json(b->opening_hours), "seasons", api_stored_json(b->seasons), "closed_periods",
         api_stored_json(b->closed_periods), "loan_days", b->loan_days, "max_renewals",
-        b->max_renewals, "item_limit", b->item_limit, "notice", api_text_or_null(b->notice),
-        "code_prefix", b->code_prefix, "label_format", b->label_format, "receipt_format",
-        b->receipt_format);
+        b->max_renewals, "item_limit", b->item_limit, "lost_after_days", b->lost_after_days,
+        "notice", api_text_or_null(b->notice), "code_prefix", b->code_prefix, "label_format",
+        b->label_format, "receipt_format", b->receipt_format);
     json_object_update_new(
         j, json_pack("{s:o, s:o, s:o, s:o, s:b}", "phone", api_text_or_null(b->phone), "email",
                      api_text_or_null(b->email), "latitude",
@@ -415,6 +415,10 @@ static void read_fields(struct input *in, json_t *body, bool creating, struct br
         f->item_limit = (int)n;
         f->set |= BRANCH_SET_ITEM_LIMIT;
     }
+    if (input_has(in, "lost_after_days") && input_int(in, "lost_after_days", true, 1, 3650, &n)) {
+        f->lost_after_days = (int)n;
+        f->set |= BRANCH_SET_LOST_AFTER;
+    }
     calendar_field(in, body, "opening_hours", "{}", check_week, BRANCH_SET_HOURS, &texts->hours,
                    &f->opening_hours, &f->set);
     calendar_field(in, body, "seasons", "[]", check_seasons, BRANCH_SET_SEASONS, &texts->seasons,
@@ -437,9 +441,10 @@ static void read_fields(struct input *in, json_t *body, bool creating, struct br
 }
 
 static const char *const branch_fields_allowed[] = {
-    "slug",      "name",         "municipality", "address",       "contact",     "phone",
-    "email",     "latitude",     "longitude",    "opening_hours", "seasons",     "closed_periods",
-    "loan_days", "max_renewals", "item_limit",   "notice",        "code_prefix", NULL,
+    "slug",      "name",         "municipality", "address",         "contact", "phone",
+    "email",     "latitude",     "longitude",    "opening_hours",   "seasons", "closed_periods",
+    "loan_days", "max_renewals", "item_limit",   "lost_after_days", "notice",  "code_prefix",
+    NULL,
 };
 
 /* The answer for a refused write, or false when there is none. */

@@ -101,7 +101,7 @@ enum store_status store_category_delete(long long staff_id, int id, bool *delete
                                         struct category_usage *usage) STORE_MUST_CHECK;
 
 /*
- * Merge category id into category into (migrations/0010_admin.sql, category_merge): its items,
+ * Merge category id into category into (migrations/0012_admin.sql, category_merge): its items,
  * its loans and the categories below it move to into, and it is deleted, with an audit entry,
  * in one transaction; every statistic keeps its totals. *moved is JSON text {"children",
  * "items", "loans", ...} of what moved (the caller frees it). CATEGORY_NO_PARENT when into does

@@ -1,4 +1,4 @@
--- 0010_admin: what administration in the browser needs: one-time passwords and the last login of
+-- 0012_admin: what administration in the browser needs: one-time passwords and the last login of
 -- staff, a branch's phone, e-mail and map position, hidden categories, merging two categories,
 -- and a borrower's copy of everything stored about them (GDPR article 15).
 
