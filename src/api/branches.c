@@ -531,10 +531,18 @@ void branches_preview(struct req *req, struct reply *rep)
                    &texts.seasons, &f.seasons, &f.set);
     calendar_field(&in, req->json, "closed_periods", "[]", check_closed_periods, BRANCH_SET_CLOSED,
                    &texts.closed, &f.closed_periods, &f.set);
-    if (input_ok(&in, rep)) {
+    const char *from = req_query(req, "from");
+    long long ndays;
+    if (from && *from && !text_is_iso_date(from)) {
+        input_end(&in);
+        api_bad_query(rep, "from is a date written YYYY-MM-DD.");
+    } else if (!api_query_int(req, rep, "days", 1, 62, 14, &ndays)) {
+        input_end(&in);
+    } else if (input_ok(&in, rep)) {
         char *json = NULL;
-        enum store_status st = store_branch_preview(req->params[0], f.opening_hours, f.seasons,
-                                                    f.closed_periods, &json);
+        enum store_status st =
+            store_branch_preview(req->params[0], f.opening_hours, f.seasons, f.closed_periods,
+                                 from && *from ? from : NULL, (int)ndays, &json);
         if (st == STORE_NOT_FOUND)
             branch_not_found(rep);
         else if (st < 0)

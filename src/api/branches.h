@@ -2,7 +2,7 @@
  * branches: GET /api/branches and /api/branches/{slug} (public: addresses and opening hours are
  * what the public site shows), POST /api/branches (network-wide admins) and PATCH
  * /api/branches/{slug} (the branch's managers and admins); POST
- * /api/branches/{slug}/calendar/preview (what hours not yet saved would say: the days ahead, the
+ * /api/branches/{slug}/calendar/preview?from=&days= (what hours not yet saved would say: the days,
  * next opening, and the open loans due on days they close) and POST
  * /api/branches/{slug}/due-dates/move (those loans to the next open day).
  */

@@ -444,7 +444,7 @@ enum store_status store_branch_set_printing(long long staff_id, const char *slug
 }
 
 enum store_status store_branch_preview(const char *slug, const char *hours, const char *seasons,
-                                       const char *closed, char **json)
+                                       const char *closed, const char *from, int ndays, char **json)
 {
     /*
      * The days and the next opening as the public answer has them (store/public_store.c), and the
@@ -455,7 +455,8 @@ enum store_status store_branch_preview(const char *slug, const char *hours, cons
         "  'today', c.today,"
         "  'days', (SELECT json_agg(json_build_object('date', d.day, 'spans', d.spans)"
         "                           ORDER BY d.day)"
-        "             FROM calendar_days(c.hours, c.seasons, c.closed, c.today, c.today + 13) d),"
+        "             FROM calendar_days(c.hours, c.seasons, c.closed, c.first,"
+        "                                c.first + $6::int - 1) d),"
         "  'next_open', (SELECT json_build_object('date', o.day, 'spans',"
         "                         calendar_spans(c.hours, c.seasons, c.closed, o.day))"
         "                  FROM calendar_open_day(c.hours, c.seasons, c.closed, c.today + 1) o(day)"
@@ -471,12 +472,15 @@ enum store_status store_branch_preview(const char *slug, const char *hours, cons
         "  FROM (SELECT b.id, coalesce($2::jsonb, b.opening_hours) AS hours,"
         "               coalesce($3::jsonb, b.seasons) AS seasons,"
         "               coalesce($4::jsonb, b.closed_periods) AS closed,"
-        "               (now() AT TIME ZONE 'Europe/Stockholm')::date AS today"
-        "          FROM branches b WHERE b.slug = $1 OFFSET 0) c");
+        "               t.today, coalesce($5::date, t.today) AS first"
+        "          FROM branches b,"
+        "               (SELECT (now() AT TIME ZONE 'Europe/Stockholm')::date AS today) t"
+        "         WHERE b.slug = $1 OFFSET 0) c");
     PGresult *res;
     *json = NULL;
+    STORE_NUM(days, ndays);
     enum store_status st =
-        store_exec(&preview, 4, (const char *[]){ slug, hours, seasons, closed }, &res);
+        store_exec(&preview, 6, (const char *[]){ slug, hours, seasons, closed, from, days }, &res);
     if (st == STORE_OK)
         *json = store_get_json(res, 0, 0);
     PQclear(res);

@@ -126,15 +126,17 @@ enum store_status store_branch_next_opening(int branch_id, const char *after,
 
 /*
  * What a calendar not yet saved would make of the branch, as JSON text (see store.h) into *json:
- *   {"today", "days": [{"date", "spans"}] (14 days from today), "next_open": {"date", "spans"}
- *    or null, "closed_due_dates": [{"date", "loans", "moves_to"}]}
+ *   {"today", "days": [{"date", "spans"}] (ndays from the day from, YYYY-MM-DD, or from today
+ *    when NULL), "next_open": {"date", "spans"} or null, "closed_due_dates": [{"date", "loans",
+ *    "moves_to"}]}
  * closed_due_dates are the days from today on that the calendar closes and open loans of the
  * branch are due on, with the first open day after each (null when there is none). hours,
  * seasons and closed are JSON text checked by the caller; NULL takes the saved one.
  * STORE_NOT_FOUND when there is no such branch.
  */
 enum store_status store_branch_preview(const char *slug, const char *hours, const char *seasons,
-                                       const char *closed, char **json) STORE_MUST_CHECK;
+                                       const char *closed, const char *from, int ndays,
+                                       char **json) STORE_MUST_CHECK;
 
 /*
  * Move the branch's open loans that are due from today on, on a day its saved calendar closes,

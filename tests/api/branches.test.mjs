@@ -351,6 +351,12 @@ test('a preview says what unsaved hours would: the days ahead, the next opening,
   assert.deepEqual(r.json.days[12], { date: d12, spans: [['10:00', '18:00']] });
   assert.deepEqual(r.json.next_open, { date: await stockholmDate(db, 1), spans: [['10:00', '18:00']] });
   assert.deepEqual(r.json.closed_due_dates, [{ date: d10, loans: 2, moves_to: d12 }, { date: d11, loans: 1, moves_to: d12 }]);
+  // Any month of days, up to 62 of them, from any day.
+  const month = await manager.post(`/api/branches/arvika/calendar/preview?from=${d10}&days=31`, { closed_periods: closed });
+  assert.equal(month.json.days.length, 31);
+  assert.deepEqual(month.json.days.slice(0, 3).map((d) => d.spans.length), [0, 0, 1]);
+  assert.equal((await manager.post('/api/branches/arvika/calendar/preview?days=63', {})).status, 400);
+  assert.equal((await manager.post('/api/branches/arvika/calendar/preview?from=2026-02-30', {})).status, 400);
   // Hours that close every day: no next opening, nowhere to move to.
   const never = await manager.post('/api/branches/arvika/calendar/preview', { opening_hours: {} });
   assert.equal(never.json.next_open, null);

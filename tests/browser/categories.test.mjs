@@ -128,23 +128,25 @@ test('both admin pages draw the same top bar, with the sections each role may op
     assert.equal(r.status(), 200);
     const page = await app.newPage();
     await page.goto(app.url + path);
-    await page.waitForFunction(() => document.getElementById('admin-who')?.textContent);
+    await page.waitForFunction(() => document.getElementById('topbar-who')?.textContent);
     const seen = await page.evaluate(() => ({
       first: document.body.querySelector('a, button').outerHTML,
       nav: document.querySelector('header nav').getAttribute('aria-label'),
       links: [...document.querySelectorAll('header nav a')].filter((a) => a.checkVisibility())
         .map((a) => [a.textContent, a.getAttribute('href'), a.getAttribute('aria-current')]),
-      who: document.getElementById('admin-who').textContent,
+      who: document.getElementById('topbar-who').firstChild.textContent,
       buttons: [...document.querySelectorAll('header button')].map((b) => b.textContent),
     }));
     return { page, seen };
   };
   const desk = [sv['admin.nav.desk'], '/desk', null];
+  const home = [sv['admin.nav.admin'], '/admin', null];
+  const branches = [sv['admin.nav.branches'], '/admin/branches', null];
   const stats = (current) => [sv['admin.nav.stats'], '/admin/stats', current ? 'page' : null];
-  const factors = (current) => [sv['admin.nav.factors'], '/admin/categories', current ? 'page' : null];
+  const factors = (current) => [sv['admin.nav.categories'], '/admin/categories', current ? 'page' : null];
   for (const [username, path, who, links] of [
-    ['nina', '/admin/stats', `Nina N, ${sv['admin.role.manager']}`, [desk, stats(true), factors(false)]],
-    ['nina', '/admin/categories', `Nina N, ${sv['admin.role.manager']}`, [desk, stats(false), factors(true)]],
+    ['nina', '/admin/stats', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(true), branches, factors(false)]],
+    ['nina', '/admin/categories', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(false), branches, factors(true)]],
     ['vera', '/admin/stats', `Vera V, ${sv['admin.role.volunteer']}`, [desk, stats(true)]],
     ['vera', '/admin/categories', `Vera V, ${sv['admin.role.volunteer']}`, [desk, factors(true)]],
   ]) {
@@ -155,7 +157,7 @@ test('both admin pages draw the same top bar, with the sections each role may op
     assert.equal(seen.who, who);
     assert.deepEqual(seen.buttons, ['English', sv['common.logout']]);
     if (username === 'nina' && path === '/admin/categories') {
-      await Promise.all([page.waitForURL(`${app.url}/login`), page.click('#admin-logout')]);
+      await Promise.all([page.waitForURL(`${app.url}/login`), page.click('#topbar-logout')]);
       assert.equal((await app.context.request.get(`${app.url}/api/session`)).status(), 401);
     }
     await page.close();
