@@ -446,12 +446,14 @@ async function save(event) {
   const calendar = readCalendar();
   renderProblems();
   const { body, bad } = readFacts();
-  errors.set(bad, problems.size || Object.keys(bad).length ? 'admin.form.fix' : undefined);
-  if (problems.size || errors.hasErrors()) {
-    if (!errors.hasErrors()) errors.say({ key: 'admin.form.fix' });
-    const first = Object.keys(bad).length ? null : document.getElementById([...problems.keys()][0]);
-    if (first) first.focus();
-    else errors.focusFirst();
+  errors.set(bad);
+  if (problems.size && !errors.hasErrors()) {
+    errors.say({ key: 'admin.form.fix' });
+    document.getElementById([...problems.keys()][0]).focus();
+    return;
+  }
+  if (errors.hasErrors()) {
+    errors.focusFirst();
     return;
   }
   const printing = { label_format: facts.label_format.value, receipt_format: facts.receipt_format.value };
@@ -467,7 +469,6 @@ async function save(event) {
     status = { key: 'admin.branches.saved', params: { name: branch.name } };
     renderTexts();
     await refreshPreview();
-    $('branches-status').focus?.();
   } catch (err) {
     errors.fromApi(err);
     errors.focusFirst();
@@ -488,7 +489,6 @@ async function moveDueDates() {
     $('due-move').disabled = false;
     renderTexts();
   }
-  $('branches-status').setAttribute('tabindex', '-1');
   $('branches-status').focus();
 }
 
