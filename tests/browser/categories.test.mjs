@@ -163,3 +163,50 @@ test('both admin pages draw the same top bar, with the sections each role may op
     await page.close();
   }
 });
+
+test('an admin adds a category, hides it, and merges it into another; a category in use is not deleted', async () => {
+  const page = await openAs('ada');
+  await page.waitForSelector('#factors-table table');
+  await page.click('#category-new');
+  await page.waitForSelector('#factor-dialog[open]');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'cat-name-sv');
+  assert.equal(await page.isVisible('#cat-other'), false, 'a new category has nothing to merge or delete');
+  await page.click('#factor-save');
+  assert.equal(await page.textContent('#cat-name-sv-error'), sv['field.required']);
+  await page.fill('#cat-name-sv', 'Spark');
+  await page.fill('#cat-name-en', 'Kicksleds');
+  await page.selectOption('#cat-parent', '1');
+  await page.selectOption('#cat-size-kind', 'other');
+  await page.check('#cat-hidden');
+  await page.click('#factor-save');
+  await closed(page);
+  const { rows: [made] } = await app.db.query("SELECT id, parent_id, size_kind, hidden FROM categories WHERE name_sv = 'Spark'");
+  assert.deepEqual({ ...made, id: 0 }, { id: 0, parent_id: 1, size_kind: 'other', hidden: true });
+  assert.match(await page.locator(`tr[data-id="${made.id}"]`).textContent(), new RegExp(sv['admin.categories.is_hidden'].replace(/[()]/g, '\\$&')));
+
+  // Deleting skis, which hold the default factor's items: refused, with what refers to them.
+  await app.db.query(`INSERT INTO items (code, branch_id, category_id, name)
+    SELECT 'CAT-1', (SELECT id FROM branches LIMIT 1), 112, 'Slalomskidor' WHERE EXISTS (SELECT 1 FROM branches)`);
+  await page.click('[data-edit="11"]');
+  await page.waitForSelector('#factor-dialog[open]');
+  await page.click('#cat-delete');
+  await page.waitForSelector('#factor-form-error:not([hidden])');
+  assert.match(await page.textContent('#factor-form-error'), /underkategorier/);
+  await page.click('#factor-cancel');
+  await closed(page);
+
+  // Merged into Pulkor och stjärtlappar (15): gone from the tree, said in the status line.
+  await page.click(`[data-edit="${made.id}"]`);
+  await page.waitForSelector('#factor-dialog[open]');
+  await page.click('#cat-merge');
+  assert.equal(await page.textContent('#cat-merge-into-error'), sv['admin.categories.choose_into']);
+  await page.selectOption('#cat-merge-into', '15');
+  await page.click('#cat-merge');
+  await closed(page);
+  assert.match(await page.textContent('#factors-status'), /Spark är ihopslagen med Pulkor och stjärtlappar/);
+  assert.equal(Number((await app.db.query('SELECT count(*) AS n FROM categories WHERE id = $1', [made.id])).rows[0].n), 0);
+  assert.equal(await page.locator(`tr[data-id="${made.id}"]`).count(), 0);
+  await checkA11y(page, 'categories-tree');
+  assertNoPageErrors(page, [/409/]);
+  await page.close();
+});
