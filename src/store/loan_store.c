@@ -82,7 +82,7 @@ enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope
 
 /* ---- checkout ---- */
 
-/* loan_checkout's problem for an item (migration 0012). */
+/* loan_checkout's problem for an item (migration 0013). */
 static enum store_checkout_problem checkout_problem(const char *p)
 {
     return strcmp(p, "unknown") == 0         ? STORE_CHECKOUT_ITEM_UNKNOWN
@@ -103,7 +103,7 @@ enum store_status store_loan_checkout(struct store_checkout *c)
         CHECKOUT_ITEM_LIMIT,
         CHECKOUT_PROBLEMS,
     };
-    /* The whole checkout is one statement (migration 0012_hot_paths: loan_checkout). */
+    /* The whole checkout is one statement (migration 0013_hot_paths: loan_checkout). */
     static struct store_stmt checkout =
         STORE_STMT("SELECT outcome, response, blocked, over_limit, open_loans, item_limit,"
                    "       array_to_string(problems, ',')"
@@ -189,7 +189,7 @@ enum store_status store_loan_return(struct store_return *r)
         RETURN_OVERDUE_DAYS,
         RETURN_ITEM_STATUS,
     };
-    /* The whole return is one statement (migration 0012_hot_paths: loan_return). */
+    /* The whole return is one statement (migration 0013_hot_paths: loan_return). */
     static struct store_stmt give_back =
         STORE_STMT("SELECT outcome, loan_id, code, name, borrower_id, borrower_name,"
                    "       due_date::text, overdue_days, item_status"

@@ -93,7 +93,7 @@ struct store_checkout {
 
 /*
  * Lend the items to the borrower in one transaction, all or nothing, in one statement (the SQL
- * function loan_checkout, migration 0012): lock the borrower, read the rules of their branch and
+ * function loan_checkout, migration 0013): lock the borrower, read the rules of their branch and
  * the due date (the calendar's first open day on or after the requested date or the loan
  * period), answer a known idempotency key from the stored answer, lock the items by id, check
  * each and the branch's item limit, then write the
@@ -135,7 +135,7 @@ struct store_return {
 };
 
 /*
- * Return one item in its own transaction, in one statement (loan_return, migration 0012): close
+ * Return one item in its own transaction, in one statement (loan_return, migration 0013): close
  * its open loan (returned_at now, or the start of returned_on but never before the checkout), set
  * the item available (or repair), keep the note (on the loan, and with a change to repair in the
  * item's status history too), update the borrower's last activity, and write the audit entry

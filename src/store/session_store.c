@@ -201,13 +201,14 @@ enum store_status store_session_lookup_unconfirmed(const unsigned char hash[32],
         WHO_SLUG,
         WHO_CSRF,
         WHO_STALE,
+        WHO_MUST_CHANGE,
         WHO_SECONDS_LEFT,
         WHO_SEEN_AGO,
     };
     static struct store_stmt find = STORE_STMT(
         "SELECT st.id, st.username, st.display_name, st.role, coalesce(st.branch_id, 0),"
         "       coalesce(b.slug, ''), s.csrf_token, s.last_seen_at < now() - interval '1 minute',"
-        "       extract(epoch FROM s.expires_at - now()),"
+        "       st.must_change_password, extract(epoch FROM s.expires_at - now()),"
         "       extract(epoch FROM now() - s.last_seen_at)"
         "  FROM sessions s JOIN staff st ON st.id = s.staff_id"
         "  LEFT JOIN branches b ON b.id = st.branch_id"
@@ -243,6 +244,7 @@ enum store_status store_session_lookup_unconfirmed(const unsigned char hash[32],
         store_get_copy(res, 0, WHO_CSRF, who->csrf_token, sizeof who->csrf_token);
         memcpy(who->session_hash, hash, sizeof who->session_hash);
         stale = store_get_bool(res, 0, WHO_STALE);
+        who->must_change_password = store_get_bool(res, 0, WHO_MUST_CHANGE);
         cache_put(hash, who, staff_epoch, branch_epoch, store_get_double(res, 0, WHO_SECONDS_LEFT),
                   stale ? 0 : store_get_double(res, 0, WHO_SEEN_AGO));
     }

@@ -1,6 +1,6 @@
 /*
  * stats_store: the figures of the statistics report, read from the rollups of migration
- * 0006_stats (never from a scan of the loans of a period), which the journal of 0012_hot_paths
+ * 0006_stats (never from a scan of the loans of a period), which the journal of 0013_hot_paths
  * feeds: every figure counts every change committed before the read. A branch id of 0 means
  * the whole network; from and to are ISO dates (YYYY-MM-DD), both included, days in
  * Europe/Stockholm.

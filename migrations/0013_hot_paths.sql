@@ -1,4 +1,4 @@
--- 0007_hot_paths: what the hot paths of issue 14 need from the database.
+-- 0013_hot_paths: what the hot paths of issue 14 need from the database.
 --
 -- 1. Messages to the caches of running servers (src/store/notify.h). A server keeps the sessions
 --    it verified lately in memory; these triggers tell every server, when the change commits, that
