@@ -519,7 +519,7 @@ BEGIN
         SELECT checkout, i.id, i.branch_id, i.category_id, borrower, borrower, staff,
                loan_checkout.due_date
           FROM items i WHERE i.id = ANY (ids) ORDER BY i.id
-        RETURNING id, item_id, due_date),
+        RETURNING loans.id, loans.item_id, loans.due_date),
      lending AS (
         UPDATE items SET status = 'on_loan', updated_at = now()
          WHERE id IN (SELECT item_id FROM lent)),
