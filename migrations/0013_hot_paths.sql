@@ -4,7 +4,7 @@
 --    it verified lately in memory; these triggers tell every server, when the change commits, that
 --    an account changed or one of its sessions ended or was cut short ("staff ID"), or that a
 --    branch got another slug ("branch ID"), so that the change takes effect everywhere at once.
---    Writing last_seen_at forward (a session in use) says nothing.
+--    Writing last_seen_at forward (a session in use) or last_login_at (a login) says nothing.
 
 -- The message "TOPIC ID": the topic is the trigger's first argument, the id the column of the
 -- old row that its second names.
@@ -15,7 +15,14 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER staff_changed AFTER UPDATE OR DELETE ON staff
+-- A login notes last_login_at (0012): that changes nothing a session holds, so it says nothing
+-- (else every login would empty the caches of the account's other sessions on every server).
+CREATE TRIGGER staff_changed AFTER UPDATE ON staff
+    FOR EACH ROW
+    WHEN ((to_jsonb(OLD) - 'last_login_at' - 'updated_at')
+          IS DISTINCT FROM (to_jsonb(NEW) - 'last_login_at' - 'updated_at'))
+    EXECUTE FUNCTION notify_changed('staff', 'id');
+CREATE TRIGGER staff_deleted AFTER DELETE ON staff
     FOR EACH ROW EXECUTE FUNCTION notify_changed('staff', 'id');
 CREATE TRIGGER sessions_ended AFTER DELETE ON sessions
     FOR EACH ROW EXECUTE FUNCTION notify_changed('staff', 'staff_id');
