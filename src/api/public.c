@@ -166,9 +166,10 @@ void public_items(struct req *req, struct reply *rep)
     json_t *items = json_array();
     for (size_t i = 0; i < found.n; i++)
         api_append(&items, item_json(&found.items[i]));
-    json_t *body =
-        json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)found.total, "page",
-                  (json_int_t)page, "per_page", (json_int_t)per_page);
+    json_t *body = json_pack("{s:o, s:I, s:I, s:I, s:o, s:o}", "items", items, "total",
+                             (json_int_t)found.total, "page", (json_int_t)page, "per_page",
+                             (json_int_t)per_page, "understood", api_stored_json(found.understood),
+                             "nearest", api_stored_json(found.nearest));
     store_public_items_free(&found);
     cached_json(req, rep, body);
 }
