@@ -25,6 +25,10 @@ VALUES
        {"from": "2026-12-31", "to": "2027-01-01", "reason": "Nyår"}]',
      'FOR', 'Vi har fått in många längdskidor i barnstorlekar!');
 
+-- Where they are, so that the public site can sort them by distance.
+UPDATE branches SET latitude = 59.6043, longitude = 13.4723 WHERE slug = 'deje';
+UPDATE branches SET latitude = 59.5284, longitude = 13.4797 WHERE slug = 'forshaga';
+
 CREATE TEMP TABLE demo_models (category int, name text, brand text, size_kind text,
                                sizes numeric[], size_texts text[], copies int);
 INSERT INTO demo_models VALUES

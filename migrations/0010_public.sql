@@ -353,14 +353,14 @@ ALTER TABLE branches
 -- network's rules in plain words; each branch adds its own notice). Plain text: paragraphs
 -- apart by an empty line, lines that start with "- " a list.
 CREATE TABLE site_texts (
-    key        text PRIMARY KEY CHECK (key IN ('how_to_borrow')),
+    key        text PRIMARY KEY CHECK (key IN ('how-to-borrow')),
     text_sv    text NOT NULL CHECK (length(text_sv) BETWEEN 1 AND 8000),
     text_en    text NOT NULL CHECK (length(text_en) BETWEEN 1 AND 8000),
     updated_at timestamptz NOT NULL DEFAULT now(),
     updated_by integer REFERENCES staff (id)
 );
 
-INSERT INTO site_texts (key, text_sv, text_en) VALUES ('how_to_borrow',
+INSERT INTO site_texts (key, text_sv, text_en) VALUES ('how-to-borrow',
 'Här lånar du prylar för sport och friluftsliv gratis, precis som böcker på biblioteket.
 
 - Det är gratis. Du betalar ingenting, och det finns inga förseningsavgifter.

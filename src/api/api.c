@@ -161,6 +161,11 @@ json_t *api_stored_json(const char *text)
     return j ? j : json_null();
 }
 
+json_t *api_location_json(bool located, double latitude, double longitude)
+{
+    return located ? json_pack("{s:f, s:f}", "lat", latitude, "lon", longitude) : json_null();
+}
+
 json_t *api_staff_json(const struct staff_identity *who)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)who->id, "username",

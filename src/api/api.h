@@ -91,6 +91,9 @@ void api_append(json_t **list, json_t *item);
 /* JSON text the store's SQL wrote, parsed; null if it does not parse, rather than invented data. */
 json_t *api_stored_json(const char *text);
 
+/* Where a branch is, {"lat", "lon"} in degrees, or null when not located. Caller owns it. */
+json_t *api_location_json(bool located, double latitude, double longitude);
+
 /* The public view of a staff member: {"id","username","display_name","role","branch"}. */
 json_t *api_staff_json(const struct staff_identity *who);
 

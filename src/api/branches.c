@@ -12,26 +12,28 @@
 #include "store/branch_store.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /*
- * A branch as every answer shows it: slug, name, municipality, address, contact, opening_hours,
- * seasons, closed_periods, loan_days, max_renewals, item_limit, notice, code_prefix,
- * label_format, receipt_format. Caller owns it.
+ * A branch as every answer shows it: slug, name, municipality, address, contact, location,
+ * opening_hours, seasons, closed_periods, loan_days, max_renewals, item_limit, notice,
+ * code_prefix, label_format, receipt_format. Caller owns it.
  */
 static json_t *branches_json(const struct branch *b)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o, s:s, s:s, s:s}",
-                     "slug", b->slug, "name", b->name, "municipality",
-                     api_text_or_null(b->municipality), "address", api_text_or_null(b->address),
-                     "contact", api_text_or_null(b->contact), "opening_hours",
-                     api_stored_json(b->opening_hours), "seasons", api_stored_json(b->seasons),
-                     "closed_periods", api_stored_json(b->closed_periods), "loan_days",
-                     b->loan_days, "max_renewals", b->max_renewals, "item_limit", b->item_limit,
-                     "notice", api_text_or_null(b->notice), "code_prefix", b->code_prefix,
-                     "label_format", b->label_format, "receipt_format", b->receipt_format);
+    return json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o, s:s, s:s, s:s}", "slug",
+        b->slug, "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
+        api_text_or_null(b->address), "contact", api_text_or_null(b->contact), "location",
+        api_location_json(b->located, b->latitude, b->longitude), "opening_hours",
+        api_stored_json(b->opening_hours), "seasons", api_stored_json(b->seasons), "closed_periods",
+        api_stored_json(b->closed_periods), "loan_days", b->loan_days, "max_renewals",
+        b->max_renewals, "item_limit", b->item_limit, "notice", api_text_or_null(b->notice),
+        "code_prefix", b->code_prefix, "label_format", b->label_format, "receipt_format",
+        b->receipt_format);
 }
 
 void branches_list(struct req *req, struct reply *rep)
@@ -327,6 +329,31 @@ static void calendar_texts_free(struct calendar_texts *t)
 }
 
 /*
+ * Where the branch is, when the body says: {"lat": 59.62, "lon": 13.35} in WGS 84 degrees, or
+ * null for nowhere. The public site sorts branches by distance with it, in the browser.
+ */
+static void read_location(struct input *in, json_t *body, struct branch_fields *f)
+{
+    json_t *v = json_object_get(body, "location");
+    if (!v)
+        return;
+    f->set |= BRANCH_SET_LOCATION;
+    if (json_is_null(v))
+        return;
+    static const char *const keys[] = { "lat", "lon", NULL };
+    json_t *lat = json_object_get(v, "lat"), *lon = json_object_get(v, "lon");
+    if (!json_is_object(v) || !only_keys(v, keys) || !json_is_number(lat) || !json_is_number(lon) ||
+        fabs(json_number_value(lat)) > 90 || fabs(json_number_value(lon)) > 180) {
+        input_error(in, "location", "invalid",
+                    "{\"lat\", \"lon\"} in degrees, from -90 to 90 and -180 to 180, or null");
+        return;
+    }
+    f->located = true;
+    f->latitude = json_number_value(lat);
+    f->longitude = json_number_value(lon);
+}
+
+/*
  * Read the fields of a create (slug and name required) or an update into f. Strings point into
  * the body, except the calendar's texts (into *texts) and the prefix.
  */
@@ -365,6 +392,7 @@ static void read_fields(struct input *in, json_t *body, bool creating, struct br
                    &f->seasons, &f->set);
     calendar_field(in, body, "closed_periods", "[]", check_closed_periods, BRANCH_SET_CLOSED,
                    &texts->closed, &f->closed_periods, &f->set);
+    read_location(in, body, f);
     if (input_has(in, "code_prefix")) {
         const char *p = input_string(in, "code_prefix", true, CODE_PREFIX_MAX);
         if (p) {
@@ -381,9 +409,9 @@ static void read_fields(struct input *in, json_t *body, bool creating, struct br
 }
 
 static const char *const branch_fields_allowed[] = {
-    "slug",          "name",    "municipality",   "address",   "contact",
-    "opening_hours", "seasons", "closed_periods", "loan_days", "max_renewals",
-    "item_limit",    "notice",  "code_prefix",    NULL,
+    "slug",         "name",          "municipality", "address",        "contact",
+    "location",     "opening_hours", "seasons",      "closed_periods", "loan_days",
+    "max_renewals", "item_limit",    "notice",       "code_prefix",    NULL,
 };
 
 /* The answer for a refused write, or false when there is none. */

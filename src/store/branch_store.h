@@ -12,6 +12,7 @@
 #include "core/item.h"
 #include "store/store.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The id of the branch with this slug; STORE_NOT_FOUND when there is none. */
@@ -29,6 +30,8 @@ struct branch {
     char code_prefix[CODE_PREFIX_MAX + 1];
     char label_format[16];   /* what its labels are printed on: one of label_format_names */
     char receipt_format[16]; /* and its receipts: one of label_receipt_formats */
+    bool located;            /* whether latitude and longitude (WGS 84 degrees) say where it is */
+    double latitude, longitude;
 };
 
 /* Free the strings of a branch. */
@@ -55,6 +58,7 @@ enum {
     BRANCH_SET_NOTICE = 1 << 9,
     BRANCH_SET_PREFIX = 1 << 10,
     BRANCH_SET_SEASONS = 1 << 11,
+    BRANCH_SET_LOCATION = 1 << 12,
 };
 
 /* The fields of a branch to write; NULL strings clear a field (name and prefix excepted). */
@@ -66,6 +70,8 @@ struct branch_fields {
     const char *opening_hours, *seasons, *closed_periods;
     int loan_days, max_renewals, item_limit;
     const char *code_prefix; /* checked by the caller; unset on create: made from the slug */
+    bool located;            /* false: no location */
+    double latitude, longitude;
 };
 
 enum branch_outcome {

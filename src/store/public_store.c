@@ -32,6 +32,8 @@ enum store_status store_public_branches(const char *slug, const char *from,
         BRANCH_NEXT_OPEN,
         BRANCH_TOTAL_LOANS,
         BRANCH_AVAILABLE,
+        BRANCH_LATITUDE,
+        BRANCH_LONGITUDE,
     };
     static struct store_stmt list = STORE_STMT(
         "SELECT b.slug, b.name, b.municipality, b.address, b.contact, b.notice,"
@@ -48,7 +50,8 @@ enum store_status store_public_branches(const char *slug, const char *from,
         "                                 t.today + 1) o(day)"
         "         WHERE o.day IS NOT NULL)::text,"
         "       (SELECT coalesce(sum(m.loans), 0) FROM stats_month m WHERE m.branch_id = b.id),"
-        "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available')"
+        "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available'),"
+        "       b.latitude, b.longitude"
         "  FROM branches b,"
         "       (SELECT s.today, least(greatest(coalesce($2::date, s.today), s.today),"
         "                              s.today + 366) AS first"
@@ -80,6 +83,9 @@ enum store_status store_public_branches(const char *slug, const char *from,
         b->next_open = store_get_json(res, r, BRANCH_NEXT_OPEN);
         b->total_loans = store_get_ll(res, r, BRANCH_TOTAL_LOANS);
         b->available = store_get_ll(res, r, BRANCH_AVAILABLE);
+        b->located = store_get(res, r, BRANCH_LATITUDE) != NULL;
+        b->latitude = store_get_double(res, r, BRANCH_LATITUDE);
+        b->longitude = store_get_double(res, r, BRANCH_LONGITUDE);
     }
     *n = (size_t)rows;
     PQclear(res);
@@ -137,6 +143,46 @@ enum store_status store_public_totals(long long *network, struct public_branch_t
 }
 
 /* Items ------------------------------------------------------------------------------------- */
+
+/*
+ * The columns of struct public_item, in the order of PUBLIC_ITEM_*, over items i, categories c,
+ * item_photos p and the open loan l (see search_stmt), and how to read them from column col on.
+ */
+#define PUBLIC_ITEM_COLUMNS                                                                        \
+    "i.code, i.category_id, c.name_sv, c.name_en, i.name, i.size_kind, i.size_num, i.size_text,"   \
+    " i.condition, i.status, CASE WHEN i.status = 'on_loan' THEN l.due_date END, p.etag"
+enum {
+    PUBLIC_ITEM_CODE,
+    PUBLIC_ITEM_CATEGORY,
+    PUBLIC_ITEM_CATEGORY_SV,
+    PUBLIC_ITEM_CATEGORY_EN,
+    PUBLIC_ITEM_NAME,
+    PUBLIC_ITEM_SIZE_KIND,
+    PUBLIC_ITEM_SIZE_NUM,
+    PUBLIC_ITEM_SIZE_TEXT,
+    PUBLIC_ITEM_CONDITION,
+    PUBLIC_ITEM_STATUS,
+    PUBLIC_ITEM_DUE_DATE,
+    PUBLIC_ITEM_PHOTO_ETAG,
+};
+
+static void read_item(const PGresult *res, int r, int col, struct public_item *it)
+{
+    store_get_copy(res, r, col + PUBLIC_ITEM_CODE, it->code, sizeof it->code);
+    it->category_id = (int)store_get_ll(res, r, col + PUBLIC_ITEM_CATEGORY);
+    it->category_sv = store_get_dup(res, r, col + PUBLIC_ITEM_CATEGORY_SV);
+    it->category_en = store_get_dup(res, r, col + PUBLIC_ITEM_CATEGORY_EN);
+    it->name = store_get_dup(res, r, col + PUBLIC_ITEM_NAME);
+    it->size = (struct size){
+        .kind = size_kind_from_name(store_get(res, r, col + PUBLIC_ITEM_SIZE_KIND)),
+        .num = store_get_double(res, r, col + PUBLIC_ITEM_SIZE_NUM),
+    };
+    store_get_copy(res, r, col + PUBLIC_ITEM_SIZE_TEXT, it->size.text, sizeof it->size.text);
+    store_get_copy(res, r, col + PUBLIC_ITEM_CONDITION, it->condition, sizeof it->condition);
+    store_get_copy(res, r, col + PUBLIC_ITEM_STATUS, it->status, sizeof it->status);
+    store_get_copy(res, r, col + PUBLIC_ITEM_DUE_DATE, it->due_date, sizeof it->due_date);
+    store_get_copy(res, r, col + PUBLIC_ITEM_PHOTO_ETAG, it->photo_etag, sizeof it->photo_etag);
+}
 
 /*
  * The public search, the statement contrib/bench mirrors. search_plan (migration 0010) reads the
@@ -215,10 +261,7 @@ static struct store_stmt search_stmt = STORE_STMT(
     "      FROM asked a WHERE NOT EXISTS (SELECT 1 FROM hits WHERE status = 'available'))"
     " SELECT t.total, ($2::text IS NULL OR EXISTS (SELECT 1 FROM branches WHERE slug = $2)),"
     "        (SELECT understood FROM plan)::text, nullif((SELECT said::text FROM nearest), '{}'),"
-    "        i.code, i.category_id, c.name_sv, c.name_en, i.name, i.size_kind, i.size_num,"
-    "        i.size_text, i.condition, i.status,"
-    "        CASE WHEN i.status = 'on_loan' THEN l.due_date END, p.etag"
-    "   FROM (SELECT count(*) AS total FROM shown) t"
+    "        " PUBLIC_ITEM_COLUMNS "   FROM (SELECT count(*) AS total FROM shown) t"
     "   LEFT JOIN page ON true"
     "   LEFT JOIN (items i JOIN categories c ON c.id = i.category_id"
     "              LEFT JOIN item_photos p ON p.item_id = i.id"
@@ -226,42 +269,37 @@ static struct store_stmt search_stmt = STORE_STMT(
     "     ON i.id = page.id"
     "  ORDER BY page.n");
 
-enum {
-    FOUND_TOTAL,
-    FOUND_BRANCH,
-    FOUND_UNDERSTOOD,
-    FOUND_NEAREST,
-    FOUND_CODE,
-    FOUND_CATEGORY,
-    FOUND_CATEGORY_SV,
-    FOUND_CATEGORY_EN,
-    FOUND_NAME,
-    FOUND_SIZE_KIND,
-    FOUND_SIZE_NUM,
-    FOUND_SIZE_TEXT,
-    FOUND_CONDITION,
-    FOUND_STATUS,
-    FOUND_DUE_DATE,
-    FOUND_PHOTO_ETAG,
-};
-
-static void read_item(const PGresult *res, int r, struct public_item *it)
+void store_public_item_clear(struct public_item *it)
 {
-    store_get_copy(res, r, FOUND_CODE, it->code, sizeof it->code);
-    it->category_id = (int)store_get_ll(res, r, FOUND_CATEGORY);
-    it->category_sv = store_get_dup(res, r, FOUND_CATEGORY_SV);
-    it->category_en = store_get_dup(res, r, FOUND_CATEGORY_EN);
-    it->name = store_get_dup(res, r, FOUND_NAME);
-    it->size = (struct size){
-        .kind = size_kind_from_name(store_get(res, r, FOUND_SIZE_KIND)),
-        .num = store_get_double(res, r, FOUND_SIZE_NUM),
-    };
-    store_get_copy(res, r, FOUND_SIZE_TEXT, it->size.text, sizeof it->size.text);
-    store_get_copy(res, r, FOUND_CONDITION, it->condition, sizeof it->condition);
-    store_get_copy(res, r, FOUND_STATUS, it->status, sizeof it->status);
-    store_get_copy(res, r, FOUND_DUE_DATE, it->due_date, sizeof it->due_date);
-    store_get_copy(res, r, FOUND_PHOTO_ETAG, it->photo_etag, sizeof it->photo_etag);
+    free(it->category_sv);
+    free(it->category_en);
+    free(it->name);
+    *it = (struct public_item){ 0 };
 }
+
+enum store_status store_public_item(const char *code, struct public_item *out, char slug[48])
+{
+    enum { ONE_SLUG, ONE_ITEM };
+    static struct store_stmt one =
+        STORE_STMT("SELECT b.slug, " PUBLIC_ITEM_COLUMNS
+                   "  FROM items i JOIN categories c ON c.id = i.category_id"
+                   "  JOIN branches b ON b.id = i.branch_id"
+                   "  LEFT JOIN item_photos p ON p.item_id = i.id"
+                   "  LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL"
+                   " WHERE i.code = $1 AND i.status IN ('available', 'on_loan', 'repair')");
+    *out = (struct public_item){ 0 };
+    PGresult *res;
+    enum store_status st = store_exec(&one, 1, (const char *[]){ code }, &res);
+    if (st == STORE_OK) {
+        store_get_copy(res, 0, ONE_SLUG, slug, 48);
+        read_item(res, 0, ONE_ITEM, out);
+    }
+    PQclear(res);
+    return st;
+}
+
+/* The columns of search_stmt: what the whole answer says (on every row), then the item. */
+enum { FOUND_TOTAL, FOUND_BRANCH, FOUND_UNDERSTOOD, FOUND_NEAREST, FOUND_ITEM };
 
 static enum store_status search_tx(void *ctx)
 {
@@ -296,8 +334,9 @@ static enum store_status search_tx(void *ctx)
     s->out->nearest = store_get_json(res, 0, FOUND_NEAREST);
     s->out->items = xcalloc(rows ? (size_t)rows : 1, sizeof *s->out->items);
     for (int r = 0; r < rows; r++)
-        if (store_get(res, r, FOUND_CODE)) /* no item: the page is past the last match */
-            read_item(res, r, &s->out->items[s->out->n++]);
+        if (store_get(res, r,
+                      FOUND_ITEM + PUBLIC_ITEM_CODE)) /* no item: the page is past the last match */
+            read_item(res, r, FOUND_ITEM, &s->out->items[s->out->n++]);
     PQclear(res);
     return STORE_OK;
 }
@@ -316,11 +355,8 @@ enum store_status store_public_items(const struct public_item_filter *f,
 
 void store_public_items_free(struct public_item_page *page)
 {
-    for (size_t i = 0; i < page->n; i++) {
-        free(page->items[i].category_sv);
-        free(page->items[i].category_en);
-        free(page->items[i].name);
-    }
+    for (size_t i = 0; i < page->n; i++)
+        store_public_item_clear(&page->items[i]);
     free(page->items);
     free(page->understood);
     free(page->nearest);

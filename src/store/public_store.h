@@ -29,7 +29,9 @@ struct public_branch {
     char *closed_periods;         /* JSON array of the periods that end today or later */
     char today[DUEDATE_ISO_SIZE]; /* today in Europe/Stockholm, YYYY-MM-DD */
     char *days;                   /* [{"date", "spans"}] of 14 days from `from` on, in order */
-    char *next_open;       /* {"date", "spans"} of the first open day after today; NULL: none */
+    char *next_open; /* {"date", "spans"} of the first open day after today; NULL: none */
+    bool located;    /* whether latitude and longitude (WGS 84) say where it is */
+    double latitude, longitude;
     long long total_loans; /* every loan the branch ever made */
     long long available;   /* items on the shelf now */
 };
@@ -66,6 +68,17 @@ struct public_item {
     char due_date[DUEDATE_ISO_SIZE]; /* "" unless on loan */
     char photo_etag[33];             /* "" without a photo */
 };
+
+/* Free the strings of an item and zero it. */
+void store_public_item_clear(struct public_item *it);
+
+/*
+ * The item with this code (normalised already) as the public sees it, with the slug of its branch
+ * into slug; STORE_NOT_FOUND when there is none, or the public does not see it (in intake,
+ * retired).
+ */
+enum store_status store_public_item(const char *code, struct public_item *out,
+                                    char slug[48]) STORE_MUST_CHECK;
 
 /* Which items a public search wants; zero or NULL fields do not filter. */
 struct public_item_filter {
