@@ -1,4 +1,4 @@
--- 0010_public: what the public site needs to answer a borrower: a search that understands how
+-- 0012_public: what the public site needs to answer a borrower: a search that understands how
 -- people ask ("skridskor 38", "skor stl 38", "cykel 20 tum", "barnskidor", "skridkor"), where each
 -- branch is on the map, and the network's "Så lånar du" text.
 --
