@@ -22,7 +22,7 @@ const count = async (sql, params) => (await db.query(sql, params)).rows[0].n;
 test('an admin creates a branch; anyone reads it', async () => {
   const body = {
     slug: 'deje', name: 'Fritidsbanken Deje', municipality: 'Forshaga', address: 'Storgatan 12, 669 31 Deje',
-    loan_days: 14, opening_hours: { tue: [['15:00', '18:00']], sat: [['10:00', '12:00'], ['12:30', '14:00']] },
+    location: { lat: 59.60431, lon: 13.47234 }, loan_days: 14, opening_hours: { tue: [['15:00', '18:00']], sat: [['10:00', '12:00'], ['12:30', '14:00']] },
     seasons: [
       { name: 'Sommar', from: '06-15', to: '08-15', opening_hours: { tue: [['16:00', '19:00']], thu: [['16:00', '19:00']] } },
       { name: 'Jul och nyår', from: '12-20', to: '01-10', opening_hours: {} },
@@ -38,7 +38,7 @@ test('an admin creates a branch; anyone reads it', async () => {
   assert.equal(r.headers.get('location'), '/api/branches/deje');
   assert.deepEqual(r.json, {
     slug: 'deje', name: 'Fritidsbanken Deje', municipality: 'Forshaga', address: 'Storgatan 12, 669 31 Deje',
-    contact: null, opening_hours: body.opening_hours, seasons: body.seasons,
+    contact: null, location: { lat: 59.60431, lon: 13.47234 }, opening_hours: body.opening_hours, seasons: body.seasons,
     closed_periods: [ // in order, none twice, reason null when not given
       { from: '2026-12-23', to: '2027-01-06', reason: 'Julstängt' },
       { from: '2026-12-31', to: '2026-12-31', reason: null },
@@ -86,10 +86,16 @@ test('bad branch input is refused field by field and creates nothing', async () 
     slug: 'Bad Slug', name: '', loan_days: 0, colour: 'red', code_prefix: 'TOO-LONG-X',
     opening_hours: { mon: [['18:00', '15:00']] }, closed_periods: [{ from: '2026-02-30', to: '2026-03-01' }],
     seasons: [{ name: 'Sommar', from: '06-31', to: '08-15', opening_hours: {} }], closed_dates: ['2026-12-24'],
+    location: { lat: 91, lon: 13 },
   });
   assert.equal(r.status, 422);
   assert.deepEqual(r.json.errors.map((e) => e.field).sort(),
-    ['closed_dates', 'closed_periods', 'code_prefix', 'colour', 'loan_days', 'name', 'opening_hours', 'seasons', 'slug']);
+    ['closed_dates', 'closed_periods', 'code_prefix', 'colour', 'loan_days', 'location', 'name', 'opening_hours', 'seasons', 'slug']);
+  for (const location of [{ lat: 59 }, { lat: '59', lon: '13' }, { lat: 59, lon: 181 }, { lat: 59, lon: 13, alt: 2 }, [59, 13], 'Deje']) {
+    const l = await admin.post('/api/branches', { slug: 'x', name: 'X', location });
+    assert.equal(l.status, 422, JSON.stringify(location));
+    assert.deepEqual(l.json.errors.map((e) => e.field), ['location']);
+  }
   for (const hours of [{ funday: [] }, { mon: [['15:00', '18:00'], ['17:00', '19:00']] }, { mon: [['25:00', '26:00']] },
     { mon: [['15:00']] }, { mon: 'all day' }, [], { mon: [['8:00', '9:00']] }]) {
     const h = await admin.post('/api/branches', { slug: 'x', name: 'X', opening_hours: hours });
@@ -166,6 +172,12 @@ test('an admin changes a branch; null clears; the slug stays', async () => {
   assert.equal(seasons.json.closed_periods.length, 1, 'closed periods are kept');
   const none = await admin.patch('/api/branches/forshaga', { seasons: null, closed_periods: null });
   assert.deepEqual([none.json.seasons, none.json.closed_periods], [[], []]);
+  const located = await admin.patch('/api/branches/forshaga', { location: { lat: -33.8688, lon: 151.2093 } });
+  assert.deepEqual(located.json.location, { lat: -33.8688, lon: 151.2093 });
+  assert.equal(located.json.loan_days, 21, 'the rest is kept');
+  const kept = await admin.patch('/api/branches/forshaga', { notice: 'Hej' });
+  assert.deepEqual(kept.json.location, { lat: -33.8688, lon: 151.2093 }, 'an absent location is kept');
+  assert.equal((await admin.patch('/api/branches/forshaga', { location: null })).json.location, null);
 
   const slug = await admin.patch('/api/branches/forshaga', { slug: 'other' });
   assert.equal(slug.status, 422);
@@ -175,7 +187,7 @@ test('an admin changes a branch; null clears; the slug stays', async () => {
   assert.equal((await admin.patch('/api/branches/nowhere', { notice: 'x' })).status, 404);
   const taken = await admin.patch('/api/branches/forshaga', { code_prefix: 'DEJ' });
   assert.equal(taken.status, 409);
-  assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'branch_updated'"), 4);
+  assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'branch_updated'"), 7);
 });
 
 test('managers and volunteers may not create or change branches', async () => {
