@@ -4,28 +4,22 @@
 import { onLangChange, lang, t } from '../i18n.js';
 import { openNowLine } from './branch.js';
 import { myBranch } from './places.js';
-import { el, getJson, startPublicPage } from './page.js';
+import { el, getJson, startPublicPage, textBlocks } from './page.js';
 
 const $ = (id) => document.getElementById(id);
 let text = null;
 let branch = null;
 
-/**
- * Plain text as elements: paragraphs apart by an empty line, a run of lines that begin with "- "
- * a list. Nothing in it is markup.
- */
-export function textBlocks(plain) {
-  return plain.replace(/\r\n?/g, '\n').split(/\n\s*\n/).map((block) => block.trim()).filter(Boolean).map((block) => {
-    const lines = block.split('\n');
-    if (lines.every((line) => /^\s*-\s+/.test(line)))
-      return el('ul', {}, ...lines.map((line) => el('li', { textContent: line.replace(/^\s*-\s+/, '') })));
-    return el('p', { textContent: lines.join(' ') });
-  });
+/** Plain text as elements: its paragraphs, and its lists (see textBlocks). Nothing is markup. */
+function textNodes(plain) {
+  return textBlocks(plain).map((b) => (b.list
+    ? el('ul', {}, ...b.list.map((line) => el('li', { textContent: line })))
+    : el('p', { textContent: b.paragraph })));
 }
 
 function render() {
   document.title = t('public.borrow.title');
-  if (text) $('rules').replaceChildren(...textBlocks(lang() === 'sv' ? text.sv : text.en));
+  if (text) $('rules').replaceChildren(...textNodes(lang() === 'sv' ? text.sv : text.en));
   if (branch) {
     $('branch-heading').textContent = branch.name;
     $('branch-open').replaceChildren(openNowLine(branch));

@@ -70,3 +70,17 @@ export function shortDate(iso) {
 export function weekdayName(iso) {
   return new Intl.DateTimeFormat(locale(), { weekday: 'long', timeZone: 'UTC' }).format(utc(iso));
 }
+
+/**
+ * The blocks of a plain text as admins write it: paragraphs apart by an empty line, and a block
+ * whose every line begins with "- " a list: [{ paragraph }] or [{ list: [lines] }].
+ */
+export function textBlocks(plain) {
+  return String(plain).replace(/\r\n?/g, '\n').split(/\n\s*\n/).map((block) => block.trim()).filter(Boolean)
+    .map((block) => {
+      const lines = block.split('\n');
+      return lines.every((line) => /^\s*-\s+/.test(line))
+        ? { list: lines.map((line) => line.replace(/^\s*-\s+/, '').trim()) }
+        : { paragraph: lines.map((line) => line.trim()).join(' ') };
+    });
+}
