@@ -6,7 +6,7 @@
 // the days Europe/Stockholm moves its clocks (a fixed offset would be an hour wrong on one side).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshDb, startHylla, addBranch, stockholmDate, Client } from './lib.mjs';
+import { freshDb, startHylla, addBranch, stockholmDate, stockholmInstant as at, Client } from './lib.mjs';
 import { addDays, openState, stockholmNow, weekDays } from '../../web/js/public/hours.js';
 import { openNowText } from '../../web/js/public/branch.js';
 
@@ -34,18 +34,6 @@ function nextLastSunday(iso, month) {
   const year = Number(iso.slice(0, 4));
   const d = lastSunday(year, month);
   return d >= iso ? d : lastSunday(year + 1, month);
-}
-
-/** The instant at which Stockholm's clocks show hh:mm on date. */
-function at(date, hhmm) {
-  const [y, m, d] = date.split('-').map(Number);
-  const [h, min] = hhmm.split(':').map(Number);
-  for (const offset of [1, 2]) {
-    const instant = new Date(Date.UTC(y, m - 1, d, h - offset, min));
-    const here = stockholmNow(instant);
-    if (here.date === date && here.minutes === h * 60 + min) return instant;
-  }
-  throw new Error(`${date} ${hhmm} is no time in Stockholm`);
 }
 
 before(async () => {

@@ -43,7 +43,7 @@ export function weekTable(branch, now = new Date()) {
     const hours = d.spans.length
       ? spansText(d.spans)
       : d.closed?.reason ? t('public.closed_because', { reason: d.closed.reason }) : t('public.closed');
-    const day = dayWord(d.date, today);
+    const day = d.date <= addDays(today, 1) ? dayWord(d.date, today) : weekdayName(d.date);
     const row = el('tr', {},
       el('th', { scope: 'row', textContent: `${day.charAt(0).toUpperCase()}${day.slice(1)} ${shortDate(d.date)}` }),
       el('td', { textContent: hours }));
