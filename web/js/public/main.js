@@ -204,12 +204,15 @@ function fillForm(s) {
   renderSizeFields();
 }
 
-/** The API query of a search: the words as typed (the server reads sizes in them), and the fields. */
-function apiQuery(s, page) {
-  const p = new URLSearchParams({ branch: state.branch.slug, page: String(page), per_page: String(PER_PAGE) });
+/**
+ * The API query of a search of the branch: the words as typed (the server reads sizes in them),
+ * and the fields; the size fields count for a category measured in numbers (of categories).
+ */
+function apiQuery(slug, s, page, categories) {
+  const p = new URLSearchParams({ branch: slug, page: String(page), per_page: String(PER_PAGE) });
   if (s.q) p.set('q', s.q);
   if (s.category) p.set('category', s.category);
-  const kind = (state.categories || []).find((c) => String(c.id) === s.category)?.size_kind;
+  const kind = (categories || []).find((c) => String(c.id) === s.category)?.size_kind;
   if (NUMERIC_KINDS.includes(kind) && (s.min || s.max)) {
     p.set('size_kind', kind);
     if (s.min) p.set('size_min', s.min.replace(',', '.'));
@@ -219,13 +222,16 @@ function apiQuery(s, page) {
   return `/api/public/items?${p}`;
 }
 
-async function runSearch(s, page = 1) {
+function showAnswer(s, answer, page) {
   state.search = s;
-  const answer = await getJson(apiQuery(s, page));
   state.answer = answer;
   state.items = page === 1 ? answer.items : state.items.concat(answer.items);
   state.page = page;
   renderItems();
+}
+
+async function runSearch(s, page = 1) {
+  showAnswer(s, await getJson(apiQuery(state.branch.slug, s, page, state.categories)), page);
 }
 
 async function submitSearch(s) {
@@ -245,14 +251,17 @@ function setTitle() {
   document.title = state.branch ? t('public.title_branch', { branch: state.branch.name }) : t('public.title');
 }
 
+function renderTotals() {
+  if (!state.stats) return;
+  const network = number(state.stats.total_loans);
+  $('totals').textContent = state.branch
+    ? t('public.totals_both', { branch: number(state.branch.total_loans), network })
+    : t('public.totals_network', { n: network });
+}
+
 function renderAll() {
   setTitle();
-  if (state.stats) {
-    const network = number(state.stats.total_loans);
-    $('totals').textContent = state.branch
-      ? t('public.totals_both', { branch: number(state.branch.total_loans), network })
-      : t('public.totals_network', { n: network });
-  }
+  renderTotals();
   if (!state.branch && state.branches) {
     $('heading').textContent = t('public.heading');
     renderBranches();
@@ -264,40 +273,58 @@ function renderAll() {
   }
 }
 
+async function showList() {
+  [state.branches, state.stats] = await Promise.all([
+    getJson('/api/public/branches').then((r) => r.branches), getJson('/api/public/stats')]);
+  $('branches').hidden = false;
+  renderAll();
+}
+
+/**
+ * A branch page asks for everything at once (the search's words need no other answer first) and
+ * draws each part as its answer comes, so that no one piece of work keeps a slow phone busy long.
+ */
+async function showBranch(slug) {
+  const s = searchFromUrl();
+  const branch = getJson(`/api/public/branches/${encodeURIComponent(slug)}`);
+  const categories = getJson('/api/public/categories').then((r) => r.categories);
+  const stats = getJson('/api/public/stats');
+  const answer = (s.category && (s.min || s.max) ? categories : Promise.resolve(null))
+    .then((cats) => getJson(apiQuery(slug, s, 1, cats)));
+  try {
+    state.branch = await branch;
+  } catch (err) {
+    if (err.status !== 404) throw err;
+    answer.catch(() => null);
+    showError('public.branch_missing'); // and the branches there are
+    await showList();
+    return;
+  }
+  setTitle();
+  $('branch').hidden = false;
+  renderBranch();
+  fillForm(s);
+  await Promise.all([
+    stats.then((st) => {
+      state.stats = st;
+      renderTotals();
+    }),
+    categories.then((list) => {
+      state.categories = list;
+      renderCategories();
+      fillForm(s);
+    }),
+    answer.then((a) => showAnswer(s, a, 1)),
+  ]);
+}
+
 async function start() {
   startPublicPage();
   onLangChange(renderAll);
   setTitle();
   const slug = new URLSearchParams(location.search).get('branch');
-  const showList = async () => {
-    [state.branches, state.stats] = await Promise.all([
-      getJson('/api/public/branches').then((r) => r.branches), getJson('/api/public/stats')]);
-    $('branches').hidden = false;
-    renderAll();
-  };
   try {
-    if (!slug) {
-      await showList();
-      return;
-    }
-    const branch = getJson(`/api/public/branches/${encodeURIComponent(slug)}`);
-    const stats = getJson('/api/public/stats');
-    const categories = getJson('/api/public/categories');
-    try {
-      state.branch = await branch;
-    } catch (err) {
-      if (err.status !== 404) throw err;
-      showError('public.branch_missing'); // and the branches there are
-      await showList();
-      return;
-    }
-    state.stats = await stats;
-    state.categories = (await categories).categories;
-    $('branch').hidden = false;
-    const s = searchFromUrl();
-    renderAll();
-    fillForm(s);
-    await runSearch(s);
+    await (slug ? showBranch(slug) : showList());
   } catch {
     showError('public.load_failed');
   }

@@ -53,7 +53,16 @@ export function tNodes(key, params) {
   return text.split('\u0000').map((part, i) => (i % 2 ? params[part] : part)).filter((x) => x !== '');
 }
 
-export const number = (n, digits = 0) => new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(n);
+// Intl formatters cost far more to make than to use (a phone notices), so each is made once per
+// language and kind.
+const formatters = new Map();
+function formatter(Kind, options) {
+  const key = `${Kind.name} ${locale()} ${JSON.stringify(options)}`;
+  if (!formatters.has(key)) formatters.set(key, new Kind(locale(), options));
+  return formatters.get(key);
+}
+
+export const number = (n, digits = 0) => formatter(Intl.NumberFormat, { maximumFractionDigits: digits }).format(n);
 
 const utc = (iso) => {
   const [y, m, d] = iso.split('-').map(Number);
@@ -62,13 +71,12 @@ const utc = (iso) => {
 
 /** "12 dec" in Swedish, "12 Dec" in English, from an ISO date. */
 export function shortDate(iso) {
-  return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', timeZone: 'UTC' })
-    .format(utc(iso)).replace('.', '');
+  return formatter(Intl.DateTimeFormat, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(utc(iso)).replace('.', '');
 }
 
 /** "tisdag" or "Tuesday". */
 export function weekdayName(iso) {
-  return new Intl.DateTimeFormat(locale(), { weekday: 'long', timeZone: 'UTC' }).format(utc(iso));
+  return formatter(Intl.DateTimeFormat, { weekday: 'long', timeZone: 'UTC' }).format(utc(iso));
 }
 
 /**
