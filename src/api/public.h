@@ -35,13 +35,13 @@ route_handler public_categories;
  * GET /api/public/items?branch=&q=&category=&size_kind=&size_min=&size_max=&available=&page=
  * &per_page=: {"items": [{"code","name","category":{"id","name_sv","name_en"},"size",
  * "condition","status","due_date","photo_url"}], "total", "page", "per_page", "understood",
- * "nearest"}. The words q are read as a borrower means them (migration 0010's search_plan:
- * "skridskor 38" is skates of EU size 38); "understood" says how ({"things", "size",
- * "corrected"}), "nearest" (or null) which sizes nearest to the one asked for are available when
- * none of it is, and when the first lent one is due back ({"smaller", "larger", "due_back"}).
- * The exact code comes first, then the sizes nearest to the one asked for, then by name and
- * size. status is available, on_loan or repair; due_date is null unless on loan. 404
- * branch_not_found for an unknown branch, 400 invalid_query for a bad argument.
+ * "nearest"}. The words q are read as a borrower means them (search_plan, in
+ * migrations/0012_public.sql: "skridskor 38" is skates of EU size 38); "understood" says how
+ * ({"things", "size", "corrected"}), "nearest" (or null) which sizes nearest to the one asked
+ * for are available when none of it is, and when the first lent one is due back ({"smaller",
+ * "larger", "due_back"}). The exact code comes first, then the sizes nearest to the one asked
+ * for, then by name and size. status is available, on_loan or repair; due_date is null unless
+ * on loan. 404 branch_not_found for an unknown branch, 400 invalid_query for a bad argument.
  */
 route_handler public_items;
 

@@ -185,22 +185,18 @@ static void read_item(const PGresult *res, int r, int col, struct public_item *i
 }
 
 /*
- * The public search, the statement contrib/bench mirrors. search_plan (migration 0010) reads the
- * words as a borrower means them: up to six things, each of which an item must be (categories
- * with their subtrees, or a pattern its folded name and brand match), and the size asked for;
- * the exact code on a label finds its item (and only it). matched is what the words find within one
- * branch (items_branch_status) and what the public sees (sizes aside), hits what the sizes asked for keep, shown what the page lists. When nothing asked for
- * is on the shelf, the answer says which sizes nearest to the one asked for are (from matched),
- * and when the first of the lent ones is due back. $1 q, $2 branch slug, $3 category id, $4
- * available only, $5 size kind, $6 and $7 size bounds, $8 limit, $9 offset. The open loan is read
- * by loans_one_open_per_item for its due date only; no other loan column and no borrower column
- * is read.
+ * The public search, the statement contrib/bench mirrors. search_plan (in
+ * migrations/0012_public.sql) reads the words as a borrower means them: up to six things, each
+ * of which an item must be (categories with their subtrees, or a pattern its folded name and
+ * brand match), and the size asked for; the exact code on a label finds its item (and only it).
+ * matched is what the words find within one branch (items_branch_status) and what the public
+ * sees, sizes aside; hits is what the sizes asked for keep; shown is what the page lists. When
+ * nothing asked for is on the shelf, the answer says which sizes nearest to the one asked for
+ * are (from matched), and when the first of the lent ones is due back. $1 q, $2 branch slug, $3
+ * category id, $4 available only, $5 size kind, $6 and $7 size bounds, $8 limit, $9 offset. The
+ * open loan is read by loans_one_open_per_item for its due date only; no other loan column and
+ * no borrower column is read.
  */
-struct search {
-    const struct public_item_filter *f;
-    struct public_item_page *out;
-};
-
 #define THING(n)                                                                                   \
     " search_is(p.cat" #n ", p.pat" #n ", i.category_id,"                                          \
     " hylla_fold(i.name || ' ' || coalesce(i.brand, '')))"
@@ -261,7 +257,8 @@ static struct store_stmt search_stmt = STORE_STMT(
     "      FROM asked a WHERE NOT EXISTS (SELECT 1 FROM hits WHERE status = 'available'))"
     " SELECT t.total, ($2::text IS NULL OR EXISTS (SELECT 1 FROM branches WHERE slug = $2)),"
     "        (SELECT understood FROM plan)::text, nullif((SELECT said::text FROM nearest), '{}'),"
-    "        " PUBLIC_ITEM_COLUMNS "   FROM (SELECT count(*) AS total FROM shown) t"
+    "        " PUBLIC_ITEM_COLUMNS //
+    "   FROM (SELECT count(*) AS total FROM shown) t"
     "   LEFT JOIN page ON true"
     "   LEFT JOIN (items i JOIN categories c ON c.id = i.category_id"
     "              LEFT JOIN item_photos p ON p.item_id = i.id"
@@ -298,6 +295,11 @@ enum store_status store_public_item(const char *code, struct public_item *out, c
     return st;
 }
 
+struct search {
+    const struct public_item_filter *f;
+    struct public_item_page *out;
+};
+
 /* The columns of search_stmt: what the whole answer says (on every row), then the item. */
 enum { FOUND_TOTAL, FOUND_BRANCH, FOUND_UNDERSTOOD, FOUND_NEAREST, FOUND_ITEM };
 
@@ -333,9 +335,8 @@ static enum store_status search_tx(void *ctx)
     s->out->understood = store_get_json(res, 0, FOUND_UNDERSTOOD);
     s->out->nearest = store_get_json(res, 0, FOUND_NEAREST);
     s->out->items = xcalloc(rows ? (size_t)rows : 1, sizeof *s->out->items);
-    for (int r = 0; r < rows; r++)
-        if (store_get(res, r,
-                      FOUND_ITEM + PUBLIC_ITEM_CODE)) /* no item: the page is past the last match */
+    for (int r = 0; r < rows; r++) /* a row without an item: the page is past the last match */
+        if (store_get(res, r, FOUND_ITEM + PUBLIC_ITEM_CODE))
             read_item(res, r, FOUND_ITEM, &s->out->items[s->out->n++]);
     PQclear(res);
     return STORE_OK;

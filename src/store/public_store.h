@@ -93,16 +93,17 @@ struct public_item_page {
     size_t n;
     long long total;   /* matches beyond this page too */
     bool branch_found; /* false when f->branch names no branch (and nothing matched) */
-    /* JSON texts: how the words were read ({"things", "size", "corrected"}, see search_plan of
-     * migration 0010), and, when nothing asked for is available, the nearest sizes on the shelf
-     * and when the first lent one is due back ({"smaller", "larger", "due_back"}; NULL: none). */
+    /* JSON texts: how the words were read ({"things", "size", "corrected"}, see search_plan in
+     * migrations/0012_public.sql), and, when nothing asked for is available, the nearest sizes
+     * on the shelf and when the first lent one is due back ({"smaller", "larger", "due_back"};
+     * NULL: none). */
     char *understood, *nearest;
 };
 
 /*
- * Items matching f as a borrower means the words (migration 0010's search_plan): the exact code
- * first, then those nearest the size asked for, then by name, size and code (so equal items come
- * together).
+ * Items matching f as a borrower means the words (search_plan in migrations/0012_public.sql):
+ * the exact code first, then those nearest the size asked for, then by name, size and code (so
+ * equal items come together).
  */
 enum store_status store_public_items(const struct public_item_filter *f,
                                      struct public_item_page *out) STORE_MUST_CHECK;
