@@ -71,20 +71,21 @@ CREATE FUNCTION search_size_tolerance(kind text) RETURNS numeric
 -- kind or the number of a code. Clothing sizes (xs ... xxl, or a number beside a clothing thing)
 -- are text sizes. Words beyond the sixth thing are left out.
 --
--- Answers one row: up to six things an item must each be (the first is always there, and may
--- find anything; catN its categories, patN a regular expression that its folded name and brand
--- match, NULL when there is no Nth thing: so many columns, so that matching an item costs no
--- more than reading them), the size asked for (its kind, from size_min to size_max, the value
--- to sort by nearness; or a text size), a lone number, and what was understood, as JSON for the
--- page: {"things": [words as understood], "size": {"kind",
--- "value" | "min", "max" | "text"}, "corrected": [[typed, meant], ...]}.
+-- Answers one row: up to six things an item must each be (catN its categories, patN a regular
+-- expression that its folded name and brand match, NULL when there is no Nth thing, and so with
+-- no thing at all anything is found: so many columns, so that matching an item costs no more
+-- than reading them, see search_is), the size asked for (its kind, from size_min to
+-- size_max, the value to sort by nearness; or a text size), a lone number, and what was
+-- understood, as JSON for the page: {"things": [words as understood], "size": {"kind", "value"
+-- | "min", "max" | "text"}, "corrected": [[typed, meant], ...]}.
 -- PL/pgSQL keeps the plans of its statements for the session, so that a search costs a few index
 -- lookups in the vocabulary (search_words_folded, search_words_near) and nothing more.
 CREATE FUNCTION search_plan(q text,
     OUT cat1 integer[], OUT pat1 text, OUT cat2 integer[], OUT pat2 text,
     OUT cat3 integer[], OUT pat3 text, OUT cat4 integer[], OUT pat4 text,
-    OUT cat5 integer[], OUT pat5 text, OUT cat6 integer[], OUT pat6 text, OUT size_kind text, OUT size_min numeric, OUT size_max numeric,
-    OUT size_value numeric, OUT size_text text, OUT lone numeric, OUT understood jsonb)
+    OUT cat5 integer[], OUT pat5 text, OUT cat6 integer[], OUT pat6 text,
+    OUT size_kind text, OUT size_min numeric, OUT size_max numeric, OUT size_value numeric,
+    OUT size_text text, OUT lone numeric, OUT understood jsonb)
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
     t text := ' ' || hylla_fold(coalesce(q, '')) || ' ';
@@ -229,7 +230,6 @@ BEGIN
     FOREACH tok IN ARRAY numbers LOOP
         things := things || ROW('{}'::integer[], ARRAY[regexp_replace(tok, '[.,]', '[.,]')])::search_thing;
     END LOOP;
-    things := coalesce(things, ARRAY[ROW('{}', ARRAY[''])::search_thing]); -- none: anything
     SELECT things[1].categories, array_to_string(things[1].patterns, '|'),
            things[2].categories, array_to_string(things[2].patterns, '|'),
            things[3].categories, array_to_string(things[3].patterns, '|'),
@@ -249,9 +249,9 @@ BEGIN
 END
 $$;
 
--- Whether an item of this category, whose folded name and brand are folded, is the thing of
--- search_plan whose categories and pattern these are (a NULL pattern: there is no such thing).
--- One expression, which PostgreSQL inlines into the search.
+-- Whether an item (its category, and its name and brand folded) is the thing of search_plan
+-- whose categories and pattern these are (a NULL pattern: there is no such thing). One
+-- expression, which PostgreSQL inlines into the search.
 CREATE FUNCTION search_is(categories integer[], pattern text, category integer, folded text)
 RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN pattern IS NULL OR category = ANY (categories) OR folded ~ pattern;
