@@ -49,16 +49,20 @@ static void cached_json(const struct req *req, struct reply *rep, json_t *body)
 
 static json_t *branch_json(const struct public_branch *b)
 {
-    return json_pack(
-        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:I, s:I}", "slug",
-        b->slug, "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
-        api_text_or_null(b->address), "location",
-        api_location_json(b->located, b->latitude, b->longitude), "contact",
-        api_text_or_null(b->contact), "notice", api_text_or_null(b->notice), "opening_hours",
-        api_stored_json(b->opening_hours), "seasons", api_stored_json(b->seasons), "closed_periods",
-        api_stored_json(b->closed_periods), "today", b->today, "days", api_stored_json(b->days),
-        "next_open", api_stored_json(b->next_open), "total_loans", (json_int_t)b->total_loans,
-        "available_items", (json_int_t)b->available);
+    json_t *j = json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:I, s:I}", "slug", b->slug,
+        "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
+        api_text_or_null(b->address), "contact", api_text_or_null(b->contact), "notice",
+        api_text_or_null(b->notice), "opening_hours", api_stored_json(b->opening_hours), "seasons",
+        api_stored_json(b->seasons), "closed_periods", api_stored_json(b->closed_periods), "today",
+        b->today, "days", api_stored_json(b->days), "next_open", api_stored_json(b->next_open),
+        "total_loans", (json_int_t)b->total_loans, "available_items", (json_int_t)b->available);
+    json_object_update_new(j, json_pack("{s:o, s:o, s:o, s:o}", "phone", api_text_or_null(b->phone),
+                                        "email", api_text_or_null(b->email), "latitude",
+                                        b->has_position ? json_real(b->latitude) : json_null(),
+                                        "longitude",
+                                        b->has_position ? json_real(b->longitude) : json_null()));
+    return j;
 }
 
 static void branch_not_found(struct reply *rep)
@@ -109,7 +113,7 @@ void public_branch(struct req *req, struct reply *rep)
 
 void public_categories(struct req *req, struct reply *rep)
 {
-    json_t *list = api_category_list(rep, api_category_json);
+    json_t *list = api_category_list(rep, api_category_json, false);
     if (list)
         cached_json(req, rep, json_pack("{s:o}", "categories", list));
 }

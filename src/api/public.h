@@ -12,8 +12,8 @@
 
 /*
  * GET /api/public/branches: {"branches": [branch...]} by name, where a branch is {"slug",
- * "name", "municipality", "address", "location" ({"lat", "lon"} or null), "contact", "notice",
- * "opening_hours", "seasons",
+ * "name", "municipality", "address", "phone" (E.164), "email", "latitude", "longitude" (WGS 84
+ * degrees, both or null), "contact", "notice", "opening_hours", "seasons",
  * "closed_periods" (those that end today or later), "today" (the date in Europe/Stockholm),
  * "days" (the 14 days from today, [{"date", "spans"}], as the calendar resolves seasons and
  * closed periods), "next_open" ({"date", "spans"} of the first open day after today, or null),
@@ -36,7 +36,7 @@ route_handler public_categories;
  * &per_page=: {"items": [{"code","name","category":{"id","name_sv","name_en"},"size",
  * "condition","status","due_date","photo_url"}], "total", "page", "per_page", "understood",
  * "nearest"}. The words q are read as a borrower means them (search_plan, in
- * migrations/0012_public.sql: "skridskor 38" is skates of EU size 38); "understood" says how
+ * migrations/0013_public.sql: "skridskor 38" is skates of EU size 38); "understood" says how
  * ({"things", "size", "corrected"}), "nearest" (or null) which sizes nearest to the one asked
  * for are available when none of it is, and when the first lent one is due back ({"smaller",
  * "larger", "due_back"}). The exact code comes first, then the sizes nearest to the one asked

@@ -32,6 +32,8 @@ enum store_status store_public_branches(const char *slug, const char *from,
         BRANCH_NEXT_OPEN,
         BRANCH_TOTAL_LOANS,
         BRANCH_AVAILABLE,
+        BRANCH_PHONE,
+        BRANCH_EMAIL,
         BRANCH_LATITUDE,
         BRANCH_LONGITUDE,
     };
@@ -51,7 +53,7 @@ enum store_status store_public_branches(const char *slug, const char *from,
         "         WHERE o.day IS NOT NULL)::text,"
         "       (SELECT coalesce(sum(m.loans), 0) FROM stats_month m WHERE m.branch_id = b.id),"
         "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available'),"
-        "       b.latitude, b.longitude"
+        "       b.phone, b.email, b.latitude, b.longitude"
         "  FROM branches b,"
         "       (SELECT s.today, least(greatest(coalesce($2::date, s.today), s.today),"
         "                              s.today + 366) AS first"
@@ -83,7 +85,9 @@ enum store_status store_public_branches(const char *slug, const char *from,
         b->next_open = store_get_json(res, r, BRANCH_NEXT_OPEN);
         b->total_loans = store_get_ll(res, r, BRANCH_TOTAL_LOANS);
         b->available = store_get_ll(res, r, BRANCH_AVAILABLE);
-        b->located = store_get(res, r, BRANCH_LATITUDE) != NULL;
+        b->phone = store_get_dup(res, r, BRANCH_PHONE);
+        b->email = store_get_dup(res, r, BRANCH_EMAIL);
+        b->has_position = store_get(res, r, BRANCH_LATITUDE) != NULL;
         b->latitude = store_get_double(res, r, BRANCH_LATITUDE);
         b->longitude = store_get_double(res, r, BRANCH_LONGITUDE);
     }
@@ -99,6 +103,8 @@ void store_public_branches_free(struct public_branch *list, size_t n)
         free(list[i].municipality);
         free(list[i].address);
         free(list[i].contact);
+        free(list[i].phone);
+        free(list[i].email);
         free(list[i].notice);
         free(list[i].opening_hours);
         free(list[i].seasons);
@@ -186,7 +192,7 @@ static void read_item(const PGresult *res, int r, int col, struct public_item *i
 
 /*
  * The public search, the statement contrib/bench mirrors. search_plan (in
- * migrations/0012_public.sql) reads the words as a borrower means them: up to six things, each
+ * migrations/0013_public.sql) reads the words as a borrower means them: up to six things, each
  * of which an item must be (categories with their subtrees, or a pattern its folded name and
  * brand match), and the size asked for; the exact code on a label finds its item (and only it).
  * matched is what the words find within one branch (items_branch_status) and what the public

@@ -24,14 +24,15 @@ struct public_branch {
     char slug[48];
     char *name;
     char *municipality, *address, *contact, *notice; /* NULL when not given */
+    char *phone, *email;                             /* phone in E.164; NULL when not given */
+    bool has_position;                               /* a map position was given: */
+    double latitude, longitude;                      /* WGS 84 degrees */
     char *opening_hours;                             /* JSON object */
     char *seasons;                                   /* JSON array, as branch_store keeps it */
     char *closed_periods;         /* JSON array of the periods that end today or later */
     char today[DUEDATE_ISO_SIZE]; /* today in Europe/Stockholm, YYYY-MM-DD */
     char *days;                   /* [{"date", "spans"}] of 14 days from `from` on, in order */
-    char *next_open; /* {"date", "spans"} of the first open day after today; NULL: none */
-    bool located;    /* whether latitude and longitude (WGS 84) say where it is */
-    double latitude, longitude;
+    char *next_open;       /* {"date", "spans"} of the first open day after today; NULL: none */
     long long total_loans; /* every loan the branch ever made */
     long long available;   /* items on the shelf now */
 };
@@ -94,14 +95,14 @@ struct public_item_page {
     long long total;   /* matches beyond this page too */
     bool branch_found; /* false when f->branch names no branch (and nothing matched) */
     /* JSON texts: how the words were read ({"things", "size", "corrected"}, see search_plan in
-     * migrations/0012_public.sql), and, when nothing asked for is available, the nearest sizes
+     * migrations/0013_public.sql), and, when nothing asked for is available, the nearest sizes
      * on the shelf and when the first lent one is due back ({"smaller", "larger", "due_back"};
      * NULL: none). */
     char *understood, *nearest;
 };
 
 /*
- * Items matching f as a borrower means the words (search_plan in migrations/0012_public.sql):
+ * Items matching f as a borrower means the words (search_plan in migrations/0013_public.sql):
  * the exact code first, then those nearest the size asked for, then by name, size and code (so
  * equal items come together).
  */

@@ -1,6 +1,6 @@
 /*
  * site_store: the texts of the public site that admins write (the table site_texts of migration
- * 0012_public), each in Swedish and English: "how-to-borrow", the network's "Så lånar du".
+ * 0013_public), each in Swedish and English: "how-to-borrow", the network's "Så lånar du".
  */
 #ifndef HYLLA_STORE_SITE_STORE_H
 #define HYLLA_STORE_SITE_STORE_H

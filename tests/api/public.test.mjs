@@ -212,6 +212,24 @@ test('an item by its code, as the QR code of its label asks: the item and its br
   }
 });
 
+test("a branch's phone, e-mail and map position, as its manager sets them, are on its public answer and its items", async () => {
+  const before = (await anon.get('/api/public/branches/forshaga')).json;
+  assert.deepEqual([before.phone, before.email, before.latitude, before.longitude], [null, null, null, null]);
+  const manager = await staffClient(server, db, { username: 'maja', role: 'manager', branch: 'forshaga' });
+  const r = await manager.patch('/api/branches/forshaga', {
+    phone: '054-87 12 00', email: 'forshaga@example.org', latitude: 59.5284, longitude: 13.4797, address: 'Torget 1, Forshaga',
+  });
+  assert.equal(r.status, 200, r.text);
+  const after = (await anon.get('/api/public/branches/forshaga')).json;
+  assert.deepEqual([after.phone, after.email, after.latitude, after.longitude, after.address],
+    ['+4654871200', 'forshaga@example.org', 59.5284, 13.4797, 'Torget 1, Forshaga']);
+  assert.deepEqual((await anon.get('/api/public/branches')).json.branches.find((b) => b.slug === 'forshaga'), after);
+  assert.deepEqual((await anon.get(`/api/public/items/${codes.other}`)).json.branch, after, 'an item page shows the same');
+  await manager.patch('/api/branches/forshaga', { phone: null, email: null, latitude: null, longitude: null, address: null });
+  const cleared = (await anon.get('/api/public/branches/forshaga')).json;
+  assert.deepEqual([cleared.phone, cleared.email, cleared.latitude, cleared.longitude], [null, null, null, null]);
+});
+
 test('the "Så lånar du" text: anyone reads it, network-wide admins write it in both languages', async () => {
   const first = await anon.get('/api/public/texts/how-to-borrow');
   assert.equal(first.status, 200);
@@ -225,7 +243,7 @@ test('the "Så lånar du" text: anyone reads it, network-wide admins write it in
   const local = await staffClient(server, db, { username: 'lokal', role: 'admin', branch: 'deje' });
   const bound = await local.put('/api/texts/how-to-borrow', { json: text });
   assert.equal(bound.status, 403);
-  assert.equal(bound.json.code, 'branch_forbidden');
+  assert.equal(bound.json.code, 'network_only');
   const admin = await staffClient(server, db, { username: 'natalie', role: 'admin' });
   for (const [body, field] of [[{ sv: text.sv }, 'en'], [{ ...text, sv: '  ' }, 'sv'], [{ ...text, en: 'a\u0007b' }, 'en'],
     [{ ...text, sv: 'x'.repeat(8001) }, 'sv'], [{ ...text, html: '<b>' }, 'html']]) {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addDays, spansOn, spansText, clockText, openState, stockholmNow, weekDays } from '../../web/js/public/hours.js';
 import { dayWord, openNowText } from '../../web/js/public/branch.js';
-import { byDistance, contactParts, distanceKm, fold, matchesPlace } from '../../web/js/public/places.js';
+import { byDistance, contactParts, distanceKm, fold, mapHref, matchesPlace } from '../../web/js/public/places.js';
 import { groupItems } from '../../web/js/public/items.js';
 import { textBlocks } from '../../web/js/public/page.js';
 
@@ -90,9 +90,9 @@ test('the week ahead, with the reason of a closed period', () => {
 
 test('finding a branch: by place, folded, and by distance', () => {
   const branches = [
-    { slug: 'malmo', name: 'Fritidsbanken Malmö', municipality: 'Malmö', address: 'Lugna gatan 1', location: { lat: 55.605, lon: 13.0038 } },
-    { slug: 'deje', name: 'Fritidsbanken Deje', municipality: 'Forshaga', address: 'Storgatan 12', location: { lat: 59.6043, lon: 13.4723 } },
-    { slug: 'are', name: 'Fritidsbanken Åre', municipality: 'Åre', address: null, location: null },
+    { slug: 'malmo', name: 'Fritidsbanken Malmö', municipality: 'Malmö', address: 'Lugna gatan 1', latitude: 55.605, longitude: 13.0038 },
+    { slug: 'deje', name: 'Fritidsbanken Deje', municipality: 'Forshaga', address: 'Storgatan 12', latitude: 59.6043, longitude: 13.4723 },
+    { slug: 'are', name: 'Fritidsbanken Åre', municipality: 'Åre', address: null, latitude: null, longitude: null },
   ];
   assert.equal(fold('ÅRE Malmö'), 'are malmo');
   assert.deepEqual(branches.filter((b) => matchesPlace(b, 'malmo')).map((b) => b.slug), ['malmo']);
@@ -102,9 +102,13 @@ test('finding a branch: by place, folded, and by distance', () => {
   // Stockholm to Göteborg is about 398 km as the crow flies.
   assert.ok(Math.abs(distanceKm({ lat: 59.3293, lon: 18.0686 }, { lat: 57.7089, lon: 11.9746 }) - 398) < 3);
   const near = byDistance(branches, { lat: 59.53, lon: 13.48 }); // Forshaga
-  assert.deepEqual(near.map((x) => x.branch.slug), ['deje', 'malmo', 'are'], 'without a location: last');
+  assert.deepEqual(near.map((x) => x.branch.slug), ['deje', 'malmo', 'are'], 'without a map position: last');
   assert.ok(near[0].km > 8 && near[0].km < 9);
   assert.equal(near[2].km, null);
+  // The map link: a marker at the position, else a search for the address, else none.
+  assert.equal(mapHref(branches[1]), 'https://www.openstreetmap.org/?mlat=59.6043&mlon=13.4723#map=17/59.6043/13.4723');
+  assert.equal(mapHref({ ...branches[1], latitude: null, longitude: null }), 'https://www.openstreetmap.org/search?query=Storgatan%2012');
+  assert.equal(mapHref(branches[2]), null);
 });
 
 test('a contact text as links: e-mail, Swedish and international phone numbers', () => {

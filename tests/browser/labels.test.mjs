@@ -478,7 +478,7 @@ test('the camera: a label held before a (fake) camera lends the item on the lend
   }
 });
 
-test('without --public-url a label\'s QR code points where the browser asked', async () => {
+test('without --public-url a label\'s QR code points where the browser asked, at the item\'s public page', async () => {
   const other = await startHylla({ database: app.db.conninfo }); // no --public-url; sessions are shared
   try {
     const code = codes[0];
@@ -496,6 +496,15 @@ test('without --public-url a label\'s QR code points where the browser asked', a
     await page.close();
     const { stdout } = await run('zbarimg', ['-q', '-Sdisable', '-Sqrcode.enable', png]);
     assert.equal(stdout.trim(), `QR-Code:${other.url}/i/${code}`);
+    // What the QR code holds answers the item's public page, as a phone that scans it opens it.
+    const target = stdout.trim().slice('QR-Code:'.length);
+    const item = await app.context.newPage();
+    await item.goto(target);
+    await item.locator('#facts dd').first().waitFor();
+    assert.equal(await item.textContent('h1'), 'Längdskidor');
+    assert.equal(await item.textContent('#item-status'), 'Finns inne – kom och låna');
+    assert.ok((await item.locator('#facts dd').allInnerTexts()).includes(code));
+    await item.close();
   } finally {
     await other.stop();
   }

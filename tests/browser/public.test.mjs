@@ -27,10 +27,11 @@ before(async () => {
   app = await startApp();
   const { db } = app;
   await db.query(
-    `INSERT INTO branches (slug, name, municipality, code_prefix, opening_hours, address, contact, notice, latitude, longitude)
-     VALUES ('deje', 'Fritidsbanken Deje', 'Forshaga', 'DEJ', $1, 'Storgatan 12, Deje', 'deje@example.org, 054-17 40 60',
-             'Välkomna in!', $2, $3),
-            ('forshaga', 'Fritidsbanken Forshaga', 'Forshaga', 'FOR', '{}', NULL, NULL, NULL, 59.5284, 13.4797)`,
+    `INSERT INTO branches (slug, name, municipality, code_prefix, opening_hours, address, phone, email, contact, notice,
+                           latitude, longitude)
+     VALUES ('deje', 'Fritidsbanken Deje', 'Forshaga', 'DEJ', $1, 'Storgatan 12, Deje', '+4654174060', 'deje@example.org',
+             'Fråga efter Kim, 070-111 22 33', 'Välkomna in!', $2, $3),
+            ('forshaga', 'Fritidsbanken Forshaga', 'Forshaga', 'FOR', '{}', NULL, NULL, NULL, NULL, NULL, 59.5284, 13.4797)`,
     [JSON.stringify(OPEN_EVERY_DAY), DEJE.lat, DEJE.lon]);
   // Molkom: closed today and tomorrow, then a season that opens on one weekday only, 16–19.
   // Munkfors: in a season today that opens every day 16–19.
@@ -121,9 +122,14 @@ test('at 360 px: the nearest branch by a fake position, made "min filial"; open 
   assert.equal(week.length, 7);
   assert.match(week[0], new RegExp(`^Idag ${shortDate(today, 'sv-SE')}\\s+10–18$`));
   assert.match(week[1], /^I morgon \d+ \S+\s+10–18$/);
-  assert.equal(await page.getAttribute('#contact a[href^="tel:"]', 'href'), 'tel:+4654174060');
-  assert.equal(await page.getAttribute('#contact a[href^="mailto:"]', 'href'), 'mailto:deje@example.org');
-  assert.match(await page.getAttribute('#contact a[target=_blank]', 'href'), /^https:\/\/www\.openstreetmap\.org\/search\?query=Storgatan/);
+  // The contact as the branch's settings give it: phone, e-mail and map position, and other words.
+  assert.deepEqual(await page.locator('#contact dt').allInnerTexts(), ['Adress', 'Telefon', 'E-post', 'Kontakt']);
+  assert.deepEqual(await page.locator('#contact a').evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href')])), [
+    ['Karta', `https://www.openstreetmap.org/?mlat=${DEJE.lat}&mlon=${DEJE.lon}#map=17/${DEJE.lat}/${DEJE.lon}`],
+    ['054174060', 'tel:+4654174060'],
+    ['deje@example.org', 'mailto:deje@example.org'],
+    ['070-111 22 33', 'tel:+46701112233'],
+  ]);
   await page.getByRole('button', { name: sv['public.make_my_branch'] }).click();
   assert.equal(await page.getAttribute('#make-mine', 'aria-pressed'), 'true');
 
@@ -320,7 +326,7 @@ test('"Så lånar du" as an admin writes it, with the branch\'s notice; "Om tjä
   await admin.locator('#borrow-sv').waitFor();
   await admin.waitForFunction(() => document.querySelector('#borrow-sv').value !== '');
   assert.match(await admin.inputValue('#borrow-sv'), /14 dagar/);
-  assert.equal(await admin.getAttribute('.admin-nav a[aria-current=page]', 'href'), '/admin/texts');
+  assert.equal(await admin.getAttribute('.topbar-nav a[aria-current=page]', 'href'), '/admin/texts');
   await admin.fill('#borrow-sv', 'Allt är gratis.\n\n- Lånetiden är 14 dagar.\n- Ta med mobilen.');
   await admin.click('#borrow-save');
   await admin.waitForFunction((s) => document.querySelector('#borrow-status').textContent === s, sv['admin.texts.saved_borrow']);

@@ -1,7 +1,7 @@
 // texts: /admin/texts, what the public site says in admins' words: the network's "Så lånar du"
-// in Swedish and English (PUT /api/texts/how-to-borrow, network-wide admins only; an admin of
-// one branch reads it), and each branch's own notice, shown on its page and under "Så lånar du"
-// (PATCH /api/branches/{slug}; an admin of one branch has only that branch to choose).
+// in Swedish and English (PUT /api/texts/how-to-borrow, network-wide admins only; other staff
+// read it), and each branch's own notice, shown on its page and under "Så lånar du" (PATCH
+// /api/branches/{slug}, managers and admins; staff of one branch have only theirs to choose).
 import { onLangChange, t } from '../i18n.js';
 import { ApiError, errorMessage, fieldMessage, get, patch, put } from '../api.js';
 import { startAdminPage } from './page.js';
@@ -75,17 +75,11 @@ async function saveNotice(event) {
 }
 
 async function start() {
-  user = await startAdminPage();
+  user = await startAdminPage('manager');
+  if (!user) return;
   onLangChange(() => {
     for (const [id, text] of Object.entries(said)) $(id).textContent = text ? text() : '';
   });
-  if (user.role !== 'admin') {
-    $('texts-denied').textContent = t('admin.texts.forbidden');
-    $('texts-denied').hidden = false;
-    $('borrow-form').hidden = true;
-    $('notice-form').hidden = true;
-    return;
-  }
   try {
     const [text, list] = await Promise.all([get('/api/public/texts/how-to-borrow'), get('/api/branches')]);
     $('borrow-sv').value = text.sv;
@@ -95,7 +89,7 @@ async function start() {
     say('borrow-status', () => errorMessage(err));
     return;
   }
-  const networkWide = !user.branch;
+  const networkWide = user.role === 'admin' && !user.branch;
   $('borrow-read-only').hidden = networkWide;
   for (const id of ['borrow-sv', 'borrow-en']) $(id).readOnly = !networkWide;
   $('borrow-save').hidden = !networkWide;

@@ -3,6 +3,8 @@
 import { t, has, locale, lang } from '../i18n.js';
 import { get } from '../api.js';
 
+export { phoneText } from '../phone.js'; // the desk's pages take it from here with the rest
+
 /** An element: h('li', { class: 'x', dataset: { code } }, 'text', child). Null children are skipped. */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -41,11 +43,11 @@ export function longDate(iso) {
   return new Intl.DateTimeFormat(locale(), opts).format(date);
 }
 
-/** How many days ago a YYYY-MM-DD date was, today being this device's date (negative: to come). */
+/** How many days ago a YYYY-MM-DD date was, today being the date in Stockholm (negative: to come). */
 export function daysSince(iso) {
-  const now = new Date();
-  const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
-  return Math.round((today - day(iso).getTime()) / 86400000);
+  // Today as the server counts it (loans are due on days in Stockholm), whatever the device's zone.
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Stockholm' }).format(new Date());
+  return Math.round((day(today).getTime() - day(iso).getTime()) / 86400000);
 }
 
 /** "12 dec. 2025" / "12 Dec 2025": a date or a timestamp, short. */
@@ -64,16 +66,6 @@ export function dueText(iso) {
 /** A category's name in the current language. */
 export function categoryName(c) {
   return (lang() === 'en' ? c.name_en : c.name_sv) || c.name_sv || '';
-}
-
-/** An E.164 number as Swedes write it (+46701234567 -> 070-123 45 67); others as they are. */
-export function phoneText(e164) {
-  if (!e164) return '';
-  const m = /^\+46(\d+)$/.exec(e164);
-  if (!m) return e164;
-  const d = `0${m[1]}`;
-  // Mobile numbers, which nearly every borrower gives, in the usual groups; others plainly.
-  return /^07\d{8}$/.test(d) ? `${d.slice(0, 3)}-${d.slice(3, 6)} ${d.slice(6, 8)} ${d.slice(8)}` : d;
 }
 
 /** Item codes as the server keeps them: trimmed and in upper case; null for what cannot be one. */

@@ -1,10 +1,11 @@
 // branch: a branch's hours and contact in words, the same on the branch page, the list of
 // branches and an item's page: "Öppet nu, stänger 18", "Stängt nu, öppnar tisdag 16", the week
 // ahead as a table (with the reason of a closed period), the seasons and closures to come, the
-// address with a map link and the contact as links (tel:, mailto:).
+// address with a map link, and the phone, e-mail and other contact as links (tel:, mailto:).
 import { t } from '../i18n.js';
 import { addDays, clockText, openState, spansText, stockholmNow, weekDays } from './hours.js';
-import { contactParts } from './places.js';
+import { phoneText } from '../phone.js';
+import { contactParts, mapHref } from './places.js';
 import { el, shortDate, weekdayName } from './page.js';
 
 /** A day said from today: "idag", "i morgon", "tisdag", or "tisdag 12 jan" a week or more ahead. */
@@ -80,13 +81,12 @@ export function hoursAhead(branch, now = new Date()) {
   return items.length ? el('ul', { className: 'hours-ahead' }, ...items) : null;
 }
 
-/** A link to the address on OpenStreetMap. */
-export function mapLink(address) {
-  const a = el('a', {
-    href: `https://www.openstreetmap.org/search?query=${encodeURIComponent(address)}`,
-    target: '_blank', rel: 'noopener', textContent: t('public.map'),
-  });
-  a.setAttribute('aria-label', t('public.map_label', { address }));
+/** A link to the branch on the map (its position, or its address), or null without either. */
+export function mapLink(branch) {
+  const href = mapHref(branch);
+  if (!href) return null;
+  const a = el('a', { href, target: '_blank', rel: 'noopener', textContent: t('public.map') });
+  a.setAttribute('aria-label', t('public.map_label', { address: branch.address || branch.name }));
   return a;
 }
 
@@ -95,10 +95,17 @@ export function contactNodes(contact) {
   return contactParts(contact).map((p) => (p.kind === 'text' ? p.text : el('a', { href: p.href, textContent: p.text })));
 }
 
-/** Address (with the map link) and contact as a definition list, or null without either. */
+/**
+ * Address (with the map link), phone (tel:), e-mail (mailto:) and any other contact text, as the
+ * branch's settings give them, as a definition list; null without any.
+ */
 export function contactList(branch) {
   const rows = [];
-  if (branch.address) rows.push(el('dt', { textContent: t('public.address') }), el('dd', {}, `${branch.address} `, mapLink(branch.address)));
-  if (branch.contact) rows.push(el('dt', { textContent: t('public.contact') }), el('dd', {}, ...contactNodes(branch.contact)));
+  const row = (key, ...nodes) => rows.push(el('dt', { textContent: t(key) }), el('dd', {}, ...nodes));
+  const map = mapLink(branch);
+  if (branch.address || map) row('public.address', ...(branch.address ? [`${branch.address} `] : []), map);
+  if (branch.phone) row('public.phone', el('a', { href: `tel:${branch.phone}`, textContent: phoneText(branch.phone) }));
+  if (branch.email) row('public.email', el('a', { href: `mailto:${branch.email}`, textContent: branch.email }));
+  if (branch.contact) row('public.contact', ...contactNodes(branch.contact));
   return rows.length ? el('dl', { className: 'contact' }, ...rows) : null;
 }

@@ -5,7 +5,7 @@
 import { onLangChange, t, locale } from '../i18n.js';
 import { conditionText, sizeText } from '../item.js';
 import { contactList, openNowLine, weekTable } from './branch.js';
-import { el, getJson, shortDate, startPublicPage } from './page.js';
+import { el, getJson, itemPath, shortDate, startPublicPage } from './page.js';
 
 const $ = (id) => document.getElementById(id);
 const code = decodeURIComponent(location.pathname.replace(/^\/i\/?/, '').replace(/\/$/, ''));
@@ -56,7 +56,7 @@ function render() {
 
 /** Share the page's address: the phone's share sheet where there is one, else the clipboard. */
 async function share() {
-  const url = `${location.origin}/i/${encodeURIComponent(item.code)}`;
+  const url = `${location.origin}${itemPath(item.code)}`;
   try {
     if (navigator.share) {
       await navigator.share({ title: document.title, url });

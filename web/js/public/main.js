@@ -12,7 +12,7 @@ import { groupItems } from './items.js';
 import { conditionText, sizeText } from '../item.js';
 import { byDistance, matchesPlace, myBranch, setMyBranch } from './places.js';
 import { contactList, hoursAhead, openNowLine, weekTable } from './branch.js';
-import { el, getJson, number, shortDate, startPublicPage, tNodes } from './page.js';
+import { el, getJson, itemPath, number, shortDate, startPublicPage, tNodes } from './page.js';
 
 const $ = (id) => document.getElementById(id);
 const PER_PAGE = 48;
@@ -179,7 +179,7 @@ function renderItems() {
     const meta = [sizeText(g.size), ...g.conditions.map(conditionText)].filter(Boolean).join(' · ');
     list.append(el('li', { className: 'item' }, photo,
       el('div', {},
-        el('h3', {}, el('a', { href: `/i/${encodeURIComponent(g.items[0].code)}`, textContent: g.name })),
+        el('h3', {}, el('a', { href: itemPath(g.items[0].code), textContent: g.name })),
         el('p', { className: 'meta', textContent: meta }),
         el('p', { className: `status ${g.available ? 'status-in' : 'status-out'}`, textContent: statusText(g) }))));
   }

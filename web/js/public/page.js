@@ -25,6 +25,11 @@ export function startPublicPage() {
   initI18n();
 }
 
+/** The path of an item's own page, /i/CODE: what its label's QR code holds (api_item_page_url). */
+export function itemPath(code) {
+  return `/i/${encodeURIComponent(code)}`;
+}
+
 /** GET a JSON answer of the open API; throws an Error with .status on anything but 2xx. */
 export async function getJson(path) {
   const res = await fetch(path, { headers: { accept: 'application/json' } });

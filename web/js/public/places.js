@@ -1,7 +1,7 @@
 // places: finding a branch: by the name of a town or municipality, by distance from where the
 // visitor is (computed here, in the page, from the branches' coordinates; the position is never
 // sent anywhere), and the branch the visitor made "min filial" (remembered in localStorage).
-// Also a branch's contact text ("deje@example.org, 054-17 40 60") as links.
+// Also a branch's map link, and its other contact text ("deje@example.org, 054-17 40 60") as links.
 
 const STORAGE_KEY = 'hylla.branch';
 
@@ -24,13 +24,18 @@ export function distanceKm(a, b) {
   return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
+/** Where a branch is as { lat, lon }, from the map position its settings give, or null. */
+export function branchPosition(branch) {
+  return branch.latitude == null || branch.longitude == null ? null : { lat: branch.latitude, lon: branch.longitude };
+}
+
 /**
  * The branches nearest first from position ({ lat, lon }), each with its distance (km, or null
- * for a branch without coordinates, which comes last); the list itself is left as it was.
+ * for a branch without a map position, which comes last); the list itself is left as it was.
  */
 export function byDistance(branches, position) {
   return branches
-    .map((branch) => ({ branch, km: branch.location ? distanceKm(position, branch.location) : null }))
+    .map((branch) => ({ branch, km: branchPosition(branch) ? distanceKm(position, branchPosition(branch)) : null }))
     .sort((x, y) => (x.km ?? Infinity) - (y.km ?? Infinity));
 }
 
@@ -51,6 +56,16 @@ export function setMyBranch(slug) {
   } catch {
     // storage may be off: the choice then lasts as long as the page
   }
+}
+
+/**
+ * A link to the branch on OpenStreetMap: a marker at its map position when it has one, else a
+ * search for its address; null with neither.
+ */
+export function mapHref(branch) {
+  const at = branchPosition(branch);
+  if (at) return `https://www.openstreetmap.org/?mlat=${at.lat}&mlon=${at.lon}#map=17/${at.lat}/${at.lon}`;
+  return branch.address ? `https://www.openstreetmap.org/search?query=${encodeURIComponent(branch.address)}` : null;
 }
 
 const EMAIL = /[^\s,;:<>()]+@[^\s,;:<>()]+\.[a-z]{2,}/giu;

@@ -1,6 +1,7 @@
--- 0012_public: what the public site needs to answer a borrower: a search that understands how
--- people ask ("skridskor 38", "skor stl 38", "cykel 20 tum", "barnskidor", "skridkor"), where each
--- branch is on the map, and the network's "Så lånar du" text.
+-- 0013_public: what the public site needs to answer a borrower: a search that understands how
+-- people ask ("skridskor 38", "skor stl 38", "cykel 20 tum", "barnskidor", "skridkor"), and the
+-- network's "Så lånar du" text. (Where each branch is on the map, and its phone and e-mail, are
+-- branches' columns from 0012_admin.)
 --
 -- The search reads the words of a search through a vocabulary, search_words, which is data:
 -- admins extend it with plain INSERTs:
@@ -341,13 +342,6 @@ SELECT w, 'skip'
   FROM unnest('{och,i,på,för,med,en,ett,par,att,som,jag,vill,låna,söker,har,ni,finns,någon,några,
                något,av,till,eller,vuxen,vuxna,vuxenstorlek,dam,herr,unisex,begagnad,begagnade,ny,nya,
                ledig,lediga,inne,the,a,an,with,of,and,to}'::text[]) w;
-
--- Where a branch is, so that the public site can sort branches by distance in the browser (the
--- visitor's position never leaves the page). WGS 84 degrees, both or neither.
-ALTER TABLE branches
-    ADD COLUMN latitude numeric(8, 5) CHECK (latitude BETWEEN -90 AND 90),
-    ADD COLUMN longitude numeric(8, 5) CHECK (longitude BETWEEN -180 AND 180),
-    ADD CHECK ((latitude IS NULL) = (longitude IS NULL));
 
 -- Texts of the public site that admins write, in Swedish and English: "Så lånar du" (the
 -- network's rules in plain words; each branch adds its own notice). Plain text: paragraphs
