@@ -9,8 +9,8 @@
 
 /*
  * PUT /api/texts/{key} {"sv", "en"} (network-wide admins; the route's scope refuses an admin
- * of one branch, 403 network_only, since the text is the whole network's): both languages, 1 to 8000
- * characters each, line breaks allowed. Answers {"key", "sv", "en", "updated_at"}; 404
+ * of one branch, 403 network_only, since the text is the whole network's): both languages, 1 to
+ * 8000 characters each, line breaks allowed. Answers {"key", "sv", "en", "updated_at"}; 404
  * not_found for a key that is no text. The one key is "how-to-borrow" ("Så lånar du": plain
  * text, paragraphs apart by an empty line, lines that begin with "- " a list).
  */

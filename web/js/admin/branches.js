@@ -4,8 +4,8 @@
 // closed periods picked on a month calendar. What the calendar means is never worked out here:
 // every change asks the server (POST /api/branches/{slug}/calendar/preview, the same SQL
 // calendar as due dates and the public site) for the month's days, for "Öppet nu, stänger 18"
-// and the week as the public site says them (public/branch.js), and for the open loans due on days the
-// calendar closes, which are moved to the next open day only when asked, after saving.
+// and the week as the public site says them (public/branch.js), and for the open loans due on
+// days the calendar closes, which are moved to the next open day only when asked, after saving.
 import { locale, onLangChange, t } from '../i18n.js';
 import { ApiError, get, patch, post } from '../api.js';
 import { atLeast } from '../roles.js';
