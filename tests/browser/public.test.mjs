@@ -30,7 +30,7 @@ before(async () => {
     `INSERT INTO branches (slug, name, municipality, code_prefix, opening_hours, address, phone, email, contact, notice,
                            latitude, longitude)
      VALUES ('deje', 'Fritidsbanken Deje', 'Forshaga', 'DEJ', $1, 'Storgatan 12, Deje', '+4654174060', 'deje@example.org',
-             'Fråga efter Kim, 070-111 22 33', 'Välkomna in!', $2, $3),
+             'Kim: 070-111 22 33', 'Välkomna in!', $2, $3),
             ('forshaga', 'Fritidsbanken Forshaga', 'Forshaga', 'FOR', '{}', NULL, NULL, NULL, NULL, NULL, 59.5284, 13.4797)`,
     [JSON.stringify(OPEN_EVERY_DAY), DEJE.lat, DEJE.lon]);
   // Molkom: closed today and tomorrow, then a season that opens on one weekday only, 16–19.
@@ -329,7 +329,8 @@ test('"Så lånar du" as an admin writes it, with the branch\'s notice; "Om tjä
   assert.equal(await admin.getAttribute('.topbar-nav a[aria-current=page]', 'href'), '/admin/texts');
   await admin.fill('#borrow-sv', 'Allt är gratis.\n\n- Lånetiden är 14 dagar.\n- Ta med mobilen.');
   await admin.click('#borrow-save');
-  await admin.waitForFunction((s) => document.querySelector('#borrow-status').textContent === s, sv['admin.texts.saved_borrow']);
+  await admin.waitForFunction((saving) => !['', saving].includes(document.querySelector('#borrow-status').textContent), sv['admin.texts.saving']);
+  assert.equal(await admin.textContent('#borrow-status'), sv['admin.texts.saved_borrow']);
   await admin.selectOption('#notice-branch', 'forshaga');
   await admin.fill('#notice-text', 'Stängt på lovet.');
   await admin.click('#notice-save');
