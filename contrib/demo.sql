@@ -7,18 +7,18 @@
 SET TimeZone = 'Europe/Stockholm';
 SELECT setseed(0.42);
 
-INSERT INTO branches (slug, name, municipality, address, contact, opening_hours, seasons,
-                      closed_periods, code_prefix, notice)
+INSERT INTO branches (slug, name, municipality, address, phone, email, latitude, longitude,
+                      opening_hours, seasons, closed_periods, code_prefix, notice)
 VALUES
     ('deje', 'Fritidsbanken Deje', 'Forshaga', 'Storgatan 12, 669 31 Deje',
-     'deje@example.org, 054-17 40 60',
+     '+4654174060', 'deje@example.org', 59.6043, 13.4723,
      '{"tue": [["15:00", "18:00"]], "thu": [["15:00", "19:00"]], "sat": [["10:00", "13:00"]]}',
      '[{"name": "Sommar", "from": "06-15", "to": "08-15",
         "opening_hours": {"tue": [["16:00", "19:00"]], "thu": [["16:00", "19:00"]]}}]',
      '[{"from": "2026-12-23", "to": "2027-01-06", "reason": "Julstängt"}]',
      'DEJ', NULL),
     ('forshaga', 'Fritidsbanken Forshaga', 'Forshaga', 'Älvgatan 3, 667 30 Forshaga',
-     'forshaga@example.org, 054-17 40 61',
+     '+4654174061', 'forshaga@example.org', 59.5284, 13.4797,
      '{"mon": [["14:00", "18:00"]], "wed": [["14:00", "18:00"]], "fri": [["12:00", "17:00"]], "sat": [["10:00", "14:00"]]}',
      '[]',
      '[{"from": "2026-12-24", "to": "2026-12-26", "reason": "Jul"},

@@ -310,6 +310,14 @@ char *api_public_url(const struct req *req)
     return url;
 }
 
+char *api_item_page_url(const struct req *req, const char *code)
+{
+    char *base = api_public_url(req);
+    char *url = xasprintf("%s/i/%s", base, code);
+    free(base);
+    return url;
+}
+
 bool api_email_plausible(const char *e)
 {
     const char *at = strchr(e, '@');

@@ -145,6 +145,12 @@ void api_free_codes(char **codes, size_t n);
  */
 char *api_public_url(const struct req *req);
 
+/*
+ * The address of an item's public page, <public URL>/i/CODE: what its label's QR code holds and
+ * what web/i.html answers (the public site links and shares the same path). The caller frees it.
+ */
+char *api_item_page_url(const struct req *req, const char *code);
+
 /* Whether text could be an e-mail address: something@something.tld, without spaces. */
 bool api_email_plausible(const char *text);
 

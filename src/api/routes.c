@@ -14,6 +14,7 @@
 #include "api/photos.h"
 #include "api/public.h"
 #include "api/session.h"
+#include "api/site.h"
 #include "api/staff.h"
 #include "api/stats.h"
 #include "core/settings.h"
@@ -292,6 +293,22 @@ static const struct route table[] = {
       .handler = public_items,
       .access = ACCESS_PUBLIC,
       .cors = true },
+    { .method = "GET",
+      .pattern = "/api/public/items/{code}",
+      .handler = public_item,
+      .access = ACCESS_PUBLIC,
+      .cors = true },
+    { .method = "GET",
+      .pattern = "/api/public/texts/{key}",
+      .handler = public_text,
+      .access = ACCESS_PUBLIC,
+      .cors = true },
+    { .method = "PUT",
+      .pattern = "/api/texts/{key}",
+      .handler = site_text_put,
+      .access = ACCESS_ADMIN,
+      .scope = SCOPE_NETWORK,
+      .body = BODY_JSON },
     { .method = "GET",
       .pattern = "/api/public/stats",
       .handler = public_stats,

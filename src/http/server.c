@@ -58,7 +58,7 @@ static const struct kv security_headers[] = {
     { "Referrer-Policy", "same-origin" },
     { "X-Frame-Options", "DENY" },
     { "Cross-Origin-Opener-Policy", "same-origin" },
-    { "Permissions-Policy", "camera=(self), microphone=(), geolocation=()" },
+    { "Permissions-Policy", "camera=(self), microphone=(), geolocation=(self)" },
 };
 
 static double elapsed_ms(const struct timespec *start)

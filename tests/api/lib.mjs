@@ -320,6 +320,19 @@ export async function addBorrower(db, { branch, name, phone, card = null }) {
   return Number(rows[0].id);
 }
 
+/** The instant at which the clocks of Stockholm show hh:mm on the ISO date (summer or winter time). */
+export function stockholmInstant(date, hhmm) {
+  const [y, m, d] = date.split('-').map(Number);
+  const [h, min] = hhmm.split(':').map(Number);
+  const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit',
+    day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  for (const offset of [1, 2]) {
+    const instant = new Date(Date.UTC(y, m - 1, d, h - offset, min));
+    if (local.format(instant) === `${date.slice(8)}/${date.slice(5, 7)}/${date.slice(0, 4)}, ${hhmm}`) return instant;
+  }
+  throw new Error(`${date} ${hhmm} is no time in Stockholm`);
+}
+
 /** Today in Stockholm as YYYY-MM-DD, plus days, from the database (the dates hylla uses). */
 export async function stockholmDate(db, days = 0) {
   const { rows } = await db.query(

@@ -3,6 +3,8 @@
 import { t, has, locale, lang } from '../i18n.js';
 import { get } from '../api.js';
 
+export { phoneText } from '../phone.js'; // the desk's pages take it from here with the rest
+
 /** An element: h('li', { class: 'x', dataset: { code } }, 'text', child). Null children are skipped. */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -64,16 +66,6 @@ export function dueText(iso) {
 /** A category's name in the current language. */
 export function categoryName(c) {
   return (lang() === 'en' ? c.name_en : c.name_sv) || c.name_sv || '';
-}
-
-/** An E.164 number as Swedes write it (+46701234567 -> 070-123 45 67); others as they are. */
-export function phoneText(e164) {
-  if (!e164) return '';
-  const m = /^\+46(\d+)$/.exec(e164);
-  if (!m) return e164;
-  const d = `0${m[1]}`;
-  // Mobile numbers, which nearly every borrower gives, in the usual groups; others plainly.
-  return /^07\d{8}$/.test(d) ? `${d.slice(0, 3)}-${d.slice(3, 6)} ${d.slice(6, 8)} ${d.slice(8)}` : d;
 }
 
 /** Item codes as the server keeps them: trimmed and in upper case; null for what cannot be one. */

@@ -1,8 +1,8 @@
 // embed: the page that shows a municipality how to put a branch's shelf on its own site: the
 // widget's one <script> tag (for ?branch=, or the first branch) and a live example of it.
-import { initI18n } from '../i18n.js';
+import { startPublicPage } from './page.js';
 
-initI18n();
+startPublicPage();
 const slug = new URLSearchParams(location.search).get('branch');
 const first = slug
   ? Promise.resolve(slug)
