@@ -8,9 +8,11 @@ HYLLA_APT_BUILD=(
     "cc:gcc" "pkg-config:pkg-config" "meson:meson" "ninja:ninja-build"
     "pkgconf:libpq:libpq-dev" "pkgconf:libmicrohttpd:libmicrohttpd-dev"
     "pkgconf:jansson:libjansson-dev" "pkgconf:libsodium:libsodium-dev"
-    "pkgconf:check:check" "pkgconf:zlib:zlib1g-dev" "pgbin:postgresql"
+    "pkgconf:check:check" "pkgconf:zlib:zlib1g-dev" "pkgconf:libcurl:libcurl4-openssl-dev"
+    "pgbin:postgresql"
 )
-HYLLA_APT_TEST=("node:nodejs" "npm:npm" "chromium:chromium" "psql:postgresql-client" "clang-format:clang-format" "git:git")
+HYLLA_APT_TEST=("node:nodejs" "npm:npm" "chromium:chromium" "psql:postgresql-client" "clang-format:clang-format" "git:git"
+    "aiosmtpd:python3-aiosmtpd" "openssl:openssl")
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -14,6 +14,9 @@
 #include "embedded.h"
 #include "http/server.h"
 #include "http/static.h"
+#include "jobs/gateway.h"
+#include "jobs/remind.h"
+#include "jobs/scheduler.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -71,6 +74,11 @@ static const char serve_help[] =
     "  --no-access-log           HYLLA_ACCESS_LOG=off  no line per request\n"
     "  --log-level LEVEL         HYLLA_LOG_LEVEL     debug, info, warning or error (info)\n"
     "\n"
+    "Reminders and receipts (sent when an SMS gateway or an SMTP server is set up; secrets only\n"
+    "from the files named):\n";
+
+static const char serve_help_end[] =
+    "\n"
     "Stops gracefully on SIGINT or SIGTERM: requests in progress finish first.\n";
 
 static int cmd_serve(int argc, char **argv)
@@ -88,7 +96,8 @@ static int cmd_serve(int argc, char **argv)
         O_IDLE,
         O_MAX,
         O_LOGLEVEL,
-        O_NOLOG
+        O_MSG,
+        O_NOLOG = O_MSG + CLI_MESSAGING_COUNT
     };
     static const struct option opts[] = {
         { "listen", required_argument, 0, O_LISTEN },
@@ -103,22 +112,28 @@ static int cmd_serve(int argc, char **argv)
         { "session-idle", required_argument, 0, O_IDLE },
         { "session-max", required_argument, 0, O_MAX },
         { "log-level", required_argument, 0, O_LOGLEVEL },
+        CLI_MESSAGING_OPTIONS(O_MSG),
         { "no-access-log", no_argument, 0, O_NOLOG },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     const char *flag[O_NOLOG + 1] = { 0 };
+    struct settings_messaging_args margs = { 0 };
     bool no_log = false;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
             fputs(serve_help, stdout);
+            fputs(cli_messaging_help, stdout);
+            fputs(serve_help_end, stdout);
             return 0;
         }
         if (c == '?')
             return 2;
         if (c == O_NOLOG)
             no_log = true;
+        else if (c >= O_MSG && c < O_MSG + CLI_MESSAGING_COUNT)
+            cli_messaging_flag(&margs, c - O_MSG, optarg);
         else
             flag[c] = optarg;
     }
@@ -177,6 +192,12 @@ static int cmd_serve(int argc, char **argv)
     const char *why;
     if (!settings_parse_listen(s.listen, &addr, &addrlen, &why))
         return usage_error("--listen %s: %s", s.listen, why);
+    char *message_why = NULL;
+    if (!settings_messaging(&s, &margs, &message_why)) {
+        fprintf(stderr, "hylla: %s\n", message_why);
+        free(message_why);
+        return 2;
+    }
     if (!static_init(s.web_root))
         return usage_error("--web-root %s is not a readable directory", s.web_root);
     settings = &s;
@@ -197,13 +218,24 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    gateway_init();
     struct server *srv = server_start(&s, &routes_api, &why);
-    if (!srv)
+    if (!srv) {
+        gateway_cleanup();
         return usage_error("--listen %s: %s", s.listen, why);
+    }
+    struct scheduler *jobs = NULL;
+    if (remind_configured())
+        jobs = scheduler_start(remind_jobs, 2);
+    else
+        log_info("reminders are off: no --sms-url or --smtp-url");
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("received %s: finishing requests in progress", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (jobs)
+        scheduler_stop(jobs);
     server_stop(srv, 10);
+    gateway_cleanup();
     static_shutdown();
     log_info("stopped");
     return 0;
@@ -305,6 +337,7 @@ static const struct {
     { "user", cli_user, "add a staff account, set its password, disable it" },
     { "import", cli_import, "add items to a branch from a CSV file" },
     { "anonymize", cli_anonymize, "erase borrowers inactive for a long time" },
+    { "remind", cli_remind, "plan reminders and send the messages due" },
     { "routes", cmd_routes, "print the API route table" },
     { "version", cmd_version, "print the version" },
 };

@@ -10,6 +10,7 @@
 #include "api/health.h"
 #include "api/items.h"
 #include "api/loans.h"
+#include "api/messages.h"
 #include "api/photos.h"
 #include "api/public.h"
 #include "api/session.h"
@@ -155,6 +156,16 @@ static const struct route table[] = {
       .handler = borrowers_erase,
       .access = ACCESS_MANAGER },
     { .method = "POST",
+      .pattern = "/api/borrowers/{id}/messages",
+      .handler = messages_write,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "POST",
+      .pattern = "/api/borrowers/{id}/calls",
+      .handler = messages_call,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "POST",
       .pattern = "/api/checkouts",
       .handler = loans_checkout,
       .access = ACCESS_VOLUNTEER,
@@ -190,6 +201,24 @@ static const struct route table[] = {
       .pattern = "/api/stats/items",
       .handler = stats_items,
       .access = ACCESS_MANAGER },
+
+    { .method = "GET",
+      .pattern = "/api/messages",
+      .handler = messages_list,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "GET",
+      .pattern = "/api/messages/stats",
+      .handler = messages_stats,
+      .access = ACCESS_MANAGER },
+    { .method = "GET",
+      .pattern = "/api/message-settings",
+      .handler = messages_settings_list,
+      .access = ACCESS_MANAGER },
+    { .method = "PUT",
+      .pattern = "/api/message-settings/{slug}",
+      .handler = messages_settings_update,
+      .access = ACCESS_MANAGER,
+      .body = BODY_JSON },
 
     { .method = "GET",
       .pattern = "/api/public/branches",
