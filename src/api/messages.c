@@ -54,32 +54,46 @@ static bool id_list(const char *text, long long *ids, size_t max, size_t *n)
     return *n > 0;
 }
 
+/* Answer a page of the messages q asks for (q's page from the query string). */
+static void reply_list(struct req *req, struct reply *rep, struct store_message_query *q)
+{
+    long long page;
+    if (!api_query_int(req, rep, "page", 1, API_MAX_PAGE, 1, &page))
+        return;
+    q->page = (int)page;
+    q->per_page = PER_PAGE;
+    q->scope = api_scope(req);
+    char *json = NULL;
+    enum store_status st = store_message_list(q, &json);
+    if (st == STORE_NOT_FOUND)
+        reply_problem(rep, PROBLEM_borrower_not_found, NULL);
+    else if (st < 0)
+        api_store_failure(rep, st);
+    else
+        reply_bytes(rep, 200, "application/json", json, strlen(json));
+}
+
 void messages_list(struct req *req, struct reply *rep)
 {
-    struct store_message_query q = { .scope = api_scope(req), .per_page = PER_PAGE };
-    long long page, borrower;
-    if (!api_query_int(req, rep, "page", 1, API_MAX_PAGE, 1, &page) ||
-        !api_query_int(req, rep, "borrower_id", 1, API_MAX_ID, 0, &borrower))
-        return;
-    q.page = (int)page;
-    q.borrower_id = borrower;
     long long loans[MAX_LOANS];
-    const char *loan_text = req_query(req, "loans");
-    if (loan_text) {
-        if (!id_list(loan_text, loans, MAX_LOANS, &q.nloans)) {
-            api_bad_query(rep, "The query argument loans must be up to 100 loan ids, such as "
-                               "loans=12,13.");
-            return;
-        }
-        q.loan_ids = loans;
-    }
-    char *json = NULL;
-    enum store_status st = store_message_list(&q, &json);
-    if (st < 0) {
-        api_store_failure(rep, st);
+    struct store_message_query q = { .loan_ids = loans };
+    const char *text = req_query(req, "loans");
+    if (!text || !id_list(text, loans, MAX_LOANS, &q.nloans)) {
+        api_bad_query(rep, "The query argument loans must be up to 100 loan ids, such as "
+                           "loans=12,13.");
         return;
     }
-    reply_bytes(rep, 200, "application/json", json, strlen(json));
+    reply_list(req, rep, &q);
+}
+
+void messages_of_borrower(struct req *req, struct reply *rep)
+{
+    struct store_message_query q = { 0 };
+    if (!api_path_id(req, 0, &q.borrower_id)) {
+        reply_problem(rep, PROBLEM_borrower_not_found, NULL);
+        return;
+    }
+    reply_list(req, rep, &q);
 }
 
 void messages_write(struct req *req, struct reply *rep)

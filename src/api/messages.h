@@ -2,8 +2,9 @@
  * messages: what was sent to borrowers, what the desk sends them, and the branches' settings for
  * reminders and receipts (the outbox itself is sent by jobs/remind).
  *
- *   GET  /api/messages?borrower_id=&loans=ID,ID&page=   (volunteer) messages newest first, about
- *                                     a borrower or about any of the loans named (at most 100)
+ *   GET  /api/borrowers/{id}/messages?page=   (volunteer) a borrower's messages, newest first
+ *   GET  /api/messages?loans=ID,ID    (volunteer) the messages about any of these loans (at most
+ *                                     100: the loans of a page of the overdue list)
  *   POST /api/borrowers/{id}/messages {"text"} (volunteer) -> 202 the queued message: an SMS
  *                                     sent within seconds; 409 messages_off without an SMS
  *                                     gateway, 409 borrower_opted_out
@@ -25,6 +26,7 @@
 #include "http/router.h"
 
 route_handler messages_list;
+route_handler messages_of_borrower;
 route_handler messages_write;
 route_handler messages_call;
 route_handler messages_stats;

@@ -382,6 +382,8 @@ enum store_status store_message_phone_call(long long staff_id, int scope, long l
 
 enum store_status store_message_list(const struct store_message_query *q, char **json)
 {
+    static struct store_stmt borrower =
+        STORE_STMT("SELECT 1 FROM borrowers WHERE id = $1 AND ($2::int = 0 OR branch_id = $2)");
     static struct store_stmt list = STORE_STMT(
         "SELECT json_build_object('id', m.id, 'kind', m.kind, 'step', m.step,"
         "   'channel', m.channel, 'status', m.status, 'attempts', m.attempts,"
@@ -397,15 +399,19 @@ enum store_status store_message_list(const struct store_message_query *q, char *
         "                                          WHERE loan_id = ANY($4::bigint[])))"
         " ORDER BY m.created_at DESC, m.id DESC LIMIT $5 OFFSET $6");
     STORE_NUM(scope, q->scope);
-    STORE_NUM(borrower, q->borrower_id);
+    STORE_NUM(borrower_id, q->borrower_id);
     STORE_NUM(message, q->message_id);
     STORE_NUM(limit, q->per_page + 1);
     STORE_NUM(offset, (long long)(q->page - 1) * q->per_page);
+    *json = NULL;
+    enum store_status st;
+    if (q->borrower_id &&
+        (st = store_run(&borrower, 2, (const char *[]){ borrower_id, scope })) != STORE_OK)
+        return st;
     char *loans = q->loan_ids ? store_id_array(q->loan_ids, q->nloans) : NULL;
     PGresult *res;
-    *json = NULL;
-    enum store_status st = store_exec(
-        &list, 6, (const char *[]){ scope, borrower, message, loans, limit, offset }, &res);
+    st = store_exec(&list, 6, (const char *[]){ scope, borrower_id, message, loans, limit, offset },
+                    &res);
     free(loans);
     if (st < 0)
         return st;
