@@ -142,9 +142,10 @@ test('both admin pages draw the same top bar, with the sections each role may op
   const desk = [sv['admin.nav.desk'], '/desk', null];
   const stats = (current) => [sv['admin.nav.stats'], '/admin/stats', current ? 'page' : null];
   const factors = (current) => [sv['admin.nav.factors'], '/admin/categories', current ? 'page' : null];
+  const messages = [sv['admin.nav.messages'], '/admin/messages', null];
   for (const [username, path, who, links] of [
-    ['nina', '/admin/stats', `Nina N, ${sv['admin.role.manager']}`, [desk, stats(true), factors(false)]],
-    ['nina', '/admin/categories', `Nina N, ${sv['admin.role.manager']}`, [desk, stats(false), factors(true)]],
+    ['nina', '/admin/stats', `Nina N, ${sv['admin.role.manager']}`, [desk, stats(true), factors(false), messages]],
+    ['nina', '/admin/categories', `Nina N, ${sv['admin.role.manager']}`, [desk, stats(false), factors(true), messages]],
     ['vera', '/admin/stats', `Vera V, ${sv['admin.role.volunteer']}`, [desk, stats(true)]],
     ['vera', '/admin/categories', `Vera V, ${sv['admin.role.volunteer']}`, [desk, factors(true)]],
   ]) {

@@ -10,6 +10,7 @@ import { atLeast } from '../roles.js';
 export const SECTIONS = [
   { href: '/admin/stats', key: 'admin.nav.stats', role: 'manager' },
   { href: '/admin/categories', key: 'admin.nav.factors', role: 'manager' },
+  { href: '/admin/messages', key: 'admin.nav.messages', role: 'manager' },
 ];
 
 /**
