@@ -300,9 +300,9 @@ export function createBorrower(ctx) {
     try {
       await post(`/api/borrowers/${b.id}/messages`, { text });
       smsText.value = '';
+      await loadMessages();
       setMessage({ key: 'desk.messages.queued' });
       beep('ok');
-      await loadMessages();
     } catch (err) {
       smsError = err;
       beep('problem');
@@ -313,9 +313,9 @@ export function createBorrower(ctx) {
   $('borrower-called').addEventListener('click', async () => {
     try {
       await post(`/api/borrowers/${b.id}/calls`, { loan_ids: b.open_loans.filter((l) => l.overdue_days > 0).map((l) => l.id) });
+      await loadMessages();
       setMessage({ key: 'desk.messages.call_noted' });
       beep('ok');
-      await loadMessages();
     } catch (err) {
       setMessage({ text: errorMessage(err) });
       beep('problem');
