@@ -291,7 +291,7 @@ static enum store_status free_text_tx(void *p)
                    " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2)");
     static struct store_stmt insert =
         STORE_STMT("INSERT INTO messages (kind, channel, branch_id, borrower_id, staff_id, body)"
-                   " VALUES ('free_text', 'sms', $1, $2, $3, $4) RETURNING id");
+                   " VALUES ('free_text', 'sms', $1, $2, nullif($3::int, 0), $4) RETURNING id");
     struct desk_ctx *c = p;
     c->opted_out = false;
     STORE_NUM(id, c->borrower_id);
@@ -338,7 +338,9 @@ static enum store_status phone_call_tx(void *p)
         "            WHERE id = $1 AND ($2::int = 0 OR branch_id = $2)),"
         " m AS (INSERT INTO messages (kind, channel, status, attempts, branch_id, borrower_id,"
         "                             staff_id, sent_at)"
-        "       SELECT 'phone_call', 'phone', 'sent', 1, b.branch_id, b.id, $3, now() FROM b"
+        "       SELECT 'phone_call', 'phone', 'sent', 1, b.branch_id, b.id, nullif($3::int, 0), "
+        "now()"
+        "         FROM b"
         "       RETURNING id, branch_id),"
         " ml AS (INSERT INTO message_loans (message_id, loan_id, kind, step, due_date)"
         "        SELECT m.id, l.id, 'phone_call', 0, l.due_date FROM m, loans l"
