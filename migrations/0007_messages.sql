@@ -77,13 +77,16 @@ CREATE TABLE messages (
     provider_id     text,
     error           text,   -- why the last attempt failed; never a phone number or a text
     created_at      timestamptz NOT NULL DEFAULT now(),
-    sent_at         timestamptz,
+    -- When it was sent, failed for good, or was cancelled or expired (messages_finish sets it).
+    finished_at     timestamptz,
     CHECK (kind <> 'free_text' OR status NOT IN ('pending', 'sending') OR body IS NOT NULL)
 );
 -- The sender's queue.
 CREATE INDEX messages_queue ON messages (next_attempt_at, id) WHERE status IN ('pending', 'sending');
 CREATE INDEX messages_borrower ON messages (borrower_id, created_at) WHERE borrower_id IS NOT NULL;
-CREATE INDEX messages_branch_time ON messages (branch_id, created_at);
+-- The failures a manager reads, by the time they failed: the network's and a branch's.
+CREATE INDEX messages_failed ON messages (finished_at) WHERE status = 'failed';
+CREATE INDEX messages_branch_failed ON messages (branch_id, finished_at) WHERE status = 'failed';
 
 CREATE TABLE message_loans (
     message_id bigint NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
@@ -97,6 +100,61 @@ CREATE TABLE message_loans (
 -- phone calls may be noted any number of times.
 CREATE UNIQUE INDEX message_loans_once ON message_loans (loan_id, kind, step, due_date)
     WHERE kind <> 'phone_call';
+
+-- What a manager's statistics read: the messages that ended each day (Stockholm) per branch, kept
+-- by the triggers below whatever code ends a message, so that a year of a whole network is a few
+-- thousand rows. calls are noted phone calls; sms, segments and emails count what was sent.
+CREATE TABLE message_days (
+    branch_id integer NOT NULL,
+    day       date NOT NULL,
+    sent      integer NOT NULL DEFAULT 0,
+    failed    integer NOT NULL DEFAULT 0,
+    cancelled integer NOT NULL DEFAULT 0,   -- cancelled or expired
+    calls     integer NOT NULL DEFAULT 0,
+    sms       integer NOT NULL DEFAULT 0,
+    segments  integer NOT NULL DEFAULT 0,
+    emails    integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (branch_id, day)
+);
+
+CREATE FUNCTION messages_finish() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status IN ('sent', 'failed', 'cancelled', 'expired')
+       AND (TG_OP = 'INSERT' OR OLD.status NOT IN ('sent', 'failed', 'cancelled', 'expired')) THEN
+        NEW.finished_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+-- Named to run after messages_borrower_erased, which may end a message too.
+CREATE TRIGGER messages_set_finished_at BEFORE INSERT OR UPDATE ON messages
+    FOR EACH ROW EXECUTE FUNCTION messages_finish();
+
+CREATE FUNCTION messages_count_day() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    sent boolean := NEW.status = 'sent' AND NEW.kind <> 'phone_call';
+BEGIN
+    IF NEW.finished_at IS NULL OR (TG_OP = 'UPDATE' AND OLD.finished_at IS NOT NULL) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO message_days AS d (branch_id, day, sent, failed, cancelled, calls, sms, segments,
+                                   emails)
+    VALUES (NEW.branch_id, (NEW.finished_at AT TIME ZONE 'Europe/Stockholm')::date,
+            sent::int, (NEW.status = 'failed')::int,
+            (NEW.status IN ('cancelled', 'expired'))::int, (NEW.kind = 'phone_call')::int,
+            (sent AND NEW.channel = 'sms')::int,
+            CASE WHEN sent AND NEW.channel = 'sms' THEN coalesce(NEW.segments, 0) ELSE 0 END,
+            (sent AND NEW.channel = 'email')::int)
+        ON CONFLICT (branch_id, day) DO UPDATE
+       SET sent = d.sent + EXCLUDED.sent, failed = d.failed + EXCLUDED.failed,
+           cancelled = d.cancelled + EXCLUDED.cancelled, calls = d.calls + EXCLUDED.calls,
+           sms = d.sms + EXCLUDED.sms, segments = d.segments + EXCLUDED.segments,
+           emails = d.emails + EXCLUDED.emails;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER messages_day_counts AFTER INSERT OR UPDATE ON messages
+    FOR EACH ROW EXECUTE FUNCTION messages_count_day();
 
 -- Erasing a borrower sets borrower_id to NULL here: forget the texts, and send nothing more.
 CREATE FUNCTION messages_forget_borrower() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -1,6 +1,8 @@
 /* sms: counting SMS parts, GSM-7 or UCS-2 (see sms.h). */
 #include "sms.h"
 
+#include "core/buf.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -79,4 +81,31 @@ unsigned sms_segments(const char *text)
 {
     struct sms_count c;
     return sms_count(text, &c) ? c.segments : 0;
+}
+
+char *sms_plain(const char *text)
+{
+    static const struct {
+        const char *mark, *plain;
+    } swaps[] = {
+        { "\u2013", "-" },  { "\u2014", "-" },  { "\u2212", "-" },   { "\u2018", "'" },
+        { "\u2019", "'" },  { "\u201A", "'" },  { "\u2032", "'" },   { "\u201C", "\"" },
+        { "\u201D", "\"" }, { "\u201E", "\"" }, { "\u2026", "..." }, { "\u00A0", " " },
+    };
+    struct buf b = BUF_INIT;
+    buf_puts(&b, "");
+    for (const char *p = text; *p;) {
+        size_t i = 0;
+        for (; i < sizeof swaps / sizeof swaps[0]; i++) {
+            size_t n = strlen(swaps[i].mark);
+            if (strncmp(p, swaps[i].mark, n) == 0) {
+                buf_puts(&b, swaps[i].plain);
+                p += n;
+                break;
+            }
+        }
+        if (i == sizeof swaps / sizeof swaps[0])
+            buf_putc(&b, *p++);
+    }
+    return buf_steal(&b, NULL);
 }

@@ -22,4 +22,11 @@ bool sms_count(const char *text, struct sms_count *out);
 /* The parts of UTF-8 text, 0 when it is not valid UTF-8. */
 unsigned sms_segments(const char *text);
 
+/*
+ * text with the typographic marks that have a plain GSM equivalent made plain (dashes to "-",
+ * curly quotes to straight ones, the ellipsis to "...", a no-break space to a space), so that
+ * one pasted quote does not turn a text into UCS-2 and double what it costs. The caller frees it.
+ */
+char *sms_plain(const char *text);
+
 #endif

@@ -9,6 +9,7 @@
 #include "store/message_store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define RETRY_BASE_S 10
@@ -74,6 +75,9 @@ static void deliver(const struct store_outgoing *m, struct message_text *text, c
     };
     struct gateway_result g;
     if (by_sms) {
+        char *plain = sms_plain(text->sms);
+        free(text->sms);
+        text->sms = plain;
         gateway_sms(&cfg, m->key, m->sender_name ? m->sender_name : settings->sms_sender, m->phone,
                     text->sms, &g);
         r->channel = "sms";
@@ -162,9 +166,15 @@ static void plan_job(const atomic_bool *stop)
 
 static void send_job(const atomic_bool *stop)
 {
+    /* Said once per outage, not every few seconds. */
+    static bool failing;
     struct remind_tally t;
-    if (remind_send_due(stop, &t) < 0)
-        log_warn("sending messages stopped: the database failed");
+    bool failed = remind_send_due(stop, &t) < 0;
+    if (failed && !failing)
+        log_warn("sending messages stopped: the database failed; trying again every few seconds");
+    else if (!failed && failing)
+        log_info("sending messages again");
+    failing = failed;
     if (t.sent || t.retried || t.failed || t.cancelled)
         log_info("messages: %d sent, %d to try again, %d failed, %d cancelled", t.sent, t.retried,
                  t.failed, t.cancelled);

@@ -110,19 +110,20 @@ struct store_message_query {
 /*
  * A page of messages, newest first, as JSON text {"messages": [...], "page", "per_page",
  * "has_more"}, each {"id", "kind", "step", "channel", "status", "attempts", "created_at",
- * "sent_at", "due_date", "error", "segments", "body", "borrower_id", "staff" (display name or
- * null), "loans" [loan ids]}.
+ * "finished_at" (sent, failed or given up), "due_date", "error", "segments", "body",
+ * "borrower_id", "staff" (display name or null), "loans" [loan ids]}.
  */
 enum store_status store_message_list(const struct store_message_query *q,
                                      char **json) STORE_MUST_CHECK;
 
 /*
- * A manager's view of the messages of a period (from, to: YYYY-MM-DD, both included) of one
- * branch (branch_id, or 0 for every branch in scope) as JSON text: {"days": [{"day", "sent",
- * "failed", "waiting", "cancelled", "calls"}] (days with messages), "failures": [{"id",
- * "created_at", "kind", "channel", "branch", "attempts", "error"}] (the latest 100),
- * "months": [{"month", "branch", "name", "sms", "segments", "emails"}] (what was sent, per
- * branch and month)}.
+ * A manager's view of a period (from, to: YYYY-MM-DD, both included) of one branch (branch_id,
+ * or 0 for every branch in scope) as JSON text: {"days": [{"day", "sent", "failed",
+ * "cancelled", "calls"}] (by the day messages ended, days with any), "months": [{"month",
+ * "branch", "name", "sms", "segments", "emails"}] (what was sent, per branch and month),
+ * "waiting" (messages in the queue now), "failures": [{"id", "created_at", "finished_at",
+ * "kind", "channel", "branch", "attempts", "error"}] (the latest 100)}. Read from the rollup
+ * message_days, so a year of the network costs what a day does.
  */
 enum store_status store_message_stats(int scope, int branch_id, const char *from, const char *to,
                                       char **json) STORE_MUST_CHECK;

@@ -321,7 +321,7 @@ test('the desk sees what was sent when, and notes a phone call with one click', 
   assert.equal(list.status, 200, list.text);
   assert.deepEqual(list.json.messages.map((m) => [m.kind, m.channel, m.status]),
     [['phone_call', 'phone', 'sent'], ['overdue', 'sms', 'sent']]);
-  assert.ok(list.json.messages[1].sent_at);
+  assert.ok(list.json.messages[1].finished_at);
   assert.match(list.json.messages[1].body, /skulle lämnas tillbaka/);
   const byLoan = await vol.get(`/api/messages?loans=${loan.id}`);
   assert.equal(byLoan.status, 200);
@@ -385,6 +385,9 @@ test('the manager\'s statistics: messages per day, failures with reasons, SMS pa
   assert.ok(r.json.failures.every((f) => f.branch === 'deje'));
   assert.equal(r.json.months.reduce((n, m) => n + m.segments, 0), want.segments);
   assert.ok(r.json.months.every((m) => m.branch === 'deje'));
+  const { rows: [queue] } = await db.query(
+    "SELECT count(*)::int AS n FROM messages m JOIN branches b ON b.id = m.branch_id WHERE b.slug = 'deje' AND status IN ('pending', 'sending')");
+  assert.equal(r.json.waiting, queue.n);
   assert.equal((await manager.get(`/api/messages/stats?from=${from}&to=${to}&branch=kil`)).status, 403);
   assert.equal((await manager.get('/api/messages/stats?from=2026-01-01')).status, 400);
   assert.equal((await vol.get(`/api/messages/stats?from=${from}&to=${to}`)).status, 403);

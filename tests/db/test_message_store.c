@@ -46,6 +46,30 @@ static void lend(int item, int borrower, int days)
     dbtest_exec(sql);
 }
 
+/* Whether the rollup message_days says what a count of the messages says. */
+static void assert_rollup_true(void)
+{
+    static const char recount[] =
+        "SELECT branch_id, (finished_at AT TIME ZONE 'Europe/Stockholm')::date AS day,"
+        "  count(*) FILTER (WHERE status = 'sent' AND kind <> 'phone_call')::int AS sent,"
+        "  count(*) FILTER (WHERE status = 'failed')::int AS failed,"
+        "  count(*) FILTER (WHERE status IN ('cancelled', 'expired'))::int AS cancelled,"
+        "  count(*) FILTER (WHERE kind = 'phone_call')::int AS calls,"
+        "  count(*) FILTER (WHERE status = 'sent' AND kind <> 'phone_call' AND channel = "
+        "'sms')::int,"
+        "  coalesce(sum(segments) FILTER (WHERE status = 'sent' AND kind <> 'phone_call'"
+        "                                   AND channel = 'sms'), 0)::int,"
+        "  count(*) FILTER (WHERE status = 'sent' AND kind <> 'phone_call' AND channel = "
+        "'email')::int"
+        "  FROM messages WHERE finished_at IS NOT NULL GROUP BY 1, 2";
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM ((%s EXCEPT SELECT * FROM message_days)"
+             " UNION ALL (SELECT * FROM message_days EXCEPT %s)) x",
+             recount, recount);
+    ck_assert_int_eq(dbtest_count(sql), 0);
+}
+
 static int plan(void)
 {
     int planned = -1;
@@ -185,7 +209,7 @@ START_TEST(a_claimed_message_is_locked_until_finished_or_its_connection_dies)
     ck_assert_int_eq(other.id, id);
     ck_assert_int_eq(other.attempts, 2);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM messages WHERE status = 'sent'"
-                                  " AND segments IS NULL AND sent_at IS NOT NULL"),
+                                  " AND segments IS NULL AND finished_at IS NOT NULL"),
                      1);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
 }
@@ -270,6 +294,29 @@ START_TEST(erasing_a_borrower_forgets_their_texts)
                                   " AND borrower_id IS NULL AND status = 'cancelled'"),
                      1);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+    ck_assert_int_eq(dbtest_count("SELECT cancelled FROM message_days"), 1);
+    /* Every way a message ends is counted once, by the day it ended. */
+    long long call;
+    ck_assert_int_eq(store_message_phone_call(0, 0, 2, NULL, 0, &call), STORE_OK);
+    lend(1, 2, 2);
+    ck_assert_int_eq(plan(), 1);
+    ck_assert_int_eq(store_message_claim(ALL_DAY, &m), STORE_OK);
+    struct store_message_result failed = { .status = "failed", .channel = "email", .error = "no" };
+    ck_assert_int_eq(store_message_finish(m.id, &failed), STORE_OK);
+    store_outgoing_clear(&m);
+    lend(2, 2, -1);
+    ck_assert_int_eq(plan(), 1);
+    ck_assert_int_eq(store_message_claim(ALL_DAY, &m), STORE_OK);
+    struct store_message_result sms = { .status = "sent", .channel = "sms", .segments = 2 };
+    ck_assert_int_eq(store_message_finish(m.id, &sms), STORE_OK);
+    store_outgoing_clear(&m);
+    lend(3, 2, 1);
+    ck_assert_int_eq(plan(), 1);
+    dbtest_exec("UPDATE messages SET expires_at = now() WHERE status = 'pending'");
+    ck_assert_int_eq(plan(), 0); /* expired now */
+    assert_rollup_true();
+    ck_assert_int_eq(dbtest_count("SELECT sum(segments) FROM message_days"), 2);
+    ck_assert_int_eq(dbtest_count("SELECT sent + failed + cancelled + calls FROM message_days"), 5);
     ck_assert_int_eq(store_message_free_text(0, 1, 1, "x", &id, &opted_out), STORE_NOT_FOUND);
     ck_assert_int_eq(store_message_free_text(0, 7, 2, "x", &id, &opted_out), STORE_NOT_FOUND);
 }

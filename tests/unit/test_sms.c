@@ -2,6 +2,7 @@
 #include "check_main.h"
 #include "core/sms.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* n copies of the UTF-8 character c. */
@@ -80,6 +81,19 @@ START_TEST(invalid_utf8)
 }
 END_TEST
 
+START_TEST(plain_marks)
+{
+    char *p = sms_plain("Öppet 15–18 – “välkommen” … it’s\u00A0här");
+    ck_assert_str_eq(p, "Öppet 15-18 - \"välkommen\" ... it's här");
+    struct sms_count c;
+    ck_assert(sms_count(p, &c) && !c.ucs2);
+    free(p);
+    p = sms_plain("");
+    ck_assert_str_eq(p, "");
+    free(p);
+}
+END_TEST
+
 static Suite *sms_suite(void)
 {
     Suite *s = suite_create("sms");
@@ -87,6 +101,7 @@ static Suite *sms_suite(void)
     tcase_add_test(tc, gsm7_parts);
     tcase_add_test(tc, ucs2_parts);
     tcase_add_test(tc, invalid_utf8);
+    tcase_add_test(tc, plain_marks);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -98,9 +98,10 @@ function renderStats() {
   const col = (key, kind) => ({ label: t(`admin.messages.col.${key}`), ...(kind ? { kind } : {}) });
   table('messages-days', 'days-heading', {
     id: 'messages-per-day',
-    columns: [col('day'), col('sent', 'int'), col('failed', 'int'), col('waiting', 'int'), col('cancelled', 'int'), col('calls', 'int')],
-    rows: stats.days.map((d) => [d.day, d.sent, d.failed, d.waiting, d.cancelled, d.calls]),
+    columns: [col('day'), col('sent', 'int'), col('failed', 'int'), col('cancelled', 'int'), col('calls', 'int')],
+    rows: stats.days.map((d) => [d.day, d.sent, d.failed, d.cancelled, d.calls]),
   }, t('admin.messages.nothing'));
+  $('messages-waiting').textContent = t('admin.messages.waiting', { n: stats.waiting });
   table('messages-months', 'months-heading', {
     id: 'sms-per-month',
     columns: [col('month'), col('branch'), col('sms', 'int'), col('segments', 'int'), col('emails', 'int')],
@@ -110,7 +111,7 @@ function renderStats() {
   table('messages-failures', 'failures-heading', {
     id: 'message-failures',
     columns: [col('when'), col('branch'), col('kind'), col('attempts', 'int'), col('reason')],
-    rows: stats.failures.map((f) => [when(f.created_at), f.branch, t(`desk.messages.kind.${f.kind}`), f.attempts, f.error || '–']),
+    rows: stats.failures.map((f) => [when(f.finished_at), f.branch, t(`desk.messages.kind.${f.kind}`), f.attempts, f.error || '–']),
   }, t('admin.messages.no_failures'));
 }
 

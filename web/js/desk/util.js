@@ -60,7 +60,7 @@ export function dayTime(value) {
  * skickat", "Ringt 4 dec. 10:02 (Anna)". A failure says why.
  */
 export function messageText(m) {
-  const when = dayTime(m.sent_at || m.created_at);
+  const when = dayTime(m.finished_at || m.created_at);
   if (m.kind === 'phone_call') return t('desk.messages.call_line', { when, staff: m.staff || '–' });
   const text = t('desk.messages.line', {
     channel: t(`desk.messages.channel.${m.channel || 'none'}`), kind: t(`desk.messages.kind.${m.kind}`),

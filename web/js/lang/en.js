@@ -526,7 +526,7 @@ export default {
   'admin.messages.col.day': 'Day',
   'admin.messages.col.sent': 'Sent',
   'admin.messages.col.failed': 'Failed',
-  'admin.messages.col.waiting': 'Waiting',
+  'admin.messages.waiting': { one: '{n} message is waiting to be sent.', other: '{n} messages are waiting to be sent.' },
   'admin.messages.col.cancelled': 'Not sent',
   'admin.messages.col.calls': 'Calls',
   'admin.messages.col.month': 'Month',

@@ -532,7 +532,7 @@ export default {
   'admin.messages.col.day': 'Dag',
   'admin.messages.col.sent': 'Skickade',
   'admin.messages.col.failed': 'Misslyckade',
-  'admin.messages.col.waiting': 'Väntar',
+  'admin.messages.waiting': { one: '{n} meddelande väntar på att skickas.', other: '{n} meddelanden väntar på att skickas.' },
   'admin.messages.col.cancelled': 'Inte skickade',
   'admin.messages.col.calls': 'Samtal',
   'admin.messages.col.month': 'Månad',
