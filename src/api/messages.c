@@ -7,6 +7,7 @@
 #include "core/settings.h"
 #include "core/text.h"
 #include "store/branch_store.h"
+#include "store/loan_store.h"
 #include "store/message_store.h"
 
 #include <ctype.h>
@@ -111,8 +112,17 @@ void messages_write(struct req *req, struct reply *rep)
     if (!input_ok(&in, rep))
         return;
     if (!settings || !settings->sms_url) {
-        reply_problem(rep, PROBLEM_messages_off,
-                      "Set up an SMS gateway (--sms-url) to send text messages.");
+        /* Another branch's borrower is not there, whatever this server can send. */
+        struct store_loan_rules rules;
+        enum store_status st = store_loan_rules_for_borrower(borrower, api_scope(req), &rules);
+        store_loan_rules_free(&rules);
+        if (st == STORE_NOT_FOUND)
+            reply_problem(rep, PROBLEM_borrower_not_found, NULL);
+        else if (st < 0)
+            api_store_failure(rep, st);
+        else
+            reply_problem(rep, PROBLEM_messages_off,
+                          "Set up an SMS gateway (--sms-url) to send text messages.");
         return;
     }
     long long id;

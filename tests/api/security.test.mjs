@@ -149,6 +149,52 @@ const otherBranchReads = [
       return { method: 'GET', path: '/api/stats/summary?from=2026-01-01&to=2026-12-31&branch=south' };
     },
   },
+  {
+    name: 'the messages of a borrower of another branch',
+    role: 'manager',
+    async make() {
+      const id = await southBorrower();
+      await db.query(`INSERT INTO messages (kind, branch_id, borrower_id, body)
+                      SELECT 'free_text', branch_id, id, 'Hej Sonja, kanoten' FROM borrowers WHERE id = $1`, [id]);
+      return { method: 'GET', path: `/api/borrowers/${id}/messages`, secrets: ['Sonja', 'kanoten'] };
+    },
+  },
+  {
+    name: 'a text to a borrower of another branch',
+    role: 'volunteer',
+    async make() {
+      return { method: 'POST', path: `/api/borrowers/${await southBorrower()}/messages`, json: { text: 'Hacked' }, secrets: ['Sonja'] };
+    },
+  },
+  {
+    name: 'noting a call to a borrower of another branch',
+    role: 'volunteer',
+    async make() {
+      return { method: 'POST', path: `/api/borrowers/${await southBorrower()}/calls`, json: {}, secrets: ['Sonja'] };
+    },
+  },
+  {
+    name: 'the message statistics of another branch',
+    role: 'manager',
+    async make() {
+      return { method: 'GET', path: '/api/messages/stats?from=2026-01-01&to=2026-12-31&branch=south' };
+    },
+  },
+  {
+    name: 'the message settings of another branch',
+    role: 'manager',
+    async make() {
+      return { method: 'GET', path: '/api/message-settings?branch=south' };
+    },
+  },
+  {
+    name: 'a change to the message settings of another branch',
+    role: 'manager',
+    async make() {
+      return { method: 'PUT', path: '/api/message-settings/south', json: { due_soon: false, due_soon_days: 2,
+        overdue: false, overdue_days: [1], receipt: true, window_start: null, window_end: null, sender_name: 'Hacked' } };
+    },
+  },
 ];
 
 /** The borrower of branch south whose data must never reach staff of north (made once). */
@@ -168,6 +214,13 @@ test('staff bound to a branch get nothing of another branch', async () => {
   assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE name = 'Sonja Söderlund'"), 1);
   assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE name = 'Hacked'"), 0);
   assert.equal(await count('SELECT count(*)::int AS n FROM loans'), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM messages WHERE body = 'Hacked' OR kind = 'phone_call'"), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM message_settings WHERE sender_name = 'Hacked'"), 0);
+  // Their own borrower exists; this server has no SMS gateway to send with.
+  const own = await addBorrower(db, { branch: 'north', name: 'Nora Norr', phone: '+46701740678' });
+  const off = await f.clients.volunteer.post(`/api/borrowers/${own}/messages`, { text: 'Hej' });
+  assert.equal(off.status, 409);
+  assert.equal(off.json.code, 'messages_off');
   // The listing of a branch-bound admin holds their branch only.
   const list = await f.clients.admin.get('/api/staff');
   assert.equal(list.status, 200);
