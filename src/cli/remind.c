@@ -12,6 +12,7 @@
 #include "jobs/gateway.h"
 #include "jobs/remind.h"
 #include "jobs/scheduler.h"
+#include "store/message_store.h"
 #include "store/store.h"
 
 #include <pthread.h>
@@ -105,7 +106,7 @@ int cli_remind(int argc, char **argv)
     if (once) {
         int planned = 0;
         struct remind_tally t;
-        enum store_status st = remind_plan(&planned);
+        enum store_status st = store_message_plan(&planned);
         if (st == STORE_NOT_FOUND)
             log_info("another process is planning reminders; sending only");
         if (st < 0 || remind_send_due(NULL, &t) < 0) {

@@ -22,11 +22,6 @@ bool remind_configured(void)
     return settings && (settings->sms_url || settings->smtp_url);
 }
 
-enum store_status remind_plan(int *planned)
-{
-    return store_message_plan(planned);
-}
-
 /* Seconds before attempt number `attempts` + 1: doubling from RETRY_BASE_S, or what was asked. */
 static int backoff(int attempts, int asked_s)
 {
@@ -160,7 +155,7 @@ static void plan_job(const atomic_bool *stop)
 {
     (void)stop;
     int planned = 0;
-    if (remind_plan(&planned) == STORE_OK && planned)
+    if (store_message_plan(&planned) == STORE_OK && planned)
         log_info("planned %d reminder(s)", planned);
 }
 

@@ -21,9 +21,6 @@
 /* Whether messages can go anywhere: an SMS gateway or an SMTP server is set up. */
 bool remind_configured(void);
 
-/* Plan today's reminders; STORE_NOT_FOUND when another process is planning right now. */
-enum store_status remind_plan(int *planned) STORE_MUST_CHECK;
-
 /* What remind_send_due did. */
 struct remind_tally {
     int sent, retried, failed, cancelled;
