@@ -69,6 +69,26 @@ async function borrower(name, phone, extra = {}) {
   return r.json;
 }
 
+test('bad message settings stop serve and remind at once, without repeating a password', async () => {
+  for (const [args, env, said] of [
+    [['--sms-url', 'http://sms.example.org/send'], {}, /--sms-url must be an https:\/\/ address/],
+    [[], { HYLLA_SMTP_URL: 'smtp://hylla:Hemligt-pw@mail.example.org', HYLLA_SMTP_FROM: 'a@example.org' }, /--smtp-url must be/],
+    [['--smtp-url', 'smtps://mail.example.org'], {}, /--smtp-from must be/],
+    [['--sms-url', 'https://sms.example.org/', '--sms-token-file', '/nonexistent/token'], {}, /HYLLA_SMS_TOKEN_FILE \/nonexistent\/token cannot be read/],
+    [['--reminder-window', '20:00-08:00'], {}, /--reminder-window must be HH:MM-HH:MM/],
+  ]) {
+    for (const command of [['serve', '--listen', '127.0.0.1:0'], ['remind', '--once']]) {
+      const r = await hylla([...command, '--database', db.conninfo, ...args], { env });
+      assert.equal(r.code, 2, `${command[0]} ${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, said);
+      assert.doesNotMatch(r.stderr, /Hemligt-pw/);
+    }
+  }
+  const none = await hylla(['remind', '--once', '--database', db.conninfo]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /nothing to send with/);
+});
+
 test('a borrower has a language and may opt out of messages', async () => {
   const b = await borrower('Ebba Engelsk', '070-111 00 01', { language: 'en' });
   assert.equal(b.language, 'en');
