@@ -102,6 +102,7 @@ test('the overdue list says what was sent about each loan, and notes a call with
   await checkA11y(page, 'messages-overdue-sv');
   await page.click('#overdue-list li button');
   await page.waitForFunction(() => /Ringt .*\(Vera V\) · Ringt/.test(document.querySelector('#overdue-list li').textContent));
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), sv['desk.messages.called'], 'focus stays on the button');
   assertNoPageErrors(page);
   await page.close();
 

@@ -33,6 +33,7 @@ export function createOverdue() {
       h('span', { class: 'desk-hint', text: (contacts.get(l.id) || []).slice(0, 3).map(messageText).join(' · ')
         || t('desk.overdue.no_contact') }),
       l.borrower ? h('button', { type: 'button', class: 'button desk-small', text: t('desk.messages.called'),
+        dataset: { loan: l.id },
         'aria-label': t('desk.overdue.called_label', { name: l.borrower.name, code: l.item.code }),
         onclick: () => called(l) }) : null)));
     more.hidden = !hasMore;
@@ -72,6 +73,7 @@ export function createOverdue() {
       beep('problem');
     }
     render();
+    listEl.querySelector(`button[data-loan="${loan.id}"]`)?.focus(); // the list was drawn anew
   }
 
   more.addEventListener('click', () => load(page + 1));
