@@ -8,6 +8,8 @@
  *   GET    /api/borrowers/{id}               the borrower with "open_loans" and "history"
  *   PATCH  /api/borrowers/{id}               change fields; also "blocked" and "blocked_reason"
  *   DELETE /api/borrowers/{id}               erase (manager): 204, 409 with open loans
+ *   POST   /api/borrowers/{id}/card          a new random card code (core/label.h) for a card
+ *                                            to print; an old card stops working
  *
  * A borrower of another branch is answered 404 to branch-bound staff, as if it did not exist:
  * whether a phone number borrows at another branch is personal data too.
@@ -22,5 +24,6 @@ route_handler borrowers_create;
 route_handler borrowers_get;
 route_handler borrowers_update;
 route_handler borrowers_erase;
+route_handler borrowers_new_card;
 
 #endif

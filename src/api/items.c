@@ -33,6 +33,48 @@ void items_get(struct req *req, struct reply *rep)
     store_item_clear(&it);
 }
 
+/*
+ * What the label printing screen asks for: since (taken in on that day or later), label=unprinted,
+ * code_from and code_to (a range of codes), sort=code. The codes are normalised into f->range.
+ */
+static bool read_label_filter(const struct req *req, struct reply *rep, struct item_filter *f)
+{
+    const char *since = req_query(req, "since"), *label = req_query(req, "label");
+    const char *sort = req_query(req, "sort");
+    if (since && *since) {
+        if (!text_is_iso_date(since)) {
+            api_bad_query(rep, "since is a date, YYYY-MM-DD.");
+            return false;
+        }
+        f->since = since;
+    }
+    if (label && *label) {
+        if (strcmp(label, "unprinted") != 0) {
+            api_bad_query(rep, "label is unprinted (items whose label was never printed).");
+            return false;
+        }
+        f->unprinted = true;
+    }
+    if (sort && *sort) {
+        if (strcmp(sort, "code") != 0) {
+            api_bad_query(rep, "sort is code (else items come by name and size).");
+            return false;
+        }
+        f->by_code = true;
+    }
+    const char *ends[2] = { req_query(req, "code_from"), req_query(req, "code_to") };
+    for (int i = 0; i < 2; i++) {
+        if (!ends[i] || !*ends[i])
+            continue;
+        if (!item_code_normalize(ends[i], f->range[i])) {
+            api_bad_query(rep, "code_from and code_to are item codes.");
+            return false;
+        }
+        *(i ? &f->code_to : &f->code_from) = f->range[i];
+    }
+    return true;
+}
+
 /* The filters of a list or an export from the query string; answers 400 and returns false. */
 static bool read_filter(const struct req *req, struct reply *rep, struct item_filter *f)
 {
@@ -46,7 +88,7 @@ static bool read_filter(const struct req *req, struct reply *rep, struct item_fi
         api_bad_query(rep, "status is one of intake, available, on_loan, repair, retired.");
         return false;
     }
-    return true;
+    return read_label_filter(req, rep, f);
 }
 
 void items_list(struct req *req, struct reply *rep)

@@ -2,6 +2,7 @@
  * items: the catalogue's items for staff.
  *   POST  /api/items                 intake of a donation: 201 with the item and its new code
  *   GET   /api/items?q=&branch=&category=&status=&size_kind=&size_min=&size_max=&page=&per_page=
+ *         &since=&label=unprinted&code_from=&code_to=&sort=code   (what the label screen lists)
  *   GET   /api/items/{code}          what the desk shows after a scan (any branch's item)
  *   PATCH /api/items/{code}          edit; the status rules of item_store apply
  *   GET   /api/items/{code}/history  every status change, with who and when

@@ -114,8 +114,8 @@ void messages_write(struct req *req, struct reply *rep)
     if (!settings || !settings->sms_url) {
         /* Another branch's borrower is not there, whatever this server can send. */
         struct store_loan_rules rules;
-        enum store_status st = store_loan_rules_for_borrower(borrower, api_scope(req), &rules);
-        store_loan_rules_free(&rules);
+        enum store_status st =
+            store_loan_rules_for_borrower(borrower, api_scope(req), NULL, &rules);
         if (st == STORE_NOT_FOUND)
             reply_problem(rep, PROBLEM_borrower_not_found, NULL);
         else if (st < 0)

@@ -9,6 +9,7 @@
 #include "api/categories.h"
 #include "api/health.h"
 #include "api/items.h"
+#include "api/labels.h"
 #include "api/loans.h"
 #include "api/messages.h"
 #include "api/photos.h"
@@ -28,6 +29,7 @@
 /* Literal routes come before patterned ones that could also match their path. */
 static const struct route table[] = {
     { .method = "GET", .pattern = "/healthz", .handler = health_get, .access = ACCESS_PUBLIC },
+    { .method = "GET", .pattern = "/metrics", .handler = health_metrics, .access = ACCESS_PUBLIC },
 
     { .method = "POST",
       .pattern = "/api/session",
@@ -73,6 +75,11 @@ static const struct route table[] = {
       .handler = branches_update,
       .access = ACCESS_ADMIN,
       .body = BODY_JSON },
+    { .method = "PATCH",
+      .pattern = "/api/branches/{slug}/printing",
+      .handler = labels_set_printing,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
 
     { .method = "GET",
       .pattern = "/api/categories",
@@ -112,6 +119,15 @@ static const struct route table[] = {
     { .method = "PATCH",
       .pattern = "/api/items/{code}",
       .handler = items_update,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "GET",
+      .pattern = "/api/items/{code}/label.svg",
+      .handler = labels_item,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/labels/printed",
+      .handler = labels_printed,
       .access = ACCESS_VOLUNTEER,
       .body = BODY_JSON },
     { .method = "GET",
@@ -169,6 +185,14 @@ static const struct route table[] = {
       .handler = messages_call,
       .access = ACCESS_VOLUNTEER,
       .body = BODY_JSON },
+    { .method = "POST",
+      .pattern = "/api/borrowers/{id}/card",
+      .handler = borrowers_new_card,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "GET",
+      .pattern = "/api/borrowers/{id}/card.svg",
+      .handler = labels_card,
+      .access = ACCESS_VOLUNTEER },
     { .method = "POST",
       .pattern = "/api/checkouts",
       .handler = loans_checkout,

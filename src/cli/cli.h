@@ -14,6 +14,12 @@ int cli_import(int argc, char **argv);
 /* `hylla anonymize [--months N] [--dry-run]`: erase borrowers inactive for N months. */
 int cli_anonymize(int argc, char **argv);
 
+/* `hylla check`: verify migrations, invariants and rollups; exit 1 on a problem. */
+int cli_check(int argc, char **argv);
+
+/* `hylla setup`: migrate, create the first admin, write the database URL into the config. */
+int cli_setup(int argc, char **argv);
+
 /* `hylla remind [--once]`: plan reminders and send the messages due, as serve does by itself. */
 int cli_remind(int argc, char **argv);
 
@@ -22,17 +28,15 @@ int cli_remind(int argc, char **argv);
  * are their getopt_long entries, numbered from base; cli_messaging_flag records the value of
  * option number base + i; cli_messaging_help describes them for --help.
  */
-#define CLI_MESSAGING_COUNT 8
+#define CLI_MESSAGING_COUNT 6
 #define CLI_MESSAGING_OPTIONS(base)                                                                \
     { "sms-url", required_argument, 0, (base) + 0 },                                               \
-        { "sms-token-file", required_argument, 0, (base) + 1 },                                    \
-        { "sms-sender", required_argument, 0, (base) + 2 },                                        \
-        { "smtp-url", required_argument, 0, (base) + 3 },                                          \
-        { "smtp-password-file", required_argument, 0, (base) + 4 },                                \
-        { "smtp-from", required_argument, 0, (base) + 5 },                                         \
-        { "smtp-ca-file", required_argument, 0, (base) + 6 },                                      \
+        { "sms-sender", required_argument, 0, (base) + 1 },                                        \
+        { "smtp-url", required_argument, 0, (base) + 2 },                                          \
+        { "smtp-from", required_argument, 0, (base) + 3 },                                         \
+        { "smtp-ca-file", required_argument, 0, (base) + 4 },                                      \
     {                                                                                              \
-        "reminder-window", required_argument, 0, (base) + 7                                        \
+        "reminder-window", required_argument, 0, (base) + 5                                        \
     }
 void cli_messaging_flag(struct settings_messaging_args *a, int i, const char *value);
 extern const char cli_messaging_help[];

@@ -24,11 +24,12 @@
 const char cli_messaging_help[] =
     "  --sms-url URL             HYLLA_SMS_URL       the SMS gateway (https://; form POST of\n"
     "                                                from, to, message)\n"
-    "  --sms-token-file FILE     HYLLA_SMS_TOKEN_FILE  the gateway's token, or user:password\n"
+    "                            HYLLA_SMS_TOKEN_FILE  a file of the gateway's token, or\n"
+    "                                                user:password\n"
     "  --sms-sender NAME         HYLLA_SMS_SENDER    SMS sender name, 11 letters (hylla)\n"
     "  --smtp-url URL            HYLLA_SMTP_URL      smtp://[user@]host:587 (STARTTLS) or\n"
     "                                                smtps://[user@]host:465\n"
-    "  --smtp-password-file FILE HYLLA_SMTP_PASSWORD_FILE  the SMTP password\n"
+    "                            HYLLA_SMTP_PASSWORD_FILE  a file of the SMTP password\n"
     "  --smtp-from ADDRESS       HYLLA_SMTP_FROM     the From address of e-mail\n"
     "  --smtp-ca-file FILE       HYLLA_SMTP_CA_FILE  CA certificates for the SMTP server\n"
     "  --reminder-window HH:MM-HH:MM  HYLLA_REMINDER_WINDOW  when messages may go out\n"
@@ -37,8 +38,7 @@ const char cli_messaging_help[] =
 void cli_messaging_flag(struct settings_messaging_args *a, int i, const char *value)
 {
     const char **slots[CLI_MESSAGING_COUNT] = {
-        &a->sms_url,   &a->sms_token_file, &a->sms_sender, &a->smtp_url, &a->smtp_password_file,
-        &a->smtp_from, &a->smtp_ca_file,   &a->window,
+        &a->sms_url, &a->sms_sender, &a->smtp_url, &a->smtp_from, &a->smtp_ca_file, &a->window,
     };
     if (i >= 0 && i < CLI_MESSAGING_COUNT)
         *slots[i] = value;

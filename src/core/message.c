@@ -41,7 +41,7 @@ void message_date_words(const char *iso, bool english, char *out, size_t size)
         return;
     }
     int month = atoi(iso + 5), mday = atoi(iso + 8);
-    int wd = duedate_weekday(day);
+    int wd = (int)((day % 7 + 7 + 3) % 7); /* day 0, 1970-01-01, was a Thursday */
     snprintf(out, size, "%s %d %s", english ? weekday_en[wd] : weekday_sv[wd], mday,
              english ? month_en[month - 1] : month_sv[month - 1]);
 }

@@ -2,12 +2,12 @@
 #include "settings.h"
 
 #include "core/buf.h"
+#include "core/config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,31 +179,6 @@ static const char *flag_or_env(const char *flag, const char *env)
     return e && *e ? e : NULL;
 }
 
-/* A secret from a file, without the line break at its end; NULL with *why when it cannot be. */
-static char *read_secret(const char *path, const char *what, char **why)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        *why = xasprintf("%s %s cannot be read: %s", what, path, strerror(errno));
-        return NULL;
-    }
-    char buf[4096];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    bool whole = feof(f);
-    fclose(f);
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-        n--;
-    buf[n] = '\0';
-    if (!whole || n == 0 || strchr(buf, '\n')) {
-        *why = xasprintf("%s %s must hold one line of at most 4 KiB", what, path);
-        sodium_memzero(buf, sizeof buf);
-        return NULL;
-    }
-    char *secret = xstrdup(buf);
-    sodium_memzero(buf, sizeof buf);
-    return secret;
-}
-
 /* The host of a URL "scheme://[user@]host[:port]/..." into host; false when there is none. */
 static bool url_host(const char *url, char *host, size_t size, bool *has_user)
 {
@@ -261,8 +236,8 @@ bool settings_messaging(struct settings *s, const struct settings_messaging_args
                            "only to this machine)");
             return false;
         }
-        const char *file = flag_or_env(a->sms_token_file, "HYLLA_SMS_TOKEN_FILE");
-        if (file && !(s->sms_token = read_secret(file, "HYLLA_SMS_TOKEN_FILE", why)))
+        s->sms_token = config_secret("HYLLA_SMS_TOKEN", why);
+        if (*why)
             return false;
     }
 
@@ -288,8 +263,8 @@ bool settings_messaging(struct settings *s, const struct settings_messaging_args
                              s->smtp_from ? s->smtp_from : "");
             return false;
         }
-        const char *file = flag_or_env(a->smtp_password_file, "HYLLA_SMTP_PASSWORD_FILE");
-        if (file && !(s->smtp_password = read_secret(file, "HYLLA_SMTP_PASSWORD_FILE", why)))
+        s->smtp_password = config_secret("HYLLA_SMTP_PASSWORD", why);
+        if (*why)
             return false;
     }
     return true;

@@ -5,6 +5,8 @@
 #ifndef HYLLA_CORE_SETTINGS_H
 #define HYLLA_CORE_SETTINGS_H
 
+#include "core/cidr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -22,13 +24,16 @@ struct settings {
     unsigned session_idle_s;
     unsigned session_max_s;
     bool access_log;
+    struct cidr_list trusted_proxies; /* peers whose X-Forwarded-For names the client */
+    struct cidr_list metrics_allow;   /* clients that may read /metrics */
+    unsigned retention_months;        /* erase borrowers inactive this long; 0: never */
 
     /* Messages to borrowers: a NULL URL leaves its channel off (see settings_messaging). */
     const char *sms_url;       /* the SMS gateway: https://, or http:// to this machine */
-    const char *sms_token;     /* read from HYLLA_SMS_TOKEN_FILE; "user:password" or a token */
+    const char *sms_token;     /* the secret HYLLA_SMS_TOKEN: "user:password" or a token */
     const char *sms_sender;    /* the network's SMS sender name */
     const char *smtp_url;      /* smtp:// (STARTTLS required) or smtps:// */
-    const char *smtp_password; /* read from HYLLA_SMTP_PASSWORD_FILE, or NULL */
+    const char *smtp_password; /* the secret HYLLA_SMTP_PASSWORD, or NULL */
     const char *smtp_from;     /* the From address of e-mail */
     const char *smtp_ca_file;  /* CA certificates for the SMTP server, or NULL for the system's */
     char window_start[6], window_end[6]; /* when messages may go out, "08:00" to "20:00" */
@@ -68,17 +73,15 @@ bool settings_parse_window(const char *text, char start[6], char end[6]);
 
 /* What settings_messaging is told: flag values, or NULL to read the environment. */
 struct settings_messaging_args {
-    const char *sms_url, *sms_token_file, *sms_sender;
-    const char *smtp_url, *smtp_password_file, *smtp_from, *smtp_ca_file;
-    const char *window;
+    const char *sms_url, *sms_sender, *smtp_url, *smtp_from, *smtp_ca_file, *window;
 };
 
 /*
  * Fill the message settings of s from the flags, else the environment (HYLLA_SMS_URL,
- * HYLLA_SMS_TOKEN_FILE, HYLLA_SMS_SENDER, HYLLA_SMTP_URL, HYLLA_SMTP_PASSWORD_FILE,
- * HYLLA_SMTP_FROM, HYLLA_SMTP_CA_FILE, HYLLA_REMINDER_WINDOW), else the defaults; the secrets are
- * read from their files here and kept in memory only. false with a sentence in why (owned by the
- * caller) when a setting is wrong.
+ * HYLLA_SMS_SENDER, HYLLA_SMTP_URL, HYLLA_SMTP_FROM, HYLLA_SMTP_CA_FILE, HYLLA_REMINDER_WINDOW),
+ * else the defaults. The secrets HYLLA_SMS_TOKEN and HYLLA_SMTP_PASSWORD come only from the
+ * environment or the files it names (config_secret), never from a flag, and are kept in memory
+ * only. false with a sentence in why (owned by the caller) when a setting is wrong.
  */
 bool settings_messaging(struct settings *s, const struct settings_messaging_args *a, char **why);
 

@@ -6,6 +6,7 @@
 #include "core/settings.h"
 #include "core/sms.h"
 #include "jobs/gateway.h"
+#include "store/branch_store.h"
 #include "store/message_store.h"
 
 #include <stdio.h>
@@ -14,8 +15,8 @@
 
 #define RETRY_BASE_S 10
 #define RETRY_MAX_S  3600
-/* A provider gets this long for one message; the sender waits for nothing else. */
-#define SEND_TIMEOUT_S 20
+/* A provider gets this long for one message, well within systemd's TimeoutStopSec. */
+#define SEND_TIMEOUT_S 10
 
 bool remind_configured(void)
 {
@@ -58,6 +59,16 @@ static void deliver(const struct store_outgoing *m, struct message_text *text, c
         .nitems = m->nitems,
         .text = m->text,
     };
+    /* A reminder says when the branch opens next, as its calendar has it at this moment. */
+    struct branch_opening open;
+    if (m->kind != MESSAGE_RECEIPT && m->kind != MESSAGE_FREE_TEXT &&
+        store_branch_next_opening(m->branch_id, NULL, &open) == STORE_OK) {
+        snprintf(f.next_open, sizeof f.next_open, "%s", open.date);
+        for (size_t i = 0; i < open.nspans && i < MESSAGE_MAX_SPANS; i++, f.nspans++) {
+            snprintf(f.spans[i].open, sizeof f.spans[i].open, "%s", open.spans[i].open);
+            snprintf(f.spans[i].close, sizeof f.spans[i].close, "%s", open.spans[i].close);
+        }
+    }
     message_render(&f, text);
     struct gateway_config cfg = {
         .sms_url = settings->sms_url,

@@ -237,7 +237,7 @@ enum store_status store_borrower_search(const struct store_borrower_query *q, ch
         "   AND (($3::text IS NULL AND $4::text IS NULL AND $5::text IS NULL AND $6::text IS NULL)"
         "        OR b.name ILIKE $3 OR b.phone = $4 OR b.phone LIKE '%' || $5 || '%'"
         "        OR b.card = $6)"
-        " ORDER BY b.name, b.id LIMIT $7 OFFSET $8");
+        " ORDER BY b.card = $6 IS TRUE DESC, b.name, b.id LIMIT $7 OFFSET $8");
     STORE_NUM(scope, q->scope);
     STORE_NUM(branch, q->branch_id);
     STORE_NUM(limit, q->per_page + 1);
@@ -253,6 +253,34 @@ enum store_status store_borrower_search(const struct store_borrower_query *q, ch
     *json = store_page_json(res, "borrowers", q->page, q->per_page);
     PQclear(res);
     return STORE_OK;
+}
+
+enum store_status store_borrower_card(long long id, int scope, struct store_borrower_card *out)
+{
+    enum { CARD_CODE, CARD_BRANCH, CARD_FORMAT };
+    static struct store_stmt get =
+        STORE_STMT("SELECT b.card, br.name, br.label_format"
+                   "  FROM borrowers b JOIN branches br ON br.id = b.branch_id"
+                   " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
+    STORE_NUM(idtext, id);
+    STORE_NUM(scopetext, scope);
+    *out = (struct store_borrower_card){ 0 };
+    PGresult *res;
+    enum store_status st = store_exec(&get, 2, (const char *[]){ idtext, scopetext }, &res);
+    if (st == STORE_OK) {
+        out->card = store_get_dup(res, 0, CARD_CODE);
+        out->branch_name = store_get_dup(res, 0, CARD_BRANCH);
+        store_get_copy(res, 0, CARD_FORMAT, out->label_format, sizeof out->label_format);
+    }
+    PQclear(res);
+    return st;
+}
+
+void store_borrower_card_clear(struct store_borrower_card *c)
+{
+    free(c->card);
+    free(c->branch_name);
+    *c = (struct store_borrower_card){ 0 };
 }
 
 struct erase_ctx {

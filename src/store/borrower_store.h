@@ -57,6 +57,18 @@ enum store_status store_borrower_update(long long staff_id, int scope, long long
  */
 enum store_status store_borrower_get(long long id, int scope, char **json) STORE_MUST_CHECK;
 
+/* What a borrower's card shows: its code and the borrower's branch. Strings are owned. */
+struct store_borrower_card {
+    char *card;        /* NULL when the borrower has no card */
+    char *branch_name; /* the borrower's branch */
+    char label_format[16];
+};
+
+/* The card of a borrower in scope into *out (free with store_borrower_card_clear). */
+enum store_status store_borrower_card(long long id, int scope,
+                                      struct store_borrower_card *out) STORE_MUST_CHECK;
+void store_borrower_card_clear(struct store_borrower_card *c);
+
 /* What a borrower search looks for; each NULL field is left out. */
 struct store_borrower_query {
     int scope;                /* 0: every branch */
@@ -69,8 +81,9 @@ struct store_borrower_query {
 };
 
 /*
- * Borrowers matching any of the query's fields (all borrowers in scope when none is given), by
- * name, as JSON text {"borrowers": [borrower object + "open_loans_count"], "page", "per_page",
+ * Borrowers matching any of the query's fields (all borrowers in scope when none is given), the
+ * one whose card is the query's first (a scanned card picks its borrower even when its digits
+ * are in many phone numbers), then by name, as JSON text {"borrowers": [borrower object + "open_loans_count"], "page", "per_page",
  * "has_more"}.
  */
 enum store_status store_borrower_search(const struct store_borrower_query *q,

@@ -16,7 +16,8 @@
     " i.size_kind, i.size_num, i.size_text, i.condition, i.status, i.retired_reason,"              \
     " i.donated_on, i.notes, p.etag, l.due_date,"                                                  \
     " to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                 \
-    " to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                 \
+    " to_char(i.label_printed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define ITEM_JOINS                                                                                 \
     " JOIN branches b ON b.id = i.branch_id"                                                       \
     " JOIN categories c ON c.id = i.category_id"                                                   \
@@ -45,6 +46,7 @@ enum {
     ITEM_DUE_DATE,
     ITEM_CREATED_AT,
     ITEM_UPDATED_AT,
+    ITEM_LABEL_PRINTED_AT,
 };
 
 /* Read the ITEM_COLUMNS that start at column col of a row. */
@@ -73,6 +75,8 @@ static void read_item(const PGresult *res, int row, int col, struct item *it)
     store_get_copy(res, row, col + ITEM_DUE_DATE, it->due_date, sizeof it->due_date);
     store_get_copy(res, row, col + ITEM_CREATED_AT, it->created_at, sizeof it->created_at);
     store_get_copy(res, row, col + ITEM_UPDATED_AT, it->updated_at, sizeof it->updated_at);
+    store_get_copy(res, row, col + ITEM_LABEL_PRINTED_AT, it->label_printed_at,
+                   sizeof it->label_printed_at);
 }
 
 void store_item_clear(struct item *it)
@@ -136,8 +140,10 @@ void store_item_match_params(const struct item_match *m, struct item_match_text 
 }
 
 /*
- * The search statement: ITEM_MATCH_* among the items of one branch and status. The matching rows
- * are counted in all, and one page of them is read with the item columns.
+ * The search statement: ITEM_MATCH_* among the items of one branch and status, taken in since a
+ * day (of Stockholm), without a printed label, within a range of codes (in the order of their
+ * characters). The matching rows are counted in all, and one page of them is read with the
+ * item columns, by name, size and code, or by code alone.
  */
 static enum store_status search_tx(void *ctx)
 {
@@ -150,9 +156,16 @@ static enum store_status search_tx(void *ctx)
         "    SELECT i.id, i.name, i.size_num, i.size_text, i.code FROM items i"
         "     WHERE ($2::int IS NULL OR i.branch_id = $2)"
         "       AND ($4::text IS NULL OR i.status = $4)"
+        "       AND ($10::date IS NULL"
+        "            OR i.created_at >= $10::date::timestamp AT TIME ZONE 'Europe/Stockholm')"
+        "       AND ($11::bool IS NULL OR i.label_printed_at IS NULL)"
+        "       AND ($12::text IS NULL OR i.code COLLATE \"C\" >= $12)"
+        "       AND ($13::text IS NULL OR i.code COLLATE \"C\" <= $13)"
         "       AND " ITEM_MATCH_WHERE "),"
         " page AS ("
-        "    SELECT id, row_number() OVER (ORDER BY name, size_num, size_text, code) AS n"
+        "    SELECT id, row_number() OVER (ORDER BY CASE WHEN $14::bool THEN code END"
+        "                                           COLLATE \"C\","
+        "                                           name, size_num, size_text, code) AS n"
         "      FROM hits ORDER BY n LIMIT $8::bigint OFFSET $9::bigint)"
         " SELECT t.total, " ITEM_COLUMNS "   FROM (SELECT count(*) AS total FROM hits) t"
         "   LEFT JOIN page ON true"
@@ -168,16 +181,21 @@ static enum store_status search_tx(void *ctx)
     STORE_NUM(branch, f->branch_id);
     STORE_NUM(limit, f->limit);
     STORE_NUM(offset, f->offset);
-    const char *params[9] = {
+    const char *params[14] = {
         [1] = f->branch_id ? branch : NULL,
         [3] = f->status,
         [7] = f->limit > 0 ? limit : NULL,
         [8] = offset,
+        [9] = f->since,
+        [10] = f->unprinted ? "true" : NULL,
+        [11] = f->code_from,
+        [12] = f->code_to,
+        [13] = f->by_code ? "true" : "false",
     };
     struct item_match_text text;
     store_item_match_params(&f->match, &text, params);
     PGresult *res;
-    st = store_exec(&search, 9, params, &res);
+    st = store_exec(&search, 14, params, &res);
     if (st < 0)
         return st;
     int rows = PQntuples(res);
@@ -486,6 +504,55 @@ enum store_status store_item_update(long long staff_id, const char *code, int sc
     if (st != STORE_OK || w.outcome != ITEM_DONE)
         store_item_clear(out);
     *outcome = w.outcome;
+    return st;
+}
+
+/* Labels ------------------------------------------------------------------------------------ */
+
+struct labels_printed {
+    const char *const *codes;
+    size_t n;
+    int scope;
+    enum item_label_problem *problems;
+    bool all_ok;
+};
+
+static enum store_status labels_printed_tx(void *ctx)
+{
+    enum { FOUND_CODE, FOUND_BRANCH };
+    static struct store_stmt lock = STORE_STMT(
+        "SELECT code, branch_id FROM items WHERE code = ANY($1::text[]) FOR NO KEY UPDATE");
+    static struct store_stmt mark =
+        STORE_STMT("UPDATE items SET label_printed_at = now() WHERE code = ANY($1::text[])");
+    struct labels_printed *l = ctx;
+    char *codes = store_text_array(l->codes, l->n);
+    PGresult *res;
+    enum store_status st = store_exec(&lock, 1, (const char *[]){ codes }, &res);
+    if (st >= 0) {
+        for (size_t i = 0; i < l->n; i++)
+            l->problems[i] = ITEM_LABEL_UNKNOWN;
+        for (int r = 0; r < PQntuples(res); r++)
+            for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->codes[i], store_get(res, r, FOUND_CODE)) == 0)
+                    l->problems[i] = l->scope && store_get_ll(res, r, FOUND_BRANCH) != l->scope
+                                         ? ITEM_LABEL_OTHER_BRANCH
+                                         : ITEM_LABEL_OK;
+        PQclear(res);
+        l->all_ok = true;
+        for (size_t i = 0; i < l->n; i++)
+            l->all_ok = l->all_ok && l->problems[i] == ITEM_LABEL_OK;
+        st = l->all_ok ? store_run(&mark, 1, (const char *[]){ codes }) : STORE_OK;
+    }
+    free(codes);
+    return st < 0 ? st : STORE_OK;
+}
+
+enum store_status store_item_labels_printed(const char *const *codes, size_t n, int scope,
+                                            enum item_label_problem *problems, bool *all_ok)
+{
+    struct labels_printed l = { .codes = codes, .n = n, .scope = scope, .problems = problems };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, labels_printed_tx, &l);
+    *all_ok = st == STORE_OK && l.all_ok;
     return st;
 }
 

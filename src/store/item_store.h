@@ -36,6 +36,7 @@ struct item {
     char photo_etag[33];                 /* "" without a photo */
     char due_date[DUEDATE_ISO_SIZE];     /* "" unless on loan: the due date of the open loan */
     char created_at[32], updated_at[32]; /* ISO 8601, UTC */
+    char label_printed_at[32];           /* "" until a printed label was confirmed */
 };
 
 /* Free the strings of an item and zero it. */
@@ -93,9 +94,14 @@ void store_item_match_params(const struct item_match *m, struct item_match_text 
 
 struct item_filter {
     struct item_match match;
-    int branch_id;      /* the home branch */
-    const char *status; /* one of item_statuses */
-    long long limit;    /* 0: all */
+    int branch_id;                    /* the home branch */
+    const char *status;               /* one of item_statuses */
+    const char *since;                /* YYYY-MM-DD: taken in on this day (in Stockholm) or later */
+    bool unprinted;                   /* only items whose label was never printed */
+    const char *code_from, *code_to;  /* codes in this range, both included */
+    char range[2][ITEM_CODE_MAX + 1]; /* room for the caller's copies of code_from, code_to */
+    bool by_code;                     /* in the order of the codes, not by name */
+    long long limit;                  /* 0: all */
     long long offset;
 };
 
@@ -105,7 +111,7 @@ struct item_page {
     long long total; /* matches in all, beyond this page too */
 };
 
-/* Items matching f, by name, then size, then code. */
+/* Items matching f, by name, then size, then code (or by code alone). */
 enum store_status store_item_search(const struct item_filter *f,
                                     struct item_page *out) STORE_MUST_CHECK;
 void store_item_page_free(struct item_page *page);
@@ -165,6 +171,23 @@ enum store_status store_item_create(long long staff_id, const struct item_fields
 enum store_status store_item_update(long long staff_id, const char *code, int scope,
                                     const struct item_fields *f, struct item *out,
                                     enum item_outcome *outcome) STORE_MUST_CHECK;
+
+/* What is wrong with one code of a confirmation of printed labels. */
+enum item_label_problem {
+    ITEM_LABEL_OK,
+    ITEM_LABEL_UNKNOWN,      /* no item has the code */
+    ITEM_LABEL_OTHER_BRANCH, /* the item belongs to a branch outside the scope */
+};
+
+/*
+ * Record that the labels of the n items with these codes (normalised already) came out of the
+ * printer: all of them get label_printed_at now, or none do. scope (0: any) is the branch whose
+ * items the caller may mark; problems[i] says what is wrong with codes[i], and *all_ok whether
+ * nothing was, and so the labels were recorded.
+ */
+enum store_status store_item_labels_printed(const char *const *codes, size_t n, int scope,
+                                            enum item_label_problem *problems,
+                                            bool *all_ok) STORE_MUST_CHECK;
 
 /* One status change of an item. */
 struct item_status_change {

@@ -10,29 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A PostgreSQL array literal of texts, each quoted: {"A","B"}. The caller frees it. */
-static char *text_array(const char *const *v, size_t n)
-{
-    struct buf b = BUF_INIT;
-    buf_putc(&b, '{');
-    for (size_t i = 0; i < n; i++) {
-        buf_puts(&b, i ? ",\"" : "\"");
-        for (const char *s = v[i]; *s; s++) {
-            if (*s == '"' || *s == '\\')
-                buf_putc(&b, '\\');
-            buf_putc(&b, *s);
-        }
-        buf_putc(&b, '"');
-    }
-    buf_putc(&b, '}');
-    return buf_steal(&b, NULL);
-}
-
-void store_loan_rules_free(struct store_loan_rules *rules)
-{
-    duedate_calendar_free(&rules->calendar);
-}
-
 enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE])
 {
     static struct store_stmt now = STORE_STMT("SELECT current_date::text");
@@ -45,25 +22,19 @@ enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE])
 }
 
 /*
- * The columns every rules query ends with (RULES_*, from a column col on). The calendar comes as
- * duedate wants it: the open weekdays as a mask (bit 0 Monday) of those with a non-empty list of
- * hours, and the closed dates as day numbers, in order.
+ * The columns every rules query ends with (RULES_*, from a column col on), over the branch br
+ * and unresolved.due, the day a loan would fall due by the loan period alone: the calendar moves
+ * it to the first day the branch is open.
  */
 #define RULES_COLUMNS                                                                              \
     "br.id, br.loan_days, br.max_renewals, current_date::text,"                                    \
-    " (SELECT coalesce(sum(1 << (w.n - 1)::int), 0)"                                               \
-    "    FROM unnest(ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']) WITH ORDINALITY "     \
-    "w(d, n)"                                                                                      \
-    "   WHERE CASE WHEN jsonb_typeof(br.opening_hours -> w.d) = 'array'"                           \
-    "              THEN jsonb_array_length(br.opening_hours -> w.d) > 0 ELSE false END),"          \
-    " ARRAY(SELECT d - date '1970-01-01' FROM unnest(br.closed_dates) d ORDER BY d)"
+    " calendar_open_day(br.opening_hours, br.seasons, br.closed_periods, unresolved.due)::text"
 enum {
     RULES_BRANCH,
     RULES_LOAN_DAYS,
     RULES_MAX_RENEWALS,
     RULES_TODAY,
-    RULES_OPEN_WEEKDAYS,
-    RULES_CLOSED_DAYS,
+    RULES_DUE_DATE,
 };
 
 static void read_rules(const PGresult *res, int col, struct store_loan_rules *r)
@@ -72,29 +43,23 @@ static void read_rules(const PGresult *res, int col, struct store_loan_rules *r)
     r->loan_days = (int)store_get_ll(res, 0, col + RULES_LOAN_DAYS);
     r->max_renewals = (int)store_get_ll(res, 0, col + RULES_MAX_RENEWALS);
     store_get_copy(res, 0, col + RULES_TODAY, r->today, sizeof r->today);
-    long long open = store_get_ll(res, 0, col + RULES_OPEN_WEEKDAYS);
-    for (int i = 0; i < 7; i++)
-        r->calendar.open[i] = (open >> i) & 1;
-    size_t n;
-    long long *days = store_get_ll_array(res, 0, col + RULES_CLOSED_DAYS, &n);
-    r->calendar.closed = n ? xcalloc(n, sizeof *r->calendar.closed) : NULL;
-    for (size_t i = 0; i < n; i++)
-        r->calendar.closed[i] = (long)days[i];
-    r->calendar.nclosed = n;
-    free(days);
+    store_get_copy(res, 0, col + RULES_DUE_DATE, r->due_date, sizeof r->due_date);
 }
 
 enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,
+                                                const char *requested,
                                                 struct store_loan_rules *rules)
 {
     static struct store_stmt find = STORE_STMT(
-        "SELECT " RULES_COLUMNS " FROM borrowers b JOIN branches br ON br.id = b.branch_id"
+        "SELECT " RULES_COLUMNS " FROM borrowers b JOIN branches br ON br.id = b.branch_id,"
+        "      LATERAL (SELECT coalesce($3::date, current_date + br.loan_days) AS due)"
+        "        unresolved"
         " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
     *rules = (struct store_loan_rules){ 0 };
     STORE_NUM(id, borrower_id);
     STORE_NUM(sc, scope);
     PGresult *res;
-    enum store_status st = store_exec(&find, 2, (const char *[]){ id, sc }, &res);
+    enum store_status st = store_exec(&find, 3, (const char *[]){ id, sc, requested }, &res);
     if (st == STORE_OK)
         read_rules(res, 0, rules);
     PQclear(res);
@@ -340,7 +305,7 @@ out:
 
 enum store_status store_loan_checkout(struct store_checkout *c)
 {
-    struct checkout_run run = { .c = c, .codes = text_array(c->codes, c->ncodes) };
+    struct checkout_run run = { .c = c, .codes = store_text_array(c->codes, c->ncodes) };
     c->response = NULL;
     enum store_status st = store_tx(STORE_READ_COMMITTED, checkout_tx, &run);
     free(run.codes);
@@ -478,12 +443,14 @@ enum store_status store_loan_for_renewal(long long loan_id, int scope,
                                          struct store_loan_renewal *out)
 {
     enum { LOAN_RENEWALS, LOAN_DUE_DATE, LOAN_RETURNED, LOAN_BLOCKED, LOAN_RULES };
-    static struct store_stmt find =
-        STORE_STMT("SELECT l.renewals, l.due_date::text, l.returned_at IS NOT NULL,"
-                   "       coalesce(b.blocked, false), " RULES_COLUMNS
-                   "  FROM loans l JOIN branches br ON br.id = l.branch_id"
-                   "  LEFT JOIN borrowers b ON b.id = l.borrower_id"
-                   " WHERE l.id = $1 AND ($2::int = 0 OR l.branch_id = $2)");
+    static struct store_stmt find = STORE_STMT(
+        "SELECT l.renewals, l.due_date::text, l.returned_at IS NOT NULL,"
+        "       coalesce(b.blocked, false), " RULES_COLUMNS
+        "  FROM loans l JOIN branches br ON br.id = l.branch_id"
+        "  LEFT JOIN borrowers b ON b.id = l.borrower_id,"
+        "       LATERAL (SELECT greatest(l.due_date, current_date) + br.loan_days AS due)"
+        "         unresolved"
+        " WHERE l.id = $1 AND ($2::int = 0 OR l.branch_id = $2)");
     *out = (struct store_loan_renewal){ 0 };
     STORE_NUM(id, loan_id);
     STORE_NUM(sc, scope);

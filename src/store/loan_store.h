@@ -18,25 +18,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A branch's lending rules and calendar, with today's date in Stockholm. */
+/*
+ * A branch's lending rules with today's date in Stockholm, and the due date they give: the first
+ * day the branch is open on or after the day a loan made or renewed now would fall due, as the
+ * branch calendar (migrations/0008_calendar.sql) resolves it, seasons and closed periods included.
+ */
 struct store_loan_rules {
     int branch_id;
     int loan_days, max_renewals;
     char today[DUEDATE_ISO_SIZE];
-    struct duedate_calendar calendar; /* owned: a weekday with hours is open */
+    char due_date[DUEDATE_ISO_SIZE]; /* "" when the branch has no open day within two years */
 };
-
-/* Free the calendar of rules. */
-void store_loan_rules_free(struct store_loan_rules *rules);
 
 /* Today's date in Stockholm, YYYY-MM-DD, as the database sees it. */
 enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE]) STORE_MUST_CHECK;
 
 /*
  * The rules of the branch of a borrower in scope (the staff member's branch id, 0 for every
- * branch). STORE_NOT_FOUND when there is no such borrower in scope.
+ * branch), for a checkout due on `requested` (YYYY-MM-DD), or after the loan period when it is
+ * NULL. STORE_NOT_FOUND when there is no such borrower in scope.
  */
 enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,
+                                                const char *requested,
                                                 struct store_loan_rules *rules) STORE_MUST_CHECK;
 
 /* A loan as the answers of a return, a renewal or an undo name it: its id and its item. */
@@ -130,7 +133,10 @@ struct store_return {
 enum store_status store_loan_return(struct store_return *r) STORE_MUST_CHECK;
 void store_return_clear(struct store_return *r);
 
-/* A loan as a renewal needs it, with the rules of its branch. */
+/*
+ * A loan as a renewal needs it, with the rules of its branch: their due_date is one loan period
+ * after the loan's due date, or after today for a loan that is overdue, on an open day.
+ */
 struct store_loan_renewal {
     int renewals;
     char due_date[DUEDATE_ISO_SIZE];

@@ -178,6 +178,7 @@ enum store_status store_message_claim(const char *window_start, const char *wind
         CLAIMED_TEXT,
         CLAIMED_TODAY,
         CLAIMED_DUE_DATE,
+        CLAIMED_BRANCH_ID,
     };
     static struct store_stmt claim = STORE_STMT(
         "WITH m AS (UPDATE messages SET status = 'sending', attempts = attempts + 1"
@@ -186,7 +187,8 @@ enum store_status store_message_claim(const char *window_start, const char *wind
         "            RETURNING *)"
         " SELECT m.attempts, m.kind, m.idempotency_key::text, coalesce(m.channel, ''),"
         "        b.id IS NULL OR b.messages_opt_out, b.language = 'en', b.phone, b.email,"
-        "        br.name, s.sender_name, m.body, current_date::text, m.due_date::text"
+        "        br.name, s.sender_name, m.body, current_date::text, m.due_date::text,"
+        "        m.branch_id"
         "   FROM m JOIN branches br ON br.id = m.branch_id"
         "   JOIN message_settings s ON s.branch_id = m.branch_id"
         "   LEFT JOIN borrowers b ON b.id = m.borrower_id");
@@ -231,6 +233,7 @@ enum store_status store_message_claim(const char *window_start, const char *wind
     out->text = store_get_dup(res, 0, CLAIMED_TEXT);
     store_get_copy(res, 0, CLAIMED_TODAY, out->today, sizeof out->today);
     store_get_copy(res, 0, CLAIMED_DUE_DATE, out->due_date, sizeof out->due_date);
+    out->branch_id = (int)store_get_ll(res, 0, CLAIMED_BRANCH_ID);
     PQclear(res);
 
     STORE_NUM(idtext, id);

@@ -38,6 +38,7 @@ enum store_status store_message_plan(int *planned) STORE_MUST_CHECK;
 /* A message claimed for sending, with what its text needs (free with store_outgoing_clear). */
 struct store_outgoing {
     long long id;
+    int branch_id;
     int attempts; /* including this one */
     enum message_kind kind;
     char key[40];    /* the idempotency key, a UUID */

@@ -15,16 +15,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A branch as the public sees it. Strings are owned (store_public_branches_free frees them). */
+/*
+ * A branch as the public sees it. Strings are owned (store_public_branches_free frees them); the
+ * calendar comes as JSON text: the branch's own (opening hours, seasons, closed periods) and what
+ * the SQL calendar makes of it, so that no page or message works out seasons again.
+ */
 struct public_branch {
     char slug[48];
     char *name;
     char *municipality, *address, *contact, *notice; /* NULL when not given */
-    char *opening_hours;                             /* JSON object text */
-    char *closed_dates;           /* JSON array text of the closed dates from today on */
+    char *opening_hours;                             /* JSON object */
+    char *seasons;                                   /* JSON array, as branch_store keeps it */
+    char *closed_periods;         /* JSON array of the periods that end today or later */
     char today[DUEDATE_ISO_SIZE]; /* today in Europe/Stockholm, YYYY-MM-DD */
-    long long total_loans;        /* every loan the branch ever made */
-    long long available;          /* items on the shelf now */
+    char *days;                   /* [{"date", "spans"}] of the 14 days from today on, in order */
+    char *next_open;       /* {"date", "spans"} of the first open day after today; NULL: none */
+    long long total_loans; /* every loan the branch ever made */
+    long long available;   /* items on the shelf now */
 };
 
 /*

@@ -36,6 +36,7 @@ test('intake answers 201 with the whole item and its new code at once', async ()
     code: r.json.code, branch: 'deje', category: { id: 111, name_sv: 'Längdskidor', name_en: 'Cross-country skis' },
     name: 'Längdskidor', brand: 'Fischer', size: { kind: 'length_cm', value: 160 }, condition: 'good',
     status: 'intake', retired_reason: null, notes: 'Nya bindningar', photo_url: null, due_date: null,
+    label_printed_at: null,
   });
   assert.match(created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   assert.equal(created, updated);

@@ -144,12 +144,16 @@ export async function addStaff(db, { username, password = 'correct horse battery
   return rows[0].id;
 }
 
-/** Create a branch directly in the database; returns its id. */
+/**
+ * Create a branch directly in the database; returns its id. Its calendar is opening_hours,
+ * seasons and closed_periods as the API writes them (none by default: never open).
+ */
 export async function addBranch(db, slug, { name = `Fritidsbanken ${slug}`, prefix = slug.slice(0, 3).toUpperCase(), ...rest } = {}) {
   const { rows } = await db.query(
-    `INSERT INTO branches (slug, name, code_prefix, opening_hours, closed_dates, loan_days)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [slug, name, prefix, JSON.stringify(rest.opening_hours ?? {}), rest.closed_dates ?? [], rest.loan_days ?? 14]);
+    `INSERT INTO branches (slug, name, code_prefix, opening_hours, seasons, closed_periods, loan_days)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [slug, name, prefix, JSON.stringify(rest.opening_hours ?? {}), JSON.stringify(rest.seasons ?? []),
+      JSON.stringify(rest.closed_periods ?? []), rest.loan_days ?? 14]);
   return rows[0].id;
 }
 

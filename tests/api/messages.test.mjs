@@ -20,6 +20,7 @@ let token;
 let vol;
 let manager;
 let messageArgs;
+let messageEnv; // the secrets, from files the environment names
 const remindOutput = [];
 
 before(async () => {
@@ -29,10 +30,10 @@ before(async () => {
   token = secretFile(TOKEN);
   await addBranch(db, 'deje', { name: 'Fritidsbanken Deje', prefix: 'DEJ', opening_hours: OPEN_EVERY_DAY });
   await addBranch(db, 'kil', { name: 'Fritidsbanken Kil', prefix: 'KIL', opening_hours: OPEN_EVERY_DAY });
-  messageArgs = ['--sms-url', gw.url, '--sms-token-file', token.file, '--sms-sender', 'Fritidsbkn',
-    '--smtp-url', sink.url, '--smtp-from', 'hylla@example.org', '--smtp-ca-file', sink.caFile,
-    '--smtp-password-file', sink.passwordFile, '--reminder-window', '00:00-24:00'];
-  server = await startHylla({ database: db.conninfo, args: messageArgs, env: { HYLLA_LOG_LEVEL: 'debug' } });
+  messageArgs = ['--sms-url', gw.url, '--sms-sender', 'Fritidsbkn', '--smtp-url', sink.url,
+    '--smtp-from', 'hylla@example.org', '--smtp-ca-file', sink.caFile, '--reminder-window', '00:00-24:00'];
+  messageEnv = { HYLLA_SMS_TOKEN_FILE: token.file, HYLLA_SMTP_PASSWORD_FILE: sink.passwordFile, HYLLA_LOG_LEVEL: 'debug' };
+  server = await startHylla({ database: db.conninfo, args: messageArgs, env: messageEnv });
   vol = await staffClient(server, db, { username: 'deje-vol', branch: 'deje' });
   manager = await staffClient(server, db, { username: 'deje-chef', role: 'manager', branch: 'deje' });
 });
@@ -47,8 +48,7 @@ after(async () => {
 
 /** `hylla remind --once` against the test database, as a timer would run it. */
 async function remindOnce() {
-  const r = await hylla(['remind', '--once', '--database', db.conninfo, ...messageArgs],
-    { env: { HYLLA_LOG_LEVEL: 'debug' } });
+  const r = await hylla(['remind', '--once', '--database', db.conninfo, ...messageArgs], { env: messageEnv });
   remindOutput.push(r.stdout, r.stderr);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /AddressSanitizer|runtime error:/);
@@ -74,7 +74,7 @@ test('bad message settings stop serve and remind at once, without repeating a pa
     [['--sms-url', 'http://sms.example.org/send'], {}, /--sms-url must be an https:\/\/ address/],
     [[], { HYLLA_SMTP_URL: 'smtp://hylla:Hemligt-pw@mail.example.org', HYLLA_SMTP_FROM: 'a@example.org' }, /--smtp-url must be/],
     [['--smtp-url', 'smtps://mail.example.org'], {}, /--smtp-from must be/],
-    [['--sms-url', 'https://sms.example.org/', '--sms-token-file', '/nonexistent/token'], {}, /HYLLA_SMS_TOKEN_FILE \/nonexistent\/token cannot be read/],
+    [['--sms-url', 'https://sms.example.org/'], { HYLLA_SMS_TOKEN_FILE: '/nonexistent/token' }, /cannot read \/nonexistent\/token \(HYLLA_SMS_TOKEN_FILE\)/],
     [['--reminder-window', '20:00-08:00'], {}, /--reminder-window must be HH:MM-HH:MM/],
   ]) {
     for (const command of [['serve', '--listen', '127.0.0.1:0'], ['remind', '--once']]) {

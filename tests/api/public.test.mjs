@@ -21,15 +21,23 @@ let anon;
 let vera;
 const codes = {};
 let borrowerId;
+let SEASONS;
 
 before(async () => {
   db = await freshDb();
   server = await startHylla({ database: db.conninfo });
   anon = new Client(server.url);
+  const seasonOpen = new Date(`${await stockholmDate(db, 11)}T12:00:00Z`).getUTCDay();
+  SEASONS = [{
+    name: 'Vinter', from: (await stockholmDate(db, 9)).slice(5), to: (await stockholmDate(db, 60)).slice(5),
+    opening_hours: { [['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][seasonOpen]]: [['16:00', '19:00']] },
+  }];
+  // Closed three days ago, and from day 5 to day 6 ahead (a period); a season from day 9 on, open
+  // on one weekday only, that of day 11.
   await db.query(
-    `INSERT INTO branches (slug, name, code_prefix, opening_hours, closed_dates, address, municipality, notice)
-     VALUES ('deje', 'Fritidsbanken Deje', 'DEJ', $1, $2, 'Storgatan 1, Deje', 'Forshaga', 'Välkomna!')`,
-    [JSON.stringify(OPEN_EVERY_DAY), [await stockholmDate(db, -3), await stockholmDate(db, 5)]]);
+    `INSERT INTO branches (slug, name, code_prefix, opening_hours, seasons, closed_periods, address, municipality, notice)
+     VALUES ('deje', 'Fritidsbanken Deje', 'DEJ', $1, $2, $3, 'Storgatan 1, Deje', 'Forshaga', 'Välkomna!')`,
+    [JSON.stringify(OPEN_EVERY_DAY), JSON.stringify(SEASONS), JSON.stringify(await closedPeriods())]);
   await addBranch(db, 'forshaga', { prefix: 'FOR', opening_hours: OPEN_EVERY_DAY });
   for (const [key, opts] of Object.entries({
     ski150: { name: 'Längdskidor Fischer', sizeKind: 'length_cm', sizeNum: 150 },
@@ -55,6 +63,14 @@ before(async () => {
   assert.equal(o.status, 201, o.text);
 });
 
+/** The closed periods of deje: one in the past, one ahead. */
+async function closedPeriods() {
+  return [
+    { from: await stockholmDate(db, -3), to: await stockholmDate(db, -3), reason: null },
+    { from: await stockholmDate(db, 5), to: await stockholmDate(db, 6), reason: 'Inventering' },
+  ];
+}
+
 after(async () => {
   await server?.stop();
   await db?.drop();
@@ -69,8 +85,20 @@ test('branches: public facts, upcoming closed dates, today and totals from the r
   assert.equal(deje.address, 'Storgatan 1, Deje');
   assert.equal(deje.notice, 'Välkomna!');
   assert.deepEqual(deje.opening_hours, OPEN_EVERY_DAY);
-  assert.deepEqual(deje.closed_dates, [await stockholmDate(db, 5)], 'past closed dates are left out');
+  assert.deepEqual(deje.seasons, SEASONS);
+  assert.deepEqual(deje.closed_periods, (await closedPeriods()).slice(1), 'past closed periods are left out');
   assert.equal(deje.today, await stockholmDate(db));
+  // The days ahead as the calendar resolves them: open every day but the closed ones, then the
+  // season's one weekday.
+  const days = [];
+  for (let i = 0; i < 14; i++) {
+    const date = await stockholmDate(db, i);
+    const closed = (i >= 5 && i <= 6) || (i >= 9 && (i - 11) % 7 !== 0);
+    days.push({ date, spans: closed ? [] : i >= 9 ? [['16:00', '19:00']] : [['10:00', '18:00']] });
+  }
+  assert.deepEqual(deje.days, days);
+  assert.deepEqual(deje.next_open, { date: await stockholmDate(db, 1), spans: [['10:00', '18:00']] });
+  assert.equal(r.json.branches[1].next_open.date, await stockholmDate(db, 1));
   assert.equal(deje.total_loans, 2);
   assert.equal(deje.available_items, 4); // ski150, ski155a, ski170, skates
   for (const key of ['id', 'loan_days', 'item_limit', 'max_renewals', 'code_prefix', 'next_item_no'])

@@ -143,6 +143,37 @@ const otherBranchReads = [
     },
   },
   {
+    name: 'the card of a borrower of another branch',
+    role: 'volunteer',
+    async make() {
+      const id = await southBorrower();
+      await db.query("UPDATE borrowers SET card = 'K11223344' WHERE id = $1", [id]);
+      return { method: 'GET', path: `/api/borrowers/${id}/card.svg`, secrets: ['K11223344', 'Sonja'] };
+    },
+  },
+  {
+    name: 'a new card for a borrower of another branch',
+    role: 'volunteer',
+    async make() {
+      return { method: 'POST', path: `/api/borrowers/${await southBorrower()}/card`, secrets: ['Sonja', 'K11223344'] };
+    },
+  },
+  {
+    name: 'marking the labels of another branch printed',
+    role: 'volunteer',
+    async make() {
+      const code = await addItem(db, 'south', { name: 'Södra pulkan', category: 32 });
+      return { method: 'POST', path: '/api/labels/printed', json: { items: [code] } };
+    },
+  },
+  {
+    name: 'choosing the printers of another branch',
+    role: 'volunteer',
+    async make() {
+      return { method: 'PATCH', path: '/api/branches/south/printing', json: { label_format: 'roll-62' } };
+    },
+  },
+  {
     name: 'the statistics of another branch',
     role: 'manager',
     async make() {
@@ -214,6 +245,9 @@ test('staff bound to a branch get nothing of another branch', async () => {
   assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE name = 'Sonja Söderlund'"), 1);
   assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE name = 'Hacked'"), 0);
   assert.equal(await count('SELECT count(*)::int AS n FROM loans'), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE card = 'K11223344'"), 1);
+  assert.equal(await count('SELECT count(*)::int AS n FROM items WHERE label_printed_at IS NOT NULL'), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM branches WHERE label_format <> 'a4-3x8'"), 0);
   assert.equal(await count("SELECT count(*)::int AS n FROM messages WHERE body = 'Hacked' OR kind = 'phone_call'"), 0);
   assert.equal(await count("SELECT count(*)::int AS n FROM message_settings WHERE sender_name = 'Hacked'"), 0);
   // Their own borrower exists; this server has no SMS gateway to send with.

@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { freshDb, startHylla, addStaff, SOURCE_ROOT } from '../api/lib.mjs';
+import sv from '../../web/js/lang/sv.js';
+import en from '../../web/js/lang/en.js';
 
 export { addStaff, addBranch } from '../api/lib.mjs';
 
@@ -25,13 +27,14 @@ export const ARTIFACTS = process.env.HYLLA_TEST_ARTIFACTS || path.join(SOURCE_RO
 export const WIDTHS = [360, 1280];
 
 /**
- * Launch Chromium headless with a fresh profile. Resolves { context, close() }; the context is
- * Playwright's BrowserContext (one profile, many pages).
+ * Launch Chromium headless with a fresh profile, with extra command line switches (a fake camera,
+ * say). Resolves { context, close() }; the context is Playwright's BrowserContext (one profile,
+ * many pages).
  */
-export async function launchBrowser({ locale = 'sv-SE' } = {}) {
+export async function launchBrowser({ locale = 'sv-SE', args: extra = [] } = {}) {
   const profile = mkdtempSync(path.join(tmpdir(), 'hylla-chromium-'));
   const args = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'];
+    '--disable-component-update', '--disable-sync', ...extra];
   if (process.getuid?.() === 0) args.push('--no-sandbox');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -136,6 +139,25 @@ export async function visibleText(page, { except = '[lang]:not(html)' } = {}) {
       if (!el.closest(skip)) parts.push(el.getAttribute('placeholder') || el.getAttribute('aria-label') || el.getAttribute('title'));
     return parts.join('\n');
   }, except);
+}
+
+/** Every string of a dictionary, plural forms included. */
+const strings = (dict) => Object.values(dict).flatMap((v) => (typeof v === 'object' ? Object.values(v) : [v]));
+
+/** Fail when text holds a Swedish string of the dictionaries (its fixed parts, as whole words). */
+export function assertNoSwedish(text, where) {
+  const parts = (s) => s.split(/\{\w+\}/).map((p) => p.trim()).filter((p) => p.length >= 2);
+  // Fixed parts the English strings share ("cm", "EU") are no Swedish.
+  const english = new Set(strings(en).flatMap(parts));
+  // The language switch names English in English on the Swedish page; that one is no Swedish word.
+  const swedish = strings(Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'lang.other')));
+  for (const s of swedish) {
+    for (const part of parts(s).filter((p) => !english.has(p))) {
+      const re = new RegExp(`(?<![\\p{L}])${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'u');
+      assert.doesNotMatch(text, re, `Swedish left on ${where}: "${part}" (from "${s}")`);
+    }
+  }
+  assert.doesNotMatch(text, /[åäöÅÄÖ]/, `Swedish letters on ${where}:\n${text}`);
 }
 
 /** Create an account and log the browser context in through the API (for pages behind a login). */

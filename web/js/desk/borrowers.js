@@ -1,9 +1,11 @@
 // desk/borrowers: finding and registering borrowers, and one borrower's page: details, open
-// loans (renewable), history, blocking with a reason, and editing.
+// loans (renewable), history, blocking with a reason, editing, and printing a library card (a
+// borrower without a card code gets a new one first).
 import { t } from '../i18n.js';
 import { errorMessage, get, patch, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
 import { beep, dueText, h, messageText, phoneText, say, shortDate } from './util.js';
+import { printCard } from './print.js';
 
 /** One line about a borrower: phone, card, loans now, blocked. */
 function borrowerDetails(b) {
@@ -167,6 +169,7 @@ export function createBorrower(ctx) {
     if (blockError) reason.setAttribute('aria-invalid', 'true');
     else reason.removeAttribute('aria-invalid');
     editButton.setAttribute('aria-expanded', String(Boolean(edit)));
+    $('borrower-card').textContent = t(b.card ? 'desk.card.print' : 'desk.card.new');
     edit?.render();
 
     $('borrower-open').replaceChildren(...(b.open_loans.length ? b.open_loans.map((l) => h('li',
@@ -321,6 +324,18 @@ export function createBorrower(ctx) {
       beep('problem');
     }
     render();
+  });
+  $('borrower-card').addEventListener('click', async () => {
+    try {
+      if (!b.card) b = await post(`/api/borrowers/${b.id}/card`);
+      render();
+      const branch = ctx.branches.find((x) => x.slug === b.branch);
+      await printCard(b.id, branch?.label_format || 'a4-3x8');
+      setMessage({ key: 'desk.card.printed', params: { card: b.card } });
+    } catch (err) {
+      setMessage({ text: errorMessage(err) });
+      beep('problem');
+    }
   });
   $('borrower-lend').addEventListener('click', () => {
     ctx.lend.startWith(b);

@@ -1,10 +1,12 @@
 // desk/intake: taking in a donation. A category (from the tree, or one of the recently used ones,
 // kept in localStorage), the size input that fits the category (cm, EU size, clothing size ...),
 // condition, and a photo from the device camera, downscaled in the browser before upload. Saving
-// shows the new code large, to be written or printed on a label.
+// shows the new code large; "Skriv ut etikett" (or P) prints its label on the branch's label
+// stock, and the volunteer's "yes, it came out" records it as printed.
 import { t } from '../i18n.js';
 import { errorMessage, get, post, put } from '../api.js';
 import { beep, categoryName, h, say } from './util.js';
+import { confirmPrinted, printLabels } from './print.js';
 
 const RECENT_KEY = 'hylla.desk.recent_categories';
 const RECENT_MAX = 6;
@@ -170,6 +172,8 @@ export function createIntake(ctx) {
     $('intake-ready').checked = true;
     shown = { error: null, fields: {} };
     saved = null;
+    $('intake-confirm').hidden = true;
+    say($('intake-printed'), '');
     categoryChanged();
   }
 
@@ -254,7 +258,29 @@ export function createIntake(ctx) {
     $('intake-status').textContent = '';
     (select.value ? ($('intake-size-field').hidden ? name : size) : select).focus();
   });
-  $('intake-print').addEventListener('click', () => window.print());
+  async function printLabel() {
+    if (!saved || !$('intake-confirm').hidden) return;
+    const format = ctx.branches.find((b) => b.slug === saved.item.branch)?.label_format || 'a4-3x8';
+    await printLabels([saved.item.code], format);
+    confirmPrinted({
+      box: $('intake-confirm'), text: $('intake-confirm-text'), yes: $('intake-confirm-yes'), no: $('intake-confirm-no'),
+      codes: [saved.item.code],
+      onDone: (recorded, err) => {
+        say($('intake-printed'), err ? errorMessage(err)
+          : t(recorded ? 'desk.labels.recorded' : 'desk.labels.not_recorded', { n: 1 }));
+        $('intake-next').focus();
+      },
+    });
+  }
+  $('intake-print').addEventListener('click', printLabel);
+  // P prints the label of the item just saved, from anywhere on its card but a text field.
+  el.addEventListener('keydown', (event) => {
+    if (event.key.toLowerCase() !== 'p' || event.ctrlKey || event.metaKey || event.altKey || !saved ||
+      event.target.matches('input, textarea, select'))
+      return;
+    event.preventDefault();
+    printLabel();
+  });
 
   return {
     el,

@@ -1,7 +1,8 @@
 // desk/lend: lending. Find the borrower (name, phone or card, typed or scanned) or register one
 // on the spot, scan the items one after another (each is looked up at once and shown with its
 // name, size and status, or its problem in words, colour and sound), then "Klar" lends them all
-// in one request and says the due date in words, with "Ångra" until the answer's undo_until.
+// in one request and says the due date in words, with "Ångra" until the answer's undo_until
+// and "Skriv ut kvitto" for a receipt.
 // What was scanned stays while the borrower is found or registered, and while the volunteer
 // looks at another screen, until it is lent or the lending is cancelled.
 import { t } from '../i18n.js';
@@ -9,6 +10,7 @@ import { ApiError, errorMessage, get, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
 import { beep, dueText, h, itemCode, itemErrorText, itemProblem, phoneText, say } from './util.js';
 import { sizeText } from '../item.js';
+import { printReceipt, receiptOf } from './print.js';
 
 /** A random Idempotency-Key (crypto.randomUUID needs a secure context; this does not). */
 function randomKey() {
@@ -39,7 +41,7 @@ export function createLend(ctx) {
     rows: [], // { code, state: pending|found|unknown|error, item, err, refused, lookup }
     matches: null, // borrowers found, or null before a search
     refusals: [], // borrower-level reasons of a refused checkout (borrower_blocked, item_limit)
-    receipt: null, // { checkout_id, due_date, borrower, loans, until }
+    receipt: null, // { checkout_id, due_date, borrower, loans, until, items: { code: item } }
     idem: null, // { sig, key }: the key of the checkout being tried, reused for its retries
     message: null, // { key, params } or { text }
     register: null, // the open register form
@@ -312,7 +314,8 @@ export function createLend(ctx) {
     done.disabled = true;
     try {
       const res = await post('/api/checkouts', body, { headers: { 'Idempotency-Key': state.idem.key } });
-      state.receipt = { ...res, borrower: state.borrower, until: Date.parse(res.undo_until) };
+      state.receipt = { ...res, borrower: state.borrower, until: Date.parse(res.undo_until),
+        items: Object.fromEntries(ok.map((r) => [r.code, r.item])) };
       state.borrower = null;
       state.rows = [];
       state.refusals = [];
@@ -396,6 +399,15 @@ export function createLend(ctx) {
     who.focus();
   });
   $('lend-undo').addEventListener('click', undo);
+  $('lend-print-receipt').addEventListener('click', () => {
+    const r = state.receipt;
+    if (!r) return;
+    const branch = ctx.branches.find((b) => b.slug === (r.borrower.branch || ctx.user.branch));
+    printReceipt(receiptOf({
+      branch, borrowerName: r.borrower.name, dueDate: r.due_date,
+      loans: r.loans.map((l) => ({ code: l.item.code, name: l.item.name, size: r.items[l.item.code]?.size })),
+    }), branch?.receipt_format || 'receipt-80');
+  });
   done.addEventListener('click', lend);
   $('lend-cancel').addEventListener('click', cancel);
   el.addEventListener('keydown', (event) => {

@@ -1,11 +1,12 @@
 // desk/main: the volunteer desk at /desk. One page with a screen per task (lend, return, intake,
-// borrowers, one borrower, overdue loans), each with its own address below /desk so that the
+// borrowers, one borrower, overdue loans, printing labels), each with its own address below /desk so that the
 // browser's back button and a reload work. Keyboard scheme (also shown on the start screen):
 //   1-5       on the start screen: open an action (while focus is in the action list)
 //   Esc       back: to the start screen, or from a borrower to the borrower list; closes forms
 //   Enter     in a scan field: look the code up (lend) or return the item (return)
 //   Ctrl+Enter  lend: lend the scanned items ("Klar")
 //   Alt+R     return: the last returned item goes to repair
+//   P         intake, once the item is saved: print its label
 //   Up/Down   move between the borrowers found
 import { initI18n, onLangChange, t } from '../i18n.js';
 import { get, logout, requireUser } from '../api.js';
@@ -14,6 +15,8 @@ import { createReturn } from './return.js';
 import { createIntake } from './intake.js';
 import { createBorrowers, createBorrower } from './borrowers.js';
 import { createOverdue } from './overdue.js';
+import { createLabels } from './labels.js';
+import { initCameras } from './camera.js';
 
 const ROUTES = [
   [/^\/desk\/?$/, 'home'],
@@ -23,6 +26,7 @@ const ROUTES = [
   [/^\/desk\/borrowers\/?$/, 'borrowers'],
   [/^\/desk\/borrowers\/(\d+)\/?$/, 'borrower'],
   [/^\/desk\/overdue\/?$/, 'overdue'],
+  [/^\/desk\/labels\/?$/, 'labels'],
 ];
 
 /** What the screens share: the user, branch names, navigation. */
@@ -126,8 +130,10 @@ async function start() {
     borrowers: createBorrowers(ctx),
     borrower: createBorrower(ctx),
     overdue: createOverdue(),
+    labels: createLabels(ctx),
   };
   ctx.lend = screens.lend;
+  initCameras();
   document.getElementById('desk-logout').addEventListener('click', () => logout());
   document.addEventListener('keydown', onKeydown);
   document.addEventListener('click', onClick);
