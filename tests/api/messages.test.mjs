@@ -11,6 +11,8 @@ import {
 import { fakeSmsGateway, smtpSink, secretFile, addLoans, waitFor } from './messaging.mjs';
 
 const TOKEN = 'tok-Hemlig-7c1d9a';
+// Kil opens every day 15-19.30; Deje 10-18 (OPEN_EVERY_DAY).
+const KIL_HOURS = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['15:00', '19:30']]]));
 
 let db;
 let server;
@@ -29,7 +31,7 @@ before(async () => {
   sink = await smtpSink();
   token = secretFile(TOKEN);
   await addBranch(db, 'deje', { name: 'Fritidsbanken Deje', prefix: 'DEJ', opening_hours: OPEN_EVERY_DAY });
-  await addBranch(db, 'kil', { name: 'Fritidsbanken Kil', prefix: 'KIL', opening_hours: OPEN_EVERY_DAY });
+  await addBranch(db, 'kil', { name: 'Fritidsbanken Kil', prefix: 'KIL', opening_hours: KIL_HOURS });
   messageArgs = ['--sms-url', gw.url, '--sms-sender', 'Fritidsbkn', '--smtp-url', sink.url,
     '--smtp-from', 'hylla@example.org', '--smtp-ca-file', sink.caFile, '--reminder-window', '00:00-24:00'];
   messageEnv = { HYLLA_SMS_TOKEN_FILE: token.file, HYLLA_SMTP_PASSWORD_FILE: sink.passwordFile, HYLLA_LOG_LEVEL: 'debug' };
@@ -56,6 +58,12 @@ async function remindOnce() {
 }
 
 const message = async (id) => (await db.query('SELECT *, extract(epoch FROM next_attempt_at - now()) AS wait FROM messages WHERE id = $1', [id])).rows[0];
+
+/** "i dag" or "i morgon" (or English), as a reminder names the next opening of a branch closing at close. */
+async function nextOpenDay(close, lang) {
+  const { rows } = await db.query("SELECT (now() AT TIME ZONE 'Europe/Stockholm')::time < $1::time AS today", [close]);
+  return { sv: rows[0].today ? 'i dag' : 'i morgon', en: rows[0].today ? 'today' : 'tomorrow' }[lang];
+}
 
 /** A date in words as the texts write it: "fredag 11 december", "Friday 11 December". */
 function dateWords(iso, lang) {
@@ -118,6 +126,7 @@ test('e-mail: a due-soon and an overdue mail arrive with the right items and dat
   assert.match(toAnna.body, /Du har lånat:\r?\n {2}MA-00001 {2}Längdskidor MA1/);
   assert.ok(toAnna.body.includes(`sista dagen att lämna tillbaka är ${dateWords(soon, 'sv')}`), toAnna.body);
   assert.match(toAnna.body, /Hälsningar\r?\nFritidsbanken Deje/);
+  assert.ok(toAnna.body.includes(`Öppet ${await nextOpenDay('18:00', 'sv')} 10-18.`), toAnna.body);
   assert.match(toAnna.from, /Fritidsbanken Deje <hylla@example\.org>/);
   assert.equal(toAnna.mail_from, 'hylla@example.org');
   assert.equal(toAnna.content_type, 'text/plain');
@@ -127,6 +136,7 @@ test('e-mail: a due-soon and an overdue mail arrive with the right items and dat
   assert.equal(toBob.subject, 'Overdue loan from Fritidsbanken Deje');
   assert.ok(toBob.body.includes(`Your loan was due back ${dateWords(late, 'en')}`), toBob.body);
   assert.match(toBob.body, /You have borrowed:\r?\n {2}MB-00001 {2}Längdskidor MB1/);
+  assert.ok(toBob.body.includes(`Open ${await nextOpenDay('18:00', 'en')} 10-18.`), toBob.body);
 
   const { rows } = await db.query(
     `SELECT borrower_id, kind, step, channel, status, attempts, idempotency_key::text AS key, provider_id
@@ -248,7 +258,10 @@ test('nothing is sent outside the time window', async () => {
   const m = await waitFor(async () => { const x = await message(rows[0].id); return x.status === 'sent' ? x : null; });
   const sms = gw.requests.find((q) => q.key === m.idempotency_key);
   assert.equal(sms.to, '+46705000300');
-  assert.ok(sms.message.startsWith('Hej från Fritidsbanken Kil! Lämna tillbaka Längdskidor WK1 senast'), sms.message);
+  const due = (await db.query('SELECT due_date::text AS d FROM loans WHERE borrower_id = $1', [id])).rows[0].d;
+  assert.equal(sms.message, `Hej från Fritidsbanken Kil! Lämna tillbaka Längdskidor WK1 senast ${dateWords(due, 'sv')}. `
+    + `Öppet ${await nextOpenDay('19:30', 'sv')} 15-19.30.`);
+  assert.equal(m.segments, 1);
 });
 
 test('a receipt is queued in the checkout\'s own transaction and names what was lent', async () => {
