@@ -211,7 +211,10 @@ START_TEST(a_claimed_message_is_locked_until_finished_or_its_connection_dies)
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM messages WHERE status = 'sent'"
                                   " AND segments IS NULL AND finished_at IS NOT NULL"),
                      1);
-    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+    ck_assert_int_eq(
+        dbtest_count("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                     " WHERE l.locktype = 'advisory' AND d.datname = current_database()"),
+        0);
 }
 END_TEST
 
@@ -293,7 +296,10 @@ START_TEST(erasing_a_borrower_forgets_their_texts)
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM messages WHERE body IS NULL"
                                   " AND borrower_id IS NULL AND status = 'cancelled'"),
                      1);
-    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), 0);
+    ck_assert_int_eq(
+        dbtest_count("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                     " WHERE l.locktype = 'advisory' AND d.datname = current_database()"),
+        0);
     ck_assert_int_eq(dbtest_count("SELECT cancelled FROM message_days"), 1);
     /* Every way a message ends is counted once, by the day it ended. */
     long long call;
