@@ -115,7 +115,8 @@ as_pg() {
     fi
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on, from $1 upwards.
+# A TCP port on 127.0.0.1 that nothing listens on, from $1 upwards. Clusters that may start at
+# the same moment (parallel test runs) begin at a random place, so that two rarely pick one port.
 free_port() {
     local port=$1
     while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do

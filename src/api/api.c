@@ -364,20 +364,31 @@ void api_item_refused(struct reply *rep, enum store_status st, enum item_outcome
                       "Staff of a branch change only their own branch's items.");
         return;
     case ITEM_IS_ON_LOAN:
-        reply_problem(rep, PROBLEM_item_on_loan, "Its status changes when it is returned.");
+        reply_problem(rep, PROBLEM_item_on_loan,
+                      "Its status changes when it is returned (POST /api/returns).");
         return;
     case ITEM_NO_CATEGORY:
         field_problem(rep, "category", "not_found", "there is no such category");
         return;
-    case ITEM_NOT_RETIRED:
-        field_problem(rep, "retired_reason", "not_retired", "only a retired item has a reason");
-        return;
     case ITEM_NEEDS_REASON:
-        field_problem(rep, "retired_reason", "required", "retiring an item needs a reason");
+        field_problem(rep, "reason", "required", "retiring an item needs a reason");
         return;
     case ITEM_CODE_TAKEN:
         reply_problem(rep, PROBLEM_code_taken, NULL);
         return;
+    case ITEM_NEEDS_SIZE:
+        field_problem(rep, "size", "required", "items of this category have a size");
+        return;
+    case ITEM_NOT_ALLOWED:
+        reply_problem(rep, PROBLEM_status_change_refused, NULL);
+        return;
+    case ITEM_LOSS_BY_MANAGER:
+        reply_problem(rep, PROBLEM_lost_loan_forbidden, NULL);
+        return;
+    case ITEM_LOSS_TOO_EARLY:
+        reply_problem(rep, PROBLEM_loan_not_lost_yet, NULL);
+        return;
+    case ITEM_DUPLICATE: /* answered by intake, which knows the code of the other item */
     case ITEM_DONE:
         break;
     }

@@ -18,20 +18,20 @@
 
 /*
  * A branch as every answer shows it: slug, name, municipality, address, contact, opening_hours,
- * seasons, closed_periods, loan_days, max_renewals, item_limit, notice, code_prefix,
+ * seasons, closed_periods, loan_days, max_renewals, item_limit, lost_after_days, notice, code_prefix,
  * label_format, receipt_format. Caller owns it.
  */
 static json_t *branches_json(const struct branch *b)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o, s:s, s:s, s:s}",
-                     "slug", b->slug, "name", b->name, "municipality",
-                     api_text_or_null(b->municipality), "address", api_text_or_null(b->address),
-                     "contact", api_text_or_null(b->contact), "opening_hours",
-                     api_stored_json(b->opening_hours), "seasons", api_stored_json(b->seasons),
-                     "closed_periods", api_stored_json(b->closed_periods), "loan_days",
-                     b->loan_days, "max_renewals", b->max_renewals, "item_limit", b->item_limit,
-                     "notice", api_text_or_null(b->notice), "code_prefix", b->code_prefix,
-                     "label_format", b->label_format, "receipt_format", b->receipt_format);
+    return json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:i, s:o, s:s, s:s, s:s}", "slug",
+        b->slug, "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
+        api_text_or_null(b->address), "contact", api_text_or_null(b->contact), "opening_hours",
+        api_stored_json(b->opening_hours), "seasons", api_stored_json(b->seasons), "closed_periods",
+        api_stored_json(b->closed_periods), "loan_days", b->loan_days, "max_renewals",
+        b->max_renewals, "item_limit", b->item_limit, "lost_after_days", b->lost_after_days,
+        "notice", api_text_or_null(b->notice), "code_prefix", b->code_prefix, "label_format",
+        b->label_format, "receipt_format", b->receipt_format);
 }
 
 void branches_list(struct req *req, struct reply *rep)
@@ -359,6 +359,10 @@ static void read_fields(struct input *in, json_t *body, bool creating, struct br
         f->item_limit = (int)n;
         f->set |= BRANCH_SET_ITEM_LIMIT;
     }
+    if (input_has(in, "lost_after_days") && input_int(in, "lost_after_days", true, 1, 3650, &n)) {
+        f->lost_after_days = (int)n;
+        f->set |= BRANCH_SET_LOST_AFTER;
+    }
     calendar_field(in, body, "opening_hours", "{}", check_week, BRANCH_SET_HOURS, &texts->hours,
                    &f->opening_hours, &f->set);
     calendar_field(in, body, "seasons", "[]", check_seasons, BRANCH_SET_SEASONS, &texts->seasons,
@@ -381,9 +385,9 @@ static void read_fields(struct input *in, json_t *body, bool creating, struct br
 }
 
 static const char *const branch_fields_allowed[] = {
-    "slug",          "name",    "municipality",   "address",   "contact",
-    "opening_hours", "seasons", "closed_periods", "loan_days", "max_renewals",
-    "item_limit",    "notice",  "code_prefix",    NULL,
+    "slug",    "name",           "municipality", "address",      "contact",    "opening_hours",
+    "seasons", "closed_periods", "loan_days",    "max_renewals", "item_limit", "lost_after_days",
+    "notice",  "code_prefix",    NULL,
 };
 
 /* The answer for a refused write, or false when there is none. */

@@ -344,13 +344,17 @@ static json_t *return_one(struct req *req, const struct return_item *item, const
     json_t *result = NULL;
     switch (r.outcome) {
     case STORE_RETURN_DONE:
-        result = json_pack(
-            "{s:s, s:b, s:I, s:o, s:o, s:s, s:i, s:s}", "code", item->code, "returned", 1,
-            "loan_id", (json_int_t)r.loan.id, "item", loan_item_json(&r.loan), "borrower",
-            r.borrower_name
-                ? json_pack("{s:I, s:s}", "id", (json_int_t)r.borrower_id, "name", r.borrower_name)
-                : json_null(),
-            "due_date", r.due_date, "overdue_days", r.overdue_days, "item_status", r.item_status);
+    case STORE_RETURN_FOUND:
+        result =
+            json_pack("{s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:i, s:s}", "code", item->code,
+                      "returned", 1, "found", r.outcome == STORE_RETURN_FOUND, "loan_id",
+                      r.loan.id ? json_integer(r.loan.id) : json_null(), "item",
+                      loan_item_json(&r.loan), "borrower",
+                      r.borrower_name ? json_pack("{s:I, s:s}", "id", (json_int_t)r.borrower_id,
+                                                  "name", r.borrower_name)
+                                      : json_null(),
+                      "due_date", api_text_or_null(r.due_date), "overdue_days", r.overdue_days,
+                      "item_status", r.item_status);
         break;
     case STORE_RETURN_UNKNOWN_ITEM:
         result = return_failed(item->code, "unknown_item", "no item has this code");
@@ -477,9 +481,27 @@ void loans_list(struct req *req, struct reply *rep)
         q.status = STORE_LOANS_OVERDUE;
     else if (strcmp(status, "returned") == 0)
         q.status = STORE_LOANS_RETURNED;
+    else if (strcmp(status, "lost") == 0)
+        q.status = STORE_LOANS_LOST;
     else {
-        api_bad_query(rep, "The query argument status must be open, overdue or returned.");
+        api_bad_query(rep, "The query argument status must be open, overdue, returned or lost.");
         return;
+    }
+
+    /* An item's loans are all of them, latest first: its page at the desk. */
+    const char *item = req_query(req, "item");
+    char code[ITEM_CODE_MAX + 1];
+    if (item && *item) {
+        if (!item_code_normalize(item, code)) {
+            api_bad_query(rep, "The query argument item must be an item code.");
+            return;
+        }
+        if (q.status != STORE_LOANS_ALL) {
+            api_bad_query(rep, "The query argument item lists every loan of the item; leave "
+                               "out status.");
+            return;
+        }
+        q.item_code = code;
     }
 
     if (!api_query_branch(req, rep, true, &q.branch_id))

@@ -65,7 +65,7 @@ void public_branches(struct req *req, struct reply *rep)
 {
     struct public_branch *list;
     size_t n;
-    enum store_status st = store_public_branches(NULL, &list, &n);
+    enum store_status st = store_public_branches(NULL, NULL, &list, &n);
     if (st < 0) {
         api_store_failure(rep, st);
         return;
@@ -79,9 +79,15 @@ void public_branches(struct req *req, struct reply *rep)
 
 void public_branch(struct req *req, struct reply *rep)
 {
+    const char *from = req_query(req, "from");
+    if (from && *from && !text_is_iso_date(from)) {
+        api_bad_query(rep, "from is a date written YYYY-MM-DD.");
+        return;
+    }
     struct public_branch *list;
     size_t n;
-    enum store_status st = store_public_branches(req->params[0], &list, &n);
+    enum store_status st =
+        store_public_branches(req->params[0], from && *from ? from : NULL, &list, &n);
     if (st == STORE_NOT_FOUND) {
         store_public_branches_free(list, n);
         branch_not_found(rep);

@@ -20,7 +20,10 @@
  */
 route_handler public_branches;
 
-/* GET /api/public/branches/{slug}: one branch as above; 404 branch_not_found. */
+/*
+ * GET /api/public/branches/{slug}?from=: one branch as above, its days from `from` on (default
+ * today; a receipt asks for the week of its due date); 404 branch_not_found.
+ */
 route_handler public_branch;
 
 /* GET /api/public/categories: {"categories": [{"id","parent_id","depth","name_sv","name_en",

@@ -204,7 +204,7 @@ enum store_status store_borrower_get(long long id, int scope, char **json)
         "     FROM (SELECT l.id, l.returned_at, json_build_object("
         "             'id', l.id, 'item', json_build_object('code', i.code, 'name', i.name),"
         "             'checked_out_at', l.checked_out_at, 'due_date', l.due_date,"
-        "             'returned_at', l.returned_at,"
+        "             'returned_at', l.returned_at, 'lost', l.lost,"
         "             'overdue_days', greatest(0, l.returned_at::date - l.due_date)) AS j"
         "             FROM loans l JOIN items i ON i.id = l.item_id"
         "            WHERE l.borrower_id = b.id AND l.returned_at IS NOT NULL"
@@ -300,9 +300,15 @@ static enum store_status erase_tx(void *p)
         "   FOR UPDATE");
     static struct store_stmt open =
         STORE_STMT("SELECT 1 FROM loans WHERE borrower_id = $1 AND returned_at IS NULL LIMIT 1");
-    /* A return note may name the borrower ("Kalle's strap broke"): it goes with them. */
+    /*
+     * A return note may name the borrower ("Kalle's strap broke"): it goes with them, and so does
+     * its copy in the item's status history (the fault of a return to repair).
+     */
     static struct store_stmt notes = STORE_STMT(
-        "UPDATE loans SET return_note = NULL WHERE borrower_id = $1 AND return_note IS NOT NULL");
+        "WITH h AS (UPDATE item_status_history h SET note = NULL FROM loans l"
+        "            WHERE l.borrower_id = $1 AND l.return_note IS NOT NULL"
+        "              AND h.item_id = l.item_id AND h.note = l.return_note)"
+        " UPDATE loans SET return_note = NULL WHERE borrower_id = $1 AND return_note IS NOT NULL");
     /* Loans and checkouts keep their rows; ON DELETE SET NULL unlinks them. */
     static struct store_stmt erase = STORE_STMT("DELETE FROM borrowers WHERE id = $1");
     struct erase_ctx *c = p;

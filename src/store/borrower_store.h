@@ -53,7 +53,8 @@ enum store_status store_borrower_update(long long staff_id, int scope, long long
  * One borrower as JSON text into *json: the borrower object with "open_loans"
  * [{"id", "item": {"code", "name"}, "checked_out_at", "due_date", "renewals", "overdue_days"}]
  * (soonest due first) and "history" [{"id", "item", "checked_out_at", "due_date",
- * "returned_at", "overdue_days"}] (the last 100 returned loans, newest first).
+ * "returned_at", "lost", "overdue_days"}] (the last 100 closed loans, newest first; lost: closed
+ * as lost, returned_at then says when).
  */
 enum store_status store_borrower_get(long long id, int scope, char **json) STORE_MUST_CHECK;
 

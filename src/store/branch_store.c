@@ -24,7 +24,7 @@ enum store_status store_branch_id(const char *slug, int *id)
 #define BRANCH_COLUMNS                                                                             \
     "id, slug, name, municipality, address, contact, notice, opening_hours::text, seasons::text,"  \
     " closed_periods::text, loan_days, max_renewals, item_limit, code_prefix, label_format,"       \
-    " receipt_format"
+    " receipt_format, lost_after_days"
 enum {
     BRANCH_ID,
     BRANCH_SLUG,
@@ -42,6 +42,7 @@ enum {
     BRANCH_CODE_PREFIX,
     BRANCH_LABEL_FORMAT,
     BRANCH_RECEIPT_FORMAT,
+    BRANCH_LOST_AFTER_DAYS,
 };
 
 static void read_branch(const PGresult *res, int row, struct branch *b)
@@ -62,6 +63,7 @@ static void read_branch(const PGresult *res, int row, struct branch *b)
     store_get_copy(res, row, BRANCH_CODE_PREFIX, b->code_prefix, sizeof b->code_prefix);
     store_get_copy(res, row, BRANCH_LABEL_FORMAT, b->label_format, sizeof b->label_format);
     store_get_copy(res, row, BRANCH_RECEIPT_FORMAT, b->receipt_format, sizeof b->receipt_format);
+    b->lost_after_days = (int)store_get_ll(res, row, BRANCH_LOST_AFTER_DAYS);
 }
 
 void store_branch_clear(struct branch *b)
@@ -116,10 +118,10 @@ enum store_status store_branch_list(struct branch **out, size_t *n)
 }
 
 /* The parameters every write shares, as text: $1 set mask, then the fields in order. */
-enum { BRANCH_PARAMS = 13 };
+enum { BRANCH_PARAMS = 14 };
 struct branch_params {
     char set[STORE_NUM_SIZE], loan_days[STORE_NUM_SIZE], renewals[STORE_NUM_SIZE],
-        limit[STORE_NUM_SIZE];
+        limit[STORE_NUM_SIZE], lost_after[STORE_NUM_SIZE];
     const char *v[BRANCH_PARAMS];
 };
 
@@ -130,6 +132,7 @@ static void branch_params(const struct branch_fields *f, const char *prefix,
     store_num_text(p->loan_days, f->loan_days);
     store_num_text(p->renewals, f->max_renewals);
     store_num_text(p->limit, f->item_limit);
+    store_num_text(p->lost_after, f->lost_after_days);
     const char *v[BRANCH_PARAMS] = {
         p->set,
         f->name,
@@ -144,6 +147,7 @@ static void branch_params(const struct branch_fields *f, const char *prefix,
         f->notice,
         prefix,
         f->seasons,
+        (f->set & BRANCH_SET_LOST_AFTER) ? p->lost_after : NULL,
     };
     memcpy(p->v, v, sizeof v);
 }
@@ -172,13 +176,13 @@ static enum store_status insert_branch(const struct branch_fields *f, const char
     static struct store_stmt insert = STORE_STMT(
         "INSERT INTO branches (slug, name, municipality, address, contact, opening_hours,"
         "                      closed_periods, loan_days, max_renewals, item_limit, notice,"
-        "                      code_prefix, seasons)"
+        "                      code_prefix, seasons, lost_after_days)"
         " VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}'),"
         "         " CLOSED_PERIODS_FROM(
             "coalesce($7, '[]')") ","
                                   "         coalesce($8::int, 14), coalesce($9::int, 1), "
                                   "coalesce($10::int, 10), $11, $12,"
-                                  "         coalesce($13::jsonb, '[]'))"
+                                  "         coalesce($13::jsonb, '[]'), coalesce($14::int, 60))"
                                   " ON CONFLICT (code_prefix) DO NOTHING RETURNING id");
     struct branch_params p;
     branch_params(f, prefix, &p);
@@ -261,8 +265,10 @@ static enum store_status update_tx(void *ctx)
                   "  item_limit = CASE WHEN $1::int & 256 <> 0 THEN $10::int ELSE item_limit END,"
                   "  notice = CASE WHEN $1::int & 512 <> 0 THEN $11 ELSE notice END,"
                   "  code_prefix = CASE WHEN $1::int & 1024 <> 0 THEN $12 ELSE code_prefix END,"
-                  "  seasons = CASE WHEN $1::int & 2048 <> 0 THEN $13::jsonb ELSE seasons END"
-                  " WHERE slug = $14 RETURNING id");
+                  "  seasons = CASE WHEN $1::int & 2048 <> 0 THEN $13::jsonb ELSE seasons END,"
+                  "  lost_after_days = CASE WHEN $1::int & 4096 <> 0 THEN $14::int"
+                  "                    ELSE lost_after_days END"
+                  " WHERE slug = $15 RETURNING id");
     struct branch_write *w = ctx;
     w->outcome = BRANCH_DONE;
     enum store_status st = store_actor_set(w->staff_id);

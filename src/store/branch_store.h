@@ -26,6 +26,7 @@ struct branch {
     char *seasons;        /* JSON array text: [{"name", "from", "to", "opening_hours"}] */
     char *closed_periods; /* JSON array text: [{"from", "to", "reason"}], in order */
     int loan_days, max_renewals, item_limit;
+    int lost_after_days; /* days overdue before a manager may close a loan as lost */
     char code_prefix[CODE_PREFIX_MAX + 1];
     char label_format[16];   /* what its labels are printed on: one of label_format_names */
     char receipt_format[16]; /* and its receipts: one of label_receipt_formats */
@@ -55,6 +56,7 @@ enum {
     BRANCH_SET_NOTICE = 1 << 9,
     BRANCH_SET_PREFIX = 1 << 10,
     BRANCH_SET_SEASONS = 1 << 11,
+    BRANCH_SET_LOST_AFTER = 1 << 12,
 };
 
 /* The fields of a branch to write; NULL strings clear a field (name and prefix excepted). */
@@ -64,7 +66,7 @@ struct branch_fields {
     const char *name, *municipality, *address, *contact, *notice;
     /* JSON text, checked by the caller: an object, and two arrays (see struct branch) */
     const char *opening_hours, *seasons, *closed_periods;
-    int loan_days, max_renewals, item_limit;
+    int loan_days, max_renewals, item_limit, lost_after_days;
     const char *code_prefix; /* checked by the caller; unset on create: made from the slug */
 };
 

@@ -325,27 +325,80 @@ void store_return_clear(struct store_return *r)
     r->loan.name = r->borrower_name = NULL;
 }
 
+/* The columns a return's statement and a found item's answer with, in this order. */
+enum {
+    RETURNED_LOAN,
+    RETURNED_CODE,
+    RETURNED_NAME,
+    RETURNED_BORROWER,
+    RETURNED_BORROWER_NAME,
+    RETURNED_DUE_DATE,
+    RETURNED_OVERDUE_DAYS,
+    RETURNED_ITEM_STATUS,
+    RETURNED_AUDIT,
+    RETURNED_ITEM, /* found items only */
+};
+
+/* What came back, from the RETURNED_* columns of row 0, into r. */
+static void read_returned(const PGresult *res, struct store_return *r)
+{
+    r->loan.id = store_get_ll(res, 0, RETURNED_LOAN);
+    store_get_copy(res, 0, RETURNED_CODE, r->loan.code, sizeof r->loan.code);
+    r->loan.name = store_get_dup(res, 0, RETURNED_NAME);
+    r->borrower_id = store_get_ll(res, 0, RETURNED_BORROWER);
+    r->borrower_name = store_get_dup(res, 0, RETURNED_BORROWER_NAME);
+    store_get_copy(res, 0, RETURNED_DUE_DATE, r->due_date, sizeof r->due_date);
+    r->overdue_days = (int)store_get_ll(res, 0, RETURNED_OVERDUE_DAYS);
+    store_get_copy(res, 0, RETURNED_ITEM_STATUS, r->item_status, sizeof r->item_status);
+}
+
+/*
+ * A lost item is back (return_tx): available again, or repair, with the audit entry
+ * "item_found"; what its last loan says goes into r. Its scope is the item's branch.
+ */
+static enum store_status found(struct store_return *r, int item_branch)
+{
+    static struct store_stmt update = STORE_STMT(
+        "WITH i AS ("
+        "  UPDATE items SET status = CASE WHEN $2::boolean THEN 'repair' ELSE 'available' END,"
+        "         updated_at = now()"
+        "   WHERE code = $1 AND status = 'lost'"
+        "  RETURNING id, code, name, status)"
+        " SELECT l.id, i.code, i.name, b.id, b.name, l.due_date::text,"
+        "        greatest(0, current_date - l.due_date), i.status,"
+        "        json_build_object('loan_id', l.id, 'repair', $2::boolean)::text, i.id"
+        "   FROM i LEFT JOIN LATERAL (SELECT * FROM loans WHERE item_id = i.id"
+        "                              ORDER BY checked_out_at DESC, id DESC LIMIT 1) l ON true"
+        "   LEFT JOIN borrowers b ON b.id = l.borrower_id");
+    if (r->scope && item_branch != r->scope) {
+        r->outcome = STORE_RETURN_OTHER_BRANCH;
+        return STORE_NOT_FOUND;
+    }
+    PGresult *res;
+    enum store_status st =
+        store_exec(&update, 2, (const char *[]){ r->code, r->repair ? "true" : "false" }, &res);
+    if (st == STORE_OK) {
+        read_returned(res, r);
+        st = store_audit(r->staff_id, "item_found", "item", store_get_ll(res, 0, RETURNED_ITEM),
+                         item_branch, store_get(res, 0, RETURNED_AUDIT));
+    }
+    PQclear(res);
+    if (st == STORE_OK)
+        r->outcome = STORE_RETURN_FOUND;
+    return st; /* STORE_NOT_FOUND: found by someone else meanwhile (outcome: not on loan) */
+}
+
 static enum store_status return_tx(void *p)
 {
-    enum { FIND_LOAN, FIND_BRANCH, FIND_BORROWER, FIND_TOO_EARLY };
+    enum { FIND_LOAN, FIND_BRANCH, FIND_BORROWER, FIND_TOO_EARLY, FIND_LOST, FIND_ITEM_BRANCH };
     static struct store_stmt find =
         STORE_STMT("SELECT l.id, l.branch_id, coalesce(l.borrower_id, 0),"
-                   "       coalesce($2::date < l.checked_out_at::date, false)"
+                   "       coalesce($2::date < l.checked_out_at::date, false),"
+                   "       i.status = 'lost', i.branch_id"
                    "  FROM items i LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL"
                    " WHERE i.code = $1");
     static struct store_stmt activity = STORE_STMT(
         "UPDATE borrowers SET last_activity_at = greatest(last_activity_at, now()) WHERE id = $1");
-    enum {
-        CLOSED_LOAN,
-        CLOSED_CODE,
-        CLOSED_NAME,
-        CLOSED_BORROWER,
-        CLOSED_BORROWER_NAME,
-        CLOSED_DUE_DATE,
-        CLOSED_OVERDUE_DAYS,
-        CLOSED_ITEM_STATUS,
-        CLOSED_AUDIT,
-    };
     /* The item's status as it was (it.status) when the update of i changed nothing. */
     static struct store_stmt close = STORE_STMT(
         "WITH l AS ("
@@ -388,7 +441,13 @@ static enum store_status return_tx(void *p)
     int branch_id = (int)store_get_ll(res, 0, FIND_BRANCH);
     long long borrower_id = store_get_ll(res, 0, FIND_BORROWER);
     bool too_early = store_get_bool(res, 0, FIND_TOO_EARLY);
+    bool lost = store_get_bool(res, 0, FIND_LOST);
+    int item_branch = (int)store_get_ll(res, 0, FIND_ITEM_BRANCH);
     PQclear(res);
+    if (r->repair && (st = store_actor_note(r->note)) < 0)
+        return st;
+    if (!on_loan && lost)
+        return found(r, item_branch);
     if (!on_loan)
         return STORE_NOT_FOUND; /* outcome: not on loan */
     if (r->scope && branch_id != r->scope) {
@@ -411,16 +470,9 @@ static enum store_status return_tx(void *p)
         (const char *[]){ loan, staff, r->returned_on, r->note, r->repair ? "true" : "false" },
         &res);
     if (st == STORE_OK) {
-        r->loan.id = store_get_ll(res, 0, CLOSED_LOAN);
-        store_get_copy(res, 0, CLOSED_CODE, r->loan.code, sizeof r->loan.code);
-        r->loan.name = store_get_dup(res, 0, CLOSED_NAME);
-        r->borrower_id = store_get_ll(res, 0, CLOSED_BORROWER);
-        r->borrower_name = store_get_dup(res, 0, CLOSED_BORROWER_NAME);
-        store_get_copy(res, 0, CLOSED_DUE_DATE, r->due_date, sizeof r->due_date);
-        r->overdue_days = (int)store_get_ll(res, 0, CLOSED_OVERDUE_DAYS);
-        store_get_copy(res, 0, CLOSED_ITEM_STATUS, r->item_status, sizeof r->item_status);
+        read_returned(res, r);
         st = store_audit(r->staff_id, "loan_returned", "loan", loan_id, branch_id,
-                         store_get(res, 0, CLOSED_AUDIT));
+                         store_get(res, 0, RETURNED_AUDIT));
     }
     PQclear(res);
     if (st == STORE_OK)
@@ -670,6 +722,7 @@ enum store_status store_loan_undo(struct store_undo *u)
     "               THEN json_build_object('id', b.id, 'name', b.name, 'phone', b.phone) END,"     \
     "   'checked_out_at', l.checked_out_at, 'checked_out_by', l.checked_out_by,"                   \
     "   'due_date', l.due_date, 'renewals', l.renewals, 'returned_at', l.returned_at,"             \
+    "   'lost', l.lost,"                                                                           \
     "   'overdue_days', greatest(0, coalesce(l.returned_at::date, current_date) - l.due_date)"     \
     "   )::text"                                                                                   \
     "  FROM loans l JOIN items i ON i.id = l.item_id JOIN branches br ON br.id = l.branch_id"      \
@@ -688,11 +741,19 @@ enum store_status store_loan_list(const struct store_loan_query *q, char **json)
         STORE_STMT(LOAN_LIST " AND l.returned_at IS NULL AND l.due_date < current_date"
                              " ORDER BY l.due_date, l.id LIMIT $4 OFFSET $5");
     static struct store_stmt returned =
-        STORE_STMT(LOAN_LIST " AND l.returned_at IS NOT NULL"
+        STORE_STMT(LOAN_LIST " AND l.returned_at IS NOT NULL AND NOT l.lost"
                              " ORDER BY l.returned_at DESC, l.id DESC LIMIT $4 OFFSET $5");
-    struct store_stmt *stmt = q->status == STORE_LOANS_OPEN       ? &open
+    static struct store_stmt lost =
+        STORE_STMT(LOAN_LIST " AND l.returned_at IS NOT NULL AND l.lost"
+                             " ORDER BY l.returned_at DESC, l.id DESC LIMIT $4 OFFSET $5");
+    static struct store_stmt item =
+        STORE_STMT(LOAN_LIST " AND l.item_id = (SELECT id FROM items WHERE code = $6)"
+                             " ORDER BY l.checked_out_at DESC, l.id DESC LIMIT $4 OFFSET $5");
+    struct store_stmt *stmt = q->item_code                        ? &item
+                              : q->status == STORE_LOANS_OPEN     ? &open
                               : q->status == STORE_LOANS_OVERDUE  ? &overdue
                               : q->status == STORE_LOANS_RETURNED ? &returned
+                              : q->status == STORE_LOANS_LOST     ? &lost
                                                                   : &all;
     STORE_NUM(scope, q->scope);
     STORE_NUM(branch, q->branch_id);
@@ -702,7 +763,8 @@ enum store_status store_loan_list(const struct store_loan_query *q, char **json)
     PGresult *res;
     *json = NULL;
     enum store_status st =
-        store_exec(stmt, 5, (const char *[]){ scope, branch, borrower, limit, offset }, &res);
+        store_exec(stmt, q->item_code ? 6 : 5,
+                   (const char *[]){ scope, branch, borrower, limit, offset, q->item_code }, &res);
     if (st < 0)
         return st;
     *json = store_page_json(res, "loans", q->page, q->per_page);

@@ -101,6 +101,7 @@ enum store_status store_loan_checkout(struct store_checkout *c) STORE_MUST_CHECK
 
 enum store_return_outcome {
     STORE_RETURN_DONE,
+    STORE_RETURN_FOUND, /* the item was lost and is back; its last loan (if any) stays lost */
     STORE_RETURN_UNKNOWN_ITEM,
     STORE_RETURN_NOT_ON_LOAN,
     STORE_RETURN_OTHER_BRANCH,    /* lent by a branch outside the scope */
@@ -116,7 +117,8 @@ struct store_return {
     const char *returned_on; /* YYYY-MM-DD for a late-registered return, or NULL for now */
 
     enum store_return_outcome outcome;
-    /* DONE: what was returned (free with store_return_clear). */
+    /* DONE, FOUND: what was returned (free with store_return_clear); FOUND: loan.id is its last
+     * loan, 0 when it was never lent, and due_date and overdue_days are that loan's as of now. */
     struct store_loan_ref loan;
     long long borrower_id; /* 0 once the borrower is erased */
     char *borrower_name;   /* owned; NULL once the borrower is erased */
@@ -127,8 +129,11 @@ struct store_return {
 
 /*
  * Return one item in its own transaction: close its open loan (returned_at now, or the start of
- * returned_on but never before the checkout), set the item available (or repair), keep the note,
- * update the borrower's last activity, and write the audit entry "loan_returned".
+ * returned_on but never before the checkout), set the item available (or repair), keep the note
+ * (on the loan, and with a change to repair in the item's status history too), update the
+ * borrower's last activity, and write the audit entry "loan_returned". A lost item that comes
+ * back is found: it becomes available (or repair) with the audit entry "item_found", and its
+ * loan closed as lost stays so (STORE_RETURN_FOUND).
  */
 enum store_status store_loan_return(struct store_return *r) STORE_MUST_CHECK;
 void store_return_clear(struct store_return *r);
@@ -202,13 +207,15 @@ enum store_loan_status {
     STORE_LOANS_ALL,
     STORE_LOANS_OPEN,
     STORE_LOANS_OVERDUE,
-    STORE_LOANS_RETURNED
+    STORE_LOANS_RETURNED, /* closed by a return (not lost) */
+    STORE_LOANS_LOST,     /* closed as lost */
 };
 
 struct store_loan_query {
     int scope;             /* 0: every branch */
     int branch_id;         /* 0: every branch in scope */
     long long borrower_id; /* 0: every borrower */
+    const char *item_code; /* the loans of this item, whatever their status; NULL: any */
     enum store_loan_status status;
     int page, per_page;
 };
@@ -216,10 +223,10 @@ struct store_loan_query {
 /*
  * A page of loans as JSON text {"loans": [...], "page", "per_page", "has_more"}, each loan
  * {"id", "checkout_id", "branch", "item": {"code", "name"}, "borrower": {"id", "name", "phone"}
- * or null, "checked_out_at", "checked_out_by", "due_date", "renewals", "returned_at",
+ * or null, "checked_out_at", "checked_out_by", "due_date", "renewals", "returned_at", "lost",
  * "overdue_days"}. The phone is there for the desk's list of overdue loans (staff only).
- * Open and overdue loans come soonest due first, returned ones latest returned first, all of
- * them latest lent first.
+ * Open and overdue loans come soonest due first, returned and lost ones latest closed first, all
+ * of them (and an item's) latest lent first.
  */
 enum store_status store_loan_list(const struct store_loan_query *q, char **json) STORE_MUST_CHECK;
 

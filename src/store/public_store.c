@@ -10,7 +10,8 @@
 
 /* Branches ---------------------------------------------------------------------------------- */
 
-enum store_status store_public_branches(const char *slug, struct public_branch **out, size_t *n)
+enum store_status store_public_branches(const char *slug, const char *from,
+                                        struct public_branch **out, size_t *n)
 {
     /*
      * Totals from the rollups (one index range each), the shelf from items_branch_status, the
@@ -39,8 +40,8 @@ enum store_status store_public_branches(const char *slug, struct public_branch *
         "                              jsonb_build_object('today', to_jsonb(t.today)))::text,"
         "       t.today::text,"
         "       (SELECT json_agg(json_build_object('date', d.day, 'spans', d.spans) ORDER BY d.day)"
-        "          FROM calendar_days(b.opening_hours, b.seasons, b.closed_periods, t.today,"
-        "                             t.today + 13) d)::text,"
+        "          FROM calendar_days(b.opening_hours, b.seasons, b.closed_periods, t.first,"
+        "                             t.first + 13) d)::text,"
         "       (SELECT json_build_object('date', o.day, 'spans',"
         "                 calendar_spans(b.opening_hours, b.seasons, b.closed_periods, o.day))"
         "          FROM calendar_open_day(b.opening_hours, b.seasons, b.closed_periods,"
@@ -49,13 +50,16 @@ enum store_status store_public_branches(const char *slug, struct public_branch *
         "       (SELECT coalesce(sum(m.loans), 0) FROM stats_month m WHERE m.branch_id = b.id),"
         "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available')"
         "  FROM branches b,"
-        "       (SELECT (now() AT TIME ZONE 'Europe/Stockholm')::date AS today OFFSET 0) t"
+        "       (SELECT s.today, least(greatest(coalesce($2::date, s.today), s.today),"
+        "                              s.today + 366) AS first"
+        "          FROM (SELECT (now() AT TIME ZONE 'Europe/Stockholm')::date AS today) s"
+        "        OFFSET 0) t"
         " WHERE $1::text IS NULL OR b.slug = $1"
         " ORDER BY b.name, b.slug");
     *out = NULL;
     *n = 0;
     PGresult *res;
-    enum store_status st = store_exec(&list, 1, (const char *[]){ slug }, &res);
+    enum store_status st = store_exec(&list, 2, (const char *[]){ slug, from }, &res);
     if (st < 0)
         return st;
     int rows = PQntuples(res);

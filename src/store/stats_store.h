@@ -60,15 +60,15 @@ enum store_status store_stats_loans(int branch_id, const char *from, const char 
                                     size_t *n) STORE_MUST_CHECK;
 void store_stats_rows_free(struct stats_row *rows, size_t n);
 
-/* Items of a category now: in the catalogue (not retired), and of those never lent. */
+/* Items of a category now: in the catalogue (not retired), of those never lent, and lost. */
 struct stats_category_items {
     int category_id;
-    long long items, never_lent;
+    long long items, never_lent, lost;
 };
 
 /* The catalogue now, and per category with items (most never-lent items first). */
 struct stats_items {
-    long long items, never_lent;
+    long long items, never_lent, lost;
     struct stats_category_items *categories; /* owned; free with store_stats_items_free */
     size_t ncategories;
 };

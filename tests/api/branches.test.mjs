@@ -43,7 +43,7 @@ test('an admin creates a branch; anyone reads it', async () => {
       { from: '2026-12-23', to: '2027-01-06', reason: 'Julstängt' },
       { from: '2026-12-31', to: '2026-12-31', reason: null },
     ],
-    loan_days: 14, max_renewals: 1, item_limit: 10, notice: null, code_prefix: 'DEJ',
+    loan_days: 14, max_renewals: 1, item_limit: 10, lost_after_days: 60, notice: null, code_prefix: 'DEJ',
     label_format: 'a4-3x8', receipt_format: 'receipt-80',
   });
   const { rows } = await db.query("SELECT seasons, closed_periods, code_prefix FROM branches WHERE slug = 'deje'");

@@ -311,7 +311,7 @@ test('returning a pile does every good return and says what was wrong with the r
   const [a, unknown, rep, notOnLoan, c] = r.json.results;
   assert.equal(r.json.results.length, 5);
   assert.deepEqual(a, {
-    code: codes[0], returned: true, loan_id: out.json.loans[0].id, item: { code: codes[0], name: 'Hockeyskridskor' },
+    code: codes[0], returned: true, found: false, loan_id: out.json.loans[0].id, item: { code: codes[0], name: 'Hockeyskridskor' },
     borrower: { id: b, name: 'Returnerande Rut' },
     due_date: await stockholmDate(db, -3), overdue_days: 3, item_status: 'available',
   });
@@ -483,7 +483,7 @@ test('loan lists filter by status, borrower and branch, and page', async () => {
   assert.deepEqual(row.borrower.id, b);
   assert.equal(row.item.code, codes[0]);
   assert.equal(row.returned_at, null);
-  assert.equal((await vera.get('/api/loans?status=lost')).status, 400);
+  assert.equal((await vera.get('/api/loans?status=gone')).status, 400);
   assert.equal((await vera.get('/api/loans?branch=nowhere')).status, 400);
   assert.equal((await vera.get('/api/loans?branch=dala')).status, 200);
   const all = await vera.get('/api/loans?page=1');

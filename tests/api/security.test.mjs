@@ -174,6 +174,14 @@ const otherBranchReads = [
     },
   },
   {
+    name: 'a status change of an item of another branch',
+    role: 'manager',
+    async make() {
+      const code = await addItem(db, 'south', { name: 'Södra tältet', category: 21 });
+      return { method: 'POST', path: `/api/items/${code}/status`, json: { to: 'lost' } };
+    },
+  },
+  {
     name: 'the statistics of another branch',
     role: 'manager',
     async make() {
@@ -244,6 +252,7 @@ test('staff bound to a branch get nothing of another branch', async () => {
   assert.equal(await count("SELECT count(*)::int AS n FROM staff WHERE display_name = 'Hacked'"), 0);
   assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE name = 'Sonja Söderlund'"), 1);
   assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE name = 'Hacked'"), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE status = 'lost'"), 0);
   assert.equal(await count('SELECT count(*)::int AS n FROM loans'), 0);
   assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE card = 'K11223344'"), 1);
   assert.equal(await count('SELECT count(*)::int AS n FROM items WHERE label_printed_at IS NOT NULL'), 0);

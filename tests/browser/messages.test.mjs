@@ -96,7 +96,7 @@ test('the borrower form keeps the language and the opt-out; an opted-out borrowe
 
 test('the overdue list says what was sent about each loan, and notes a call with one click', async () => {
   const page = await openAs('vera', '/desk/overdue');
-  await page.waitForSelector('#overdue-list li button');
+  await page.waitForFunction(() => /Sms om försenat lån/.test(document.querySelector('#overdue-list li')?.textContent));
   const text = await page.textContent('#overdue-list li');
   assert.match(text, /Sms om försenat lån \d+ [a-z]+\.? \d\d:\d\d, skickat/);
   await checkA11y(page, 'messages-overdue-sv');
@@ -107,7 +107,7 @@ test('the overdue list says what was sent about each loan, and notes a call with
   await page.close();
 
   const english = await openAs('vera', '/desk/overdue', 'en');
-  await english.waitForSelector('#overdue-list li button');
+  await english.waitForFunction(() => /Phoned/.test(document.querySelector('#overdue-list li')?.textContent));
   assert.match(await english.textContent('#overdue-list li'), /Phoned .* \(Vera V\)/);
   assert.match(await english.textContent('#overdue-list li'), /Text about a late loan .*, sent/);
   assert.doesNotMatch(await visibleText(english), /Ringt|skickat|Sms om/);

@@ -4,15 +4,9 @@
 import { t } from '../i18n.js';
 import { errorMessage, get, patch, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
+import { borrowerTells } from './borrower-picker.js';
 import { beep, dueText, h, messageText, phoneText, say, shortDate } from './util.js';
 import { printCard } from './print.js';
-
-/** One line about a borrower: phone, card, loans now, blocked. */
-function borrowerDetails(b) {
-  return [phoneText(b.phone), b.card ? t('desk.borrower.card_is', { card: b.card }) : null,
-    t('desk.borrower.loans_now', { n: b.open_loans_count ?? b.open_loans?.length ?? 0 }),
-    b.blocked ? t('desk.borrower.blocked') : null].filter(Boolean).join(' · ');
-}
 
 export function createBorrowers(ctx) {
   const $ = (id) => document.getElementById(id);
@@ -35,7 +29,7 @@ export function createBorrowers(ctx) {
       + (found.has_more ? ` ${t('desk.borrowers.more_exist')}` : '') : t('desk.borrowers.none');
     listEl.replaceChildren(...(found?.borrowers || []).map((b) => h('li', { class: 'desk-row' },
       h('a', { class: 'desk-row-title', href: `/desk/borrowers/${b.id}`, text: b.name }),
-      h('span', { class: 'desk-hint', text: borrowerDetails(b) }))));
+      h('span', { class: 'desk-hint', text: borrowerTells(ctx, b) }))));
     more.hidden = !found?.has_more;
     $('borrowers-new').hidden = Boolean(register);
     register?.render();
@@ -129,6 +123,7 @@ export function createBorrower(ctx) {
   let shown = null; // { key, params } or { text } for the message line
   let blockError = false;
   let renewing = new Set();
+  let asked = 0; // the latest read or change of b: an older answer never replaces a newer one
 
   function setMessage(m) {
     shown = m;
@@ -190,10 +185,12 @@ export function createBorrower(ctx) {
     $('borrower-sms-count').textContent = b.messages_opt_out ? t('desk.messages.opted_out')
       : t('desk.messages.count', { n: [...smsText.value].length, max: 480 });
     say($('borrower-sms-error'), smsError ? errorMessage(smsError) : '');
-    $('borrower-history').replaceChildren(...(b.history.length ? b.history.map((l) => h('li', { class: 'desk-row' },
-      h('span', { class: 'desk-row-title' }, h('span', { class: 'desk-code-inline', text: l.item.code }), ` ${l.item.name}`),
+    $('borrower-history').replaceChildren(...(b.history.length ? b.history.map((l) => h('li',
+      { class: `desk-row${l.lost ? ' desk-row-late' : ''}` },
+      h('span', { class: 'desk-row-title' }, h('a', { class: 'desk-code-inline', href: `/desk/items/${encodeURIComponent(l.item.code)}`,
+        text: l.item.code }), ` ${l.item.name}`),
       h('span', { class: 'desk-hint', text: [t('desk.borrower.lent_on', { date: shortDate(l.checked_out_at) }),
-        t('desk.borrower.returned_on', { date: shortDate(l.returned_at) }),
+        t(l.lost ? 'desk.borrower.lost_on' : 'desk.borrower.returned_on', { date: shortDate(l.returned_at) }),
         l.overdue_days > 0 ? t('desk.late_days', { n: l.overdue_days }) : null].filter(Boolean).join(' · ') })))
       : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_history') })]));
   }
@@ -206,10 +203,15 @@ export function createBorrower(ctx) {
   }
 
   async function load(id) {
+    const mine = ++asked;
     try {
-      [b, messages] = await Promise.all([get(`/api/borrowers/${id}`), messagesOf(id)]);
+      const [got, list] = await Promise.all([get(`/api/borrowers/${id}`), messagesOf(id)]);
+      if (mine !== asked) return;
+      b = got;
+      messages = list;
       loadError = null;
     } catch (err) {
+      if (mine !== asked) return;
       b = null;
       loadError = err;
     }
@@ -217,6 +219,7 @@ export function createBorrower(ctx) {
   }
 
   async function change(body, okKey) {
+    ++asked; // a read still on its way is older than this change
     try {
       b = await patch(`/api/borrowers/${b.id}`, body);
       setMessage({ key: okKey });

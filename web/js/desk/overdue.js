@@ -1,34 +1,35 @@
 // desk/overdue: loans past their due date, the oldest first, with the borrower's phone number
-// to call (GET /api/loans?status=overdue carries it for staff), what was sent about each loan
-// and when (GET /api/messages?loans=...), and one click to note that the borrower was phoned.
+// to call (GET /api/loans?status=overdue carries it for staff), what was sent about each loan and
+// when (GET /api/messages?loans=...), and one click to note that the borrower was phoned; the
+// code leads to the item's page, where a manager closes a loan long overdue as lost.
 import { t } from '../i18n.js';
 import { errorMessage, get, post } from '../api.js';
-import { beep, dueText, h, messageText, phoneText } from './util.js';
+import { beep, dueText, h, messageText, pagedList, phoneText } from './util.js';
 
 export function createOverdue() {
   const $ = (id) => document.getElementById(id);
   const el = $('screen-overdue');
   const listEl = $('overdue-list');
   const more = $('overdue-more');
-  let loans = null;
+  const loans = pagedList('/api/loans?status=overdue', 'loans', pageCame);
   let contacts = new Map(); // loan id -> its messages, newest first
-  let page = 1;
-  let hasMore = false;
-  let error = null;
+  let callError = null;
 
   function render() {
     const count = $('overdue-count');
+    const error = loans.error || callError;
     if (error) count.textContent = errorMessage(error);
-    else if (!loans) count.textContent = t('common.loading');
-    else count.textContent = loans.length ? t('desk.overdue.count', { n: loans.length }) : t('desk.overdue.none');
-    listEl.replaceChildren(...(loans || []).map((l) => h('li', { class: 'desk-row desk-row-late' },
+    else if (!loans.rows) count.textContent = t('common.loading');
+    else count.textContent = loans.rows.length ? t('desk.overdue.count', { n: loans.rows.length }) : t('desk.overdue.none');
+    listEl.replaceChildren(...(loans.rows || []).map((l) => h('li', { class: 'desk-row desk-row-late' },
       h('span', { class: 'desk-row-title' }, l.borrower
         ? h('a', { href: `/desk/borrowers/${l.borrower.id}`, text: l.borrower.name })
         : t('desk.overdue.erased')),
       l.borrower?.phone ? h('a', { class: 'desk-phone', href: `tel:${l.borrower.phone}`,
         'aria-label': t('desk.overdue.call', { name: l.borrower.name, phone: phoneText(l.borrower.phone) }),
         text: phoneText(l.borrower.phone) }) : null,
-      h('span', {}, h('span', { class: 'desk-code-inline', text: l.item.code }), ` ${l.item.name}`),
+      h('span', {}, h('a', { class: 'desk-code-inline', href: `/desk/items/${encodeURIComponent(l.item.code)}`, text: l.item.code }),
+        ` ${l.item.name}`),
       h('span', { class: 'desk-hint', text: `${dueText(l.due_date)} · ${t('desk.late_days', { n: l.overdue_days })}` }),
       h('span', { class: 'desk-hint', text: (contacts.get(l.id) || []).slice(0, 3).map(messageText).join(' · ')
         || t('desk.overdue.no_contact') }),
@@ -36,29 +37,20 @@ export function createOverdue() {
         dataset: { loan: l.id },
         'aria-label': t('desk.overdue.called_label', { name: l.borrower.name, code: l.item.code }),
         onclick: () => called(l) }) : null)));
-    more.hidden = !hasMore;
+    more.hidden = !loans.hasMore;
   }
 
-  /** The messages about these loans, into contacts. */
-  async function loadContacts(list) {
-    if (!list.length) return;
-    const res = await get(`/api/messages?loans=${list.map((l) => l.id).join(',')}`);
-    for (const m of res.messages) {
-      for (const id of m.loans) contacts.set(id, [...(contacts.get(id) || []), m]);
-    }
-  }
-
-  async function load(next = 1) {
+  /** Show the page that came, then what was sent about its loans (a page of at most 100). */
+  async function pageCame() {
+    render();
+    const fresh = (loans.rows || []).filter((l) => !contacts.has(l.id));
+    if (!fresh.length) return;
     try {
-      const res = await get(`/api/loans?status=overdue&page=${next}`);
-      if (next === 1) contacts = new Map();
-      await loadContacts(res.loans);
-      loans = next === 1 ? res.loans : [...loans, ...res.loans];
-      page = next;
-      hasMore = res.has_more;
-      error = null;
-    } catch (err) {
-      error = err;
+      const res = await get(`/api/messages?loans=${fresh.map((l) => l.id).join(',')}`);
+      for (const l of fresh) contacts.set(l.id, []);
+      for (const m of res.messages) for (const id of m.loans) contacts.get(id)?.push(m);
+    } catch {
+      return; // the list stands without them
     }
     render();
   }
@@ -67,26 +59,28 @@ export function createOverdue() {
     try {
       const m = await post(`/api/borrowers/${loan.borrower.id}/calls`, { loan_ids: [loan.id] });
       contacts.set(loan.id, [m, ...(contacts.get(loan.id) || [])]);
+      callError = null;
       beep('ok');
     } catch (err) {
-      error = err;
+      callError = err;
       beep('problem');
     }
     render();
     listEl.querySelector(`button[data-loan="${loan.id}"]`)?.focus(); // the list was drawn anew
   }
 
-  more.addEventListener('click', () => load(page + 1));
+  more.addEventListener('click', loans.more);
 
   return {
     el,
     title: 'desk.overdue.title',
     async show() {
-      loans = null;
+      loans.rows = null;
+      contacts = new Map();
       render();
       $('overdue-heading').tabIndex = -1;
       $('overdue-heading').focus();
-      await load();
+      await loans.load();
     },
     render,
   };
