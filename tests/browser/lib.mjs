@@ -142,25 +142,6 @@ export async function visibleText(page, { except = '[lang]:not(html)' } = {}) {
   }, except);
 }
 
-/** Every string of a dictionary, plural forms included. */
-const strings = (dict) => Object.values(dict).flatMap((v) => (typeof v === 'object' ? Object.values(v) : [v]));
-
-/** Fail when text holds a Swedish string of the dictionaries (its fixed parts, as whole words). */
-export function assertNoSwedish(text, where) {
-  const parts = (s) => s.split(/\{\w+\}/).map((p) => p.trim()).filter((p) => p.length >= 2);
-  // Fixed parts the English strings share ("cm", "EU") are no Swedish.
-  const english = new Set(strings(en).flatMap(parts));
-  // The language switch names English in English on the Swedish page; that one is no Swedish word.
-  const swedish = strings(Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'lang.other')));
-  for (const s of swedish) {
-    for (const part of parts(s).filter((p) => !english.has(p))) {
-      const re = new RegExp(`(?<![\\p{L}])${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'u');
-      assert.doesNotMatch(text, re, `Swedish left on ${where}: "${part}" (from "${s}")`);
-    }
-  }
-  assert.doesNotMatch(text, /[åäöÅÄÖ]/, `Swedish letters on ${where}:\n${text}`);
-}
-
 /** Create an account and log the browser context in through the API (for pages behind a login). */
 export async function loginAs(app, account) {
   await addStaff(app.db, account);

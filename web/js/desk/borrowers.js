@@ -239,9 +239,9 @@ export function createBorrower(ctx) {
     render();
     try {
       const res = await post(`/api/loans/${loan.id}/renew`);
-      await load(b.id); // said once the page shows it, so that nothing moves under the user after
       setMessage({ key: 'desk.borrower.renewed_to', params: { code: loan.item.code, due: dueText(res.due_date) } });
       beep('ok');
+      await load(b.id);
     } catch (err) {
       setMessage({ text: `${loan.item.code}: ${errorMessage(err)}` });
       beep('problem');
