@@ -8,6 +8,7 @@
  *   GET    /api/borrowers/{id}               the borrower with "open_loans" and "history"
  *   PATCH  /api/borrowers/{id}               change fields; also "blocked" and "blocked_reason"
  *   DELETE /api/borrowers/{id}               erase (manager): 204, 409 with open loans
+ *   GET    /api/borrowers/{id}/export        everything stored about them (manager), audit-logged
  *   POST   /api/borrowers/{id}/card          a new random card code (core/label.h) for a card
  *                                            to print; an old card stops working
  *
@@ -24,6 +25,7 @@ route_handler borrowers_create;
 route_handler borrowers_get;
 route_handler borrowers_update;
 route_handler borrowers_erase;
+route_handler borrowers_export;
 route_handler borrowers_new_card;
 
 #endif

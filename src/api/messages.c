@@ -275,10 +275,6 @@ void messages_settings_update(struct req *req, struct reply *rep)
         reply_problem(rep, PROBLEM_branch_not_found, NULL);
         return;
     }
-    if (!api_scope_allows(req, branch_id)) {
-        api_branch_forbidden(rep, "Managers of a branch change only their own branch's messages.");
-        return;
-    }
     struct input in;
     input_begin(&in, req->json,
                 (const char *[]){ "due_soon", "due_soon_days", "overdue", "overdue_days", "receipt",

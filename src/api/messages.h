@@ -14,9 +14,10 @@
  *                                     reasons, SMS parts per branch and month
  *   GET  /api/message-settings?branch=         (manager) the settings of the branches in scope,
  *                                     and the network's ("network": window, sender, channels)
- *   PUT  /api/message-settings/{slug} (manager, own branch) {"due_soon", "due_soon_days",
- *                                     "overdue", "overdue_days", "receipt", "window_start",
- *                                     "window_end", "sender_name"} -> 200 the branch's settings
+ *   PUT  /api/branches/{slug}/message-settings (manager, own branch) {"due_soon",
+ *                                     "due_soon_days", "overdue", "overdue_days", "receipt",
+ *                                     "window_start", "window_end", "sender_name"} -> 200 the
+ *                                     branch's settings
  *
  * Messages of another branch do not exist for branch-bound staff.
  */

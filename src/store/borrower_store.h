@@ -58,6 +58,16 @@ enum store_status store_borrower_update(long long staff_id, int scope, long long
  */
 enum store_status store_borrower_get(long long id, int scope, char **json) STORE_MUST_CHECK;
 
+/*
+ * Everything stored about a borrower in scope, as JSON text into *json (the caller frees it):
+ * the document of borrower_export() in migrations/0012_admin.sql, {"borrower", "branch",
+ * "loans", "item_status_changes", "record_events", and a list per other table that refers to
+ * borrowers ("checkouts", ...)}. The copy is audit-logged ("borrower_exported", by staff_id, ids
+ * only) in the same transaction. STORE_NOT_FOUND when there is no such borrower in scope.
+ */
+enum store_status store_borrower_export(long long staff_id, int scope, long long id,
+                                        char **json) STORE_MUST_CHECK;
+
 /* What a borrower's card shows: its code and the borrower's branch. Strings are owned. */
 struct store_borrower_card {
     char *card;        /* NULL when the borrower has no card */

@@ -244,7 +244,7 @@ const SETTINGS = { due_soon: true, due_soon_days: 2, overdue: true, overdue_days
 test('nothing is sent outside the time window', async () => {
   const [id] = await addLoans(db, 'kil', 1, await stockholmDate(db, 1), { prefix: 'WK', firstPhone: 300 });
   const kil = await staffClient(server, db, { username: 'kil-chef', role: 'manager', branch: 'kil' });
-  let r = await kil.request('PUT', '/api/message-settings/kil', { json: { ...SETTINGS, ...(await closedWindow()) } });
+  let r = await kil.request('PUT', '/api/branches/kil/message-settings', { json: { ...SETTINGS, ...(await closedWindow()) } });
   assert.equal(r.status, 200, r.text);
   const before = gw.requests.length;
   assert.match(await remindOnce(), /sent 0/);
@@ -253,7 +253,7 @@ test('nothing is sent outside the time window', async () => {
   const { rows } = await db.query('SELECT id, status, attempts FROM messages WHERE borrower_id = $1', [id]);
   assert.deepEqual(rows.map((x) => [x.status, x.attempts]), [['pending', 0]]);
 
-  r = await kil.request('PUT', '/api/message-settings/kil', { json: SETTINGS });
+  r = await kil.request('PUT', '/api/branches/kil/message-settings', { json: SETTINGS });
   assert.equal(r.status, 200, r.text);
   const m = await waitFor(async () => { const x = await message(rows[0].id); return x.status === 'sent' ? x : null; });
   const sms = gw.requests.find((q) => q.key === m.idempotency_key);
@@ -265,7 +265,7 @@ test('nothing is sent outside the time window', async () => {
 });
 
 test('a receipt is queued in the checkout\'s own transaction and names what was lent', async () => {
-  const r = await manager.request('PUT', '/api/message-settings/deje', { json: { ...SETTINGS, receipt: true, sender_name: 'Deje' } });
+  const r = await manager.request('PUT', '/api/branches/deje/message-settings', { json: { ...SETTINGS, receipt: true, sender_name: 'Deje' } });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.branches[0].receipt, true);
   const b = await borrower('Rut Kvitto', '070-111 00 05');
@@ -283,16 +283,16 @@ test('a receipt is queued in the checkout\'s own transaction and names what was 
   assert.equal(sms.from, 'Deje', 'the branch\'s sender name');
   assert.equal(sms.message, `Tack för att du lånar hos Fritidsbanken Deje! Lämna tillbaka Kanot och Paddel senast ${dateWords(out.json.due_date, 'sv')}.`);
   assert.equal(m.body, sms.message);
-  await manager.request('PUT', '/api/message-settings/deje', { json: SETTINGS });
+  await manager.request('PUT', '/api/branches/deje/message-settings', { json: SETTINGS });
 });
 
 test('an undone checkout\'s receipt is cancelled, not sent', async () => {
-  await manager.request('PUT', '/api/message-settings/deje', { json: { ...SETTINGS, receipt: true, ...(await closedWindow()) } });
+  await manager.request('PUT', '/api/branches/deje/message-settings', { json: { ...SETTINGS, receipt: true, ...(await closedWindow()) } });
   const b = await borrower('Ulf Ångrar', '070-111 00 06');
   const out = await vol.post('/api/checkouts', { borrower_id: b.id, items: [await addItem(db, 'deje')] });
   assert.equal(out.status, 201, out.text);
   assert.equal((await vol.post(`/api/checkouts/${out.json.checkout_id}/undo`)).status, 200);
-  await manager.request('PUT', '/api/message-settings/deje', { json: SETTINGS });
+  await manager.request('PUT', '/api/branches/deje/message-settings', { json: SETTINGS });
   const m = await waitFor(async () => {
     const { rows } = await db.query("SELECT * FROM messages WHERE borrower_id = $1 AND status <> 'pending'", [b.id]);
     return rows[0];
@@ -307,7 +307,7 @@ test('erased and opted-out borrowers get nothing', async () => {
   const [optedOut, laterOut, erased] = await addLoans(db, 'deje', 3, soon, { prefix: 'OPT', firstPhone: 400 });
   await db.query('UPDATE borrowers SET messages_opt_out = true WHERE id = $1', [optedOut]);
   // A queued message waits (the window is shut) while one borrower opts out and one is erased.
-  await manager.request('PUT', '/api/message-settings/deje', { json: { ...SETTINGS, ...(await closedWindow()) } });
+  await manager.request('PUT', '/api/branches/deje/message-settings', { json: { ...SETTINGS, ...(await closedWindow()) } });
   await remindOnce();
   let { rows } = await db.query('SELECT borrower_id FROM messages WHERE borrower_id = ANY($1)', [[optedOut, laterOut, erased]]);
   assert.deepEqual(rows.map((r) => Number(r.borrower_id)).sort(), [laterOut, erased].sort(), 'none planned for the opted-out');
@@ -316,7 +316,7 @@ test('erased and opted-out borrowers get nothing', async () => {
   assert.equal((await vol.patch(`/api/borrowers/${laterOut}`, { messages_opt_out: true })).status, 200);
   await db.query("UPDATE loans SET returned_at = now() WHERE borrower_id = $1", [erased]);
   assert.equal((await manager.delete(`/api/borrowers/${erased}`)).status, 204);
-  await manager.request('PUT', '/api/message-settings/deje', { json: SETTINGS });
+  await manager.request('PUT', '/api/branches/deje/message-settings', { json: SETTINGS });
   await remindOnce();
   ({ rows } = await db.query(
     `SELECT m.kind, m.status, m.body, m.error, m.borrower_id FROM messages m
@@ -384,22 +384,25 @@ test('managers change their own branch\'s settings, within the rules', async () 
   assert.equal(r.status, 200);
   assert.deepEqual(r.json.branches.map((b) => b.branch), ['deje']);
   assert.deepEqual(r.json.network, { window_start: '00:00', window_end: '24:00', sender_name: 'Fritidsbkn', sms: true, email: true });
-  const bad = await manager.request('PUT', '/api/message-settings/deje', { json: {
+  const bad = await manager.request('PUT', '/api/branches/deje/message-settings', { json: {
     due_soon: 'yes', due_soon_days: 30, overdue: true, overdue_days: [7, 1], receipt: false,
     window_start: '20:00', window_end: '08:00', sender_name: 'Fritidsbanken Deje' } });
   assert.equal(bad.status, 422);
   assert.deepEqual(bad.json.errors.map((e) => e.field).sort(),
     ['due_soon', 'due_soon_days', 'overdue_days', 'sender_name', 'window_end']);
-  assert.equal((await manager.request('PUT', '/api/message-settings/kil', { json: SETTINGS })).status, 403);
-  assert.equal((await manager.request('PUT', '/api/message-settings/nowhere', { json: SETTINGS })).status, 404);
-  assert.equal((await vol.request('PUT', '/api/message-settings/deje', { json: SETTINGS })).status, 403);
-  const ok = await manager.request('PUT', '/api/message-settings/deje', { json: { ...SETTINGS, overdue_days: [2, 5, 10], window_start: '09:00', window_end: '18:30' } });
+  const other = await manager.request('PUT', '/api/branches/kil/message-settings', { json: SETTINGS });
+  assert.deepEqual([other.status, other.json.code], [403, 'branch_forbidden']);
+  const wide = await staffClient(server, db, { username: 'net-chef', role: 'manager' });
+  const nowhere = await wide.request('PUT', '/api/branches/nowhere/message-settings', { json: SETTINGS });
+  assert.deepEqual([nowhere.status, nowhere.json.code], [404, 'branch_not_found']);
+  assert.equal((await vol.request('PUT', '/api/branches/deje/message-settings', { json: SETTINGS })).status, 403);
+  const ok = await manager.request('PUT', '/api/branches/deje/message-settings', { json: { ...SETTINGS, overdue_days: [2, 5, 10], window_start: '09:00', window_end: '18:30' } });
   assert.equal(ok.status, 200, ok.text);
   assert.deepEqual(ok.json.branches[0].overdue_days, [2, 5, 10]);
   assert.equal(ok.json.branches[0].window_end, '18:30');
   const { rows } = await db.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'message_settings_changed'");
   assert.ok(rows[0].n > 0);
-  await manager.request('PUT', '/api/message-settings/deje', { json: SETTINGS });
+  await manager.request('PUT', '/api/branches/deje/message-settings', { json: SETTINGS });
 });
 
 test('the manager\'s statistics: messages per day, failures with reasons, SMS parts per month', async () => {

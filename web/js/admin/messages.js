@@ -146,7 +146,7 @@ $('messages-settings').addEventListener('submit', async (event) => {
   problem = null;
   $('settings-save').disabled = true;
   try {
-    const res = await put(`/api/message-settings/${encodeURIComponent(current().branch)}`, body());
+    const res = await put(`/api/branches/${encodeURIComponent(current().branch)}/message-settings`, body());
     const fresh = res.branches[0];
     data.branches = data.branches.map((b) => (b.branch === fresh.branch ? fresh : b));
     fill(fresh);

@@ -1,4 +1,4 @@
--- 0012_messages: the outbox of reminders and receipts (SMS and e-mail), the branches' settings for
+-- 0013_messages: the outbox of reminders and receipts (SMS and e-mail), the branches' settings for
 -- them, and what a borrower says about being contacted.
 --
 -- A message is planned once (the scheduler for due-soon and overdue reminders, the trigger below
