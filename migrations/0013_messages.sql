@@ -88,6 +88,15 @@ CREATE INDEX messages_borrower ON messages (borrower_id, created_at) WHERE borro
 CREATE INDEX messages_failed ON messages (finished_at) WHERE status = 'failed';
 CREATE INDEX messages_branch_failed ON messages (branch_id, finished_at) WHERE status = 'failed';
 
+-- Whom a message about a borrower goes to, in which language, and whether they want none: the
+-- one place that decides it (the sender reads it as it claims a message). A child's messages are
+-- to go to the guardian (issue 23); that rule belongs here, by CREATE OR REPLACE.
+CREATE FUNCTION message_contact(b borrowers)
+    RETURNS TABLE (phone text, email text, english boolean, opted_out boolean)
+    LANGUAGE sql STABLE AS $$
+    SELECT b.phone, b.email, b.language = 'en', b.messages_opt_out
+$$;
+
 CREATE TABLE message_loans (
     message_id bigint NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
     loan_id    bigint NOT NULL REFERENCES loans (id) ON DELETE CASCADE,

@@ -3,6 +3,7 @@
 
 #include "core/log.h"
 #include "core/message.h"
+#include "core/metrics.h"
 #include "core/settings.h"
 #include "core/sms.h"
 #include "jobs/gateway.h"
@@ -181,6 +182,11 @@ static void send_job(const atomic_bool *stop)
     else if (!failed && failing)
         log_info("sending messages again");
     failing = failed;
+    metrics_messages(t.sent, t.retried, t.failed, t.cancelled);
+    long long due;
+    double oldest_s;
+    if (!failed && store_message_backlog(&due, &oldest_s) == STORE_OK)
+        metrics_outbox(due, oldest_s);
     if (t.sent || t.retried || t.failed || t.cancelled)
         log_info("messages: %d sent, %d to try again, %d failed, %d cancelled", t.sent, t.retried,
                  t.failed, t.cancelled);

@@ -50,8 +50,9 @@ static enum store_status plan_tx(void *p)
         "  FROM message_settings s"
         "  JOIN loans l ON l.branch_id = s.branch_id AND l.returned_at IS NULL"
         "              AND l.due_date BETWEEN current_date + 1 AND current_date + s.due_soon_days"
-        "  JOIN borrowers b ON b.id = l.borrower_id AND NOT b.messages_opt_out"
-        " WHERE s.due_soon"
+        "  JOIN borrowers b ON b.id = l.borrower_id"
+        " CROSS JOIN LATERAL message_contact(b) c"
+        " WHERE s.due_soon AND NOT c.opted_out"
         "   AND l.checked_out_at < (l.due_date - s.due_soon_days)::timestamptz"
         "   AND NOT EXISTS (SELECT 1 FROM message_loans ml WHERE ml.loan_id = l.id"
         "                      AND ml.kind = 'due_soon' AND ml.due_date = l.due_date)"));
@@ -61,10 +62,11 @@ static enum store_status plan_tx(void *p)
                    "  FROM message_settings s"
                    "  JOIN loans l ON l.branch_id = s.branch_id AND l.returned_at IS NULL"
                    "              AND l.due_date < current_date AND l.due_date >= current_date - 60"
-                   "  JOIN borrowers b ON b.id = l.borrower_id AND NOT b.messages_opt_out"
+                   "  JOIN borrowers b ON b.id = l.borrower_id"
+                   " CROSS JOIN LATERAL message_contact(b) c"
                    " CROSS JOIN LATERAL (SELECT max(x) AS step FROM unnest(s.overdue_days) x"
                    "                      WHERE x <= current_date - l.due_date) d"
-                   " WHERE s.overdue AND d.step IS NOT NULL"
+                   " WHERE s.overdue AND NOT c.opted_out AND d.step IS NOT NULL"
                    "   AND NOT EXISTS (SELECT 1 FROM message_loans ml WHERE ml.loan_id = l.id"
                    "                      AND ml.kind = 'overdue' AND ml.due_date = l.due_date"
                    "                      AND ml.step >= d.step)"));
@@ -162,7 +164,7 @@ enum store_status store_message_claim(const char *window_start, const char *wind
 {
     /*
      * Mark it ours and read what the text needs; the status is checked again under the row lock.
-     * Who is contacted about the borrower is decided here, and only here.
+     * Whom the message goes to is the SQL function message_contact's to say (migration 0013).
      */
     enum {
         CLAIMED_ATTEMPTS,
@@ -186,12 +188,13 @@ enum store_status store_message_claim(const char *window_start, const char *wind
         "              AND next_attempt_at <= now() AND expires_at > now()"
         "            RETURNING *)"
         " SELECT m.attempts, m.kind, m.idempotency_key::text, coalesce(m.channel, ''),"
-        "        b.id IS NULL OR b.messages_opt_out, b.language = 'en', b.phone, b.email,"
+        "        b.id IS NULL OR c.opted_out IS NOT false, c.english IS true, c.phone, c.email,"
         "        br.name, s.sender_name, m.body, current_date::text, m.due_date::text,"
         "        m.branch_id"
         "   FROM m JOIN branches br ON br.id = m.branch_id"
         "   JOIN message_settings s ON s.branch_id = m.branch_id"
-        "   LEFT JOIN borrowers b ON b.id = m.borrower_id");
+        "   LEFT JOIN borrowers b ON b.id = m.borrower_id"
+        "   LEFT JOIN LATERAL message_contact(b) c ON true");
     /* A reminder names the loans still open and still due that day; a receipt all of its own. */
     static struct store_stmt items =
         STORE_STMT("SELECT i.code, i.name FROM message_loans ml"
@@ -249,6 +252,22 @@ enum store_status store_message_claim(const char *window_start, const char *wind
     return STORE_OK;
 }
 
+enum store_status store_message_backlog(long long *due, double *oldest_s)
+{
+    /* The sender's queue index answers this, however long the history. */
+    static struct store_stmt backlog = STORE_STMT(
+        "SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at)), 0)::float8"
+        "  FROM messages WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()");
+    PGresult *res = NULL;
+    enum store_status st = store_exec(&backlog, 0, NULL, &res);
+    if (st == STORE_OK) {
+        *due = store_get_ll(res, 0, 0);
+        *oldest_s = store_get_double(res, 0, 1);
+    }
+    PQclear(res);
+    return st;
+}
+
 enum store_status store_message_finish(long long id, const struct store_message_result *r)
 {
     /* The lock goes only once the row says how it ended; an erased borrower's text stays gone. */
@@ -289,8 +308,9 @@ static enum store_status free_text_tx(void *p)
 {
     enum { BORROWER_BRANCH, BORROWER_OPTED_OUT };
     static struct store_stmt borrower =
-        STORE_STMT("SELECT branch_id, messages_opt_out FROM borrowers"
-                   " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2)");
+        STORE_STMT("SELECT b.branch_id, c.opted_out FROM borrowers b"
+                   " CROSS JOIN LATERAL message_contact(b) c"
+                   " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
     static struct store_stmt insert =
         STORE_STMT("INSERT INTO messages (kind, channel, branch_id, borrower_id, staff_id, body)"
                    " VALUES ('free_text', 'sms', $1, $2, nullif($3::int, 0), $4) RETURNING id");

@@ -66,6 +66,12 @@ void store_outgoing_clear(struct store_outgoing *m);
 enum store_status store_message_claim(const char *window_start, const char *window_end,
                                       struct store_outgoing *out) STORE_MUST_CHECK;
 
+/*
+ * The outbox's backlog: *due messages are due now and not sent yet (held for the time window or
+ * not), the oldest of them for *oldest_s seconds (0 when none).
+ */
+enum store_status store_message_backlog(long long *due, double *oldest_s) STORE_MUST_CHECK;
+
 /* How an attempt to send ended. */
 struct store_message_result {
     const char *status;      /* "sent", "pending" (try again), "failed" or "cancelled" */

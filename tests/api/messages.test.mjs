@@ -241,7 +241,14 @@ async function closedWindow() {
 const SETTINGS = { due_soon: true, due_soon_days: 2, overdue: true, overdue_days: [1, 7], receipt: false,
   window_start: null, window_end: null, sender_name: null };
 
-test('nothing is sent outside the time window', async () => {
+/** A sample of the server's /metrics, by its name with labels ("hylla_messages_total{outcome=\"sent\"}"). */
+async function metric(name) {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+test('nothing is sent outside the time window; /metrics shows the message held and then sent', async () => {
   const [id] = await addLoans(db, 'kil', 1, await stockholmDate(db, 1), { prefix: 'WK', firstPhone: 300 });
   const kil = await staffClient(server, db, { username: 'kil-chef', role: 'manager', branch: 'kil' });
   let r = await kil.request('PUT', '/api/branches/kil/message-settings', { json: { ...SETTINGS, ...(await closedWindow()) } });
@@ -252,6 +259,10 @@ test('nothing is sent outside the time window', async () => {
   assert.equal(gw.requests.length, before, 'nothing went out');
   const { rows } = await db.query('SELECT id, status, attempts FROM messages WHERE borrower_id = $1', [id]);
   assert.deepEqual(rows.map((x) => [x.status, x.attempts]), [['pending', 0]]);
+  // The server's sender has counted the outbox since: the held message is due and waiting.
+  assert.ok(await metric('hylla_outbox_due_messages') >= 1);
+  assert.ok(await metric('hylla_outbox_oldest_due_seconds') >= 0);
+  const sentBefore = await metric('hylla_messages_total{outcome="sent"}');
 
   r = await kil.request('PUT', '/api/branches/kil/message-settings', { json: SETTINGS });
   assert.equal(r.status, 200, r.text);
@@ -262,6 +273,7 @@ test('nothing is sent outside the time window', async () => {
   assert.equal(sms.message, `Hej från Fritidsbanken Kil! Lämna tillbaka Längdskidor WK1 senast ${dateWords(due, 'sv')}. `
     + `Öppet ${await nextOpenDay('19:30', 'sv')} 15-19.30.`);
   assert.equal(m.segments, 1);
+  assert.ok(await metric('hylla_messages_total{outcome="sent"}') >= sentBefore + 1);
 });
 
 test('a receipt is queued in the checkout\'s own transaction and names what was lent', async () => {
