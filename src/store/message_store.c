@@ -126,9 +126,13 @@ static void unlock_all(void)
 static enum store_status lock_next(const char *window_start, const char *window_end, long long *id)
 {
     /*
-     * The inner query is the queue in order (its LIMIT keeps it from being flattened), so the
-     * outer filter tries the locks one row at a time and stops at the first it gets. A message
-     * 'sending' whose lock is free was left by a process that died: it is taken over.
+     * SKIP LOCKED with a session's advisory lock in place of a row lock: FOR UPDATE would keep a
+     * transaction open while the provider answers (up to 10 s, a connection held idle in
+     * transaction), whereas this lock needs none and still goes with the connection when the
+     * process dies. The inner query is the queue in order (its LIMIT keeps it from being
+     * flattened), so the outer filter tries the locks one row at a time, skips the messages
+     * another process holds, and stops at the first it gets. A message 'sending' whose lock is
+     * free was left by a process that died: it is taken over.
      */
     static struct store_stmt next = STORE_STMT(
         "SELECT q.id FROM ("
