@@ -3,12 +3,14 @@
 
 #include "core/buf.h"
 #include "core/password.h"
+#include "core/period.h"
 #include "core/settings.h"
 #include "core/text.h"
 #include "store/branch_store.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +141,38 @@ bool api_query_branch(const struct req *req, struct reply *rep, bool scoped, int
         return false;
     }
     return true;
+}
+
+/* A date argument, recording a problem when it is missing or not a real date. */
+static const char *date_arg(const struct req *req, struct input *in, const char *name, long *day)
+{
+    const char *text = req_query(req, name);
+    if (!text || !*text) {
+        input_error(in, name, "required", "this query argument is required");
+        return NULL;
+    }
+    if (!period_day_number(text, day)) {
+        input_error(in, name, "invalid", "must be a date written YYYY-MM-DD");
+        return NULL;
+    }
+    return text;
+}
+
+void api_query_period(const struct req *req, struct input *in, long max_days, const char **from,
+                      const char **to)
+{
+    long first = 0, last = 0;
+    *from = date_arg(req, in, "from", &first);
+    *to = date_arg(req, in, "to", &last);
+    if (!*from || !*to)
+        return;
+    if (last < first) {
+        input_error(in, "to", "before_from", "must not be before from");
+    } else if (last - first + 1 > max_days) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "the period may be at most %ld days long here", max_days);
+        input_error(in, "to", "too_long", msg);
+    }
 }
 
 json_t *api_text_or_null(const char *s)

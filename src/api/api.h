@@ -79,6 +79,13 @@ void api_bad_query(struct reply *rep, const char *detail);
  */
 bool api_query_item_match(const struct req *req, struct reply *rep, struct item_match *m);
 
+/*
+ * The period of the query string, from and to (YYYY-MM-DD, both included, at most max_days long),
+ * into *from and *to (NULL when bad), with each problem recorded in in.
+ */
+void api_query_period(const struct req *req, struct input *in, long max_days, const char **from,
+                      const char **to);
+
 /* A JSON string of s, or null for NULL and "". */
 json_t *api_text_or_null(const char *s);
 

@@ -113,6 +113,11 @@ static json_t *borrower_fields(struct input *in, bool patch)
     bool b;
     if (input_bool(in, "accepted_terms", false, &b))
         json_object_set_new(fields, "accepted_terms", json_boolean(b));
+    const char *lang = input_enum(in, "language", false, (const char *[]){ "sv", "en", NULL });
+    if (lang)
+        json_object_set_new(fields, "language", json_string(lang));
+    if (input_bool(in, "messages_opt_out", false, &b))
+        json_object_set_new(fields, "messages_opt_out", json_boolean(b));
     if (patch) {
         bool blocked = false;
         if (input_bool(in, "blocked", false, &blocked))
@@ -146,7 +151,8 @@ void borrowers_create(struct req *req, struct reply *rep)
     struct input in;
     input_begin(&in, req->json,
                 (const char *[]){ "name", "phone", "email", "guardian_name", "guardian_phone",
-                                  "card", "notes", "accepted_terms", "branch", NULL });
+                                  "card", "notes", "accepted_terms", "language", "messages_opt_out",
+                                  "branch", NULL });
     json_t *fields = borrower_fields(&in, false);
 
     /* The named branch, or the staff member's own; network-wide staff must name one. */
@@ -200,8 +206,8 @@ void borrowers_update(struct req *req, struct reply *rep)
     struct input in;
     input_begin(&in, req->json,
                 (const char *[]){ "name", "phone", "email", "guardian_name", "guardian_phone",
-                                  "card", "notes", "accepted_terms", "blocked", "blocked_reason",
-                                  NULL });
+                                  "card", "notes", "accepted_terms", "language", "messages_opt_out",
+                                  "blocked", "blocked_reason", NULL });
     json_t *fields = borrower_fields(&in, true);
     if (!input_ok(&in, rep))
         return;

@@ -11,6 +11,7 @@
 #include "api/items.h"
 #include "api/labels.h"
 #include "api/loans.h"
+#include "api/messages.h"
 #include "api/photos.h"
 #include "api/public.h"
 #include "api/session.h"
@@ -102,6 +103,12 @@ static const struct route table[] = {
       .handler = branches_move_due_dates,
       .access = ACCESS_MANAGER,
       .scope = SCOPE_PATH },
+    { .method = "PUT",
+      .pattern = "/api/branches/{slug}/message-settings",
+      .handler = messages_settings_update,
+      .access = ACCESS_MANAGER,
+      .scope = SCOPE_PATH,
+      .body = BODY_JSON },
 
     { .method = "GET",
       .pattern = "/api/categories",
@@ -225,6 +232,20 @@ static const struct route table[] = {
       .handler = borrowers_erase,
       .access = ACCESS_MANAGER },
     { .method = "GET",
+      .pattern = "/api/borrowers/{id}/messages",
+      .handler = messages_of_borrower,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/borrowers/{id}/messages",
+      .handler = messages_write,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "POST",
+      .pattern = "/api/borrowers/{id}/calls",
+      .handler = messages_call,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "GET",
       .pattern = "/api/borrowers/{id}/export",
       .handler = borrowers_export,
       .access = ACCESS_MANAGER },
@@ -271,6 +292,19 @@ static const struct route table[] = {
     { .method = "GET",
       .pattern = "/api/stats/items",
       .handler = stats_items,
+      .access = ACCESS_MANAGER },
+
+    { .method = "GET",
+      .pattern = "/api/messages",
+      .handler = messages_list,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "GET",
+      .pattern = "/api/messages/stats",
+      .handler = messages_stats,
+      .access = ACCESS_MANAGER },
+    { .method = "GET",
+      .pattern = "/api/message-settings",
+      .handler = messages_settings_list,
       .access = ACCESS_MANAGER },
 
     { .method = "GET",

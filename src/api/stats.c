@@ -6,11 +6,9 @@
 
 #include "api/api.h"
 #include "api/input.h"
-#include "core/period.h"
 #include "store/branch_store.h"
 #include "store/stats_store.h"
 
-#include <stdio.h>
 #include <string.h>
 
 /* Longest periods, in days: a chart by day stays readable, and any period stays quick. */
@@ -22,39 +20,6 @@ static void query_problems(struct input *in, struct reply *rep)
 {
     reply_problem_errors(rep, PROBLEM_invalid_query, in->errors);
     in->errors = NULL;
-}
-
-/* A date argument, recording a problem when it is missing or not a real date. */
-static const char *date_arg(const struct req *req, struct input *in, const char *name, long *day)
-{
-    const char *text = req_query(req, name);
-    if (!text || !*text) {
-        input_error(in, name, "required", "this query argument is required");
-        return NULL;
-    }
-    if (!period_day_number(text, day)) {
-        input_error(in, name, "invalid", "must be a date written YYYY-MM-DD");
-        return NULL;
-    }
-    return text;
-}
-
-/* The from and to arguments (NULL when bad), with problems recorded in in; at most max_days. */
-static void period_args(const struct req *req, struct input *in, long max_days, const char **from,
-                        const char **to)
-{
-    long first = 0, last = 0;
-    *from = date_arg(req, in, "from", &first);
-    *to = date_arg(req, in, "to", &last);
-    if (!*from || !*to)
-        return;
-    if (last < first) {
-        input_error(in, "to", "before_from", "must not be before from");
-    } else if (last - first + 1 > max_days) {
-        char msg[80];
-        snprintf(msg, sizeof msg, "the period may be at most %ld days long here", max_days);
-        input_error(in, "to", "too_long", msg);
-    }
 }
 
 /*
@@ -95,7 +60,7 @@ static bool branch_scope(struct req *req, struct reply *rep, int *branch_id, con
 static bool period_and_branch(struct req *req, struct reply *rep, struct input *in, long max_days,
                               const char **from, const char **to, int *branch_id, const char **slug)
 {
-    period_args(req, in, max_days, from, to);
+    api_query_period(req, in, max_days, from, to);
     if (input_failed(in)) {
         query_problems(in, rep);
         return false;

@@ -16,7 +16,8 @@
     " 'guardian_name', b.guardian_name, 'guardian_phone', b.guardian_phone, 'card', b.card,"       \
     " 'accepted_terms_at', b.accepted_terms_at, 'blocked', b.blocked,"                             \
     " 'blocked_reason', b.blocked_reason, 'notes', b.notes, 'created_at', b.created_at,"           \
-    " 'last_activity_at', b.last_activity_at"
+    " 'last_activity_at', b.last_activity_at, 'language', b.language,"                             \
+    " 'messages_opt_out', b.messages_opt_out"
 
 /*
  * Which borrower of the branch other than except_id already has the phone or card of fields.
@@ -59,10 +60,11 @@ static enum store_status create_tx(void *p)
 {
     static struct store_stmt insert = STORE_STMT(
         "INSERT INTO borrowers (branch_id, name, phone, email, guardian_name, guardian_phone,"
-        "                       card, notes, accepted_terms_at)"
+        "                       card, notes, accepted_terms_at, language, messages_opt_out)"
         " SELECT $1, f->>'name', f->>'phone', f->>'email', f->>'guardian_name',"
         "        f->>'guardian_phone', f->>'card', f->>'notes',"
-        "        CASE WHEN (f->>'accepted_terms')::boolean THEN now() END"
+        "        CASE WHEN (f->>'accepted_terms')::boolean THEN now() END,"
+        "        coalesce(f->>'language', 'sv'), coalesce((f->>'messages_opt_out')::boolean, false)"
         "   FROM (SELECT $2::jsonb AS f) s"
         "     ON CONFLICT DO NOTHING"
         " RETURNING id");
@@ -119,6 +121,8 @@ static enum store_status update_tx(void *p)
         "                    ELSE guardian_phone END,"
         "   card = CASE WHEN f ? 'card' THEN f->>'card' ELSE card END,"
         "   notes = CASE WHEN f ? 'notes' THEN f->>'notes' ELSE notes END,"
+        "   language = coalesce(f->>'language', language),"
+        "   messages_opt_out = coalesce((f->>'messages_opt_out')::boolean, messages_opt_out),"
         "   accepted_terms_at = CASE WHEN NOT f ? 'accepted_terms' THEN accepted_terms_at"
         "                       WHEN (f->>'accepted_terms')::boolean"
         "                       THEN coalesce(accepted_terms_at, now()) END,"

@@ -7,7 +7,8 @@
  * Reads answer with JSON text built by PostgreSQL (the caller frees it): the borrower object is
  *   {"id", "branch" (slug), "name", "phone" (E.164), "email", "guardian_name", "guardian_phone",
  *    "card", "accepted_terms_at", "blocked", "blocked_reason", "notes", "created_at",
- *    "last_activity_at"}
+ *    "last_activity_at", "language" ("sv" or "en": of the messages hylla sends them),
+ *    "messages_opt_out" (true: send them none)}
  * Every call takes a scope: the branch id the asking staff member is bound to, or 0 for the whole
  * network; a borrower outside the scope is answered as if it did not exist (STORE_NOT_FOUND).
  */
@@ -29,7 +30,7 @@ enum store_borrower_conflict {
 /*
  * Register a borrower of a branch from fields, a JSON object as text with the normalised values
  * of "name", "phone" and optionally "email", "guardian_name", "guardian_phone", "card", "notes",
- * "accepted_terms" (true sets the timestamp to now). On success *id is the new borrower's id;
+ * "accepted_terms" (true sets the timestamp to now), "language", "messages_opt_out". On success *id is the new borrower's id;
  * when the phone or card is taken, *conflict says which and *existing_id names the borrower that
  * has it (and nothing is written). Writes the audit entry "borrower_created" (ids only).
  */

@@ -10,20 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A PostgreSQL array literal of numbers: {1,2,3}. The caller frees it. */
-static char *id_array(const long long *v, size_t n)
-{
-    struct buf b = BUF_INIT;
-    buf_putc(&b, '{');
-    for (size_t i = 0; i < n; i++) {
-        STORE_NUM(id, v[i]);
-        buf_puts(&b, i ? "," : "");
-        buf_puts(&b, id);
-    }
-    buf_putc(&b, '}');
-    return buf_steal(&b, NULL);
-}
-
 enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE])
 {
     static struct store_stmt now = STORE_STMT("SELECT current_date::text");
@@ -233,7 +219,7 @@ static enum store_status lend(struct checkout_run *run, int branch_id, const lon
     PQclear(res);
     res = NULL;
 
-    id_list = id_array(ids, c->ncodes);
+    id_list = store_id_array(ids, c->ncodes);
     st = store_run(&loans, 5, (const char *[]){ checkout, borrower, staff, c->due_date, id_list });
     if (st < 0) {
         if (store_error_is_unique_violation() &&
@@ -688,7 +674,7 @@ static enum store_status undo_tx(void *p)
         goto out;
     }
 
-    id_list = id_array(ids, (size_t)n);
+    id_list = store_id_array(ids, (size_t)n);
     STORE_NUM(checkout, checkout_id);
     st = store_exec(&undo, 1, (const char *[]){ id_list }, &res);
     if (st != STORE_OK)

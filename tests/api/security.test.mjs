@@ -332,6 +332,59 @@ const otherBranchReads = [
       return { method: 'GET', path: `/api/stats/${what}?from=2026-01-01&to=2026-12-31&group_by=month&branch=south` };
     },
   })),
+  {
+    route: 'GET /api/borrowers/{id}/messages',
+    role: 'manager',
+    async make() {
+      const id = await southBorrower();
+      await db.query(`INSERT INTO messages (kind, branch_id, borrower_id, body)
+                      SELECT 'free_text', branch_id, id, 'Hej Sonja, kanoten' FROM borrowers WHERE id = $1`, [id]);
+      return { method: 'GET', path: `/api/borrowers/${id}/messages`, secrets: ['Sonja', 'kanoten'] };
+    },
+  },
+  {
+    route: 'GET /api/messages',
+    role: 'volunteer',
+    async make() {
+      const { loan } = await southLoan();
+      await db.query(`WITH m AS (INSERT INTO messages (kind, step, due_date, branch_id, borrower_id, body)
+                        SELECT 'due_soon', 2, due_date, branch_id, borrower_id, 'Hej Sonja, skidorna' FROM loans WHERE id = $1
+                        RETURNING id, due_date)
+                      INSERT INTO message_loans SELECT m.id, $1, 'due_soon', 2, m.due_date FROM m`, [loan]);
+      return {
+        method: 'GET', path: `/api/messages?loans=${loan}`, secrets: ['Sonja', 'skidorna'], statuses: [200],
+        check: (res) => assert.deepEqual(res.json.messages, []),
+      };
+    },
+  },
+  {
+    route: 'POST /api/borrowers/{id}/messages',
+    role: 'volunteer',
+    async make() {
+      return { method: 'POST', path: `/api/borrowers/${await southBorrower()}/messages`, json: { text: 'Hacked' }, secrets: ['Sonja'] };
+    },
+  },
+  {
+    route: 'POST /api/borrowers/{id}/calls',
+    role: 'volunteer',
+    async make() {
+      return { method: 'POST', path: `/api/borrowers/${await southBorrower()}/calls`, json: {}, secrets: ['Sonja'] };
+    },
+  },
+  {
+    route: 'GET /api/messages/stats',
+    role: 'manager',
+    async make() {
+      return { method: 'GET', path: '/api/messages/stats?from=2026-01-01&to=2026-12-31&branch=south' };
+    },
+  },
+  {
+    route: 'GET /api/message-settings',
+    role: 'manager',
+    async make() {
+      return { method: 'GET', path: '/api/message-settings?branch=south' };
+    },
+  },
 ];
 
 /** The borrower of branch south whose data must never reach staff of north (made once). */
@@ -377,6 +430,12 @@ test('staff bound to a branch get nothing of another branch', async () => {
   assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE name = 'Hacked' OR status = 'lost'"), 0);
   assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE card = 'K11223344'"), 1);
   assert.equal(await count('SELECT count(*)::int AS n FROM items WHERE label_printed_at IS NOT NULL'), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM messages WHERE body = 'Hacked' OR kind = 'phone_call'"), 0);
+  // Their own borrower exists; this server has no SMS gateway to send with.
+  const own = await addBorrower(db, { branch: 'north', name: 'Nora Norr', phone: '+46701740678' });
+  const off = await f.clients.volunteer.post(`/api/borrowers/${own}/messages`, { text: 'Hej' });
+  assert.equal(off.status, 409);
+  assert.equal(off.json.code, 'messages_off');
   assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'borrower_exported'"), 0);
   assert.ok(await count('SELECT count(*)::int AS n FROM items') >= itemsBefore);
   // The listing of a branch-bound admin holds their branch only.

@@ -48,7 +48,7 @@ test('an admin adds a volunteer, who chooses their own password and lends; a res
   await page.waitForURL(`${app.url}/admin`);
   await page.waitForSelector('#home-sections li');
   assert.deepEqual(await page.$$eval('#home-sections h2', (h) => h.map((x) => x.textContent)),
-    [sv['admin.nav.stats'], sv['admin.nav.branches'], sv['admin.nav.staff'], sv['admin.nav.categories'], sv['admin.nav.texts']]);
+    [sv['admin.nav.stats'], sv['admin.nav.branches'], sv['admin.nav.staff'], sv['admin.nav.categories'], sv['admin.nav.texts'], sv['admin.nav.messages']]);
   await checkA11y(page, 'admin-home');
 
   await open(page, '/admin/staff');

@@ -145,9 +145,10 @@ test('both admin pages draw the same top bar, with the sections each role may op
   const stats = (current) => [sv['admin.nav.stats'], '/admin/stats', current ? 'page' : null];
   const factors = (current) => [sv['admin.nav.categories'], '/admin/categories', current ? 'page' : null];
   const texts = [sv['admin.nav.texts'], '/admin/texts', null];
+  const messages = [sv['admin.nav.messages'], '/admin/messages', null];
   for (const [username, path, who, links] of [
-    ['nina', '/admin/stats', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(true), branches, factors(false), texts]],
-    ['nina', '/admin/categories', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(false), branches, factors(true), texts]],
+    ['nina', '/admin/stats', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(true), branches, factors(false), texts, messages]],
+    ['nina', '/admin/categories', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(false), branches, factors(true), texts, messages]],
     ['vera', '/admin/stats', `Vera V, ${sv['admin.role.volunteer']}`, [desk, stats(true)]],
     ['vera', '/admin/categories', `Vera V, ${sv['admin.role.volunteer']}`, [desk, factors(true)]],
   ]) {

@@ -4,7 +4,7 @@
 import { t, has, translate } from '../i18n.js';
 import { ApiError, errorMessage, fieldMessage, patch, post } from '../api.js';
 
-const FIELDS = ['name', 'phone', 'card', 'email', 'guardian_name', 'guardian_phone', 'notes', 'branch'];
+const FIELDS = ['name', 'phone', 'card', 'email', 'guardian_name', 'guardian_phone', 'notes', 'language', 'branch'];
 const OPTIONAL = ['card', 'email', 'guardian_name', 'guardian_phone', 'notes'];
 
 /**
@@ -45,6 +45,7 @@ export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, 
   const source = borrower || initial;
   for (const name of FIELDS.filter((n) => n !== 'branch')) if (source[name]) input(name).value = source[name];
   input('accepted_terms').checked = Boolean(borrower?.accepted_terms_at || initial.accepted_terms);
+  input('messages_opt_out').checked = Boolean(borrower?.messages_opt_out);
   // Terms once accepted stay accepted; the box is for those who have not yet.
   if (borrower?.accepted_terms_at) form.querySelector('[data-field="accepted_terms"]').hidden = true;
 
@@ -82,6 +83,8 @@ export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, 
     }
     const terms = input('accepted_terms').checked;
     if (terms && !borrower?.accepted_terms_at) out.accepted_terms = true;
+    const optOut = input('messages_opt_out').checked;
+    if (optOut !== Boolean(borrower?.messages_opt_out)) out.messages_opt_out = optOut;
     return out;
   }
 

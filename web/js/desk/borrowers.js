@@ -5,7 +5,7 @@ import { t } from '../i18n.js';
 import { errorMessage, get, patch, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
 import { borrowerTells } from './borrower-picker.js';
-import { beep, dueText, h, phoneText, say, shortDate } from './util.js';
+import { beep, dueText, h, messageText, phoneText, say, shortDate } from './util.js';
 import { printCard } from './print.js';
 import { createRights } from './rights.js';
 
@@ -115,7 +115,10 @@ export function createBorrower(ctx) {
   const editButton = $('borrower-edit');
   const editSlot = $('borrower-edit-slot');
   const reason = $('borrower-block-reason');
+  const smsText = $('borrower-sms-text');
   let b = null;
+  let messages = null; // the borrower's messages, newest first
+  let smsError = null; // what refused the last SMS
   let loadError = null;
   let edit = null;
   let shown = null; // { key, params } or { text } for the message line
@@ -163,6 +166,8 @@ export function createBorrower(ctx) {
       ...detail('desk.branch', ctx.branchName(b.branch)),
       ...detail('desk.borrower.registered', b.created_at ? shortDate(b.created_at) : null),
       ...detail('desk.borrower.terms', b.accepted_terms_at ? shortDate(b.accepted_terms_at) : t('desk.borrower.terms_no')),
+      ...detail('desk.borrower.messages', b.messages_opt_out ? t('desk.borrower.messages_none')
+        : t(`desk.borrower.messages_in_${b.language}`)),
       ...detail('desk.borrower.notes', b.notes));
     $('borrower-block-form').hidden = b.blocked;
     $('borrower-unblock-box').hidden = !b.blocked;
@@ -183,6 +188,15 @@ export function createBorrower(ctx) {
         'aria-label': t('desk.borrower.renew_label', { code: l.item.code }), text: t('desk.borrower.renew'),
         onclick: () => renew(l) })))
       : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_open_loans') })]));
+    $('borrower-messages').replaceChildren(...(messages?.length
+      ? messages.map((m) => h('li', { class: `desk-row${m.status === 'failed' ? ' desk-row-late' : ''}` },
+        h('span', { class: 'desk-row-title', text: messageText(m) }),
+        m.body && m.kind === 'free_text' ? h('span', { class: 'desk-hint', text: m.body }) : null))
+      : [h('li', { class: 'desk-hint', text: t(messages ? 'desk.messages.none' : 'common.loading') })]));
+    $('borrower-sms-send').disabled = b.messages_opt_out;
+    $('borrower-sms-count').textContent = b.messages_opt_out ? t('desk.messages.opted_out')
+      : t('desk.messages.count', { n: [...smsText.value].length, max: 480 });
+    say($('borrower-sms-error'), smsError ? errorMessage(smsError) : '');
     $('borrower-history').replaceChildren(...(b.history.length ? b.history.map((l) => h('li',
       { class: `desk-row${l.lost ? ' desk-row-late' : ''}` },
       h('span', { class: 'desk-row-title' }, h('a', { class: 'desk-code-inline', href: `/desk/items/${encodeURIComponent(l.item.code)}`,
@@ -193,12 +207,20 @@ export function createBorrower(ctx) {
       : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_history') })]));
   }
 
+  /** The borrower's messages (none when they cannot be read: the page works without them). */
+  const messagesOf = (id) => get(`/api/borrowers/${id}/messages`).then((r) => r.messages, () => []);
+
+  async function loadMessages() {
+    messages = await messagesOf(b.id);
+  }
+
   async function load(id) {
     const mine = ++asked;
     try {
-      const got = await get(`/api/borrowers/${id}`);
+      const [got, list] = await Promise.all([get(`/api/borrowers/${id}`), messagesOf(id)]);
       if (mine !== asked) return;
       b = got;
+      messages = list;
       loadError = null;
     } catch (err) {
       if (mine !== asked) return;
@@ -283,6 +305,41 @@ export function createBorrower(ctx) {
     await change({ blocked: false }, 'desk.borrower.unblocked_now');
     reason.focus();
   });
+  smsText.addEventListener('input', () => render());
+  $('borrower-sms-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const text = smsText.value.trim();
+    smsError = null;
+    if (!text) {
+      smsText.focus();
+      return;
+    }
+    $('borrower-sms-send').disabled = true;
+    try {
+      await post(`/api/borrowers/${b.id}/messages`, { text });
+      smsText.value = '';
+      await loadMessages();
+      setMessage({ key: 'desk.messages.queued' });
+      beep('ok');
+    } catch (err) {
+      smsError = err;
+      beep('problem');
+    }
+    render();
+    smsText.focus();
+  });
+  $('borrower-called').addEventListener('click', async () => {
+    try {
+      await post(`/api/borrowers/${b.id}/calls`, { loan_ids: b.open_loans.filter((l) => l.overdue_days > 0).map((l) => l.id) });
+      await loadMessages();
+      setMessage({ key: 'desk.messages.call_noted' });
+      beep('ok');
+    } catch (err) {
+      setMessage({ text: errorMessage(err) });
+      beep('problem');
+    }
+    render();
+  });
   $('borrower-card').addEventListener('click', async () => {
     try {
       if (!b.card) b = await post(`/api/borrowers/${b.id}/card`);
@@ -306,6 +363,9 @@ export function createBorrower(ctx) {
     async show(id) {
       if (b?.id !== Number(id) || erased) {
         b = null;
+        messages = null;
+        smsError = null;
+        smsText.value = '';
         erased = false;
         rights.reset();
         edit = null;

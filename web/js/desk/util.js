@@ -58,6 +58,27 @@ export function shortDate(value) {
   return new Intl.DateTimeFormat(locale(), opts).format(date);
 }
 
+/** "3 dec. 09:12" / "3 Dec 09:12": a moment, in Stockholm. */
+export function dayTime(value) {
+  return new Intl.DateTimeFormat(locale(), {
+    day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm',
+  }).format(new Date(value));
+}
+
+/**
+ * What was sent to a borrower (or that staff phoned), in words: "SMS påminnelse 3 dec. 09:12,
+ * skickat", "Ringt 4 dec. 10:02 (Anna)". A failure says why.
+ */
+export function messageText(m) {
+  const when = dayTime(m.finished_at || m.created_at);
+  if (m.kind === 'phone_call') return t('desk.messages.call_line', { when, staff: m.staff || '–' });
+  const text = t('desk.messages.line', {
+    channel: t(`desk.messages.channel.${m.channel || 'none'}`), kind: t(`desk.messages.kind.${m.kind}`),
+    when, status: t(`desk.messages.status.${m.status}`),
+  });
+  return m.status === 'failed' && m.error ? `${text}: ${m.error}` : text;
+}
+
 /** "Åter senast fredag 12 december" / "Due back Friday 12 December". */
 export function dueText(iso) {
   return t('desk.due', { date: longDate(iso) });
