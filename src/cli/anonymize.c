@@ -2,8 +2,9 @@
  * anonymize: `hylla anonymize [--months N] [--dry-run]`, the automatic half of GDPR erasure.
  * Borrowers without open loans whose last activity (registration, checkout, return) is older
  * than N months are erased exactly as DELETE /api/borrowers/{id} erases one: their row goes,
- * loans keep their numbers and counts, and the audit log records each erasure by id. Meant to
- * run daily from a timer; running it again erases nobody twice.
+ * loans keep their numbers and counts, and the audit log records each erasure by id. A guardian
+ * goes only with or after all their children (children are erased first in the same run). Meant
+ * to run daily from a timer; running it again erases nobody twice.
  */
 #include "cli/cli.h"
 
@@ -82,9 +83,12 @@ int cli_anonymize(int argc, char **argv)
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        bool open_loans;
-        /* Checked again under the row lock: a borrower who just borrowed is left alone. */
-        st = store_borrower_erase(0, 0, ids[i], (int)months, "anonymize", &open_loans);
+        enum store_erase_refusal refusal;
+        /*
+         * Checked again under the row lock: a borrower who just borrowed is left alone, and so
+         * is a guardian whose child just did.
+         */
+        st = store_borrower_erase(0, 0, ids[i], (int)months, "anonymize", &refusal);
         if (st == STORE_OK) {
             erased++;
         } else if (st < 0) {

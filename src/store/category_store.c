@@ -11,6 +11,7 @@
 /* The columns of struct category, in the order of CATEGORY_*; the depth follows them. */
 #define CATEGORY_COLUMNS                                                                           \
     "c.id, c.parent_id, c.name_sv, c.name_en, c.size_kind, c.co2e_kg, c.sek, c.factor_source,"     \
+    " c.factor_source_en, c.consent_age,"                                                          \
     " c.sort, (SELECT count(*) FROM categories o WHERE lower(o.name_sv) = lower(c.name_sv)) = 1"
 enum {
     CATEGORY_ID,
@@ -21,6 +22,8 @@ enum {
     CATEGORY_CO2E_KG,
     CATEGORY_SEK,
     CATEGORY_FACTOR_SOURCE,
+    CATEGORY_FACTOR_SOURCE_EN,
+    CATEGORY_CONSENT_AGE,
     CATEGORY_SORT,
     CATEGORY_NAME_UNIQUE,
     CATEGORY_DEPTH,
@@ -38,6 +41,8 @@ static void read_category(const PGresult *res, int row, struct category *c)
     c->has_sek = store_get(res, row, CATEGORY_SEK) != NULL;
     c->sek = store_get_double(res, row, CATEGORY_SEK);
     c->factor_source = store_get_dup(res, row, CATEGORY_FACTOR_SOURCE);
+    c->factor_source_en = store_get_dup(res, row, CATEGORY_FACTOR_SOURCE_EN);
+    c->consent_age = (int)store_get_ll(res, row, CATEGORY_CONSENT_AGE);
     c->sort = (int)store_get_ll(res, row, CATEGORY_SORT);
     c->name_unique = store_get_bool(res, row, CATEGORY_NAME_UNIQUE);
     c->depth = (int)store_get_ll(res, row, CATEGORY_DEPTH);
@@ -48,6 +53,7 @@ void store_category_clear(struct category *c)
     free(c->name_sv);
     free(c->name_en);
     free(c->factor_source);
+    free(c->factor_source_en);
     *c = (struct category){ 0 };
 }
 
@@ -107,8 +113,9 @@ enum store_status store_category_get(int id, struct category *out)
 /* The parameters of a write, as text: the fields, then the set mask. */
 struct category_params {
     char set[STORE_NUM_SIZE], parent[STORE_NUM_SIZE], sort[STORE_NUM_SIZE];
+    char consent_age[STORE_NUM_SIZE];
     char co2e[STORE_DEC_SIZE], sek[STORE_DEC_SIZE];
-    const char *v[9];
+    const char *v[11];
 };
 
 static void category_params(const struct category_fields *f, struct category_params *p)
@@ -118,6 +125,7 @@ static void category_params(const struct category_fields *f, struct category_par
     store_dec_text(p->co2e, f->co2e_kg);
     store_dec_text(p->sek, f->sek);
     store_num_text(p->sort, f->sort);
+    store_num_text(p->consent_age, f->consent_age);
     p->v[0] = p->set;
     p->v[1] = f->parent_id ? p->parent : NULL;
     p->v[2] = f->name_sv;
@@ -127,6 +135,8 @@ static void category_params(const struct category_fields *f, struct category_par
     p->v[6] = f->has_sek ? p->sek : NULL;
     p->v[7] = f->factor_source;
     p->v[8] = p->sort;
+    p->v[9] = f->factor_source_en;
+    p->v[10] = f->consent_age ? p->consent_age : NULL;
 }
 
 struct category_write {
@@ -151,8 +161,8 @@ static enum store_status create_tx(void *ctx)
 {
     static struct store_stmt insert =
         STORE_STMT("INSERT INTO categories (parent_id, name_sv, name_en, size_kind, co2e_kg, sek,"
-                   "                        factor_source, sort)"
-                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id");
+                   "                        factor_source, sort, factor_source_en, consent_age)"
+                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id");
     struct category_write *w = ctx;
     w->outcome = CATEGORY_DONE;
     enum store_status st = store_actor_set(w->staff_id);
@@ -168,7 +178,7 @@ static enum store_status create_tx(void *ctx)
     struct category_params p;
     category_params(w->f, &p);
     PGresult *res;
-    st = store_exec(&insert, 8, p.v + 1, &res); /* an insert needs no set mask */
+    st = store_exec(&insert, 10, p.v + 1, &res); /* an insert needs no set mask */
     if (st == STORE_OK)
         w->id = (int)store_get_ll(res, 0, 0);
     PQclear(res);
@@ -204,8 +214,12 @@ static enum store_status update_tx(void *ctx)
                    "  co2e_kg = CASE WHEN $1::int & 16 <> 0 THEN $6::numeric ELSE co2e_kg END,"
                    "  sek = CASE WHEN $1::int & 32 <> 0 THEN $7::numeric ELSE sek END,"
                    "  factor_source = CASE WHEN $1::int & 64 <> 0 THEN $8 ELSE factor_source END,"
-                   "  sort = CASE WHEN $1::int & 128 <> 0 THEN $9::int ELSE sort END"
-                   " WHERE id = $10");
+                   "  sort = CASE WHEN $1::int & 128 <> 0 THEN $9::int ELSE sort END,"
+                   "  factor_source_en = CASE WHEN $1::int & 256 <> 0 THEN $10"
+                   "                     ELSE factor_source_en END,"
+                   "  consent_age = CASE WHEN $1::int & 512 <> 0 THEN $11::smallint"
+                   "                ELSE consent_age END"
+                   " WHERE id = $12");
     struct category_write *w = ctx;
     w->outcome = CATEGORY_DONE;
     enum store_status st = store_actor_set(w->staff_id);
@@ -233,11 +247,11 @@ static enum store_status update_tx(void *ctx)
     }
     struct category_params p;
     category_params(w->f, &p);
-    const char *params[10];
-    for (int i = 0; i < 9; i++)
+    const char *params[12];
+    for (int i = 0; i < 11; i++)
         params[i] = p.v[i];
-    params[9] = id;
-    st = store_run(&update, 10, params);
+    params[11] = id;
+    st = store_run(&update, 12, params);
     if (st != STORE_OK)
         return st;
     return store_audit(w->staff_id, "category_updated", "category", w->id, 0, NULL);

@@ -64,6 +64,7 @@ export default {
   'problem.not_an_image': 'The file is not a picture (JPEG, PNG or WebP).',
   'problem.import_failed': 'The file has errors, so nothing was imported. Correct the lines shown and try again.',
   'problem.borrower_has_open_loans': 'The borrower has loans that are not returned yet.',
+  'problem.borrower_has_children': 'The borrower is the guardian of children: erase them first, or link them to another guardian.',
   'problem.borrower_blocked': 'The borrower is blocked.',
   'problem.branch_never_open': 'The branch has no opening hours, so no due date can be set.',
   'problem.checkout_refused': 'The loan did not go through. Nothing was lent.',

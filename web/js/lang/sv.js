@@ -68,6 +68,7 @@ export default {
   'problem.not_an_image': 'Filen är ingen bild (JPEG, PNG eller WebP).',
   'problem.import_failed': 'Filen har fel, så inget importerades. Rätta raderna som anges och försök igen.',
   'problem.borrower_has_open_loans': 'Låntagaren har lån som inte är återlämnade än.',
+  'problem.borrower_has_children': 'Låntagaren är målsman för barn: radera barnen först eller koppla dem till en annan målsman.',
   'problem.borrower_blocked': 'Låntagaren är spärrad.',
   'problem.branch_never_open': 'Filialen har inga öppettider, så inget förfallodatum går att sätta.',
   'problem.checkout_refused': 'Utlåningen gick inte igenom. Inget lånades ut.',
