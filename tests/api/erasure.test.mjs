@@ -174,3 +174,23 @@ test('hylla anonymize erases borrowers inactive for N months, and statistics sta
   assert.equal(help.code, 0);
   assert.match(help.stdout, /usage: hylla anonymize/);
 });
+
+test('hylla anonymize keeps a guardian while a child is active, then erases the household', async () => {
+  const mother = (await vol.post('/api/borrowers', { name: 'Mamma Maj', phone: '070-174 06 70' })).json.id;
+  const child = (await vol.post('/api/borrowers', { name: 'Barnet Bo', birth_year: 2016, guardian_id: mother })).json.id;
+  assert.ok(mother && child);
+  await db.query("UPDATE borrowers SET last_activity_at = now() - interval '30 months' WHERE id = $1", [mother]);
+  await db.query("UPDATE borrowers SET last_activity_at = now() - interval '3 months' WHERE id = $1", [child]);
+  const dry = await hylla(['anonymize', '--dry-run', '--database', db.conninfo]);
+  assert.match(dry.stdout, /^0 borrowers without activity/m, 'the guardian stays while the child borrows');
+  assert.match((await hylla(['anonymize', '--database', db.conninfo])).stdout, /erased 0 borrowers/);
+
+  await db.query("UPDATE borrowers SET last_activity_at = now() - interval '25 months' WHERE id = $1", [child]);
+  const run = await hylla(['anonymize', '--database', db.conninfo]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /erased 2 borrowers/);
+  assert.equal((await db.query('SELECT count(*)::int AS n FROM borrowers WHERE id = ANY($1)', [[mother, child]])).rows[0].n, 0);
+  const { rows } = await db.query(
+    "SELECT object_id FROM audit_log WHERE action = 'borrower_erased' AND object_id = ANY($1) ORDER BY id", [[mother, child]]);
+  assert.deepEqual(rows.map((r) => Number(r.object_id)), [child, mother], 'the child goes first');
+});

@@ -6,9 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import sv from '../../web/js/lang/sv.js';
-import en from '../../web/js/lang/en.js';
 import { OPEN_EVERY_DAY, addBorrower, addItem, stockholmDate } from '../api/lib.mjs';
-import { startApp, addBranch, addStaff, checkA11y, assertNoPageErrors, visibleText, loginAs, screenshot } from './lib.mjs';
+import {
+  startApp, addBranch, addStaff, checkA11y, assertNoPageErrors, assertNoSwedish, visibleText, loginAs, screenshot,
+} from './lib.mjs';
 
 let app;
 let csrf; // the API session of the context, for setting up loans
@@ -525,25 +526,6 @@ test('the overdue list shows phone numbers, the oldest first', async () => {
   assertNoPageErrors(page, EXPECTED);
   await page.close();
 });
-
-/** Every string of a dictionary, plural forms included. */
-const strings = (dict) => Object.values(dict).flatMap((v) => (typeof v === 'object' ? Object.values(v) : [v]));
-
-/** Fail when text holds a Swedish string of the dictionaries (its fixed parts, as whole words). */
-function assertNoSwedish(text, where) {
-  const parts = (s) => s.split(/\{\w+\}/).map((p) => p.trim()).filter((p) => p.length >= 2);
-  // Fixed parts the English strings share ("cm", "EU") are no Swedish.
-  const english = new Set(strings(en).flatMap(parts));
-  // The language switch names English in English on the Swedish page; that one is no Swedish word.
-  const swedish = strings(Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'lang.other')));
-  for (const s of swedish) {
-    for (const part of parts(s).filter((p) => !english.has(p))) {
-      const re = new RegExp(`(?<![\\p{L}])${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'u');
-      assert.doesNotMatch(text, re, `Swedish left on ${where}: "${part}" (from "${s}")`);
-    }
-  }
-  assert.doesNotMatch(text, /[åäöÅÄÖ]/, `Swedish letters on ${where}:\n${text}`);
-}
 
 test('every desk screen passes axe at 360 and 1280 px, and English leaves no Swedish string', async () => {
   const b = await borrower('Emma English', { card: 'EE-1' });

@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { freshDb, startHylla, addStaff, SOURCE_ROOT } from '../api/lib.mjs';
+import sv from '../../web/js/lang/sv.js';
+import en from '../../web/js/lang/en.js';
 
 export { addStaff, addBranch } from '../api/lib.mjs';
 
@@ -146,4 +148,23 @@ export async function loginAs(app, account) {
   });
   assert.equal(res.status(), 200, await res.text());
   return res.json();
+}
+
+/** Every string of a dictionary, plural forms included. */
+const strings = (dict) => Object.values(dict).flatMap((v) => (typeof v === 'object' ? Object.values(v) : [v]));
+
+/** Fail when text holds a Swedish string of the dictionaries (its fixed parts, as whole words). */
+export function assertNoSwedish(text, where) {
+  const parts = (s) => s.split(/\{\w+\}/).map((p) => p.trim()).filter((p) => p.length >= 2);
+  // Fixed parts the English strings share ("cm", "EU") are no Swedish.
+  const english = new Set(strings(en).flatMap(parts));
+  // The language switch names English in English on the Swedish page; that one is no Swedish word.
+  const swedish = strings(Object.fromEntries(Object.entries(sv).filter(([k]) => k !== 'lang.other')));
+  for (const s of swedish) {
+    for (const part of parts(s).filter((p) => !english.has(p))) {
+      const re = new RegExp(`(?<![\\p{L}])${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}])`, 'u');
+      assert.doesNotMatch(text, re, `Swedish left on ${where}: "${part}" (from "${s}")`);
+    }
+  }
+  assert.doesNotMatch(text, /[åäöÅÄÖ]/, `Swedish letters on ${where}:\n${text}`);
 }

@@ -5,9 +5,11 @@ import { errorMessage, get, patch, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
 import { beep, dueText, h, phoneText, say, shortDate } from './util.js';
 
-/** One line about a borrower: phone, card, loans now, blocked. */
+/** One line about a borrower that tells them apart: birth year, phone or guardian, card, loans now, blocked. */
 function borrowerDetails(b) {
-  return [phoneText(b.phone), b.card ? t('desk.borrower.card_is', { card: b.card }) : null,
+  return [b.birth_year ? t('desk.borrower.born', { year: b.birth_year }) : null, phoneText(b.phone),
+    b.guardian ? t('desk.borrower.guardian_is', { name: b.guardian.name }) : null,
+    b.card ? t('desk.borrower.card_is', { card: b.card }) : null,
     t('desk.borrower.loans_now', { n: b.open_loans_count ?? b.open_loans?.length ?? 0 }),
     b.blocked ? t('desk.borrower.blocked') : null].filter(Boolean).join(' · ');
 }
@@ -117,10 +119,13 @@ export function createBorrower(ctx) {
   const message = $('borrower-message');
   const editButton = $('borrower-edit');
   const editSlot = $('borrower-edit-slot');
+  const childButton = $('borrower-add-child');
+  const childSlot = $('borrower-child-slot');
   const reason = $('borrower-block-reason');
   let b = null;
   let loadError = null;
   let edit = null;
+  let childForm = null;
   let shown = null; // { key, params } or { text } for the message line
   let blockError = false;
   let renewing = new Set();
@@ -138,7 +143,7 @@ export function createBorrower(ctx) {
     heading.tabIndex = -1;
     if (!b) {
       heading.textContent = loadError ? errorMessage(loadError) : t('common.loading');
-      for (const id of ['borrower-details', 'borrower-open', 'borrower-history']) $(id).replaceChildren();
+      for (const id of ['borrower-details', 'borrower-open', 'borrower-history', 'borrower-children']) $(id).replaceChildren();
       el.querySelectorAll('.card, .desk-buttons').forEach((x) => (x.hidden = true));
       return;
     }
@@ -150,8 +155,11 @@ export function createBorrower(ctx) {
       ...detail('desk.borrower.phone', b.phone ? h('a', { href: `tel:${b.phone}`, text: phoneText(b.phone) }) : null),
       ...detail('desk.borrower.email', b.email),
       ...detail('desk.borrower.card', b.card),
-      ...detail('desk.borrower.guardian_name', b.guardian_name),
-      ...detail('desk.borrower.guardian_phone', b.guardian_phone ? phoneText(b.guardian_phone) : null),
+      ...detail('desk.borrower.guardian', b.guardian ? [h('a', { href: `/desk/borrowers/${b.guardian.id}`,
+        text: b.guardian.name }), b.guardian.phone ? ` · ${phoneText(b.guardian.phone)}` : ''] : null),
+      ...detail('desk.borrower.guardian_consent_short', b.guardian ? t(b.guardian_consent ? 'desk.yes' : 'desk.no') : null),
+      ...detail('desk.borrower.birth_year', b.birth_year ? String(b.birth_year) : null),
+      ...detail('desk.borrower.gender', b.gender ? t(`borrower.gender.${b.gender}`) : null),
       ...detail('desk.branch', ctx.branchName(b.branch)),
       ...detail('desk.borrower.registered', b.created_at ? shortDate(b.created_at) : null),
       ...detail('desk.borrower.terms', b.accepted_terms_at ? shortDate(b.accepted_terms_at) : t('desk.borrower.terms_no')),
@@ -163,6 +171,21 @@ export function createBorrower(ctx) {
     else reason.removeAttribute('aria-invalid');
     editButton.setAttribute('aria-expanded', String(Boolean(edit)));
     edit?.render();
+    // A guardian's children and what they have borrowed; a child has no children of their own.
+    $('borrower-children-card').hidden = Boolean(b.guardian_id);
+    childButton.hidden = Boolean(childForm);
+    childButton.setAttribute('aria-expanded', String(Boolean(childForm)));
+    childForm?.render();
+    $('borrower-children').replaceChildren(...(b.children?.length ? b.children.map((c) => h('li', { class: 'desk-row' },
+      h('a', { class: 'desk-row-title', href: `/desk/borrowers/${c.id}`, text: c.name }),
+      h('span', { class: 'desk-hint', text: [t('desk.borrower.born', { year: c.birth_year }),
+        c.guardian_consent ? t('desk.borrower.has_consent') : null, c.blocked ? t('desk.borrower.blocked') : null,
+        t('desk.borrower.loans_now', { n: c.open_loans.length })].filter(Boolean).join(' · ') }),
+      c.open_loans.length ? h('ul', { class: 'desk-plain' }, c.open_loans.map((l) => h('li',
+        { class: l.overdue_days > 0 ? 'desk-row-late' : null },
+        h('span', { class: 'desk-code-inline', text: l.item.code }), ` ${l.item.name} · ${dueText(l.due_date)}`,
+        l.overdue_days > 0 ? ` · ${t('desk.late_days', { n: l.overdue_days })}` : ''))) : null))
+      : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_children') })]));
 
     $('borrower-open').replaceChildren(...(b.open_loans.length ? b.open_loans.map((l) => h('li',
       { class: `desk-row${l.overdue_days > 0 ? ' desk-row-late' : ''}` },
@@ -231,6 +254,34 @@ export function createBorrower(ctx) {
     editButton.focus();
   }
 
+  function closeChild() {
+    childForm = null;
+    childSlot.replaceChildren();
+    render();
+  }
+
+  childButton.addEventListener('click', () => {
+    childForm = borrowerForm(ctx, {
+      idPrefix: 'child',
+      mode: 'child',
+      guardian: b,
+      onSaved: async (saved) => {
+        closeChild();
+        setMessage({ key: 'desk.borrower.child_registered', params: { name: saved.name, guardian: b.name } });
+        beep('ok');
+        await load(b.id);
+        $('borrower-children').querySelector(`a[href="/desk/borrowers/${saved.id}"]`)?.focus();
+      },
+      onCancel: () => {
+        closeChild();
+        childButton.focus();
+      },
+    });
+    childSlot.replaceChildren(childForm.el);
+    render();
+    childForm.focus();
+  });
+
   editButton.addEventListener('click', () => {
     if (edit) {
       closeEdit();
@@ -279,6 +330,8 @@ export function createBorrower(ctx) {
         b = null;
         edit = null;
         editSlot.replaceChildren();
+        childForm = null;
+        childSlot.replaceChildren();
         setMessage(null);
         blockError = false;
         render();
@@ -288,6 +341,11 @@ export function createBorrower(ctx) {
     },
     render,
     escape() {
+      if (childForm) {
+        closeChild();
+        childButton.focus();
+        return true;
+      }
       if (!edit) return false;
       closeEdit();
       return true;

@@ -66,7 +66,7 @@ export function createLend(ctx) {
     if (row.state === 'unknown') return t('item_error.unknown_item');
     if (row.state === 'error') return errorMessage(row.err);
     if (row.state !== 'found') return null;
-    if (row.refused) return itemErrorText(row.refused, 'problem.checkout_refused');
+    if (row.refused) return itemErrorText(row.refused, 'problem.checkout_refused', { age: row.consentAge });
     const p = itemProblem(row.item, borrowerBranch(), ctx.branchName);
     return p ? t(p.key, p.params) : null;
   }
@@ -108,7 +108,10 @@ export function createLend(ctx) {
       link.textContent = b.name;
       link.href = `/desk/borrowers/${b.id}`;
       const open = b.open_loans_count ?? b.open_loans?.length ?? 0;
-      const parts = [phoneText(b.phone), b.card ? t('desk.borrower.card_is', { card: b.card }) : null,
+      // A child is lent to on the guardian's word: the guardian is named first.
+      const parts = [b.guardian ? t('desk.borrower.guardian_is', { name: b.guardian.name }) : null,
+        b.birth_year ? t('desk.borrower.born', { year: b.birth_year }) : null,
+        phoneText(b.phone ?? b.guardian?.phone), b.card ? t('desk.borrower.card_is', { card: b.card }) : null,
         t('desk.borrower.loans_now', { n: open })];
       $('lend-borrower-details').textContent = parts.filter(Boolean).join(' · ');
       const reasons = [];
@@ -328,7 +331,7 @@ export function createLend(ctx) {
       if (err.code === 'checkout_refused') {
         for (const e of err.errors) {
           const row = e.item && state.rows.find((r) => r.code === e.item);
-          if (row) row.refused = e.code;
+          if (row) Object.assign(row, { refused: e.code, consentAge: e.consent_age });
           else if (!state.refusals.includes(e.code)) state.refusals.push(e.code);
         }
         setMessage({ key: 'desk.lend.refused', kind: 'problem' });
