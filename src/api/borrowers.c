@@ -216,7 +216,7 @@ static void reply_borrower(struct req *req, struct reply *rep, int status, long 
 }
 
 #define BORROWER_FIELD_NAMES                                                                       \
-    "name", "phone", "email", "card", "birth_year", "gender", "guardian_id", "guardian_consent",    \
+    "name", "phone", "email", "card", "birth_year", "gender", "guardian_id", "guardian_consent",   \
         "notes", "accepted_terms"
 
 void borrowers_create(struct req *req, struct reply *rep)

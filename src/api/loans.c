@@ -181,8 +181,8 @@ static void reply_refused(struct reply *rep, const struct store_checkout *c)
         const char *code = problem_code(c->problems[i], &title);
         if (!code)
             continue;
-        json_t *e = json_pack("{s:s, s:s, s:s}", "item", c->codes[i], "code", code, "message",
-                              title);
+        json_t *e =
+            json_pack("{s:s, s:s, s:s}", "item", c->codes[i], "code", code, "message", title);
         if (e && c->problems[i] == STORE_CHECKOUT_ITEM_NEEDS_CONSENT)
             json_object_set_new(e, "consent_age", json_integer(c->consent_ages[i]));
         api_append(&errors, e);

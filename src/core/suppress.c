@@ -51,8 +51,8 @@ bool suppress_cells(const long long *borrowers, size_t n, long long total,
                     enum suppress_mark *marks)
 {
     for (size_t i = 0; i < n; i++)
-        marks[i] = borrowers[i] < SUPPRESS_MIN || total < SUPPRESS_MIN ? SUPPRESS_SMALL
-                                                                       : SUPPRESS_SHOWN;
+        marks[i] =
+            borrowers[i] < SUPPRESS_MIN || total < SUPPRESS_MIN ? SUPPRESS_SMALL : SUPPRESS_SHOWN;
     if (total < SUPPRESS_MIN)
         return true;
     while (!safe(borrowers, n, total, marks)) {

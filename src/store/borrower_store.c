@@ -47,14 +47,14 @@ static enum store_status find_conflict(int branch_id, long long except_id, const
                                        long long *existing_id)
 {
     enum { CONFLICT_PHONE, CONFLICT_BORROWER };
-    static struct store_stmt find = STORE_STMT(
-        "SELECT coalesce(b.phone = s.f->>'phone', false) AND b.guardian_id IS NULL, b.id"
-        "  FROM borrowers b, (SELECT $3::jsonb AS f) s"
-        " WHERE b.branch_id = $1 AND b.id <> $2"
-        "   AND ((b.phone = s.f->>'phone' AND b.guardian_id IS NULL"
-        "         AND s.f->>'guardian_id' IS NULL)"
-        "        OR b.card = s.f->>'card')"
-        " ORDER BY 1 DESC LIMIT 1");
+    static struct store_stmt find =
+        STORE_STMT("SELECT coalesce(b.phone = s.f->>'phone', false) AND b.guardian_id IS NULL, b.id"
+                   "  FROM borrowers b, (SELECT $3::jsonb AS f) s"
+                   " WHERE b.branch_id = $1 AND b.id <> $2"
+                   "   AND ((b.phone = s.f->>'phone' AND b.guardian_id IS NULL"
+                   "         AND s.f->>'guardian_id' IS NULL)"
+                   "        OR b.card = s.f->>'card')"
+                   " ORDER BY 1 DESC LIMIT 1");
     STORE_NUM(branch, branch_id);
     STORE_NUM(except, except_id);
     PGresult *res;
@@ -254,9 +254,10 @@ static enum store_status update_tx(void *p)
     if (new_guardian &&
         (st = lock_guardian(new_guardian, c->id, c->scope, &branch_id, &c->conflict)) != STORE_OK)
         goto out;
-    c->conflict = store_get_bool(res, 0, LOCKED_NO_PHONE)        ? STORE_BORROWER_PHONE_REQUIRED
-                  : store_get_bool(res, 0, LOCKED_NO_BIRTH_YEAR) ? STORE_BORROWER_BIRTH_YEAR_REQUIRED
-                                                                 : STORE_BORROWER_NO_CONFLICT;
+    c->conflict = store_get_bool(res, 0, LOCKED_NO_PHONE) ? STORE_BORROWER_PHONE_REQUIRED
+                  : store_get_bool(res, 0, LOCKED_NO_BIRTH_YEAR)
+                      ? STORE_BORROWER_BIRTH_YEAR_REQUIRED
+                      : STORE_BORROWER_NO_CONFLICT;
     if (c->conflict != STORE_BORROWER_NO_CONFLICT) {
         st = STORE_NOT_FOUND;
         goto out;
@@ -304,22 +305,28 @@ enum store_status store_borrower_get(long long id, int scope, char **json)
 {
     static struct store_stmt get = STORE_STMT(
         "SELECT json_build_object(" BORROWER_FIELDS ","
-        "  'open_loans', " OPEN_LOANS("b") ","
-        "  'history', coalesce((SELECT json_agg(h.j ORDER BY h.returned_at DESC, h.id DESC)"
-        "     FROM (SELECT l.id, l.returned_at, json_build_object("
-        "             'id', l.id, 'item', json_build_object('code', i.code, 'name', i.name),"
-        "             'checked_out_at', l.checked_out_at, 'due_date', l.due_date,"
-        "             'returned_at', l.returned_at,"
-        "             'overdue_days', greatest(0, l.returned_at::date - l.due_date)) AS j"
-        "             FROM loans l JOIN items i ON i.id = l.item_id"
-        "            WHERE l.borrower_id = b.id AND l.returned_at IS NOT NULL"
-        "            ORDER BY l.returned_at DESC, l.id DESC LIMIT 100) h), '[]'),"
-        "  'children', coalesce((SELECT json_agg(json_build_object("
-        "       'id', k.id, 'name', k.name, 'birth_year', k.birth_year, 'gender', k.gender,"
-        "       'guardian_consent', k.guardian_consent, 'blocked', k.blocked,"
-        "       'open_loans', " OPEN_LOANS("k") ") ORDER BY k.name, k.id)"
-        "     FROM borrowers k WHERE k.guardian_id = b.id), '[]'))::text" BORROWER_FROM
-        " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
+        "  'open_loans', " OPEN_LOANS(
+            "b") ","
+                 "  'history', coalesce((SELECT json_agg(h.j ORDER BY h.returned_at DESC, h.id "
+                 "DESC)"
+                 "     FROM (SELECT l.id, l.returned_at, json_build_object("
+                 "             'id', l.id, 'item', json_build_object('code', i.code, 'name', "
+                 "i.name),"
+                 "             'checked_out_at', l.checked_out_at, 'due_date', l.due_date,"
+                 "             'returned_at', l.returned_at,"
+                 "             'overdue_days', greatest(0, l.returned_at::date - l.due_date)) AS j"
+                 "             FROM loans l JOIN items i ON i.id = l.item_id"
+                 "            WHERE l.borrower_id = b.id AND l.returned_at IS NOT NULL"
+                 "            ORDER BY l.returned_at DESC, l.id DESC LIMIT 100) h), '[]'),"
+                 "  'children', coalesce((SELECT json_agg(json_build_object("
+                 "       'id', k.id, 'name', k.name, 'birth_year', k.birth_year, 'gender', "
+                 "k.gender,"
+                 "       'guardian_consent', k.guardian_consent, 'blocked', k.blocked,"
+                 "       'open_loans', " OPEN_LOANS(
+                     "k") ") ORDER BY k.name, k.id)"
+                          "     FROM borrowers k WHERE k.guardian_id = b.id), "
+                          "'[]'))::text" BORROWER_FROM
+                          " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
     STORE_NUM(idtext, id);
     STORE_NUM(scopetext, scope);
     PGresult *res;
@@ -342,8 +349,8 @@ enum store_status store_borrower_search(const struct store_borrower_query *q, ch
     static struct store_stmt search = STORE_STMT(
         "SELECT json_build_object(" BORROWER_FIELDS ","
         "  'open_loans_count', (SELECT count(*) FROM loans l"
-        "                        WHERE l.borrower_id = b.id AND l.returned_at IS NULL))::text"
-        BORROWER_FROM
+        "                        WHERE l.borrower_id = b.id AND l.returned_at IS "
+        "NULL))::text" BORROWER_FROM
         " WHERE ($1::int = 0 OR b.branch_id = $1) AND ($2::int = 0 OR b.branch_id = $2)"
         "   AND (($3::text IS NULL AND $4::text IS NULL AND $5::text IS NULL AND $6::text IS NULL"
         "         AND $7::text[] IS NULL)"
@@ -365,11 +372,11 @@ enum store_status store_borrower_search(const struct store_borrower_query *q, ch
     STORE_NUM(offset, (long long)(q->page - 1) * q->per_page);
     PGresult *res;
     *json = NULL;
-    enum store_status st = store_exec(
-        &search, 10,
-        (const char *[]){ scope, branch, q->name_like, q->phone, q->phone_digits, q->card,
-                          q->numbers, q->words_like, limit, offset },
-        &res);
+    enum store_status st =
+        store_exec(&search, 10,
+                   (const char *[]){ scope, branch, q->name_like, q->phone, q->phone_digits,
+                                     q->card, q->numbers, q->words_like, limit, offset },
+                   &res);
     if (st < 0)
         return st;
     *json = store_page_json(res, "borrowers", q->page, q->per_page);

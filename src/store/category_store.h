@@ -21,7 +21,7 @@ struct category {
     char *name_sv, *name_en;
     enum size_kind size_kind;
     bool has_co2e_kg, has_sek;
-    double co2e_kg, sek; /* avoided per loan */
+    double co2e_kg, sek;    /* avoided per loan */
     char *factor_source;    /* NULL when none; in Swedish */
     char *factor_source_en; /* the same in English; NULL when none */
     int consent_age;        /* its own age rule: consent needed under this age; 0 for none */

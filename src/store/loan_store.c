@@ -151,21 +151,21 @@ static enum store_status replay(struct store_checkout *c, bool *found)
  * Lock the items by id and record what is wrong with each; *all_ok when every item can go. age is
  * the borrower's age this year (-1: unknown), consent whether an age rule can stop them at all.
  */
-static enum store_status check_items(struct checkout_run *run, int branch_id, int age,
-                                     bool consent, long long *ids, bool *all_ok)
+static enum store_status check_items(struct checkout_run *run, int branch_id, int age, bool consent,
+                                     long long *ids, bool *all_ok)
 {
     enum { ITEM_ID, ITEM_CODE, ITEM_BRANCH, ITEM_STATUS, ITEM_CONSENT_AGE };
     /* The rule is read only for borrowers it can stop, so adults lend as fast as ever. */
-    static struct store_stmt lock = STORE_STMT(
-        "SELECT i.id, i.code, i.branch_id, i.status,"
-        "       CASE WHEN $2::boolean THEN (SELECT r.consent_age FROM category_rules r"
-        "                                    WHERE r.category_id = i.category_id) END"
-        "  FROM items i WHERE i.code = ANY($1::text[]) ORDER BY i.id"
-        "   FOR UPDATE OF i");
+    static struct store_stmt lock =
+        STORE_STMT("SELECT i.id, i.code, i.branch_id, i.status,"
+                   "       CASE WHEN $2::boolean THEN (SELECT r.consent_age FROM category_rules r"
+                   "                                    WHERE r.category_id = i.category_id) END"
+                   "  FROM items i WHERE i.code = ANY($1::text[]) ORDER BY i.id"
+                   "   FOR UPDATE OF i");
     struct store_checkout *c = run->c;
     PGresult *res;
-    enum store_status st = store_exec(
-        &lock, 2, (const char *[]){ run->codes, consent ? "true" : "false" }, &res);
+    enum store_status st =
+        store_exec(&lock, 2, (const char *[]){ run->codes, consent ? "true" : "false" }, &res);
     if (st < 0)
         return st;
     for (size_t j = 0; j < c->ncodes; j++) {

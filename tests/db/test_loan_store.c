@@ -255,16 +255,14 @@ START_TEST(erasure_keeps_loans_and_waits_for_open_ones)
     free(c.response);
     free(c.problems);
     enum store_erase_refusal refusal;
-    ck_assert_int_eq(store_borrower_erase(staff_id, 1, b, 0, "request", &refusal),
-                     STORE_NOT_FOUND);
+    ck_assert_int_eq(store_borrower_erase(staff_id, 1, b, 0, "request", &refusal), STORE_NOT_FOUND);
     ck_assert_int_eq(refusal, STORE_ERASE_OPEN_LOANS);
     struct store_return r = {
         .staff_id = staff_id, .scope = 1, .code = "A-3", .note = "Borrower 5 tappade snöret"
     };
     ck_assert_int_eq(store_loan_return(&r), STORE_OK);
     store_return_clear(&r);
-    ck_assert_int_eq(store_borrower_erase(staff_id, 2, b, 0, "request", &refusal),
-                     STORE_NOT_FOUND);
+    ck_assert_int_eq(store_borrower_erase(staff_id, 2, b, 0, "request", &refusal), STORE_NOT_FOUND);
     ck_assert_int_eq(refusal, STORE_ERASE_ALLOWED);
     ck_assert_int_eq(store_borrower_erase(staff_id, 1, b, 0, "request", &refusal), STORE_OK);
     char sql[200];

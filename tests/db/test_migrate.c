@@ -153,12 +153,14 @@ START_TEST(guardians_on_a_childs_row_become_borrowers)
                      5);
     char *notes = dbtest_value("SELECT string_agg(notes, '|' ORDER BY name) FROM borrowers"
                                " WHERE name IN ('Bara namn', 'Eget nummer')");
-    ck_assert_str_eq(notes, "Vårdnadshavare: Okänd förälder|Vårdnadshavare: Förälder, +46700000006");
+    ck_assert_str_eq(notes,
+                     "Vårdnadshavare: Okänd förälder|Vårdnadshavare: Förälder, +46700000006");
     free(notes);
-    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM information_schema.columns"
-                                  " WHERE table_name = 'borrowers' AND column_name LIKE 'guardian_%'"
-                                  "   AND column_name NOT IN ('guardian_id', 'guardian_consent')"),
-                     0);
+    ck_assert_int_eq(
+        dbtest_count("SELECT count(*) FROM information_schema.columns"
+                     " WHERE table_name = 'borrowers' AND column_name LIKE 'guardian_%'"
+                     "   AND column_name NOT IN ('guardian_id', 'guardian_consent')"),
+        0);
 }
 END_TEST
 
