@@ -10,7 +10,8 @@ HYLLA_APT_BUILD=(
     "pkgconf:jansson:libjansson-dev" "pkgconf:libsodium:libsodium-dev"
     "pkgconf:check:check" "pkgconf:zlib:zlib1g-dev" "pgbin:postgresql"
 )
-HYLLA_APT_TEST=("node:nodejs" "npm:npm" "chromium:chromium" "psql:postgresql-client" "clang-format:clang-format" "git:git")
+HYLLA_APT_TEST=("node:nodejs" "npm:npm" "chromium:chromium" "psql:postgresql-client" "clang-format:clang-format" "git:git"
+    "pdftotext:poppler-utils")
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -4,7 +4,10 @@
 // a volunteer see, and the print style.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import sv from '../../web/js/lang/sv.js';
 import en from '../../web/js/lang/en.js';
 import { startApp, addStaff, addBranch, checkA11y, assertNoPageErrors, visibleText, screenshot } from './lib.mjs';
@@ -64,6 +67,7 @@ before(async () => {
   const q = `from=${FROM}&to=${TO}`;
   api = {
     summary: await get(`/api/stats/summary?${q}`),
+    before: await get('/api/stats/summary?from=2024-01-01&to=2024-12-31'),
     month: (await get(`/api/stats/loans?${q}&group_by=month`)).rows,
     category: (await get(`/api/stats/loans?${q}&group_by=category`)).rows,
     branch: (await get(`/api/stats/loans?${q}&group_by=branch`)).rows,
@@ -132,7 +136,8 @@ async function checkTablesAndFiles(page, lang) {
   if (lang === 'sv') assert.match(fig('co2e_kg'), /^\d+,\d$/, 'a decimal comma in Swedish');
   else assert.match(fig('co2e_kg'), /^\d+\.\d$/);
   // The page shows the same figure the file holds.
-  const shownLoans = await page.locator('#stats-figures div', { hasText: dict['stats.loans'] }).first().locator('dd').textContent();
+  const shownLoans = await page.locator('#stats-figures div', { hasText: dict['stats.loans'] }).first().locator('dd')
+    .evaluate((dd) => dd.firstChild.textContent);
   assert.equal(Number(shownLoans.replace(/[\s\u00a0\u202f,]/g, '')), api.summary.loans);
 
   // Loans by month: every month of the period, as the API answers.
@@ -155,7 +160,23 @@ async function checkTablesAndFiles(page, lang) {
   const total = impact.at(-1);
   assert.ok(Math.abs(num(total[3], lang) - api.summary.co2e_kg) < 0.051, `${total[3]} vs ${api.summary.co2e_kg}`);
   assert.equal(num(total[5], lang), Math.round(api.summary.sek));
-  assert.ok(impact.slice(1, -1).some((r) => /RISE/.test(r[6])) || impact.length === 2, 'no source named');
+  // The source in the page's language.
+  const rise = lang === 'sv' ? /RISE 2020, utvärdering av Fritidsbanken/ : /RISE 2020 evaluation of Fritidsbanken/;
+  assert.ok(impact.slice(1, -1).some((r) => rise.test(r[6])), `no source in ${lang}: ${JSON.stringify(impact)}`);
+
+  // The same period a year earlier, and the change in per cent.
+  const summaryFile = await csv(page, 'summary');
+  assert.equal(summaryFile[0].length, 4);
+  const loansRow = summaryFile.find((r) => r[0] === dict['stats.loans']);
+  assert.equal(num(loansRow[2], lang), api.before.loans);
+  assert.equal(num(loansRow[3], lang), Math.round(((api.summary.loans - api.before.loans) / api.before.loans) * 1000) / 10);
+  const loansCard = await page.locator('#stats-figures div', { hasText: dict['stats.loans'] }).first().textContent();
+  assert.ok(loansCard.includes(lang === 'sv' ? 'året före' : 'a year earlier'), loansCard);
+  // The impact cards say how many loans they are counted on: those of categories with a factor.
+  const covered = api.category.filter((r) => [111, 112].includes(r.key)).reduce((n, r) => n + r.loans, 0);
+  const impactCard = await page.locator('#stats-impact div', { hasText: dict['stats.co2e_kg'] }).textContent();
+  const words = lang === 'sv' ? 'beräknat på' : 'counted on';
+  assert.match(impactCard.replace(/[\s\u00a0\u202f]+/g, ' '), new RegExp(`${words} ${covered} (av|of) ${api.summary.loans} (lån|loans)`), impactCard);
 
   // The catalogue now.
   const cat = await csv(page, 'catalogue');
@@ -216,6 +237,53 @@ test('a volunteer is told the page is not for them', async () => {
   assert.equal(await page.isVisible('#stats-controls'), false);
   await checkA11y(page, 'stats-volunteer');
   assertNoPageErrors(page, [/status of 403/]);
+  await page.close();
+});
+
+test('printed, every page carries the branch, the period and the day it was printed', async () => {
+  const page = await openAs('nina', `${PAGE}&branch=deje`);
+  await ready(page);
+  const dir = mkdtempSync(path.join(tmpdir(), 'hylla-print-'));
+  try {
+    const file = path.join(dir, 'report.pdf');
+    await page.pdf({ path: file, format: 'A4' });
+    const pages = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).split('\f').filter((p) => p.trim());
+    assert.ok(pages.length >= 2, `only ${pages.length} page`);
+    const printed = new Intl.DateTimeFormat('sv-SE', { day: 'numeric', month: 'long', year: 'numeric' }).format(new Date());
+    pages.forEach((text, i) => {
+      const flat = text.replace(/\s+/g, ' ');
+      assert.ok(flat.includes(`hylla – statistik: Fritidsbanken Deje, 2025. Utskriven ${printed}.`), `page ${i + 1}: ${flat.slice(0, 300)}`);
+      assert.ok(flat.includes(`Sida ${i + 1} av ${pages.length}`), `page ${i + 1} number`);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assertNoPageErrors(page);
+  await page.close();
+});
+
+test('seasons and school holidays are presets with their dates, and the page says what they are', async () => {
+  const page = await openAs('nina', '/admin/stats');
+  await ready(page);
+  const groups = await page.$$eval('#stats-period optgroup', (g) => g.map((x) => [x.label, x.querySelectorAll('option').length]));
+  assert.deepEqual(groups, [[sv['stats.presets.periods'], 4], [sv['stats.presets.seasons'], 4], [sv['stats.presets.holidays'], 8]]);
+  const labels = await page.$$eval('#stats-period option', (o) => Object.fromEntries(o.map((x) => [x.value, x.textContent])));
+  assert.match(labels.winter, /^Vinter: \d+ december \d{4}–\d+ (februari|december|januari) \d{4}$/);
+  assert.match(labels['autumn-holiday'], /^Höstlov: /);
+  assert.equal(await page.isVisible('#stats-period-note'), false);
+
+  await page.selectOption('#stats-period', 'sportlov-9');
+  await page.waitForFunction(() => /period=sportlov-9/.test(location.search));
+  await ready(page);
+  // Week 9: Monday to Sunday, the latest that has begun.
+  const scope = await page.textContent('#stats-scope');
+  assert.ok(scope.includes('februari') || scope.includes('mars'), scope);
+  assert.equal(await page.textContent('#stats-period-note'), sv['stats.holidays_note']);
+  await page.selectOption('#stats-period', 'summer');
+  await page.waitForFunction((n) => document.getElementById('stats-period-note').textContent === n, sv['stats.seasons_note']);
+  await ready(page);
+  await checkA11y(page, 'stats-season');
+  assertNoPageErrors(page);
   await page.close();
 });
 
