@@ -1,7 +1,8 @@
-// categories: the impact factors of the categories, /admin/categories. Everyone with at least the
-// manager role sees each category's kg CO2e and SEK per loan and their source (or the factor it
-// inherits from a parent category); admins change them in a dialog (PATCH /api/categories/{id}),
-// with every field checked before it is sent and the server's refusals shown by the field.
+// categories: the impact factors and age rules of the categories, /admin/categories. Everyone with
+// at least the manager role sees each category's kg CO2e and SEK per loan and their source (or the
+// factor it inherits from a parent category), and the age under which borrowing needs a guardian's
+// consent; admins change them in a dialog (PATCH /api/categories/{id}), with every field checked
+// before it is sent and the server's refusals shown by the field.
 import { lang, locale, onLangChange, t, translate } from '../i18n.js';
 import { ApiError, errorMessage, fieldMessage, get, patch } from '../api.js';
 import { atLeast } from '../roles.js';
@@ -11,11 +12,18 @@ const $ = (id) => document.getElementById(id);
 const statusLine = $('factors-status');
 const dialog = $('factor-dialog');
 const form = $('factor-form');
-const fields = { co2e_kg: $('factor-co2e'), sek: $('factor-sek'), factor_source: $('factor-source') };
-const ERROR_IDS = { co2e_kg: 'factor-co2e-error', sek: 'factor-sek-error', factor_source: 'factor-source-error' };
-const HINT_IDS = { co2e_kg: 'factor-co2e-hint', sek: 'factor-sek-hint' };
+const fields = {
+  co2e_kg: $('factor-co2e'), sek: $('factor-sek'), factor_source: $('factor-source'),
+  factor_source_en: $('factor-source-en'), consent_age: $('factor-consent-age'),
+};
+const ERROR_IDS = {
+  co2e_kg: 'factor-co2e-error', sek: 'factor-sek-error', factor_source: 'factor-source-error',
+  factor_source_en: 'factor-source-en-error', consent_age: 'factor-consent-age-error',
+};
+const HINT_IDS = { co2e_kg: 'factor-co2e-hint', sek: 'factor-sek-hint', consent_age: 'factor-consent-age-hint' };
 const MAX_FACTOR = 99999999;
 const MAX_SOURCE = 300;
+const MAX_CONSENT_AGE = 25;
 
 let user;
 let list = []; // the categories in tree order, as /api/categories answers them
@@ -57,19 +65,23 @@ function factorCell(c, field) {
   return td;
 }
 
+/** A category's source in the page's language, where it has one. */
+const sourceOf = (c) => (lang() === 'en' ? c.factor_source_en || c.factor_source : c.factor_source || c.factor_source_en) ?? '';
+
 function renderTable() {
   const admin = atLeast(user, 'admin');
   const table = document.createElement('table');
   table.className = 'data factor-table';
   table.setAttribute('aria-labelledby', 'factors-heading');
   const headRow = document.createElement('tr');
-  const columns = ['admin.factors.category_col', 'admin.factors.co2e_col', 'admin.factors.sek_col', 'admin.factors.source_col'];
+  const columns = ['admin.factors.category_col', 'admin.factors.co2e_col', 'admin.factors.sek_col', 'admin.factors.source_col',
+    'admin.factors.consent_col'];
   if (admin) columns.push('admin.factors.actions_col');
   columns.forEach((key, i) => {
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = t(key);
-    if (i === 1 || i === 2) th.className = 'num';
+    if (i === 1 || i === 2 || i === 4) th.className = 'num';
     headRow.append(th);
   });
   const thead = document.createElement('thead');
@@ -83,8 +95,8 @@ function renderTable() {
     name.className = `depth-${Math.min(c.depth, 2)}`;
     name.textContent = nameOf(c);
     const source = document.createElement('td');
-    source.textContent = c.factor_source ?? '';
-    tr.append(name, factorCell(c, 'co2e_kg'), factorCell(c, 'sek'), source);
+    source.textContent = sourceOf(c);
+    tr.append(name, factorCell(c, 'co2e_kg'), factorCell(c, 'sek'), source, factorCell(c, 'consent_age'));
     if (admin) {
       const td = document.createElement('td');
       const button = document.createElement('button');
@@ -129,11 +141,12 @@ function showErrors() {
 function dialogTexts() {
   if (!editing) return;
   $('factor-dialog-heading').textContent = t('admin.factors.dialog_heading', { name: nameOf(editing) });
-  for (const field of ['co2e_kg', 'sek']) {
+  for (const field of ['co2e_kg', 'sek', 'consent_age']) {
     const up = inherited(editing, field);
+    const empty = t(field === 'consent_age' ? 'admin.factors.consent_hint' : 'admin.factors.hint_empty');
     $(HINT_IDS[field]).textContent = up
-      ? `${t('admin.factors.hint_empty')} ${t('admin.factors.inherits', { value: `${numberText(up.value)} (${nameOf(up.from)})` })}`
-      : t('admin.factors.hint_empty');
+      ? `${empty} ${t('admin.factors.inherits', { value: `${numberText(up.value)} (${nameOf(up.from)})` })}`
+      : empty;
   }
 }
 
@@ -144,6 +157,8 @@ function openEditor(c) {
   fields.co2e_kg.value = numberText(c.co2e_kg);
   fields.sek.value = numberText(c.sek);
   fields.factor_source.value = c.factor_source ?? '';
+  fields.factor_source_en.value = c.factor_source_en ?? '';
+  fields.consent_age.value = c.consent_age ?? '';
   dialogTexts();
   showErrors();
   dialog.showModal();
@@ -185,6 +200,13 @@ async function save(event) {
   else if (!source && (body.co2e_kg !== null || body.sek !== null) && !shownErrors.co2e_kg && !shownErrors.sek)
     shownErrors.factor_source = { key: 'admin.factors.source_missing' };
   body.factor_source = source || null;
+  const sourceEn = fields.factor_source_en.value.trim();
+  if ([...sourceEn].length > MAX_SOURCE) shownErrors.factor_source_en = { key: 'admin.factors.source_too_long' };
+  body.factor_source_en = sourceEn || null;
+  const age = fields.consent_age.value.trim();
+  if (age && !(/^\d{1,2}$/.test(age) && Number(age) >= 1 && Number(age) <= MAX_CONSENT_AGE))
+    shownErrors.consent_age = { key: 'admin.factors.consent_invalid' };
+  body.consent_age = age ? Number(age) : null;
   if (Object.keys(shownErrors).length) {
     formProblem = 'fix';
     showErrors();
