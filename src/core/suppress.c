@@ -14,19 +14,21 @@ static long long highest(enum suppress_mark m, long long total)
 
 /*
  * Whether the hidden cells keep their secrets: none hidden, or at least two and none of the
- * small ones with borrowers pinned to one value by the sum of the hidden cells (the total less
- * the cells shown).
+ * small ones with borrowers worked out by one who sees the total and the cells shown. To them the
+ * hidden cells hold the total less the cells shown, each small one 0 to SUPPRESS_MIN - 1 and each
+ * complement SUPPRESS_MIN or more; a small cell is given away when only its true value fits.
  */
 static bool safe(const long long *borrowers, size_t n, long long total,
                  const enum suppress_mark *marks)
 {
     size_t hidden = 0;
-    long long sum = 0, low = 0, high = 0;
+    long long sum = total, low = 0, high = 0;
     for (size_t i = 0; i < n; i++) {
-        if (marks[i] == SUPPRESS_SHOWN)
+        if (marks[i] == SUPPRESS_SHOWN) {
+            sum -= borrowers[i];
             continue;
+        }
         hidden++;
-        sum += borrowers[i];
         low += lowest(marks[i]);
         high += highest(marks[i], total);
     }
@@ -41,7 +43,7 @@ static bool safe(const long long *borrowers, size_t n, long long total,
         long long others_high = high - highest(marks[i], total);
         long long from = sum - others_high > 0 ? sum - others_high : 0;
         long long to = sum - others_low < SUPPRESS_MIN - 1 ? sum - others_low : SUPPRESS_MIN - 1;
-        if (from >= to)
+        if (from == to && from == borrowers[i])
             return false;
     }
     return true;

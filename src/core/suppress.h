@@ -28,14 +28,14 @@ enum suppress_mark {
 /*
  * Decide which of n cells to hide, into marks (n entries). borrowers[i] is the number of
  * distinct borrowers cell i counts, and total the distinct borrowers of the whole table, which
- * the table shows unless this returns true. Cells are taken to add up to the total (for
- * borrowers counted in one calendar year they do; otherwise the sum is at least the total, and
- * the rule errs on the safe side). Complements are the smallest cells shown (the first of equal
- * ones), added one at a time until no small cell with borrowers can be pinned down from the
- * total: given that each small cell holds 0 to SUPPRESS_MIN - 1 and each complement at least
- * SUPPRESS_MIN, a small cell is pinned when only one value fits. Returns true when the total
- * must be hidden too: it counts fewer than SUPPRESS_MIN (then every cell is small), or no
- * complement is left to hide.
+ * the table shows unless this returns true. Cells add up to the total when every borrower is in
+ * one cell (a gender; an age band within one calendar year); a borrower in two age bands makes
+ * them add up to more. Complements are the smallest cells shown (the first of equal ones), added
+ * one at a time until no small cell with borrowers can be worked out: to one who sees the total
+ * and the cells shown, the hidden cells hold the difference, each small one 0 to SUPPRESS_MIN - 1
+ * and each complement at least SUPPRESS_MIN, and a small cell is given away when only its true
+ * value fits. Returns true when the total must be hidden too: it counts fewer than SUPPRESS_MIN
+ * (then every cell is small), or no complement is left to hide.
  */
 bool suppress_cells(const long long *borrowers, size_t n, long long total,
                     enum suppress_mark *marks);

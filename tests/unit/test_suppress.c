@@ -55,6 +55,18 @@ START_TEST(cells_and_complements)
     expect((long long[]){ 3, 40 }, 2, (enum suppress_mark[]){ M, C }, false);
     expect((long long[]){ 3 }, 1, (enum suppress_mark[]){ M }, true);
     expect((long long[]){ 4, 4 }, 2, (enum suppress_mark[]){ M, M }, true);
+
+    /*
+     * Cells that add up to more than the total (borrowers in two age bands): the total less the
+     * cells shown is what one who looks sees, and 2 + 40 + 9 of a total of 49 tells them the
+     * hidden small ones hold 0 to 4 together, which pins neither 2 nor 1.
+     */
+    enum suppress_mark got[4];
+    ck_assert(!suppress_cells((long long[]){ 2, 40, 1, 9 }, 4, 49, got));
+    ck_assert_int_eq(got[0], M);
+    ck_assert_int_eq(got[1], S);
+    ck_assert_int_eq(got[2], M);
+    ck_assert_int_eq(got[3], S);
 }
 END_TEST
 
