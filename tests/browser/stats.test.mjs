@@ -33,8 +33,12 @@ before(async () => {
     SELECT b.code_prefix || '-' || g, b.id, (ARRAY[111, 112, 12, 21, 31])[1 + g % 5], 'sak ' || g, 'available',
            date '2024-06-01' + (g * 29 + b.id * 7) % 500
       FROM branches b, generate_series(1, 12) g ORDER BY b.id, g`);
-  await db.query(`INSERT INTO borrowers (branch_id, name, phone)
-    SELECT 1 + g % 2, 'Person ' || g, '+46702220' || lpad(g::text, 3, '0') FROM generate_series(1, 8) g`);
+  // Six adults, a child and one of unknown age; five women, two men and one unknown.
+  await db.query(`INSERT INTO borrowers (branch_id, name, phone, birth_year, gender)
+    SELECT 1 + g % 2, 'Person ' || g, '+46702220' || lpad(g::text, 3, '0'),
+           CASE WHEN g <= 6 THEN 1980 WHEN g = 7 THEN 2015 END,
+           CASE WHEN g <= 5 THEN 'kvinna' WHEN g <= 7 THEN 'man' END
+      FROM generate_series(1, 8) g`);
   // 90 returned loans over 2025 (and a few in 2024), each with a checkout of its own.
   await db.query(`
     WITH plan AS (
@@ -42,7 +46,7 @@ before(async () => {
              timestamptz '2024-12-20 11:00 Europe/Stockholm' + make_interval(days => (g * 4) % 380, hours => g % 6) AS out_at
         FROM generate_series(1, 90) g
         JOIN LATERAL (SELECT * FROM items WHERE branch_id = 1 + g % 2 ORDER BY id OFFSET g % 12 LIMIT 1) i ON true
-        JOIN LATERAL (SELECT * FROM borrowers WHERE branch_id = 1 + g % 2 ORDER BY id OFFSET g % 4 LIMIT 1) p ON true),
+        JOIN LATERAL (SELECT * FROM borrowers WHERE branch_id = 1 + g % 2 ORDER BY id OFFSET (g / 2) % 4 LIMIT 1) p ON true),
     c AS (
       INSERT INTO checkouts (branch_id, borrower_id, created_at)
       SELECT branch_id, borrower, out_at FROM plan ORDER BY g RETURNING id, created_at, branch_id)
@@ -72,6 +76,8 @@ before(async () => {
     category: (await get(`/api/stats/loans?${q}&group_by=category`)).rows,
     branch: (await get(`/api/stats/loans?${q}&group_by=branch`)).rows,
     items: await get('/api/stats/items'),
+    age: await get(`/api/stats/loans?${q}&group_by=age_band`),
+    gender: await get(`/api/stats/loans?${q}&group_by=gender`),
   };
   assert.ok(api.summary.loans > 60 && api.summary.loans < 90, JSON.stringify(api.summary));
 });
@@ -177,6 +183,20 @@ async function checkTablesAndFiles(page, lang) {
   const impactCard = await page.locator('#stats-impact div', { hasText: dict['stats.co2e_kg'] }).textContent();
   const words = lang === 'sv' ? 'beräknat på' : 'counted on';
   assert.match(impactCard.replace(/[\s\u00a0\u202f]+/g, ' '), new RegExp(`${words} ${covered} (av|of) ${api.summary.loans} (lån|loans)`), impactCard);
+
+  // By age and gender: the API's figures, and "< 5" where the API hides one, on screen and on file.
+  for (const [id, answer] of [['loans-by-age-band', api.age], ['loans-by-gender', api.gender]]) {
+    const shown = (r, field) => (r.suppressed ? (r.reason === 'under_5' ? '< 5' : '..') : r[field]);
+    const file = await csv(page, id);
+    assert.deepEqual(file.slice(1, -1).map((r) => [r[1], r[2]].map((v) => (/^\d/.test(v) ? num(v, lang) : v))),
+      answer.rows.map((r) => [shown(r, 'loans'), shown(r, 'borrowers')]), id);
+    assert.deepEqual(file.at(-1).slice(1).map((v) => num(v, lang)), [answer.total.loans, answer.total.borrowers], JSON.stringify([file, answer]));
+    const cells = await page.$$eval(`[data-table="${id}"] tbody tr`, (trs) => trs.map((tr) => [...tr.cells].slice(1).map((c) => c.textContent)));
+    assert.deepEqual(cells.map((c) => c.map((v) => (/^\d/.test(v) ? Number(v.replace(/[\s\u00a0\u202f,]/g, '')) : v))),
+      answer.rows.map((r) => [shown(r, 'loans'), shown(r, 'borrowers')]), `${id} on screen`);
+  }
+  assert.ok(api.age.rows.some((r) => r.suppressed) && api.age.rows.some((r) => !r.suppressed && r.borrowers >= 5),
+    JSON.stringify(api.age));
 
   // The catalogue now.
   const cat = await csv(page, 'catalogue');

@@ -15,7 +15,10 @@ import { download, formatNumber, renderTable, toCsv } from './table.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('stats-controls');
-const inputs = { period: $('stats-period'), from: $('stats-from'), to: $('stats-to'), branch: $('stats-branch'), by: $('stats-by') };
+const inputs = {
+  period: $('stats-period'), from: $('stats-from'), to: $('stats-to'), branch: $('stats-branch'), by: $('stats-by'),
+  category: $('stats-category'),
+};
 const report = $('stats-report');
 const statusLine = $('stats-status');
 const errorLine = $('stats-error');
@@ -24,7 +27,7 @@ let user;
 let networkWide = false;
 let branches = []; // [{ slug, name }]
 let categories = new Map(); // id -> category of /api/categories
-let state = null; // { preset, from, to, branch ('' = the network), by }
+let state = null; // { preset, from, to, branch ('' = the network), by, category ('' = all, for age and gender) }
 let data = null; // the answers of the API for state
 let models = {}; // table id -> model, for the CSV buttons
 let chart = null;
@@ -47,7 +50,8 @@ function stateFromUrl() {
   const branch = networkWide ? (branches.some((b) => b.slug === q.get('branch')) ? q.get('branch') : '') : user.branch;
   let by = q.get('by');
   if (!UNITS.includes(by) || daysIn(from, to) > MAX_DAYS[by]) by = defaultUnit(from, to);
-  return { preset, from, to, branch, by };
+  const category = categories.has(Number(q.get('category'))) ? q.get('category') : '';
+  return { preset, from, to, branch, by, category };
 }
 
 function writeUrl() {
@@ -60,6 +64,7 @@ function writeUrl() {
   }
   if (networkWide && state.branch) q.set('branch', state.branch);
   q.set('by', state.by);
+  if (state.category) q.set('category', state.category);
   history.replaceState(null, '', `${location.pathname}?${q}`);
 }
 
@@ -86,7 +91,14 @@ function fillPeriods() {
   }), option('custom'));
 }
 
+/** The categories the figures by age and gender may be narrowed to, in tree order. */
+function fillCategories() {
+  inputs.category.replaceChildren(new Option(t('stats.all_categories'), ''),
+    ...[...categories.values()].map((c) => new Option(`${'– '.repeat(c.depth)}${categoryName(c.id)}`, String(c.id))));
+}
+
 function showForm() {
+  inputs.category.value = state.category;
   inputs.period.value = state.preset;
   inputs.from.value = state.from;
   inputs.to.value = state.to;
@@ -132,7 +144,7 @@ function stateFromForm() {
   // A new period gets the chart unit that suits it; the unit may not be too fine for the period.
   let by = inputs.by.value;
   if (from !== state.from || to !== state.to || daysIn(from, to) > MAX_DAYS[by]) by = defaultUnit(from, to);
-  return { preset, from, to, branch: networkWide ? inputs.branch.value : user.branch, by };
+  return { preset, from, to, branch: networkWide ? inputs.branch.value : user.branch, by, category: inputs.category.value };
 }
 
 function choose() {
@@ -148,7 +160,7 @@ function choose() {
 
 async function load() {
   const seq = ++loadSeq;
-  const { from, to, branch, by } = state;
+  const { from, to, branch, by, category } = state;
   const scope = branch ? `&branch=${encodeURIComponent(branch)}` : '';
   const period = `from=${from}&to=${to}`;
   report.setAttribute('aria-busy', 'true');
@@ -157,7 +169,8 @@ async function load() {
   statusLine.textContent = t('common.loading');
   statusLine.classList.remove('visually-hidden');
   try {
-    const [summary, before, overTime, byCategory, ranking, items] = await Promise.all([
+    const people = `${period}${scope}${category ? `&category=${category}` : ''}`;
+    const [summary, before, overTime, byCategory, ranking, items, byAge, byGender] = await Promise.all([
       get(`/api/stats/summary?${period}${scope}`),
       // The same period a year earlier, to compare with.
       get(`/api/stats/summary?from=${yearEarlier(from)}&to=${yearEarlier(to)}${scope}`),
@@ -166,9 +179,11 @@ async function load() {
       // The ranking always shows the whole network to those who may see it.
       networkWide ? get(`/api/stats/loans?${period}&group_by=branch`) : null,
       get(`/api/stats/items${branch ? `?branch=${encodeURIComponent(branch)}` : ''}`),
+      get(`/api/stats/loans?${people}&group_by=age_band`),
+      get(`/api/stats/loans?${people}&group_by=gender`),
     ]);
     if (seq !== loadSeq) return; // a newer choice is on its way
-    data = { state: { ...state }, summary, before, overTime, byCategory, ranking, items };
+    data = { state: { ...state }, summary, before, overTime, byCategory, ranking, items, byAge, byGender };
     render();
     // Said to screen readers; the scope under the heading says it to everyone else.
     statusLine.textContent = t('stats.updated', scopeWords(data.state));
@@ -348,6 +363,25 @@ function impactModel(rows) {
   };
 }
 
+/**
+ * Loans and unique borrowers by age band or gender, as the API shows them: a group it hides
+ * (core/suppress.h) says "< 5" (fewer than five borrowers) or ".." (hidden so that no other can be
+ * worked out from the total), on screen and in the CSV file alike.
+ */
+function peopleModel(answer, dimension) {
+  const cell = (row, field) => (row.suppressed ? { value: row.reason === 'under_5' ? '< 5' : '..', kind: 'text' } : row[field]);
+  const label = (key) => t(dimension === 'age_band' ? `stats.age_band.${key}`
+    : key === 'unknown' ? 'stats.gender.unknown' : `borrower.gender.${key}`);
+  return {
+    id: `loans-by-${dimension.replace('_', '-')}`,
+    title: t(dimension === 'gender' ? 'stats.by_gender' : 'stats.by_age_band'),
+    columns: [{ label: t(dimension === 'gender' ? 'stats.gender_col' : 'stats.age_band_col') },
+      { label: t('stats.loans_col'), kind: 'int' }, { label: t('stats.borrowers_col'), kind: 'int' }],
+    rows: answer.rows.map((r) => [label(r.key), cell(r, 'loans'), cell(r, 'borrowers')]),
+    foot: [[t('stats.total'), cell(answer.total, 'loans'), cell(answer.total, 'borrowers')]],
+  };
+}
+
 function catalogueModel(items) {
   return {
     id: 'catalogue',
@@ -378,9 +412,12 @@ function fileName(model) {
   return `hylla-${model.id}-${s.branch || 'network'}-${s.from}-${s.to}.csv`;
 }
 
-/** Show a model's table in a section's slot, with its CSV button beside the table's heading. */
-function placeTable(section, model, labelledBy, empty = null) {
-  const slot = report.querySelector(`[data-section="${section}"] [data-table-slot]`);
+/**
+ * Show a model's table in a section's slot (the one named slot, where a section has several),
+ * with its CSV button beside the table's heading.
+ */
+function placeTable(section, model, labelledBy, empty = null, slotName = null) {
+  const slot = report.querySelector(`[data-section="${section}"] [data-table-slot${slotName ? `="${slotName}"` : ''}]`);
   models[model.id] = model;
   const head = $(labelledBy).parentElement;
   head.querySelector('.csv-button')?.remove();
@@ -473,6 +510,11 @@ function render() {
   without.hidden = impact.without === 0;
   without.textContent = t('stats.without_factor', { n: impact.without, count: formatNumber(impact.without) });
 
+  $('stats-people-scope').textContent = s.category
+    ? t('stats.people_scope_category', { category: categoryName(s.category) }) : t('stats.people_scope_all');
+  placeTable('people', peopleModel(data.byAge, 'age_band'), 'age-heading', null, 'age');
+  placeTable('people', peopleModel(data.byGender, 'gender'), 'gender-heading', null, 'gender');
+
   placeTable('catalogue', catalogueModel(data.items), 'catalogue-heading');
   report.hidden = false;
   form.hidden = false;
@@ -553,6 +595,7 @@ onLangChange(() => {
   if (!state) return;
   fillBranches();
   fillPeriods();
+  fillCategories();
   showForm();
   if (data) {
     render();
@@ -572,6 +615,7 @@ try {
   state = stateFromUrl();
   fillPeriods();
   fillBranches();
+  fillCategories();
   showForm();
   writeUrl();
   await load();
