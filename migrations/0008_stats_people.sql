@@ -299,7 +299,8 @@ BEGIN
     INSERT INTO stats_people_borrower_day (branch_id, category_id, code, borrower_ref, day, loans)
     SELECT p.branch_id, p.category_id, p.code, f.borrower_ref, f.out_day, count(*)
       FROM loans l, LATERAL stats_loan_facts(1, l) f, LATERAL stats_people_scopes(f) p
-     GROUP BY 1, 2, 3, 4, 5;
+     GROUP BY 1, 2, 3, 4, 5
+     ORDER BY 1, 2, 3, 4, 5;
 
     CREATE TEMP TABLE stats_rebuild_people_points ON COMMIT DROP AS
     SELECT branch_id, category_id, code, day, loans,
