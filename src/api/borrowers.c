@@ -10,7 +10,6 @@
 #include "store/branch_store.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -143,7 +142,7 @@ static void int_field(struct input *in, json_t *fields, const char *field, long 
 }
 
 /* Whether the body gives the field a value (not absent, not null). */
-static bool input_string_or_number_given(const struct input *in, const char *field)
+static bool given(const struct input *in, const char *field)
 {
     json_t *v = json_object_get(in->obj, field);
     return v && !json_is_null(v);
@@ -175,7 +174,7 @@ static json_t *borrower_fields(struct input *in, bool patch)
     email_field(in, fields);
     text_field(in, fields, "card", 64, false);
     int_field(in, fields, "birth_year", 1900, this_year());
-    if (!patch && child && !input_string_or_number_given(in, "birth_year"))
+    if (!patch && child && !given(in, "birth_year"))
         input_error(in, "birth_year", "required", "a child needs a birth year");
     if (input_has(in, "gender")) {
         const char *g = input_enum(in, "gender", false, genders);
