@@ -7,18 +7,22 @@
 SET TimeZone = 'Europe/Stockholm';
 SELECT setseed(0.42);
 
-INSERT INTO branches (slug, name, municipality, address, contact, opening_hours, closed_dates,
-                      code_prefix, notice)
+INSERT INTO branches (slug, name, municipality, address, contact, opening_hours, seasons,
+                      closed_periods, code_prefix, notice)
 VALUES
     ('deje', 'Fritidsbanken Deje', 'Forshaga', 'Storgatan 12, 669 31 Deje',
      'deje@example.org, 054-17 40 60',
      '{"tue": [["15:00", "18:00"]], "thu": [["15:00", "19:00"]], "sat": [["10:00", "13:00"]]}',
-     ARRAY['2026-12-24', '2026-12-25', '2026-12-26', '2026-12-31', '2027-01-01', '2027-01-06']::date[],
+     '[{"name": "Sommar", "from": "06-15", "to": "08-15",
+        "opening_hours": {"tue": [["16:00", "19:00"]], "thu": [["16:00", "19:00"]]}}]',
+     '[{"from": "2026-12-23", "to": "2027-01-06", "reason": "Julstängt"}]',
      'DEJ', NULL),
     ('forshaga', 'Fritidsbanken Forshaga', 'Forshaga', 'Älvgatan 3, 667 30 Forshaga',
      'forshaga@example.org, 054-17 40 61',
      '{"mon": [["14:00", "18:00"]], "wed": [["14:00", "18:00"]], "fri": [["12:00", "17:00"]], "sat": [["10:00", "14:00"]]}',
-     ARRAY['2026-12-24', '2026-12-25', '2026-12-26', '2026-12-31', '2027-01-01']::date[],
+     '[]',
+     '[{"from": "2026-12-24", "to": "2026-12-26", "reason": "Jul"},
+       {"from": "2026-12-31", "to": "2027-01-01", "reason": "Nyår"}]',
      'FOR', 'Vi har fått in många längdskidor i barnstorlekar!');
 
 CREATE TEMP TABLE demo_models (category int, name text, brand text, size_kind text,
@@ -150,21 +154,20 @@ DECLARE
     returned timestamptz;
     opens jsonb;
 BEGIN
-    FOR it IN SELECT i.id, i.branch_id, i.category_id, b.opening_hours
+    FOR it IN SELECT i.id, i.branch_id, i.category_id, b.opening_hours, b.seasons, b.closed_periods
                 FROM items i JOIN branches b ON b.id = i.branch_id ORDER BY i.id LOOP
         t := date_trunc('day', now() - interval '730 days') + floor(random() * 60) * interval '1 day';
         WHILE t < now() - interval '1 day' LOOP
-            -- Move to an open day of the branch and to its opening hour.
-            WHILE NOT it.opening_hours ? lower(to_char(t, 'Dy')) LOOP
-                t := t + interval '1 day';
-            END LOOP;
-            opens := it.opening_hours -> lower(to_char(t, 'Dy')) -> 0;
+            -- Move to an open day of the branch (by its calendar) and to its opening hour.
+            t := calendar_open_day(it.opening_hours, it.seasons, it.closed_periods, t::date);
+            opens := calendar_spans(it.opening_hours, it.seasons, it.closed_periods, t::date) -> 0;
             t := date_trunc('day', t) + (opens ->> 0)::time
                  + floor(random() * 150) * interval '1 minute';
             EXIT WHEN t > now() - interval '2 hours';
 
             length_days := 3 + floor(random() * 14)::int + CASE WHEN random() < 0.08 THEN 10 ELSE 0 END;
-            due := (t + interval '14 days')::date;
+            due := calendar_open_day(it.opening_hours, it.seasons, it.closed_periods,
+                                     (t + interval '14 days')::date);
             SELECT id INTO borrower FROM borrowers
              WHERE branch_id = it.branch_id AND created_at < t AND NOT blocked
              ORDER BY random() LIMIT 1;

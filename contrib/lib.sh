@@ -8,10 +8,12 @@ HYLLA_APT_BUILD=(
     "cc:gcc" "pkg-config:pkg-config" "meson:meson" "ninja:ninja-build"
     "pkgconf:libpq:libpq-dev" "pkgconf:libmicrohttpd:libmicrohttpd-dev"
     "pkgconf:jansson:libjansson-dev" "pkgconf:libsodium:libsodium-dev"
-    "pkgconf:check:check" "pkgconf:zlib:zlib1g-dev" "pgbin:postgresql"
+    "pkgconf:check:check" "pkgconf:zlib:zlib1g-dev" "header:zint.h:libzint-dev" "pgbin:postgresql"
 )
+# zbarimg reads the printed labels' barcodes back; pdftotext and pdftoppm measure and render the PDF.
 HYLLA_APT_TEST=("node:nodejs" "npm:npm" "chromium:chromium" "psql:postgresql-client" "clang-format:clang-format" "git:git"
-    "pdftotext:poppler-utils")
+    "nginx:nginx" "lintian:lintian" "openssl:openssl" "dpkg-shlibdeps:dpkg-dev" "systemd-analyze:systemd"
+    "setpriv:util-linux" "zbarimg:zbar-tools" "pdftotext:poppler-utils")
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -35,6 +37,8 @@ ensure_packages() {
         probe=${spec%:*}
         case "$probe" in
         pkgconf:*) pkg-config --exists "${probe#pkgconf:}" 2>/dev/null && continue ;;
+        header:*) # a library without a pkg-config file (libzint): its header compiles
+            printf '#include <%s>\n' "${probe#header:}" | cc -E -x c - >/dev/null 2>&1 && continue ;;
         pgbin) pg_bindir >/dev/null && continue ;;
         *) command -v "$probe" >/dev/null 2>&1 && continue ;;
         esac
@@ -67,12 +71,14 @@ ensure_npm() {
     touch "$stamps/.hylla-$mode"
 }
 
-# Copy the front-end libraries hylla serves (uPlot) from node_modules into web/vendor.
+# Copy the front-end libraries hylla serves (uPlot for the charts, ZXing for the desk's camera
+# scanner) from node_modules into web/vendor.
 vendor_web() {
     local top=$1
     mkdir -p "$top/web/vendor"
     cp -p "$top/node_modules/uplot/dist/uPlot.esm.js" "$top/web/vendor/uPlot.esm.js"
     cp -p "$top/node_modules/uplot/dist/uPlot.min.css" "$top/web/vendor/uPlot.min.css"
+    cp -p "$top/node_modules/@zxing/library/umd/index.min.js" "$top/web/vendor/zxing.min.js"
 }
 
 # Configure and build into $2 with extra meson options.
@@ -108,7 +114,8 @@ as_pg() {
     fi
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on, from $1 upwards.
+# A TCP port on 127.0.0.1 that nothing listens on, from $1 upwards. Clusters that may start at
+# the same moment (parallel test runs) begin at a random place, so that two rarely pick one port.
 free_port() {
     local port=$1
     while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do

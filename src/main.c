@@ -9,11 +9,15 @@
 #include "cli/cli.h"
 #include "config.h"
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
+#include "core/sdnotify.h"
 #include "core/settings.h"
 #include "embedded.h"
 #include "http/server.h"
 #include "http/static.h"
+#include "jobs/retention.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -61,7 +65,8 @@ static const char serve_help[] =
     "  --workers N               HYLLA_WORKERS       worker threads, each with one database\n"
     "                                                connection (default: 4 per core)\n"
     "  --public-url URL          HYLLA_PUBLIC_URL    how users reach hylla; https:// makes\n"
-    "                                                cookies Secure\n"
+    "                                                cookies Secure; labels' QR codes point\n"
+    "                                                there (else where the browser asked)\n"
     "  --body-limit SIZE         HYLLA_BODY_LIMIT    largest request body (1M)\n"
     "  --connection-timeout SEC  HYLLA_CONNECTION_TIMEOUT  idle connection timeout (30)\n"
     "  --max-per-address N       HYLLA_MAX_PER_ADDRESS  connections per client address (512)\n"
@@ -70,8 +75,30 @@ static const char serve_help[] =
     "  --session-max DURATION    HYLLA_SESSION_MAX   log out after this long in any case (7d)\n"
     "  --no-access-log           HYLLA_ACCESS_LOG=off  no line per request\n"
     "  --log-level LEVEL         HYLLA_LOG_LEVEL     debug, info, warning or error (info)\n"
+    "  --log-format FORMAT       HYLLA_LOG_FORMAT    text, or json: one JSON object a line,\n"
+    "                                                for log shippers (text)\n"
+    "  --trusted-proxy CIDR...   HYLLA_TRUSTED_PROXY  proxies whose X-Forwarded-For names the\n"
+    "                                                client (none: the header is ignored)\n"
+    "  --metrics-allow CIDR...   HYLLA_METRICS_ALLOW  who may read /metrics (loopback)\n"
+    "  --retention-months N      HYLLA_RETENTION_MONTHS  erase borrowers inactive this long,\n"
+    "                                                checked daily; 0 never (24)\n"
     "\n"
-    "Stops gracefully on SIGINT or SIGTERM: requests in progress finish first.\n";
+    "CIDR lists are addresses or blocks (10.0.0.0/8, fd00::/8, loopback) separated by commas\n"
+    "or spaces. Tells systemd when it is ready (Type=notify). Stops gracefully on SIGINT or\n"
+    "SIGTERM: requests in progress finish first.\n";
+
+/* Name the routes of the table for the request counters of /metrics (kept for the process). */
+static void count_routes(void)
+{
+    static const char **methods, **patterns;
+    methods = xcalloc(routes_api.nroutes, sizeof *methods);
+    patterns = xcalloc(routes_api.nroutes, sizeof *patterns);
+    for (size_t i = 0; i < routes_api.nroutes; i++) {
+        methods[i] = routes_api.routes[i].method;
+        patterns[i] = routes_api.routes[i].pattern;
+    }
+    metrics_init(routes_api.nroutes, methods, patterns);
+}
 
 static int cmd_serve(int argc, char **argv)
 {
@@ -88,6 +115,10 @@ static int cmd_serve(int argc, char **argv)
         O_IDLE,
         O_MAX,
         O_LOGLEVEL,
+        O_LOGFORMAT,
+        O_METRICS,
+        O_RETENTION,
+        O_PROXY,
         O_NOLOG
     };
     static const struct option opts[] = {
@@ -103,12 +134,17 @@ static int cmd_serve(int argc, char **argv)
         { "session-idle", required_argument, 0, O_IDLE },
         { "session-max", required_argument, 0, O_MAX },
         { "log-level", required_argument, 0, O_LOGLEVEL },
+        { "log-format", required_argument, 0, O_LOGFORMAT },
+        { "metrics-allow", required_argument, 0, O_METRICS },
+        { "retention-months", required_argument, 0, O_RETENTION },
+        { "trusted-proxy", required_argument, 0, O_PROXY },
         { "no-access-log", no_argument, 0, O_NOLOG },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     const char *flag[O_NOLOG + 1] = { 0 };
     bool no_log = false;
+    static struct buf proxies; /* --trusted-proxy may come more than once */
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
@@ -119,9 +155,12 @@ static int cmd_serve(int argc, char **argv)
             return 2;
         if (c == O_NOLOG)
             no_log = true;
+        else if (c == O_PROXY)
+            buf_printf(&proxies, "%s%s", proxies.len ? "," : "", optarg);
         else
             flag[c] = optarg;
     }
+    flag[O_PROXY] = proxies.data;
     if (optind < argc)
         return usage_error("serve takes no arguments (got \"%s\")", argv[optind]);
 
@@ -138,11 +177,26 @@ static int cmd_serve(int argc, char **argv)
     s.access_log = !no_log && !(access_log && strcmp(access_log, "off") == 0);
 
     unsigned long n;
+    const char *why;
     const char *v = setting(flag[O_LOGLEVEL], "HYLLA_LOG_LEVEL", "info");
     enum log_level level;
     if (!log_level_from_name(v, &level))
         return usage_error("--log-level must be debug, info, warning or error (got \"%s\")", v);
     log_set_level(level);
+    v = setting(flag[O_LOGFORMAT], "HYLLA_LOG_FORMAT", "text");
+    if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0)
+        return usage_error("--log-format must be text or json (got \"%s\")", v);
+    log_set_json(strcmp(v, "json") == 0);
+    v = setting(flag[O_PROXY], "HYLLA_TRUSTED_PROXY", "");
+    if (!cidr_list_parse(v, &s.trusted_proxies, &why))
+        return usage_error("--trusted-proxy %s: %s", v, why);
+    v = setting(flag[O_METRICS], "HYLLA_METRICS_ALLOW", "loopback");
+    if (!cidr_list_parse(v, &s.metrics_allow, &why))
+        return usage_error("--metrics-allow %s: %s", v, why);
+    v = setting(flag[O_RETENTION], "HYLLA_RETENTION_MONTHS", "24");
+    if (!settings_parse_uint(v, 0, 600, &n))
+        return usage_error("--retention-months must be a number from 0 to 600 (got \"%s\")", v);
+    s.retention_months = (unsigned)n;
     v = setting(flag[O_WORKERS], "HYLLA_WORKERS", default_workers);
     if (!settings_parse_uint(v, 1, 256, &n))
         return usage_error("--workers must be a number from 1 to 256 (got \"%s\")", v);
@@ -172,9 +226,12 @@ static int cmd_serve(int argc, char **argv)
         strncmp(s.public_url, "https://", 8) != 0)
         return usage_error("--public-url must start with http:// or https:// (got \"%s\")",
                            s.public_url);
+    for (const char *p = s.public_url; p && *p; p++)
+        if (*p <= ' ' || *p > '~') /* it goes into QR codes, which scanners read as ASCII */
+            return usage_error("--public-url must be plain ASCII without spaces (write an "
+                               "international domain name in its xn-- form)");
     struct sockaddr_storage addr;
     socklen_t addrlen;
-    const char *why;
     if (!settings_parse_listen(s.listen, &addr, &addrlen, &why))
         return usage_error("--listen %s: %s", s.listen, why);
     if (!static_init(s.web_root))
@@ -197,12 +254,17 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    count_routes();
     struct server *srv = server_start(&s, &routes_api, &why);
     if (!srv)
         return usage_error("--listen %s: %s", s.listen, why);
+    retention_start(s.retention_months);
+    sdnotify("READY=1");
     int sig = 0;
     sigwait(&stop, &sig);
+    sdnotify("STOPPING=1");
     log_info("received %s: finishing requests in progress", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    retention_stop();
     server_stop(srv, 10);
     static_shutdown();
     log_info("stopped");
@@ -301,7 +363,9 @@ static const struct {
     const char *summary;
 } commands[] = {
     { "serve", cmd_serve, "serve the web app and the API" },
+    { "setup", cli_setup, "prepare a new installation: migrate, first admin, configuration" },
     { "migrate", cmd_migrate, "bring the database schema up to date" },
+    { "check", cli_check, "verify migrations, invariants and statistics of a database" },
     { "user", cli_user, "add a staff account, set its password, disable it" },
     { "import", cli_import, "add items to a branch from a CSV file" },
     { "anonymize", cli_anonymize, "erase borrowers inactive for a long time" },
@@ -309,13 +373,44 @@ static const struct {
     { "version", cmd_version, "print the version" },
 };
 
+/*
+ * Settings from the configuration file into the environment, and the database password from a
+ * secret (HYLLA_DATABASE_PASSWORD, or the file HYLLA_DATABASE_PASSWORD_FILE names) into libpq's
+ * PGPASSWORD. False after saying what is wrong.
+ */
+static bool load_configuration(void)
+{
+    const char *path = getenv("HYLLA_CONFIG");
+    bool named = path && *path;
+    char *why = NULL;
+    if (!config_load(named ? path : HYLLA_DEFAULT_CONFIG, named, &why)) {
+        fprintf(stderr, "hylla: %s\n", why);
+        free(why);
+        return false;
+    }
+    char *password = config_secret("HYLLA_DATABASE_PASSWORD", &why);
+    if (why) {
+        fprintf(stderr, "hylla: %s\n", why);
+        free(why);
+        return false;
+    }
+    if (password)
+        setenv("PGPASSWORD", password, 1);
+    free(password);
+    return true;
+}
+
 static void main_usage(FILE *out)
 {
     fprintf(out, "usage: hylla COMMAND [options]\n\n"
                  "hylla is a lending library for sport and outdoor equipment.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nRun `hylla COMMAND --help` for the options of a command.\n");
+    fprintf(out,
+            "\nRun `hylla COMMAND --help` for the options of a command. Settings come from\n"
+            "flags, then the environment, then the configuration file (HYLLA_CONFIG, or\n"
+            "%s when it exists).\n",
+            HYLLA_DEFAULT_CONFIG);
 }
 
 int main(int argc, char **argv)
@@ -335,6 +430,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0)
         return cmd_version(1, argv);
+    if (!load_configuration())
+        return 2;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);

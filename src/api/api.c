@@ -2,6 +2,7 @@
 #include "api.h"
 
 #include "core/buf.h"
+#include "core/settings.h"
 #include "core/text.h"
 #include "store/branch_store.h"
 
@@ -218,16 +219,91 @@ json_t *api_item_json(const struct item *it)
     char *photo = api_photo_url(it->code, it->photo_etag);
     json_t *j = json_pack(
         "{s:s, s:s, s:{s:i, s:s, s:s}, s:s, s:o, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:s, "
-        "s:s}",
+        "s:s, s:o}",
         "code", it->code, "branch", it->branch_slug, "category", "id", it->category_id, "name_sv",
         it->category_sv, "name_en", it->category_en, "name", it->name, "brand",
         api_text_or_null(it->brand), "size", api_size_json(&it->size), "condition", it->condition,
         "status", it->status, "retired_reason", api_text_or_null(it->retired_reason), "donated_on",
         it->donated_on, "notes", api_text_or_null(it->notes), "photo_url", api_text_or_null(photo),
         "due_date", api_text_or_null(it->due_date), "created_at", it->created_at, "updated_at",
-        it->updated_at);
+        it->updated_at, "label_printed_at", api_text_or_null(it->label_printed_at));
     free(photo);
     return j;
+}
+
+char *api_item_code(const char *text)
+{
+    char code[ITEM_CODE_MAX + 1];
+    return xstrdup(item_code_normalize(text, code) ? code : text);
+}
+
+void api_free_codes(char **codes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(codes[i]);
+    free(codes);
+}
+
+char **api_input_codes(struct input *in, size_t max, size_t *n)
+{
+    json_t *items = json_object_get(in->obj, "items");
+    *n = 0;
+    if (!items || json_is_null(items)) {
+        input_error(in, "items", "required", "this field is required");
+        return NULL;
+    }
+    if (!json_is_array(items) || json_array_size(items) == 0 || json_array_size(items) > max) {
+        char *msg = xasprintf("must be a list of 1 to %zu item codes", max);
+        input_error(in, "items", "invalid", msg);
+        free(msg);
+        return NULL;
+    }
+    char **codes = xcalloc(json_array_size(items), sizeof *codes);
+    size_t i;
+    json_t *v;
+    json_array_foreach(items, i, v)
+    {
+        const char *text = json_string_value(v);
+        if (!text || !*text || strlen(text) > 64) {
+            input_error(in, "items", "invalid", "every item code must be text of 1 to 64 bytes");
+            break;
+        }
+        codes[*n] = api_item_code(text);
+        for (size_t j = 0; j < *n; j++) {
+            if (strcmp(codes[j], codes[*n]) == 0) {
+                char *msg = xasprintf("%s is listed twice", codes[*n]);
+                input_error(in, "items", "duplicate", msg);
+                free(msg);
+                break;
+            }
+        }
+        (*n)++;
+    }
+    if (input_failed(in)) {
+        api_free_codes(codes, *n);
+        *n = 0;
+        return NULL;
+    }
+    return codes;
+}
+
+/* Whether a Host header is a plain host name or address with an optional port. */
+static bool plain_host(const char *host)
+{
+    size_t n = host ? strlen(host) : 0;
+    return n > 0 && n <= 255 &&
+           strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == n;
+}
+
+char *api_public_url(const struct req *req)
+{
+    const char *host = req_header(req, "Host");
+    char *url = settings->public_url ? xstrdup(settings->public_url)
+                : plain_host(host)   ? xasprintf("http://%s", host)
+                                     : xasprintf("http://%s", settings->listen);
+    for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--)
+        url[n - 1] = '\0';
+    return url;
 }
 
 static void field_problem(struct reply *rep, const char *field, const char *code,
@@ -254,20 +330,31 @@ void api_item_refused(struct reply *rep, enum store_status st, enum item_outcome
                       "Staff of a branch change only their own branch's items.");
         return;
     case ITEM_IS_ON_LOAN:
-        reply_problem(rep, PROBLEM_item_on_loan, "Its status changes when it is returned.");
+        reply_problem(rep, PROBLEM_item_on_loan,
+                      "Its status changes when it is returned (POST /api/returns).");
         return;
     case ITEM_NO_CATEGORY:
         field_problem(rep, "category", "not_found", "there is no such category");
         return;
-    case ITEM_NOT_RETIRED:
-        field_problem(rep, "retired_reason", "not_retired", "only a retired item has a reason");
-        return;
     case ITEM_NEEDS_REASON:
-        field_problem(rep, "retired_reason", "required", "retiring an item needs a reason");
+        field_problem(rep, "reason", "required", "retiring an item needs a reason");
         return;
     case ITEM_CODE_TAKEN:
         reply_problem(rep, PROBLEM_code_taken, NULL);
         return;
+    case ITEM_NEEDS_SIZE:
+        field_problem(rep, "size", "required", "items of this category have a size");
+        return;
+    case ITEM_NOT_ALLOWED:
+        reply_problem(rep, PROBLEM_status_change_refused, NULL);
+        return;
+    case ITEM_LOSS_BY_MANAGER:
+        reply_problem(rep, PROBLEM_lost_loan_forbidden, NULL);
+        return;
+    case ITEM_LOSS_TOO_EARLY:
+        reply_problem(rep, PROBLEM_loan_not_lost_yet, NULL);
+        return;
+    case ITEM_DUPLICATE: /* answered by intake, which knows the code of the other item */
     case ITEM_DONE:
         break;
     }

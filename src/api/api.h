@@ -6,6 +6,7 @@
 #ifndef HYLLA_API_API_H
 #define HYLLA_API_API_H
 
+#include "api/input.h"
 #include "core/item.h"
 #include "http/reply.h"
 #include "http/req.h"
@@ -115,9 +116,29 @@ char *api_photo_url(const char *code, const char *photo_etag);
  * An item as every staff answer shows it (list, get, intake, edit, photo): code, branch (slug),
  * category {id, name_sv, name_en}, name, brand, size {kind, value} or null, condition, status,
  * retired_reason, donated_on, notes, photo_url, due_date (null unless on loan), created_at,
- * updated_at. Never a borrower field. Caller owns it.
+ * updated_at, label_printed_at (null until a printed label was confirmed). Never a borrower
+ * field. Caller owns it.
  */
 json_t *api_item_json(const struct item *it);
+
+/*
+ * An item code as it was scanned or typed, in its stored form (core/item.h); text that cannot be
+ * a code is kept as it came, so that an answer names it as an unknown item. The caller frees it.
+ */
+char *api_item_code(const char *text);
+
+/*
+ * The "items" field of a body: 1 to max codes (api_item_code), none twice. Records problems in in
+ * and returns NULL when they are not that; the caller frees the list with api_free_codes.
+ */
+char **api_input_codes(struct input *in, size_t max, size_t *n);
+void api_free_codes(char **codes, size_t n);
+
+/*
+ * Where the public reaches hylla, without a trailing slash: --public-url, else the address this
+ * request was sent to (http:// and its Host header, or the listen address). The caller frees it.
+ */
+char *api_public_url(const struct req *req);
 
 /* The answer for an item a write refused (outcome not ITEM_DONE) or did not find. */
 void api_item_refused(struct reply *rep, enum store_status st, enum item_outcome outcome);

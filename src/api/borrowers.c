@@ -4,6 +4,7 @@
 #include "api/api.h"
 #include "api/input.h"
 #include "core/buf.h"
+#include "core/label.h"
 #include "core/phone.h"
 #include "core/text.h"
 #include "store/borrower_store.h"
@@ -289,6 +290,36 @@ void borrowers_update(struct req *req, struct reply *rep)
     enum store_status st =
         store_borrower_update(req->who->id, api_scope(req), id, text, &conflict, &existing);
     free(text);
+    if (conflict != STORE_BORROWER_NO_CONFLICT)
+        reply_conflict(rep, conflict, existing);
+    else if (st == STORE_NOT_FOUND)
+        not_found(rep);
+    else if (st < 0)
+        api_store_failure(rep, st);
+    else
+        reply_borrower(req, rep, 200, id);
+}
+
+void borrowers_new_card(struct req *req, struct reply *rep)
+{
+    long long id;
+    if (!api_path_id(req, 0, &id)) {
+        not_found(rep);
+        return;
+    }
+    /* A random code the branch may have already: another one then, a few times. */
+    enum store_borrower_conflict conflict = STORE_BORROWER_CARD_TAKEN;
+    enum store_status st = STORE_OK;
+    long long existing = 0;
+    for (int attempt = 0; attempt < 5 && conflict == STORE_BORROWER_CARD_TAKEN; attempt++) {
+        char code[LABEL_CARD_CODE_SIZE];
+        label_new_card_code(code);
+        json_t *fields = json_pack("{s:s}", "card", code);
+        char *text = json_dumps(fields, JSON_COMPACT);
+        json_decref(fields);
+        st = store_borrower_update(req->who->id, api_scope(req), id, text, &conflict, &existing);
+        free(text);
+    }
     if (conflict != STORE_BORROWER_NO_CONFLICT)
         reply_conflict(rep, conflict, existing);
     else if (st == STORE_NOT_FOUND)

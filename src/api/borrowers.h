@@ -14,6 +14,8 @@
  *   PATCH  /api/borrowers/{id}               change fields; also "blocked" and "blocked_reason"
  *   DELETE /api/borrowers/{id}               erase (manager): 204, 409 with open loans or
  *                                            children
+ *   POST   /api/borrowers/{id}/card          a new random card code (core/label.h) for a card
+ *                                            to print; an old card stops working
  *
  * Birth year and gender ("kvinna", "man", "annat", "ej_angivet") are for the statistics only:
  * staff answers show them, nothing public does.
@@ -30,5 +32,6 @@ route_handler borrowers_create;
 route_handler borrowers_get;
 route_handler borrowers_update;
 route_handler borrowers_erase;
+route_handler borrowers_new_card;
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * branches: the branches of the network (see branches.h). Opening hours are checked here down
- * to the minute, so that the due-date rules and the public page can trust them.
+ * branches: the branches of the network (see branches.h). The calendar (opening hours, seasons,
+ * closed periods) is checked here down to the minute, so that the SQL calendar that decides due
+ * dates and the public site's days can trust its shape.
  */
 #include "branches.h"
 
@@ -17,17 +18,20 @@
 
 /*
  * A branch as every answer shows it: slug, name, municipality, address, contact, opening_hours,
- * closed_dates, loan_days, max_renewals, item_limit, notice, code_prefix. Caller owns it.
+ * seasons, closed_periods, loan_days, max_renewals, item_limit, lost_after_days, notice, code_prefix,
+ * label_format, receipt_format. Caller owns it.
  */
 static json_t *branches_json(const struct branch *b)
 {
     return json_pack(
-        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o, s:s}", "slug", b->slug, "name",
-        b->name, "municipality", api_text_or_null(b->municipality), "address",
+        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:i, s:o, s:s, s:s, s:s}", "slug",
+        b->slug, "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
         api_text_or_null(b->address), "contact", api_text_or_null(b->contact), "opening_hours",
-        api_stored_json(b->opening_hours), "closed_dates", api_stored_json(b->closed_dates),
-        "loan_days", b->loan_days, "max_renewals", b->max_renewals, "item_limit", b->item_limit,
-        "notice", api_text_or_null(b->notice), "code_prefix", b->code_prefix);
+        api_stored_json(b->opening_hours), "seasons", api_stored_json(b->seasons), "closed_periods",
+        api_stored_json(b->closed_periods), "loan_days", b->loan_days, "max_renewals",
+        b->max_renewals, "item_limit", b->item_limit, "lost_after_days", b->lost_after_days,
+        "notice", api_text_or_null(b->notice), "code_prefix", b->code_prefix, "label_format",
+        b->label_format, "receipt_format", b->receipt_format);
 }
 
 void branches_list(struct req *req, struct reply *rep)
@@ -81,16 +85,27 @@ static int clock_minutes(const json_t *v)
     return h * 60 + m;
 }
 
+/* Record a problem with a calendar field, naming the entry of its list ("season 2") if any. */
+static void calendar_error(struct input *in, const char *field, const char *entry, size_t n,
+                           const char *message)
+{
+    char *text = entry ? xasprintf("%s %zu: %s", entry, n, message) : xstrdup(message);
+    input_error(in, field, "invalid", text);
+    free(text);
+}
+
 /*
- * Opening hours: {"mon": [["15:00","18:00"]], ...} with weekdays mon..sun, each a list of at
- * most four [open, close] pairs in order that do not overlap. A missing weekday is closed.
+ * Weekly opening hours: {"mon": [["15:00","18:00"]], ...} with weekdays mon..sun, each a list of
+ * at most BRANCH_SPANS_MAX [open, close] pairs in order that do not overlap. A missing weekday is
+ * closed. Problems go to field, about the n-th entry when entry names one (a season's hours).
  */
-static void check_hours(struct input *in, const json_t *hours)
+static bool check_hours(struct input *in, const char *field, const char *entry, size_t n,
+                        const json_t *hours)
 {
     static const char *const days[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL };
     if (!json_is_object(hours)) {
-        input_error(in, "opening_hours", "invalid", "must be an object of weekdays");
-        return;
+        calendar_error(in, field, entry, n, "opening hours must be an object of weekdays");
+        return false;
     }
     const char *day;
     json_t *spans;
@@ -100,14 +115,14 @@ static void check_hours(struct input *in, const json_t *hours)
         for (size_t i = 0; days[i]; i++)
             known = known || strcmp(days[i], day) == 0;
         if (!known) {
-            input_error(in, "opening_hours", "invalid",
-                        "weekdays are written mon, tue, wed, thu, fri, sat, sun");
-            return;
+            calendar_error(in, field, entry, n,
+                           "weekdays are written mon, tue, wed, thu, fri, sat, sun");
+            return false;
         }
-        if (!json_is_array(spans) || json_array_size(spans) > 4) {
-            input_error(in, "opening_hours", "invalid",
-                        "each weekday has a list of at most four [\"HH:MM\", \"HH:MM\"] pairs");
-            return;
+        if (!json_is_array(spans) || json_array_size(spans) > BRANCH_SPANS_MAX) {
+            calendar_error(in, field, entry, n,
+                           "each weekday has a list of at most four [\"HH:MM\", \"HH:MM\"] pairs");
+            return false;
         }
         int last_close = -1;
         size_t i;
@@ -117,33 +132,134 @@ static void check_hours(struct input *in, const json_t *hours)
             int open = json_array_size(span) == 2 ? clock_minutes(json_array_get(span, 0)) : -1;
             int close = json_array_size(span) == 2 ? clock_minutes(json_array_get(span, 1)) : -1;
             if (!json_is_array(span) || open < 0 || close < 0) {
-                input_error(in, "opening_hours", "invalid",
-                            "opening hours are pairs of times such as [\"15:00\", \"18:00\"]");
-                return;
+                calendar_error(in, field, entry, n,
+                               "opening hours are pairs of times such as [\"15:00\", \"18:00\"]");
+                return false;
             }
             if (open >= close || open < last_close) {
-                input_error(in, "opening_hours", "invalid",
-                            "each day's hours must close after they open, in order, without "
-                            "overlapping");
-                return;
+                calendar_error(in, field, entry, n,
+                               "each day's hours must close after they open, in order, without "
+                               "overlapping");
+                return false;
             }
             last_close = close;
         }
     }
+    return true;
 }
 
-static void check_closed_dates(struct input *in, const json_t *dates)
+/* Whether an object has only the allowed keys (a NULL-ended list). */
+static bool only_keys(const json_t *obj, const char *const allowed[])
 {
-    if (!json_is_array(dates) || json_array_size(dates) > 1000) {
-        input_error(in, "closed_dates", "invalid", "must be a list of at most 1000 dates");
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        bool known = false;
+        for (size_t i = 0; allowed[i]; i++)
+            known = known || strcmp(allowed[i], key) == 0;
+        if (!known)
+            return false;
+    }
+    return true;
+}
+
+/* Whether v is text of 1 to max characters on one line, not only spaces. */
+static bool short_text(const json_t *v, size_t max)
+{
+    const char *t = json_string_value(v);
+    return t && strlen(t) == json_string_length(v) && !text_is_blank(t) &&
+           !text_has_control(t, false) && text_chars(t) <= max;
+}
+
+/* Whether v is a month and day "MM-DD" that a leap year has, such as "06-15" or "02-29". */
+static bool month_day(const json_t *v)
+{
+    static const int days[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    const char *t = json_string_value(v);
+    if (!t || strlen(t) != 5 || t[2] != '-' || !isdigit((unsigned char)t[0]) ||
+        !isdigit((unsigned char)t[1]) || !isdigit((unsigned char)t[3]) ||
+        !isdigit((unsigned char)t[4]))
+        return false;
+    int m = (t[0] - '0') * 10 + (t[1] - '0'), d = (t[3] - '0') * 10 + (t[4] - '0');
+    return m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
+}
+
+#define MAX_SEASONS        20
+#define MAX_CLOSED_PERIODS 1000
+
+/*
+ * Seasons: [{"name", "from", "to", "opening_hours"}], from and to month-days "MM-DD" (from after
+ * to wraps the new year), opening_hours as the branch's own. The first problem is recorded.
+ */
+static void check_seasons(struct input *in, const json_t *seasons)
+{
+    static const char *const keys[] = { "name", "from", "to", "opening_hours", NULL };
+    if (!json_is_array(seasons) || json_array_size(seasons) > MAX_SEASONS) {
+        input_error(in, "seasons", "invalid", "must be a list of at most 20 seasons");
         return;
     }
     size_t i;
-    json_t *d;
-    json_array_foreach(dates, i, d)
+    json_t *season;
+    json_array_foreach(seasons, i, season)
     {
-        if (!json_is_string(d) || !text_is_iso_date(json_string_value(d))) {
-            input_error(in, "closed_dates", "invalid", "each date is written YYYY-MM-DD");
+        if (!json_is_object(season) || !only_keys(season, keys)) {
+            calendar_error(in, "seasons", "season", i + 1,
+                           "a season is {\"name\", \"from\", \"to\", \"opening_hours\"}");
+            return;
+        }
+        if (!short_text(json_object_get(season, "name"), 100)) {
+            calendar_error(in, "seasons", "season", i + 1,
+                           "name is text of 1 to 100 characters on one line");
+            return;
+        }
+        if (!month_day(json_object_get(season, "from")) ||
+            !month_day(json_object_get(season, "to"))) {
+            calendar_error(in, "seasons", "season", i + 1,
+                           "from and to are a month and day, MM-DD, such as 06-15");
+            return;
+        }
+        if (!check_hours(in, "seasons", "season", i + 1, json_object_get(season, "opening_hours")))
+            return;
+    }
+}
+
+/*
+ * Closed periods: [{"from", "to", "reason"?}], ISO dates with from on or before to; reason is
+ * text or null. The first problem is recorded.
+ */
+static void check_closed_periods(struct input *in, const json_t *periods)
+{
+    static const char *const keys[] = { "from", "to", "reason", NULL };
+    if (!json_is_array(periods) || json_array_size(periods) > MAX_CLOSED_PERIODS) {
+        input_error(in, "closed_periods", "invalid", "must be a list of at most 1000 periods");
+        return;
+    }
+    size_t i;
+    json_t *period;
+    json_array_foreach(periods, i, period)
+    {
+        if (!json_is_object(period) || !only_keys(period, keys)) {
+            calendar_error(in, "closed_periods", "closed period", i + 1,
+                           "a closed period is {\"from\", \"to\", \"reason\"}");
+            return;
+        }
+        const char *from = json_string_value(json_object_get(period, "from"));
+        const char *to = json_string_value(json_object_get(period, "to"));
+        if (!from || !to || !text_is_iso_date(from) || !text_is_iso_date(to)) {
+            calendar_error(in, "closed_periods", "closed period", i + 1,
+                           "from and to are dates written YYYY-MM-DD");
+            return;
+        }
+        if (strcmp(from, to) > 0) {
+            calendar_error(in, "closed_periods", "closed period", i + 1,
+                           "to must not come before from");
+            return;
+        }
+        json_t *reason = json_object_get(period, "reason");
+        if (reason && !json_is_null(reason) && !short_text(reason, 200)) {
+            calendar_error(in, "closed_periods", "closed period", i + 1,
+                           "reason is text of 1 to 200 characters on one line, or null");
             return;
         }
     }
@@ -176,14 +292,49 @@ static void text_field(struct input *in, const char *field, size_t max, bool req
 }
 
 /*
+ * A JSON field of the calendar into *text (which the caller frees) and its bit into *set when
+ * the body has it; null stands for empty. check records what is wrong with it.
+ */
+static void calendar_field(struct input *in, json_t *body, const char *field, const char *empty,
+                           void (*check)(struct input *, const json_t *), unsigned bit, char **text,
+                           const char **out, unsigned *set)
+{
+    json_t *v = json_object_get(body, field);
+    if (!v)
+        return;
+    if (!json_is_null(v))
+        check(in, v);
+    *text = json_is_null(v) ? xstrdup(empty) : json_dumps(v, JSON_COMPACT);
+    *out = *text;
+    *set |= bit;
+}
+
+static void check_week(struct input *in, const json_t *hours)
+{
+    check_hours(in, "opening_hours", NULL, 0, hours);
+}
+
+/* The calendar's JSON texts of a write, freed by calendar_texts_free. */
+struct calendar_texts {
+    char *hours, *seasons, *closed;
+};
+
+static void calendar_texts_free(struct calendar_texts *t)
+{
+    free(t->hours);
+    free(t->seasons);
+    free(t->closed);
+}
+
+/*
  * Read the fields of a create (slug and name required) or an update into f. Strings point into
- * the body, except *hours_text and *dates_text (the caller frees them) and the prefix.
+ * the body, except the calendar's texts (into *texts) and the prefix.
  */
 static void read_fields(struct input *in, json_t *body, bool creating, struct branch_fields *f,
-                        char **hours_text, char **dates_text, char prefix[CODE_PREFIX_MAX + 1])
+                        struct calendar_texts *texts, char prefix[CODE_PREFIX_MAX + 1])
 {
     *f = (struct branch_fields){ 0 };
-    *hours_text = *dates_text = NULL;
+    *texts = (struct calendar_texts){ 0 };
     if (creating) {
         f->slug = input_string(in, "slug", true, 40);
         if (f->slug && !slug_valid(f->slug))
@@ -208,23 +359,16 @@ static void read_fields(struct input *in, json_t *body, bool creating, struct br
         f->item_limit = (int)n;
         f->set |= BRANCH_SET_ITEM_LIMIT;
     }
-    json_t *hours = json_object_get(body, "opening_hours");
-    if (hours) {
-        /* null: closed on every weekday, as {} */
-        if (!json_is_null(hours))
-            check_hours(in, hours);
-        *hours_text = json_is_null(hours) ? xstrdup("{}") : json_dumps(hours, JSON_COMPACT);
-        f->opening_hours = *hours_text;
-        f->set |= BRANCH_SET_HOURS;
+    if (input_has(in, "lost_after_days") && input_int(in, "lost_after_days", true, 1, 3650, &n)) {
+        f->lost_after_days = (int)n;
+        f->set |= BRANCH_SET_LOST_AFTER;
     }
-    json_t *dates = json_object_get(body, "closed_dates");
-    if (dates) {
-        if (!json_is_null(dates))
-            check_closed_dates(in, dates);
-        *dates_text = json_is_null(dates) ? xstrdup("[]") : json_dumps(dates, JSON_COMPACT);
-        f->closed_dates = *dates_text;
-        f->set |= BRANCH_SET_CLOSED;
-    }
+    calendar_field(in, body, "opening_hours", "{}", check_week, BRANCH_SET_HOURS, &texts->hours,
+                   &f->opening_hours, &f->set);
+    calendar_field(in, body, "seasons", "[]", check_seasons, BRANCH_SET_SEASONS, &texts->seasons,
+                   &f->seasons, &f->set);
+    calendar_field(in, body, "closed_periods", "[]", check_closed_periods, BRANCH_SET_CLOSED,
+                   &texts->closed, &f->closed_periods, &f->set);
     if (input_has(in, "code_prefix")) {
         const char *p = input_string(in, "code_prefix", true, CODE_PREFIX_MAX);
         if (p) {
@@ -241,9 +385,9 @@ static void read_fields(struct input *in, json_t *body, bool creating, struct br
 }
 
 static const char *const branch_fields_allowed[] = {
-    "slug",          "name",         "municipality", "address",      "contact",
-    "opening_hours", "closed_dates", "loan_days",    "max_renewals", "item_limit",
-    "notice",        "code_prefix",  NULL,
+    "slug",    "name",           "municipality", "address",      "contact",    "opening_hours",
+    "seasons", "closed_periods", "loan_days",    "max_renewals", "item_limit", "lost_after_days",
+    "notice",  "code_prefix",    NULL,
 };
 
 /* The answer for a refused write, or false when there is none. */
@@ -274,8 +418,9 @@ static void write_branch(struct req *req, struct reply *rep, bool creating)
     struct input in;
     input_begin(&in, req->json, creating ? branch_fields_allowed : branch_fields_allowed + 1);
     struct branch_fields f;
-    char *hours = NULL, *dates = NULL, prefix[CODE_PREFIX_MAX + 1];
-    read_fields(&in, req->json, creating, &f, &hours, &dates, prefix);
+    struct calendar_texts texts;
+    char prefix[CODE_PREFIX_MAX + 1];
+    read_fields(&in, req->json, creating, &f, &texts, prefix);
     if (!input_ok(&in, rep))
         goto done;
 
@@ -291,8 +436,7 @@ static void write_branch(struct req *req, struct reply *rep, bool creating)
     reply_json(rep, creating ? 201 : 200, branches_json(&b));
     store_branch_clear(&b);
 done:
-    free(hours);
-    free(dates);
+    calendar_texts_free(&texts);
 }
 
 void branches_create(struct req *req, struct reply *rep)

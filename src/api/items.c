@@ -18,6 +18,23 @@
 
 /* Reading items --------------------------------------------------------------------------- */
 
+/*
+ * One item as the desk shows it: the item, and "transitions", the statuses it may change to
+ * through POST /api/items/{code}/status (core/item.h), in the order the desk offers them.
+ */
+static json_t *item_with_transitions(const struct item *it)
+{
+    json_t *j = api_item_json(it);
+    json_t *to = json_array();
+    for (const char *const *t = item_transitions(it->status); *t; t++)
+        api_append(&to, json_string(*t));
+    if (j && (!to || json_object_set_new(j, "transitions", to) != 0)) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
 void items_get(struct req *req, struct reply *rep)
 {
     char code[ITEM_CODE_MAX + 1];
@@ -29,8 +46,50 @@ void items_get(struct req *req, struct reply *rep)
         api_item_refused(rep, st, ITEM_DONE);
         return;
     }
-    reply_json(rep, 200, api_item_json(&it));
+    reply_json(rep, 200, item_with_transitions(&it));
     store_item_clear(&it);
+}
+
+/*
+ * What the label printing screen asks for: since (taken in on that day or later), label=unprinted,
+ * code_from and code_to (a range of codes), sort=code. The codes are normalised into f->range.
+ */
+static bool read_label_filter(const struct req *req, struct reply *rep, struct item_filter *f)
+{
+    const char *since = req_query(req, "since"), *label = req_query(req, "label");
+    const char *sort = req_query(req, "sort");
+    if (since && *since) {
+        if (!text_is_iso_date(since)) {
+            api_bad_query(rep, "since is a date, YYYY-MM-DD.");
+            return false;
+        }
+        f->since = since;
+    }
+    if (label && *label) {
+        if (strcmp(label, "unprinted") != 0) {
+            api_bad_query(rep, "label is unprinted (items whose label was never printed).");
+            return false;
+        }
+        f->unprinted = true;
+    }
+    if (sort && *sort) {
+        if (strcmp(sort, "code") != 0) {
+            api_bad_query(rep, "sort is code (else items come by name and size).");
+            return false;
+        }
+        f->by_code = true;
+    }
+    const char *ends[2] = { req_query(req, "code_from"), req_query(req, "code_to") };
+    for (int i = 0; i < 2; i++) {
+        if (!ends[i] || !*ends[i])
+            continue;
+        if (!item_code_normalize(ends[i], f->range[i])) {
+            api_bad_query(rep, "code_from and code_to are item codes.");
+            return false;
+        }
+        *(i ? &f->code_to : &f->code_from) = f->range[i];
+    }
+    return true;
 }
 
 /* The filters of a list or an export from the query string; answers 400 and returns false. */
@@ -43,10 +102,10 @@ static bool read_filter(const struct req *req, struct reply *rep, struct item_fi
         return false;
     const char *status = req_query(req, "status");
     if (status && *status && !(f->status = item_word(item_statuses, status))) {
-        api_bad_query(rep, "status is one of intake, available, on_loan, repair, retired.");
+        api_bad_query(rep, "status is one of intake, available, on_loan, repair, lost, retired.");
         return false;
     }
-    return true;
+    return read_label_filter(req, rep, f);
 }
 
 void items_list(struct req *req, struct reply *rep)
@@ -91,9 +150,10 @@ void items_history(struct req *req, struct reply *rep)
         json_t *staff = c->staff_id ? json_pack("{s:I, s:o}", "id", (json_int_t)c->staff_id,
                                                 "display_name", api_text_or_null(c->staff_name))
                                     : json_null();
-        api_append(&arr, json_pack("{s:o, s:s, s:o, s:o, s:s}", "from", api_text_or_null(c->from),
-                                   "to", c->to, "reason", api_text_or_null(c->reason), "staff",
-                                   staff, "at", c->at));
+        api_append(&arr,
+                   json_pack("{s:o, s:s, s:o, s:o, s:o, s:s}", "from", api_text_or_null(c->from),
+                             "to", c->to, "reason", api_text_or_null(c->reason), "note",
+                             api_text_or_null(c->note), "staff", staff, "at", c->at));
     }
     store_item_history_free(list, n);
     reply_json(rep, 200, json_pack("{s:s, s:o}", "code", code, "history", arr));
@@ -155,9 +215,9 @@ void items_create(struct req *req, struct reply *rep)
     struct input in;
     input_begin(&in, req->json,
                 (const char *[]){ "branch", "category", "name", "brand", "size", "condition",
-                                  "status", "notes", "donated_on", NULL });
+                                  "status", "notes", "donated_on", "allow_duplicate", NULL });
     struct item_fields f = { 0 };
-    bool failed = false;
+    bool failed = false, allow_duplicate = false;
     /* Staff bound to a branch take in at their branch unless they name it. */
     if (input_has(&in, "branch") || api_scope(req) == 0)
         f.branch_id = read_branch(&in, rep, &failed);
@@ -177,6 +237,7 @@ void items_create(struct req *req, struct reply *rep)
     f.status = input_enum(&in, "status", false, (const char *[]){ "intake", "available", NULL });
     f.notes = input_string(&in, "notes", false, ITEM_NOTES_MAX);
     f.donated_on = input_date(&in, "donated_on", false);
+    input_bool(&in, "allow_duplicate", false, &allow_duplicate);
     if (!input_ok(&in, rep))
         return;
     if (!api_scope_allows(req, f.branch_id)) {
@@ -186,7 +247,18 @@ void items_create(struct req *req, struct reply *rep)
 
     struct item it;
     enum item_outcome outcome;
-    enum store_status st = store_item_create(req->who->id, &f, &it, &outcome);
+    char duplicate_of[ITEM_CODE_MAX + 1];
+    enum store_status st =
+        store_item_create(req->who->id, &f, allow_duplicate, &it, &outcome, duplicate_of);
+    if (st == STORE_OK && outcome == ITEM_DUPLICATE) {
+        char *detail = xasprintf("%s has the same category, name and size and was taken in a "
+                                 "moment ago; send allow_duplicate to take in another.",
+                                 duplicate_of);
+        reply_problem_extra(rep, PROBLEM_possible_duplicate, detail,
+                            json_pack("{s:s}", "item", duplicate_of));
+        free(detail);
+        return;
+    }
     if (st != STORE_OK || outcome != ITEM_DONE) {
         api_item_refused(rep, st, outcome);
         return;
@@ -204,7 +276,7 @@ void items_update(struct req *req, struct reply *rep)
     struct input in;
     input_begin(&in, req->json,
                 (const char *[]){ "branch", "category", "name", "brand", "size", "condition",
-                                  "status", "retired_reason", "donated_on", "notes", NULL });
+                                  "donated_on", "notes", NULL });
     struct item_fields f = { 0 };
     bool failed = false;
     long long category;
@@ -237,19 +309,6 @@ void items_update(struct req *req, struct reply *rep)
         f.set |= ITEM_SET_CONDITION;
         f.condition = input_enum(&in, "condition", true, item_conditions);
     }
-    if (input_has(&in, "status")) {
-        f.set |= ITEM_SET_STATUS;
-        const char *status = json_string_value(json_object_get(req->json, "status"));
-        if (status && strcmp(status, "on_loan") == 0)
-            input_error(&in, "status", "not_settable",
-                        "on_loan is set by checkout at the desk, not by an edit");
-        else
-            f.status = input_enum(&in, "status", true, item_settable_statuses);
-    }
-    if (input_has(&in, "retired_reason")) {
-        f.set |= ITEM_SET_REASON;
-        f.retired_reason = input_string(&in, "retired_reason", false, ITEM_REASON_MAX);
-    }
     if (input_has(&in, "donated_on")) {
         f.set |= ITEM_SET_DONATED_ON;
         f.donated_on = input_date(&in, "donated_on", true);
@@ -274,6 +333,92 @@ void items_update(struct req *req, struct reply *rep)
     }
     reply_json(rep, 200, api_item_json(&it));
     store_item_clear(&it);
+}
+
+/* Status ------------------------------------------------------------------------------------ */
+
+/* The longest note of a status change, in characters. */
+#define STATUS_NOTE_MAX 1000
+
+void items_set_status(struct req *req, struct reply *rep)
+{
+    char code[ITEM_CODE_MAX + 1];
+    if (!api_path_code(req, rep, code))
+        return;
+    struct input in;
+    input_begin(&in, req->json, (const char *[]){ "to", "reason", "note", NULL });
+    const char *to = input_enum(&in, "to", true, item_statuses);
+    const char *reason = input_enum(&in, "reason", false, item_retire_reasons);
+    const char *note = input_string(&in, "note", false, STATUS_NOTE_MAX);
+    bool retiring = to && strcmp(to, "retired") == 0;
+    bool other = reason && strcmp(reason, "other") == 0;
+    if (retiring && !reason && !input_has(&in, "reason"))
+        input_error(&in, "reason", "required",
+                    "retiring needs a reason: worn_out, broken, unsafe, given_away or other");
+    else if (reason && to && !retiring)
+        input_error(&in, "reason", "not_retired", "only retiring takes a reason");
+    if (other && !note)
+        input_error(&in, "note", "required", "the reason other is said in the note");
+    else if (other && text_chars(note) > ITEM_REASON_MAX)
+        input_error(&in, "note", "too_long",
+                    "the words of the reason other are at most 200 characters");
+    if (!input_ok(&in, rep))
+        return;
+
+    struct store_item_status s = {
+        .staff_id = req->who->id,
+        .scope = api_scope(req),
+        .manager = req->who->role >= ROLE_MANAGER,
+        .code = code,
+        .to = to,
+        .reason = other ? note : reason,
+        .reason_word = reason,
+        .note = note,
+    };
+    struct item it;
+    enum store_status st = store_item_set_status(&s, &it);
+    if (st == STORE_OK && s.outcome == ITEM_NOT_ALLOWED) {
+        char *detail = xasprintf("An item that is %s cannot become %s.", s.from, to);
+        reply_problem_extra(rep, PROBLEM_status_change_refused, detail,
+                            json_pack("{s:s, s:s}", "from", s.from, "to", to));
+        free(detail);
+        return;
+    }
+    if (st == STORE_OK && s.outcome == ITEM_LOSS_TOO_EARLY) {
+        char *detail = xasprintf("The loan is %d days overdue; its branch closes loans as lost "
+                                 "after %d days.",
+                                 s.overdue_days > 0 ? s.overdue_days : 0, s.lost_after_days);
+        reply_problem_extra(rep, PROBLEM_loan_not_lost_yet, detail,
+                            json_pack("{s:i, s:i}", "overdue_days",
+                                      s.overdue_days > 0 ? s.overdue_days : 0, "lost_after_days",
+                                      s.lost_after_days));
+        free(detail);
+        return;
+    }
+    if (st != STORE_OK || s.outcome != ITEM_DONE) {
+        api_item_refused(rep, st, s.outcome);
+        return;
+    }
+    reply_json(rep, 200, item_with_transitions(&it));
+    store_item_clear(&it);
+}
+
+void items_repairs(struct req *req, struct reply *rep)
+{
+    long long page;
+    int branch_id;
+    if (!api_query_int(req, rep, "page", 1, API_MAX_PAGE, 1, &page) ||
+        !api_query_branch(req, rep, false, &branch_id))
+        return;
+    if (!branch_id)
+        branch_id = api_scope(req); /* staff of a branch: their own, unless they name another */
+    char *json = NULL;
+    enum store_status st = store_item_repairs(branch_id, (int)page, 50, &json);
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    reply_bytes(rep, 200, "application/json", json, strlen(json));
 }
 
 /* CSV --------------------------------------------------------------------------------------- */

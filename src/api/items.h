@@ -1,10 +1,16 @@
 /*
  * items: the catalogue's items for staff.
- *   POST  /api/items                 intake of a donation: 201 with the item and its new code
+ *   POST  /api/items                 intake of a donation: 201 with the item and its new code;
+ *                                    409 possible_duplicate for the same item twice in a minute
  *   GET   /api/items?q=&branch=&category=&status=&size_kind=&size_min=&size_max=&page=&per_page=
- *   GET   /api/items/{code}          what the desk shows after a scan (any branch's item)
- *   PATCH /api/items/{code}          edit; the status rules of item_store apply
- *   GET   /api/items/{code}/history  every status change, with who and when
+ *         &since=&label=unprinted&code_from=&code_to=&sort=code   (what the label screen lists)
+ *   GET   /api/items/{code}          what the desk shows after a scan (any branch's item), with
+ *                                    the statuses it may change to ("transitions")
+ *   PATCH /api/items/{code}          edit the fields; never the status
+ *   POST  /api/items/{code}/status   {"to", "reason"?, "note"?}: one change of an item's life,
+ *                                    409 for one its status does not allow (core/item.h)
+ *   GET   /api/items/{code}/history  every status change, with who, when and its note
+ *   GET   /api/repairs?branch=&page= the items in repair, longest waiting first
  *   GET   /api/items.csv             export, the columns of core/item_csv
  *   POST  /api/items/import?branch=  import a CSV body, all or nothing (managers)
  * Staff bound to a branch read every branch's items (the catalogue is public anyway) but change
@@ -19,6 +25,8 @@ route_handler items_list;
 route_handler items_get;
 route_handler items_create;
 route_handler items_update;
+route_handler items_set_status;
+route_handler items_repairs;
 route_handler items_history;
 route_handler items_export;
 route_handler items_import;

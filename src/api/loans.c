@@ -16,69 +16,6 @@
 #define MAX_KEY   200
 #define PER_PAGE  50
 
-/*
- * An item code as it was scanned or typed, in its stored form (core/item.h); text that cannot be
- * a code is kept as it came, so that the answer names it as an unknown item.
- */
-static char *item_code(const char *text)
-{
-    char code[ITEM_CODE_MAX + 1];
-    return xstrdup(item_code_normalize(text, code) ? code : text);
-}
-
-static void free_codes(char **codes, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(codes[i]);
-    free(codes);
-}
-
-/*
- * The "items" of a checkout: 1 to MAX_ITEMS codes, none twice. Records problems in in and
- * returns NULL when they are not that; the caller frees the list with free_codes.
- */
-static char **checkout_codes(struct input *in, size_t *n)
-{
-    json_t *items = json_object_get(in->obj, "items");
-    *n = 0;
-    if (!items || json_is_null(items)) {
-        input_error(in, "items", "required", "this field is required");
-        return NULL;
-    }
-    if (!json_is_array(items) || json_array_size(items) == 0 ||
-        json_array_size(items) > MAX_ITEMS) {
-        input_error(in, "items", "invalid", "must be a list of 1 to 200 item codes");
-        return NULL;
-    }
-    char **codes = xcalloc(json_array_size(items), sizeof *codes);
-    size_t i;
-    json_t *v;
-    json_array_foreach(items, i, v)
-    {
-        const char *text = json_string_value(v);
-        if (!text || !*text || strlen(text) > 64) {
-            input_error(in, "items", "invalid", "every item code must be text of 1 to 64 bytes");
-            break;
-        }
-        codes[*n] = item_code(text);
-        for (size_t j = 0; j < *n; j++) {
-            if (strcmp(codes[j], codes[*n]) == 0) {
-                char *msg = xasprintf("%s is listed twice", codes[*n]);
-                input_error(in, "items", "duplicate", msg);
-                free(msg);
-                break;
-            }
-        }
-        (*n)++;
-    }
-    if (input_failed(in)) {
-        free_codes(codes, *n);
-        *n = 0;
-        return NULL;
-    }
-    return codes;
-}
-
 /* The Idempotency-Key header: absent (true, *key NULL), fine, or answered with 400. */
 static bool idempotency_key(struct req *req, struct reply *rep, const char **key)
 {
@@ -95,43 +32,39 @@ static bool idempotency_key(struct req *req, struct reply *rep, const char **key
     return ok;
 }
 
-/* Answer that a branch cannot lend because it is never open. */
+/* Answer that a branch cannot lend because it has no open day for the loan to fall due on. */
 static void reply_never_open(struct reply *rep)
 {
     reply_problem(rep, PROBLEM_branch_never_open,
-                  "A loan is due on a day the branch is open; give the branch opening hours "
-                  "on at least one weekday.");
+                  "A loan is due on a day the branch is open, and the branch has none within two "
+                  "years; give it opening hours on at least one weekday.");
 }
 
 /*
- * The due date of a new checkout into due: the requested one or today plus the loan period,
- * moved to the next open day. Answers (and returns false) when there is none.
+ * Whether a checkout may fall due as the rules say (their due_date, on an open day): the date
+ * asked for must lie between today and a year from now, and the branch must open at all.
+ * Answers (and returns false) when not.
  */
-static bool checkout_due_date(const struct store_loan_rules *rules, const char *requested,
-                              struct reply *rep, char due[DUEDATE_ISO_SIZE])
+static bool checkout_due_date_ok(const struct store_loan_rules *rules, const char *requested,
+                                 struct reply *rep)
 {
-    long today = 0, want = 0, out = 0;
-    bool ok = duedate_parse(rules->today, &today);
+    long today = 0, want = 0;
+    if (!duedate_parse(rules->today, &today)) {
+        reply_problem(rep, PROBLEM_internal_error, NULL);
+        return false;
+    }
     if (requested && duedate_parse(requested, &want) && (want < today || want > today + 365)) {
         reply_problem_errors(
             rep, PROBLEM_validation_failed,
             json_pack("[{s:s, s:s, s:s}]", "field", "due_date", "code", "out_of_range", "message",
                       want < today ? "must not be in the past" : "must be within a year"));
-        ok = false;
-    } else if (ok) {
-        const struct duedate_calendar *cal = &rules->calendar;
-        enum duedate_status ds = requested ? duedate_next_open(cal, want, &out)
-                                           : duedate_after(cal, today, rules->loan_days, &out);
-        if (ds == DUEDATE_NEVER_OPEN) {
-            reply_never_open(rep);
-            ok = false;
-        } else {
-            duedate_format(out, due);
-        }
-    } else {
-        reply_problem(rep, PROBLEM_internal_error, NULL);
+        return false;
     }
-    return ok;
+    if (!*rules->due_date) {
+        reply_never_open(rep);
+        return false;
+    }
+    return true;
 }
 
 static const char *problem_code(enum store_checkout_problem p, const char **title)
@@ -198,9 +131,9 @@ void loans_checkout(struct req *req, struct reply *rep)
     input_int(&in, "borrower_id", true, 1, API_MAX_ID, &borrower_id);
     const char *requested = input_date(&in, "due_date", false);
     size_t n = 0;
-    char **codes = checkout_codes(&in, &n);
+    char **codes = api_input_codes(&in, MAX_ITEMS, &n);
     if (!input_ok(&in, rep)) {
-        free_codes(codes, n);
+        api_free_codes(codes, n);
         return;
     }
 
@@ -208,10 +141,10 @@ void loans_checkout(struct req *req, struct reply *rep)
     struct store_loan_rules rules = { 0 };
     struct store_checkout c = { 0 };
     struct buf request = BUF_INIT;
-    char due[DUEDATE_ISO_SIZE];
     if (!idempotency_key(req, rep, &key))
         goto out;
-    enum store_status st = store_loan_rules_for_borrower(borrower_id, api_scope(req), &rules);
+    enum store_status st =
+        store_loan_rules_for_borrower(borrower_id, api_scope(req), requested, &rules);
     if (st == STORE_NOT_FOUND) {
         reply_problem(rep, PROBLEM_borrower_not_found, NULL);
         goto out;
@@ -220,7 +153,7 @@ void loans_checkout(struct req *req, struct reply *rep)
         api_store_failure(rep, st);
         goto out;
     }
-    if (!checkout_due_date(&rules, requested, rep, due))
+    if (!checkout_due_date_ok(&rules, requested, rep))
         goto out;
 
     /* What a retry with the same key must repeat exactly; names nobody. */
@@ -233,7 +166,7 @@ void loans_checkout(struct req *req, struct reply *rep)
         .scope = api_scope(req),
         .codes = (const char *const *)codes,
         .ncodes = n,
-        .due_date = due,
+        .due_date = rules.due_date,
         .idempotency_key = key,
         .request = request.data,
         .problems = xcalloc(n, sizeof *c.problems),
@@ -275,8 +208,7 @@ out:
     free(c.problems);
     free(c.consent_ages);
     buf_free(&request);
-    store_loan_rules_free(&rules);
-    free_codes(codes, n);
+    api_free_codes(codes, n);
 }
 
 /* A loan as answers name it: {"code", "name"} of its item. */
@@ -387,7 +319,7 @@ static struct return_item *return_items(struct input *in, const char *common_not
                         "must be an item code or {\"code\", \"repair\", \"condition_note\"}");
             continue;
         }
-        list[i].code = item_code(code);
+        list[i].code = api_item_code(code);
     }
     *n = json_array_size(items);
     return list;
@@ -424,13 +356,17 @@ static json_t *return_one(struct req *req, const struct return_item *item, const
     json_t *result = NULL;
     switch (r.outcome) {
     case STORE_RETURN_DONE:
-        result = json_pack(
-            "{s:s, s:b, s:I, s:o, s:o, s:s, s:i, s:s}", "code", item->code, "returned", 1,
-            "loan_id", (json_int_t)r.loan.id, "item", loan_item_json(&r.loan), "borrower",
-            r.borrower_name
-                ? json_pack("{s:I, s:s}", "id", (json_int_t)r.borrower_id, "name", r.borrower_name)
-                : json_null(),
-            "due_date", r.due_date, "overdue_days", r.overdue_days, "item_status", r.item_status);
+    case STORE_RETURN_FOUND:
+        result =
+            json_pack("{s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:i, s:s}", "code", item->code,
+                      "returned", 1, "found", r.outcome == STORE_RETURN_FOUND, "loan_id",
+                      r.loan.id ? json_integer(r.loan.id) : json_null(), "item",
+                      loan_item_json(&r.loan), "borrower",
+                      r.borrower_name ? json_pack("{s:I, s:s}", "id", (json_int_t)r.borrower_id,
+                                                  "name", r.borrower_name)
+                                      : json_null(),
+                      "due_date", api_text_or_null(r.due_date), "overdue_days", r.overdue_days,
+                      "item_status", r.item_status);
         break;
     case STORE_RETURN_UNKNOWN_ITEM:
         result = return_failed(item->code, "unknown_item", "no item has this code");
@@ -508,7 +444,7 @@ void loans_renew(struct req *req, struct reply *rep)
         free(detail);
         goto out;
     }
-    long today = 0, due = 0, new_due = 0;
+    long today = 0, due = 0;
     if (!duedate_parse(loan.rules.today, &today) || !duedate_parse(loan.due_date, &due)) {
         reply_problem(rep, PROBLEM_internal_error, NULL);
         goto out;
@@ -517,15 +453,11 @@ void loans_renew(struct req *req, struct reply *rep)
         reply_problem(rep, PROBLEM_overdue_renewal_forbidden, NULL);
         goto out;
     }
-    /* One more loan period from the due date, or from today for a loan that is overdue. */
-    if (duedate_after(&loan.rules.calendar, due > today ? due : today, loan.rules.loan_days,
-                      &new_due) != DUEDATE_OK) {
+    if (!*loan.rules.due_date) {
         reply_never_open(rep);
         goto out;
     }
-    char iso[DUEDATE_ISO_SIZE];
-    duedate_format(new_due, iso);
-    st = store_loan_renew(req->who->id, id, loan.renewals, iso, &renewed);
+    st = store_loan_renew(req->who->id, id, loan.renewals, loan.rules.due_date, &renewed);
     if (st == STORE_NOT_FOUND) {
         reply_problem(rep, PROBLEM_loan_changed, "Try again.");
         goto out;
@@ -540,7 +472,6 @@ void loans_renew(struct req *req, struct reply *rep)
                          renewed.renewals));
 out:
     store_renewed_clear(&renewed);
-    store_loan_rules_free(&loan.rules);
 }
 
 void loans_list(struct req *req, struct reply *rep)
@@ -562,9 +493,27 @@ void loans_list(struct req *req, struct reply *rep)
         q.status = STORE_LOANS_OVERDUE;
     else if (strcmp(status, "returned") == 0)
         q.status = STORE_LOANS_RETURNED;
+    else if (strcmp(status, "lost") == 0)
+        q.status = STORE_LOANS_LOST;
     else {
-        api_bad_query(rep, "The query argument status must be open, overdue or returned.");
+        api_bad_query(rep, "The query argument status must be open, overdue, returned or lost.");
         return;
+    }
+
+    /* An item's loans are all of them, latest first: its page at the desk. */
+    const char *item = req_query(req, "item");
+    char code[ITEM_CODE_MAX + 1];
+    if (item && *item) {
+        if (!item_code_normalize(item, code)) {
+            api_bad_query(rep, "The query argument item must be an item code.");
+            return;
+        }
+        if (q.status != STORE_LOANS_ALL) {
+            api_bad_query(rep, "The query argument item lists every loan of the item; leave "
+                               "out status.");
+            return;
+        }
+        q.item_code = code;
     }
 
     if (!api_query_branch(req, rep, true, &q.branch_id))

@@ -46,13 +46,14 @@ static void cached_json(const struct req *req, struct reply *rep, json_t *body)
 
 static json_t *branch_json(const struct public_branch *b)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:I}", "slug", b->slug,
-                     "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
-                     api_text_or_null(b->address), "contact", api_text_or_null(b->contact),
-                     "notice", api_text_or_null(b->notice), "opening_hours",
-                     api_stored_json(b->opening_hours), "closed_dates",
-                     api_stored_json(b->closed_dates), "today", b->today, "total_loans",
-                     (json_int_t)b->total_loans, "available_items", (json_int_t)b->available);
+    return json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:I, s:I}", "slug", b->slug,
+        "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
+        api_text_or_null(b->address), "contact", api_text_or_null(b->contact), "notice",
+        api_text_or_null(b->notice), "opening_hours", api_stored_json(b->opening_hours), "seasons",
+        api_stored_json(b->seasons), "closed_periods", api_stored_json(b->closed_periods), "today",
+        b->today, "days", api_stored_json(b->days), "next_open", api_stored_json(b->next_open),
+        "total_loans", (json_int_t)b->total_loans, "available_items", (json_int_t)b->available);
 }
 
 static void branch_not_found(struct reply *rep)
@@ -64,7 +65,7 @@ void public_branches(struct req *req, struct reply *rep)
 {
     struct public_branch *list;
     size_t n;
-    enum store_status st = store_public_branches(NULL, &list, &n);
+    enum store_status st = store_public_branches(NULL, NULL, &list, &n);
     if (st < 0) {
         api_store_failure(rep, st);
         return;
@@ -78,9 +79,15 @@ void public_branches(struct req *req, struct reply *rep)
 
 void public_branch(struct req *req, struct reply *rep)
 {
+    const char *from = req_query(req, "from");
+    if (from && *from && !text_is_iso_date(from)) {
+        api_bad_query(rep, "from is a date written YYYY-MM-DD.");
+        return;
+    }
     struct public_branch *list;
     size_t n;
-    enum store_status st = store_public_branches(req->params[0], &list, &n);
+    enum store_status st =
+        store_public_branches(req->params[0], from && *from ? from : NULL, &list, &n);
     if (st == STORE_NOT_FOUND) {
         store_public_branches_free(list, n);
         branch_not_found(rep);

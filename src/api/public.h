@@ -12,12 +12,18 @@
 
 /*
  * GET /api/public/branches: {"branches": [branch...]} by name, where a branch is {"slug",
- * "name", "municipality", "address", "contact", "notice", "opening_hours", "closed_dates" (from
- * today on), "today" (the date in Europe/Stockholm), "total_loans", "available_items"}.
+ * "name", "municipality", "address", "contact", "notice", "opening_hours", "seasons",
+ * "closed_periods" (those that end today or later), "today" (the date in Europe/Stockholm),
+ * "days" (the 14 days from today, [{"date", "spans"}], as the calendar resolves seasons and
+ * closed periods), "next_open" ({"date", "spans"} of the first open day after today, or null),
+ * "total_loans", "available_items"}.
  */
 route_handler public_branches;
 
-/* GET /api/public/branches/{slug}: one branch as above; 404 branch_not_found. */
+/*
+ * GET /api/public/branches/{slug}?from=: one branch as above, its days from `from` on (default
+ * today; a receipt asks for the week of its due date); 404 branch_not_found.
+ */
 route_handler public_branch;
 
 /* GET /api/public/categories: {"categories": [{"id","parent_id","depth","name_sv","name_en",

@@ -9,6 +9,7 @@
 #include "api/categories.h"
 #include "api/health.h"
 #include "api/items.h"
+#include "api/labels.h"
 #include "api/loans.h"
 #include "api/photos.h"
 #include "api/public.h"
@@ -27,6 +28,7 @@
 /* Literal routes come before patterned ones that could also match their path. */
 static const struct route table[] = {
     { .method = "GET", .pattern = "/healthz", .handler = health_get, .access = ACCESS_PUBLIC },
+    { .method = "GET", .pattern = "/metrics", .handler = health_metrics, .access = ACCESS_PUBLIC },
 
     { .method = "POST",
       .pattern = "/api/session",
@@ -72,6 +74,11 @@ static const struct route table[] = {
       .handler = branches_update,
       .access = ACCESS_ADMIN,
       .body = BODY_JSON },
+    { .method = "PATCH",
+      .pattern = "/api/branches/{slug}/printing",
+      .handler = labels_set_printing,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
 
     { .method = "GET",
       .pattern = "/api/categories",
@@ -111,6 +118,24 @@ static const struct route table[] = {
     { .method = "PATCH",
       .pattern = "/api/items/{code}",
       .handler = items_update,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "POST",
+      .pattern = "/api/items/{code}/status",
+      .handler = items_set_status,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "GET",
+      .pattern = "/api/repairs",
+      .handler = items_repairs,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "GET",
+      .pattern = "/api/items/{code}/label.svg",
+      .handler = labels_item,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/labels/printed",
+      .handler = labels_printed,
       .access = ACCESS_VOLUNTEER,
       .body = BODY_JSON },
     { .method = "GET",
@@ -154,6 +179,14 @@ static const struct route table[] = {
       .pattern = "/api/borrowers/{id}",
       .handler = borrowers_erase,
       .access = ACCESS_MANAGER },
+    { .method = "POST",
+      .pattern = "/api/borrowers/{id}/card",
+      .handler = borrowers_new_card,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "GET",
+      .pattern = "/api/borrowers/{id}/card.svg",
+      .handler = labels_card,
+      .access = ACCESS_VOLUNTEER },
     { .method = "POST",
       .pattern = "/api/checkouts",
       .handler = loans_checkout,

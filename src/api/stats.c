@@ -138,12 +138,13 @@ json_t *stats_items_json(const struct stats_items *s)
     json_t *categories = json_array();
     for (size_t i = 0; i < s->ncategories; i++) {
         const struct stats_category_items *c = &s->categories[i];
-        api_append(&categories,
-                   json_pack("{s:i, s:I, s:I}", "key", c->category_id, "items",
-                             (json_int_t)c->items, "never_lent", (json_int_t)c->never_lent));
+        api_append(&categories, json_pack("{s:i, s:I, s:I, s:I}", "key", c->category_id, "items",
+                                          (json_int_t)c->items, "never_lent",
+                                          (json_int_t)c->never_lent, "lost", (json_int_t)c->lost));
     }
-    return json_pack("{s:I, s:I, s:o}", "items", (json_int_t)s->items, "never_lent",
-                     (json_int_t)s->never_lent, "categories", categories);
+    return json_pack("{s:I, s:I, s:I, s:o}", "items", (json_int_t)s->items, "never_lent",
+                     (json_int_t)s->never_lent, "lost", (json_int_t)s->lost, "categories",
+                     categories);
 }
 
 void stats_summary(struct req *req, struct reply *rep)

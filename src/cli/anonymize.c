@@ -3,14 +3,14 @@
  * Borrowers without open loans whose last activity (registration, checkout, return) is older
  * than N months are erased exactly as DELETE /api/borrowers/{id} erases one: their row goes,
  * loans keep their numbers and counts, and the audit log records each erasure by id. A guardian
- * goes only with or after all their children (children are erased first in the same run). Meant
- * to run daily from a timer; running it again erases nobody twice.
+ * goes only with or after all their children (children are erased first in the same run).
+ * `hylla serve` runs the same pass daily by itself (jobs/retention); running it again erases
+ * nobody twice.
  */
 #include "cli/cli.h"
 
 #include "core/settings.h"
-#include "store/borrower_store.h"
-#include "store/store.h"
+#include "jobs/retention.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -67,40 +67,19 @@ int cli_anonymize(int argc, char **argv)
     }
 
     store_init(db ? db : "");
-    long long *ids = NULL;
-    size_t n = 0, erased = 0;
+    size_t found, erased;
     int rc = 0;
-    enum store_status st = store_borrower_stale((int)months, &ids, &n);
-    if (st < 0) {
-        fprintf(stderr, "hylla: could not read the borrowers (SQLSTATE %s)\n",
+    if (retention_run((int)months, dry_run, &found, &erased) < 0) {
+        fprintf(stderr, "hylla: could not erase the inactive borrowers (SQLSTATE %s)\n",
                 store_error_sqlstate());
         rc = 1;
-        goto out;
     }
-    if (dry_run) {
-        printf("%zu borrower%s without activity for %lu months would be erased\n", n,
-               n == 1 ? "" : "s", months);
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        enum store_erase_refusal refusal;
-        /*
-         * Checked again under the row lock: a borrower who just borrowed is left alone, and so
-         * is a guardian whose child just did.
-         */
-        st = store_borrower_erase(0, 0, ids[i], (int)months, "anonymize", &refusal);
-        if (st == STORE_OK) {
-            erased++;
-        } else if (st < 0) {
-            fprintf(stderr, "hylla: could not erase borrower %lld (SQLSTATE %s)\n", ids[i],
-                    store_error_sqlstate());
-            rc = 1;
-        }
-    }
-    printf("erased %zu borrower%s without activity for %lu months\n", erased,
-           erased == 1 ? "" : "s", months);
-out:
-    free(ids);
+    if (dry_run && !rc)
+        printf("%zu borrower%s without activity for %lu months would be erased\n", found,
+               found == 1 ? "" : "s", months);
+    else if (!dry_run)
+        printf("erased %zu borrower%s without activity for %lu months\n", erased,
+               erased == 1 ? "" : "s", months);
     store_thread_close();
     return rc;
 }

@@ -1,4 +1,4 @@
-/* duedate: due dates on open days (see duedate.h). */
+/* duedate: dates as day numbers (see duedate.h). */
 #include "duedate.h"
 
 #include <ctype.h>
@@ -50,63 +50,4 @@ bool duedate_parse(const char *t, long *day)
         return false;
     *day = n;
     return true;
-}
-
-void duedate_format(long day, char out[DUEDATE_ISO_SIZE])
-{
-    long y, m, d;
-    civil_from_days(day, &y, &m, &d);
-    long parts[3] = { y, m, d };
-    int widths[3] = { 4, 2, 2 };
-    char *p = out;
-    for (int i = 0; i < 3; i++) {
-        long v = parts[i] < 0 ? 0 : parts[i];
-        for (int w = widths[i] - 1; w >= 0; w--, v /= 10)
-            p[w] = (char)('0' + v % 10);
-        p += widths[i];
-        *p++ = i < 2 ? '-' : '\0';
-    }
-}
-
-int duedate_weekday(long day)
-{
-    return (int)(((day % 7) + 7 + 3) % 7); /* day 0 was a Thursday */
-}
-
-void duedate_calendar_free(struct duedate_calendar *cal)
-{
-    free(cal->closed);
-    *cal = (struct duedate_calendar){ 0 };
-}
-
-static int by_day(const void *a, const void *b)
-{
-    long x = *(const long *)a, y = *(const long *)b;
-    return (x > y) - (x < y);
-}
-
-bool duedate_is_open(const struct duedate_calendar *cal, long day)
-{
-    return cal->open[duedate_weekday(day)] &&
-           !(cal->nclosed && bsearch(&day, cal->closed, cal->nclosed, sizeof day, by_day));
-}
-
-enum duedate_status duedate_next_open(const struct duedate_calendar *cal, long day, long *out)
-{
-    bool any = false;
-    for (int i = 0; i < 7; i++)
-        any = any || cal->open[i];
-    if (!any)
-        return DUEDATE_NEVER_OPEN;
-    /* An open weekday comes every week and closed dates are finitely many, so this ends. */
-    while (!duedate_is_open(cal, day))
-        day++;
-    *out = day;
-    return DUEDATE_OK;
-}
-
-enum duedate_status duedate_after(const struct duedate_calendar *cal, long start, int days,
-                                  long *out)
-{
-    return duedate_next_open(cal, start + days, out);
 }

@@ -6,8 +6,34 @@
 #include <string.h>
 
 const char *const item_conditions[] = { "new", "good", "worn", "needs_repair", NULL };
-const char *const item_statuses[] = { "intake", "available", "on_loan", "repair", "retired", NULL };
-const char *const item_settable_statuses[] = { "intake", "available", "repair", "retired", NULL };
+const char *const item_statuses[] = { "intake", "available", "on_loan", "repair",
+                                      "lost",   "retired",   NULL };
+const char *const item_retire_reasons[] = { "worn_out",   "broken", "unsafe",
+                                            "given_away", "other",  NULL };
+
+const char *const *item_transitions(const char *from)
+{
+    static const struct {
+        const char *from;
+        const char *const to[4];
+    } table[] = {
+        { "intake", { "available", "repair", "retired", NULL } },
+        { "available", { "repair", "lost", "retired", NULL } },
+        { "repair", { "available", "retired", NULL } },
+        { "lost", { "available", "repair", "retired", NULL } },
+        { "on_loan", { "lost", NULL } },
+    };
+    static const char *const none[] = { NULL };
+    for (size_t i = 0; from && i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(table[i].from, from) == 0)
+            return table[i].to;
+    return none;
+}
+
+bool item_transition_allowed(const char *from, const char *to)
+{
+    return to && item_word(item_transitions(from), to) != NULL;
+}
 
 const char *item_word(const char *const words[], const char *text)
 {

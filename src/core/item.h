@@ -34,9 +34,26 @@ struct item_match {
 
 /* NULL-ended word lists, as the API and the database spell them. */
 extern const char *const item_conditions[]; /* new, good, worn, needs_repair */
-extern const char *const item_statuses[];   /* intake, available, on_loan, repair, retired */
-/* The statuses staff may set by hand: every one but on_loan, which only circulation sets. */
-extern const char *const item_settable_statuses[];
+/* intake, available, on_loan, repair, lost, retired */
+extern const char *const item_statuses[];
+/* Why an item is retired, as the desk offers it: worn_out, broken, unsafe, given_away, other. */
+extern const char *const item_retire_reasons[];
+
+/*
+ * An item's life, one table: the statuses an item of status `from` may change to by hand, in the
+ * order the desk offers them (a NULL-ended list; empty for a retired item or an unknown status):
+ *   intake    -> available, repair, retired
+ *   available -> repair, lost, retired
+ *   repair    -> available, retired
+ *   lost      -> available (found), repair, retired
+ *   on_loan   -> lost (its loan closed as lost, which has rules of its own)
+ * on_loan itself is set only by a checkout, and a return takes an item off loan; nothing goes back
+ * to intake, and retired is the end.
+ */
+const char *const *item_transitions(const char *from);
+
+/* Whether the table above lets an item of status from change to status to. */
+bool item_transition_allowed(const char *from, const char *to);
 
 /* The word of the list equal to text, or NULL. */
 const char *item_word(const char *const words[], const char *text);

@@ -245,7 +245,8 @@ static void read_row(struct item_csv *c, const struct csv_record *rec, const int
     char *status = trim((char *)cell[ITEM_CSV_STATUS]);
     r.status = *status ? item_word(item_statuses, status) : "available";
     if (!r.status)
-        item_csv_error(c, line, "status \"%s\" is not one of intake, available, repair, retired",
+        item_csv_error(c, line,
+                       "status \"%s\" is not one of intake, available, repair, lost, retired",
                        status);
 
     text_cell(c, line, "retired_reason", cell[ITEM_CSV_RETIRED_REASON], ITEM_REASON_MAX, false,

@@ -5,6 +5,8 @@
 #ifndef HYLLA_CORE_SETTINGS_H
 #define HYLLA_CORE_SETTINGS_H
 
+#include "core/cidr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -22,6 +24,9 @@ struct settings {
     unsigned session_idle_s;
     unsigned session_max_s;
     bool access_log;
+    struct cidr_list trusted_proxies; /* peers whose X-Forwarded-For names the client */
+    struct cidr_list metrics_allow;   /* clients that may read /metrics */
+    unsigned retention_months;        /* erase borrowers inactive this long; 0: never */
 };
 
 /* The settings of this process; main points it at its own struct before serving. */

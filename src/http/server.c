@@ -3,6 +3,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "http/router.h"
 
 #include <arpa/inet.h>
@@ -147,9 +148,18 @@ static void end_request(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct exchange *ex = *con_cls;
     if (!ex)
         return;
+    double ms = elapsed_ms(&ex->start);
+    const struct route *route = ex->req.route;
+    if (ex->method[0])
+        metrics_request(route ? route - ex->srv->router->routes : -1, ex->status, ms / 1e3);
     if (ex->srv->access_log && ex->method[0])
-        log_info("%s %s %d %.1f ms%s", ex->method, ex->path, ex->status, elapsed_ms(&ex->start),
-                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+        log_access(&(struct log_access){ .method = ex->method,
+                                         .path = ex->path,
+                                         .route = route ? route->pattern : NULL,
+                                         .client = ex->req.client_addr,
+                                         .status = ex->status,
+                                         .ms = ms,
+                                         .aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK });
     router_release(&ex->req);
     free(ex->uri);
     free(ex->headers);
@@ -207,6 +217,33 @@ static enum MHD_Result too_large(struct MHD_Connection *conn, struct exchange *e
     return ret;
 }
 
+/*
+ * The client's address: the TCP peer's, or behind a trusted proxy the one its X-Forwarded-For
+ * names (every such header, in order, as one list).
+ */
+static void client_address(struct MHD_Connection *conn, const struct exchange *ex, char *out,
+                           size_t outlen)
+{
+    char peer[INET6_ADDRSTRLEN] = "";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
+                      sizeof peer);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer,
+                      sizeof peer);
+    }
+    struct buf xff = BUF_INIT;
+    for (size_t i = 0; settings->trusted_proxies.n && i < ex->nheaders; i++)
+        if (strcasecmp(ex->headers[i].key, "X-Forwarded-For") == 0)
+            buf_printf(&xff, "%s%s", xff.len ? "," : "", ex->headers[i].value);
+    cidr_client_address(&settings->trusted_proxies, peer, xff.data, out, outlen);
+    buf_free(&xff);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -253,18 +290,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->nquery = ex->nquery;
     req->body = ex->body.data;
     req->body_len = ex->body.len;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-                      req->client_addr, sizeof req->client_addr);
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                      req->client_addr, sizeof req->client_addr);
-    }
-
+    client_address(conn, ex, req->client_addr, sizeof req->client_addr);
     struct reply rep;
     reply_init(&rep);
     router_dispatch(ex->srv->router, req, &rep);
@@ -272,6 +298,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     reply_free(&rep);
     ex->answered = true;
     return ret;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -306,7 +338,8 @@ struct server *server_start(const struct settings *s, const struct router *route
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)s->per_address_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout_s,
         MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv, MHD_OPTION_NOTIFY_COMPLETED, end_request,
-        srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+        srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (unsigned int)1024, MHD_OPTION_END);
     if (!srv->daemon) {
         free(srv);
         *why = "cannot listen there (address in use, or not an address of this machine)";

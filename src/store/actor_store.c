@@ -9,3 +9,9 @@ enum store_status store_actor_set(long long staff_id)
     STORE_NUM(id, staff_id);
     return store_run(&set, 1, (const char *[]){ staff_id > 0 ? id : "" });
 }
+
+enum store_status store_actor_note(const char *note)
+{
+    static struct store_stmt set = STORE_STMT("SELECT set_config('hylla.status_note', $1, true)");
+    return store_run(&set, 1, (const char *[]){ note ? note : "" });
+}

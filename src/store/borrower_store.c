@@ -36,6 +36,8 @@
     "       ORDER BY l.due_date, l.id)"                                                            \
     "     FROM loans l JOIN items i ON i.id = l.item_id"                                           \
     "    WHERE l.borrower_id = " who ".id AND l.returned_at IS NULL), '[]')"
+#define OPEN_LOANS_OF_B OPEN_LOANS("b")
+#define OPEN_LOANS_OF_K OPEN_LOANS("k")
 
 /*
  * Which borrower of the branch other than except_id has the phone or card of result, a JSON
@@ -305,28 +307,22 @@ enum store_status store_borrower_get(long long id, int scope, char **json)
 {
     static struct store_stmt get = STORE_STMT(
         "SELECT json_build_object(" BORROWER_FIELDS ","
-        "  'open_loans', " OPEN_LOANS(
-            "b") ","
-                 "  'history', coalesce((SELECT json_agg(h.j ORDER BY h.returned_at DESC, h.id "
-                 "DESC)"
-                 "     FROM (SELECT l.id, l.returned_at, json_build_object("
-                 "             'id', l.id, 'item', json_build_object('code', i.code, 'name', "
-                 "i.name),"
-                 "             'checked_out_at', l.checked_out_at, 'due_date', l.due_date,"
-                 "             'returned_at', l.returned_at,"
-                 "             'overdue_days', greatest(0, l.returned_at::date - l.due_date)) AS j"
-                 "             FROM loans l JOIN items i ON i.id = l.item_id"
-                 "            WHERE l.borrower_id = b.id AND l.returned_at IS NOT NULL"
-                 "            ORDER BY l.returned_at DESC, l.id DESC LIMIT 100) h), '[]'),"
-                 "  'children', coalesce((SELECT json_agg(json_build_object("
-                 "       'id', k.id, 'name', k.name, 'birth_year', k.birth_year, 'gender', "
-                 "k.gender,"
-                 "       'guardian_consent', k.guardian_consent, 'blocked', k.blocked,"
-                 "       'open_loans', " OPEN_LOANS(
-                     "k") ") ORDER BY k.name, k.id)"
-                          "     FROM borrowers k WHERE k.guardian_id = b.id), "
-                          "'[]'))::text" BORROWER_FROM
-                          " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
+        "  'open_loans', " OPEN_LOANS_OF_B ","
+        "  'history', coalesce((SELECT json_agg(h.j ORDER BY h.returned_at DESC, h.id DESC)"
+        "     FROM (SELECT l.id, l.returned_at, json_build_object("
+        "             'id', l.id, 'item', json_build_object('code', i.code, 'name', i.name),"
+        "             'checked_out_at', l.checked_out_at, 'due_date', l.due_date,"
+        "             'returned_at', l.returned_at, 'lost', l.lost,"
+        "             'overdue_days', greatest(0, l.returned_at::date - l.due_date)) AS j"
+        "             FROM loans l JOIN items i ON i.id = l.item_id"
+        "            WHERE l.borrower_id = b.id AND l.returned_at IS NOT NULL"
+        "            ORDER BY l.returned_at DESC, l.id DESC LIMIT 100) h), '[]'),"
+        "  'children', coalesce((SELECT json_agg(json_build_object("
+        "       'id', k.id, 'name', k.name, 'birth_year', k.birth_year, 'gender', k.gender,"
+        "       'guardian_consent', k.guardian_consent, 'blocked', k.blocked,"
+        "       'open_loans', " OPEN_LOANS_OF_K ") ORDER BY k.name, k.id)"
+        "     FROM borrowers k WHERE k.guardian_id = b.id), '[]'))::text" BORROWER_FROM
+        " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
     STORE_NUM(idtext, id);
     STORE_NUM(scopetext, scope);
     PGresult *res;
@@ -365,7 +361,7 @@ enum store_status store_borrower_search(const struct store_borrower_query *q, ch
         "               WHERE b.birth_year IS DISTINCT FROM n::int"
         "                 AND right(coalesce(b.phone, g.phone), 4) <> n)))"
         "   AND ($8::text IS NULL OR b.name ILIKE $8)"
-        " ORDER BY b.name, b.id LIMIT $9 OFFSET $10");
+        " ORDER BY b.card = $6 IS TRUE DESC, b.name, b.id LIMIT $9 OFFSET $10");
     STORE_NUM(scope, q->scope);
     STORE_NUM(branch, q->branch_id);
     STORE_NUM(limit, q->per_page + 1);
@@ -382,6 +378,34 @@ enum store_status store_borrower_search(const struct store_borrower_query *q, ch
     *json = store_page_json(res, "borrowers", q->page, q->per_page);
     PQclear(res);
     return STORE_OK;
+}
+
+enum store_status store_borrower_card(long long id, int scope, struct store_borrower_card *out)
+{
+    enum { CARD_CODE, CARD_BRANCH, CARD_FORMAT };
+    static struct store_stmt get =
+        STORE_STMT("SELECT b.card, br.name, br.label_format"
+                   "  FROM borrowers b JOIN branches br ON br.id = b.branch_id"
+                   " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
+    STORE_NUM(idtext, id);
+    STORE_NUM(scopetext, scope);
+    *out = (struct store_borrower_card){ 0 };
+    PGresult *res;
+    enum store_status st = store_exec(&get, 2, (const char *[]){ idtext, scopetext }, &res);
+    if (st == STORE_OK) {
+        out->card = store_get_dup(res, 0, CARD_CODE);
+        out->branch_name = store_get_dup(res, 0, CARD_BRANCH);
+        store_get_copy(res, 0, CARD_FORMAT, out->label_format, sizeof out->label_format);
+    }
+    PQclear(res);
+    return st;
+}
+
+void store_borrower_card_clear(struct store_borrower_card *c)
+{
+    free(c->card);
+    free(c->branch_name);
+    *c = (struct store_borrower_card){ 0 };
 }
 
 struct erase_ctx {
@@ -404,9 +428,15 @@ static enum store_status erase_tx(void *p)
         " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2)"
         "   AND ($3::int = 0 OR last_activity_at < now() - make_interval(months => $3::int))"
         "   FOR UPDATE");
-    /* A return note may name the borrower ("Kalle's strap broke"): it goes with them. */
+    /*
+     * A return note may name the borrower ("Kalle's strap broke"): it goes with them, and so does
+     * its copy in the item's status history (the fault of a return to repair).
+     */
     static struct store_stmt notes = STORE_STMT(
-        "UPDATE loans SET return_note = NULL WHERE borrower_id = $1 AND return_note IS NOT NULL");
+        "WITH h AS (UPDATE item_status_history h SET note = NULL FROM loans l"
+        "            WHERE l.borrower_id = $1 AND l.return_note IS NOT NULL"
+        "              AND h.item_id = l.item_id AND h.note = l.return_note)"
+        " UPDATE loans SET return_note = NULL WHERE borrower_id = $1 AND return_note IS NOT NULL");
     /* Loans and checkouts keep their rows; ON DELETE SET NULL unlinks them. */
     static struct store_stmt erase = STORE_STMT("DELETE FROM borrowers WHERE id = $1");
     struct erase_ctx *c = p;

@@ -7,7 +7,7 @@
  * A child is a borrower with a guardian: another borrower of the same branch who is not a child
  * (guardian_id). A child needs no phone of their own; phone numbers are unique among the adults
  * of a branch. Whom to contact about a borrower (a child's guardian) is the SQL view
- * borrower_contact (migrations/0007_families.sql), which every reminder and list of whom to call
+ * borrower_contact (migrations/0012_families.sql), which every reminder and list of whom to call
  * reads.
  *
  * Reads answer with JSON text built by PostgreSQL (the caller frees it): the borrower object is
@@ -71,11 +71,23 @@ enum store_status store_borrower_update(long long staff_id, int scope, long long
  * One borrower as JSON text into *json: the borrower object with "open_loans"
  * [{"id", "item": {"code", "name"}, "checked_out_at", "due_date", "renewals", "overdue_days"}]
  * (soonest due first), "history" [{"id", "item", "checked_out_at", "due_date",
- * "returned_at", "overdue_days"}] (the last 100 returned loans, newest first) and "children"
- * [{"id", "name", "birth_year", "gender", "guardian_consent", "blocked", "open_loans"}] (by
- * name; empty for a child).
+ * "returned_at", "lost", "overdue_days"}] (the last 100 closed loans, newest first; lost: closed
+ * as lost, returned_at then says when) and "children" [{"id", "name", "birth_year", "gender",
+ * "guardian_consent", "blocked", "open_loans"}] (by name; empty for a child).
  */
 enum store_status store_borrower_get(long long id, int scope, char **json) STORE_MUST_CHECK;
+
+/* What a borrower's card shows: its code and the borrower's branch. Strings are owned. */
+struct store_borrower_card {
+    char *card;        /* NULL when the borrower has no card */
+    char *branch_name; /* the borrower's branch */
+    char label_format[16];
+};
+
+/* The card of a borrower in scope into *out (free with store_borrower_card_clear). */
+enum store_status store_borrower_card(long long id, int scope,
+                                      struct store_borrower_card *out) STORE_MUST_CHECK;
+void store_borrower_card_clear(struct store_borrower_card *c);
 
 /* What a borrower search looks for; each NULL field is left out. */
 struct store_borrower_query {
@@ -96,9 +108,11 @@ struct store_borrower_query {
 };
 
 /*
- * Borrowers matching any of the query's fields (all borrowers in scope when none is given), by
- * name, as JSON text {"borrowers": [borrower object + "open_loans_count"], "page", "per_page",
- * "has_more"}. A phone number or its digits find the children of its adult too.
+ * Borrowers matching any of the query's fields (all borrowers in scope when none is given), the
+ * one whose card is the query's first (a scanned card picks its borrower even when its digits
+ * are in many phone numbers), then by name, as JSON text {"borrowers": [borrower object +
+ * "open_loans_count"], "page", "per_page", "has_more"}. A phone number or its digits find the
+ * children of its adult too.
  */
 enum store_status store_borrower_search(const struct store_borrower_query *q,
                                         char **json) STORE_MUST_CHECK;

@@ -22,8 +22,9 @@ enum store_status store_branch_id(const char *slug, int *id)
 
 /* The columns of struct branch, in the order of BRANCH_*. */
 #define BRANCH_COLUMNS                                                                             \
-    "id, slug, name, municipality, address, contact, notice, opening_hours::text,"                 \
-    " to_jsonb(closed_dates)::text, loan_days, max_renewals, item_limit, code_prefix"
+    "id, slug, name, municipality, address, contact, notice, opening_hours::text, seasons::text,"  \
+    " closed_periods::text, loan_days, max_renewals, item_limit, code_prefix, label_format,"       \
+    " receipt_format, lost_after_days"
 enum {
     BRANCH_ID,
     BRANCH_SLUG,
@@ -33,11 +34,15 @@ enum {
     BRANCH_CONTACT,
     BRANCH_NOTICE,
     BRANCH_OPENING_HOURS,
-    BRANCH_CLOSED_DATES,
+    BRANCH_SEASONS,
+    BRANCH_CLOSED_PERIODS,
     BRANCH_LOAN_DAYS,
     BRANCH_MAX_RENEWALS,
     BRANCH_ITEM_LIMIT,
     BRANCH_CODE_PREFIX,
+    BRANCH_LABEL_FORMAT,
+    BRANCH_RECEIPT_FORMAT,
+    BRANCH_LOST_AFTER_DAYS,
 };
 
 static void read_branch(const PGresult *res, int row, struct branch *b)
@@ -50,11 +55,15 @@ static void read_branch(const PGresult *res, int row, struct branch *b)
     b->contact = store_get_dup(res, row, BRANCH_CONTACT);
     b->notice = store_get_dup(res, row, BRANCH_NOTICE);
     b->opening_hours = store_get_json(res, row, BRANCH_OPENING_HOURS);
-    b->closed_dates = store_get_json(res, row, BRANCH_CLOSED_DATES);
+    b->seasons = store_get_json(res, row, BRANCH_SEASONS);
+    b->closed_periods = store_get_json(res, row, BRANCH_CLOSED_PERIODS);
     b->loan_days = (int)store_get_ll(res, row, BRANCH_LOAN_DAYS);
     b->max_renewals = (int)store_get_ll(res, row, BRANCH_MAX_RENEWALS);
     b->item_limit = (int)store_get_ll(res, row, BRANCH_ITEM_LIMIT);
     store_get_copy(res, row, BRANCH_CODE_PREFIX, b->code_prefix, sizeof b->code_prefix);
+    store_get_copy(res, row, BRANCH_LABEL_FORMAT, b->label_format, sizeof b->label_format);
+    store_get_copy(res, row, BRANCH_RECEIPT_FORMAT, b->receipt_format, sizeof b->receipt_format);
+    b->lost_after_days = (int)store_get_ll(res, row, BRANCH_LOST_AFTER_DAYS);
 }
 
 void store_branch_clear(struct branch *b)
@@ -65,7 +74,8 @@ void store_branch_clear(struct branch *b)
     free(b->contact);
     free(b->notice);
     free(b->opening_hours);
-    free(b->closed_dates);
+    free(b->seasons);
+    free(b->closed_periods);
     *b = (struct branch){ 0 };
 }
 
@@ -108,10 +118,11 @@ enum store_status store_branch_list(struct branch **out, size_t *n)
 }
 
 /* The parameters every write shares, as text: $1 set mask, then the fields in order. */
+enum { BRANCH_PARAMS = 14 };
 struct branch_params {
     char set[STORE_NUM_SIZE], loan_days[STORE_NUM_SIZE], renewals[STORE_NUM_SIZE],
-        limit[STORE_NUM_SIZE];
-    const char *v[12];
+        limit[STORE_NUM_SIZE], lost_after[STORE_NUM_SIZE];
+    const char *v[BRANCH_PARAMS];
 };
 
 static void branch_params(const struct branch_fields *f, const char *prefix,
@@ -121,27 +132,35 @@ static void branch_params(const struct branch_fields *f, const char *prefix,
     store_num_text(p->loan_days, f->loan_days);
     store_num_text(p->renewals, f->max_renewals);
     store_num_text(p->limit, f->item_limit);
-    const char *v[12] = {
+    store_num_text(p->lost_after, f->lost_after_days);
+    const char *v[BRANCH_PARAMS] = {
         p->set,
         f->name,
         f->municipality,
         f->address,
         f->contact,
         f->opening_hours,
-        f->closed_dates,
+        f->closed_periods,
         (f->set & BRANCH_SET_LOAN_DAYS) ? p->loan_days : NULL,
         (f->set & BRANCH_SET_RENEWALS) ? p->renewals : NULL,
         (f->set & BRANCH_SET_ITEM_LIMIT) ? p->limit : NULL,
         f->notice,
         prefix,
+        f->seasons,
+        (f->set & BRANCH_SET_LOST_AFTER) ? p->lost_after : NULL,
     };
     memcpy(p->v, v, sizeof v);
 }
 
-/* Closed dates as the database keeps them: distinct and in order. */
-#define CLOSED_DATES_FROM(param)                                                                   \
-    "ARRAY(SELECT DISTINCT d::date FROM jsonb_array_elements_text(" param "::jsonb) d"             \
-    " ORDER BY 1)"
+/*
+ * Closed periods as the database keeps them: each {"from", "to", "reason"} (reason null when not
+ * given), none twice, in order.
+ */
+#define CLOSED_PERIODS_FROM(param)                                                                 \
+    "(SELECT coalesce(jsonb_agg(p ORDER BY p->>'from', p->>'to', p->>'reason'), '[]')"             \
+    "   FROM (SELECT DISTINCT jsonb_build_object('from', e->>'from', 'to', e->>'to',"              \
+    "                                            'reason', e->'reason') p"                         \
+    "           FROM jsonb_array_elements(" param "::jsonb) e) x)"
 
 struct branch_write {
     long long staff_id;
@@ -156,19 +175,20 @@ static enum store_status insert_branch(const struct branch_fields *f, const char
 {
     static struct store_stmt insert = STORE_STMT(
         "INSERT INTO branches (slug, name, municipality, address, contact, opening_hours,"
-        "                      closed_dates, loan_days, max_renewals, item_limit, notice,"
-        "                      code_prefix)"
+        "                      closed_periods, loan_days, max_renewals, item_limit, notice,"
+        "                      code_prefix, seasons, lost_after_days)"
         " VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}'),"
-        "         " CLOSED_DATES_FROM(
+        "         " CLOSED_PERIODS_FROM(
             "coalesce($7, '[]')") ","
                                   "         coalesce($8::int, 14), coalesce($9::int, 1), "
-                                  "coalesce($10::int, 10), $11, $12)"
+                                  "coalesce($10::int, 10), $11, $12,"
+                                  "         coalesce($13::jsonb, '[]'), coalesce($14::int, 60))"
                                   " ON CONFLICT (code_prefix) DO NOTHING RETURNING id");
     struct branch_params p;
     branch_params(f, prefix, &p);
     p.v[0] = f->slug; /* in place of the set mask, which an insert does not need */
     PGresult *res;
-    enum store_status st = store_exec(&insert, 12, p.v, &res);
+    enum store_status st = store_exec(&insert, BRANCH_PARAMS, p.v, &res);
     if (st == STORE_OK)
         *id = (int)store_get_ll(res, 0, 0);
     PQclear(res);
@@ -237,15 +257,18 @@ static enum store_status update_tx(void *ctx)
         "  address = CASE WHEN $1::int & 4 <> 0 THEN $4 ELSE address END,"
         "  contact = CASE WHEN $1::int & 8 <> 0 THEN $5 ELSE contact END,"
         "  opening_hours = CASE WHEN $1::int & 16 <> 0 THEN $6::jsonb ELSE opening_hours END,"
-        "  closed_dates = CASE WHEN $1::int & 32 <> 0 THEN " CLOSED_DATES_FROM(
-            "$7") "                 ELSE closed_dates END,"
+        "  closed_periods = CASE WHEN $1::int & 32 <> 0 THEN " CLOSED_PERIODS_FROM(
+            "$7") "                   ELSE closed_periods END,"
                   "  loan_days = CASE WHEN $1::int & 64 <> 0 THEN $8::int ELSE loan_days END,"
                   "  max_renewals = CASE WHEN $1::int & 128 <> 0 THEN $9::int ELSE max_renewals "
                   "END,"
                   "  item_limit = CASE WHEN $1::int & 256 <> 0 THEN $10::int ELSE item_limit END,"
                   "  notice = CASE WHEN $1::int & 512 <> 0 THEN $11 ELSE notice END,"
-                  "  code_prefix = CASE WHEN $1::int & 1024 <> 0 THEN $12 ELSE code_prefix END"
-                  " WHERE slug = $13 RETURNING id");
+                  "  code_prefix = CASE WHEN $1::int & 1024 <> 0 THEN $12 ELSE code_prefix END,"
+                  "  seasons = CASE WHEN $1::int & 2048 <> 0 THEN $13::jsonb ELSE seasons END,"
+                  "  lost_after_days = CASE WHEN $1::int & 4096 <> 0 THEN $14::int"
+                  "                    ELSE lost_after_days END"
+                  " WHERE slug = $15 RETURNING id");
     struct branch_write *w = ctx;
     w->outcome = BRANCH_DONE;
     enum store_status st = store_actor_set(w->staff_id);
@@ -264,10 +287,10 @@ static enum store_status update_tx(void *ctx)
     }
     struct branch_params p;
     branch_params(w->f, w->f->code_prefix, &p);
-    const char *params[13];
+    const char *params[BRANCH_PARAMS + 1];
     memcpy(params, p.v, sizeof p.v);
-    params[12] = w->slug;
-    st = store_exec(&update, 13, params, &res);
+    params[BRANCH_PARAMS] = w->slug;
+    st = store_exec(&update, BRANCH_PARAMS + 1, params, &res);
     int id = st == STORE_OK ? (int)store_get_ll(res, 0, 0) : 0;
     PQclear(res);
     if (st != STORE_OK)
@@ -288,5 +311,77 @@ enum store_status store_branch_update(long long staff_id, const char *slug,
     if (st != STORE_OK || w.outcome != BRANCH_DONE)
         store_branch_clear(out);
     *outcome = w.outcome;
+    return st;
+}
+
+enum store_status store_branch_next_opening(int branch_id, const char *after,
+                                            struct branch_opening *out)
+{
+    /* One row per span of the day, in order. */
+    enum { OPENING_DATE, OPENING_OPEN, OPENING_CLOSE };
+    static struct store_stmt next =
+        STORE_STMT("SELECT o.day::text, s.span->>0, s.span->>1"
+                   "  FROM branches b,"
+                   "       calendar_next_opening(b.opening_hours, b.seasons, b.closed_periods,"
+                   "                             coalesce($2::timestamptz, now())) o,"
+                   "       jsonb_array_elements(o.spans) WITH ORDINALITY AS s(span, n)"
+                   " WHERE b.id = $1"
+                   " ORDER BY s.n");
+    *out = (struct branch_opening){ 0 };
+    STORE_NUM(id, branch_id);
+    PGresult *res;
+    enum store_status st = store_exec(&next, 2, (const char *[]){ id, after }, &res);
+    if (st == STORE_OK) {
+        store_get_copy(res, 0, OPENING_DATE, out->date, sizeof out->date);
+        for (int r = 0; r < PQntuples(res) && out->nspans < BRANCH_SPANS_MAX; r++, out->nspans++) {
+            store_get_copy(res, r, OPENING_OPEN, out->spans[out->nspans].open,
+                           sizeof out->spans[0].open);
+            store_get_copy(res, r, OPENING_CLOSE, out->spans[out->nspans].close,
+                           sizeof out->spans[0].close);
+        }
+    }
+    PQclear(res);
+    return st;
+}
+
+struct printing_write {
+    long long staff_id;
+    const char *slug, *label_format, *receipt_format;
+    struct branch *out;
+};
+
+static enum store_status printing_tx(void *ctx)
+{
+    static struct store_stmt update =
+        STORE_STMT("UPDATE branches SET label_format = coalesce($2, label_format),"
+                   "                    receipt_format = coalesce($3, receipt_format)"
+                   " WHERE slug = $1 RETURNING id");
+    struct printing_write *w = ctx;
+    PGresult *res;
+    enum store_status st = store_exec(
+        &update, 3, (const char *[]){ w->slug, w->label_format, w->receipt_format }, &res);
+    int id = st == STORE_OK ? (int)store_get_ll(res, 0, 0) : 0;
+    PQclear(res);
+    if (st != STORE_OK)
+        return st;
+    if ((st = store_audit(w->staff_id, "branch_printing_changed", "branch", id, id, NULL)) < 0)
+        return st;
+    store_branch_clear(w->out);
+    return store_branch_get(w->slug, w->out);
+}
+
+enum store_status store_branch_set_printing(long long staff_id, const char *slug,
+                                            const char *label_format, const char *receipt_format,
+                                            struct branch *out)
+{
+    struct printing_write w = { .staff_id = staff_id,
+                                .slug = slug,
+                                .label_format = label_format,
+                                .receipt_format = receipt_format,
+                                .out = out };
+    *out = (struct branch){ 0 };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, printing_tx, &w);
+    if (st != STORE_OK)
+        store_branch_clear(out);
     return st;
 }

@@ -1,11 +1,14 @@
 /*
  * branch_store: the branches of the network, which every other aggregate belongs to: their
- * public facts (address, opening hours, closed dates, notice), their loan rules, and the code
- * prefix their items' labels carry.
+ * public facts (address, calendar, notice), their loan rules, and the code prefix their items'
+ * labels carry. The calendar is a branch's weekly opening hours, its seasons and its closed
+ * periods, kept as the client wrote them (JSON text, checked by the caller); when the branch is
+ * open on a day is the SQL calendar's to say (migrations/0007_calendar.sql), never this file's.
  */
 #ifndef HYLLA_STORE_BRANCH_STORE_H
 #define HYLLA_STORE_BRANCH_STORE_H
 
+#include "core/duedate.h"
 #include "core/item.h"
 #include "store/store.h"
 
@@ -19,10 +22,14 @@ struct branch {
     char slug[48];
     char *name;
     char *municipality, *address, *contact, *notice; /* NULL when not given */
-    char *opening_hours; /* JSON object text: {"mon": [["15:00","18:00"]], ...} */
-    char *closed_dates;  /* JSON array text of "YYYY-MM-DD", in order */
+    char *opening_hours;  /* JSON object text: {"mon": [["15:00","18:00"]], ...} */
+    char *seasons;        /* JSON array text: [{"name", "from", "to", "opening_hours"}] */
+    char *closed_periods; /* JSON array text: [{"from", "to", "reason"}], in order */
     int loan_days, max_renewals, item_limit;
+    int lost_after_days; /* days overdue before a manager may close a loan as lost */
     char code_prefix[CODE_PREFIX_MAX + 1];
+    char label_format[16];   /* what its labels are printed on: one of label_format_names */
+    char receipt_format[16]; /* and its receipts: one of label_receipt_formats */
 };
 
 /* Free the strings of a branch. */
@@ -48,6 +55,8 @@ enum {
     BRANCH_SET_ITEM_LIMIT = 1 << 8,
     BRANCH_SET_NOTICE = 1 << 9,
     BRANCH_SET_PREFIX = 1 << 10,
+    BRANCH_SET_SEASONS = 1 << 11,
+    BRANCH_SET_LOST_AFTER = 1 << 12,
 };
 
 /* The fields of a branch to write; NULL strings clear a field (name and prefix excepted). */
@@ -55,9 +64,9 @@ struct branch_fields {
     unsigned set;
     const char *slug; /* create only */
     const char *name, *municipality, *address, *contact, *notice;
-    const char *opening_hours; /* JSON object text, checked by the caller */
-    const char *closed_dates;  /* JSON array text of ISO dates, checked by the caller */
-    int loan_days, max_renewals, item_limit;
+    /* JSON text, checked by the caller: an object, and two arrays (see struct branch) */
+    const char *opening_hours, *seasons, *closed_periods;
+    int loan_days, max_renewals, item_limit, lost_after_days;
     const char *code_prefix; /* checked by the caller; unset on create: made from the slug */
 };
 
@@ -79,5 +88,34 @@ enum store_status store_branch_create(long long staff_id, const struct branch_fi
 enum store_status store_branch_update(long long staff_id, const char *slug,
                                       const struct branch_fields *f, struct branch *out,
                                       enum branch_outcome *outcome) STORE_MUST_CHECK;
+
+/* The most [open, close] spans a day has. */
+#define BRANCH_SPANS_MAX 4
+
+/* When a branch opens next: a day and its spans, "HH:MM" each. */
+struct branch_opening {
+    char date[DUEDATE_ISO_SIZE];
+    size_t nspans;
+    struct {
+        char open[6], close[6];
+    } spans[BRANCH_SPANS_MAX];
+};
+
+/*
+ * When the branch opens next as seen at the moment `after` (timestamptz text, such as
+ * "2026-12-23T18:30:00+01:00", or NULL for now), by its calendar: the moment's day in Stockholm
+ * while one of its spans has yet to close, else the first open day after it, with that day's
+ * spans. STORE_NOT_FOUND when there is no such branch or it opens on no day within two years.
+ */
+enum store_status store_branch_next_opening(int branch_id, const char *after,
+                                            struct branch_opening *out) STORE_MUST_CHECK;
+
+/*
+ * Remember what the branch prints labels and receipts on (either may be NULL: unchanged; the
+ * caller checks the names) and read the branch back into *out; STORE_NOT_FOUND when none.
+ */
+enum store_status store_branch_set_printing(long long staff_id, const char *slug,
+                                            const char *label_format, const char *receipt_format,
+                                            struct branch *out) STORE_MUST_CHECK;
 
 #endif

@@ -16,7 +16,8 @@
     " i.size_kind, i.size_num, i.size_text, i.condition, i.status, i.retired_reason,"              \
     " i.donated_on, i.notes, p.etag, l.due_date,"                                                  \
     " to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                 \
-    " to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                 \
+    " to_char(i.label_printed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define ITEM_JOINS                                                                                 \
     " JOIN branches b ON b.id = i.branch_id"                                                       \
     " JOIN categories c ON c.id = i.category_id"                                                   \
@@ -45,6 +46,7 @@ enum {
     ITEM_DUE_DATE,
     ITEM_CREATED_AT,
     ITEM_UPDATED_AT,
+    ITEM_LABEL_PRINTED_AT,
 };
 
 /* Read the ITEM_COLUMNS that start at column col of a row. */
@@ -73,6 +75,8 @@ static void read_item(const PGresult *res, int row, int col, struct item *it)
     store_get_copy(res, row, col + ITEM_DUE_DATE, it->due_date, sizeof it->due_date);
     store_get_copy(res, row, col + ITEM_CREATED_AT, it->created_at, sizeof it->created_at);
     store_get_copy(res, row, col + ITEM_UPDATED_AT, it->updated_at, sizeof it->updated_at);
+    store_get_copy(res, row, col + ITEM_LABEL_PRINTED_AT, it->label_printed_at,
+                   sizeof it->label_printed_at);
 }
 
 void store_item_clear(struct item *it)
@@ -136,8 +140,10 @@ void store_item_match_params(const struct item_match *m, struct item_match_text 
 }
 
 /*
- * The search statement: ITEM_MATCH_* among the items of one branch and status. The matching rows
- * are counted in all, and one page of them is read with the item columns.
+ * The search statement: ITEM_MATCH_* among the items of one branch and status, taken in since a
+ * day (of Stockholm), without a printed label, within a range of codes (in the order of their
+ * characters). The matching rows are counted in all, and one page of them is read with the
+ * item columns, by name, size and code, or by code alone.
  */
 static enum store_status search_tx(void *ctx)
 {
@@ -150,9 +156,16 @@ static enum store_status search_tx(void *ctx)
         "    SELECT i.id, i.name, i.size_num, i.size_text, i.code FROM items i"
         "     WHERE ($2::int IS NULL OR i.branch_id = $2)"
         "       AND ($4::text IS NULL OR i.status = $4)"
+        "       AND ($10::date IS NULL"
+        "            OR i.created_at >= $10::date::timestamp AT TIME ZONE 'Europe/Stockholm')"
+        "       AND ($11::bool IS NULL OR i.label_printed_at IS NULL)"
+        "       AND ($12::text IS NULL OR i.code COLLATE \"C\" >= $12)"
+        "       AND ($13::text IS NULL OR i.code COLLATE \"C\" <= $13)"
         "       AND " ITEM_MATCH_WHERE "),"
         " page AS ("
-        "    SELECT id, row_number() OVER (ORDER BY name, size_num, size_text, code) AS n"
+        "    SELECT id, row_number() OVER (ORDER BY CASE WHEN $14::bool THEN code END"
+        "                                           COLLATE \"C\","
+        "                                           name, size_num, size_text, code) AS n"
         "      FROM hits ORDER BY n LIMIT $8::bigint OFFSET $9::bigint)"
         " SELECT t.total, " ITEM_COLUMNS "   FROM (SELECT count(*) AS total FROM hits) t"
         "   LEFT JOIN page ON true"
@@ -168,16 +181,21 @@ static enum store_status search_tx(void *ctx)
     STORE_NUM(branch, f->branch_id);
     STORE_NUM(limit, f->limit);
     STORE_NUM(offset, f->offset);
-    const char *params[9] = {
+    const char *params[14] = {
         [1] = f->branch_id ? branch : NULL,
         [3] = f->status,
         [7] = f->limit > 0 ? limit : NULL,
         [8] = offset,
+        [9] = f->since,
+        [10] = f->unprinted ? "true" : NULL,
+        [11] = f->code_from,
+        [12] = f->code_to,
+        [13] = f->by_code ? "true" : "false",
     };
     struct item_match_text text;
     store_item_match_params(&f->match, &text, params);
     PGresult *res;
-    st = store_exec(&search, 9, params, &res);
+    st = store_exec(&search, 14, params, &res);
     if (st < 0)
         return st;
     int rows = PQntuples(res);
@@ -321,16 +339,69 @@ struct item_write {
     const char *code;
     int scope;
     const struct item_fields *f;
+    bool allow_duplicate;
     struct item *out;
     enum item_outcome outcome;
+    char *duplicate_of; /* ITEM_CODE_MAX + 1 bytes */
 };
+
+/*
+ * Whether an intake of f may go ahead: its category exists, has a size when its size kind (its
+ * own or its nearest ancestor's) asks for one, and unless allow_duplicate the branch took in no
+ * item of the same category, name and size within the last minute (whose code goes into
+ * w->duplicate_of). The outcome says which.
+ */
+static enum store_status intake_check(struct item_write *w)
+{
+    enum { CHECK_SIZE_KIND, CHECK_DUPLICATE };
+    static struct store_stmt check = STORE_STMT(
+        "WITH RECURSIVE up (id, parent_id, size_kind, depth) AS ("
+        "    SELECT id, parent_id, size_kind, 0 FROM categories WHERE id = $1"
+        "    UNION ALL SELECT c.id, c.parent_id, c.size_kind, up.depth + 1"
+        "      FROM categories c JOIN up ON c.id = up.parent_id WHERE up.depth < 32)"
+        " SELECT (SELECT size_kind FROM up WHERE size_kind IS NOT NULL ORDER BY depth LIMIT 1),"
+        "        (SELECT i.code FROM items i"
+        "          WHERE i.branch_id = $2 AND i.created_at > now() - interval '1 minute'"
+        "            AND i.category_id = $1 AND i.name = $3"
+        "            AND i.size_kind IS NOT DISTINCT FROM $4"
+        "            AND i.size_num IS NOT DISTINCT FROM $5::numeric"
+        "            AND i.size_text IS NOT DISTINCT FROM $6"
+        "          ORDER BY i.created_at DESC LIMIT 1)"
+        "   FROM categories WHERE id = $1");
+    const struct item_fields *f = w->f;
+    STORE_NUM(category, f->category_id);
+    STORE_NUM(branch, f->branch_id);
+    struct size_params sp;
+    size_params(&f->size, &sp);
+    PGresult *res;
+    enum store_status st = store_exec(
+        &check, 6, (const char *[]){ category, branch, f->name, sp.kind, sp.num_or_null, sp.text },
+        &res);
+    if (st == STORE_NOT_FOUND)
+        w->outcome = ITEM_NO_CATEGORY;
+    if (st != STORE_OK) {
+        PQclear(res);
+        return st < 0 ? st : STORE_OK;
+    }
+    enum size_kind kind = size_kind_from_name(store_get(res, 0, CHECK_SIZE_KIND));
+    if (kind != SIZE_NONE && kind != SIZE_OTHER && f->size.kind == SIZE_NONE) {
+        w->outcome = ITEM_NEEDS_SIZE;
+    } else if (!w->allow_duplicate && store_get(res, 0, CHECK_DUPLICATE)) {
+        w->outcome = ITEM_DUPLICATE;
+        store_get_copy(res, 0, CHECK_DUPLICATE, w->duplicate_of, ITEM_CODE_MAX + 1);
+    }
+    PQclear(res);
+    return STORE_OK;
+}
 
 static enum store_status create_tx(void *ctx)
 {
     struct item_write *w = ctx;
     store_item_clear(w->out);
+    w->outcome = ITEM_DONE;
+    w->duplicate_of[0] = '\0';
     enum store_status st = store_actor_set(w->staff_id);
-    if (st < 0)
+    if (st < 0 || (st = intake_check(w)) < 0 || w->outcome != ITEM_DONE)
         return st;
     long long id = 0;
     char code[ITEM_CODE_MAX + 1];
@@ -343,10 +414,16 @@ static enum store_status create_tx(void *ctx)
 }
 
 enum store_status store_item_create(long long staff_id, const struct item_fields *f,
-                                    struct item *out, enum item_outcome *outcome)
+                                    bool allow_duplicate, struct item *out,
+                                    enum item_outcome *outcome,
+                                    char duplicate_of[ITEM_CODE_MAX + 1])
 {
     *out = (struct item){ 0 };
-    struct item_write w = { .staff_id = staff_id, .f = f, .out = out };
+    struct item_write w = { .staff_id = staff_id,
+                            .f = f,
+                            .allow_duplicate = allow_duplicate,
+                            .out = out,
+                            .duplicate_of = duplicate_of };
     enum store_status st = store_tx(STORE_READ_COMMITTED, create_tx, &w);
     if (st != STORE_OK || w.outcome != ITEM_DONE)
         store_item_clear(out);
@@ -357,9 +434,8 @@ enum store_status store_item_create(long long staff_id, const struct item_fields
 /* The audit details of an update: {"fields": [the names of the fields it sets]}. */
 static char *field_names(unsigned set)
 {
-    static const char *const names[] = { "branch",     "category",  "name",   "brand",
-                                         "size",       "condition", "status", "retired_reason",
-                                         "donated_on", "notes" };
+    static const char *const names[] = { "branch", "category",  "name",       "brand",
+                                         "size",   "condition", "donated_on", "notes" };
     struct buf b = BUF_INIT;
     buf_puts(&b, "{\"fields\":[");
     bool first = true;
@@ -374,29 +450,24 @@ static char *field_names(unsigned set)
 
 static enum store_status update_tx(void *ctx)
 {
-    enum { LOCKED_ID, LOCKED_BRANCH, LOCKED_STATUS };
+    enum { LOCKED_ID, LOCKED_BRANCH };
     static struct store_stmt lock =
-        STORE_STMT("SELECT id, branch_id, status FROM items WHERE code = $1 FOR NO KEY UPDATE");
-    /* Leaving retired drops the reason; retired_reason is otherwise set only while retired. */
-    static struct store_stmt update = STORE_STMT(
-        "UPDATE items SET"
-        "  branch_id = CASE WHEN $1::int & 1 <> 0 THEN $2::int ELSE branch_id END,"
-        "  category_id = CASE WHEN $1::int & 2 <> 0 THEN $3::int ELSE category_id END,"
-        "  name = CASE WHEN $1::int & 4 <> 0 THEN $4 ELSE name END,"
-        "  brand = CASE WHEN $1::int & 8 <> 0 THEN $5 ELSE brand END,"
-        "  size_kind = CASE WHEN $1::int & 16 <> 0 THEN $6 ELSE size_kind END,"
-        "  size_num = CASE WHEN $1::int & 16 <> 0 THEN $7::numeric ELSE size_num END,"
-        "  size_text = CASE WHEN $1::int & 16 <> 0 THEN $8 ELSE size_text END,"
-        "  condition = CASE WHEN $1::int & 32 <> 0 THEN $9 ELSE condition END,"
-        "  status = CASE WHEN $1::int & 64 <> 0 THEN $10 ELSE status END,"
-        "  retired_reason = CASE WHEN $1::int & 128 <> 0 THEN $11"
-        "                        WHEN $1::int & 64 <> 0 AND $10 <> 'retired' THEN NULL"
-        "                        ELSE retired_reason END,"
-        "  donated_on = CASE WHEN $1::int & 256 <> 0 THEN coalesce($12::date, donated_on)"
-        "                    ELSE donated_on END,"
-        "  notes = CASE WHEN $1::int & 512 <> 0 THEN $13 ELSE notes END,"
-        "  updated_at = now()"
-        " WHERE id = $14");
+        STORE_STMT("SELECT id, branch_id FROM items WHERE code = $1 FOR NO KEY UPDATE");
+    static struct store_stmt update =
+        STORE_STMT("UPDATE items SET"
+                   "  branch_id = CASE WHEN $1::int & 1 <> 0 THEN $2::int ELSE branch_id END,"
+                   "  category_id = CASE WHEN $1::int & 2 <> 0 THEN $3::int ELSE category_id END,"
+                   "  name = CASE WHEN $1::int & 4 <> 0 THEN $4 ELSE name END,"
+                   "  brand = CASE WHEN $1::int & 8 <> 0 THEN $5 ELSE brand END,"
+                   "  size_kind = CASE WHEN $1::int & 16 <> 0 THEN $6 ELSE size_kind END,"
+                   "  size_num = CASE WHEN $1::int & 16 <> 0 THEN $7::numeric ELSE size_num END,"
+                   "  size_text = CASE WHEN $1::int & 16 <> 0 THEN $8 ELSE size_text END,"
+                   "  condition = CASE WHEN $1::int & 32 <> 0 THEN $9 ELSE condition END,"
+                   "  donated_on = CASE WHEN $1::int & 64 <> 0 THEN coalesce($10::date, donated_on)"
+                   "                    ELSE donated_on END,"
+                   "  notes = CASE WHEN $1::int & 128 <> 0 THEN $11 ELSE notes END,"
+                   "  updated_at = now()"
+                   " WHERE id = $12");
     struct item_write *w = ctx;
     const struct item_fields *f = w->f;
     w->outcome = ITEM_DONE;
@@ -412,26 +483,12 @@ static enum store_status update_tx(void *ctx)
     }
     long long id = store_get_ll(res, 0, LOCKED_ID);
     int branch_id = (int)store_get_ll(res, 0, LOCKED_BRANCH);
-    char status[16];
-    store_get_copy(res, 0, LOCKED_STATUS, status, sizeof status);
     PQclear(res);
 
-    const char *new_status = (f->set & ITEM_SET_STATUS) ? f->status : status;
-    if (w->scope && branch_id != w->scope)
+    if (w->scope && branch_id != w->scope) {
         w->outcome = ITEM_OTHER_BRANCH;
-    else if ((f->set & ITEM_SET_STATUS) && strcmp(status, "on_loan") == 0 &&
-             strcmp(f->status, "on_loan") != 0)
-        w->outcome = ITEM_IS_ON_LOAN;
-    else if ((f->set & ITEM_SET_REASON) && strcmp(new_status, "retired") != 0)
-        w->outcome = ITEM_NOT_RETIRED;
-    else if (strcmp(new_status, "retired") == 0 && strcmp(status, "retired") != 0 &&
-             !((f->set & ITEM_SET_REASON) && f->retired_reason))
-        w->outcome = ITEM_NEEDS_REASON;
-    else if ((f->set & ITEM_SET_REASON) && !f->retired_reason)
-        w->outcome = ITEM_NEEDS_REASON;
-    if (w->outcome != ITEM_DONE)
         return STORE_OK;
-
+    }
     if (f->set & ITEM_SET_CATEGORY) {
         bool exists;
         if ((st = category_exists(f->category_id, &exists)) < 0)
@@ -448,23 +505,11 @@ static enum store_status update_tx(void *ctx)
     STORE_NUM(idtext, id);
     struct size_params sp;
     size_params(&f->size, &sp);
-    const char *params[14] = {
-        set,
-        branch,
-        category,
-        f->name,
-        f->brand,
-        sp.kind,
-        sp.num_or_null,
-        sp.text,
-        f->condition,
-        f->status ? f->status : status,
-        f->retired_reason,
-        f->donated_on,
-        f->notes,
-        idtext,
+    const char *params[12] = {
+        set,     branch,       category,      f->name,  f->brand, sp.kind, sp.num_or_null,
+        sp.text, f->condition, f->donated_on, f->notes, idtext,
     };
-    if ((st = store_run(&update, 14, params)) != STORE_OK)
+    if ((st = store_run(&update, 12, params)) != STORE_OK)
         return st;
     char *details = field_names(f->set);
     st = store_audit(w->staff_id, "item_updated", "item", id, branch_id, details);
@@ -489,14 +534,229 @@ enum store_status store_item_update(long long staff_id, const char *code, int sc
     return st;
 }
 
+/* Labels ------------------------------------------------------------------------------------ */
+
+struct labels_printed {
+    const char *const *codes;
+    size_t n;
+    int scope;
+    enum item_label_problem *problems;
+    bool all_ok;
+};
+
+static enum store_status labels_printed_tx(void *ctx)
+{
+    enum { FOUND_CODE, FOUND_BRANCH };
+    static struct store_stmt lock = STORE_STMT(
+        "SELECT code, branch_id FROM items WHERE code = ANY($1::text[]) FOR NO KEY UPDATE");
+    static struct store_stmt mark =
+        STORE_STMT("UPDATE items SET label_printed_at = now() WHERE code = ANY($1::text[])");
+    struct labels_printed *l = ctx;
+    char *codes = store_text_array(l->codes, l->n);
+    PGresult *res;
+    enum store_status st = store_exec(&lock, 1, (const char *[]){ codes }, &res);
+    if (st >= 0) {
+        for (size_t i = 0; i < l->n; i++)
+            l->problems[i] = ITEM_LABEL_UNKNOWN;
+        for (int r = 0; r < PQntuples(res); r++)
+            for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->codes[i], store_get(res, r, FOUND_CODE)) == 0)
+                    l->problems[i] = l->scope && store_get_ll(res, r, FOUND_BRANCH) != l->scope
+                                         ? ITEM_LABEL_OTHER_BRANCH
+                                         : ITEM_LABEL_OK;
+        PQclear(res);
+        l->all_ok = true;
+        for (size_t i = 0; i < l->n; i++)
+            l->all_ok = l->all_ok && l->problems[i] == ITEM_LABEL_OK;
+        st = l->all_ok ? store_run(&mark, 1, (const char *[]){ codes }) : STORE_OK;
+    }
+    free(codes);
+    return st < 0 ? st : STORE_OK;
+}
+
+enum store_status store_item_labels_printed(const char *const *codes, size_t n, int scope,
+                                            enum item_label_problem *problems, bool *all_ok)
+{
+    struct labels_printed l = { .codes = codes, .n = n, .scope = scope, .problems = problems };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, labels_printed_tx, &l);
+    *all_ok = st == STORE_OK && l.all_ok;
+    return st;
+}
+
+/* Status ------------------------------------------------------------------------------------ */
+
+struct status_run {
+    struct store_item_status *s;
+    struct item *out;
+};
+
+/* Close the open loan of an item as lost, with its audit entry. */
+static enum store_status close_as_lost(struct store_item_status *s, int branch_id)
+{
+    static struct store_stmt close =
+        STORE_STMT("UPDATE loans SET returned_at = now(), returned_by = $2, lost = true"
+                   " WHERE id = $1 AND returned_at IS NULL"
+                   " RETURNING json_build_object('item_id', item_id,"
+                   "   'overdue_days', current_date - due_date)::text");
+    STORE_NUM(loan, s->loan_id);
+    STORE_NUM(staff, s->staff_id);
+    PGresult *res;
+    enum store_status st = store_exec(&close, 2, (const char *[]){ loan, staff }, &res);
+    if (st == STORE_OK)
+        st = store_audit(s->staff_id, "loan_lost", "loan", s->loan_id, branch_id,
+                         store_get(res, 0, 0));
+    PQclear(res);
+    return st == STORE_NOT_FOUND ? STORE_SOFT_ERROR : st; /* the row lock keeps it open */
+}
+
+static enum store_status status_tx(void *ctx)
+{
+    enum {
+        LOCKED_ID,
+        LOCKED_BRANCH,
+        LOCKED_STATUS,
+        LOCKED_LOAN,
+        LOCKED_OVERDUE,
+        LOCKED_LOST_AFTER
+    };
+    /* The open loan's branch sets how overdue it must be to be closed as lost. */
+    static struct store_stmt lock =
+        STORE_STMT("SELECT i.id, i.branch_id, i.status, l.id, current_date - l.due_date,"
+                   "       (SELECT lost_after_days FROM branches WHERE id = l.branch_id)"
+                   "  FROM items i LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL"
+                   " WHERE i.code = $1 FOR NO KEY UPDATE OF i");
+    /* The audit details name the change, never the note's words (they may name someone). */
+    static struct store_stmt update = STORE_STMT(
+        "UPDATE items SET status = $2::text,"
+        "       retired_reason = CASE WHEN $2 = 'retired' THEN $3 END, updated_at = now()"
+        " WHERE id = $1"
+        " RETURNING json_strip_nulls(json_build_object('from', $4::text, 'to', $2::text,"
+        "   'reason', $5::text, 'loan_id', nullif($6::bigint, 0),"
+        "   'note', CASE WHEN $7::boolean THEN true END))::text");
+    struct status_run *run = ctx;
+    struct store_item_status *s = run->s;
+    store_item_clear(run->out);
+    s->outcome = ITEM_DONE;
+    s->from[0] = '\0';
+    s->loan_id = 0;
+    s->overdue_days = s->lost_after_days = 0;
+
+    enum store_status st = store_actor_set(s->staff_id);
+    if (st < 0 || (st = store_actor_note(s->note)) < 0)
+        return st;
+    PGresult *res;
+    if ((st = store_exec(&lock, 1, (const char *[]){ s->code }, &res)) != STORE_OK) {
+        PQclear(res);
+        return st;
+    }
+    long long id = store_get_ll(res, 0, LOCKED_ID);
+    int branch_id = (int)store_get_ll(res, 0, LOCKED_BRANCH);
+    store_get_copy(res, 0, LOCKED_STATUS, s->from, sizeof s->from);
+    s->loan_id = store_get_ll(res, 0, LOCKED_LOAN);
+    s->overdue_days = (int)store_get_ll(res, 0, LOCKED_OVERDUE);
+    s->lost_after_days = (int)store_get_ll(res, 0, LOCKED_LOST_AFTER);
+    PQclear(res);
+
+    bool on_loan = strcmp(s->from, "on_loan") == 0;
+    if (s->scope && branch_id != s->scope)
+        s->outcome = ITEM_OTHER_BRANCH;
+    else if (on_loan && strcmp(s->to, "lost") != 0)
+        s->outcome = ITEM_IS_ON_LOAN;
+    else if (!item_transition_allowed(s->from, s->to))
+        s->outcome = ITEM_NOT_ALLOWED;
+    else if (strcmp(s->to, "retired") == 0 && !s->reason)
+        s->outcome = ITEM_NEEDS_REASON;
+    else if (on_loan && !s->manager)
+        s->outcome = ITEM_LOSS_BY_MANAGER;
+    else if (on_loan && (!s->loan_id || s->overdue_days <= s->lost_after_days))
+        s->outcome = ITEM_LOSS_TOO_EARLY;
+    if (s->outcome != ITEM_DONE)
+        return STORE_OK;
+    if (!on_loan)
+        s->loan_id = 0;
+
+    if (on_loan && (st = close_as_lost(s, branch_id)) < 0)
+        return st;
+    STORE_NUM(idtext, id);
+    STORE_NUM(loan, s->loan_id);
+    const char *params[7] = {
+        idtext,
+        s->to,
+        s->reason,
+        s->from,
+        s->reason_word,
+        loan,
+        s->note && *s->note ? "true" : "false",
+    };
+    if ((st = store_exec(&update, 7, params, &res)) == STORE_OK)
+        st = store_audit(s->staff_id, "item_status_changed", "item", id, branch_id,
+                         store_get(res, 0, 0));
+    PQclear(res);
+    if (st < 0)
+        return st;
+    return get_by_id(id, run->out);
+}
+
+enum store_status store_item_set_status(struct store_item_status *s, struct item *out)
+{
+    *out = (struct item){ 0 };
+    struct status_run run = { .s = s, .out = out };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, status_tx, &run);
+    if (st != STORE_OK || s->outcome != ITEM_DONE)
+        store_item_clear(out);
+    return st;
+}
+
+enum store_status store_item_repairs(int branch_id, int page, int per_page, char **json)
+{
+    /* Each item with the change that sent it to repair: its latest change to repair. */
+    static struct store_stmt list = STORE_STMT(
+        "SELECT json_build_object('code', i.code, 'branch', b.slug, 'name', i.name,"
+        "   'brand', i.brand,"
+        "   'category', json_build_object('id', c.id, 'name_sv', c.name_sv, 'name_en', c.name_en),"
+        "   'size', CASE WHEN i.size_kind IS NOT NULL THEN json_build_object('kind', i.size_kind,"
+        "             'value', coalesce(to_json(i.size_num::float8), to_json(i.size_text))) END,"
+        "   'condition', i.condition, 'since', coalesce(h.at, i.updated_at), 'note', h.note,"
+        "   'staff', CASE WHEN s.id IS NOT NULL"
+        "            THEN json_build_object('id', s.id, 'display_name', s.display_name) END)::text"
+        "  FROM items i JOIN branches b ON b.id = i.branch_id"
+        "  JOIN categories c ON c.id = i.category_id"
+        "  LEFT JOIN LATERAL (SELECT h.at, h.note, h.staff_id FROM item_status_history h"
+        "                      WHERE h.item_id = i.id AND h.to_status = 'repair'"
+        "                      ORDER BY h.at DESC, h.id DESC LIMIT 1) h ON true"
+        "  LEFT JOIN staff s ON s.id = h.staff_id"
+        " WHERE i.status = 'repair' AND ($1::int = 0 OR i.branch_id = $1)"
+        " ORDER BY coalesce(h.at, i.updated_at), i.id LIMIT $2 OFFSET $3");
+    STORE_NUM(branch, branch_id);
+    STORE_NUM(limit, per_page + 1);
+    STORE_NUM(offset, (long long)(page - 1) * per_page);
+    PGresult *res;
+    *json = NULL;
+    enum store_status st = store_exec(&list, 3, (const char *[]){ branch, limit, offset }, &res);
+    if (st < 0)
+        return st;
+    *json = store_page_json(res, "items", page, per_page);
+    PQclear(res);
+    return STORE_OK;
+}
+
 /* History ----------------------------------------------------------------------------------- */
 
 enum store_status store_item_history(const char *code, struct item_status_change **out, size_t *n)
 {
     /* A row for the item even without history (items older than the history table). */
-    enum { CHANGE_FROM, CHANGE_TO, CHANGE_REASON, CHANGE_STAFF, CHANGE_STAFF_NAME, CHANGE_AT };
+    enum {
+        CHANGE_FROM,
+        CHANGE_TO,
+        CHANGE_REASON,
+        CHANGE_NOTE,
+        CHANGE_STAFF,
+        CHANGE_STAFF_NAME,
+        CHANGE_AT
+    };
     static struct store_stmt history =
-        STORE_STMT("SELECT h.from_status, h.to_status, h.reason, h.staff_id, s.display_name,"
+        STORE_STMT("SELECT h.from_status, h.to_status, h.reason, h.note, h.staff_id,"
+                   "       s.display_name,"
                    "       to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
                    "  FROM items i"
                    "  LEFT JOIN item_status_history h ON h.item_id = i.id"
@@ -518,6 +778,7 @@ enum store_status store_item_history(const char *code, struct item_status_change
         store_get_copy(res, r, CHANGE_FROM, c->from, sizeof c->from);
         store_get_copy(res, r, CHANGE_TO, c->to, sizeof c->to);
         c->reason = store_get_dup(res, r, CHANGE_REASON);
+        c->note = store_get_dup(res, r, CHANGE_NOTE);
         c->staff_id = store_get_ll(res, r, CHANGE_STAFF);
         c->staff_name = store_get_dup(res, r, CHANGE_STAFF_NAME);
         store_get_copy(res, r, CHANGE_AT, c->at, sizeof c->at);
@@ -530,6 +791,7 @@ void store_item_history_free(struct item_status_change *list, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(list[i].reason);
+        free(list[i].note);
         free(list[i].staff_name);
     }
     free(list);

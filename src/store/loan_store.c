@@ -10,24 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A PostgreSQL array literal of texts, each quoted: {"A","B"}. The caller frees it. */
-static char *text_array(const char *const *v, size_t n)
-{
-    struct buf b = BUF_INIT;
-    buf_putc(&b, '{');
-    for (size_t i = 0; i < n; i++) {
-        buf_puts(&b, i ? ",\"" : "\"");
-        for (const char *s = v[i]; *s; s++) {
-            if (*s == '"' || *s == '\\')
-                buf_putc(&b, '\\');
-            buf_putc(&b, *s);
-        }
-        buf_putc(&b, '"');
-    }
-    buf_putc(&b, '}');
-    return buf_steal(&b, NULL);
-}
-
 /* A PostgreSQL array literal of numbers: {1,2,3}. The caller frees it. */
 static char *id_array(const long long *v, size_t n)
 {
@@ -42,11 +24,6 @@ static char *id_array(const long long *v, size_t n)
     return buf_steal(&b, NULL);
 }
 
-void store_loan_rules_free(struct store_loan_rules *rules)
-{
-    duedate_calendar_free(&rules->calendar);
-}
-
 enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE])
 {
     static struct store_stmt now = STORE_STMT("SELECT current_date::text");
@@ -59,25 +36,19 @@ enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE])
 }
 
 /*
- * The columns every rules query ends with (RULES_*, from a column col on). The calendar comes as
- * duedate wants it: the open weekdays as a mask (bit 0 Monday) of those with a non-empty list of
- * hours, and the closed dates as day numbers, in order.
+ * The columns every rules query ends with (RULES_*, from a column col on), over the branch br
+ * and unresolved.due, the day a loan would fall due by the loan period alone: the calendar moves
+ * it to the first day the branch is open.
  */
 #define RULES_COLUMNS                                                                              \
     "br.id, br.loan_days, br.max_renewals, current_date::text,"                                    \
-    " (SELECT coalesce(sum(1 << (w.n - 1)::int), 0)"                                               \
-    "    FROM unnest(ARRAY['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']) WITH ORDINALITY "     \
-    "w(d, n)"                                                                                      \
-    "   WHERE CASE WHEN jsonb_typeof(br.opening_hours -> w.d) = 'array'"                           \
-    "              THEN jsonb_array_length(br.opening_hours -> w.d) > 0 ELSE false END),"          \
-    " ARRAY(SELECT d - date '1970-01-01' FROM unnest(br.closed_dates) d ORDER BY d)"
+    " calendar_open_day(br.opening_hours, br.seasons, br.closed_periods, unresolved.due)::text"
 enum {
     RULES_BRANCH,
     RULES_LOAN_DAYS,
     RULES_MAX_RENEWALS,
     RULES_TODAY,
-    RULES_OPEN_WEEKDAYS,
-    RULES_CLOSED_DAYS,
+    RULES_DUE_DATE,
 };
 
 static void read_rules(const PGresult *res, int col, struct store_loan_rules *r)
@@ -86,29 +57,23 @@ static void read_rules(const PGresult *res, int col, struct store_loan_rules *r)
     r->loan_days = (int)store_get_ll(res, 0, col + RULES_LOAN_DAYS);
     r->max_renewals = (int)store_get_ll(res, 0, col + RULES_MAX_RENEWALS);
     store_get_copy(res, 0, col + RULES_TODAY, r->today, sizeof r->today);
-    long long open = store_get_ll(res, 0, col + RULES_OPEN_WEEKDAYS);
-    for (int i = 0; i < 7; i++)
-        r->calendar.open[i] = (open >> i) & 1;
-    size_t n;
-    long long *days = store_get_ll_array(res, 0, col + RULES_CLOSED_DAYS, &n);
-    r->calendar.closed = n ? xcalloc(n, sizeof *r->calendar.closed) : NULL;
-    for (size_t i = 0; i < n; i++)
-        r->calendar.closed[i] = (long)days[i];
-    r->calendar.nclosed = n;
-    free(days);
+    store_get_copy(res, 0, col + RULES_DUE_DATE, r->due_date, sizeof r->due_date);
 }
 
 enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,
+                                                const char *requested,
                                                 struct store_loan_rules *rules)
 {
     static struct store_stmt find = STORE_STMT(
-        "SELECT " RULES_COLUMNS " FROM borrowers b JOIN branches br ON br.id = b.branch_id"
+        "SELECT " RULES_COLUMNS " FROM borrowers b JOIN branches br ON br.id = b.branch_id,"
+        "      LATERAL (SELECT coalesce($3::date, current_date + br.loan_days) AS due)"
+        "        unresolved"
         " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
     *rules = (struct store_loan_rules){ 0 };
     STORE_NUM(id, borrower_id);
     STORE_NUM(sc, scope);
     PGresult *res;
-    enum store_status st = store_exec(&find, 2, (const char *[]){ id, sc }, &res);
+    enum store_status st = store_exec(&find, 3, (const char *[]){ id, sc, requested }, &res);
     if (st == STORE_OK)
         read_rules(res, 0, rules);
     PQclear(res);
@@ -379,7 +344,7 @@ out:
 
 enum store_status store_loan_checkout(struct store_checkout *c)
 {
-    struct checkout_run run = { .c = c, .codes = text_array(c->codes, c->ncodes) };
+    struct checkout_run run = { .c = c, .codes = store_text_array(c->codes, c->ncodes) };
     c->response = NULL;
     enum store_status st = store_tx(STORE_READ_COMMITTED, checkout_tx, &run);
     free(run.codes);
@@ -399,27 +364,80 @@ void store_return_clear(struct store_return *r)
     r->loan.name = r->borrower_name = NULL;
 }
 
+/* The columns a return's statement and a found item's answer with, in this order. */
+enum {
+    RETURNED_LOAN,
+    RETURNED_CODE,
+    RETURNED_NAME,
+    RETURNED_BORROWER,
+    RETURNED_BORROWER_NAME,
+    RETURNED_DUE_DATE,
+    RETURNED_OVERDUE_DAYS,
+    RETURNED_ITEM_STATUS,
+    RETURNED_AUDIT,
+    RETURNED_ITEM, /* found items only */
+};
+
+/* What came back, from the RETURNED_* columns of row 0, into r. */
+static void read_returned(const PGresult *res, struct store_return *r)
+{
+    r->loan.id = store_get_ll(res, 0, RETURNED_LOAN);
+    store_get_copy(res, 0, RETURNED_CODE, r->loan.code, sizeof r->loan.code);
+    r->loan.name = store_get_dup(res, 0, RETURNED_NAME);
+    r->borrower_id = store_get_ll(res, 0, RETURNED_BORROWER);
+    r->borrower_name = store_get_dup(res, 0, RETURNED_BORROWER_NAME);
+    store_get_copy(res, 0, RETURNED_DUE_DATE, r->due_date, sizeof r->due_date);
+    r->overdue_days = (int)store_get_ll(res, 0, RETURNED_OVERDUE_DAYS);
+    store_get_copy(res, 0, RETURNED_ITEM_STATUS, r->item_status, sizeof r->item_status);
+}
+
+/*
+ * A lost item is back (return_tx): available again, or repair, with the audit entry
+ * "item_found"; what its last loan says goes into r. Its scope is the item's branch.
+ */
+static enum store_status found(struct store_return *r, int item_branch)
+{
+    static struct store_stmt update = STORE_STMT(
+        "WITH i AS ("
+        "  UPDATE items SET status = CASE WHEN $2::boolean THEN 'repair' ELSE 'available' END,"
+        "         updated_at = now()"
+        "   WHERE code = $1 AND status = 'lost'"
+        "  RETURNING id, code, name, status)"
+        " SELECT l.id, i.code, i.name, b.id, b.name, l.due_date::text,"
+        "        greatest(0, current_date - l.due_date), i.status,"
+        "        json_build_object('loan_id', l.id, 'repair', $2::boolean)::text, i.id"
+        "   FROM i LEFT JOIN LATERAL (SELECT * FROM loans WHERE item_id = i.id"
+        "                              ORDER BY checked_out_at DESC, id DESC LIMIT 1) l ON true"
+        "   LEFT JOIN borrowers b ON b.id = l.borrower_id");
+    if (r->scope && item_branch != r->scope) {
+        r->outcome = STORE_RETURN_OTHER_BRANCH;
+        return STORE_NOT_FOUND;
+    }
+    PGresult *res;
+    enum store_status st =
+        store_exec(&update, 2, (const char *[]){ r->code, r->repair ? "true" : "false" }, &res);
+    if (st == STORE_OK) {
+        read_returned(res, r);
+        st = store_audit(r->staff_id, "item_found", "item", store_get_ll(res, 0, RETURNED_ITEM),
+                         item_branch, store_get(res, 0, RETURNED_AUDIT));
+    }
+    PQclear(res);
+    if (st == STORE_OK)
+        r->outcome = STORE_RETURN_FOUND;
+    return st; /* STORE_NOT_FOUND: found by someone else meanwhile (outcome: not on loan) */
+}
+
 static enum store_status return_tx(void *p)
 {
-    enum { FIND_LOAN, FIND_BRANCH, FIND_BORROWER, FIND_TOO_EARLY };
+    enum { FIND_LOAN, FIND_BRANCH, FIND_BORROWER, FIND_TOO_EARLY, FIND_LOST, FIND_ITEM_BRANCH };
     static struct store_stmt find =
         STORE_STMT("SELECT l.id, l.branch_id, coalesce(l.borrower_id, 0),"
-                   "       coalesce($2::date < l.checked_out_at::date, false)"
+                   "       coalesce($2::date < l.checked_out_at::date, false),"
+                   "       i.status = 'lost', i.branch_id"
                    "  FROM items i LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL"
                    " WHERE i.code = $1");
     static struct store_stmt activity = STORE_STMT(
         "UPDATE borrowers SET last_activity_at = greatest(last_activity_at, now()) WHERE id = $1");
-    enum {
-        CLOSED_LOAN,
-        CLOSED_CODE,
-        CLOSED_NAME,
-        CLOSED_BORROWER,
-        CLOSED_BORROWER_NAME,
-        CLOSED_DUE_DATE,
-        CLOSED_OVERDUE_DAYS,
-        CLOSED_ITEM_STATUS,
-        CLOSED_AUDIT,
-    };
     /* The item's status as it was (it.status) when the update of i changed nothing. */
     static struct store_stmt close = STORE_STMT(
         "WITH l AS ("
@@ -462,7 +480,13 @@ static enum store_status return_tx(void *p)
     int branch_id = (int)store_get_ll(res, 0, FIND_BRANCH);
     long long borrower_id = store_get_ll(res, 0, FIND_BORROWER);
     bool too_early = store_get_bool(res, 0, FIND_TOO_EARLY);
+    bool lost = store_get_bool(res, 0, FIND_LOST);
+    int item_branch = (int)store_get_ll(res, 0, FIND_ITEM_BRANCH);
     PQclear(res);
+    if (r->repair && (st = store_actor_note(r->note)) < 0)
+        return st;
+    if (!on_loan && lost)
+        return found(r, item_branch);
     if (!on_loan)
         return STORE_NOT_FOUND; /* outcome: not on loan */
     if (r->scope && branch_id != r->scope) {
@@ -485,16 +509,9 @@ static enum store_status return_tx(void *p)
         (const char *[]){ loan, staff, r->returned_on, r->note, r->repair ? "true" : "false" },
         &res);
     if (st == STORE_OK) {
-        r->loan.id = store_get_ll(res, 0, CLOSED_LOAN);
-        store_get_copy(res, 0, CLOSED_CODE, r->loan.code, sizeof r->loan.code);
-        r->loan.name = store_get_dup(res, 0, CLOSED_NAME);
-        r->borrower_id = store_get_ll(res, 0, CLOSED_BORROWER);
-        r->borrower_name = store_get_dup(res, 0, CLOSED_BORROWER_NAME);
-        store_get_copy(res, 0, CLOSED_DUE_DATE, r->due_date, sizeof r->due_date);
-        r->overdue_days = (int)store_get_ll(res, 0, CLOSED_OVERDUE_DAYS);
-        store_get_copy(res, 0, CLOSED_ITEM_STATUS, r->item_status, sizeof r->item_status);
+        read_returned(res, r);
         st = store_audit(r->staff_id, "loan_returned", "loan", loan_id, branch_id,
-                         store_get(res, 0, CLOSED_AUDIT));
+                         store_get(res, 0, RETURNED_AUDIT));
     }
     PQclear(res);
     if (st == STORE_OK)
@@ -517,12 +534,14 @@ enum store_status store_loan_for_renewal(long long loan_id, int scope,
                                          struct store_loan_renewal *out)
 {
     enum { LOAN_RENEWALS, LOAN_DUE_DATE, LOAN_RETURNED, LOAN_BLOCKED, LOAN_RULES };
-    static struct store_stmt find =
-        STORE_STMT("SELECT l.renewals, l.due_date::text, l.returned_at IS NOT NULL,"
-                   "       coalesce(b.blocked, false), " RULES_COLUMNS
-                   "  FROM loans l JOIN branches br ON br.id = l.branch_id"
-                   "  LEFT JOIN borrowers b ON b.id = l.borrower_id"
-                   " WHERE l.id = $1 AND ($2::int = 0 OR l.branch_id = $2)");
+    static struct store_stmt find = STORE_STMT(
+        "SELECT l.renewals, l.due_date::text, l.returned_at IS NOT NULL,"
+        "       coalesce(b.blocked, false), " RULES_COLUMNS
+        "  FROM loans l JOIN branches br ON br.id = l.branch_id"
+        "  LEFT JOIN borrowers b ON b.id = l.borrower_id,"
+        "       LATERAL (SELECT greatest(l.due_date, current_date) + br.loan_days AS due)"
+        "         unresolved"
+        " WHERE l.id = $1 AND ($2::int = 0 OR l.branch_id = $2)");
     *out = (struct store_loan_renewal){ 0 };
     STORE_NUM(id, loan_id);
     STORE_NUM(sc, scope);
@@ -747,6 +766,7 @@ enum store_status store_loan_undo(struct store_undo *u)
     "                        'id', k.id, 'name', k.name, 'phone', k.phone) END) END,"              \
     "   'checked_out_at', l.checked_out_at, 'checked_out_by', l.checked_out_by,"                   \
     "   'due_date', l.due_date, 'renewals', l.renewals, 'returned_at', l.returned_at,"             \
+    "   'lost', l.lost,"                                                                           \
     "   'overdue_days', greatest(0, coalesce(l.returned_at::date, current_date) - l.due_date)"     \
     "   )::text"                                                                                   \
     "  FROM loans l JOIN items i ON i.id = l.item_id JOIN branches br ON br.id = l.branch_id"      \
@@ -767,11 +787,19 @@ enum store_status store_loan_list(const struct store_loan_query *q, char **json)
         STORE_STMT(LOAN_LIST " AND l.returned_at IS NULL AND l.due_date < current_date"
                              " ORDER BY l.due_date, l.id LIMIT $4 OFFSET $5");
     static struct store_stmt returned =
-        STORE_STMT(LOAN_LIST " AND l.returned_at IS NOT NULL"
+        STORE_STMT(LOAN_LIST " AND l.returned_at IS NOT NULL AND NOT l.lost"
                              " ORDER BY l.returned_at DESC, l.id DESC LIMIT $4 OFFSET $5");
-    struct store_stmt *stmt = q->status == STORE_LOANS_OPEN       ? &open
+    static struct store_stmt lost =
+        STORE_STMT(LOAN_LIST " AND l.returned_at IS NOT NULL AND l.lost"
+                             " ORDER BY l.returned_at DESC, l.id DESC LIMIT $4 OFFSET $5");
+    static struct store_stmt item =
+        STORE_STMT(LOAN_LIST " AND l.item_id = (SELECT id FROM items WHERE code = $6)"
+                             " ORDER BY l.checked_out_at DESC, l.id DESC LIMIT $4 OFFSET $5");
+    struct store_stmt *stmt = q->item_code                        ? &item
+                              : q->status == STORE_LOANS_OPEN     ? &open
                               : q->status == STORE_LOANS_OVERDUE  ? &overdue
                               : q->status == STORE_LOANS_RETURNED ? &returned
+                              : q->status == STORE_LOANS_LOST     ? &lost
                                                                   : &all;
     STORE_NUM(scope, q->scope);
     STORE_NUM(branch, q->branch_id);
@@ -781,7 +809,8 @@ enum store_status store_loan_list(const struct store_loan_query *q, char **json)
     PGresult *res;
     *json = NULL;
     enum store_status st =
-        store_exec(stmt, 5, (const char *[]){ scope, branch, borrower, limit, offset }, &res);
+        store_exec(stmt, q->item_code ? 6 : 5,
+                   (const char *[]){ scope, branch, borrower, limit, offset, q->item_code }, &res);
     if (st < 0)
         return st;
     *json = store_page_json(res, "loans", q->page, q->per_page);

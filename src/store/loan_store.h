@@ -18,25 +18,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A branch's lending rules and calendar, with today's date in Stockholm. */
+/*
+ * A branch's lending rules with today's date in Stockholm, and the due date they give: the first
+ * day the branch is open on or after the day a loan made or renewed now would fall due, as the
+ * branch calendar (migrations/0008_calendar.sql) resolves it, seasons and closed periods included.
+ */
 struct store_loan_rules {
     int branch_id;
     int loan_days, max_renewals;
     char today[DUEDATE_ISO_SIZE];
-    struct duedate_calendar calendar; /* owned: a weekday with hours is open */
+    char due_date[DUEDATE_ISO_SIZE]; /* "" when the branch has no open day within two years */
 };
-
-/* Free the calendar of rules. */
-void store_loan_rules_free(struct store_loan_rules *rules);
 
 /* Today's date in Stockholm, YYYY-MM-DD, as the database sees it. */
 enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE]) STORE_MUST_CHECK;
 
 /*
  * The rules of the branch of a borrower in scope (the staff member's branch id, 0 for every
- * branch). STORE_NOT_FOUND when there is no such borrower in scope.
+ * branch), for a checkout due on `requested` (YYYY-MM-DD), or after the loan period when it is
+ * NULL. STORE_NOT_FOUND when there is no such borrower in scope.
  */
 enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope,
+                                                const char *requested,
                                                 struct store_loan_rules *rules) STORE_MUST_CHECK;
 
 /* A loan as the answers of a return, a renewal or an undo name it: its id and its item. */
@@ -107,6 +110,7 @@ enum store_status store_loan_checkout(struct store_checkout *c) STORE_MUST_CHECK
 
 enum store_return_outcome {
     STORE_RETURN_DONE,
+    STORE_RETURN_FOUND, /* the item was lost and is back; its last loan (if any) stays lost */
     STORE_RETURN_UNKNOWN_ITEM,
     STORE_RETURN_NOT_ON_LOAN,
     STORE_RETURN_OTHER_BRANCH,    /* lent by a branch outside the scope */
@@ -122,7 +126,8 @@ struct store_return {
     const char *returned_on; /* YYYY-MM-DD for a late-registered return, or NULL for now */
 
     enum store_return_outcome outcome;
-    /* DONE: what was returned (free with store_return_clear). */
+    /* DONE, FOUND: what was returned (free with store_return_clear); FOUND: loan.id is its last
+     * loan, 0 when it was never lent, and due_date and overdue_days are that loan's as of now. */
     struct store_loan_ref loan;
     long long borrower_id; /* 0 once the borrower is erased */
     char *borrower_name;   /* owned; NULL once the borrower is erased */
@@ -133,13 +138,19 @@ struct store_return {
 
 /*
  * Return one item in its own transaction: close its open loan (returned_at now, or the start of
- * returned_on but never before the checkout), set the item available (or repair), keep the note,
- * update the borrower's last activity, and write the audit entry "loan_returned".
+ * returned_on but never before the checkout), set the item available (or repair), keep the note
+ * (on the loan, and with a change to repair in the item's status history too), update the
+ * borrower's last activity, and write the audit entry "loan_returned". A lost item that comes
+ * back is found: it becomes available (or repair) with the audit entry "item_found", and its
+ * loan closed as lost stays so (STORE_RETURN_FOUND).
  */
 enum store_status store_loan_return(struct store_return *r) STORE_MUST_CHECK;
 void store_return_clear(struct store_return *r);
 
-/* A loan as a renewal needs it, with the rules of its branch. */
+/*
+ * A loan as a renewal needs it, with the rules of its branch: their due_date is one loan period
+ * after the loan's due date, or after today for a loan that is overdue, on an open day.
+ */
 struct store_loan_renewal {
     int renewals;
     char due_date[DUEDATE_ISO_SIZE];
@@ -205,13 +216,15 @@ enum store_loan_status {
     STORE_LOANS_ALL,
     STORE_LOANS_OPEN,
     STORE_LOANS_OVERDUE,
-    STORE_LOANS_RETURNED
+    STORE_LOANS_RETURNED, /* closed by a return (not lost) */
+    STORE_LOANS_LOST,     /* closed as lost */
 };
 
 struct store_loan_query {
     int scope;             /* 0: every branch */
     int branch_id;         /* 0: every branch in scope */
     long long borrower_id; /* 0: every borrower */
+    const char *item_code; /* the loans of this item, whatever their status; NULL: any */
     enum store_loan_status status;
     int page, per_page;
 };
@@ -220,10 +233,10 @@ struct store_loan_query {
  * A page of loans as JSON text {"loans": [...], "page", "per_page", "has_more"}, each loan
  * {"id", "checkout_id", "branch", "item": {"code", "name"}, "borrower": {"id", "name", "phone",
  * "guardian": {"id", "name", "phone"} or null} or null, "checked_out_at", "checked_out_by",
- * "due_date", "renewals", "returned_at", "overdue_days"}. The phones are there for the desk's
- * list of overdue loans (staff only): about a child's loans the desk calls the guardian.
- * Open and overdue loans come soonest due first, returned ones latest returned first, all of
- * them latest lent first.
+ * "due_date", "renewals", "returned_at", "lost", "overdue_days"}. The phones are there for the
+ * desk's list of overdue loans (staff only): about a child's loans the desk calls the guardian.
+ * Open and overdue loans come soonest due first, returned and lost ones latest closed first, all
+ * of them (and an item's) latest lent first.
  */
 enum store_status store_loan_list(const struct store_loan_query *q, char **json) STORE_MUST_CHECK;
 

@@ -137,6 +137,47 @@ enum store_status store_migrate(const struct embedded_file *files, FILE *out, ch
     return result;
 }
 
+int store_migrations_check(const struct embedded_file *files, FILE *out)
+{
+    enum { C_VERSION, C_NAME, C_CHECKSUM };
+    static struct store_stmt applied =
+        STORE_STMT("SELECT version, name, checksum FROM schema_migrations ORDER BY version");
+    PGresult *res;
+    if (store_exec(&applied, 0, NULL, &res) < 0)
+        return -1;
+    int problems = 0, rows = PQntuples(res), row = 0;
+    const struct embedded_file *f = files;
+    /* Both lists are sorted by version: walk them side by side. */
+    while (f->name || row < rows) {
+        const char *version = row < rows ? store_get(res, row, C_VERSION) : NULL;
+        int order = !f->name ? 1 : !version ? -1 : strncmp(f->name, version, 4);
+        if (order < 0) {
+            fprintf(out, "migration %s is not applied: run `hylla migrate`\n", f->name);
+            problems++;
+            f++;
+            continue;
+        }
+        if (order > 0) {
+            fprintf(out, "migration %s is applied but unknown to this hylla (a newer version?)\n",
+                    store_get(res, row, C_NAME));
+            problems++;
+            row++;
+            continue;
+        }
+        char hex[65];
+        checksum_hex(f, hex);
+        if (strcmp(hex, store_get(res, row, C_CHECKSUM)) != 0) {
+            fprintf(out, "migration %s was applied with other text than this hylla carries\n",
+                    f->name);
+            problems++;
+        }
+        f++;
+        row++;
+    }
+    PQclear(res);
+    return problems;
+}
+
 int store_migrations_pending(const struct embedded_file *files)
 {
     static struct store_stmt known = STORE_STMT(

@@ -19,6 +19,13 @@
 enum store_status store_migrate(const struct embedded_file *files, FILE *out,
                                 char **why) STORE_MUST_CHECK;
 
+/*
+ * Whether the database has applied every one of files, each with its text unchanged, and no
+ * migration that files lack (a database of a newer hylla). Writes one line per problem to out and
+ * returns their number, or -1 when schema_migrations cannot be read.
+ */
+int store_migrations_check(const struct embedded_file *files, FILE *out);
+
 /* How many of files the database has not applied yet (-1 when that cannot be read). */
 int store_migrations_pending(const struct embedded_file *files);
 

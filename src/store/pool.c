@@ -6,6 +6,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/metrics.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -27,6 +28,8 @@ struct conn {
     unsigned char prepared[MAX_STATEMENTS];
     char sqlstate[6];
     char constraint[64];
+    bool connected_before; /* a connection after this one is a reconnect */
+    int busy;              /* nesting of calls that use the connection now */
 };
 
 static char *conninfo;
@@ -38,9 +41,24 @@ static _Thread_local struct conn *tl_conn;
 static void conn_free(void *p)
 {
     struct conn *c = p;
-    if (c && c->pg)
+    if (c && c->pg) {
         PQfinish(c->pg);
+        metrics_db_open(-1);
+    }
     free(c);
+}
+
+/* The connection is in use from the outermost of these calls to its end. */
+static void busy_begin(struct conn *c)
+{
+    if (c->busy++ == 0)
+        metrics_db_busy(1);
+}
+
+static void busy_end(struct conn *c)
+{
+    if (--c->busy == 0)
+        metrics_db_busy(-1);
 }
 
 static void make_key(void)
@@ -82,8 +100,10 @@ static void set_error(struct conn *c, const char *sqlstate, const char *constrai
 
 static void drop_connection(struct conn *c)
 {
-    if (c->pg)
+    if (c->pg) {
         PQfinish(c->pg);
+        metrics_db_open(-1);
+    }
     c->pg = NULL;
     memset(c->prepared, 0, sizeof c->prepared);
 }
@@ -105,6 +125,7 @@ static PGconn *connection(struct conn *c)
         char *msg = xstrdup(PQerrorMessage(pg));
         msg[strcspn(msg, "\n")] = '\0';
         log_warn("database connection failed: %s", msg);
+        metrics_db_connect_failure();
         free(msg);
         PQfinish(pg);
         set_error(c, "08006", NULL);
@@ -120,6 +141,10 @@ static PGconn *connection(struct conn *c)
         return NULL;
     }
     c->pg = pg;
+    metrics_db_open(1);
+    if (c->connected_before)
+        metrics_db_reconnect();
+    c->connected_before = true;
     return pg;
 }
 
@@ -159,10 +184,9 @@ static int statement_id(struct store_stmt *stmt)
     return id;
 }
 
-enum store_status store_exec(struct store_stmt *stmt, int nparams, const char *const *params,
-                             PGresult **out)
+static enum store_status exec_stmt(struct conn *c, struct store_stmt *stmt, int nparams,
+                                   const char *const *params, PGresult **out)
 {
-    struct conn *c = this_conn();
     *out = NULL;
     set_error(c, NULL, NULL);
     PGconn *pg = connection(c);
@@ -195,6 +219,16 @@ enum store_status store_exec(struct store_stmt *stmt, int nparams, const char *c
         return PQntuples(res) > 0 ? STORE_OK : STORE_NOT_FOUND;
     const char *tuples = PQcmdTuples(res);
     return (*tuples && strcmp(tuples, "0") == 0) ? STORE_NOT_FOUND : STORE_OK;
+}
+
+enum store_status store_exec(struct store_stmt *stmt, int nparams, const char *const *params,
+                             PGresult **out)
+{
+    struct conn *c = this_conn();
+    busy_begin(c);
+    enum store_status st = exec_stmt(c, stmt, nparams, params, out);
+    busy_end(c);
+    return st;
 }
 
 enum store_status store_run(struct store_stmt *stmt, int nparams, const char *const *params)
@@ -241,8 +275,11 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
     };
     const char *begin = begin_sql[isolation];
     enum store_status st = STORE_HARD_ERROR;
+    struct conn *c = this_conn();
+    busy_begin(c);
     for (int attempt = 0; attempt < 8; attempt++) {
         if (attempt > 0) {
+            metrics_db_retry();
             /* Back off a little, at random, so that the same transactions do not collide again. */
             long ms = 1 + (long)randombytes_uniform(1u << attempt);
             struct timespec pause = { 0, ms * 1000000L };
@@ -250,18 +287,20 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
         }
         st = command(begin);
         if (st != STORE_OK)
-            return st;
+            goto out;
         st = fn(ctx);
         if (st == STORE_OK) {
             st = command("COMMIT");
             if (st == STORE_OK)
-                return STORE_OK;
+                goto out;
         }
         rollback();
         if (st != STORE_SOFT_ERROR)
-            return st;
+            goto out;
     }
     log_warn("transaction gave up after repeated serialisation failures");
+out:
+    busy_end(c);
     return st;
 }
 
@@ -269,6 +308,24 @@ enum store_status store_ping(void)
 {
     static struct store_stmt ping = STORE_STMT("SELECT 1");
     return store_run(&ping, 0, NULL);
+}
+
+enum store_status store_try_lock(long long key)
+{
+    static struct store_stmt try_lock =
+        STORE_STMT("SELECT 1 WHERE pg_try_advisory_lock($1::bigint)");
+    char k[STORE_NUM_SIZE];
+    store_num_text(k, key);
+    return store_run(&try_lock, 1, (const char *[]){ k });
+}
+
+void store_unlock(long long key)
+{
+    static struct store_stmt unlock = STORE_STMT("SELECT pg_advisory_unlock($1::bigint)");
+    char k[STORE_NUM_SIZE];
+    store_num_text(k, key);
+    if (store_run(&unlock, 1, (const char *[]){ k }) < 0)
+        return; /* the connection went, and the lock with it */
 }
 
 const char *store_error_sqlstate(void)
@@ -317,6 +374,23 @@ void store_bytea_text(char *out, const void *bytes, size_t n)
     sodium_bin2hex(out + 2, 2 * n + 1, bytes, n);
 }
 
+char *store_text_array(const char *const *v, size_t n)
+{
+    struct buf b = BUF_INIT;
+    buf_putc(&b, '{');
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(&b, i ? ",\"" : "\"");
+        for (const char *s = v[i]; *s; s++) {
+            if (*s == '"' || *s == '\\')
+                buf_putc(&b, '\\');
+            buf_putc(&b, *s);
+        }
+        buf_putc(&b, '"');
+    }
+    buf_putc(&b, '}');
+    return buf_steal(&b, NULL);
+}
+
 void store_dec_text(char out[STORE_DEC_SIZE], double value)
 {
     snprintf(out, STORE_DEC_SIZE, "%.2f", value);
@@ -327,15 +401,9 @@ const char *store_get(const PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-/* An integer as PostgreSQL writes it, and where it ends: the one place our numbers are parsed. */
-static long long number(const char *text, char **end)
-{
-    return strtoll(text, end, 10);
-}
-
 long long store_get_ll(const PGresult *res, int row, int col)
 {
-    return PQgetisnull(res, row, col) ? 0 : number(PQgetvalue(res, row, col), NULL);
+    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
 double store_get_double(const PGresult *res, int row, int col)
@@ -358,24 +426,6 @@ char *store_get_dup(const PGresult *res, int row, int col)
 {
     const char *v = store_get(res, row, col);
     return v ? xstrdup(v) : NULL;
-}
-
-long long *store_get_ll_array(const PGresult *res, int row, int col, size_t *n)
-{
-    *n = 0;
-    const char *p = store_get(res, row, col);
-    if (!p || p[0] != '{' || p[1] == '}')
-        return NULL;
-    size_t count = 1;
-    for (const char *c = p; *c; c++)
-        count += *c == ',';
-    long long *v = xcalloc(count, sizeof *v);
-    for (p++; *n < count; p++) {
-        char *end;
-        v[(*n)++] = number(p, &end);
-        p = end; /* on the comma, or on the closing brace */
-    }
-    return v;
 }
 
 char *store_get_json(const PGresult *res, int row, int col)

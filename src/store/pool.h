@@ -62,6 +62,9 @@ void store_num_text(char out[STORE_NUM_SIZE], long long value);
 /* bytea as a text parameter: \x and the n bytes in hex, into out of 2 * n + 3 bytes. */
 void store_bytea_text(char *out, const void *bytes, size_t n);
 
+/* A PostgreSQL array literal of the n texts, each quoted: {"A","B"}. The caller frees it. */
+char *store_text_array(const char *const *v, size_t n);
+
 /* value with two decimals, as numeric columns keep sizes and factors, into out. */
 #define STORE_DEC_SIZE 32
 void store_dec_text(char out[STORE_DEC_SIZE], double value);
@@ -80,12 +83,6 @@ void store_get_copy(const PGresult *res, int row, int col, char *dst, size_t siz
 
 /* A copy of the value that the caller frees; NULL for NULL. */
 char *store_get_dup(const PGresult *res, int row, int col);
-
-/*
- * A column that holds an array of integers ({1,2,3}) as a new array of *n numbers that the
- * caller frees (NULL when there are none).
- */
-long long *store_get_ll_array(const PGresult *res, int row, int col, size_t *n);
 
 /*
  * Answer JSON that SQL built for a read-only document or value (see the rule in store.h): a copy

@@ -10,9 +10,13 @@
 
 /* Branches ---------------------------------------------------------------------------------- */
 
-enum store_status store_public_branches(const char *slug, struct public_branch **out, size_t *n)
+enum store_status store_public_branches(const char *slug, const char *from,
+                                        struct public_branch **out, size_t *n)
 {
-    /* Totals from the rollups (one index range each), the shelf from items_branch_status. */
+    /*
+     * Totals from the rollups (one index range each), the shelf from items_branch_status, the
+     * days ahead and the next opening from the calendar.
+     */
     enum {
         BRANCH_SLUG,
         BRANCH_NAME,
@@ -21,27 +25,41 @@ enum store_status store_public_branches(const char *slug, struct public_branch *
         BRANCH_CONTACT,
         BRANCH_NOTICE,
         BRANCH_OPENING_HOURS,
-        BRANCH_CLOSED_DATES,
+        BRANCH_SEASONS,
+        BRANCH_CLOSED_PERIODS,
         BRANCH_TODAY,
+        BRANCH_DAYS,
+        BRANCH_NEXT_OPEN,
         BRANCH_TOTAL_LOANS,
         BRANCH_AVAILABLE,
     };
     static struct store_stmt list = STORE_STMT(
         "SELECT b.slug, b.name, b.municipality, b.address, b.contact, b.notice,"
-        "       b.opening_hours::text,"
-        "       to_json(ARRAY(SELECT d FROM unnest(b.closed_dates) d"
-        "                      WHERE d >= t.today ORDER BY d))::text,"
+        "       b.opening_hours::text, b.seasons::text,"
+        "       jsonb_path_query_array(b.closed_periods, '$[*] ? (@.to >= $today)',"
+        "                              jsonb_build_object('today', to_jsonb(t.today)))::text,"
         "       t.today::text,"
+        "       (SELECT json_agg(json_build_object('date', d.day, 'spans', d.spans) ORDER BY d.day)"
+        "          FROM calendar_days(b.opening_hours, b.seasons, b.closed_periods, t.first,"
+        "                             t.first + 13) d)::text,"
+        "       (SELECT json_build_object('date', o.day, 'spans',"
+        "                 calendar_spans(b.opening_hours, b.seasons, b.closed_periods, o.day))"
+        "          FROM calendar_open_day(b.opening_hours, b.seasons, b.closed_periods,"
+        "                                 t.today + 1) o(day)"
+        "         WHERE o.day IS NOT NULL)::text,"
         "       (SELECT coalesce(sum(m.loans), 0) FROM stats_month m WHERE m.branch_id = b.id),"
         "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available')"
         "  FROM branches b,"
-        "       (SELECT (now() AT TIME ZONE 'Europe/Stockholm')::date AS today) t"
+        "       (SELECT s.today, least(greatest(coalesce($2::date, s.today), s.today),"
+        "                              s.today + 366) AS first"
+        "          FROM (SELECT (now() AT TIME ZONE 'Europe/Stockholm')::date AS today) s"
+        "        OFFSET 0) t"
         " WHERE $1::text IS NULL OR b.slug = $1"
         " ORDER BY b.name, b.slug");
     *out = NULL;
     *n = 0;
     PGresult *res;
-    enum store_status st = store_exec(&list, 1, (const char *[]){ slug }, &res);
+    enum store_status st = store_exec(&list, 2, (const char *[]){ slug, from }, &res);
     if (st < 0)
         return st;
     int rows = PQntuples(res);
@@ -55,8 +73,11 @@ enum store_status store_public_branches(const char *slug, struct public_branch *
         b->contact = store_get_dup(res, r, BRANCH_CONTACT);
         b->notice = store_get_dup(res, r, BRANCH_NOTICE);
         b->opening_hours = store_get_json(res, r, BRANCH_OPENING_HOURS);
-        b->closed_dates = store_get_json(res, r, BRANCH_CLOSED_DATES);
+        b->seasons = store_get_json(res, r, BRANCH_SEASONS);
+        b->closed_periods = store_get_json(res, r, BRANCH_CLOSED_PERIODS);
         store_get_copy(res, r, BRANCH_TODAY, b->today, sizeof b->today);
+        b->days = store_get_json(res, r, BRANCH_DAYS);
+        b->next_open = store_get_json(res, r, BRANCH_NEXT_OPEN);
         b->total_loans = store_get_ll(res, r, BRANCH_TOTAL_LOANS);
         b->available = store_get_ll(res, r, BRANCH_AVAILABLE);
     }
@@ -74,7 +95,10 @@ void store_public_branches_free(struct public_branch *list, size_t n)
         free(list[i].contact);
         free(list[i].notice);
         free(list[i].opening_hours);
-        free(list[i].closed_dates);
+        free(list[i].seasons);
+        free(list[i].closed_periods);
+        free(list[i].days);
+        free(list[i].next_open);
     }
     free(list);
 }

@@ -15,24 +15,32 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A branch as the public sees it. Strings are owned (store_public_branches_free frees them). */
+/*
+ * A branch as the public sees it. Strings are owned (store_public_branches_free frees them); the
+ * calendar comes as JSON text: the branch's own (opening hours, seasons, closed periods) and what
+ * the SQL calendar makes of it, so that no page or message works out seasons again.
+ */
 struct public_branch {
     char slug[48];
     char *name;
     char *municipality, *address, *contact, *notice; /* NULL when not given */
-    char *opening_hours;                             /* JSON object text */
-    char *closed_dates;           /* JSON array text of the closed dates from today on */
+    char *opening_hours;                             /* JSON object */
+    char *seasons;                                   /* JSON array, as branch_store keeps it */
+    char *closed_periods;         /* JSON array of the periods that end today or later */
     char today[DUEDATE_ISO_SIZE]; /* today in Europe/Stockholm, YYYY-MM-DD */
-    long long total_loans;        /* every loan the branch ever made */
-    long long available;          /* items on the shelf now */
+    char *days;                   /* [{"date", "spans"}] of 14 days from `from` on, in order */
+    char *next_open;       /* {"date", "spans"} of the first open day after today; NULL: none */
+    long long total_loans; /* every loan the branch ever made */
+    long long available;   /* items on the shelf now */
 };
 
 /*
  * The branch with this slug, or every branch by name when slug is NULL, into a new array
- * (*out, *n). STORE_NOT_FOUND when a slug names no branch.
+ * (*out, *n); its days start at from (YYYY-MM-DD; NULL or before today: today; at most a year
+ * ahead). STORE_NOT_FOUND when a slug names no branch.
  */
-enum store_status store_public_branches(const char *slug, struct public_branch **out,
-                                        size_t *n) STORE_MUST_CHECK;
+enum store_status store_public_branches(const char *slug, const char *from,
+                                        struct public_branch **out, size_t *n) STORE_MUST_CHECK;
 void store_public_branches_free(struct public_branch *list, size_t n);
 
 struct public_branch_total {

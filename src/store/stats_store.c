@@ -236,7 +236,7 @@ enum store_status store_stats_people(int branch_id, int category_id, const char 
     /*
      * Everyone (code 0) first, then the groups in order. Unique borrowers as for the summary:
      * first-timers of the period plus those back in it after a day before it, per whole month
-     * and per day around them (see migrations/0008_stats_people.sql).
+     * and per day around them (see migrations/0013_stats_people.sql).
      */
     static struct store_stmt people = STORE_STMT(
         "SELECT coalesce(g.key, ''), t.loans, t.firsts + coalesce(b.n, 0)"
@@ -290,11 +290,20 @@ enum store_status store_stats_people(int branch_id, int category_id, const char 
 
 enum store_status store_stats_items(int branch_id, struct stats_items *out)
 {
-    enum { ITEMS_CATEGORY, ITEMS_ITEMS, ITEMS_NEVER_LENT };
-    static struct store_stmt items =
-        STORE_STMT("SELECT category_id, items, never_lent FROM stats_items"
-                   " WHERE branch_id = $1 AND (items <> 0 OR category_id = 0)"
-                   " ORDER BY category_id <> 0, never_lent DESC, category_id");
+    enum { ITEMS_CATEGORY, ITEMS_ITEMS, ITEMS_NEVER_LENT, ITEMS_LOST };
+    /*
+     * Lost items are counted from the items themselves (the partial index items_lost of
+     * migration 0007: they are few), per category and in all (category 0); every lost item is
+     * also in the catalogue's count, so each of its categories has a row of stats_items.
+     */
+    static struct store_stmt items = STORE_STMT(
+        "WITH lost AS (SELECT coalesce(category_id, 0) AS category_id, count(*) AS n FROM items"
+        "               WHERE status = 'lost' AND ($1::int = 0 OR branch_id = $1)"
+        "               GROUP BY ROLLUP (category_id))"
+        " SELECT s.category_id, s.items, s.never_lent, coalesce(lost.n, 0) FROM stats_items s"
+        "   LEFT JOIN lost ON lost.category_id = s.category_id"
+        "  WHERE s.branch_id = $1 AND (s.items <> 0 OR s.category_id = 0)"
+        "  ORDER BY s.category_id <> 0, s.never_lent DESC, s.category_id");
     STORE_NUM(branch, branch_id);
     *out = (struct stats_items){ 0 };
     PGresult *res;
@@ -306,13 +315,15 @@ enum store_status store_stats_items(int branch_id, struct stats_items *out)
     for (int i = 0; i < rows; i++) {
         int category = (int)store_get_ll(res, i, ITEMS_CATEGORY);
         long long n = store_get_ll(res, i, ITEMS_ITEMS),
-                  never = store_get_ll(res, i, ITEMS_NEVER_LENT);
+                  never = store_get_ll(res, i, ITEMS_NEVER_LENT),
+                  lost = store_get_ll(res, i, ITEMS_LOST);
         if (category == 0) { /* the whole catalogue */
             out->items = n;
             out->never_lent = never;
+            out->lost = lost;
         } else {
             out->categories[out->ncategories++] = (struct stats_category_items){
-                .category_id = category, .items = n, .never_lent = never
+                .category_id = category, .items = n, .never_lent = never, .lost = lost
             };
         }
     }

@@ -61,7 +61,7 @@ enum store_status store_stats_loans(int branch_id, const char *from, const char 
 void store_stats_rows_free(struct stats_row *rows, size_t n);
 
 /*
- * Loans and unique borrowers of a period by group of people (migration 0008_stats_people): the
+ * Loans and unique borrowers of a period by group of people (migration 0013_stats_people): the
  * age bands ("0-6", "7-12", "13-19", "20-64", "65+", "unknown"; age at the loan's date) or the
  * genders ("kvinna", "man", "annat", "ej_angivet", "unknown").
  */
@@ -84,15 +84,15 @@ enum store_status store_stats_people(int branch_id, int category_id, const char 
                                      struct stats_people_row **rows, size_t *n,
                                      struct stats_people_row *total) STORE_MUST_CHECK;
 
-/* Items of a category now: in the catalogue (not retired), and of those never lent. */
+/* Items of a category now: in the catalogue (not retired), of those never lent, and lost. */
 struct stats_category_items {
     int category_id;
-    long long items, never_lent;
+    long long items, never_lent, lost;
 };
 
 /* The catalogue now, and per category with items (most never-lent items first). */
 struct stats_items {
-    long long items, never_lent;
+    long long items, never_lent, lost;
     struct stats_category_items *categories; /* owned; free with store_stats_items_free */
     size_t ncategories;
 };

@@ -9,12 +9,13 @@
  *   the layer above builds the API's JSON from them. The one exception is answer JSON that SQL
  *   builds for pages whose only use is to be sent to the client: list pages (a borrower search,
  *   a loan list) come up through store_page_json, read-only documents (a borrower with their
- *   loans, the stored answer of a checkout replayed for an Idempotency-Key) and values kept as
- *   the client wrote them (a branch's opening hours and closed dates) through store_get_json.
+ *   loans, the stored answer of a checkout replayed for an Idempotency-Key), values kept as the
+ *   client wrote them (a branch's opening hours, seasons and closed periods) and what the SQL
+ *   calendar makes of them (a branch's days ahead) through store_get_json.
  *   That JSON comes up as opaque text (char *, the caller frees it), never as json_t: the layer
  *   above sends it, or embeds it whole in its answer, and never reads inside it. JSON written
  *   for the database itself (audit details) never comes up, and JSON goes down only as text that
- *   SQL reads as jsonb (opening hours, a borrower's changed fields).
+ *   SQL reads as jsonb (a branch's calendar, a borrower's changed fields).
  *
  * Branch scope: a call about things that belong to a branch takes `int scope`, the asking staff
  * member's branch id, 0 for the whole network. What lies outside the scope is answered as if it
@@ -46,6 +47,15 @@ void store_thread_close(void);
 
 /* Whether the database answers, reconnecting if needed. */
 enum store_status store_ping(void) STORE_MUST_CHECK;
+
+/*
+ * Take the session-level advisory lock key on this thread's connection if nobody holds it
+ * (STORE_OK), or say that another holds it (STORE_NOT_FOUND); release it again with
+ * store_unlock. For work that one of several hylla processes should do at a time. A lost
+ * connection loses the lock with it.
+ */
+enum store_status store_try_lock(long long key) STORE_MUST_CHECK;
+void store_unlock(long long key);
 
 /* The SQLSTATE and constraint name of this thread's last failure ("" when none). */
 const char *store_error_sqlstate(void);

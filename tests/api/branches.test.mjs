@@ -23,18 +23,31 @@ test('an admin creates a branch; anyone reads it', async () => {
   const body = {
     slug: 'deje', name: 'Fritidsbanken Deje', municipality: 'Forshaga', address: 'Storgatan 12, 669 31 Deje',
     loan_days: 14, opening_hours: { tue: [['15:00', '18:00']], sat: [['10:00', '12:00'], ['12:30', '14:00']] },
-    closed_dates: ['2026-12-25', '2026-12-24', '2026-12-24'],
+    seasons: [
+      { name: 'Sommar', from: '06-15', to: '08-15', opening_hours: { tue: [['16:00', '19:00']], thu: [['16:00', '19:00']] } },
+      { name: 'Jul och nyår', from: '12-20', to: '01-10', opening_hours: {} },
+    ],
+    closed_periods: [
+      { from: '2026-12-31', to: '2026-12-31' },
+      { from: '2026-12-23', to: '2027-01-06', reason: 'Julstängt' },
+      { from: '2026-12-31', to: '2026-12-31', reason: null },
+    ],
   };
   const r = await admin.post('/api/branches', body);
   assert.equal(r.status, 201, r.text);
   assert.equal(r.headers.get('location'), '/api/branches/deje');
   assert.deepEqual(r.json, {
     slug: 'deje', name: 'Fritidsbanken Deje', municipality: 'Forshaga', address: 'Storgatan 12, 669 31 Deje',
-    contact: null, opening_hours: body.opening_hours, closed_dates: ['2026-12-24', '2026-12-25'],
-    loan_days: 14, max_renewals: 1, item_limit: 10, notice: null, code_prefix: 'DEJ',
+    contact: null, opening_hours: body.opening_hours, seasons: body.seasons,
+    closed_periods: [ // in order, none twice, reason null when not given
+      { from: '2026-12-23', to: '2027-01-06', reason: 'Julstängt' },
+      { from: '2026-12-31', to: '2026-12-31', reason: null },
+    ],
+    loan_days: 14, max_renewals: 1, item_limit: 10, lost_after_days: 60, notice: null, code_prefix: 'DEJ',
+    label_format: 'a4-3x8', receipt_format: 'receipt-80',
   });
-  const { rows } = await db.query("SELECT closed_dates::text, code_prefix FROM branches WHERE slug = 'deje'");
-  assert.deepEqual(rows[0], { closed_dates: '{2026-12-24,2026-12-25}', code_prefix: 'DEJ' });
+  const { rows } = await db.query("SELECT seasons, closed_periods, code_prefix FROM branches WHERE slug = 'deje'");
+  assert.deepEqual(rows[0], { seasons: body.seasons, closed_periods: r.json.closed_periods, code_prefix: 'DEJ' });
   assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'branch_created'"), 1);
 
   const anyone = new Client(server.url);
@@ -52,7 +65,8 @@ test('only slug and name are required; prefixes step around taken ones', async (
   assert.equal(a.status, 201, a.text);
   assert.equal(a.json.code_prefix, 'DEJE');
   assert.deepEqual(a.json.opening_hours, {});
-  assert.deepEqual(a.json.closed_dates, []);
+  assert.deepEqual(a.json.seasons, []);
+  assert.deepEqual(a.json.closed_periods, []);
   const b = await admin.post('/api/branches', { slug: 'molkom', name: 'Molkom', code_prefix: 'mk' });
   assert.equal(b.status, 201, b.text);
   assert.equal(b.json.code_prefix, 'MK');
@@ -70,11 +84,12 @@ test('bad branch input is refused field by field and creates nothing', async () 
   const before = await count('SELECT count(*)::int AS n FROM branches');
   const r = await admin.post('/api/branches', {
     slug: 'Bad Slug', name: '', loan_days: 0, colour: 'red', code_prefix: 'TOO-LONG-X',
-    opening_hours: { mon: [['18:00', '15:00']] }, closed_dates: ['2026-02-30'],
+    opening_hours: { mon: [['18:00', '15:00']] }, closed_periods: [{ from: '2026-02-30', to: '2026-03-01' }],
+    seasons: [{ name: 'Sommar', from: '06-31', to: '08-15', opening_hours: {} }], closed_dates: ['2026-12-24'],
   });
   assert.equal(r.status, 422);
   assert.deepEqual(r.json.errors.map((e) => e.field).sort(),
-    ['closed_dates', 'code_prefix', 'colour', 'loan_days', 'name', 'opening_hours', 'slug']);
+    ['closed_dates', 'closed_periods', 'code_prefix', 'colour', 'loan_days', 'name', 'opening_hours', 'seasons', 'slug']);
   for (const hours of [{ funday: [] }, { mon: [['15:00', '18:00'], ['17:00', '19:00']] }, { mon: [['25:00', '26:00']] },
     { mon: [['15:00']] }, { mon: 'all day' }, [], { mon: [['8:00', '9:00']] }]) {
     const h = await admin.post('/api/branches', { slug: 'x', name: 'X', opening_hours: hours });
@@ -82,6 +97,49 @@ test('bad branch input is refused field by field and creates nothing', async () 
     assert.deepEqual(h.json.errors.map((e) => e.field), ['opening_hours']);
   }
   assert.equal(await count('SELECT count(*)::int AS n FROM branches'), before);
+});
+
+test('a bad calendar is refused field by field and changes nothing', async () => {
+  await addBranch(db, 'kal', { prefix: 'KAL', opening_hours: { mon: [['10:00', '12:00']] },
+    seasons: [{ name: 'Sommar', from: '06-15', to: '08-15', opening_hours: {} }],
+    closed_periods: [{ from: '2026-12-24', to: '2026-12-26', reason: 'Jul' }] });
+  const row = async () => (await db.query(
+    "SELECT to_jsonb(b) - 'created_at' AS row FROM branches b WHERE slug = 'kal'")).rows[0].row;
+  const before = await row();
+  const season = { name: 'Sommar', from: '06-15', to: '08-15', opening_hours: { tue: [['16:00', '19:00']] } };
+  const cases = [
+    [{ seasons: {} }, 'seasons', /list of at most 20/],
+    [{ seasons: Array(21).fill(season) }, 'seasons', /list of at most 20/],
+    [{ seasons: ['Sommar'] }, 'seasons', /^season 1: a season is/],
+    [{ seasons: [season, { ...season, colour: 'gul' }] }, 'seasons', /^season 2: a season is/],
+    [{ seasons: [{ ...season, name: ' ' }] }, 'seasons', /^season 1: name/],
+    [{ seasons: [{ ...season, name: 'x'.repeat(101) }] }, 'seasons', /^season 1: name/],
+    [{ seasons: [{ ...season, from: '6-15' }] }, 'seasons', /^season 1: from and to are a month and day/],
+    [{ seasons: [{ ...season, to: '02-30' }] }, 'seasons', /^season 1: from and to/],
+    [{ seasons: [{ ...season, to: '13-01' }] }, 'seasons', /^season 1: from and to/],
+    [{ seasons: [{ ...season, opening_hours: undefined }] }, 'seasons', /^season 1: opening hours must be an object/],
+    [{ seasons: [{ ...season, opening_hours: { tue: [['19:00', '16:00']] } }] }, 'seasons', /^season 1: each day's hours must close after/],
+    [{ seasons: [{ ...season, opening_hours: { tis: [] } }] }, 'seasons', /^season 1: weekdays are written/],
+    [{ closed_periods: '2026-12-24' }, 'closed_periods', /list of at most 1000/],
+    [{ closed_periods: [{ from: '2026-12-24' }] }, 'closed_periods', /^closed period 1: from and to are dates/],
+    [{ closed_periods: [{ from: '2026-12-24', to: '24/12' }] }, 'closed_periods', /^closed period 1: from and to are dates/],
+    [{ closed_periods: [{ from: '2027-01-06', to: '2026-12-23' }] }, 'closed_periods', /^closed period 1: to must not come before from/],
+    [{ closed_periods: [{ from: '2026-12-24', to: '2026-12-24' }, { from: '2026-12-24', to: '2026-12-24', reason: '' }] },
+      'closed_periods', /^closed period 2: reason/],
+    [{ closed_periods: [{ from: '2026-12-24', to: '2026-12-24', why: 'jul' }] }, 'closed_periods', /^closed period 1: a closed period is/],
+    [{ closed_dates: ['2026-12-24'] }, 'closed_dates', /not accepted/],
+  ];
+  for (const [body, field, message] of cases) {
+    // Each bad field next to a good one: nothing of the request is written.
+    const r = await admin.patch('/api/branches/kal', { notice: 'ändrad', opening_hours: {}, ...body });
+    assert.equal(r.status, 422, JSON.stringify(body));
+    assert.deepEqual(r.json.errors.map((e) => e.field), [field], JSON.stringify(body));
+    assert.match(r.json.errors[0].message, message, JSON.stringify(body));
+  }
+  const both = await admin.patch('/api/branches/kal', { seasons: [{ ...season, to: '' }], closed_periods: [{}] });
+  assert.deepEqual(both.json.errors.map((e) => e.field).sort(), ['closed_periods', 'seasons']);
+  assert.deepEqual(await row(), before);
+  assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'branch_updated'"), 0);
 });
 
 test('an admin changes a branch; null clears; the slug stays', async () => {
@@ -95,10 +153,19 @@ test('an admin changes a branch; null clears; the slug stays', async () => {
   assert.deepEqual(r.json.opening_hours, { wed: [['14:00', '18:00']] });
   assert.equal(r.json.name, 'Fritidsbanken forshaga', 'an absent field is kept');
 
-  const cleared = await admin.patch('/api/branches/forshaga', { notice: null, closed_dates: ['2027-01-06'] });
+  const cleared = await admin.patch('/api/branches/forshaga', {
+    notice: null, closed_periods: [{ from: '2027-01-06', to: '2027-01-06', reason: 'Trettondagen' }],
+  });
   assert.equal(cleared.json.notice, null);
-  assert.deepEqual(cleared.json.closed_dates, ['2027-01-06']);
+  assert.deepEqual(cleared.json.closed_periods, [{ from: '2027-01-06', to: '2027-01-06', reason: 'Trettondagen' }]);
+  assert.deepEqual(cleared.json.opening_hours, { wed: [['14:00', '18:00']] }, 'the week is kept');
   assert.equal(cleared.json.loan_days, 21);
+  const summer = { name: 'Sommar', from: '06-15', to: '08-15', opening_hours: { wed: [['16:00', '19:00']] } };
+  const seasons = await admin.patch('/api/branches/forshaga', { seasons: [summer] });
+  assert.deepEqual(seasons.json.seasons, [summer]);
+  assert.equal(seasons.json.closed_periods.length, 1, 'closed periods are kept');
+  const none = await admin.patch('/api/branches/forshaga', { seasons: null, closed_periods: null });
+  assert.deepEqual([none.json.seasons, none.json.closed_periods], [[], []]);
 
   const slug = await admin.patch('/api/branches/forshaga', { slug: 'other' });
   assert.equal(slug.status, 422);
@@ -108,7 +175,7 @@ test('an admin changes a branch; null clears; the slug stays', async () => {
   assert.equal((await admin.patch('/api/branches/nowhere', { notice: 'x' })).status, 404);
   const taken = await admin.patch('/api/branches/forshaga', { code_prefix: 'DEJ' });
   assert.equal(taken.status, 409);
-  assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'branch_updated'"), 2);
+  assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'branch_updated'"), 4);
 });
 
 test('managers and volunteers may not create or change branches', async () => {

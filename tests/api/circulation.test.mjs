@@ -170,21 +170,66 @@ test('checkout input is validated field by field', async () => {
   assert.deepEqual(await statusOf([code]), { [code]: 'available' });
 });
 
-test('a due date on a closed day moves to the next open day', async () => {
-  // Closed dates: day 14 and 15 from today; open every weekday.
-  await addBranch(db, 'stang', { prefix: 'STA', opening_hours: OPEN_EVERY_DAY,
-    closed_dates: [await stockholmDate(db, 14), await stockholmDate(db, 15)] });
+test('a due date in a closed period moves to the next open day', async () => {
+  // Closed from day 14 to day 15 from today (a period), and on day 17 (a single day).
+  await addBranch(db, 'stang', { prefix: 'STA', opening_hours: OPEN_EVERY_DAY, closed_periods: [
+    { from: await stockholmDate(db, 14), to: await stockholmDate(db, 15), reason: 'Inventering' },
+    { from: await stockholmDate(db, 17), to: await stockholmDate(db, 17), reason: null }] });
   const manager = await staffClient(server, db, { username: 'stang-vol', branch: 'stang' });
   const b = await borrower('stang');
-  const [one, two] = await items(2, 'stang');
+  const [one, two, three] = await items(3, 'stang');
   const r = await manager.post('/api/checkouts', { borrower_id: b, items: [one] });
   assert.equal(r.status, 201, r.text);
   assert.equal(r.json.due_date, await stockholmDate(db, 16));
   assert.equal(r.json.loans[0].due_date, await stockholmDate(db, 16));
-  // An asked-for due date on a closed day moves too.
+  // An asked-for due date in the period moves too, and past the single closed day.
   const asked = await manager.post('/api/checkouts', { borrower_id: b, items: [two], due_date: await stockholmDate(db, 15) });
   assert.equal(asked.status, 201);
   assert.equal(asked.json.due_date, await stockholmDate(db, 16));
+  const single = await manager.post('/api/checkouts', { borrower_id: b, items: [three], due_date: await stockholmDate(db, 17) });
+  assert.equal(single.json.due_date, await stockholmDate(db, 18));
+  const { rows } = await db.query('SELECT due_date::text AS d FROM loans WHERE checkout_id = $1', [single.json.checkout_id]);
+  assert.equal(rows[0].d, await stockholmDate(db, 18));
+
+  // A renewal from day 16 would fall due on day 30: close days 29 to 31 and it moves to day 32.
+  await db.query(
+    `UPDATE branches SET closed_periods = closed_periods || jsonb_build_array(jsonb_build_object(
+       'from', $1::text, 'to', $2::text, 'reason', 'Flytt')) WHERE slug = 'stang'`,
+    [await stockholmDate(db, 29), await stockholmDate(db, 31)]);
+  const renewed = await manager.post(`/api/loans/${r.json.loans[0].id}/renew`);
+  assert.equal(renewed.status, 200, renewed.text);
+  assert.equal(renewed.json.due_date, await stockholmDate(db, 32));
+  const { rows: [loan] } = await db.query('SELECT due_date::text AS d FROM loans WHERE id = $1', [r.json.loans[0].id]);
+  assert.equal(loan.d, await stockholmDate(db, 32));
+});
+
+/** The month-day ("12-24") and weekday key ("thu") of an ISO date. */
+const monthDay = (iso) => iso.slice(5);
+const weekdayOf = (iso) => ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][new Date(`${iso}T12:00:00Z`).getUTCDay()];
+
+test('a due date on a day the summer season closes moves to its next open day', async () => {
+  // Open every day, but a season from day 10 to day 40 opens only on the weekday of day 20.
+  const from = await stockholmDate(db, 10);
+  const to = await stockholmDate(db, 40);
+  const open = await stockholmDate(db, 20);
+  await addBranch(db, 'somm', { prefix: 'SOM', opening_hours: OPEN_EVERY_DAY, seasons: [
+    { name: 'Sommar', from: monthDay(from), to: monthDay(to), opening_hours: { [weekdayOf(open)]: [['16:00', '19:00']] } }] });
+  const staff = await staffClient(server, db, { username: 'somm-vol', branch: 'somm' });
+  const b = await borrower('somm');
+  const [one, two, three] = await items(3, 'somm');
+  // The natural due date, day 14, is a closed day of the season.
+  const r = await staff.post('/api/checkouts', { borrower_id: b, items: [one] });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.due_date, open);
+  // Due on day 5, before the season; renewed, it would fall due on day 19.
+  const early = await staff.post('/api/checkouts', { borrower_id: b, items: [two], due_date: await stockholmDate(db, 5) });
+  assert.equal(early.json.due_date, await stockholmDate(db, 5));
+  const renewed = await staff.post(`/api/loans/${early.json.loans[0].id}/renew`);
+  assert.equal(renewed.status, 200, renewed.text);
+  assert.equal(renewed.json.due_date, open);
+  // Days 39 and 40 are the season's last, closed; day 41 has the regular week again.
+  const late = await staff.post('/api/checkouts', { borrower_id: b, items: [three], due_date: await stockholmDate(db, 39) });
+  assert.equal(late.json.due_date, await stockholmDate(db, 41));
 });
 
 test('a due date on a weekday without opening hours moves to the open weekday', async () => {
@@ -266,7 +311,7 @@ test('returning a pile does every good return and says what was wrong with the r
   const [a, unknown, rep, notOnLoan, c] = r.json.results;
   assert.equal(r.json.results.length, 5);
   assert.deepEqual(a, {
-    code: codes[0], returned: true, loan_id: out.json.loans[0].id, item: { code: codes[0], name: 'Hockeyskridskor' },
+    code: codes[0], returned: true, found: false, loan_id: out.json.loans[0].id, item: { code: codes[0], name: 'Hockeyskridskor' },
     borrower: { id: b, name: 'Returnerande Rut' },
     due_date: await stockholmDate(db, -3), overdue_days: 3, item_status: 'available',
   });
@@ -438,7 +483,7 @@ test('loan lists filter by status, borrower and branch, and page', async () => {
   assert.deepEqual(row.borrower.id, b);
   assert.equal(row.item.code, codes[0]);
   assert.equal(row.returned_at, null);
-  assert.equal((await vera.get('/api/loans?status=lost')).status, 400);
+  assert.equal((await vera.get('/api/loans?status=gone')).status, 400);
   assert.equal((await vera.get('/api/loans?branch=nowhere')).status, 400);
   assert.equal((await vera.get('/api/loans?branch=dala')).status, 200);
   const all = await vera.get('/api/loans?page=1');

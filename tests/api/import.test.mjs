@@ -147,7 +147,7 @@ test('export then import into an empty branch gives the same items', async () =>
               i.status, i.retired_reason, i.donated_on::text, i.notes FROM items i ORDER BY i.code`)).rows;
     assert.deepEqual(rows, await itemsOf('deje'));
     // The branch's own numbering goes on after imported codes of its prefix, and skips others'.
-    const next = await admin2.post('/api/items', { branch: 'deje2', category: 111, name: 'Ny' });
+    const next = await admin2.post('/api/items', { branch: 'deje2', category: 111, name: 'Ny', size: { kind: 'length_cm', value: 150 } });
     assert.equal(next.json.code, 'DJ2-00001');
   } finally {
     await server2.stop();

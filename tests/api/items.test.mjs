@@ -1,5 +1,5 @@
-// Items: intake with a new code, the desk's lookup, Swedish search with sizes, editing with the
-// status rules, branch scoping, and the status history.
+// Items: intake with a new code, the desk's lookup, Swedish search with sizes, editing, the status
+// rules, branch scoping, and the status history (the life of an item: itemlife.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshDb, startHylla, staffClient, addBranch, addItem } from './lib.mjs';
@@ -36,6 +36,7 @@ test('intake answers 201 with the whole item and its new code at once', async ()
     code: r.json.code, branch: 'deje', category: { id: 111, name_sv: 'Längdskidor', name_en: 'Cross-country skis' },
     name: 'Längdskidor', brand: 'Fischer', size: { kind: 'length_cm', value: 160 }, condition: 'good',
     status: 'intake', retired_reason: null, notes: 'Nya bindningar', photo_url: null, due_date: null,
+    label_printed_at: null,
   });
   assert.match(created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   assert.equal(created, updated);
@@ -117,7 +118,7 @@ test('an item on loan shows its due date and nothing about the borrower', async 
   assert.doesNotMatch(list.text, /Greta|borrower/);
 
   // Its status waits for the return; other fields may change meanwhile.
-  const status = await deje.patch(`/api/items/${code}`, { status: 'repair' });
+  const status = await deje.post(`/api/items/${code}/status`, { to: 'repair' });
   assert.equal(status.status, 409);
   assert.equal(status.json.code, 'item_on_loan');
   const notes = await deje.patch(`/api/items/${code}`, { notes: 'Repa i fören' });
@@ -170,7 +171,7 @@ test('lists are paged and filters are checked', async () => {
   assert.equal(codes.size, p1.json.items.length + p2.json.items.length, 'pages do not overlap');
   const status = await deje.get('/api/items?status=intake&branch=deje');
   assert.ok(status.json.items.length > 0 && status.json.items.every((i) => i.status === 'intake'));
-  for (const q of ['per_page=500', 'page=0', 'status=lost', 'size_kind=weight', 'size_min=abc', 'branch=nowhere', 'category=x']) {
+  for (const q of ['per_page=500', 'page=0', 'status=gone', 'size_kind=weight', 'size_min=abc', 'branch=nowhere', 'category=x']) {
     const r = await deje.get(`/api/items?${q}`);
     assert.equal(r.status, 400, q);
     assert.equal(r.json.code, 'invalid_query');
@@ -195,37 +196,37 @@ test('edits: a branch-bound volunteer cannot change another branch\'s item', asy
   assert.equal(net.json.branch, 'deje');
 });
 
-test('status rules: on_loan only by circulation, retiring needs a reason, every change recorded', async () => {
-  const r = await deje.post('/api/items', skis);
+test('status rules: never by an edit, on_loan only by circulation, retiring needs a reason, every change recorded', async () => {
+  const r = await deje.post('/api/items', { ...skis, name: 'Längdskidor med historia' });
   const code = r.json.code;
-  const loan = await deje.patch(`/api/items/${code}`, { status: 'on_loan' });
-  assert.equal(loan.status, 422);
-  assert.equal(loan.json.errors[0].code, 'not_settable');
-  const noReason = await deje.patch(`/api/items/${code}`, { status: 'retired' });
+  const edit = await deje.patch(`/api/items/${code}`, { status: 'available' });
+  assert.equal(edit.status, 422);
+  assert.equal(edit.json.errors[0].code, 'unknown_field');
+  const loan = await deje.post(`/api/items/${code}/status`, { to: 'on_loan' });
+  assert.equal(loan.status, 409);
+  assert.equal(loan.json.code, 'status_change_refused');
+  const noReason = await deje.post(`/api/items/${code}/status`, { to: 'retired' });
   assert.equal(noReason.status, 422);
-  assert.equal(noReason.json.errors[0].field, 'retired_reason');
-  const stray = await deje.patch(`/api/items/${code}`, { retired_reason: 'Trasig' });
-  assert.equal(stray.status, 422);
+  assert.equal(noReason.json.errors[0].field, 'reason');
   assert.equal((await db.query('SELECT status FROM items WHERE code = $1', [code])).rows[0].status, 'intake');
 
-  assert.equal((await deje.patch(`/api/items/${code}`, { status: 'available' })).status, 200);
-  const retired = await deje.patch(`/api/items/${code}`, { status: 'retired', retired_reason: 'Trasig bindning' });
+  assert.equal((await deje.post(`/api/items/${code}/status`, { to: 'available' })).status, 200);
+  const retired = await deje.post(`/api/items/${code}/status`, { to: 'retired', reason: 'other', note: 'Trasig bindning' });
   assert.equal(retired.status, 200);
   assert.equal(retired.json.retired_reason, 'Trasig bindning');
-  const back = await anna.patch(`/api/items/${code}`, { status: 'repair' });
-  assert.equal(back.json.retired_reason, null);
+  const back = await anna.post(`/api/items/${code}/status`, { to: 'repair' });
+  assert.equal(back.status, 409, 'retired is the end');
 
   const h = await deje.get(`/api/items/${code}/history`);
   assert.equal(h.status, 200);
   const dora = (await db.query("SELECT id FROM staff WHERE username = 'dora'")).rows[0].id;
-  const annaId = (await db.query("SELECT id FROM staff WHERE username = 'anna'")).rows[0].id;
   assert.deepEqual(h.json.history.map((e) => [e.from, e.to, e.reason, e.staff?.id]), [
     [null, 'intake', null, dora], ['intake', 'available', null, dora],
-    ['available', 'retired', 'Trasig bindning', dora], ['retired', 'repair', null, annaId],
+    ['available', 'retired', 'Trasig bindning', dora],
   ]);
   for (const e of h.json.history) assert.match(e.at, /^\d{4}-\d\d-\d\dT/);
   assert.equal(h.json.history[0].staff.display_name, 'dora');
-  assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'item_updated' AND object_id = (SELECT id FROM items WHERE code = $1)", [code]), 3);
+  assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'item_status_changed' AND object_id = (SELECT id FROM items WHERE code = $1)", [code]), 2);
   assert.equal((await deje.get('/api/items/NOPE-1/history')).status, 404);
 });
 

@@ -144,12 +144,16 @@ export async function addStaff(db, { username, password = 'correct horse battery
   return rows[0].id;
 }
 
-/** Create a branch directly in the database; returns its id. */
+/**
+ * Create a branch directly in the database; returns its id. Its calendar is opening_hours,
+ * seasons and closed_periods as the API writes them (none by default: never open).
+ */
 export async function addBranch(db, slug, { name = `Fritidsbanken ${slug}`, prefix = slug.slice(0, 3).toUpperCase(), ...rest } = {}) {
   const { rows } = await db.query(
-    `INSERT INTO branches (slug, name, code_prefix, opening_hours, closed_dates, loan_days)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [slug, name, prefix, JSON.stringify(rest.opening_hours ?? {}), rest.closed_dates ?? [], rest.loan_days ?? 14]);
+    `INSERT INTO branches (slug, name, code_prefix, opening_hours, seasons, closed_periods, loan_days)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [slug, name, prefix, JSON.stringify(rest.opening_hours ?? {}), JSON.stringify(rest.seasons ?? []),
+      JSON.stringify(rest.closed_periods ?? []), rest.loan_days ?? 14]);
   return rows[0].id;
 }
 
@@ -319,4 +323,58 @@ export async function stockholmDate(db, days = 0) {
   const { rows } = await db.query(
     "SELECT ((now() AT TIME ZONE 'Europe/Stockholm')::date + $1::int)::text AS d", [days]);
   return rows[0].d;
+}
+
+// ---- OpenAPI documents (web/openapi.json, web/openapi-staff.json) ----
+
+/** Resolve a local $ref of the document. */
+function resolve(doc, ref) {
+  assert.match(ref, /^#\//, `only local references: ${ref}`);
+  let node = doc;
+  for (const part of ref.slice(2).split('/')) {
+    node = node?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+    assert.ok(node !== undefined, `unresolved ${ref}`);
+  }
+  return node;
+}
+
+/**
+ * Fail unless doc has the structure OpenAPI 3.x requires: info, paths whose operations have
+ * unique ids, parameters with a place and a schema (path parameters required and matching the
+ * path's template), responses with descriptions, and every $ref resolving inside the document.
+ */
+export function assertOpenApi(doc) {
+  assert.match(doc.openapi, /^3\.\d+\.\d+$/);
+  assert.equal(typeof doc.info?.title, 'string');
+  assert.equal(typeof doc.info?.version, 'string');
+  assert.equal(typeof doc.paths, 'object');
+  const ids = new Set();
+  for (const [p, item] of Object.entries(doc.paths)) {
+    assert.match(p, /^\//);
+    const templated = [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+    for (const [method, op] of Object.entries(item)) {
+      assert.ok(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'].includes(method), `${p}: ${method}`);
+      assert.ok(op.operationId && !ids.has(op.operationId), `${p} ${method}: operationId`);
+      ids.add(op.operationId);
+      const params = (op.parameters || []).map((x) => (x.$ref ? resolve(doc, x.$ref) : x));
+      for (const x of params) {
+        assert.ok(['query', 'header', 'path', 'cookie'].includes(x.in) && x.name, `${p}: parameter ${JSON.stringify(x)}`);
+        assert.ok(x.schema || x.content, `${p}: parameter ${x.name} has no schema`);
+        if (x.in === 'path') assert.equal(x.required, true, `${p}: path parameter ${x.name}`);
+      }
+      assert.deepEqual(params.filter((x) => x.in === 'path').map((x) => x.name).sort(), templated.sort(), `${p}: path parameters`);
+      assert.ok(op.responses && Object.keys(op.responses).length, `${p}: responses`);
+      for (const [code, res] of Object.entries(op.responses)) {
+        assert.match(code, /^([1-5]\d\d|[1-5]XX|default)$/);
+        assert.equal(typeof (res.$ref ? resolve(doc, res.$ref) : res).description, 'string', `${p} ${code}: description`);
+      }
+    }
+  }
+  // Every reference resolves.
+  const walk = (node) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object')
+      for (const [k, v] of Object.entries(node)) (k === '$ref' ? resolve(doc, v) : walk(v));
+  };
+  walk(doc);
 }

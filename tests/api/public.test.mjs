@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import {
   freshDb, startHylla, addBranch, staffClient, addItem, addBorrower, stockholmDate, routeTable,
-  samplePath, Client, OPEN_EVERY_DAY, WEB_ROOT,
+  samplePath, Client, OPEN_EVERY_DAY, WEB_ROOT, assertOpenApi,
 } from './lib.mjs';
 
 const SECRET_NAME = 'Zebulon Quxworthy-Ängström';
@@ -21,15 +21,23 @@ let anon;
 let vera;
 const codes = {};
 let borrowerId;
+let SEASONS;
 
 before(async () => {
   db = await freshDb();
   server = await startHylla({ database: db.conninfo });
   anon = new Client(server.url);
+  const seasonOpen = new Date(`${await stockholmDate(db, 11)}T12:00:00Z`).getUTCDay();
+  SEASONS = [{
+    name: 'Vinter', from: (await stockholmDate(db, 9)).slice(5), to: (await stockholmDate(db, 60)).slice(5),
+    opening_hours: { [['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][seasonOpen]]: [['16:00', '19:00']] },
+  }];
+  // Closed three days ago, and from day 5 to day 6 ahead (a period); a season from day 9 on, open
+  // on one weekday only, that of day 11.
   await db.query(
-    `INSERT INTO branches (slug, name, code_prefix, opening_hours, closed_dates, address, municipality, notice)
-     VALUES ('deje', 'Fritidsbanken Deje', 'DEJ', $1, $2, 'Storgatan 1, Deje', 'Forshaga', 'Välkomna!')`,
-    [JSON.stringify(OPEN_EVERY_DAY), [await stockholmDate(db, -3), await stockholmDate(db, 5)]]);
+    `INSERT INTO branches (slug, name, code_prefix, opening_hours, seasons, closed_periods, address, municipality, notice)
+     VALUES ('deje', 'Fritidsbanken Deje', 'DEJ', $1, $2, $3, 'Storgatan 1, Deje', 'Forshaga', 'Välkomna!')`,
+    [JSON.stringify(OPEN_EVERY_DAY), JSON.stringify(SEASONS), JSON.stringify(await closedPeriods())]);
   await addBranch(db, 'forshaga', { prefix: 'FOR', opening_hours: OPEN_EVERY_DAY });
   for (const [key, opts] of Object.entries({
     ski150: { name: 'Längdskidor Fischer', sizeKind: 'length_cm', sizeNum: 150 },
@@ -55,6 +63,14 @@ before(async () => {
   assert.equal(o.status, 201, o.text);
 });
 
+/** The closed periods of deje: one in the past, one ahead. */
+async function closedPeriods() {
+  return [
+    { from: await stockholmDate(db, -3), to: await stockholmDate(db, -3), reason: null },
+    { from: await stockholmDate(db, 5), to: await stockholmDate(db, 6), reason: 'Inventering' },
+  ];
+}
+
 after(async () => {
   await server?.stop();
   await db?.drop();
@@ -69,8 +85,20 @@ test('branches: public facts, upcoming closed dates, today and totals from the r
   assert.equal(deje.address, 'Storgatan 1, Deje');
   assert.equal(deje.notice, 'Välkomna!');
   assert.deepEqual(deje.opening_hours, OPEN_EVERY_DAY);
-  assert.deepEqual(deje.closed_dates, [await stockholmDate(db, 5)], 'past closed dates are left out');
+  assert.deepEqual(deje.seasons, SEASONS);
+  assert.deepEqual(deje.closed_periods, (await closedPeriods()).slice(1), 'past closed periods are left out');
   assert.equal(deje.today, await stockholmDate(db));
+  // The days ahead as the calendar resolves them: open every day but the closed ones, then the
+  // season's one weekday.
+  const days = [];
+  for (let i = 0; i < 14; i++) {
+    const date = await stockholmDate(db, i);
+    const closed = (i >= 5 && i <= 6) || (i >= 9 && (i - 11) % 7 !== 0);
+    days.push({ date, spans: closed ? [] : i >= 9 ? [['16:00', '19:00']] : [['10:00', '18:00']] });
+  }
+  assert.deepEqual(deje.days, days);
+  assert.deepEqual(deje.next_open, { date: await stockholmDate(db, 1), spans: [['10:00', '18:00']] });
+  assert.equal(r.json.branches[1].next_open.date, await stockholmDate(db, 1));
   assert.equal(deje.total_loans, 2);
   assert.equal(deje.available_items, 4); // ski150, ski155a, ski170, skates
   for (const key of ['id', 'loan_days', 'item_limit', 'max_renewals', 'code_prefix', 'next_item_no'])
@@ -213,16 +241,6 @@ test('OPTIONS answers a CORS preflight on the open routes only', async () => {
   assert.equal(unknown.status, 404);
 });
 
-/** Resolve a local $ref of the document. */
-function resolve(doc, ref) {
-  assert.match(ref, /^#\//, `only local references: ${ref}`);
-  let node = doc;
-  for (const part of ref.slice(2).split('/')) {
-    node = node?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
-    assert.ok(node !== undefined, `unresolved ${ref}`);
-  }
-  return node;
-}
 
 test('/api/openapi.json is a valid OpenAPI 3 document listing every public route', async () => {
   const r = await anon.get('/api/openapi.json');
@@ -230,40 +248,7 @@ test('/api/openapi.json is a valid OpenAPI 3 document listing every public route
   assert.match(r.headers.get('content-type'), /^application\/json/);
   const doc = r.json;
   assert.deepEqual(doc, JSON.parse(readFileSync(path.join(WEB_ROOT, 'openapi.json'), 'utf8')), 'the binary serves web/openapi.json');
-  // The structure OpenAPI 3.x requires.
-  assert.match(doc.openapi, /^3\.\d+\.\d+$/);
-  assert.equal(typeof doc.info?.title, 'string');
-  assert.equal(typeof doc.info?.version, 'string');
-  assert.equal(typeof doc.paths, 'object');
-  const ids = new Set();
-  for (const [p, item] of Object.entries(doc.paths)) {
-    assert.match(p, /^\//);
-    const templated = [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-    for (const [method, op] of Object.entries(item)) {
-      assert.ok(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'].includes(method), `${p}: ${method}`);
-      assert.ok(op.operationId && !ids.has(op.operationId), `${p} ${method}: operationId`);
-      ids.add(op.operationId);
-      const params = (op.parameters || []).map((x) => (x.$ref ? resolve(doc, x.$ref) : x));
-      for (const x of params) {
-        assert.ok(['query', 'header', 'path', 'cookie'].includes(x.in) && x.name, `${p}: parameter ${JSON.stringify(x)}`);
-        assert.ok(x.schema || x.content, `${p}: parameter ${x.name} has no schema`);
-        if (x.in === 'path') assert.equal(x.required, true, `${p}: path parameter ${x.name}`);
-      }
-      assert.deepEqual(params.filter((x) => x.in === 'path').map((x) => x.name).sort(), templated.sort(), `${p}: path parameters`);
-      assert.ok(op.responses && Object.keys(op.responses).length, `${p}: responses`);
-      for (const [code, res] of Object.entries(op.responses)) {
-        assert.match(code, /^([1-5]\d\d|[1-5]XX|default)$/);
-        assert.equal(typeof (res.$ref ? resolve(doc, res.$ref) : res).description, 'string', `${p} ${code}: description`);
-      }
-    }
-  }
-  // Every reference resolves.
-  const walk = (node) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object')
-      for (const [k, v] of Object.entries(node)) (k === '$ref' ? resolve(doc, v) : walk(v));
-  };
-  walk(doc);
+  assertOpenApi(doc);
   // Every public route of the API is there, and nothing else.
   const routes = (await routeTable()).filter((x) => x.pattern.startsWith('/api/public/') || x.pattern === '/api/openapi.json');
   assert.equal(routes.length, 6);

@@ -3,43 +3,54 @@
 // are read (web/js/public/items.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addDays, weekday, spansOn, spansText, nextOpening } from '../../web/js/public/hours.js';
+import { addDays, spansOn, spansText, nextOpening } from '../../web/js/public/hours.js';
 import { parseSizeQuery, groupItems } from '../../web/js/public/items.js';
 
-// 2026-12-01 is a Tuesday.
+// A branch as the public API answers it on Tuesday 1 December 2026: open Tuesdays 15–18 and
+// Thursdays 10.30–12 and 17–19.45, closed on Thursday the 3rd and Tuesday the 8th, the days
+// resolved by the server's calendar and the first open day after today.
+const THU = [['10:30', '12:00'], ['17:00', '19:45']];
 const branch = {
   today: '2026-12-01',
-  opening_hours: { tue: [['15:00', '18:00']], thu: [['10:30', '12:00'], ['17:00', '19:45']] },
-  closed_dates: ['2026-12-03', '2026-12-08'],
+  days: [
+    { date: '2026-12-01', spans: [['15:00', '18:00']] }, { date: '2026-12-02', spans: [] },
+    { date: '2026-12-03', spans: [] }, { date: '2026-12-04', spans: [] }, { date: '2026-12-05', spans: [] },
+    { date: '2026-12-06', spans: [] }, { date: '2026-12-07', spans: [] }, { date: '2026-12-08', spans: [] },
+    { date: '2026-12-09', spans: [] }, { date: '2026-12-10', spans: THU },
+  ],
+  next_open: { date: '2026-12-10', spans: THU },
 };
 const at = (hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
 
-test('dates and weekdays across months and years', () => {
+test('dates across months and years', () => {
   assert.equal(addDays('2026-12-31', 1), '2027-01-01');
   assert.equal(addDays('2028-02-28', 1), '2028-02-29');
-  assert.equal(weekday('2026-12-01'), 'tue');
-  assert.equal(weekday('2027-01-03'), 'sun');
+  assert.equal(addDays('2026-12-01', -1), '2026-11-30');
 });
 
 test('hours in words, the Swedish way', () => {
   assert.equal(spansText([['15:00', '18:00']]), '15–18');
-  assert.equal(spansText(branch.opening_hours.thu), '10.30–12, 17–19.45');
+  assert.equal(spansText(THU), '10.30–12, 17–19.45');
   assert.equal(spansText([]), '');
 });
 
-test('a closed date closes a weekday that has hours', () => {
+test('the hours of a day are the resolved days of the answer', () => {
   assert.deepEqual(spansOn(branch, '2026-12-01'), [['15:00', '18:00']]);
-  assert.deepEqual(spansOn(branch, '2026-12-08'), [], 'a Tuesday on the closed list');
-  assert.deepEqual(spansOn(branch, '2026-12-02'), [], 'a Wednesday without hours');
-  assert.deepEqual(spansOn({ ...branch, closed_dates: undefined }, '2026-12-08'), [['15:00', '18:00']]);
+  assert.deepEqual(spansOn(branch, '2026-12-08'), [], 'a Tuesday the calendar closed');
+  assert.deepEqual(spansOn(branch, '2026-12-10'), THU);
+  assert.deepEqual(spansOn(branch, '2026-12-24'), [], 'a day beyond the answer');
+  assert.deepEqual(spansOn({ today: '2026-12-01' }, '2026-12-01'), [], 'an answer without days');
 });
 
 test('the next opening: later today, or the first open day after', () => {
   assert.deepEqual(nextOpening(branch, at('09:00')), { date: '2026-12-01', spans: [['15:00', '18:00']] });
   assert.deepEqual(nextOpening(branch, at('17:59')), { date: '2026-12-01', spans: [['15:00', '18:00']] });
-  // After closing, Thursday the 3rd is closed, so Tuesday the 8th... is closed too: Thursday the 10th.
-  assert.deepEqual(nextOpening(branch, at('18:00')), { date: '2026-12-10', spans: branch.opening_hours.thu });
-  assert.equal(nextOpening({ today: '2026-12-01', opening_hours: {}, closed_dates: [] }, 0), null);
+  // After closing: the first open day after today, as the server found it (Thursday the 10th).
+  assert.deepEqual(nextOpening(branch, at('18:00')), { date: '2026-12-10', spans: THU });
+  // Closed today (a closed period, say): the next opening may lie beyond the days listed.
+  const closed = { today: '2026-12-23', days: [{ date: '2026-12-23', spans: [] }], next_open: { date: '2027-01-07', spans: THU } };
+  assert.deepEqual(nextOpening(closed, at('09:00')), { date: '2027-01-07', spans: THU });
+  assert.equal(nextOpening({ today: '2026-12-01', days: [{ date: '2026-12-01', spans: [] }], next_open: null }, 0), null);
 });
 
 test('a size typed into the search becomes bounds', () => {

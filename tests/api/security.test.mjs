@@ -143,6 +143,45 @@ const otherBranchReads = [
     },
   },
   {
+    name: 'the card of a borrower of another branch',
+    role: 'volunteer',
+    async make() {
+      const id = await southBorrower();
+      await db.query("UPDATE borrowers SET card = 'K11223344' WHERE id = $1", [id]);
+      return { method: 'GET', path: `/api/borrowers/${id}/card.svg`, secrets: ['K11223344', 'Sonja'] };
+    },
+  },
+  {
+    name: 'a new card for a borrower of another branch',
+    role: 'volunteer',
+    async make() {
+      return { method: 'POST', path: `/api/borrowers/${await southBorrower()}/card`, secrets: ['Sonja', 'K11223344'] };
+    },
+  },
+  {
+    name: 'marking the labels of another branch printed',
+    role: 'volunteer',
+    async make() {
+      const code = await addItem(db, 'south', { name: 'Södra pulkan', category: 32 });
+      return { method: 'POST', path: '/api/labels/printed', json: { items: [code] } };
+    },
+  },
+  {
+    name: 'choosing the printers of another branch',
+    role: 'volunteer',
+    async make() {
+      return { method: 'PATCH', path: '/api/branches/south/printing', json: { label_format: 'roll-62' } };
+    },
+  },
+  {
+    name: 'a status change of an item of another branch',
+    role: 'manager',
+    async make() {
+      const code = await addItem(db, 'south', { name: 'Södra tältet', category: 21 });
+      return { method: 'POST', path: `/api/items/${code}/status`, json: { to: 'lost' } };
+    },
+  },
+  {
     name: 'the statistics of another branch',
     role: 'manager',
     async make() {
@@ -167,7 +206,11 @@ test('staff bound to a branch get nothing of another branch', async () => {
   assert.equal(await count("SELECT count(*)::int AS n FROM staff WHERE display_name = 'Hacked'"), 0);
   assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE name = 'Sonja Söderlund'"), 1);
   assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE name = 'Hacked'"), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE status = 'lost'"), 0);
   assert.equal(await count('SELECT count(*)::int AS n FROM loans'), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE card = 'K11223344'"), 1);
+  assert.equal(await count('SELECT count(*)::int AS n FROM items WHERE label_printed_at IS NOT NULL'), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM branches WHERE label_format <> 'a4-3x8'"), 0);
   // The listing of a branch-bound admin holds their branch only.
   const list = await f.clients.admin.get('/api/staff');
   assert.equal(list.status, 200);

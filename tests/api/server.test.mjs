@@ -24,6 +24,7 @@ test('bad settings give one clear line and exit status 2', async () => {
     [['serve', '--body-limit', 'lots'], /--body-limit must be a size/],
     [['serve', '--session-idle', 'forever'], /--session-idle must be a duration/],
     [['serve', '--log-level', 'loud'], /--log-level must be debug, info, warning or error/],
+    [['serve', '--public-url', 'https://hyllä.example.org'], /--public-url must be plain ASCII/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ];
   for (const [args, message] of cases) {

@@ -318,7 +318,8 @@ test(`every figure equals a direct count over loans (seed ${SEED})`, async () =>
     assert.equal(r.json.items, want.items);
     assert.equal(r.json.never_lent, want.items_never_lent);
     const { rows } = await db.query(`SELECT i.category_id AS key, count(*)::int AS items,
-        count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM loans l WHERE l.item_id = i.id))::int AS never_lent
+        count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM loans l WHERE l.item_id = i.id))::int AS never_lent,
+        count(*) FILTER (WHERE i.status = 'lost')::int AS lost
       FROM items i JOIN branches b ON b.id = i.branch_id
      WHERE i.status <> 'retired' AND ($1::text IS NULL OR b.slug = $1)
      GROUP BY 1 ORDER BY 3 DESC, 1`, [slug]);

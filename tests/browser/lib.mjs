@@ -7,6 +7,7 @@
 //   await page.goto(app.url + '/login');
 //   await checkA11y(page, 'login');                // fails on any axe violation, 360 and 1280 px
 //   assertNoPageErrors(page);
+//   assertNoSwedish(await visibleText(page), 'login'); // on an English page
 //   await app.stop();
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,13 +28,14 @@ export const ARTIFACTS = process.env.HYLLA_TEST_ARTIFACTS || path.join(SOURCE_RO
 export const WIDTHS = [360, 1280];
 
 /**
- * Launch Chromium headless with a fresh profile. Resolves { context, close() }; the context is
- * Playwright's BrowserContext (one profile, many pages).
+ * Launch Chromium headless with a fresh profile, with extra command line switches (a fake camera,
+ * say). Resolves { context, close() }; the context is Playwright's BrowserContext (one profile,
+ * many pages).
  */
-export async function launchBrowser({ locale = 'sv-SE' } = {}) {
+export async function launchBrowser({ locale = 'sv-SE', args: extra = [] } = {}) {
   const profile = mkdtempSync(path.join(tmpdir(), 'hylla-chromium-'));
   const args = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'];
+    '--disable-component-update', '--disable-sync', ...extra];
   if (process.getuid?.() === 0) args.push('--no-sandbox');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -153,7 +155,10 @@ export async function loginAs(app, account) {
 /** Every string of a dictionary, plural forms included. */
 const strings = (dict) => Object.values(dict).flatMap((v) => (typeof v === 'object' ? Object.values(v) : [v]));
 
-/** Fail when text holds a Swedish string of the dictionaries (its fixed parts, as whole words). */
+/**
+ * Fail when text holds a Swedish string of the dictionaries (its fixed parts, as whole words), or
+ * any å ä ö: for English pages, which must leave no Swedish behind.
+ */
 export function assertNoSwedish(text, where) {
   const parts = (s) => s.split(/\{\w+\}/).map((p) => p.trim()).filter((p) => p.length >= 2);
   // Fixed parts the English strings share ("cm", "EU") are no Swedish.
@@ -167,4 +172,50 @@ export function assertNoSwedish(text, where) {
     }
   }
   assert.doesNotMatch(text, /[åäöÅÄÖ]/, `Swedish letters on ${where}:\n${text}`);
+}
+
+// ---- The desk, driven as a volunteer drives it ----
+
+/** Type text and press Enter, as a USB scanner does. */
+export async function scan(page, text) {
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+/** The id (or else the tag) of the element that has the focus. */
+export const activeId = (page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+
+/** Open a desk address and wait until the desk has drawn its screen. */
+export async function openDesk(page, url) {
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]');
+}
+
+/** Wait until a scan list has n rows that are no longer being looked up; returns their states. */
+export async function rows(page, list, n) {
+  await page.waitForFunction(([sel, count]) => {
+    const li = document.querySelectorAll(`${sel} > li`);
+    return li.length === count && [...li].every((x) => x.dataset.state !== 'pending');
+  }, [list, n]);
+  return page.$$eval(`${list} > li`, (li) => li.map((x) => ({ code: x.dataset.code, state: x.dataset.state, text: x.textContent })));
+}
+
+/**
+ * Show each screen of screens ([name, async show()]) and check it with axe at both widths in
+ * Swedish; then open a page with the language switch (home()), switch to English, and check each
+ * again, with no Swedish left. Screenshots are named desk-NAME-sv and desk-NAME-en.
+ */
+export async function checkScreens(page, screens, home) {
+  for (const [name, show] of screens) {
+    await show();
+    await checkA11y(page, `desk-${name}-sv`);
+  }
+  await home();
+  await page.click('[data-lang-switch]');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  for (const [name, show] of screens) {
+    await show();
+    assertNoSwedish(await visibleText(page), name);
+    await checkA11y(page, `desk-${name}-en`);
+  }
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import sv from '../../web/js/lang/sv.js';
 import en from '../../web/js/lang/en.js';
 import { startApp, checkA11y, assertNoPageErrors, visibleText, screenshot, launchBrowser } from './lib.mjs';
-import { addItem, addBorrower, staffClient, stockholmDate, OPEN_EVERY_DAY } from '../api/lib.mjs';
+import { addBranch, addItem, addBorrower, staffClient, stockholmDate, OPEN_EVERY_DAY } from '../api/lib.mjs';
 
 const SECRET_NAME = 'Zebulon Quxworthy';
 const SECRET_PHONE = '+46709876543';
@@ -16,6 +16,7 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 let app;
 const codes = {};
 let due;
+let molkomOpens;
 
 before(async () => {
   app = await startApp();
@@ -25,6 +26,19 @@ before(async () => {
      VALUES ('deje', 'Fritidsbanken Deje', 'DEJ', $1, 'Storgatan 12, Deje', 'Välkomna in!'),
             ('forshaga', 'Fritidsbanken Forshaga', 'FOR', '{}', NULL, NULL)`,
     [JSON.stringify(OPEN_EVERY_DAY)]);
+  // Molkom: closed today and tomorrow, then a season that opens on one weekday only, 16–19.
+  // Munkfors: in a season today that opens every day 16–19.
+  const today = await stockholmDate(db);
+  const weekday = (iso) => ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][new Date(`${iso}T12:00:00Z`).getUTCDay()];
+  const winterEnd = (await stockholmDate(db, 30)).slice(5);
+  molkomOpens = await stockholmDate(db, 4);
+  await addBranch(db, 'molkom', { name: 'Fritidsbanken Molkom', prefix: 'MOL', opening_hours: OPEN_EVERY_DAY,
+    closed_periods: [{ from: today, to: await stockholmDate(db, 1), reason: 'Inventering' }],
+    seasons: [{ name: 'Vinter', from: (await stockholmDate(db, 2)).slice(5), to: winterEnd,
+      opening_hours: { [weekday(molkomOpens)]: [['16:00', '19:00']] } }] });
+  await addBranch(db, 'munkfors', { name: 'Fritidsbanken Munkfors', prefix: 'MUN', seasons: [{
+    name: 'Vinter', from: today.slice(5), to: winterEnd,
+    opening_hours: Object.fromEntries(Object.keys(OPEN_EVERY_DAY).map((d) => [d, [['16:00', '19:00']]])) }] });
   for (const [key, opts] of Object.entries({
     ski150: { name: 'Längdskidor Fischer', sizeKind: 'length_cm', sizeNum: 150 },
     ski155a: { name: 'Längdskidor Peltonen', sizeKind: 'length_cm', sizeNum: 155 },
@@ -93,6 +107,24 @@ test('choose a branch: the list has today\'s hours, the branch page its facts an
   assert.equal(await img.getAttribute('loading'), 'lazy');
   assert.equal(await img.getAttribute('width'), '96');
   await checkA11y(page, 'public-branch');
+  assertNoPageErrors(page);
+});
+
+test('the hours follow the branch calendar: a closed period today, a season', async () => {
+  const list = await freshPage('/');
+  await list.getByRole('link', { name: 'Fritidsbanken Munkfors' }).waitFor();
+  const card = async (name) => list.locator('.branch-card', { has: list.getByRole('link', { name }) }).innerText();
+  assert.match(await card('Fritidsbanken Munkfors'), /Öppet idag 16–19/);
+  const molkom = await card('Fritidsbanken Molkom');
+  assert.match(molkom, /Stängt idag/);
+  const day = Number(molkomOpens.slice(8));
+  assert.match(molkom, new RegExp(`Nästa gång öppet: \\S+ ${day} \\S+ 16–19`));
+
+  const page = await freshPage('/?branch=molkom');
+  await page.waitForFunction(() => document.querySelector('#hours-next').textContent !== '');
+  assert.equal(await page.textContent('#hours-today'), 'Stängt idag');
+  assert.match(await page.textContent('#hours-next'), new RegExp(`^Nästa gång öppet: \\S+ ${day} \\S+ 16–19$`));
+  assertNoPageErrors(list);
   assertNoPageErrors(page);
 });
 

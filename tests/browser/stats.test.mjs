@@ -57,6 +57,7 @@ before(async () => {
            plan.out_at + make_interval(days => 3 + plan.g % 17)
       FROM plan JOIN c ON c.created_at = plan.out_at AND c.branch_id = plan.branch_id`);
   await db.query("UPDATE categories SET co2e_kg = 12.5, sek = 450.75 WHERE id = 11");
+  await db.query("UPDATE items SET status = 'lost' WHERE code IN ('DEJ-3', 'FOR-4', 'FOR-9')");
   await addStaff(db, { username: 'nina', role: 'manager', displayName: 'Nina N' });
   await addStaff(db, { username: 'bo', role: 'manager', branch: 'deje', displayName: 'Bo B' });
   await addStaff(db, { username: 'vera', role: 'volunteer', displayName: 'Vera V' });
@@ -200,7 +201,9 @@ async function checkTablesAndFiles(page, lang) {
 
   // The catalogue now.
   const cat = await csv(page, 'catalogue');
-  assert.deepEqual(cat.at(-1).slice(1).map((v) => num(v, lang)), [api.items.items, api.items.never_lent]);
+  assert.deepEqual(cat.at(-1).slice(1).map((v) => num(v, lang)), [api.items.items, api.items.never_lent, api.items.lost]);
+  assert.equal(api.items.lost, 3);
+  assert.equal(cat[0][3], strings[lang]['stats.lost_col']);
 }
 
 test('the page shows the chart, figures and tables in Swedish, and every CSV holds the API numbers', async () => {

@@ -1,6 +1,7 @@
 /*
  * Database tests of the catalogue stores: branch code prefixes, item codes under the branch lock,
- * the status rules and their history, search, and the all-or-nothing import.
+ * what intake asks for (a size, a word about a twin), the status transitions and their history,
+ * search, and the all-or-nothing import.
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"
@@ -39,17 +40,37 @@ static long long add_staff(const char *username, const char *branch)
 /* Take in an item; its code into code. */
 static void intake(long long staff, int branch, const char *name, double cm, char *code)
 {
-    /* Längdskidor (111) with a length, Skridskor (12) without. */
+    /* Längdskidor (111) with a length, else Skridskor (12) in EU size 40. */
     struct item_fields f = { .branch_id = branch, .category_id = cm > 0 ? 111 : 12, .name = name };
     const char *why;
-    if (cm > 0)
-        ck_assert(size_from_number(SIZE_LENGTH_CM, cm, &f.size, &why));
+    ck_assert(cm > 0 ? size_from_number(SIZE_LENGTH_CM, cm, &f.size, &why)
+                     : size_from_number(SIZE_SHOE_EU, 40, &f.size, &why));
     struct item it;
     enum item_outcome outcome;
-    ck_assert_int_eq(store_item_create(staff, &f, &it, &outcome), STORE_OK);
+    char duplicate_of[ITEM_CODE_MAX + 1];
+    ck_assert_int_eq(store_item_create(staff, &f, false, &it, &outcome, duplicate_of), STORE_OK);
     ck_assert_int_eq(outcome, ITEM_DONE);
     strcpy(code, it.code);
     store_item_clear(&it);
+}
+
+/* Change an item's status as staff of branch scope (a manager when manager); the outcome. */
+static enum item_outcome set_status(long long staff, int scope, bool manager, const char *code,
+                                    const char *to, const char *reason, const char *note)
+{
+    struct store_item_status s = { .staff_id = staff,
+                                   .scope = scope,
+                                   .manager = manager,
+                                   .code = code,
+                                   .to = to,
+                                   .reason = reason,
+                                   .note = note };
+    struct item it;
+    ck_assert_int_eq(store_item_set_status(&s, &it), STORE_OK);
+    if (s.outcome == ITEM_DONE)
+        ck_assert_str_eq(it.status, to);
+    store_item_clear(&it);
+    return s.outcome;
 }
 
 START_TEST(branch_prefixes_step_around_each_other)
@@ -105,6 +126,48 @@ START_TEST(intake_numbers_codes_and_skips_taken_ones)
 }
 END_TEST
 
+START_TEST(intake_asks_for_a_size_and_once_about_a_twin)
+{
+    int deje = add_branch("deje", NULL, "DEJ");
+    long long anna = add_staff("anna", "deje");
+    struct item it;
+    enum item_outcome outcome;
+    char twin[ITEM_CODE_MAX + 1];
+    /* Skridskor (12) have an EU size, Stormkök (25) none, Tält (21) "other": optional. */
+    struct item_fields f = { .branch_id = deje, .category_id = 12, .name = "Skridskor" };
+    ck_assert_int_eq(store_item_create(anna, &f, false, &it, &outcome, twin), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_NEEDS_SIZE);
+    f.category_id = 121; /* Hockeyskridskor: the size kind of its parent, Skridskor */
+    ck_assert_int_eq(store_item_create(anna, &f, false, &it, &outcome, twin), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_NEEDS_SIZE);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM items"), 0);
+    f.category_id = 25;
+    ck_assert_int_eq(store_item_create(anna, &f, false, &it, &outcome, twin), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_DONE);
+    char first[ITEM_CODE_MAX + 1];
+    strcpy(first, it.code);
+    store_item_clear(&it);
+    /* The same again within the minute is asked about once, then taken in when allowed. */
+    ck_assert_int_eq(store_item_create(anna, &f, false, &it, &outcome, twin), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_DUPLICATE);
+    ck_assert_str_eq(twin, first);
+    ck_assert_int_eq(store_item_create(anna, &f, true, &it, &outcome, twin), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_DONE);
+    store_item_clear(&it);
+    /* Another name, or an older twin, is no question. */
+    dbtest_exec("UPDATE items SET created_at = now() - interval '2 minutes'");
+    ck_assert_int_eq(store_item_create(anna, &f, false, &it, &outcome, twin), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_DONE);
+    store_item_clear(&it);
+    f.category_id = 21;
+    f.name = "Tält";
+    ck_assert_int_eq(store_item_create(anna, &f, false, &it, &outcome, twin), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_DONE);
+    store_item_clear(&it);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM items"), 4);
+}
+END_TEST
+
 START_TEST(status_rules_and_history)
 {
     int deje = add_branch("deje", NULL, "DEJ");
@@ -115,32 +178,30 @@ START_TEST(status_rules_and_history)
     struct item it;
     enum item_outcome outcome;
 
-    /* Retiring needs a reason; with one it works, and leaving retired drops the reason. */
-    struct item_fields f = { .set = ITEM_SET_STATUS, .status = "retired" };
-    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
-    ck_assert_int_eq(outcome, ITEM_NEEDS_REASON);
-    f = (struct item_fields){ .set = ITEM_SET_STATUS | ITEM_SET_REASON,
-                              .status = "retired",
-                              .retired_reason = "Trasig" };
-    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
-    ck_assert_int_eq(outcome, ITEM_DONE);
-    ck_assert_str_eq(it.status, "retired");
+    /* Along the table only; retiring needs a reason, and leaving retired is not possible. */
+    ck_assert_int_eq(set_status(anna, deje, false, code, "lost", NULL, NULL), ITEM_NOT_ALLOWED);
+    ck_assert_int_eq(set_status(anna, deje, false, code, "retired", NULL, NULL), ITEM_NEEDS_REASON);
+    ck_assert_int_eq(set_status(anna, deje, false, code, "repair", NULL, "Bindningen glapp"),
+                     ITEM_DONE);
+    ck_assert_int_eq(set_status(anna, deje, false, code, "available", NULL, NULL), ITEM_DONE);
+    ck_assert_int_eq(set_status(anna, deje, false, code, "available", NULL, NULL),
+                     ITEM_NOT_ALLOWED);
+    ck_assert_int_eq(set_status(anna, deje, false, code, "retired", "Trasig", NULL), ITEM_DONE);
+    ck_assert_int_eq(store_item_get(code, &it), STORE_OK);
     ck_assert_str_eq(it.retired_reason, "Trasig");
     store_item_clear(&it);
-    f = (struct item_fields){ .set = ITEM_SET_STATUS, .status = "available" };
-    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
-    ck_assert_ptr_null(it.retired_reason);
-    store_item_clear(&it);
-    f = (struct item_fields){ .set = ITEM_SET_REASON, .retired_reason = "x" };
-    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
-    ck_assert_int_eq(outcome, ITEM_NOT_RETIRED);
+    ck_assert_int_eq(set_status(anna, deje, false, code, "available", NULL, NULL),
+                     ITEM_NOT_ALLOWED);
 
     /* Staff of another branch change nothing. */
+    intake(anna, deje, "Längdskidor", 170, code);
     int other_id = 0;
     ck_assert_int_eq(store_branch_id("other", &other_id), STORE_OK);
-    f = (struct item_fields){ .set = ITEM_SET_NAME, .name = "Stolen" };
+    struct item_fields f = { .set = ITEM_SET_NAME, .name = "Stolen" };
     ck_assert_int_eq(store_item_update(anna, code, other_id, &f, &it, &outcome), STORE_OK);
     ck_assert_int_eq(outcome, ITEM_OTHER_BRANCH);
+    ck_assert_int_eq(set_status(anna, other_id, false, code, "available", NULL, NULL),
+                     ITEM_OTHER_BRANCH);
 
     /* Circulation puts the item on loan in a transaction of its own, naming its staff member. */
     char sql[512];
@@ -149,31 +210,38 @@ START_TEST(status_rules_and_history)
              " UPDATE items SET status = 'on_loan' WHERE code = '%s'; COMMIT",
              anna, code);
     dbtest_exec(sql);
-    f = (struct item_fields){ .set = ITEM_SET_STATUS, .status = "repair" };
-    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
-    ck_assert_int_eq(outcome, ITEM_IS_ON_LOAN);
+    ck_assert_int_eq(set_status(anna, deje, true, code, "repair", NULL, NULL), ITEM_IS_ON_LOAN);
     /* Other fields of an item on loan may still change. */
     f = (struct item_fields){ .set = ITEM_SET_NOTES, .notes = "Vallad" };
     ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
     ck_assert_int_eq(outcome, ITEM_DONE);
     ck_assert_str_eq(it.notes, "Vallad");
     store_item_clear(&it);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM audit_log"
+                                  " WHERE action = 'item_status_changed'"),
+                     3);
 
     struct item_status_change *h;
     size_t n;
     ck_assert_int_eq(store_item_history(code, &h, &n), STORE_OK);
+    ck_assert_uint_eq(n, 2);
+    store_item_history_free(h, n);
+    strcpy(code, "DEJ-00001");
+    ck_assert_int_eq(store_item_history(code, &h, &n), STORE_OK);
     ck_assert_uint_eq(n, 4);
     const char *expect[][2] = { { "", "intake" },
-                                { "intake", "retired" },
-                                { "retired", "available" },
-                                { "available", "on_loan" } };
-    for (size_t i = 0; i < n; i++) {
+                                { "intake", "repair" },
+                                { "repair", "available" },
+                                { "available", "retired" } };
+    for (size_t i = 0; i < 4; i++) {
         ck_assert_str_eq(h[i].from, expect[i][0]);
         ck_assert_str_eq(h[i].to, expect[i][1]);
         ck_assert_int_eq(h[i].staff_id, anna);
         ck_assert_str_eq(h[i].staff_name, "anna");
     }
-    ck_assert_str_eq(h[1].reason, "Trasig");
+    ck_assert_str_eq(h[1].note, "Bindningen glapp");
+    ck_assert_ptr_null(h[2].note);
+    ck_assert_str_eq(h[3].reason, "Trasig");
     store_item_history_free(h, n);
     ck_assert_int_eq(store_item_history("NOPE-1", &h, &n), STORE_NOT_FOUND);
 }
@@ -288,6 +356,7 @@ static Suite *catalogue_suite(void)
     tcase_add_checked_fixture(tc, dbtest_setup, dbtest_teardown);
     tcase_add_test(tc, branch_prefixes_step_around_each_other);
     tcase_add_test(tc, intake_numbers_codes_and_skips_taken_ones);
+    tcase_add_test(tc, intake_asks_for_a_size_and_once_about_a_twin);
     tcase_add_test(tc, status_rules_and_history);
     tcase_add_test(tc, search_understands_swedish_and_sizes);
     tcase_add_test(tc, import_is_all_or_nothing);

@@ -1,8 +1,8 @@
 /*
  * Database tests of the loan store: a checkout is all or nothing, parallel checkouts of one item
  * lend it once (the invariant at the store level, without HTTP), the unique index's refusal is a
- * refusal and not an error, returns and undo restore the item, the rules carry the branch's
- * calendar, and erasure keeps the loans.
+ * refusal and not an error, returns and undo restore the item, the rules give due dates on the
+ * days the branch calendar opens, and erasure keeps the loans.
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"
@@ -210,39 +210,57 @@ START_TEST(return_and_undo_put_the_item_back)
 }
 END_TEST
 
-START_TEST(the_rules_carry_the_calendar_of_the_branch)
+START_TEST(the_rules_give_a_due_date_on_an_open_day)
 {
-    /* Weekdays listed without hours are closed; closed dates come up in order. */
-    dbtest_exec("UPDATE branches SET closed_dates = '{2026-12-31, 2026-12-24}',"
-                " opening_hours = '{\"mon\": [], \"tue\": null, \"sun\": {},"
-                "   \"thu\": [[\"15:00\", \"19:00\"]], \"sat\": [[\"10:00\", \"13:00\"]]}'"
-                " WHERE slug = 'a'");
+    /* Open every day: today plus the loan period, in Stockholm. */
     struct store_loan_rules rules;
-    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 1, &rules), STORE_OK);
-    const bool open[7] = { false, false, false, true, false, true, false };
-    for (int i = 0; i < 7; i++)
-        ck_assert_int_eq(rules.calendar.open[i], open[i]);
-    long christmas_eve, new_years_eve, due;
-    ck_assert(duedate_parse("2026-12-24", &christmas_eve));
-    ck_assert(duedate_parse("2026-12-31", &new_years_eve));
-    ck_assert_uint_eq(rules.calendar.nclosed, 2);
-    ck_assert_int_eq(rules.calendar.closed[0], christmas_eve);
-    ck_assert_int_eq(rules.calendar.closed[1], new_years_eve);
-    /* Thursday the 24th is closed: Saturday the 26th. */
-    ck_assert_int_eq(duedate_next_open(&rules.calendar, christmas_eve, &due), DUEDATE_OK);
-    ck_assert_int_eq(due, christmas_eve + 2);
-    store_loan_rules_free(&rules);
+    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 1, NULL, &rules), STORE_OK);
+    char *today = dbtest_value("SELECT (now() AT TIME ZONE 'Europe/Stockholm')::date::text");
+    char *due = dbtest_value("SELECT ((now() AT TIME ZONE 'Europe/Stockholm')::date + 14)::text");
+    ck_assert_str_eq(rules.today, today);
+    ck_assert_str_eq(rules.due_date, due);
+    ck_assert_int_eq(rules.loan_days, 14);
+    free(today);
+    free(due);
 
-    /* Weekdays listed with no hours on any of them: never open. */
-    dbtest_exec("UPDATE branches SET closed_dates = '{}',"
-                " opening_hours = '{\"mon\": [], \"tue\": null, \"sun\": {}}' WHERE slug = 'a'");
-    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 0, &rules), STORE_OK);
-    ck_assert_uint_eq(rules.calendar.nclosed, 0);
-    ck_assert_int_eq(duedate_next_open(&rules.calendar, christmas_eve, &due), DUEDATE_NEVER_OPEN);
-    store_loan_rules_free(&rules);
+    /* Thursday the 24th and Saturday the 26th are closed, Friday is no weekday with hours (nor
+     * Monday, listed without hours): an asked-for 24 December moves to Sunday the 27th. */
+    dbtest_exec("UPDATE branches SET closed_periods = '[{\"from\": \"2026-12-24\", \"to\":"
+                " \"2026-12-24\", \"reason\": null}, {\"from\": \"2026-12-26\", \"to\":"
+                " \"2026-12-26\", \"reason\": \"Annandag\"}]',"
+                " opening_hours = '{\"mon\": [], \"thu\": [[\"15:00\", \"19:00\"]],"
+                "   \"sat\": [[\"10:00\", \"13:00\"]], \"sun\": [[\"10:00\", \"13:00\"]]}'"
+                " WHERE slug = 'a'");
+    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 0, "2026-12-24", &rules), STORE_OK);
+    ck_assert_str_eq(rules.due_date, "2026-12-27");
+
+    /* No weekday with hours: no due date at all. */
+    dbtest_exec("UPDATE branches SET opening_hours = '{\"mon\": []}' WHERE slug = 'a'");
+    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 0, "2026-12-24", &rules), STORE_OK);
+    ck_assert_str_eq(rules.due_date, "");
 
     /* A borrower of another branch than the scope is not there. */
-    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 2, &rules), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_loan_rules_for_borrower(borrower(1), 2, NULL, &rules), STORE_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(a_renewal_falls_due_on_an_open_day)
+{
+    /* Lent until Thursday 10 January 2030; a renewal adds 14 days, to the 24th, which a closed
+     * period covers to the 27th. */
+    struct store_checkout c;
+    const char *codes[] = { "A-1" };
+    ck_assert_int_eq(checkout(&c, borrower(2), codes, 1), STORE_OK);
+    free(c.response);
+    free(c.problems);
+    dbtest_exec("UPDATE branches SET closed_periods = '[{\"from\": \"2030-01-24\", \"to\":"
+                " \"2030-01-27\", \"reason\": \"Inventering\"}]' WHERE slug = 'a'");
+    long long loan = dbtest_count("SELECT id FROM loans");
+    struct store_loan_renewal r;
+    ck_assert_int_eq(store_loan_for_renewal(loan, 1, &r), STORE_OK);
+    ck_assert_str_eq(r.due_date, "2030-01-10");
+    ck_assert_str_eq(r.rules.due_date, "2030-01-28");
+    ck_assert_int_eq(store_loan_for_renewal(loan, 2, &r), STORE_NOT_FOUND);
 }
 END_TEST
 
@@ -286,7 +304,8 @@ static Suite *loan_suite(void)
     tcase_add_test(tc, parallel_checkouts_of_one_item_lend_it_once);
     tcase_add_test(tc, the_unique_index_refusal_is_a_conflict_not_an_error);
     tcase_add_test(tc, return_and_undo_put_the_item_back);
-    tcase_add_test(tc, the_rules_carry_the_calendar_of_the_branch);
+    tcase_add_test(tc, the_rules_give_a_due_date_on_an_open_day);
+    tcase_add_test(tc, a_renewal_falls_due_on_an_open_day);
     tcase_add_test(tc, erasure_keeps_loans_and_waits_for_open_ones);
     suite_add_tcase(s, tc);
     return s;

@@ -107,9 +107,46 @@ START_TEST(words_are_looked_up)
 {
     ck_assert_str_eq(item_word(item_conditions, "worn"), "worn");
     ck_assert_ptr_null(item_word(item_conditions, "broken"));
-    ck_assert_ptr_null(item_word(item_settable_statuses, "on_loan"));
     ck_assert_str_eq(item_word(item_statuses, "on_loan"), "on_loan");
+    ck_assert_str_eq(item_word(item_statuses, "lost"), "lost");
     ck_assert_ptr_null(item_word(item_statuses, NULL));
+    ck_assert_str_eq(item_word(item_retire_reasons, "given_away"), "given_away");
+    ck_assert_ptr_null(item_word(item_retire_reasons, "stolen"));
+}
+END_TEST
+
+/* Every pair of statuses, and what the one table of transitions says of it. */
+START_TEST(transitions_follow_the_table)
+{
+    static const char *const allowed[][2] = {
+        { "intake", "available" }, { "intake", "repair" },  { "intake", "retired" },
+        { "available", "repair" }, { "available", "lost" }, { "available", "retired" },
+        { "repair", "available" }, { "repair", "retired" }, { "lost", "available" },
+        { "lost", "repair" },      { "lost", "retired" },   { "on_loan", "lost" },
+    };
+    const size_t nallowed = sizeof allowed / sizeof allowed[0];
+    int seen = 0;
+    for (size_t f = 0; item_statuses[f]; f++) {
+        for (size_t t = 0; item_statuses[t]; t++) {
+            bool expect = false;
+            for (size_t i = 0; i < nallowed; i++)
+                expect = expect || (strcmp(allowed[i][0], item_statuses[f]) == 0 &&
+                                    strcmp(allowed[i][1], item_statuses[t]) == 0);
+            ck_assert_msg(item_transition_allowed(item_statuses[f], item_statuses[t]) == expect,
+                          "%s -> %s", item_statuses[f], item_statuses[t]);
+            seen += expect;
+        }
+    }
+    ck_assert_int_eq(seen, (int)nallowed);
+    /* The desk offers them in the table's order; a retired or unknown status offers nothing. */
+    const char *const *from_intake = item_transitions("intake");
+    ck_assert_str_eq(from_intake[0], "available");
+    ck_assert_str_eq(from_intake[2], "retired");
+    ck_assert_ptr_null(from_intake[3]);
+    ck_assert_ptr_null(item_transitions("retired")[0]);
+    ck_assert_ptr_null(item_transitions("sold")[0]);
+    ck_assert_ptr_null(item_transitions(NULL)[0]);
+    ck_assert(!item_transition_allowed("intake", NULL));
 }
 END_TEST
 
@@ -123,6 +160,7 @@ static Suite *item_suite(void)
     tcase_add_test(tc, prefixes_are_checked);
     tcase_add_test(tc, photos_are_judged_by_their_bytes);
     tcase_add_test(tc, words_are_looked_up);
+    tcase_add_test(tc, transitions_follow_the_table);
     suite_add_tcase(s, tc);
     return s;
 }

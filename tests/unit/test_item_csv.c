@@ -58,24 +58,25 @@ START_TEST(every_bad_line_is_named)
           "code,category,name,size_kind,size_value,condition,status,retired_reason,donated_on\n"
           "A1,111,Skidor,length_cm,160,good,available,,2026-01-31\n"
           "A2,,Skidor,,,,,,\n"
-          "A3,111,,length_cm,,broken,lost,,2026-02-30\n"
+          "A3,111,,length_cm,,broken,sold,,2026-02-30\n"
           "bad code,111,Skidor,,160,,retired,,\n"
           "A1,111,Again,,,,,,\n"
           "A6,111,Gone,,,,intake,Trasig,\n"
           "A7,111,Out,,,,on_loan,,\n",
           true);
     char *got = problems(&c);
-    ck_assert_str_eq(got, "3: category is empty"
-                          " / 4: name is empty"
-                          " / 4: size_kind length_cm needs a size_value"
-                          " / 4: condition \"broken\" is not one of new, good, worn, needs_repair"
-                          " / 4: status \"lost\" is not one of intake, available, repair, retired"
-                          " / 4: donated_on \"2026-02-30\" is not a date written YYYY-MM-DD"
-                          " / 5: code \"bad code\" is not a code: use 1 to 40 of A-Z, 0-9, . _ -"
-                          " / 5: size_value needs a size_kind"
-                          " / 5: a retired item needs a retired_reason"
-                          " / 6: code A1 is also on line 2"
-                          " / 7: retired_reason is only for retired items");
+    ck_assert_str_eq(got,
+                     "3: category is empty"
+                     " / 4: name is empty"
+                     " / 4: size_kind length_cm needs a size_value"
+                     " / 4: condition \"broken\" is not one of new, good, worn, needs_repair"
+                     " / 4: status \"sold\" is not one of intake, available, repair, lost, retired"
+                     " / 4: donated_on \"2026-02-30\" is not a date written YYYY-MM-DD"
+                     " / 5: code \"bad code\" is not a code: use 1 to 40 of A-Z, 0-9, . _ -"
+                     " / 5: size_value needs a size_kind"
+                     " / 5: a retired item needs a retired_reason"
+                     " / 6: code A1 is also on line 2"
+                     " / 7: retired_reason is only for retired items");
     free(got);
     /* The good rows stay for the database checks; on_loan is read as available, with a notice. */
     ck_assert_uint_eq(c.nrows, 2);

@@ -387,9 +387,9 @@ function catalogueModel(items) {
     id: 'catalogue',
     title: t('stats.catalogue'),
     columns: [{ label: t('stats.category_col') }, { label: t('stats.items_col'), kind: 'int' },
-      { label: t('stats.never_lent_col'), kind: 'int' }],
-    rows: items.categories.map((c) => [categoryName(c.key), c.items, c.never_lent]),
-    foot: [[t('stats.total'), items.items, items.never_lent]],
+      { label: t('stats.never_lent_col'), kind: 'int' }, { label: t('stats.lost_col'), kind: 'int' }],
+    rows: items.categories.map((c) => [categoryName(c.key), c.items, c.never_lent, c.lost]),
+    foot: [[t('stats.total'), items.items, items.never_lent, items.lost]],
   };
 }
 

@@ -1,18 +1,12 @@
 // desk/borrowers: finding and registering borrowers, and one borrower's page: details, open
-// loans (renewable), history, blocking with a reason, and editing.
+// loans (renewable), history, blocking with a reason, editing, and printing a library card (a
+// borrower without a card code gets a new one first).
 import { t } from '../i18n.js';
 import { errorMessage, get, patch, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
+import { borrowerTells } from './borrower-picker.js';
 import { beep, dueText, h, phoneText, say, shortDate } from './util.js';
-
-/** One line about a borrower that tells them apart: birth year, phone or guardian, card, loans now, blocked. */
-function borrowerDetails(b) {
-  return [b.birth_year ? t('desk.borrower.born', { year: b.birth_year }) : null, phoneText(b.phone),
-    b.guardian ? t('desk.borrower.guardian_is', { name: b.guardian.name }) : null,
-    b.card ? t('desk.borrower.card_is', { card: b.card }) : null,
-    t('desk.borrower.loans_now', { n: b.open_loans_count ?? b.open_loans?.length ?? 0 }),
-    b.blocked ? t('desk.borrower.blocked') : null].filter(Boolean).join(' · ');
-}
+import { printCard } from './print.js';
 
 export function createBorrowers(ctx) {
   const $ = (id) => document.getElementById(id);
@@ -35,7 +29,7 @@ export function createBorrowers(ctx) {
       + (found.has_more ? ` ${t('desk.borrowers.more_exist')}` : '') : t('desk.borrowers.none');
     listEl.replaceChildren(...(found?.borrowers || []).map((b) => h('li', { class: 'desk-row' },
       h('a', { class: 'desk-row-title', href: `/desk/borrowers/${b.id}`, text: b.name }),
-      h('span', { class: 'desk-hint', text: borrowerDetails(b) }))));
+      h('span', { class: 'desk-hint', text: borrowerTells(ctx, b) }))));
     more.hidden = !found?.has_more;
     $('borrowers-new').hidden = Boolean(register);
     register?.render();
@@ -129,6 +123,7 @@ export function createBorrower(ctx) {
   let shown = null; // { key, params } or { text } for the message line
   let blockError = false;
   let renewing = new Set();
+  let asked = 0; // the latest read or change of b: an older answer never replaces a newer one
 
   function setMessage(m) {
     shown = m;
@@ -170,6 +165,7 @@ export function createBorrower(ctx) {
     if (blockError) reason.setAttribute('aria-invalid', 'true');
     else reason.removeAttribute('aria-invalid');
     editButton.setAttribute('aria-expanded', String(Boolean(edit)));
+    $('borrower-card').textContent = t(b.card ? 'desk.card.print' : 'desk.card.new');
     edit?.render();
     // A guardian's children and what they have borrowed; a child has no children of their own.
     $('borrower-children-card').hidden = Boolean(b.guardian_id);
@@ -178,7 +174,7 @@ export function createBorrower(ctx) {
     childForm?.render();
     $('borrower-children').replaceChildren(...(b.children?.length ? b.children.map((c) => h('li', { class: 'desk-row' },
       h('a', { class: 'desk-row-title', href: `/desk/borrowers/${c.id}`, text: c.name }),
-      h('span', { class: 'desk-hint', text: [t('desk.borrower.born', { year: c.birth_year }),
+      h('span', { class: 'desk-hint', text: [t('desk.picker.born', { year: c.birth_year }),
         c.guardian_consent ? t('desk.borrower.has_consent') : null, c.blocked ? t('desk.borrower.blocked') : null,
         t('desk.borrower.loans_now', { n: c.open_loans.length })].filter(Boolean).join(' · ') }),
       c.open_loans.length ? h('ul', { class: 'desk-plain' }, c.open_loans.map((l) => h('li',
@@ -196,19 +192,25 @@ export function createBorrower(ctx) {
         'aria-label': t('desk.borrower.renew_label', { code: l.item.code }), text: t('desk.borrower.renew'),
         onclick: () => renew(l) })))
       : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_open_loans') })]));
-    $('borrower-history').replaceChildren(...(b.history.length ? b.history.map((l) => h('li', { class: 'desk-row' },
-      h('span', { class: 'desk-row-title' }, h('span', { class: 'desk-code-inline', text: l.item.code }), ` ${l.item.name}`),
+    $('borrower-history').replaceChildren(...(b.history.length ? b.history.map((l) => h('li',
+      { class: `desk-row${l.lost ? ' desk-row-late' : ''}` },
+      h('span', { class: 'desk-row-title' }, h('a', { class: 'desk-code-inline', href: `/desk/items/${encodeURIComponent(l.item.code)}`,
+        text: l.item.code }), ` ${l.item.name}`),
       h('span', { class: 'desk-hint', text: [t('desk.borrower.lent_on', { date: shortDate(l.checked_out_at) }),
-        t('desk.borrower.returned_on', { date: shortDate(l.returned_at) }),
+        t(l.lost ? 'desk.borrower.lost_on' : 'desk.borrower.returned_on', { date: shortDate(l.returned_at) }),
         l.overdue_days > 0 ? t('desk.late_days', { n: l.overdue_days }) : null].filter(Boolean).join(' · ') })))
       : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_history') })]));
   }
 
   async function load(id) {
+    const mine = ++asked;
     try {
-      b = await get(`/api/borrowers/${id}`);
+      const got = await get(`/api/borrowers/${id}`);
+      if (mine !== asked) return;
+      b = got;
       loadError = null;
     } catch (err) {
+      if (mine !== asked) return;
       b = null;
       loadError = err;
     }
@@ -216,6 +218,7 @@ export function createBorrower(ctx) {
   }
 
   async function change(body, okKey) {
+    ++asked; // a read still on its way is older than this change
     try {
       b = await patch(`/api/borrowers/${b.id}`, body);
       setMessage({ key: okKey });
@@ -316,6 +319,18 @@ export function createBorrower(ctx) {
   $('borrower-unblock').addEventListener('click', async () => {
     await change({ blocked: false }, 'desk.borrower.unblocked_now');
     reason.focus();
+  });
+  $('borrower-card').addEventListener('click', async () => {
+    try {
+      if (!b.card) b = await post(`/api/borrowers/${b.id}/card`);
+      render();
+      const branch = ctx.branches.find((x) => x.slug === b.branch);
+      await printCard(b.id, branch?.label_format || 'a4-3x8');
+      setMessage({ key: 'desk.card.printed', params: { card: b.card } });
+    } catch (err) {
+      setMessage({ text: errorMessage(err) });
+      beep('problem');
+    }
   });
   $('borrower-lend').addEventListener('click', () => {
     ctx.lend.startWith(b);

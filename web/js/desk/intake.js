@@ -1,16 +1,18 @@
 // desk/intake: taking in a donation. A category (from the tree, or one of the recently used ones,
-// kept in localStorage), the size input that fits the category (cm, EU size, clothing size ...),
-// condition, and a photo from the device camera, downscaled in the browser before upload. Saving
-// shows the new code large, to be written or printed on a label.
+// kept in localStorage), the size input that fits the category (cm, EU size, clothing size ...;
+// required unless the category's kind is "other"), condition, and a photo from the device camera,
+// downscaled in the browser before upload. Saving shows the new code large; "Skriv ut etikett"
+// (or P) prints its label on the branch's label stock, and the volunteer's "yes, it came out"
+// records it as printed; "Ta emot nästa" keeps the category and branch and clears the rest. The same
+// name, size and category saved twice within a minute is asked about once ("Samma som DEJ-00194?").
 import { t } from '../i18n.js';
-import { errorMessage, get, post, put } from '../api.js';
+import { errorMessage, post, put } from '../api.js';
 import { beep, categoryName, h, say } from './util.js';
+import { confirmPrinted, printLabels } from './print.js';
+import { CLOTHING_SIZES, downscale, loadCategories, sizeKindOf, sizeRequired } from './item-fields.js';
 
 const RECENT_KEY = 'hylla.desk.recent_categories';
 const RECENT_MAX = 6;
-const PHOTO_MAX_PX = 1600;
-const CLOTHING_SIZES = ['XS', 'S', 'M', 'L', 'XL', 'XXL', '86', '92', '98', '104', '110', '116', '122', '128', '134',
-  '140', '146', '152', '158', '164', '170'];
 const FIELD_IDS = { category: 'intake-category', size: 'intake-size', name: 'intake-name', branch: 'intake-branch' };
 
 function recentIds() {
@@ -30,20 +32,6 @@ function remember(id) {
   }
 }
 
-/** A photo as a JPEG of at most PHOTO_MAX_PX on its longer side, turned the way the camera held it. */
-async function downscale(file) {
-  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
-  const scale = Math.min(1, PHOTO_MAX_PX / Math.max(bitmap.width, bitmap.height));
-  const canvas = document.createElement('canvas');
-  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
-  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
-  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  bitmap.close();
-  return new Promise((resolve, reject) => {
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the photo could not be read'))), 'image/jpeg', 0.85);
-  });
-}
-
 export function createIntake(ctx) {
   const $ = (id) => document.getElementById(id);
   const el = $('screen-intake');
@@ -58,17 +46,13 @@ export function createIntake(ctx) {
   let autoName = ''; // the name filled in from the category, replaced when the category changes
   let blob = null; // the downscaled photo
   let photoWork = null; // the downscaling in progress
-  let shown = { error: null, fields: {} };
+  let shown = { error: null, fields: {} }; // fields: { name: the error's code }
   let saved = null; // { item, photoError }
+  let twin = null; // { code, body }: what was asked about, and the intake that waits for the answer
   let photoProblem = false; // the chosen file could not be read as an image
 
   const byId = (id) => categories?.find((c) => c.id === id);
-
-  /** A category's size kind: its own, else its nearest ancestor's. */
-  function sizeKind(c) {
-    for (let x = c; x; x = byId(x.parent_id)) if (x.size_kind) return x.size_kind;
-    return null;
-  }
+  const sizeKind = (c) => (c ? sizeKindOf(categories, c) : null);
 
   function renderCategories() {
     if (!categories) return;
@@ -110,7 +94,7 @@ export function createIntake(ctx) {
     for (const [field, id] of Object.entries(FIELD_IDS)) {
       const fe = shown.fields[field];
       const note = $(`${id}-error`);
-      if (note) say(note, fe ? t(`desk.field.item.${field}`) : '');
+      if (note) say(note, fe ? t(field === 'size' && fe === 'required' ? 'desk.field.item.size_required' : `desk.field.item.${field}`) : '');
       if (fe) $(id).setAttribute('aria-invalid', 'true');
       else $(id).removeAttribute('aria-invalid');
     }
@@ -119,6 +103,8 @@ export function createIntake(ctx) {
   function renderDone() {
     $('intake-done').hidden = !saved;
     form.hidden = Boolean(saved);
+    $('intake-twin').hidden = !twin;
+    if (twin) $('intake-twin-question').textContent = t('desk.intake.twin', { code: twin.code });
     if (!saved) return;
     $('intake-code').textContent = saved.item.code;
     $('intake-done-name').textContent = saved.item.name;
@@ -146,7 +132,7 @@ export function createIntake(ctx) {
   async function load() {
     if (categories) return;
     try {
-      categories = (await get('/api/categories')).categories;
+      categories = await loadCategories();
     } catch (err) {
       shown.error = err;
     }
@@ -157,9 +143,10 @@ export function createIntake(ctx) {
     render();
   }
 
+  /** The next donation: the category and branch stay, everything about the last item goes. */
   function reset() {
     for (const input of [size, name, $('intake-brand'), $('intake-notes'), photo]) input.value = '';
-    autoName = '';
+    autoName = ''; // the name stays empty until the category changes
     blob = null;
     photoWork = null;
     photoProblem = false;
@@ -170,7 +157,10 @@ export function createIntake(ctx) {
     $('intake-ready').checked = true;
     shown = { error: null, fields: {} };
     saved = null;
+    $('intake-confirm').hidden = true;
+    say($('intake-printed'), '');
     categoryChanged();
+    twin = null;
   }
 
   photo.addEventListener('change', () => {
@@ -192,16 +182,59 @@ export function createIntake(ctx) {
   });
   select.addEventListener('change', categoryChanged);
 
+  /** Save the intake body; answers a twin question when the server asks one. */
+  async function save(body) {
+    const button = $('intake-save');
+    button.disabled = true;
+    try {
+      const item = await post('/api/items', body);
+      remember(body.category);
+      twin = null;
+      saved = { item, photoError: null };
+      await photoWork;
+      if (blob) {
+        try {
+          await put(`/api/items/${encodeURIComponent(item.code)}/photo`, blob);
+        } catch (err) {
+          saved.photoError = err;
+        }
+      }
+      beep(saved.photoError ? 'problem' : 'ok');
+      render();
+      $('intake-status').textContent = t('desk.intake.saved', { code: item.code });
+      $('intake-next').focus();
+    } catch (err) {
+      if (err.code === 'possible_duplicate' && err.problem?.item) {
+        twin = { code: err.problem.item, body };
+        beep('notice');
+        render();
+        $('intake-twin-same').focus();
+        return;
+      }
+      twin = null;
+      shown.error = err;
+      for (const e of err.errors || []) if (e.field in FIELD_IDS) shown.fields[e.field] = e.code;
+      beep('problem');
+      render();
+      const bad = Object.keys(FIELD_IDS).find((f) => shown.fields[f]);
+      $(bad ? FIELD_IDS[bad] : 'intake-category').focus();
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     shown = { error: null, fields: {} };
     const category = Number(select.value);
-    if (!category) shown.fields.category = true;
-    if (!name.value.trim()) shown.fields.name = true;
-    if (!ctx.user.branch && !branchSelect.value) shown.fields.branch = true;
+    if (!category) shown.fields.category = 'required';
+    if (category && sizeRequired(sizeKind(byId(category))) && !size.value.trim()) shown.fields.size = 'required';
+    if (!name.value.trim()) shown.fields.name = 'required';
+    if (!ctx.user.branch && !branchSelect.value) shown.fields.branch = 'required';
     renderErrors();
     const first = Object.keys(FIELD_IDS).find((f) => shown.fields[f]);
     if (first) {
+      beep('problem');
       $(FIELD_IDS[first]).focus();
       return;
     }
@@ -218,35 +251,19 @@ export function createIntake(ctx) {
     const notes = $('intake-notes').value.trim();
     if (notes) body.notes = notes;
     if (!ctx.user.branch) body.branch = branchSelect.value;
-    const save = $('intake-save');
-    save.disabled = true;
-    try {
-      const item = await post('/api/items', body);
-      remember(category);
-      saved = { item, photoError: null };
-      await photoWork;
-      if (blob) {
-        try {
-          await put(`/api/items/${encodeURIComponent(item.code)}/photo`, blob);
-        } catch (err) {
-          saved.photoError = err;
-        }
-      }
-      beep(saved.photoError ? 'problem' : 'ok');
-      render();
-      $('intake-status').textContent = t('desk.intake.saved', { code: item.code });
-      $('intake-next').focus();
-    } catch (err) {
-      shown.error = err;
-      for (const e of err.errors || []) if (e.field in FIELD_IDS) shown.fields[e.field] = true;
-      beep('problem');
-      renderErrors();
-      const bad = Object.keys(FIELD_IDS).find((f) => shown.fields[f]);
-      $(bad ? FIELD_IDS[bad] : 'intake-category').focus();
-    } finally {
-      save.disabled = false;
-    }
+    await save(body);
   });
+
+  // The same item twice within a minute: the same one (nothing is saved; its code is shown), or
+  // another of the same kind (saved after all).
+  $('intake-twin-same').addEventListener('click', () => {
+    saved = { item: { code: twin.code, name: twin.body.name }, photoError: null };
+    twin = null;
+    render();
+    $('intake-status').textContent = t('desk.intake.saved_before', { code: saved.item.code });
+    $('intake-next').focus();
+  });
+  $('intake-twin-another').addEventListener('click', () => save({ ...twin.body, allow_duplicate: true }));
 
   $('intake-next').addEventListener('click', () => {
     reset();
@@ -254,7 +271,29 @@ export function createIntake(ctx) {
     $('intake-status').textContent = '';
     (select.value ? ($('intake-size-field').hidden ? name : size) : select).focus();
   });
-  $('intake-print').addEventListener('click', () => window.print());
+  async function printLabel() {
+    if (!saved || !$('intake-confirm').hidden) return;
+    const format = ctx.branches.find((b) => b.slug === saved.item.branch)?.label_format || 'a4-3x8';
+    await printLabels([saved.item.code], format);
+    confirmPrinted({
+      box: $('intake-confirm'), text: $('intake-confirm-text'), yes: $('intake-confirm-yes'), no: $('intake-confirm-no'),
+      codes: [saved.item.code],
+      onDone: (recorded, err) => {
+        say($('intake-printed'), err ? errorMessage(err)
+          : t(recorded ? 'desk.labels.recorded' : 'desk.labels.not_recorded', { n: 1 }));
+        $('intake-next').focus();
+      },
+    });
+  }
+  $('intake-print').addEventListener('click', printLabel);
+  // P prints the label of the item just saved, from anywhere on its card but a text field.
+  el.addEventListener('keydown', (event) => {
+    if (event.key.toLowerCase() !== 'p' || event.ctrlKey || event.metaKey || event.altKey || !saved ||
+      event.target.matches('input, textarea, select'))
+      return;
+    event.preventDefault();
+    printLabel();
+  });
 
   return {
     el,
@@ -269,5 +308,12 @@ export function createIntake(ctx) {
       select.focus();
     },
     render,
+    escape() {
+      if (!twin) return false;
+      twin = null;
+      render();
+      $('intake-save').focus();
+      return true;
+    },
   };
 }

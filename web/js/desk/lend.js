@@ -1,14 +1,23 @@
-// desk/lend: lending. Find the borrower (name, phone or card, typed or scanned) or register one
-// on the spot, scan the items one after another (each is looked up at once and shown with its
-// name, size and status, or its problem in words, colour and sound), then "Klar" lends them all
-// in one request and says the due date in words, with "Ångra" until the answer's undo_until.
-// What was scanned stays while the borrower is found or registered, and while the volunteer
-// looks at another screen, until it is lent or the lending is cancelled.
+// desk/lend: lending. Find the borrower (name, phone or card, typed or scanned; several matches
+// wait for an explicit choice, see borrower-picker.js) or register one on the spot, scan the
+// items one after another (each is looked up at once and shown with its name, size and status, or
+// its problem in words, colour and sound), then "Klar" lends them all in one request and says the
+// due date in words, with "Ångra" until the answer's undo_until and "Skriv ut kvitto" for a receipt. An item recorded as on loan (or
+// lost) that is in fact at the desk is returned and added with one key, Alt+A. A blocked borrower
+// is said above the scan list, no item is shown as lendable and Klar is disabled with the reason.
+// What was scanned stays while the borrower is found or registered, and while the volunteer looks
+// at another screen, until it is lent or cancelled, or the desk has been idle for two minutes, or
+// the volunteer logs out: the next person at the desk never lends to the previous borrower.
 import { t } from '../i18n.js';
 import { ApiError, errorMessage, get, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
-import { beep, dueText, h, itemCode, itemErrorText, itemProblem, phoneText, say } from './util.js';
+import { borrowerTells, createBorrowerPicker, findBorrowers } from './borrower-picker.js';
+import { beep, daysSince, dueText, h, itemCode, itemErrorText, itemProblem, say } from './util.js';
 import { sizeText } from '../item.js';
+import { printReceipt, receiptOf } from './print.js';
+
+/** How long the desk may stand idle before a half-finished lending is cleared. */
+export const LEND_IDLE_MS = 2 * 60 * 1000;
 
 /** A random Idempotency-Key (crypto.randomUUID needs a secure context; this does not). */
 function randomKey() {
@@ -36,16 +45,18 @@ export function createLend(ctx) {
 
   const state = {
     borrower: null,
-    rows: [], // { code, state: pending|found|unknown|error, item, err, refused, lookup }
-    matches: null, // borrowers found, or null before a search
+    rows: [], // { code, state: pending|found|unknown|error, item, err, refused, lookup, returning }
+    searched: null, // the search text whose several matches wait for a choice
     refusals: [], // borrower-level reasons of a refused checkout (borrower_blocked, item_limit)
-    receipt: null, // { checkout_id, due_date, borrower, loans, until }
+    receipt: null, // { checkout_id, due_date, borrower, loans, until, items: { code: item } }
     idem: null, // { sig, key }: the key of the checkout being tried, reused for its retries
     message: null, // { key, params } or { text }
     register: null, // the open register form
     busy: false,
   };
   let undoTimer = null;
+  let idleTimer = null;
+  const picker = createBorrowerPicker(ctx, { input: who, list: matchesEl, onPick: (b) => pick(b) });
 
   const setMessage = (m) => {
     state.message = m;
@@ -67,23 +78,40 @@ export function createLend(ctx) {
     if (row.state === 'error') return errorMessage(row.err);
     if (row.state !== 'found') return null;
     if (row.refused) return itemErrorText(row.refused, 'problem.checkout_refused', { age: row.consentAge });
-    const p = itemProblem(row.item, borrowerBranch(), ctx.branchName);
+    const item = row.item;
+    const late = item.status === 'on_loan' && item.due_date ? daysSince(item.due_date) : 0;
+    if (late > 0) return t('desk.lend.on_loan_late', { n: late });
+    const p = itemProblem(item, borrowerBranch(), ctx.branchName);
     return p ? t(p.key, p.params) : null;
   }
 
+  /** Whether a row is an item recorded as on loan (or lost) that could be returned here and lent. */
+  function offersReturn(row) {
+    return row.state === 'found' && !row.returning && ['on_loan', 'lost'].includes(row.item.status)
+      && (!borrowerBranch() || row.item.branch === borrowerBranch());
+  }
+
+  /** A row that would go out, but the borrower is blocked: held back, not lendable. */
+  const held = (row) => Boolean(state.borrower?.blocked) && row.state === 'found' && !rowProblem(row);
+
   function renderRow(row) {
     const problem = rowProblem(row);
-    const kind = row.state === 'pending' ? 'pending' : problem ? 'problem' : 'ok';
+    const kind = row.state === 'pending' ? 'pending' : problem ? 'problem' : held(row) ? 'held' : 'ok';
     const item = row.item;
     const size = item ? sizeText(item.size) : '';
+    const status = kind === 'pending' ? t('desk.looking_up') : kind === 'held' ? t('desk.lend.held') : problem || t('desk.lend.ok');
     return h('li', { class: `desk-scan desk-scan-${kind}`, dataset: { code: row.code, state: kind } },
-      h('span', { class: 'desk-scan-mark', 'aria-hidden': 'true', text: kind === 'ok' ? '✓' : kind === 'problem' ? '!' : '…' }),
+      h('span', { class: 'desk-scan-mark', 'aria-hidden': 'true', text: { ok: '✓', problem: '!', held: '–', pending: '…' }[kind] }),
       h('span', { class: 'desk-scan-body' },
         h('span', { class: 'desk-scan-title' }, h('span', { class: 'desk-code-inline', text: row.code }),
           item ? ` ${item.name}` : ''),
         size ? h('span', { class: 'desk-scan-size', text: size }) : null,
-        h('span', { class: 'desk-scan-status' },
-          kind === 'pending' ? t('desk.looking_up') : problem || t('desk.lend.ok'))),
+        h('span', { class: 'desk-scan-status', text: status })),
+      offersReturn(row) ? h('button', {
+        type: 'button', class: 'button desk-small', 'aria-keyshortcuts': 'Alt+A',
+        'aria-label': t('desk.lend.return_and_add_label', { code: row.code }),
+        text: t('desk.lend.return_and_add'), onclick: () => returnAndAdd(row),
+      }) : null,
       h('button', {
         type: 'button', class: 'button desk-small', 'aria-label': t('desk.lend.remove_label', { code: row.code }),
         text: t('desk.remove'), onclick: () => removeRow(row),
@@ -96,7 +124,12 @@ export function createLend(ctx) {
     const bad = state.rows.filter((r) => r.state !== 'pending' && rowProblem(r)).length;
     let text = state.rows.length ? t('desk.lend.count', { n: ok }) : t('desk.lend.empty');
     if (bad) text += ` ${t('desk.lend.count_problems', { n: bad })}`;
-    $('lend-count').textContent = text;
+    $('lend-count').textContent = state.borrower?.blocked && state.rows.length ? t('desk.lend.count_held') : text;
+    // A blocked borrower: said above the list, and Klar cannot lend.
+    const b = state.borrower;
+    say($('lend-blocked'), b?.blocked ? t('desk.lend.blocked', { name: b.name, reason: b.blocked_reason || '–' }) : '');
+    done.disabled = Boolean(b?.blocked) || state.busy;
+    say($('lend-done-why'), b?.blocked ? t('desk.lend.done_blocked') : '');
   }
 
   function renderBorrower() {
@@ -107,30 +140,13 @@ export function createLend(ctx) {
       const link = $('lend-borrower-link');
       link.textContent = b.name;
       link.href = `/desk/borrowers/${b.id}`;
-      const open = b.open_loans_count ?? b.open_loans?.length ?? 0;
-      // A child is lent to on the guardian's word: the guardian is named first.
-      const parts = [b.guardian ? t('desk.borrower.guardian_is', { name: b.guardian.name }) : null,
-        b.birth_year ? t('desk.borrower.born', { year: b.birth_year }) : null,
-        phoneText(b.phone ?? b.guardian?.phone), b.card ? t('desk.borrower.card_is', { card: b.card }) : null,
-        t('desk.borrower.loans_now', { n: open })];
-      $('lend-borrower-details').textContent = parts.filter(Boolean).join(' · ');
+      $('lend-borrower-details').textContent = borrowerTells(ctx, b);
       const reasons = [];
       if (b.blocked) reasons.push(t('desk.borrower.blocked_because', { reason: b.blocked_reason || '–' }));
       for (const r of state.refusals) reasons.push(itemErrorText(r, 'problem.checkout_refused'));
       say($('lend-borrower-blocked'), reasons.join(' '));
     }
-    renderMatches();
-  }
-
-  function renderMatches() {
-    const found = state.matches;
-    matchesEl.replaceChildren(...(found || []).map((b) => h('li', {},
-      h('button', { type: 'button', class: 'desk-match', dataset: { id: b.id }, onclick: () => pick(b) },
-        h('span', { class: 'desk-match-name', text: b.name }),
-        h('span', { class: 'desk-match-details', text: [phoneText(b.phone), b.card ? t('desk.borrower.card_is', { card: b.card }) : null,
-          t('desk.borrower.loans_now', { n: b.open_loans_count ?? 0 }), b.blocked ? t('desk.borrower.blocked') : null]
-          .filter(Boolean).join(' · ') })))));
-    matchesEl.hidden = !found || !found.length;
+    picker.render();
   }
 
   function renderReceipt() {
@@ -156,7 +172,8 @@ export function createLend(ctx) {
 
   function pick(b) {
     state.borrower = b;
-    state.matches = null;
+    state.searched = null;
+    picker.clear();
     state.refusals = [];
     for (const r of state.rows) delete r.refused; // the server's reasons were about the last borrower
     closeRegister();
@@ -241,33 +258,69 @@ export function createLend(ctx) {
     code.focus();
   }
 
-  /** Enter in the borrower field: a card selects its borrower; a name or phone lists matches. */
+  /**
+   * Return an item recorded as on loan (or lost) that is here at the desk, then look it up again,
+   * so that it joins this lending (Alt+A). The message says how late it came back.
+   */
+  async function returnAndAdd(row) {
+    if (!row || row.returning) return;
+    row.returning = true;
+    renderList();
+    try {
+      const res = (await post('/api/returns', { items: [row.code] })).results[0];
+      if (res.returned) {
+        row.item = await get(`/api/items/${encodeURIComponent(row.code)}`);
+        setMessage(res.found ? { key: 'desk.lend.found_added', params: { code: row.code } }
+          : res.overdue_days > 0 ? { key: 'desk.lend.returned_added_late', params: { code: row.code, n: res.overdue_days } }
+            : { key: 'desk.lend.returned_added', params: { code: row.code } });
+      } else {
+        setMessage({ text: `${row.code}: ${itemErrorText(res.error?.code, 'desk.return.error.other')}`, kind: 'problem' });
+      }
+    } catch (err) {
+      setMessage({ text: `${row.code}: ${errorMessage(err)}`, kind: 'problem' });
+    }
+    beep(state.message?.kind === 'problem' || rowProblem(row) ? 'problem' : 'ok');
+    row.returning = false;
+    renderList();
+    code.focus();
+  }
+
+  /**
+   * Enter in the borrower field: one clear match (a card, the only borrower found) is taken;
+   * several are listed and wait for a choice (Enter again takes none of them); nobody opens the
+   * register form, unless the text was an item's code.
+   */
   async function findBorrower() {
     const text = who.value.trim();
     if (!text) {
       setMessage({ key: 'desk.lend.who_empty', kind: 'problem' });
       return;
     }
+    if (picker.waiting && state.searched === text) {
+      setMessage({ key: 'desk.lend.choose', kind: 'problem' });
+      beep('problem');
+      return;
+    }
     state.receipt = null;
     renderReceipt();
     let found;
     try {
-      found = (await get(`/api/borrowers?q=${encodeURIComponent(text)}`)).borrowers;
+      const res = await findBorrowers(text);
+      if (res.borrower) {
+        pick(res.borrower);
+        return;
+      }
+      found = res.found;
     } catch (err) {
       setMessage({ text: errorMessage(err), kind: 'problem' });
       beep('problem');
       return;
     }
-    const byCard = found.filter((b) => b.card && b.card.toLowerCase() === text.toLowerCase());
-    if (byCard.length === 1 || found.length === 1) {
-      pick(byCard[0] || found[0]);
-      return;
-    }
     if (found.length) {
-      state.matches = found;
+      state.searched = text;
+      picker.show(found);
       setMessage({ key: 'desk.lend.matches_found', params: { n: found.length } });
-      renderMatches();
-      matchesEl.querySelector('button').focus();
+      beep('notice');
       return;
     }
     // Nobody: perhaps an item was scanned first. Keep it, and still ask who borrows.
@@ -283,8 +336,7 @@ export function createLend(ctx) {
         // not an item either
       }
     }
-    state.matches = [];
-    renderMatches();
+    picker.clear();
     setMessage({ key: 'desk.lend.nobody', params: { text }, kind: 'problem' });
     beep('problem');
     openRegister({ [guessField(text)]: text });
@@ -301,6 +353,11 @@ export function createLend(ctx) {
       (state.register ? registerSlot.querySelector('input') : who).focus();
       return;
     }
+    if (state.borrower.blocked) {
+      setMessage({ key: 'desk.lend.done_blocked', kind: 'problem' });
+      beep('problem');
+      return;
+    }
     const ok = state.rows.filter((r) => r.state === 'found' && !rowProblem(r));
     if (!ok.length) {
       setMessage({ key: 'desk.lend.need_items', kind: 'problem' });
@@ -315,7 +372,8 @@ export function createLend(ctx) {
     done.disabled = true;
     try {
       const res = await post('/api/checkouts', body, { headers: { 'Idempotency-Key': state.idem.key } });
-      state.receipt = { ...res, borrower: state.borrower, until: Date.parse(res.undo_until) };
+      state.receipt = { ...res, borrower: state.borrower, until: Date.parse(res.undo_until),
+        items: Object.fromEntries(ok.map((r) => [r.code, r.item])) };
       state.borrower = null;
       state.rows = [];
       state.refusals = [];
@@ -343,7 +401,7 @@ export function createLend(ctx) {
       code.focus();
     } finally {
       state.busy = false;
-      done.disabled = false;
+      renderList();
     }
   }
 
@@ -368,16 +426,42 @@ export function createLend(ctx) {
     await Promise.all(r.loans.map((l) => scanItem(l.item.code)));
   }
 
-  function cancel() {
+  /** Forget the lending in progress: borrower, scans, matches, an open form, the last receipt. */
+  function clear() {
     state.borrower = null;
     state.rows = [];
-    state.matches = null;
+    state.searched = null;
     state.refusals = [];
+    state.receipt = null;
+    state.idem = null;
+    picker.clear();
     closeRegister();
+    who.value = '';
+    code.value = '';
+  }
+
+  function cancel() {
+    clear();
     setMessage({ key: 'desk.lend.cancelled' });
     render();
     who.focus();
   }
+
+  /** After LEND_IDLE_MS without a key or a click anywhere on the desk, a half-finished lending goes. */
+  function idle() {
+    if (!state.borrower && !state.rows.length && !state.register && !picker.waiting && !state.receipt) return;
+    const here = el.contains(document.activeElement);
+    clear();
+    setMessage({ key: 'desk.lend.idle_cleared' });
+    render();
+    if (here) who.focus();
+  }
+  const active = () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(idle, LEND_IDLE_MS);
+  };
+  for (const type of ['keydown', 'pointerdown']) document.addEventListener(type, active, { capture: true });
+  active();
 
   // ---- events ----
 
@@ -399,9 +483,33 @@ export function createLend(ctx) {
     who.focus();
   });
   $('lend-undo').addEventListener('click', undo);
+  $('lend-print-receipt').addEventListener('click', async () => {
+    const r = state.receipt;
+    if (!r) return;
+    let branch = ctx.branches.find((b) => b.slug === (r.borrower.branch || ctx.user.branch));
+    // The calendar resolves the week from the due date on (seasons and closures included).
+    if (branch) {
+      const week = await get(`/api/public/branches/${encodeURIComponent(branch.slug)}?from=${r.due_date}`).catch(() => null);
+      branch = { ...branch, days: week?.days || [] };
+    }
+    printReceipt(receiptOf({
+      branch, borrowerName: r.borrower.name, dueDate: r.due_date,
+      loans: r.loans.map((l) => ({ code: l.item.code, name: l.item.name, size: r.items[l.item.code]?.size })),
+    }), branch?.receipt_format || 'receipt-80');
+  });
   done.addEventListener('click', lend);
   $('lend-cancel').addEventListener('click', cancel);
   el.addEventListener('keydown', (event) => {
+    if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === 'KeyA') {
+      event.preventDefault();
+      const row = [...state.rows].reverse().find(offersReturn);
+      if (row) returnAndAdd(row);
+      else {
+        setMessage({ key: 'desk.lend.nothing_to_return', kind: 'problem' });
+        beep('problem');
+      }
+      return;
+    }
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       if (event.target === code && code.value.trim()) {
@@ -411,22 +519,6 @@ export function createLend(ctx) {
       } else {
         lend();
       }
-    }
-  });
-  // Up and down move through the borrowers found, and back up to the search field.
-  matchesEl.addEventListener('keydown', (event) => {
-    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
-    const buttons = [...matchesEl.querySelectorAll('button')];
-    const i = buttons.indexOf(document.activeElement);
-    event.preventDefault();
-    if (event.key === 'ArrowDown') buttons[Math.min(i + 1, buttons.length - 1)].focus();
-    else if (i <= 0) who.focus();
-    else buttons[i - 1].focus();
-  });
-  who.addEventListener('keydown', (event) => {
-    if (event.key === 'ArrowDown' && !matchesEl.hidden) {
-      event.preventDefault();
-      matchesEl.querySelector('button')?.focus();
     }
   });
 
@@ -451,6 +543,11 @@ export function createLend(ctx) {
     startWith(b) {
       state.receipt = null;
       pick(b);
+    },
+    /** Forget everything (the volunteer logs out). */
+    clear() {
+      clear();
+      render();
     },
   };
 }

@@ -1,11 +1,16 @@
 // desk/main: the volunteer desk at /desk. One page with a screen per task (lend, return, intake,
-// borrowers, one borrower, overdue loans), each with its own address below /desk so that the
-// browser's back button and a reload work. Keyboard scheme (also shown on the start screen):
-//   1-5       on the start screen: open an action (while focus is in the action list)
+// borrowers, one borrower, overdue loans, one item, the repair queue, printing labels), each with its own address
+// below /desk so that the browser's back button and a reload work. Keyboard scheme (also shown on
+// the start screen):
+//   1-7       on the start screen: open an action (while focus is in the action list); on an
+//             item's page: the changes its status allows
+//   a code    typed or scanned on the start screen: opens the item
 //   Esc       back: to the start screen, or from a borrower to the borrower list; closes forms
 //   Enter     in a scan field: look the code up (lend) or return the item (return)
 //   Ctrl+Enter  lend: lend the scanned items ("Klar")
+//   Alt+A     lend: return the item recorded as on loan that is here, and add it
 //   Alt+R     return: the last returned item goes to repair
+//   P         intake, once the item is saved: print its label
 //   Up/Down   move between the borrowers found
 import { initI18n, onLangChange, t } from '../i18n.js';
 import { get, logout, requireUser } from '../api.js';
@@ -14,6 +19,11 @@ import { createReturn } from './return.js';
 import { createIntake } from './intake.js';
 import { createBorrowers, createBorrower } from './borrowers.js';
 import { createOverdue } from './overdue.js';
+import { createLabels } from './labels.js';
+import { initCameras } from './camera.js';
+import { createItem } from './item.js';
+import { createRepair } from './repair.js';
+import { itemCode } from './util.js';
 
 const ROUTES = [
   [/^\/desk\/?$/, 'home'],
@@ -23,6 +33,9 @@ const ROUTES = [
   [/^\/desk\/borrowers\/?$/, 'borrowers'],
   [/^\/desk\/borrowers\/(\d+)\/?$/, 'borrower'],
   [/^\/desk\/overdue\/?$/, 'overdue'],
+  [/^\/desk\/labels\/?$/, 'labels'],
+  [/^\/desk\/items(?:\/([^/]+))?\/?$/, 'item'],
+  [/^\/desk\/repair\/?$/, 'repair'],
 ];
 
 /** What the screens share: the user, branch names, navigation. */
@@ -42,22 +55,39 @@ let screens;
 let current = null; // { name, screen }
 let previous = null;
 
+const HOME_LINK = { borrower: 'borrowers', item: 'items' };
+
 function home() {
   const el = document.getElementById('screen-home');
   const actions = document.getElementById('desk-actions');
+  const code = document.getElementById('home-code');
   actions.addEventListener('keydown', (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || !/^[1-5]$/.test(event.key)) return;
+    if (event.altKey || event.ctrlKey || event.metaKey || !/^[1-7]$/.test(event.key)) return;
     const link = actions.querySelector(`[data-key="${event.key}"]`);
     if (!link) return;
     event.preventDefault();
     ctx.navigate(link.getAttribute('href'));
+  });
+  // A scanner types a code anywhere on the start screen: its first letter moves the focus into the
+  // code field, where the rest of it (and the scanner's Enter) lands.
+  document.addEventListener('keydown', (event) => {
+    if (el.hidden || event.altKey || event.ctrlKey || event.metaKey || !/^[A-Za-z0-9]$/.test(event.key)) return;
+    if (event.target.closest?.('input, select, textarea')) return; // typing in a field already
+    if (/^[1-7]$/.test(event.key) && actions.contains(event.target)) return; // an action's key
+    code.focus();
+  });
+  document.getElementById('home-find').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const c = itemCode(code.value);
+    code.value = '';
+    if (c) ctx.navigate(`/desk/items/${encodeURIComponent(c)}`);
   });
   return {
     el,
     title: 'desk.title',
     show() {
       // Back where the volunteer came from, so that Esc then Enter opens it again.
-      const from = previous && actions.querySelector(`[href="/desk/${previous === 'borrower' ? 'borrowers' : previous}"]`);
+      const from = previous && actions.querySelector(`[href="/desk/${HOME_LINK[previous] || previous}"]`);
       (from || actions.querySelector('a')).focus();
     },
   };
@@ -126,9 +156,17 @@ async function start() {
     borrowers: createBorrowers(ctx),
     borrower: createBorrower(ctx),
     overdue: createOverdue(),
+    labels: createLabels(ctx),
+    item: createItem(ctx),
+    repair: createRepair(ctx),
   };
   ctx.lend = screens.lend;
-  document.getElementById('desk-logout').addEventListener('click', () => logout());
+  initCameras();
+  // Nothing of the lending in progress outlives the volunteer's session, not even in the history.
+  document.getElementById('desk-logout').addEventListener('click', () => {
+    ctx.lend.clear();
+    logout();
+  });
   document.addEventListener('keydown', onKeydown);
   document.addEventListener('click', onClick);
   window.addEventListener('popstate', route);

@@ -1,25 +1,23 @@
 // desk/overdue: loans past their due date, the oldest first, with the phone number to call
-// (GET /api/loans?status=overdue carries it for staff): the borrower's, or a child's guardian's.
+// (GET /api/loans?status=overdue carries it for staff): the borrower's, or a child's guardian's;
+// the code leads to the item's page, where a manager closes a loan long overdue as lost.
 import { t } from '../i18n.js';
-import { errorMessage, get } from '../api.js';
-import { dueText, h, phoneText } from './util.js';
+import { errorMessage } from '../api.js';
+import { dueText, h, pagedList, phoneText } from './util.js';
 
 export function createOverdue() {
   const $ = (id) => document.getElementById(id);
   const el = $('screen-overdue');
   const listEl = $('overdue-list');
   const more = $('overdue-more');
-  let loans = null;
-  let page = 1;
-  let hasMore = false;
-  let error = null;
+  const loans = pagedList('/api/loans?status=overdue', 'loans', render);
 
   function render() {
     const count = $('overdue-count');
-    if (error) count.textContent = errorMessage(error);
-    else if (!loans) count.textContent = t('common.loading');
-    else count.textContent = loans.length ? t('desk.overdue.count', { n: loans.length }) : t('desk.overdue.none');
-    listEl.replaceChildren(...(loans || []).map((l) => {
+    if (loans.error) count.textContent = errorMessage(loans.error);
+    else if (!loans.rows) count.textContent = t('common.loading');
+    else count.textContent = loans.rows.length ? t('desk.overdue.count', { n: loans.rows.length }) : t('desk.overdue.none');
+    listEl.replaceChildren(...(loans.rows || []).map((l) => {
       const b = l.borrower;
       const call = b?.guardian ?? b; // whom to contact about the loan
       return h('li', { class: 'desk-row desk-row-late' },
@@ -30,36 +28,24 @@ export function createOverdue() {
         call?.phone ? h('a', { class: 'desk-phone', href: `tel:${call.phone}`,
           'aria-label': t('desk.overdue.call', { name: call.name, phone: phoneText(call.phone) }),
           text: phoneText(call.phone) }) : null,
-        h('span', {}, h('span', { class: 'desk-code-inline', text: l.item.code }), ` ${l.item.name}`),
+        h('span', {}, h('a', { class: 'desk-code-inline', href: `/desk/items/${encodeURIComponent(l.item.code)}`, text: l.item.code }),
+          ` ${l.item.name}`),
         h('span', { class: 'desk-hint', text: `${dueText(l.due_date)} · ${t('desk.late_days', { n: l.overdue_days })}` }));
     }));
-    more.hidden = !hasMore;
+    more.hidden = !loans.hasMore;
   }
 
-  async function load(next = 1) {
-    try {
-      const res = await get(`/api/loans?status=overdue&page=${next}`);
-      loans = next === 1 ? res.loans : [...loans, ...res.loans];
-      page = next;
-      hasMore = res.has_more;
-      error = null;
-    } catch (err) {
-      error = err;
-    }
-    render();
-  }
-
-  more.addEventListener('click', () => load(page + 1));
+  more.addEventListener('click', loans.more);
 
   return {
     el,
     title: 'desk.overdue.title',
     async show() {
-      loans = null;
+      loans.rows = null;
       render();
       $('overdue-heading').tabIndex = -1;
       $('overdue-heading').focus();
-      await load();
+      await loans.load();
     },
     render,
   };

@@ -1,9 +1,10 @@
 // desk/return: returns. Focus stays in the scan field; each scan returns its item at once and the
-// list says whose it was and whether it came back late. Alt+R (or the row's button) sends the
-// last returned item to repair; "Återlämna till reparation" returns a typed code straight to
-// repair. A wrong code is said in words and never blocks the next scan.
+// list says whose it was and whether it came back late (or that a lost item is found). Alt+R (or
+// the row's button) sends the last returned item to repair; "Återlämna till reparation" returns a
+// typed code straight to repair. Either asks for the fault in one field first (optional: Enter
+// skips, Esc changes nothing). A wrong code is said in words and never blocks the next scan.
 import { has, t } from '../i18n.js';
-import { errorMessage, patch, post } from '../api.js';
+import { errorMessage, post } from '../api.js';
 import { beep, h, itemCode, itemErrorText } from './util.js';
 
 export function createReturn() {
@@ -14,6 +15,7 @@ export function createReturn() {
   const message = $('return-message');
   const rows = []; // { code, state: pending|done|failed, result, error, repair: null|busy|done|failed, err }
   let shown = null; // { key, params } for the message line
+  let fault = null; // { code, then(note) }: the fault asked for before an item goes to repair
 
   function setMessage(m) {
     shown = m;
@@ -28,7 +30,8 @@ export function createReturn() {
       return has(own) ? t(own) : itemErrorText(row.error, 'desk.return.error.other');
     }
     const r = row.result;
-    const parts = [r.overdue_days > 0 ? t('desk.return.late', { n: r.overdue_days }) : t('desk.return.on_time')];
+    const parts = [r.found ? t('desk.return.found') : r.overdue_days > 0 ? t('desk.return.late', { n: r.overdue_days })
+      : t('desk.return.on_time')];
     if (row.repair === 'failed') parts.push(errorMessage(row.err));
     else if (r.item_status === 'repair' || row.repair === 'done') parts.push(t('desk.return.to_repair'));
     else parts.push(t('desk.return.to_shelf'));
@@ -52,16 +55,32 @@ export function createReturn() {
       r && !inRepair ? h('button', {
         type: 'button', class: 'button desk-small', disabled: row.repair === 'busy',
         'aria-label': t('desk.return.repair_label', { code: row.code }), text: t('desk.return.repair'),
-        onclick: () => repair(row).then(() => code.focus()),
+        onclick: () => askFault(row.code, (note) => repair(row, note)),
       }) : null);
   }
 
   function render() {
     list.replaceChildren(...[...rows].reverse().map(renderRow));
     if (shown) setMessage(shown);
+    $('return-fault-form').hidden = !fault;
+    if (fault) $('return-fault-label').textContent = t('desk.return.fault_label', { code: fault.code });
   }
 
-  async function giveBack(text, { repairNow = false } = {}) {
+  /** Ask what is wrong with an item going to repair; then(note) runs on Enter ("" when skipped). */
+  function askFault(c, then) {
+    fault = { code: c, then };
+    $('return-fault').value = '';
+    render();
+    $('return-fault').focus();
+  }
+
+  function closeFault() {
+    fault = null;
+    render();
+    code.focus();
+  }
+
+  async function giveBack(text, { repairNow = false, note = '' } = {}) {
     const c = itemCode(text);
     const row = { code: c || text.trim().slice(0, 64), state: 'pending', repair: null };
     rows.push(row);
@@ -71,7 +90,8 @@ export function createReturn() {
       row.error = 'unknown_item';
     } else {
       try {
-        const res = await post('/api/returns', { items: [repairNow ? { code: c, repair: true } : c] });
+        const one = repairNow ? { code: c, repair: true, ...(note ? { condition_note: note } : {}) } : c;
+        const res = await post('/api/returns', { items: [one] });
         const r = res.results[0];
         if (r.returned) {
           row.state = 'done';
@@ -89,13 +109,13 @@ export function createReturn() {
     render();
   }
 
-  /** Send a returned item to repair (an item status change; the loan stays returned). */
-  async function repair(row) {
+  /** Send a returned item to repair with its fault (a status change; the loan stays returned). */
+  async function repair(row, note) {
     if (!row?.result || row.repair === 'busy' || row.repair === 'done') return;
     row.repair = 'busy';
     render();
     try {
-      await patch(`/api/items/${encodeURIComponent(row.code)}`, { status: 'repair' });
+      await post(`/api/items/${encodeURIComponent(row.code)}/status`, { to: 'repair', ...(note ? { note } : {}) });
       row.repair = 'done';
       setMessage({ key: 'desk.return.repaired', params: { code: row.code } });
       beep('notice');
@@ -111,19 +131,31 @@ export function createReturn() {
     event.preventDefault();
     const text = code.value;
     code.value = '';
-    const repairNow = event.submitter?.id === 'return-to-repair';
+    if (!text.trim()) return;
+    if (event.submitter?.id === 'return-to-repair') {
+      askFault(itemCode(text) || text.trim(), (note) => giveBack(text, { repairNow: true, note }));
+      return;
+    }
     code.focus();
-    if (text.trim()) giveBack(text, { repairNow });
+    giveBack(text);
+  });
+  $('return-fault-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const { then } = fault;
+    const note = $('return-fault').value.trim();
+    closeFault();
+    then(note);
   });
   el.addEventListener('keydown', (event) => {
     if (!event.altKey || event.ctrlKey || event.metaKey || event.code !== 'KeyR') return;
     event.preventDefault();
     const last = [...rows].reverse().find((r) => r.state === 'done' && r.result.item_status !== 'repair' && r.repair !== 'done');
-    if (last) repair(last);
-    else {
-      setMessage({ key: 'desk.return.nothing_to_repair' });
-      beep('problem');
+    if (last) {
+      askFault(last.code, (note) => repair(last, note));
+      return;
     }
+    setMessage({ key: 'desk.return.nothing_to_repair' });
+    beep('problem');
     code.focus();
   });
 
@@ -132,9 +164,16 @@ export function createReturn() {
     title: 'desk.return.title',
     show() {
       setMessage(null);
+      fault = null;
       render();
       code.focus();
     },
     render,
+    escape() {
+      if (!fault) return false;
+      setMessage({ key: 'desk.return.fault_cancelled', params: { code: fault.code } });
+      closeFault();
+      return true;
+    },
   };
 }

@@ -1,6 +1,7 @@
 // desk/util: what every desk screen shares: building DOM, dates in words, phone
-// numbers, what can be wrong with an item, and the scan sounds.
+// numbers, what can be wrong with an item, lists that come a page at a time, and the scan sounds.
 import { t, has, locale, lang } from '../i18n.js';
+import { get } from '../api.js';
 
 /** An element: h('li', { class: 'x', dataset: { code } }, 'text', child). Null children are skipped. */
 export function h(tag, attrs = {}, ...children) {
@@ -38,6 +39,13 @@ export function longDate(iso) {
   const opts = { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' };
   if (date.getUTCFullYear() !== new Date().getFullYear()) opts.year = 'numeric';
   return new Intl.DateTimeFormat(locale(), opts).format(date);
+}
+
+/** How many days ago a YYYY-MM-DD date was, today being this device's date (negative: to come). */
+export function daysSince(iso) {
+  const now = new Date();
+  const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+  return Math.round((today - day(iso).getTime()) / 86400000);
 }
 
 /** "12 dec. 2025" / "12 Dec 2025": a date or a timestamp, short. */
@@ -89,6 +97,8 @@ export function itemProblem(item, branch, branchName = (s) => s) {
       return { key: 'desk.problem.intake' };
     case 'retired':
       return { key: 'desk.problem.retired' };
+    case 'lost':
+      return { key: 'desk.problem.lost' };
     default:
       break;
   }
@@ -104,6 +114,34 @@ export function itemProblem(item, branch, branchName = (s) => s) {
  */
 export function itemErrorText(code, otherwise, params = {}) {
   return t(has(`item_error.${code}`) ? `item_error.${code}` : otherwise, params);
+}
+
+/**
+ * A list the API answers a page at a time ({ [key]: [...], has_more }) from path: rows (null until
+ * the first page came), error (the last ApiError, or null) and hasMore; load() fetches the first
+ * page afresh, more() appends the next, and onChange() runs after each.
+ */
+export function pagedList(path, key, onChange) {
+  const list = {
+    rows: null,
+    error: null,
+    hasMore: false,
+    page: 0,
+    async load(next = 1) {
+      try {
+        const res = await get(`${path}${path.includes('?') ? '&' : '?'}page=${next}`);
+        list.rows = next === 1 ? res[key] : [...list.rows, ...res[key]];
+        list.page = next;
+        list.hasMore = res.has_more;
+        list.error = null;
+      } catch (err) {
+        list.error = err;
+      }
+      onChange();
+    },
+    more: () => list.load(list.page + 1),
+  };
+  return list;
 }
 
 // ---- Sound: a short tone for a good scan, a low double tone for a problem. ----

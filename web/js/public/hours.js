@@ -1,8 +1,8 @@
 // hours: a branch's opening hours in words: what today looks like and when it opens next.
-// Pure functions over the public API's branch ({opening_hours, closed_dates, today}), so that
-// the page and the tests agree on them. Dates are ISO strings (YYYY-MM-DD) of Europe/Stockholm.
-
-const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+// Pure functions over the public API's branch ({today, days, next_open}): the server's calendar
+// has already resolved the weekly hours, seasons and closed periods into the spans of each day,
+// so that the page, the tests and every other reader agree on them without working them out
+// again. Dates are ISO strings (YYYY-MM-DD) of Europe/Stockholm.
 
 /** The ISO date n days after iso. */
 export function addDays(iso, n) {
@@ -10,16 +10,9 @@ export function addDays(iso, n) {
   return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
 }
 
-/** The weekday key of the opening hours ("mon" ...) of an ISO date. */
-export function weekday(iso) {
-  const [y, m, d] = iso.split('-').map(Number);
-  return WEEKDAYS[new Date(Date.UTC(y, m - 1, d)).getUTCDay()];
-}
-
-/** The [open, close] pairs of a date: none on a closed date or a weekday without hours. */
+/** The [open, close] pairs of a date among the branch's days: none when closed or not listed. */
 export function spansOn(branch, iso) {
-  if ((branch.closed_dates || []).includes(iso)) return [];
-  return branch.opening_hours?.[weekday(iso)] || [];
+  return (branch.days || []).find((day) => day.date === iso)?.spans || [];
 }
 
 const minutes = (hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
@@ -41,15 +34,11 @@ export function stockholmMinutes(now = new Date()) {
 
 /**
  * When the branch opens next, from `nowMinutes` on its `today`: { date, spans } of today while a
- * span has not closed yet, else of the first open day within a year, or null when it never opens.
+ * span has not closed yet, else the first open day after today (`next_open`), or null when it
+ * never opens.
  */
 export function nextOpening(branch, nowMinutes) {
   const today = spansOn(branch, branch.today);
   if (today.some(([, close]) => minutes(close) > nowMinutes)) return { date: branch.today, spans: today };
-  for (let i = 1; i <= 366; i++) {
-    const date = addDays(branch.today, i);
-    const spans = spansOn(branch, date);
-    if (spans.length) return { date, spans };
-  }
-  return null;
+  return branch.next_open || null;
 }

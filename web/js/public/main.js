@@ -4,7 +4,7 @@
 // their availability. The address holds the whole view (?branch=&q=&category=&min=&max=
 // &available=1), so any view can be shared. Everything comes from the open API (/api/public/).
 import { initI18n, onLangChange, t, locale } from '../i18n.js';
-import { nextOpening, spansOn, spansText, stockholmMinutes } from './hours.js';
+import { addDays, nextOpening, spansOn, spansText, stockholmMinutes } from './hours.js';
 import { groupItems, parseSizeQuery } from './items.js';
 import { conditionText, sizeText } from '../item.js';
 
@@ -34,9 +34,8 @@ function shortDate(iso) {
 }
 
 function dayName(iso, today) {
+  if (iso === addDays(today, 1)) return t('public.tomorrow');
   const [y, m, d] = iso.split('-').map(Number);
-  const [ty, tm, td] = today.split('-').map(Number);
-  if (Date.UTC(y, m - 1, d) - Date.UTC(ty, tm - 1, td) === 86400000) return t('public.tomorrow');
   return new Intl.DateTimeFormat(locale(), { weekday: 'long', day: 'numeric', month: 'short', timeZone: 'UTC' })
     .format(Date.UTC(y, m - 1, d)).replace('.', '');
 }

@@ -1,4 +1,4 @@
--- 0008_stats_people: loans and unique borrowers by age band and by gender, for the follow-up a
+-- 0013_stats_people: loans and unique borrowers by age band and by gender, for the follow-up a
 -- municipality asks for ("how many children and young people, girls and boys, borrowed"), per
 -- period, branch and category, read from rollups as every other figure is.
 --
@@ -90,16 +90,19 @@ LANGUAGE sql IMMUTABLE AS $$
                         WHEN 'ej_angivet' THEN 12 ELSE 13 END)::smallint
 $$;
 
--- What a loan contributes now carries its groups too.
+-- What a loan contributes now carries its groups too (and, as since 0011, a loan closed as lost
+-- is no return).
 ALTER TYPE stats_loan_change ADD ATTRIBUTE band smallint, ADD ATTRIBUTE gender smallint;
 
 CREATE OR REPLACE FUNCTION stats_loan_facts(sign integer, l loans) RETURNS stats_loan_change
 LANGUAGE sql STABLE AS $$
     SELECT ROW(sign, l.item_id, l.branch_id, l.category_id, l.borrower_ref,
                (l.checked_out_at AT TIME ZONE 'Europe/Stockholm')::date,
-               (l.returned_at AT TIME ZONE 'Europe/Stockholm')::date,
-               (l.returned_at AT TIME ZONE 'Europe/Stockholm')::date > l.due_date,
-               round(extract(epoch FROM l.returned_at - l.checked_out_at))::bigint,
+               CASE WHEN NOT l.lost THEN (l.returned_at AT TIME ZONE 'Europe/Stockholm')::date END,
+               CASE WHEN NOT l.lost
+                    THEN (l.returned_at AT TIME ZONE 'Europe/Stockholm')::date > l.due_date END,
+               CASE WHEN NOT l.lost
+                    THEN round(extract(epoch FROM l.returned_at - l.checked_out_at))::bigint END,
                stats_age_band_code(l.borrower_birth_year,
                                    (l.checked_out_at AT TIME ZONE 'Europe/Stockholm')::date),
                stats_gender_code(l.borrower_gender)

@@ -1,0 +1,44 @@
+/*
+ * metrics: counters of what the server does, kept with atomics so that any thread may add to them
+ * without a lock, and written out in the Prometheus text format for GET /metrics. server.c counts
+ * requests and connections, the store counts its database connections and retries; nothing here
+ * knows HTTP or SQL.
+ */
+#ifndef HYLLA_CORE_METRICS_H
+#define HYLLA_CORE_METRICS_H
+
+#include "core/buf.h"
+
+#include <stddef.h>
+
+/*
+ * Name the routes whose requests are counted: route i of the table is methods[i] patterns[i].
+ * Called once, before any request; the strings must live as long as the process.
+ */
+void metrics_init(size_t nroutes, const char *const *methods, const char *const *patterns);
+
+/*
+ * One request answered: route is the index of its route in the table, or -1 when no route
+ * matched (then it counts as a file of the web root when status is below 400, else as
+ * unmatched). seconds is the time from its first byte to its last.
+ */
+void metrics_request(long route, int status, double seconds);
+
+/* A client connection opened (+1) or closed (-1). */
+void metrics_connection(int delta);
+
+/* Database connections: one opened (+1) or closed (-1); one became busy (+1) or idle (-1). */
+void metrics_db_open(int delta);
+void metrics_db_busy(int delta);
+
+/* A database connection was opened again after it had been lost; an attempt failed. */
+void metrics_db_reconnect(void);
+void metrics_db_connect_failure(void);
+
+/* A transaction ran again after a serialisation failure or a deadlock. */
+void metrics_db_retry(void);
+
+/* Append every metric in the Prometheus text format (version 0.0.4) to out. */
+void metrics_render(struct buf *out, const char *version);
+
+#endif
