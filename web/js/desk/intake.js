@@ -159,7 +159,8 @@ export function createIntake(ctx) {
     saved = null;
     $('intake-confirm').hidden = true;
     say($('intake-printed'), '');
-    categoryChanged();
+    renderCategories();
+    renderSize();
     twin = null;
   }
 
