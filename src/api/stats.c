@@ -191,6 +191,12 @@ static const char *const group_names[LOANS_GROUPS] = {
     [LOANS_BY_AGE_BAND] = "age_band", [LOANS_BY_GENDER] = "gender",
 };
 
+/* Whether a group_by is about people (and answers unique borrowers, hidden where it must). */
+static bool by_people(size_t group)
+{
+    return group == LOANS_BY_AGE_BAND || group == LOANS_BY_GENDER;
+}
+
 /* A /api/stats/loans question, read and checked. */
 struct loans_query {
     int group; /* an enum stats_group, or an enum loans_group of people */
@@ -215,12 +221,11 @@ static bool loans_query(struct req *req, struct reply *rep, struct loans_query *
         input_error(&in, "group_by", "invalid",
                     "must be one of: day, week, month, year, branch, category, age_band, gender");
     q->group = (int)group;
-    bool people = group == LOANS_BY_AGE_BAND || group == LOANS_BY_GENDER;
     const char *category = req_query(req, "category");
     char *end = NULL;
     long id = category && *category ? strtol(category, &end, 10) : 0;
     q->category_id = 0;
-    if (category && *category && !people)
+    if (category && *category && !by_people(group))
         input_error(&in, "category", "invalid",
                     "only group_by age_band and gender take a category");
     else if (category && *category && (*end || id < 1 || id > API_MAX_INT_ID))
@@ -303,7 +308,7 @@ void stats_loans(struct req *req, struct reply *rep)
     json_t *body = json_pack("{s:s, s:s, s:o, s:s}", "from", q.from, "to", q.to, "branch",
                              slug_json(q.slug), "group_by", group_names[q.group]);
     enum store_status st;
-    if (q.group == LOANS_BY_AGE_BAND || q.group == LOANS_BY_GENDER) {
+    if (by_people((size_t)q.group)) {
         struct people_figures f;
         st = people_figures(&q, &f);
         if (st >= 0) {
@@ -361,7 +366,7 @@ void stats_loans_csv(struct req *req, struct reply *rep)
     csv_write_bom(&out);
     char a[32], b[32], c[32];
     enum store_status st;
-    if (q.group == LOANS_BY_AGE_BAND || q.group == LOANS_BY_GENDER) {
+    if (by_people((size_t)q.group)) {
         struct people_figures f;
         st = people_figures(&q, &f);
         if (st >= 0) {
