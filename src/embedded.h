@@ -1,4 +1,4 @@
-/* embedded: files compiled into the binary by tools/embed.c (the migrations). */
+/* embedded: files compiled into the binary by tools/embed.c (the migrations, the common passwords). */
 #ifndef HYLLA_EMBEDDED_H
 #define HYLLA_EMBEDDED_H
 
@@ -12,5 +12,8 @@ struct embedded_file {
 
 /* The migrations, sorted by name. */
 extern const struct embedded_file hylla_migrations[];
+
+/* One file: the 10,000 most common passwords, one per line (src/core/common-passwords.txt). */
+extern const struct embedded_file hylla_common_passwords[];
 
 #endif

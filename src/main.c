@@ -342,14 +342,18 @@ static int cmd_routes(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         puts("usage: hylla routes\n\n"
-             "Print the API route table as JSON: method, pattern and who may use each route.");
+             "Print the API route table as JSON: method, pattern, who may use each route\n"
+             "(access: a role) and how far staff bound to a branch reach with it (branch:\n"
+             "data, any, path or network).");
         return 0;
     }
     json_t *list = json_array();
     for (size_t i = 0; i < routes_api.nroutes; i++) {
         const struct route *r = &routes_api.routes[i];
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "method", r->method, "pattern",
-                                              r->pattern, "access", routes_access_name(r->access)));
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:s}", "method", r->method, "pattern", r->pattern,
+                            "access", routes_access_name(r->access), "branch",
+                            r->access == ACCESS_PUBLIC ? "any" : routes_scope_name(r->scope)));
     }
     json_dumpf(list, stdout, JSON_INDENT(1));
     putchar('\n');

@@ -2,6 +2,7 @@
 #include "api.h"
 
 #include "core/buf.h"
+#include "core/password.h"
 #include "core/settings.h"
 #include "core/text.h"
 #include "store/branch_store.h"
@@ -163,9 +164,10 @@ json_t *api_stored_json(const char *text)
 
 json_t *api_staff_json(const struct staff_identity *who)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)who->id, "username",
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:b}", "id", (json_int_t)who->id, "username",
                      who->username, "display_name", who->display_name, "role", role_name(who->role),
-                     "branch", api_text_or_null(who->branch_slug));
+                     "branch", api_text_or_null(who->branch_slug), "must_change_password",
+                     who->must_change_password);
 }
 
 json_t *api_category_json(const struct category *c)
@@ -177,7 +179,8 @@ json_t *api_category_json(const struct category *c)
                      kind ? json_string(kind) : json_null());
 }
 
-json_t *api_category_list(struct reply *rep, json_t *(*one)(const struct category *c))
+json_t *api_category_list(struct reply *rep, json_t *(*one)(const struct category *c),
+                          bool with_hidden)
 {
     struct category *list;
     size_t n;
@@ -188,7 +191,8 @@ json_t *api_category_list(struct reply *rep, json_t *(*one)(const struct categor
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        api_append(&arr, one(&list[i]));
+        if (with_hidden || list[i].shown)
+            api_append(&arr, one(&list[i]));
     store_category_list_free(list, n);
     if (!arr)
         reply_problem(rep, PROBLEM_internal_error, NULL);
@@ -304,6 +308,44 @@ char *api_public_url(const struct req *req)
     for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--)
         url[n - 1] = '\0';
     return url;
+}
+
+bool api_email_plausible(const char *e)
+{
+    const char *at = strchr(e, '@');
+    return at && at != e && !strchr(at + 1, '@') && strchr(at + 1, '.') &&
+           at[strlen(at) - 1] != '.' && at[1] != '.' && !strpbrk(e, " \t\r\n");
+}
+
+const char *api_input_password(struct input *in, const char *field, bool required)
+{
+    static const char *const codes[] = {
+        [PASSWORD_TOO_SHORT] = "too_short",
+        [PASSWORD_TOO_LONG] = "too_long",
+        [PASSWORD_COMMON] = "common",
+    };
+    const char *password = input_string(in, field, required, PASSWORD_MAX_LENGTH);
+    const char *why;
+    enum password_problem problem = password ? password_check(password, &why) : PASSWORD_ACCEPTABLE;
+    if (problem == PASSWORD_ACCEPTABLE)
+        return password;
+    input_error(in, field, codes[problem], why);
+    return NULL;
+}
+
+bool api_hash_password(const char *password, char *hash, struct reply *rep)
+{
+    enum password_result r = password_hash(password, hash);
+    if (r == PASSWORD_BUSY) {
+        reply_problem(rep, PROBLEM_busy, "Try again in a moment.");
+        reply_header(rep, "Retry-After", "1");
+        return false;
+    }
+    if (r != PASSWORD_MATCH) {
+        reply_problem(rep, PROBLEM_internal_error, "The password was not set.");
+        return false;
+    }
+    return true;
 }
 
 static void field_problem(struct reply *rep, const char *field, const char *code,

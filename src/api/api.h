@@ -91,17 +91,22 @@ void api_append(json_t **list, json_t *item);
 /* JSON text the store's SQL wrote, parsed; null if it does not parse, rather than invented data. */
 json_t *api_stored_json(const char *text);
 
-/* The public view of a staff member: {"id","username","display_name","role","branch"}. */
+/*
+ * The view of a staff member every answer shows: {"id", "username", "display_name", "role",
+ * "branch", "must_change_password"}.
+ */
 json_t *api_staff_json(const struct staff_identity *who);
 
 /* A category as the public sees it: {"id","parent_id","depth","name_sv","name_en","size_kind"}. */
 json_t *api_category_json(const struct category *c);
 
 /*
- * Every category, depth first, each made JSON by one; NULL (answered) when the store failed.
- * The caller owns the list.
+ * Every category, depth first, each made JSON by one, with_hidden or only those shown (neither
+ * they nor a category above them hidden); NULL (answered) when the store failed. The caller owns
+ * the list.
  */
-json_t *api_category_list(struct reply *rep, json_t *(*one)(const struct category *c));
+json_t *api_category_list(struct reply *rep, json_t *(*one)(const struct category *c),
+                          bool with_hidden);
 
 /* An item's size as {"kind": ..., "value": number or text}, or null. */
 json_t *api_size_json(const struct size *size);
@@ -139,6 +144,21 @@ void api_free_codes(char **codes, size_t n);
  * request was sent to (http:// and its Host header, or the listen address). The caller frees it.
  */
 char *api_public_url(const struct req *req);
+
+/* Whether text could be an e-mail address: something@something.tld, without spaces. */
+bool api_email_plausible(const char *text);
+
+/*
+ * A new password from the body's field: checked as core/password.h says (a problem "too_short",
+ * "too_long" or "common" otherwise, in words that never repeat it). NULL when absent or bad.
+ */
+const char *api_input_password(struct input *in, const char *field, bool required);
+
+/*
+ * Hash a new password into hash (PASSWORD_HASH_SIZE bytes); answers 503 busy or 500 and returns
+ * false when that cannot be done now.
+ */
+bool api_hash_password(const char *password, char *hash, struct reply *rep);
 
 /* The answer for an item a write refused (outcome not ITEM_DONE) or did not find. */
 void api_item_refused(struct reply *rep, enum store_status st, enum item_outcome outcome);

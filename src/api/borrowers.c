@@ -122,10 +122,7 @@ static void email_field(struct input *in, json_t *fields)
     const char *e = json_string_value(json_object_get(fields, "email"));
     if (!e)
         return;
-    const char *at = strchr(e, '@');
-    bool ok = at && at != e && !strchr(at + 1, '@') && strchr(at + 1, '.') &&
-              at[strlen(at) - 1] != '.' && at[1] != '.' && !strpbrk(e, " \t\r\n");
-    if (!ok) {
+    if (!api_email_plausible(e)) {
         input_error(in, "email", "invalid", "must be an e-mail address such as anna@example.se");
         json_object_del(fields, "email");
     }
@@ -338,6 +335,26 @@ void borrowers_get(struct req *req, struct reply *rep)
         return;
     }
     reply_borrower(req, rep, 200, id);
+}
+
+void borrowers_export(struct req *req, struct reply *rep)
+{
+    long long id;
+    if (!api_path_id(req, 0, &id)) {
+        not_found(rep);
+        return;
+    }
+    char *json = NULL;
+    enum store_status st = store_borrower_export(req->who->id, api_scope(req), id, &json);
+    if (st == STORE_NOT_FOUND) {
+        not_found(rep);
+    } else if (st < 0) {
+        api_store_failure(rep, st);
+    } else {
+        reply_bytes(rep, 200, "application/json", json, strlen(json));
+        reply_headerf(rep, "Content-Disposition",
+                      "attachment; filename=\"registerutdrag-%lld.json\"", id);
+    }
 }
 
 void borrowers_erase(struct req *req, struct reply *rep)

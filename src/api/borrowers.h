@@ -14,6 +14,7 @@
  *   PATCH  /api/borrowers/{id}               change fields; also "blocked" and "blocked_reason"
  *   DELETE /api/borrowers/{id}               erase (manager): 204, 409 with open loans or
  *                                            children
+ *   GET    /api/borrowers/{id}/export        everything stored about them (manager), audit-logged
  *   POST   /api/borrowers/{id}/card          a new random card code (core/label.h) for a card
  *                                            to print; an old card stops working
  *
@@ -32,6 +33,7 @@ route_handler borrowers_create;
 route_handler borrowers_get;
 route_handler borrowers_update;
 route_handler borrowers_erase;
+route_handler borrowers_export;
 route_handler borrowers_new_card;
 
 #endif

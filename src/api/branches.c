@@ -2,12 +2,18 @@
  * branches: the branches of the network (see branches.h). The calendar (opening hours, seasons,
  * closed periods) is checked here down to the minute, so that the SQL calendar that decides due
  * dates and the public site's days can trust its shape.
+ *
+ * Who may change a branch is routes.c's to say (new branches: network-wide admins; a branch's
+ * settings: managers and admins of that branch, and of the whole network). A change of hours
+ * never moves a due date by itself: the preview says which open loans would fall on closed days,
+ * and moving them is a request of its own.
  */
 #include "branches.h"
 
 #include "api/api.h"
 #include "api/input.h"
 #include "core/buf.h"
+#include "core/phone.h"
 #include "core/text.h"
 #include "store/branch_store.h"
 
@@ -17,13 +23,14 @@
 #include <string.h>
 
 /*
- * A branch as every answer shows it: slug, name, municipality, address, contact, opening_hours,
- * seasons, closed_periods, loan_days, max_renewals, item_limit, lost_after_days, notice, code_prefix,
+ * A branch as every answer shows it: slug, name, municipality, address, contact, phone, email,
+ * latitude, longitude, opening_hours, seasons, closed_periods, loan_days, max_renewals,
+ * item_limit, lost_after_days, notice, code_prefix, has_items (the prefix is fixed then),
  * label_format, receipt_format. Caller owns it.
  */
 static json_t *branches_json(const struct branch *b)
 {
-    return json_pack(
+    json_t *j = json_pack(
         "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:i, s:o, s:s, s:s, s:s}", "slug",
         b->slug, "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
         api_text_or_null(b->address), "contact", api_text_or_null(b->contact), "opening_hours",
@@ -32,6 +39,13 @@ static json_t *branches_json(const struct branch *b)
         b->max_renewals, "item_limit", b->item_limit, "lost_after_days", b->lost_after_days,
         "notice", api_text_or_null(b->notice), "code_prefix", b->code_prefix, "label_format",
         b->label_format, "receipt_format", b->receipt_format);
+    json_object_update_new(
+        j, json_pack("{s:o, s:o, s:o, s:o, s:b}", "phone", api_text_or_null(b->phone), "email",
+                     api_text_or_null(b->email), "latitude",
+                     b->has_position ? json_real(b->latitude) : json_null(), "longitude",
+                     b->has_position ? json_real(b->longitude) : json_null(), "has_items",
+                     b->has_items));
+    return j;
 }
 
 void branches_list(struct req *req, struct reply *rep)
@@ -314,9 +328,11 @@ static void check_week(struct input *in, const json_t *hours)
     check_hours(in, "opening_hours", NULL, 0, hours);
 }
 
-/* The calendar's JSON texts of a write, freed by calendar_texts_free. */
+/* The calendar's JSON texts of a write, freed by calendar_texts_free; and the other texts made. */
 struct calendar_texts {
     char *hours, *seasons, *closed;
+    char phone[PHONE_E164_SIZE];
+    char latitude[32], longitude[32];
 };
 
 static void calendar_texts_free(struct calendar_texts *t)
@@ -324,6 +340,35 @@ static void calendar_texts_free(struct calendar_texts *t)
     free(t->hours);
     free(t->seasons);
     free(t->closed);
+}
+
+/*
+ * The map position: latitude and longitude, both numbers (WGS 84 degrees) or both null, into f
+ * as text with six decimals (about ten centimetres).
+ */
+static void read_position(struct input *in, struct branch_fields *f, struct calendar_texts *texts)
+{
+    bool has_lat = input_has(in, "latitude"), has_lon = input_has(in, "longitude");
+    if (!has_lat && !has_lon)
+        return;
+    f->set |= BRANCH_SET_POSITION;
+    bool null_lat = json_is_null(json_object_get(in->obj, "latitude"));
+    bool null_lon = json_is_null(json_object_get(in->obj, "longitude"));
+    if (has_lat != has_lon || null_lat != null_lon) {
+        input_error(in, has_lat && !null_lat ? "longitude" : "latitude", "required",
+                    "a map position needs both latitude and longitude");
+        return;
+    }
+    if (null_lat)
+        return;
+    double lat, lon;
+    if (input_number(in, "latitude", true, -90, 90, &lat) &&
+        input_number(in, "longitude", true, -180, 180, &lon)) {
+        snprintf(texts->latitude, sizeof texts->latitude, "%.6f", lat);
+        snprintf(texts->longitude, sizeof texts->longitude, "%.6f", lon);
+        f->latitude = texts->latitude;
+        f->longitude = texts->longitude;
+    }
 }
 
 /*
@@ -346,6 +391,17 @@ static void read_fields(struct input *in, json_t *body, bool creating, struct br
     text_field(in, "address", 300, false, BRANCH_SET_ADDRESS, &f->address, &f->set);
     text_field(in, "contact", 300, false, BRANCH_SET_CONTACT, &f->contact, &f->set);
     text_field(in, "notice", 1000, false, BRANCH_SET_NOTICE, &f->notice, &f->set);
+    text_field(in, "phone", 40, false, BRANCH_SET_PHONE, &f->phone, &f->set);
+    if (f->phone && !phone_normalize(f->phone, texts->phone))
+        input_error(in, "phone", "invalid",
+                    "must be a phone number with its area code, such as 0552-123 45");
+    else if (f->phone)
+        f->phone = texts->phone;
+    text_field(in, "email", 254, false, BRANCH_SET_EMAIL, &f->email, &f->set);
+    if (f->email && !api_email_plausible(f->email))
+        input_error(in, "email", "invalid",
+                    "must be an e-mail address such as dejefritidsbank@example.se");
+    read_position(in, f, texts);
     long long n;
     if (input_has(in, "loan_days") && input_int(in, "loan_days", true, 1, 365, &n)) {
         f->loan_days = (int)n;
@@ -385,9 +441,10 @@ static void read_fields(struct input *in, json_t *body, bool creating, struct br
 }
 
 static const char *const branch_fields_allowed[] = {
-    "slug",    "name",           "municipality", "address",      "contact",    "opening_hours",
-    "seasons", "closed_periods", "loan_days",    "max_renewals", "item_limit", "lost_after_days",
-    "notice",  "code_prefix",    NULL,
+    "slug",      "name",         "municipality", "address",         "contact", "phone",
+    "email",     "latitude",     "longitude",    "opening_hours",   "seasons", "closed_periods",
+    "loan_days", "max_renewals", "item_limit",   "lost_after_days", "notice",  "code_prefix",
+    NULL,
 };
 
 /* The answer for a refused write, or false when there is none. */
@@ -395,6 +452,11 @@ static bool refused(struct reply *rep, enum store_status st, enum branch_outcome
 {
     if (st == STORE_OK && outcome == BRANCH_SLUG_TAKEN) {
         reply_problem(rep, PROBLEM_slug_taken, NULL);
+        return true;
+    }
+    if (st == STORE_OK && outcome == BRANCH_PREFIX_LOCKED) {
+        reply_problem(rep, PROBLEM_code_prefix_locked,
+                      "The labels of the branch's items carry the code prefix it has.");
         return true;
     }
     if ((st == STORE_OK && outcome == BRANCH_PREFIX_TAKEN) ||
@@ -447,4 +509,60 @@ void branches_create(struct req *req, struct reply *rep)
 void branches_update(struct req *req, struct reply *rep)
 {
     write_branch(req, rep, false);
+}
+
+/* Answer 200 with JSON text the store made, which the reply takes over (*json becomes NULL). */
+static void reply_owned_json(struct reply *rep, char **json)
+{
+    reply_bytes(rep, 200, "application/json", *json, strlen(*json));
+    *json = NULL;
+}
+
+void branches_preview(struct req *req, struct reply *rep)
+{
+    struct input in;
+    input_begin(&in, req->json,
+                (const char *[]){ "opening_hours", "seasons", "closed_periods", NULL });
+    struct branch_fields f = { 0 };
+    struct calendar_texts texts = { 0 };
+    calendar_field(&in, req->json, "opening_hours", "{}", check_week, BRANCH_SET_HOURS,
+                   &texts.hours, &f.opening_hours, &f.set);
+    calendar_field(&in, req->json, "seasons", "[]", check_seasons, BRANCH_SET_SEASONS,
+                   &texts.seasons, &f.seasons, &f.set);
+    calendar_field(&in, req->json, "closed_periods", "[]", check_closed_periods, BRANCH_SET_CLOSED,
+                   &texts.closed, &f.closed_periods, &f.set);
+    const char *from = req_query(req, "from");
+    long long ndays;
+    if (from && *from && !text_is_iso_date(from)) {
+        input_end(&in);
+        api_bad_query(rep, "from is a date written YYYY-MM-DD.");
+    } else if (!api_query_int(req, rep, "days", 1, 62, 14, &ndays)) {
+        input_end(&in);
+    } else if (input_ok(&in, rep)) {
+        char *json = NULL;
+        enum store_status st =
+            store_branch_preview(req->params[0], f.opening_hours, f.seasons, f.closed_periods,
+                                 from && *from ? from : NULL, (int)ndays, &json);
+        if (st == STORE_NOT_FOUND)
+            branch_not_found(rep);
+        else if (st < 0)
+            api_store_failure(rep, st);
+        else
+            reply_owned_json(rep, &json);
+        free(json);
+    }
+    calendar_texts_free(&texts);
+}
+
+void branches_move_due_dates(struct req *req, struct reply *rep)
+{
+    char *json = NULL;
+    enum store_status st = store_branch_move_due_dates(req->who->id, req->params[0], &json);
+    if (st == STORE_NOT_FOUND)
+        branch_not_found(rep);
+    else if (st < 0)
+        api_store_failure(rep, st);
+    else
+        reply_owned_json(rep, &json);
+    free(json);
 }

@@ -104,7 +104,7 @@ void public_branch(struct req *req, struct reply *rep)
 
 void public_categories(struct req *req, struct reply *rep)
 {
-    json_t *list = api_category_list(rep, api_category_json);
+    json_t *list = api_category_list(rep, api_category_json, false);
     if (list)
         cached_json(req, rep, json_pack("{s:o}", "categories", list));
 }

@@ -38,11 +38,19 @@ static const struct route table[] = {
     { .method = "GET",
       .pattern = "/api/session",
       .handler = session_get,
-      .access = ACCESS_VOLUNTEER },
+      .access = ACCESS_VOLUNTEER,
+      .scope = SCOPE_ANY },
     { .method = "DELETE",
       .pattern = "/api/session",
       .handler = session_logout,
-      .access = ACCESS_VOLUNTEER },
+      .access = ACCESS_VOLUNTEER,
+      .scope = SCOPE_ANY },
+    { .method = "POST",
+      .pattern = "/api/account/password",
+      .handler = session_change_password,
+      .access = ACCESS_VOLUNTEER,
+      .scope = SCOPE_ANY,
+      .body = BODY_JSON },
 
     { .method = "GET", .pattern = "/api/staff", .handler = staff_list, .access = ACCESS_ADMIN },
     { .method = "POST",
@@ -64,6 +72,7 @@ static const struct route table[] = {
       .pattern = "/api/branches",
       .handler = branches_create,
       .access = ACCESS_ADMIN,
+      .scope = SCOPE_NETWORK,
       .body = BODY_JSON },
     { .method = "GET",
       .pattern = "/api/branches/{slug}",
@@ -72,13 +81,26 @@ static const struct route table[] = {
     { .method = "PATCH",
       .pattern = "/api/branches/{slug}",
       .handler = branches_update,
-      .access = ACCESS_ADMIN,
+      .access = ACCESS_MANAGER,
+      .scope = SCOPE_PATH,
       .body = BODY_JSON },
     { .method = "PATCH",
       .pattern = "/api/branches/{slug}/printing",
       .handler = labels_set_printing,
       .access = ACCESS_VOLUNTEER,
+      .scope = SCOPE_PATH,
       .body = BODY_JSON },
+    { .method = "POST",
+      .pattern = "/api/branches/{slug}/calendar/preview",
+      .handler = branches_preview,
+      .access = ACCESS_MANAGER,
+      .scope = SCOPE_PATH,
+      .body = BODY_JSON },
+    { .method = "POST",
+      .pattern = "/api/branches/{slug}/due-dates/move",
+      .handler = branches_move_due_dates,
+      .access = ACCESS_MANAGER,
+      .scope = SCOPE_PATH },
 
     { .method = "GET",
       .pattern = "/api/categories",
@@ -88,14 +110,31 @@ static const struct route table[] = {
       .pattern = "/api/categories",
       .handler = categories_create,
       .access = ACCESS_ADMIN,
+      .scope = SCOPE_NETWORK,
       .body = BODY_JSON },
     { .method = "PATCH",
       .pattern = "/api/categories/{id}",
       .handler = categories_update,
       .access = ACCESS_ADMIN,
+      .scope = SCOPE_NETWORK,
+      .body = BODY_JSON },
+    { .method = "DELETE",
+      .pattern = "/api/categories/{id}",
+      .handler = categories_delete,
+      .access = ACCESS_ADMIN,
+      .scope = SCOPE_NETWORK },
+    { .method = "POST",
+      .pattern = "/api/categories/{id}/merge",
+      .handler = categories_merge,
+      .access = ACCESS_ADMIN,
+      .scope = SCOPE_NETWORK,
       .body = BODY_JSON },
 
-    { .method = "GET", .pattern = "/api/items", .handler = items_list, .access = ACCESS_VOLUNTEER },
+    { .method = "GET",
+      .pattern = "/api/items",
+      .handler = items_list,
+      .access = ACCESS_VOLUNTEER,
+      .scope = SCOPE_ANY },
     { .method = "POST",
       .pattern = "/api/items",
       .handler = items_create,
@@ -104,7 +143,8 @@ static const struct route table[] = {
     { .method = "GET",
       .pattern = "/api/items.csv",
       .handler = items_export,
-      .access = ACCESS_VOLUNTEER },
+      .access = ACCESS_VOLUNTEER,
+      .scope = SCOPE_ANY },
     { .method = "POST",
       .pattern = "/api/items/import",
       .handler = items_import,
@@ -114,7 +154,8 @@ static const struct route table[] = {
     { .method = "GET",
       .pattern = "/api/items/{code}",
       .handler = items_get,
-      .access = ACCESS_VOLUNTEER },
+      .access = ACCESS_VOLUNTEER,
+      .scope = SCOPE_ANY },
     { .method = "PATCH",
       .pattern = "/api/items/{code}",
       .handler = items_update,
@@ -128,11 +169,13 @@ static const struct route table[] = {
     { .method = "GET",
       .pattern = "/api/repairs",
       .handler = items_repairs,
-      .access = ACCESS_VOLUNTEER },
+      .access = ACCESS_VOLUNTEER,
+      .scope = SCOPE_ANY },
     { .method = "GET",
       .pattern = "/api/items/{code}/label.svg",
       .handler = labels_item,
-      .access = ACCESS_VOLUNTEER },
+      .access = ACCESS_VOLUNTEER,
+      .scope = SCOPE_ANY },
     { .method = "POST",
       .pattern = "/api/labels/printed",
       .handler = labels_printed,
@@ -141,7 +184,8 @@ static const struct route table[] = {
     { .method = "GET",
       .pattern = "/api/items/{code}/history",
       .handler = items_history,
-      .access = ACCESS_VOLUNTEER },
+      .access = ACCESS_VOLUNTEER,
+      .scope = SCOPE_ANY },
     { .method = "GET",
       .pattern = "/api/items/{code}/photo",
       .handler = photos_get,
@@ -178,6 +222,10 @@ static const struct route table[] = {
     { .method = "DELETE",
       .pattern = "/api/borrowers/{id}",
       .handler = borrowers_erase,
+      .access = ACCESS_MANAGER },
+    { .method = "GET",
+      .pattern = "/api/borrowers/{id}/export",
+      .handler = borrowers_export,
       .access = ACCESS_MANAGER },
     { .method = "POST",
       .pattern = "/api/borrowers/{id}/card",
@@ -260,6 +308,21 @@ static const struct route table[] = {
       .cors = true },
 };
 
+const char *routes_scope_name(int scope)
+{
+    switch ((enum scope)scope) {
+    case SCOPE_DATA:
+        return "data";
+    case SCOPE_ANY:
+        return "any";
+    case SCOPE_PATH:
+        return "path";
+    case SCOPE_NETWORK:
+        return "network";
+    }
+    return "unknown";
+}
+
 const char *routes_access_name(int access)
 {
     switch ((enum access)access) {
@@ -283,6 +346,24 @@ static enum store_status authenticate(const struct req *req, struct staff_identi
     if (!req_cookie(req, API_SESSION_COOKIE, token, sizeof token) || !token_hash(token, hash))
         return STORE_NOT_FOUND;
     return store_session_lookup(hash, settings->session_idle_s, who);
+}
+
+/* Whether the asker's branch reaches the route's scope; answers 403 and returns false if not. */
+static bool admit_branch(const struct req *req, struct reply *rep)
+{
+    const struct staff_identity *who = req->who;
+    if (who->branch_id == 0)
+        return true;
+    if (req->route->scope == SCOPE_NETWORK) {
+        reply_problem(rep, PROBLEM_network_only, "Ask an admin of the whole network.");
+        return false;
+    }
+    if (req->route->scope == SCOPE_PATH &&
+        (req->nparams == 0 || strcmp(req->params[0], who->branch_slug) != 0)) {
+        api_branch_forbidden(rep, "Staff of a branch change only their own branch.");
+        return false;
+    }
+    return true;
 }
 
 /*
@@ -325,7 +406,14 @@ static bool admit(struct req *req, struct reply *rep)
         reply_problem(rep, PROBLEM_forbidden, NULL);
         return false;
     }
-    return true;
+    /* A one-time password opens only the way to a password of one's own (and out again). */
+    if (who->must_change_password && r->handler != session_get && r->handler != session_logout &&
+        r->handler != session_change_password) {
+        reply_problem(rep, PROBLEM_password_change_required,
+                      "Choose a new password first (POST /api/account/password).");
+        return false;
+    }
+    return admit_branch(req, rep);
 }
 
 const struct router routes_api = {

@@ -6,6 +6,10 @@
  * Logins are throttled before any password is hashed: a username with 5 failures within 15
  * minutes, or a client address with 50, gets 429 with Retry-After until its lockout ends (see
  * core/throttle.h). A successful login forgets its username's failures, not its address's.
+ *
+ * Staff change their own password with the current one, which counts against the same limits
+ * when it is wrong (a session left open must not become a way to guess it). A new password
+ * ends every other session of the account; this one goes on.
  */
 #include "session.h"
 
@@ -59,6 +63,25 @@ static void login_throttled(struct reply *rep, unsigned seconds)
     reply_headerf(rep, "Retry-After", "%u", seconds);
 }
 
+/*
+ * Whether the username and the address may try a password now; answers (429, or the failure)
+ * and returns false when not. The keys go into user_key and addr_key.
+ */
+static bool may_try(const struct req *req, struct reply *rep, const char *username,
+                    unsigned char user_key[THROTTLE_KEY_SIZE],
+                    unsigned char addr_key[THROTTLE_KEY_SIZE])
+{
+    throttle_username_key(username, user_key);
+    throttle_address_key(req->client_addr, addr_key);
+    unsigned wait = 0;
+    enum store_status st = store_throttle_check(user_key, addr_key, &wait);
+    if (st < 0)
+        api_store_failure(rep, st);
+    else if (st == STORE_OK)
+        login_throttled(rep, wait);
+    return st == STORE_NOT_FOUND;
+}
+
 /* Count a failed login against the username and the address; audit lockouts that start now. */
 static void record_failure(const unsigned char user_key[THROTTLE_KEY_SIZE],
                            const unsigned char addr_key[THROTTLE_KEY_SIZE], const struct req *req)
@@ -90,23 +113,13 @@ void session_login(struct req *req, struct reply *rep)
         return;
 
     unsigned char user_key[THROTTLE_KEY_SIZE], addr_key[THROTTLE_KEY_SIZE];
-    throttle_username_key(username, user_key);
-    throttle_address_key(req->client_addr, addr_key);
-    unsigned wait = 0;
-    enum store_status st = store_throttle_check(user_key, addr_key, &wait);
-    if (st < 0) {
-        api_store_failure(rep, st);
+    if (!may_try(req, rep, username, user_key, addr_key))
         return;
-    }
-    if (st == STORE_OK) {
-        login_throttled(rep, wait);
-        return;
-    }
 
     struct staff_identity who;
     char hash[PASSWORD_HASH_SIZE];
     bool disabled = false;
-    st = store_staff_for_login(username, &who, hash, &disabled);
+    enum store_status st = store_staff_for_login(username, &who, hash, &disabled);
     if (st < 0) {
         api_store_failure(rep, st);
         return;
@@ -151,6 +164,8 @@ void session_login(struct req *req, struct reply *rep)
         return;
     }
     audit(who.id, "login", who.branch_id, req);
+    if (store_staff_logged_in(who.id) < 0)
+        log_warn("could not note the login of staff %lld", who.id);
 
     reply_json(rep, 200, json_pack("{s:o, s:s}", "user", api_staff_json(&who), "csrf_token", csrf));
     reply_headerf(rep, "Set-Cookie", API_SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
@@ -177,4 +192,55 @@ void session_logout(struct req *req, struct reply *rep)
     reply_headerf(rep, "Set-Cookie",
                   API_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
                   secure_cookies() ? "; Secure" : "");
+}
+
+void session_change_password(struct req *req, struct reply *rep)
+{
+    const struct staff_identity *me = req->who;
+    struct input in;
+    input_begin(&in, req->json, (const char *[]){ "current_password", "new_password", NULL });
+    const char *current = input_string(&in, "current_password", true, PASSWORD_MAX_LENGTH);
+    const char *wanted = api_input_password(&in, "new_password", true);
+    if (wanted && current && strcmp(wanted, current) == 0)
+        input_error(&in, "new_password", "unchanged", "the new password must differ from the old");
+    if (!input_ok(&in, rep))
+        return;
+
+    unsigned char user_key[THROTTLE_KEY_SIZE], addr_key[THROTTLE_KEY_SIZE];
+    if (!may_try(req, rep, me->username, user_key, addr_key))
+        return;
+    struct staff_identity who;
+    char hash[PASSWORD_HASH_SIZE];
+    bool disabled;
+    enum store_status st = store_staff_for_login(me->username, &who, hash, &disabled);
+    if (st != STORE_OK) {
+        api_store_failure(rep, st < 0 ? st : STORE_HARD_ERROR);
+        return;
+    }
+    enum password_result pr = password_verify(hash, current);
+    if (pr == PASSWORD_BUSY) {
+        password_busy(rep);
+        goto out;
+    }
+    if (pr != PASSWORD_MATCH && pr != PASSWORD_MATCH_REHASH) {
+        record_failure(user_key, addr_key, req);
+        audit(me->id, "password_change_failed", me->branch_id, req);
+        reply_problem_errors(rep, PROBLEM_validation_failed,
+                             json_pack("[{s:s, s:s, s:s}]", "field", "current_password", "code",
+                                       "wrong", "message", "this is not your current password"));
+        goto out;
+    }
+    if (!api_hash_password(wanted, hash, rep))
+        goto out;
+    struct staff_change ch = { .password_hash = hash };
+    struct staff_member after;
+    bool last_admin;
+    st = store_staff_update(me->id, 0, &ch, me->id, me->session_hash,
+                            "{\"fields\":[\"password\"],\"via\":\"account\"}", &after, &last_admin);
+    if (st != STORE_OK)
+        api_store_failure(rep, st < 0 ? st : STORE_HARD_ERROR);
+    else
+        reply_json(rep, 200, json_pack("{s:o}", "user", api_staff_json(&after.who)));
+out:
+    sodium_memzero(hash, sizeof hash);
 }

@@ -11,11 +11,18 @@
  *  - Nobody changes their own role, branch or disabled flag (403 own_account): an admin cannot
  *    lock themselves out by mistake, and cannot widen their own reach. Their own display name
  *    and password they may change.
+ *  - The network keeps at least one active admin of the whole network: a change that would
+ *    leave none (disabling, demoting or binding the last one to a branch) is 409 last_admin.
+ *
+ * A password an admin sets for someone else is a one-time password: its holder must choose their
+ * own at their next login before anything else (routes.c keeps them to that). Without a password
+ * a new account gets a generated one, and "reset_password": true makes a new one; either is in
+ * the answer once, as "one_time_password", and stored only as its hash.
  *
  * Every change writes its audit entry in the same transaction. The details name the fields that
  * changed and the new role, branch and disabled flag; never a name, a password or a hash.
- * Disabling an account ends all its sessions at once; a new password ends all but the session of
- * the one who set it.
+ * Disabling an account or giving it a new password ends all its sessions at once (but the
+ * session of staff who change their own password).
  */
 #include "staff.h"
 
@@ -30,13 +37,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The length of a generated one-time password: about 70 bits, short enough to type from paper. */
+#define ONE_TIME_LENGTH 12
+
 static const char *const role_words[] = { "volunteer", "manager", "admin", NULL };
 
-/* {"id","username","display_name","role","branch","disabled"}; the caller owns it. */
-static json_t *member_json(const struct staff_member *m)
+/*
+ * {"id", "username", "display_name", "role", "branch", "must_change_password", "disabled",
+ * "last_login_at"}, with "one_time_password" when one was made now; the caller owns it.
+ */
+static json_t *member_json(const struct staff_member *m, const char *one_time_password)
 {
     json_t *o = api_staff_json(&m->who);
     json_object_set_new(o, "disabled", json_boolean(m->disabled));
+    json_object_set_new(o, "last_login_at", api_text_or_null(m->last_login_at));
+    if (one_time_password)
+        json_object_set_new(o, "one_time_password", json_string(one_time_password));
     return o;
 }
 
@@ -46,14 +62,15 @@ static void not_found(struct reply *rep)
 }
 
 /* The answer for a store call that read or changed one account: it, or 404, or the failure. */
-static void reply_member(struct reply *rep, enum store_status st, const struct staff_member *m)
+static void reply_member(struct reply *rep, enum store_status st, const struct staff_member *m,
+                         const char *one_time_password)
 {
     if (st == STORE_NOT_FOUND)
         not_found(rep);
     else if (st < 0)
         api_store_failure(rep, st);
     else
-        reply_json(rep, 200, member_json(m));
+        reply_json(rep, 200, member_json(m, one_time_password));
 }
 
 static void branch_forbidden(struct reply *rep)
@@ -95,32 +112,10 @@ static enum store_status resolve_branch(struct input *in, const char *slug, int 
     return st;
 }
 
-static const char *read_password(struct input *in, bool required)
+static void last_admin(struct reply *rep)
 {
-    const char *password = input_string(in, "password", required, PASSWORD_MAX_LENGTH);
-    const char *why;
-    if (password && !password_acceptable(password, &why)) {
-        input_error(in, "password",
-                    strlen(password) > PASSWORD_MAX_LENGTH ? "too_long" : "too_short", why);
-        return NULL;
-    }
-    return password;
-}
-
-/* Hash a new password into hash; answers and returns false when that cannot be done now. */
-static bool hash_password(const char *password, char hash[PASSWORD_HASH_SIZE], struct reply *rep)
-{
-    enum password_result r = password_hash(password, hash);
-    if (r == PASSWORD_BUSY) {
-        reply_problem(rep, PROBLEM_busy, "Try again in a moment.");
-        reply_header(rep, "Retry-After", "1");
-        return false;
-    }
-    if (r != PASSWORD_MATCH) {
-        reply_problem(rep, PROBLEM_internal_error, "The password was not set.");
-        return false;
-    }
-    return true;
+    reply_problem(rep, PROBLEM_last_admin,
+                  "Make another account an admin of the whole network first.");
 }
 
 void staff_list(struct req *req, struct reply *rep)
@@ -134,7 +129,7 @@ void staff_list(struct req *req, struct reply *rep)
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        api_append(&arr, member_json(&list[i]));
+        api_append(&arr, member_json(&list[i], NULL));
     free(list);
     reply_json(rep, 200, json_pack("{s:o}", "staff", arr));
 }
@@ -147,7 +142,7 @@ void staff_get(struct req *req, struct reply *rep)
         not_found(rep);
         return;
     }
-    reply_member(rep, store_staff_get(id, api_scope(req), &m), &m);
+    reply_member(rep, store_staff_get(id, api_scope(req), &m), &m, NULL);
 }
 
 void staff_create(struct req *req, struct reply *rep)
@@ -164,7 +159,7 @@ void staff_create(struct req *req, struct reply *rep)
     const char *role = input_enum(&in, "role", true, role_words);
     bool branch_sent;
     const char *slug = read_branch(&in, true, &branch_sent);
-    const char *password = read_password(&in, true);
+    const char *password = api_input_password(&in, "password", false);
     int branch_id = 0;
     enum store_status st = resolve_branch(&in, slug, &branch_id);
     if (!input_ok_lookup(&in, rep, st))
@@ -174,15 +169,20 @@ void staff_create(struct req *req, struct reply *rep)
         return;
     }
 
+    char generated[ONE_TIME_LENGTH + 1] = "";
+    if (!password) {
+        password_generate(generated, ONE_TIME_LENGTH);
+        password = generated;
+    }
     char hash[PASSWORD_HASH_SIZE];
-    if (!hash_password(password, hash, rep))
-        return;
+    if (!api_hash_password(password, hash, rep))
+        goto done;
     json_t *details =
         json_pack("{s:s, s:o}", "role", role, "branch", slug ? json_string(slug) : json_null());
     char *details_text = json_dumps(details, JSON_COMPACT);
     json_decref(details);
     struct staff_member m;
-    st = store_staff_add(username, display_name, role_from_name(role), slug, hash, who->id,
+    st = store_staff_add(username, display_name, role_from_name(role), slug, hash, true, who->id,
                          details_text, &m);
     free(details_text);
     sodium_memzero(hash, sizeof hash);
@@ -192,19 +192,17 @@ void staff_create(struct req *req, struct reply *rep)
                              json_pack("[{s:s, s:s, s:s}]", "field", "branch", "code",
                                        "unknown_branch", "message",
                                        "there is no branch with this slug"));
-        return;
-    }
-    if (st < 0 && store_error_is_unique_violation()) {
+    } else if (st < 0 && store_error_is_unique_violation()) {
         reply_problem(rep, PROBLEM_username_taken,
                       "Usernames are case-insensitive: choose another one.");
-        return;
-    }
-    if (st < 0) {
+    } else if (st < 0) {
         api_store_failure(rep, st);
-        return;
+    } else {
+        reply_json(rep, 201, member_json(&m, generated[0] ? generated : NULL));
+        reply_headerf(rep, "Location", "/api/staff/%lld", m.who.id);
     }
-    reply_json(rep, 201, member_json(&m));
-    reply_headerf(rep, "Location", "/api/staff/%lld", m.who.id);
+done:
+    sodium_memzero(generated, sizeof generated);
 }
 
 /* The audit details of a change: the fields sent, and the new values that name nobody. */
@@ -244,7 +242,8 @@ void staff_update(struct req *req, struct reply *rep)
     }
     struct input in;
     input_begin(&in, req->json,
-                (const char *[]){ "display_name", "role", "branch", "disabled", "password", NULL });
+                (const char *[]){ "display_name", "role", "branch", "disabled", "password",
+                                  "reset_password", NULL });
     struct staff_change ch = { 0 };
     refuse_null(&in, "display_name");
     refuse_null(&in, "role");
@@ -254,7 +253,11 @@ void staff_update(struct req *req, struct reply *rep)
     ch.role = role_from_name(input_enum(&in, "role", false, role_words));
     const char *slug = read_branch(&in, false, &ch.set_branch);
     ch.set_disabled = input_bool(&in, "disabled", false, &ch.disabled);
-    const char *password = read_password(&in, false);
+    const char *password = api_input_password(&in, "password", false);
+    bool reset = false;
+    if (input_bool(&in, "reset_password", false, &reset) && reset && input_has(&in, "password"))
+        input_error(&in, "reset_password", "invalid",
+                    "send a password or reset_password, not both");
     enum store_status st = resolve_branch(&in, slug, &ch.branch_id);
     if (!input_ok_lookup(&in, rep, st))
         return;
@@ -262,7 +265,7 @@ void staff_update(struct req *req, struct reply *rep)
     struct staff_member before;
     st = store_staff_get(id, api_scope(req), &before);
     if (st != STORE_OK) {
-        reply_member(rep, st, &before);
+        reply_member(rep, st, &before, NULL);
         return;
     }
     if (ch.set_branch && !api_scope_allows(req, ch.branch_id)) {
@@ -283,22 +286,36 @@ void staff_update(struct req *req, struct reply *rep)
         return;
     }
     if (!ch.display_name && ch.role == ROLE_NONE && !ch.set_branch && !ch.set_disabled &&
-        !password) {
-        reply_json(rep, 200, member_json(&before));
+        !password && !reset) {
+        reply_json(rep, 200, member_json(&before, NULL));
         return;
     }
 
-    char hash[PASSWORD_HASH_SIZE];
-    if (password) {
-        if (!hash_password(password, hash, rep))
-            return;
-        ch.password_hash = hash;
+    /* A password set for someone else is theirs to replace at once; one's own is one's own. */
+    char generated[ONE_TIME_LENGTH + 1] = "";
+    if (reset) {
+        password_generate(generated, ONE_TIME_LENGTH);
+        password = generated;
     }
-    char *details = change_details(&ch, slug);
+    char hash[PASSWORD_HASH_SIZE];
+    char *details = NULL;
+    if (password) {
+        if (!api_hash_password(password, hash, rep))
+            goto done;
+        ch.password_hash = hash;
+        ch.one_time = id != who->id;
+    }
+    details = change_details(&ch, slug);
     struct staff_member after;
+    bool last;
     st = store_staff_update(id, api_scope(req), &ch, who->id,
-                            id == who->id ? who->session_hash : NULL, details, &after);
+                            id == who->id ? who->session_hash : NULL, details, &after, &last);
+    if (last)
+        last_admin(rep);
+    else
+        reply_member(rep, st, &after, generated[0] ? generated : NULL);
+done:
     free(details);
     sodium_memzero(hash, sizeof hash);
-    reply_member(rep, st, &after);
+    sodium_memzero(generated, sizeof generated);
 }

@@ -76,7 +76,7 @@ static int prepare_database(const char *url, const char *admin)
         return 1;
     }
     struct staff_member created;
-    enum store_status st = store_staff_add(admin, "Administrator", ROLE_ADMIN, NULL, hash, 0,
+    enum store_status st = store_staff_add(admin, "Administrator", ROLE_ADMIN, NULL, hash, false, 0,
                                            "{\"via\":\"setup\"}", &created);
     int rc = 0;
     if (st == STORE_OK) {

@@ -146,7 +146,7 @@ static int user_add(int argc, char **argv, const char **db)
     store_init(*db ? *db : "");
     struct staff_member created;
     enum store_status st = store_staff_add(username, display ? display : username, role, branch,
-                                           hash, 0, "{\"via\":\"command line\"}", &created);
+                                           hash, false, 0, "{\"via\":\"command line\"}", &created);
     if (st == STORE_NOT_FOUND) {
         fprintf(stderr, "hylla: there is no branch \"%s\"\n", branch);
         return 1;
@@ -233,10 +233,11 @@ static int user_passwd(int argc, char **argv, const char **db)
     /* Like a change by an admin: the account's sessions end with the old password. */
     struct staff_change change = { .password_hash = hash };
     struct staff_member after;
+    bool last_admin;
     if (password_hash(password, hash) != PASSWORD_MATCH ||
         store_staff_update(who.id, 0, &change, 0, NULL,
-                           "{\"fields\":[\"password\"],\"via\":\"command line\"}",
-                           &after) != STORE_OK) {
+                           "{\"fields\":[\"password\"],\"via\":\"command line\"}", &after,
+                           &last_admin) != STORE_OK) {
         fprintf(stderr, "hylla: could not set the password\n");
         sodium_memzero(password, sizeof password);
         return 1;
@@ -257,9 +258,17 @@ static int user_disable(int argc, char **argv, const char **db)
         return rc;
     struct staff_change change = { .set_disabled = true, .disabled = true };
     struct staff_member after;
-    enum store_status st = store_staff_update(
-        who.id, 0, &change, 0, NULL,
-        "{\"fields\":[\"disabled\"],\"disabled\":true,\"via\":\"command line\"}", &after);
+    bool last_admin;
+    enum store_status st =
+        store_staff_update(who.id, 0, &change, 0, NULL,
+                           "{\"fields\":[\"disabled\"],\"disabled\":true,\"via\":\"command line\"}",
+                           &after, &last_admin);
+    if (last_admin) {
+        fprintf(stderr,
+                "hylla: %s is the last active admin of the whole network; add another first\n",
+                who.username);
+        return 1;
+    }
     if (st == STORE_NOT_FOUND) {
         fprintf(stderr, "hylla: there is no user \"%s\"\n", who.username);
         return 1;

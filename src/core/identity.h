@@ -19,6 +19,7 @@ struct staff_identity {
     char branch_slug[48];   /* "" for the whole network */
     char csrf_token[48];
     unsigned char session_hash[32];
+    bool must_change_password; /* holds a one-time password: must choose their own first */
 };
 
 /* "volunteer", "manager", "admin" to a role, ROLE_NONE for anything else. */

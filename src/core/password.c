@@ -1,8 +1,12 @@
 /* password: Argon2id behind a concurrency gate (see password.h). */
 #include "password.h"
 
+#include "core/buf.h"
+#include "embedded.h"
+
 #include <pthread.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,7 +63,7 @@ static void gate_leave(void)
     pthread_mutex_unlock(&gate_lock);
 }
 
-bool password_acceptable(const char *password, const char **why)
+enum password_problem password_check(const char *password, const char **why)
 {
     size_t n = password ? strlen(password) : 0;
     /* Count characters, not bytes: "lösenordet" is ten letters. */
@@ -68,13 +72,70 @@ bool password_acceptable(const char *password, const char **why)
         chars += ((unsigned char)password[i] & 0xC0) != 0x80;
     if (chars < PASSWORD_MIN_LENGTH) {
         *why = "the password must have at least 10 characters";
-        return false;
+        return PASSWORD_TOO_SHORT;
     }
     if (n > PASSWORD_MAX_LENGTH) {
         *why = "the password must have at most 1024 bytes";
-        return false;
+        return PASSWORD_TOO_LONG;
     }
-    return true;
+    if (password_is_common(password)) {
+        *why = "the password is one of the 10,000 most common: choose another";
+        return PASSWORD_COMMON;
+    }
+    return PASSWORD_ACCEPTABLE;
+}
+
+bool password_acceptable(const char *password, const char **why)
+{
+    return password_check(password, why) == PASSWORD_ACCEPTABLE;
+}
+
+/* The common passwords, one per line in lower case, as pointers into the embedded text, sorted. */
+static const char **common;
+static size_t ncommon;
+static pthread_once_t common_once = PTHREAD_ONCE_INIT;
+
+/* Compare two lines of the list, each ended by a newline. */
+static int line_cmp(const char *a, const char *b)
+{
+    for (; *a != '\n' && *a == *b; a++, b++)
+        ;
+    return (*a == '\n' ? 0 : (unsigned char)*a) - (*b == '\n' ? 0 : (unsigned char)*b);
+}
+
+static int by_line(const void *a, const void *b)
+{
+    return line_cmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void load_common(void)
+{
+    const char *text = hylla_common_passwords[0].data;
+    size_t len = hylla_common_passwords[0].len;
+    for (size_t i = 0; i < len; i++)
+        ncommon += text[i] == '\n';
+    common = xcalloc(ncommon ? ncommon : 1, sizeof *common);
+    size_t n = 0;
+    for (const char *line = text; line < text + len && n < ncommon; n++) {
+        common[n] = line;
+        line = strchr(line, '\n') + 1;
+    }
+    qsort(common, ncommon, sizeof *common, by_line);
+}
+
+bool password_is_common(const char *password)
+{
+    size_t n = strlen(password);
+    if (n > 64)
+        return false; /* no entry is that long */
+    char key[66];
+    for (size_t i = 0; i < n; i++)
+        key[i] = password[i] >= 'A' && password[i] <= 'Z' ? (char)(password[i] - 'A' + 'a')
+                                                          : password[i];
+    key[n] = '\n';
+    pthread_once(&common_once, load_common);
+    const char *k = key;
+    return bsearch(&k, common, ncommon, sizeof *common, by_line) != NULL;
 }
 
 enum password_result password_hash(const char *password, char out[PASSWORD_HASH_SIZE])

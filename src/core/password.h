@@ -25,8 +25,25 @@ enum password_result {
 /* Set how many hashes may run at once and how many may wait (defaults: cores, 2 x cores). */
 void password_gate_configure(unsigned running, unsigned waiting);
 
-/* Whether a new password is acceptable; why says what is wrong (a static string). */
+/* What is wrong with a new password, if anything, in the order it is checked. */
+enum password_problem {
+    PASSWORD_ACCEPTABLE,
+    PASSWORD_TOO_SHORT, /* fewer than PASSWORD_MIN_LENGTH characters */
+    PASSWORD_TOO_LONG,  /* more than PASSWORD_MAX_LENGTH bytes */
+    PASSWORD_COMMON,    /* one of the 10,000 most common (password_is_common) */
+};
+
+/* Check a new password; *why says what is wrong (a static string that never repeats it). */
+enum password_problem password_check(const char *password, const char **why);
+
+/* Whether a new password is acceptable (password_check finds nothing wrong). */
 bool password_acceptable(const char *password, const char **why);
+
+/*
+ * Whether a password is one of the 10,000 most common, in any case: the list bundled in the
+ * binary (src/core/common-passwords.txt; where it comes from: common-passwords.LICENSE).
+ */
+bool password_is_common(const char *password);
 
 /* Hash a password for storage into out. PASSWORD_MATCH on success. */
 enum password_result password_hash(const char *password, char out[PASSWORD_HASH_SIZE]);

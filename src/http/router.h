@@ -25,6 +25,7 @@ struct route {
     const char *pattern; /* "/api/items/{code}": {name} matches one path segment */
     route_handler *handler;
     int access; /* who may use it: the table owner's levels, read by its admit */
+    int scope; /* how far staff bound to a branch reach with it: the owner's kinds, read by admit */
     enum body_kind body;
     size_t max_body; /* 0: the configured default (settings->body_limit) */
     bool cors;       /* open to every origin: CORS headers on each answer, preflights answered */

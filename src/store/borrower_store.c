@@ -507,3 +507,45 @@ enum store_status store_borrower_stale(int months, long long **ids, size_t *n)
     PQclear(res);
     return st;
 }
+
+struct export_ctx {
+    long long staff_id, id;
+    int scope;
+    char *json;
+};
+
+static enum store_status export_tx(void *p)
+{
+    enum { EXPORT_DOCUMENT, EXPORT_BRANCH };
+    static struct store_stmt get =
+        STORE_STMT("SELECT borrower_export(b.id)::text, b.branch_id FROM borrowers b"
+                   " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
+    struct export_ctx *c = p;
+    free(c->json);
+    c->json = NULL;
+    STORE_NUM(id, c->id);
+    STORE_NUM(scope, c->scope);
+    PGresult *res;
+    enum store_status st = store_exec(&get, 2, (const char *[]){ id, scope }, &res);
+    int branch_id = 0;
+    if (st == STORE_OK) {
+        c->json = store_get_json(res, 0, EXPORT_DOCUMENT);
+        branch_id = (int)store_get_ll(res, 0, EXPORT_BRANCH);
+    }
+    PQclear(res);
+    if (st != STORE_OK)
+        return st;
+    return store_audit(c->staff_id, "borrower_exported", "borrower", c->id, branch_id, NULL);
+}
+
+enum store_status store_borrower_export(long long staff_id, int scope, long long id, char **json)
+{
+    struct export_ctx c = { .staff_id = staff_id, .id = id, .scope = scope };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, export_tx, &c);
+    if (st != STORE_OK) {
+        free(c.json);
+        c.json = NULL;
+    }
+    *json = c.json;
+    return st;
+}

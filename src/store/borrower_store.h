@@ -7,7 +7,7 @@
  * A child is a borrower with a guardian: another borrower of the same branch who is not a child
  * (guardian_id). A child needs no phone of their own; phone numbers are unique among the adults
  * of a branch. Whom to contact about a borrower (a child's guardian) is the SQL view
- * borrower_contact (migrations/0012_families.sql), which every reminder and list of whom to call
+ * borrower_contact (migrations/0013_families.sql), which every reminder and list of whom to call
  * reads.
  *
  * Reads answer with JSON text built by PostgreSQL (the caller frees it): the borrower object is
@@ -76,6 +76,16 @@ enum store_status store_borrower_update(long long staff_id, int scope, long long
  * "guardian_consent", "blocked", "open_loans"}] (by name; empty for a child).
  */
 enum store_status store_borrower_get(long long id, int scope, char **json) STORE_MUST_CHECK;
+
+/*
+ * Everything stored about a borrower in scope, as JSON text into *json (the caller frees it):
+ * the document of borrower_export() in migrations/0012_admin.sql, {"borrower", "branch",
+ * "loans", "item_status_changes", "record_events", and a list per other table that refers to
+ * borrowers ("checkouts", ...)}. The copy is audit-logged ("borrower_exported", by staff_id, ids
+ * only) in the same transaction. STORE_NOT_FOUND when there is no such borrower in scope.
+ */
+enum store_status store_borrower_export(long long staff_id, int scope, long long id,
+                                        char **json) STORE_MUST_CHECK;
 
 /* What a borrower's card shows: its code and the borrower's branch. Strings are owned. */
 struct store_borrower_card {

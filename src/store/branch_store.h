@@ -22,6 +22,9 @@ struct branch {
     char slug[48];
     char *name;
     char *municipality, *address, *contact, *notice; /* NULL when not given */
+    char *phone, *email;                             /* phone in E.164; NULL when not given */
+    bool has_position;                               /* a map position was given: */
+    double latitude, longitude;                      /* WGS 84 degrees */
     char *opening_hours;  /* JSON object text: {"mon": [["15:00","18:00"]], ...} */
     char *seasons;        /* JSON array text: [{"name", "from", "to", "opening_hours"}] */
     char *closed_periods; /* JSON array text: [{"from", "to", "reason"}], in order */
@@ -30,6 +33,7 @@ struct branch {
     char code_prefix[CODE_PREFIX_MAX + 1];
     char label_format[16];   /* what its labels are printed on: one of label_format_names */
     char receipt_format[16]; /* and its receipts: one of label_receipt_formats */
+    bool has_items;          /* items carry the code prefix: it may not change */
 };
 
 /* Free the strings of a branch. */
@@ -57,6 +61,9 @@ enum {
     BRANCH_SET_PREFIX = 1 << 10,
     BRANCH_SET_SEASONS = 1 << 11,
     BRANCH_SET_LOST_AFTER = 1 << 12,
+    BRANCH_SET_PHONE = 1 << 13,
+    BRANCH_SET_EMAIL = 1 << 14,
+    BRANCH_SET_POSITION = 1 << 15,
 };
 
 /* The fields of a branch to write; NULL strings clear a field (name and prefix excepted). */
@@ -64,6 +71,8 @@ struct branch_fields {
     unsigned set;
     const char *slug; /* create only */
     const char *name, *municipality, *address, *contact, *notice;
+    const char *phone, *email;        /* checked by the caller: E.164, an address */
+    const char *latitude, *longitude; /* decimal degrees as text, both or neither (NULL) */
     /* JSON text, checked by the caller: an object, and two arrays (see struct branch) */
     const char *opening_hours, *seasons, *closed_periods;
     int loan_days, max_renewals, item_limit, lost_after_days;
@@ -74,6 +83,7 @@ enum branch_outcome {
     BRANCH_DONE,
     BRANCH_SLUG_TAKEN,
     BRANCH_PREFIX_TAKEN,
+    BRANCH_PREFIX_LOCKED, /* the branch has items: its code prefix stays */
 };
 
 /*
@@ -84,7 +94,11 @@ enum store_status store_branch_create(long long staff_id, const struct branch_fi
                                       struct branch *out,
                                       enum branch_outcome *outcome) STORE_MUST_CHECK;
 
-/* Change the fields f->set names and read the branch back; STORE_NOT_FOUND when none. */
+/*
+ * Change the fields f->set names (with an audit entry naming them) and read the branch back;
+ * STORE_NOT_FOUND when none. A new code prefix for a branch that has items is refused
+ * (BRANCH_PREFIX_LOCKED): their labels carry the old one.
+ */
 enum store_status store_branch_update(long long staff_id, const char *slug,
                                       const struct branch_fields *f, struct branch *out,
                                       enum branch_outcome *outcome) STORE_MUST_CHECK;
@@ -109,6 +123,29 @@ struct branch_opening {
  */
 enum store_status store_branch_next_opening(int branch_id, const char *after,
                                             struct branch_opening *out) STORE_MUST_CHECK;
+
+/*
+ * What a calendar not yet saved would make of the branch, as JSON text (see store.h) into *json:
+ *   {"today", "days": [{"date", "spans"}] (ndays from the day from, YYYY-MM-DD, or from today
+ *    when NULL), "next_open": {"date", "spans"} or null, "closed_due_dates": [{"date", "loans",
+ *    "moves_to"}]}
+ * closed_due_dates are the days from today on that the calendar closes and open loans of the
+ * branch are due on, with the first open day after each (null when there is none). hours,
+ * seasons and closed are JSON text checked by the caller; NULL takes the saved one.
+ * STORE_NOT_FOUND when there is no such branch.
+ */
+enum store_status store_branch_preview(const char *slug, const char *hours, const char *seasons,
+                                       const char *closed, const char *from, int ndays,
+                                       char **json) STORE_MUST_CHECK;
+
+/*
+ * Move the branch's open loans that are due from today on, on a day its saved calendar closes,
+ * to the first open day after it, with one audit entry "due_dates_moved" (loan ids and dates,
+ * nobody's name), in one transaction. *json is {"moved": n, "dates": [{"date", "loans",
+ * "moves_to"}]} (the caller frees it). STORE_NOT_FOUND when there is no such branch.
+ */
+enum store_status store_branch_move_due_dates(long long staff_id, const char *slug,
+                                              char **json) STORE_MUST_CHECK;
 
 /*
  * Remember what the branch prints labels and receipts on (either may be NULL: unchanged; the

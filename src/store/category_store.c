@@ -8,11 +8,12 @@
 
 #include <stdlib.h>
 
-/* The columns of struct category, in the order of CATEGORY_*; the depth follows them. */
+/* The columns of struct category, in the order of CATEGORY_*; the depth and shown follow them. */
 #define CATEGORY_COLUMNS                                                                           \
     "c.id, c.parent_id, c.name_sv, c.name_en, c.size_kind, c.co2e_kg, c.sek, c.factor_source,"     \
     " c.factor_source_en, c.consent_age,"                                                          \
-    " c.sort, (SELECT count(*) FROM categories o WHERE lower(o.name_sv) = lower(c.name_sv)) = 1"
+    " c.sort, (SELECT count(*) FROM categories o WHERE lower(o.name_sv) = lower(c.name_sv)) = 1,"  \
+    " c.hidden"
 enum {
     CATEGORY_ID,
     CATEGORY_PARENT,
@@ -26,7 +27,9 @@ enum {
     CATEGORY_CONSENT_AGE,
     CATEGORY_SORT,
     CATEGORY_NAME_UNIQUE,
+    CATEGORY_HIDDEN,
     CATEGORY_DEPTH,
+    CATEGORY_SHOWN,
 };
 
 static void read_category(const PGresult *res, int row, struct category *c)
@@ -45,7 +48,9 @@ static void read_category(const PGresult *res, int row, struct category *c)
     c->consent_age = (int)store_get_ll(res, row, CATEGORY_CONSENT_AGE);
     c->sort = (int)store_get_ll(res, row, CATEGORY_SORT);
     c->name_unique = store_get_bool(res, row, CATEGORY_NAME_UNIQUE);
+    c->hidden = store_get_bool(res, row, CATEGORY_HIDDEN);
     c->depth = (int)store_get_ll(res, row, CATEGORY_DEPTH);
+    c->shown = store_get_bool(res, row, CATEGORY_SHOWN);
 }
 
 void store_category_clear(struct category *c)
@@ -67,15 +72,16 @@ void store_category_list_free(struct category *list, size_t n)
 enum store_status store_category_list(struct category **out, size_t *n)
 {
     /* Depth first: each category's path of (sort, id) pairs orders it below its parent. */
-    static struct store_stmt list =
-        STORE_STMT("WITH RECURSIVE tree (id, path, depth) AS ("
-                   "    SELECT id, ARRAY[sort, id], 0 FROM categories WHERE parent_id IS NULL"
-                   "    UNION ALL"
-                   "    SELECT c.id, t.path || ARRAY[c.sort, c.id], t.depth + 1"
-                   "      FROM categories c JOIN tree t ON c.parent_id = t.id)"
-                   " SELECT " CATEGORY_COLUMNS ", t.depth"
-                   "   FROM tree t JOIN categories c ON c.id = t.id"
-                   "  ORDER BY t.path");
+    static struct store_stmt list = STORE_STMT(
+        "WITH RECURSIVE tree (id, path, depth, shown) AS ("
+        "    SELECT id, ARRAY[sort, id], 0, NOT hidden FROM categories"
+        "     WHERE parent_id IS NULL"
+        "    UNION ALL"
+        "    SELECT c.id, t.path || ARRAY[c.sort, c.id], t.depth + 1, t.shown AND NOT c.hidden"
+        "      FROM categories c JOIN tree t ON c.parent_id = t.id)"
+        " SELECT " CATEGORY_COLUMNS ", t.depth, t.shown"
+        "   FROM tree t JOIN categories c ON c.id = t.id"
+        "  ORDER BY t.path");
     *out = NULL;
     *n = 0;
     PGresult *res;
@@ -99,7 +105,9 @@ enum store_status store_category_get(int id, struct category *out)
                    "    UNION ALL"
                    "    SELECT c.parent_id, u.depth + 1 FROM categories c JOIN up u ON c.id = u.id"
                    "     WHERE c.parent_id IS NOT NULL)"
-                   " SELECT " CATEGORY_COLUMNS ", (SELECT coalesce(max(depth), 0) FROM up)"
+                   " SELECT " CATEGORY_COLUMNS ", (SELECT coalesce(max(depth), 0) FROM up),"
+                   "        NOT c.hidden AND NOT EXISTS (SELECT 1 FROM up JOIN categories a"
+                   "                                      ON a.id = up.id WHERE a.hidden)"
                    "   FROM categories c WHERE c.id = $1");
     STORE_NUM(text, id);
     PGresult *res;
@@ -115,7 +123,7 @@ struct category_params {
     char set[STORE_NUM_SIZE], parent[STORE_NUM_SIZE], sort[STORE_NUM_SIZE];
     char consent_age[STORE_NUM_SIZE];
     char co2e[STORE_DEC_SIZE], sek[STORE_DEC_SIZE];
-    const char *v[11];
+    const char *v[12];
 };
 
 static void category_params(const struct category_fields *f, struct category_params *p)
@@ -135,8 +143,9 @@ static void category_params(const struct category_fields *f, struct category_par
     p->v[6] = f->has_sek ? p->sek : NULL;
     p->v[7] = f->factor_source;
     p->v[8] = p->sort;
-    p->v[9] = f->factor_source_en;
-    p->v[10] = f->consent_age ? p->consent_age : NULL;
+    p->v[9] = f->hidden ? "true" : "false";
+    p->v[10] = f->factor_source_en;
+    p->v[11] = f->consent_age ? p->consent_age : NULL;
 }
 
 struct category_write {
@@ -144,6 +153,7 @@ struct category_write {
     int id; /* 0 to create */
     const struct category_fields *f;
     enum category_outcome outcome;
+    struct category_usage usage;
 };
 
 static enum store_status parent_exists(int parent_id, bool *exists)
@@ -161,8 +171,9 @@ static enum store_status create_tx(void *ctx)
 {
     static struct store_stmt insert =
         STORE_STMT("INSERT INTO categories (parent_id, name_sv, name_en, size_kind, co2e_kg, sek,"
-                   "                        factor_source, sort, factor_source_en, consent_age)"
-                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id");
+                   "                        factor_source, sort, hidden, factor_source_en,"
+                   "                        consent_age)"
+                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id");
     struct category_write *w = ctx;
     w->outcome = CATEGORY_DONE;
     enum store_status st = store_actor_set(w->staff_id);
@@ -178,7 +189,7 @@ static enum store_status create_tx(void *ctx)
     struct category_params p;
     category_params(w->f, &p);
     PGresult *res;
-    st = store_exec(&insert, 10, p.v + 1, &res); /* an insert needs no set mask */
+    st = store_exec(&insert, 11, p.v + 1, &res); /* an insert needs no set mask */
     if (st == STORE_OK)
         w->id = (int)store_get_ll(res, 0, 0);
     PQclear(res);
@@ -199,6 +210,13 @@ enum store_status store_category_create(long long staff_id, const struct categor
 
 static enum store_status update_tx(void *ctx)
 {
+    /* The items that are not retired in the category or below it. */
+    static struct store_stmt in_use =
+        STORE_STMT("WITH RECURSIVE d (id) AS ("
+                   "    SELECT id FROM categories WHERE id = $1"
+                   "    UNION ALL SELECT c.id FROM categories c JOIN d ON c.parent_id = d.id)"
+                   " SELECT count(*) FROM items i JOIN d ON d.id = i.category_id"
+                   "  WHERE i.status <> 'retired'");
     /* Whether the new parent is the category itself or one of its descendants. */
     static struct store_stmt below =
         STORE_STMT("WITH RECURSIVE d (id) AS ("
@@ -215,11 +233,12 @@ static enum store_status update_tx(void *ctx)
                    "  sek = CASE WHEN $1::int & 32 <> 0 THEN $7::numeric ELSE sek END,"
                    "  factor_source = CASE WHEN $1::int & 64 <> 0 THEN $8 ELSE factor_source END,"
                    "  sort = CASE WHEN $1::int & 128 <> 0 THEN $9::int ELSE sort END,"
-                   "  factor_source_en = CASE WHEN $1::int & 256 <> 0 THEN $10"
+                   "  hidden = CASE WHEN $1::int & 256 <> 0 THEN $10::bool ELSE hidden END,"
+                   "  factor_source_en = CASE WHEN $1::int & 512 <> 0 THEN $11"
                    "                     ELSE factor_source_en END,"
-                   "  consent_age = CASE WHEN $1::int & 512 <> 0 THEN $11::smallint"
+                   "  consent_age = CASE WHEN $1::int & 1024 <> 0 THEN $12::smallint"
                    "                ELSE consent_age END"
-                   " WHERE id = $12");
+                   " WHERE id = $13");
     struct category_write *w = ctx;
     w->outcome = CATEGORY_DONE;
     enum store_status st = store_actor_set(w->staff_id);
@@ -245,23 +264,152 @@ static enum store_status update_tx(void *ctx)
             return STORE_OK;
         }
     }
+    if ((w->f->set & CATEGORY_SET_HIDDEN) && w->f->hidden) {
+        PGresult *res;
+        st = store_exec(&in_use, 1, (const char *[]){ id }, &res);
+        w->usage.items = st == STORE_OK ? store_get_ll(res, 0, 0) : 0;
+        PQclear(res);
+        if (st < 0)
+            return st;
+        if (w->usage.items > 0) {
+            w->outcome = CATEGORY_IN_USE;
+            return STORE_OK;
+        }
+    }
     struct category_params p;
     category_params(w->f, &p);
-    const char *params[12];
-    for (int i = 0; i < 11; i++)
+    const char *params[13];
+    for (int i = 0; i < 12; i++)
         params[i] = p.v[i];
-    params[11] = id;
-    st = store_run(&update, 12, params);
+    params[12] = id;
+    st = store_run(&update, 13, params);
     if (st != STORE_OK)
         return st;
     return store_audit(w->staff_id, "category_updated", "category", w->id, 0, NULL);
 }
 
 enum store_status store_category_update(long long staff_id, int id, const struct category_fields *f,
-                                        enum category_outcome *outcome)
+                                        enum category_outcome *outcome,
+                                        struct category_usage *usage)
 {
     struct category_write w = { .staff_id = staff_id, .id = id, .f = f };
     enum store_status st = store_tx(STORE_READ_COMMITTED, update_tx, &w);
     *outcome = w.outcome;
+    *usage = w.usage;
+    return st;
+}
+
+struct delete_ctx {
+    long long staff_id;
+    int id;
+    bool deleted;
+    struct category_usage usage;
+};
+
+static enum store_status delete_tx(void *ctx)
+{
+    enum { USAGE_ITEMS, USAGE_LOANS, USAGE_CHILDREN };
+    /* The row is locked first, so that nothing new can refer to it until it is gone. */
+    static struct store_stmt usage =
+        STORE_STMT("SELECT (SELECT count(*) FROM items WHERE category_id = c.id),"
+                   "       (SELECT count(*) FROM loans WHERE category_id = c.id),"
+                   "       (SELECT count(*) FROM categories WHERE parent_id = c.id)"
+                   "  FROM (SELECT id FROM categories WHERE id = $1 FOR UPDATE) c");
+    static struct store_stmt del = STORE_STMT("DELETE FROM categories WHERE id = $1");
+    struct delete_ctx *c = ctx;
+    c->deleted = false;
+    c->usage = (struct category_usage){ 0 };
+    enum store_status st = store_actor_set(c->staff_id);
+    if (st < 0)
+        return st;
+    STORE_NUM(id, c->id);
+    PGresult *res;
+    st = store_exec(&usage, 1, (const char *[]){ id }, &res);
+    if (st == STORE_OK) {
+        c->usage.items = store_get_ll(res, 0, USAGE_ITEMS);
+        c->usage.loans = store_get_ll(res, 0, USAGE_LOANS);
+        c->usage.children = store_get_ll(res, 0, USAGE_CHILDREN);
+    }
+    PQclear(res);
+    if (st != STORE_OK || c->usage.items || c->usage.loans || c->usage.children)
+        return st;
+    if ((st = store_run(&del, 1, (const char *[]){ id })) != STORE_OK)
+        return st;
+    c->deleted = true;
+    return store_audit(c->staff_id, "category_deleted", "category", c->id, 0, NULL);
+}
+
+enum store_status store_category_delete(long long staff_id, int id, bool *deleted,
+                                        struct category_usage *usage)
+{
+    struct delete_ctx c = { .staff_id = staff_id, .id = id };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, delete_tx, &c);
+    *deleted = st == STORE_OK && c.deleted;
+    *usage = c.usage;
+    return st;
+}
+
+struct merge_ctx {
+    long long staff_id;
+    int id, into;
+    enum category_outcome outcome;
+    char *moved;
+};
+
+static enum store_status merge_tx(void *ctx)
+{
+    /* Whether into is id itself or below it. */
+    static struct store_stmt below =
+        STORE_STMT("WITH RECURSIVE d (id) AS ("
+                   "    SELECT id FROM categories WHERE id = $1"
+                   "    UNION ALL SELECT c.id FROM categories c JOIN d ON c.parent_id = d.id)"
+                   " SELECT 1 FROM d WHERE id = $2");
+    static struct store_stmt exists = STORE_STMT("SELECT 1 FROM categories WHERE id = $1");
+    static struct store_stmt merge = STORE_STMT("SELECT category_merge($1, $2)::text");
+    struct merge_ctx *c = ctx;
+    c->outcome = CATEGORY_DONE;
+    free(c->moved);
+    c->moved = NULL;
+    enum store_status st = store_actor_set(c->staff_id);
+    if (st < 0)
+        return st;
+    STORE_NUM(id, c->id);
+    STORE_NUM(into, c->into);
+    if ((st = store_run(&exists, 1, (const char *[]){ id })) != STORE_OK)
+        return st;
+    if ((st = store_run(&exists, 1, (const char *[]){ into })) != STORE_OK) {
+        if (st == STORE_NOT_FOUND)
+            c->outcome = CATEGORY_NO_PARENT;
+        return st < 0 ? st : STORE_OK;
+    }
+    if ((st = store_run(&below, 2, (const char *[]){ id, into })) != STORE_NOT_FOUND) {
+        if (st == STORE_OK)
+            c->outcome = CATEGORY_CYCLE;
+        return st;
+    }
+    PGresult *res;
+    st = store_exec(&merge, 2, (const char *[]){ id, into }, &res);
+    if (st == STORE_OK)
+        c->moved = store_get_dup(res, 0, 0);
+    PQclear(res);
+    if (st != STORE_OK)
+        return st < 0 ? st : STORE_HARD_ERROR;
+    char *details = xasprintf("{\"into\":%d,\"moved\":%s}", c->into, c->moved);
+    st = store_audit(c->staff_id, "category_merged", "category", c->id, 0, details);
+    free(details);
+    return st;
+}
+
+enum store_status store_category_merge(long long staff_id, int id, int into,
+                                       enum category_outcome *outcome, char **moved)
+{
+    struct merge_ctx c = { .staff_id = staff_id, .id = id, .into = into };
+    enum store_status st = store_tx(STORE_READ_COMMITTED, merge_tx, &c);
+    if (st != STORE_OK || c.outcome != CATEGORY_DONE) {
+        free(c.moved);
+        c.moved = NULL;
+    }
+    *outcome = c.outcome;
+    *moved = c.moved;
     return st;
 }

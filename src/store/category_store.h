@@ -27,6 +27,8 @@ struct category {
     int consent_age;        /* its own age rule: consent needed under this age; 0 for none */
     int sort;
     bool name_unique; /* no other category has this Swedish name, case aside */
+    bool hidden;      /* hidden itself: offered for no new item */
+    bool shown;       /* neither it nor a category above it is hidden */
 };
 
 /*
@@ -50,8 +52,9 @@ enum {
     CATEGORY_SET_SEK = 1 << 5,
     CATEGORY_SET_SOURCE = 1 << 6,
     CATEGORY_SET_SORT = 1 << 7,
-    CATEGORY_SET_SOURCE_EN = 1 << 8,
-    CATEGORY_SET_CONSENT_AGE = 1 << 9,
+    CATEGORY_SET_HIDDEN = 1 << 8,
+    CATEGORY_SET_SOURCE_EN = 1 << 9,
+    CATEGORY_SET_CONSENT_AGE = 1 << 10,
 };
 
 /* The fields of a category to write. NULL strings and has_ false clear a field. */
@@ -65,20 +68,54 @@ struct category_fields {
     const char *factor_source, *factor_source_en;
     int consent_age; /* 0 clears */
     int sort;
+    bool hidden;
 };
 
 enum category_outcome {
     CATEGORY_DONE,
-    CATEGORY_NO_PARENT, /* the parent does not exist */
-    CATEGORY_CYCLE,     /* the parent is the category itself or below it */
+    CATEGORY_NO_PARENT, /* the parent (or the category merged into) does not exist */
+    CATEGORY_CYCLE,     /* the parent (or the category merged into) is the category or below it */
+    CATEGORY_IN_USE,    /* hiding: items that are not retired are in it or below it */
+};
+
+/* What refers to a category: what stops it from being deleted (or hidden). */
+struct category_usage {
+    long long items;    /* items in it, retired ones too (only items not retired, when hiding) */
+    long long loans;    /* loans counted in it */
+    long long children; /* categories right below it */
 };
 
 /* Add a category (with an audit entry); its id into *id. */
 enum store_status store_category_create(long long staff_id, const struct category_fields *f,
                                         int *id, enum category_outcome *outcome) STORE_MUST_CHECK;
 
-/* Change the fields f->set names; STORE_NOT_FOUND when there is no such category. */
+/*
+ * Change the fields f->set names; STORE_NOT_FOUND when there is no such category. Hiding a
+ * category in which or below which items that are not retired are is refused (CATEGORY_IN_USE,
+ * their number in usage->items).
+ */
 enum store_status store_category_update(long long staff_id, int id, const struct category_fields *f,
-                                        enum category_outcome *outcome) STORE_MUST_CHECK;
+                                        enum category_outcome *outcome,
+                                        struct category_usage *usage) STORE_MUST_CHECK;
+
+/*
+ * Delete a category nothing refers to (with an audit entry). When items, loans or categories
+ * refer to it, nothing changes, *deleted is false and *usage says how many (a category that ever
+ * had a loan is merged or hidden instead, so that no statistic loses it). STORE_NOT_FOUND when
+ * there is no such category.
+ */
+enum store_status store_category_delete(long long staff_id, int id, bool *deleted,
+                                        struct category_usage *usage) STORE_MUST_CHECK;
+
+/*
+ * Merge category id into category into (migrations/0012_admin.sql, category_merge): its items,
+ * its loans and the categories below it move to into, and it is deleted, with an audit entry,
+ * in one transaction; every statistic keeps its totals. *moved is JSON text {"children",
+ * "items", "loans", ...} of what moved (the caller frees it). CATEGORY_NO_PARENT when into does
+ * not exist, CATEGORY_CYCLE when into is id or below it; STORE_NOT_FOUND when id does not exist.
+ */
+enum store_status store_category_merge(long long staff_id, int id, int into,
+                                       enum category_outcome *outcome,
+                                       char **moved) STORE_MUST_CHECK;
 
 #endif

@@ -31,11 +31,13 @@ enum store_status store_session_lookup(const unsigned char hash[32], unsigned id
         WHO_BRANCH,
         WHO_SLUG,
         WHO_CSRF,
-        WHO_STALE
+        WHO_STALE,
+        WHO_MUST_CHANGE
     };
     static struct store_stmt find = STORE_STMT(
         "SELECT st.id, st.username, st.display_name, st.role, coalesce(st.branch_id, 0),"
-        "       coalesce(b.slug, ''), s.csrf_token, s.last_seen_at < now() - interval '1 minute'"
+        "       coalesce(b.slug, ''), s.csrf_token, s.last_seen_at < now() - interval '1 minute',"
+        "       st.must_change_password"
         "  FROM sessions s JOIN staff st ON st.id = s.staff_id"
         "  LEFT JOIN branches b ON b.id = st.branch_id"
         " WHERE s.token_hash = $1 AND s.expires_at > now()"
@@ -59,6 +61,7 @@ enum store_status store_session_lookup(const unsigned char hash[32], unsigned id
         store_get_copy(res, 0, WHO_CSRF, who->csrf_token, sizeof who->csrf_token);
         memcpy(who->session_hash, hash, sizeof who->session_hash);
         stale = store_get_bool(res, 0, WHO_STALE);
+        who->must_change_password = store_get_bool(res, 0, WHO_MUST_CHANGE);
     }
     PQclear(res);
     if (stale && store_run(&touch, 1, (const char *[]){ h }) < 0)

@@ -10,7 +10,8 @@
 /* The columns every account query selects first, in the order of MEMBER_*. */
 #define MEMBER_COLUMNS                                                                             \
     "s.id, s.username, s.display_name, s.role, coalesce(s.branch_id, 0), coalesce(b.slug, ''),"    \
-    " s.disabled"
+    " s.disabled, s.must_change_password,"                                                         \
+    " coalesce(to_json(s.last_login_at) #>> '{}', '')"
 enum {
     MEMBER_ID,
     MEMBER_USERNAME,
@@ -19,6 +20,8 @@ enum {
     MEMBER_BRANCH,
     MEMBER_BRANCH_SLUG,
     MEMBER_DISABLED,
+    MEMBER_MUST_CHANGE,
+    MEMBER_LAST_LOGIN,
     MEMBER_COLUMN_COUNT,
 };
 
@@ -34,6 +37,8 @@ static void read_member(const PGresult *res, int row, struct staff_member *m)
     who->branch_id = (int)store_get_ll(res, row, MEMBER_BRANCH);
     store_get_copy(res, row, MEMBER_BRANCH_SLUG, who->branch_slug, sizeof who->branch_slug);
     m->disabled = store_get_bool(res, row, MEMBER_DISABLED);
+    who->must_change_password = store_get_bool(res, row, MEMBER_MUST_CHANGE);
+    store_get_copy(res, row, MEMBER_LAST_LOGIN, m->last_login_at, sizeof m->last_login_at);
 }
 
 enum store_status store_staff_for_login(const char *username, struct staff_identity *who,
@@ -63,6 +68,14 @@ enum store_status store_staff_set_hash(long long staff_id, const char *hash)
         STORE_STMT("UPDATE staff SET password_hash = $2, updated_at = now() WHERE id = $1");
     STORE_NUM(id, staff_id);
     return store_run(&update, 2, (const char *[]){ id, hash });
+}
+
+enum store_status store_staff_logged_in(long long staff_id)
+{
+    static struct store_stmt update =
+        STORE_STMT("UPDATE staff SET last_login_at = now() WHERE id = $1");
+    STORE_NUM(id, staff_id);
+    return store_run(&update, 1, (const char *[]){ id });
 }
 
 enum store_status store_staff_create(const char *username, const char *display_name, enum role role,
@@ -126,18 +139,24 @@ enum store_status store_staff_get(long long id, int scope, struct staff_member *
 struct add_ctx {
     const char *username, *display_name, *branch_slug, *hash, *details;
     enum role role;
+    bool one_time;
     long long actor_id;
     struct staff_member *out;
 };
 
 static enum store_status add_tx(void *p)
 {
+    static struct store_stmt one_time =
+        STORE_STMT("UPDATE staff SET must_change_password = true WHERE id = $1");
     struct add_ctx *c = p;
     long long id = 0;
     enum store_status st =
         store_staff_create(c->username, c->display_name, c->role, c->branch_slug, c->hash, &id);
     if (st != STORE_OK)
         return st;
+    STORE_NUM(idtext, id);
+    if (c->one_time && (st = store_run(&one_time, 1, (const char *[]){ idtext })) != STORE_OK)
+        return st < 0 ? st : STORE_HARD_ERROR;
     st = store_staff_get(id, 0, c->out);
     if (st != STORE_OK)
         return st < 0 ? st : STORE_HARD_ERROR;
@@ -146,8 +165,9 @@ static enum store_status add_tx(void *p)
 }
 
 enum store_status store_staff_add(const char *username, const char *display_name, enum role role,
-                                  const char *branch_slug, const char *hash, long long actor_id,
-                                  const char *audit_details, struct staff_member *out)
+                                  const char *branch_slug, const char *hash, bool one_time,
+                                  long long actor_id, const char *audit_details,
+                                  struct staff_member *out)
 {
     struct add_ctx c = { .username = username,
                          .display_name = display_name,
@@ -155,6 +175,7 @@ enum store_status store_staff_add(const char *username, const char *display_name
                          .hash = hash,
                          .details = audit_details,
                          .role = role,
+                         .one_time = one_time,
                          .actor_id = actor_id,
                          .out = out };
     return store_tx(STORE_READ_COMMITTED, add_tx, &c);
@@ -168,15 +189,26 @@ struct update_ctx {
     const unsigned char *keep_session;
     const char *details;
     struct staff_member *out;
+    bool last_admin;
 };
+
+/* The active admins of the whole network, locked: a change that could leave none waits here. */
+#define ACTIVE_NETWORK_ADMINS                                                                      \
+    "SELECT id FROM staff WHERE role = 'admin' AND branch_id IS NULL AND NOT disabled"
 
 static enum store_status update_tx(void *p)
 {
+    static struct store_stmt lock_admins =
+        STORE_STMT(ACTIVE_NETWORK_ADMINS " ORDER BY id FOR UPDATE");
+    static struct store_stmt any_admin = STORE_STMT(ACTIVE_NETWORK_ADMINS " LIMIT 1");
     static struct store_stmt update = STORE_STMT(
         "UPDATE staff SET display_name = coalesce($3, display_name), role = coalesce($4, role),"
         "       branch_id = CASE WHEN $5::bool THEN nullif($6::int, 0) ELSE branch_id END,"
         "       disabled = coalesce($7::bool, disabled),"
-        "       password_hash = coalesce($8, password_hash), updated_at = now()"
+        "       password_hash = coalesce($8, password_hash),"
+        "       must_change_password = CASE WHEN $8 IS NULL THEN must_change_password"
+        "                                   ELSE $9::bool END,"
+        "       updated_at = now()"
         " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2)");
     static struct store_stmt end_sessions = STORE_STMT(
         "DELETE FROM sessions WHERE staff_id = $1 AND token_hash IS DISTINCT FROM $2::bytea");
@@ -186,6 +218,19 @@ static enum store_status update_tx(void *p)
     STORE_NUM(id, c->id);
     STORE_NUM(scope, c->scope);
     STORE_NUM(branch, ch->branch_id);
+    c->last_admin = false;
+    /* Whether the account is an active network admin that this change could make no longer one. */
+    bool was_admin = false;
+    enum store_status st;
+    if (ch->role != ROLE_NONE || ch->set_branch || ch->set_disabled) {
+        PGresult *res;
+        st = store_exec(&lock_admins, 0, NULL, &res);
+        for (int i = 0; st == STORE_OK && i < PQntuples(res); i++)
+            was_admin = was_admin || store_get_ll(res, i, 0) == c->id;
+        PQclear(res);
+        if (st < 0)
+            return st;
+    }
     const char *params[] = { id,
                              scope,
                              ch->display_name,
@@ -193,10 +238,15 @@ static enum store_status update_tx(void *p)
                              ch->set_branch ? "true" : "false",
                              branch,
                              ch->set_disabled ? (ch->disabled ? "true" : "false") : NULL,
-                             ch->password_hash };
-    enum store_status st = store_run(&update, 8, params);
+                             ch->password_hash,
+                             ch->one_time ? "true" : "false" };
+    st = store_run(&update, 9, params);
     if (st != STORE_OK)
         return st;
+    if (was_admin && (st = store_run(&any_admin, 0, NULL)) != STORE_OK) {
+        c->last_admin = st == STORE_NOT_FOUND;
+        return st;
+    }
 
     bool disabling = ch->set_disabled && ch->disabled;
     if (disabling || ch->password_hash) {
@@ -218,7 +268,8 @@ static enum store_status update_tx(void *p)
 
 enum store_status store_staff_update(long long id, int scope, const struct staff_change *change,
                                      long long actor_id, const unsigned char *keep_session,
-                                     const char *audit_details, struct staff_member *out)
+                                     const char *audit_details, struct staff_member *out,
+                                     bool *last_admin)
 {
     struct update_ctx c = { .id = id,
                             .scope = scope,
@@ -227,5 +278,7 @@ enum store_status store_staff_update(long long id, int scope, const struct staff
                             .keep_session = keep_session,
                             .details = audit_details,
                             .out = out };
-    return store_tx(STORE_READ_COMMITTED, update_tx, &c);
+    enum store_status st = store_tx(STORE_READ_COMMITTED, update_tx, &c);
+    *last_admin = c.last_admin;
+    return st;
 }

@@ -16,6 +16,7 @@
 struct staff_member {
     struct staff_identity who; /* csrf_token and session_hash stay empty */
     bool disabled;
+    char last_login_at[40]; /* ISO 8601, "" when never */
 };
 
 /*
@@ -28,6 +29,9 @@ enum store_status store_staff_for_login(const char *username, struct staff_ident
 
 /* Replace an account's password hash (after a rehash on login, or a new password). */
 enum store_status store_staff_set_hash(long long staff_id, const char *hash) STORE_MUST_CHECK;
+
+/* Remember that the account logged in now (its last_login_at). */
+enum store_status store_staff_logged_in(long long staff_id) STORE_MUST_CHECK;
 
 /*
  * Create an account. branch_slug NULL means the whole network. STORE_NOT_FOUND when the branch
@@ -54,12 +58,13 @@ enum store_status store_staff_get(long long id, int scope,
 
 /*
  * store_staff_create and its "staff_created" audit entry (by actor_id, 0 for the command line,
- * with audit_details as JSON text) in one transaction; *out is the new account. Fails like
- * store_staff_create.
+ * with audit_details as JSON text) in one transaction; *out is the new account. With one_time
+ * the password is a one-time password: its holder must choose their own at the first login.
+ * Fails like store_staff_create.
  */
 enum store_status store_staff_add(const char *username, const char *display_name, enum role role,
-                                  const char *branch_slug, const char *hash, long long actor_id,
-                                  const char *audit_details,
+                                  const char *branch_slug, const char *hash, bool one_time,
+                                  long long actor_id, const char *audit_details,
                                   struct staff_member *out) STORE_MUST_CHECK;
 
 /* What store_staff_update changes; the rest stays as it is. */
@@ -71,6 +76,7 @@ struct staff_change {
     bool set_disabled;
     bool disabled;
     const char *password_hash; /* NULL: keep */
+    bool one_time;             /* with password_hash: its holder must choose their own next */
 };
 
 /*
@@ -79,11 +85,13 @@ struct staff_change {
  * at once; a new password ends every session but keep_session (the hash of the asking session
  * when staff change their own password; NULL for none). With scope > 0 only an account of that
  * branch changes. *out is the account afterwards. STORE_NOT_FOUND when there is no such
- * account in scope.
+ * account in scope, and (with *last_admin set, nothing changed) when the change would leave the
+ * network without an active admin of the whole network: changes that could are serialised on
+ * the rows of those admins, so two admins disabling each other at once cannot both succeed.
  */
 enum store_status store_staff_update(long long id, int scope, const struct staff_change *change,
                                      long long actor_id, const unsigned char *keep_session,
-                                     const char *audit_details,
-                                     struct staff_member *out) STORE_MUST_CHECK;
+                                     const char *audit_details, struct staff_member *out,
+                                     bool *last_admin) STORE_MUST_CHECK;
 
 #endif

@@ -236,7 +236,7 @@ enum store_status store_stats_people(int branch_id, int category_id, const char 
     /*
      * Everyone (code 0) first, then the groups in order. Unique borrowers as for the summary:
      * first-timers of the period plus those back in it after a day before it, per whole month
-     * and per day around them (see migrations/0013_stats_people.sql).
+     * and per day around them (see migrations/0014_stats_people.sql).
      */
     static struct store_stmt people = STORE_STMT(
         "SELECT coalesce(g.key, ''), t.loans, t.firsts + coalesce(b.n, 0)"

@@ -61,7 +61,7 @@ enum store_status store_stats_loans(int branch_id, const char *from, const char 
 void store_stats_rows_free(struct stats_row *rows, size_t n);
 
 /*
- * Loans and unique borrowers of a period by group of people (migration 0013_stats_people): the
+ * Loans and unique borrowers of a period by group of people (migration 0014_stats_people): the
  * age bands ("0-6", "7-12", "13-19", "20-64", "65+", "unknown"; age at the loan's date) or the
  * genders ("kvinna", "man", "annat", "ej_angivet", "unknown").
  */

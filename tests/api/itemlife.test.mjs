@@ -180,7 +180,7 @@ test('every refused change is 409 (or 4xx for bad input) and changes nothing', a
 test('a manager closes a long overdue loan as lost: hidden from the public, counted, no return; the item turns up later', async () => {
   const [early, late] = [await item(), await item()];
   const { borrower: b, loans } = await lendOverdue([early, late], 61, 'Lisa Lost');
-  await db.query("UPDATE loans SET due_date = current_date - 30 WHERE id = $1", [loans[0].id]);
+  await db.query('UPDATE loans SET due_date = $2::date WHERE id = $1', [loans[0].id, await stockholmDate(db, -30)]);
   const branchRow = await maja.get('/api/branches/dala');
   assert.equal(branchRow.json.lost_after_days, 60);
   const summary = async () => (await maja.get(`/api/stats/summary?from=${await stockholmDate(db, -400)}&to=${await stockholmDate(db, 0)}&branch=dala`)).json;

@@ -13,9 +13,12 @@ export const WEB_ROOT = path.join(SOURCE_ROOT, 'web');
 const TEMPLATE = process.env.HYLLA_TEST_TEMPLATE || 'hylla_template';
 const run = promisify(execFile);
 
-/** The libpq key=value string of the test cluster, as pg.Client settings. */
+/**
+ * The libpq key=value string of the test cluster, as pg.Client settings. The tests' own
+ * connections count days in Stockholm as hylla's do, so that current_date agrees at any hour.
+ */
 export function pgConfig(conninfo, database) {
-  const cfg = {};
+  const cfg = { options: '-c TimeZone=Europe/Stockholm' };
   for (const part of conninfo.trim().split(/\s+/)) {
     const [k, v] = part.split('=');
     if (k === 'host') cfg.host = v;
@@ -271,12 +274,15 @@ export async function branchFixture(server, db, prefix = 'north') {
 
 /**
  * Assert that a branch-bound client is refused another branch's data: 403, or 404 where the
- * route hides that the data exists, and none of `secrets` (names, codes, ids as text) anywhere
- * in the answer. Use it for every branch-scoped route; security.test.mjs keeps the table.
+ * route hides that the data exists (or one of `statuses`, for a list that leaves the other
+ * branch out), and none of `secrets` (names, codes, ids as text) anywhere in the answer. The
+ * request sends json, or a raw body with its headers. Use it for every branch-scoped route;
+ * security.test.mjs keeps the table.
  */
-export async function assertOtherBranchRefused(client, method, path, { json, secrets = [] } = {}) {
-  const res = await client.request(method, path, json === undefined ? {} : { json });
-  assert.ok([403, 404].includes(res.status), `${method} ${path} gave ${res.status}: ${res.text}`);
+export async function assertOtherBranchRefused(client, method, path,
+  { json, body, headers, secrets = [], statuses = [403, 404] } = {}) {
+  const res = await client.request(method, path, json === undefined ? { body, headers } : { json, headers });
+  assert.ok(statuses.includes(res.status), `${method} ${path} gave ${res.status}: ${res.text}`);
   for (const s of secrets) assert.ok(!res.text.includes(String(s)), `${method} ${path} leaked ${s}`);
   return res;
 }

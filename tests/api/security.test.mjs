@@ -56,23 +56,81 @@ for (const route of protectedRoutes) {
   });
 }
 
-// ---- branch scoping ----
+// ---- branch scoping: the branch axis of the matrix ----
 
-// Another branch's data, as a branch-bound account must never get it. One row per
-// branch-scoped route: `role` is the role of the asking account (bound to "north"), and `make`
-// creates data in branch "south" and returns the request plus the strings that must not leak.
-// Add rows here as branch-scoped routes (items, borrowers, loans...) arrive.
+// Every staff route declares how far staff bound to a branch reach with it (`branch` in `hylla
+// routes`): "network" routes are for network-wide staff only, "path" routes name a branch in the
+// path that must be the asker's own, "any" routes show nothing of a branch's that another may not
+// see, and "data" routes (the default) limit what the handler reads and changes to the asker's
+// branch. The first three are checked here for every route of their kind, generated from the
+// table; every "data" route must have a row below, so a new route is covered or this file fails.
+
+/** A fingerprint of what a refused request must not change. */
+const fingerprint = async () => (await db.query(`SELECT md5(concat_ws('|',
+  (SELECT string_agg(to_jsonb(b)::text, ',' ORDER BY id) FROM branches b),
+  (SELECT string_agg(to_jsonb(c)::text, ',' ORDER BY id) FROM categories c),
+  (SELECT string_agg(to_jsonb(i)::text, ',' ORDER BY id) FROM items i),
+  (SELECT string_agg(to_jsonb(l)::text, ',' ORDER BY id) FROM loans l),
+  (SELECT string_agg((to_jsonb(s) - 'last_login_at')::text, ',' ORDER BY id) FROM staff s),
+  (SELECT count(*) FROM audit_log WHERE action NOT IN ('login', 'logout')))) AS f`)).rows[0].f;
+
+let axis; // the accounts bound to "north" of the axis tests, made once
+const axisFixture = async () => (axis ??= await branchFixture(server, db, 'axis'));
+const roleFor = (route) => (route.access === 'public' ? 'volunteer' : route.access);
+const bodyFor = (route) => (['GET', 'DELETE'].includes(route.method) ? {} : { json: {} });
+
+test('every route declares its branch axis', () => {
+  assert.ok(routes.every((r) => ['data', 'any', 'path', 'network'].includes(r.branch)), JSON.stringify(routes));
+  for (const r of routes.filter((x) => x.branch === 'path'))
+    assert.match(r.pattern, /^\/api\/branches\/\{slug\}/, `${r.method} ${r.pattern}: a path route names the branch first`);
+});
+
+for (const route of protectedRoutes.filter((r) => r.branch === 'network')) {
+  test(`${route.method} ${route.pattern}: only network-wide staff (403 network_only for staff of a branch)`, async () => {
+    const f = await axisFixture();
+    const path = samplePath(route.pattern, '8');
+    const before = await fingerprint();
+    const bound = await f.clients[roleFor(route)].request(route.method, path, bodyFor(route));
+    assert.equal(bound.status, 403, `${route.method} ${path} bound to a branch: ${bound.text}`);
+    assert.equal(bound.json.code, 'network_only');
+    assert.equal(await fingerprint(), before, 'a refused request changed something');
+    const wide = await clients[roleFor(route)].request(route.method, path, bodyFor(route));
+    assert.ok(!['network_only', 'forbidden', 'branch_forbidden'].includes(wide.json?.code), `network-wide: ${wide.text}`);
+  });
+}
+
+for (const route of protectedRoutes.filter((r) => r.branch === 'path')) {
+  test(`${route.method} ${route.pattern}: staff of a branch reach their own branch only (403 for another, nothing changed)`, async () => {
+    const f = await axisFixture();
+    const client = f.clients[roleFor(route)];
+    const before = await fingerprint();
+    const other = await client.request(route.method, samplePath(route.pattern, 'south'), bodyFor(route));
+    assert.equal(other.status, 403, `another branch: ${other.text}`);
+    assert.equal(other.json.code, 'branch_forbidden');
+    assert.equal(await fingerprint(), before, 'a refused request changed something');
+    const own = await client.request(route.method, samplePath(route.pattern, 'north'), bodyFor(route));
+    assert.ok(own.status < 400 || own.status === 422, `own branch: ${own.status} ${own.text}`);
+    const wide = await clients[roleFor(route)].request(route.method, samplePath(route.pattern, 'south'), bodyFor(route));
+    assert.ok(wide.status < 400 || wide.status === 422, `network-wide: ${wide.status} ${wide.text}`);
+  });
+}
+
+// Another branch's data, as a branch-bound account must never get it. One row per data-scoped
+// route at least (`route` as `hylla routes` names it): `role` is the role of the asking account
+// (bound to "north"), and `make` creates data in branch "south" and returns the request, the
+// strings that must not leak, and, for routes that answer without refusing (a list that leaves
+// the other branch out, a return that refuses item by item), the statuses that are right.
 const otherBranchReads = [
   {
-    name: 'a staff member of another branch',
+    route: 'GET /api/staff/{id}',
     role: 'admin',
-    async make(f) {
+    async make() {
       const id = await addStaff(db, { username: 'sven-south', displayName: 'Sven Söder', branch: 'south' });
       return { method: 'GET', path: `/api/staff/${id}`, secrets: ['sven-south', 'Sven Söder'] };
     },
   },
   {
-    name: 'a network-wide staff member',
+    route: 'GET /api/staff/{id}',
     role: 'admin',
     async make() {
       const { rows } = await db.query("SELECT id FROM staff WHERE username = 'net-admin'");
@@ -80,7 +138,21 @@ const otherBranchReads = [
     },
   },
   {
-    name: 'a change to a staff member of another branch',
+    route: 'GET /api/staff',
+    role: 'admin',
+    async make() {
+      return { method: 'GET', path: '/api/staff', secrets: ['sven-south', 'net-admin'], statuses: [200] };
+    },
+  },
+  {
+    route: 'POST /api/staff',
+    role: 'admin',
+    async make() {
+      return { method: 'POST', path: '/api/staff', json: { username: 'hacked', display_name: 'Hacked', role: 'admin', branch: 'south' } };
+    },
+  },
+  {
+    route: 'PATCH /api/staff/{id}',
     role: 'admin',
     async make() {
       const { rows } = await db.query("SELECT id FROM staff WHERE username = 'sven-south'");
@@ -88,7 +160,7 @@ const otherBranchReads = [
     },
   },
   {
-    name: 'a borrower of another branch',
+    route: 'GET /api/borrowers/{id}',
     role: 'manager',
     async make() {
       const id = await southBorrower();
@@ -96,21 +168,28 @@ const otherBranchReads = [
     },
   },
   {
-    name: 'a change to a borrower of another branch',
+    route: 'GET /api/borrowers/{id}/export',
+    role: 'manager',
+    async make() {
+      return { method: 'GET', path: `/api/borrowers/${await southBorrower()}/export`, secrets: ['Sonja', '+46701740677'] };
+    },
+  },
+  {
+    route: 'PATCH /api/borrowers/{id}',
     role: 'manager',
     async make() {
       return { method: 'PATCH', path: `/api/borrowers/${await southBorrower()}`, json: { name: 'Hacked' }, secrets: ['Sonja'] };
     },
   },
   {
-    name: 'erasing a borrower of another branch',
+    route: 'DELETE /api/borrowers/{id}',
     role: 'manager',
     async make() {
       return { method: 'DELETE', path: `/api/borrowers/${await southBorrower()}`, secrets: ['Sonja'] };
     },
   },
   {
-    name: 'the borrower list of another branch',
+    route: 'GET /api/borrowers',
     role: 'manager',
     async make() {
       await southBorrower();
@@ -118,7 +197,14 @@ const otherBranchReads = [
     },
   },
   {
-    name: 'the loans of another branch',
+    route: 'POST /api/borrowers',
+    role: 'volunteer',
+    async make() {
+      return { method: 'POST', path: '/api/borrowers', json: { name: 'Hacked', phone: '070-000 00 01', branch: 'south' } };
+    },
+  },
+  {
+    route: 'GET /api/loans',
     role: 'manager',
     async make() {
       await southBorrower();
@@ -126,7 +212,7 @@ const otherBranchReads = [
     },
   },
   {
-    name: 'lending to a borrower of another branch',
+    route: 'POST /api/checkouts',
     role: 'volunteer',
     async make() {
       const borrower = await southBorrower();
@@ -135,7 +221,49 @@ const otherBranchReads = [
     },
   },
   {
-    name: 'a change to an item of another branch',
+    route: 'POST /api/checkouts/{id}/undo',
+    role: 'volunteer',
+    async make() {
+      const { checkout } = await southLoan();
+      return { method: 'POST', path: `/api/checkouts/${checkout}/undo`, secrets: ['Sonja'] };
+    },
+  },
+  {
+    route: 'POST /api/loans/{id}/undo',
+    role: 'volunteer',
+    async make() {
+      const { loan } = await southLoan();
+      return { method: 'POST', path: `/api/loans/${loan}/undo`, secrets: ['Sonja'] };
+    },
+  },
+  {
+    route: 'POST /api/loans/{id}/renew',
+    role: 'manager',
+    async make() {
+      const { loan } = await southLoan();
+      return { method: 'POST', path: `/api/loans/${loan}/renew`, secrets: ['Sonja'] };
+    },
+  },
+  {
+    route: 'POST /api/returns',
+    role: 'volunteer',
+    async make() {
+      const { code } = await southLoan();
+      return {
+        method: 'POST', path: '/api/returns', json: { items: [code] }, secrets: ['Sonja'], statuses: [200],
+        check: (res) => assert.deepEqual(res.json.results.map((x) => [x.returned, x.error?.code]), [[false, 'item_other_branch']]),
+      };
+    },
+  },
+  {
+    route: 'POST /api/items',
+    role: 'volunteer',
+    async make() {
+      return { method: 'POST', path: '/api/items', json: { name: 'Hacked', category: 32, branch: 'south' } };
+    },
+  },
+  {
+    route: 'PATCH /api/items/{code}',
     role: 'manager',
     async make() {
       const code = await addItem(db, 'south', { name: 'Södra kanoten', category: 32 });
@@ -143,7 +271,30 @@ const otherBranchReads = [
     },
   },
   {
-    name: 'the card of a borrower of another branch',
+    route: 'POST /api/items/import',
+    role: 'manager',
+    async make() {
+      return { method: 'POST', path: '/api/items/import?branch=south', body: 'name;category\nHacked;32\n', headers: { 'content-type': 'text/csv' } };
+    },
+  },
+  {
+    route: 'PUT /api/items/{code}/photo',
+    role: 'volunteer',
+    async make() {
+      const code = await addItem(db, 'south', { name: 'Södra tältet', category: 21 });
+      return { method: 'PUT', path: `/api/items/${code}/photo`, body: Buffer.from('\x89PNG\r\n\x1a\n0000000000', 'latin1'), headers: { 'content-type': 'image/png' } };
+    },
+  },
+  {
+    route: 'DELETE /api/items/{code}/photo',
+    role: 'volunteer',
+    async make() {
+      const code = await addItem(db, 'south', { name: 'Södra sovsäcken', category: 22 });
+      return { method: 'DELETE', path: `/api/items/${code}/photo` };
+    },
+  },
+  {
+    route: 'GET /api/borrowers/{id}/card.svg',
     role: 'volunteer',
     async make() {
       const id = await southBorrower();
@@ -152,14 +303,14 @@ const otherBranchReads = [
     },
   },
   {
-    name: 'a new card for a borrower of another branch',
+    route: 'POST /api/borrowers/{id}/card',
     role: 'volunteer',
     async make() {
       return { method: 'POST', path: `/api/borrowers/${await southBorrower()}/card`, secrets: ['Sonja', 'K11223344'] };
     },
   },
   {
-    name: 'marking the labels of another branch printed',
+    route: 'POST /api/labels/printed',
     role: 'volunteer',
     async make() {
       const code = await addItem(db, 'south', { name: 'Södra pulkan', category: 32 });
@@ -167,27 +318,20 @@ const otherBranchReads = [
     },
   },
   {
-    name: 'choosing the printers of another branch',
-    role: 'volunteer',
-    async make() {
-      return { method: 'PATCH', path: '/api/branches/south/printing', json: { label_format: 'roll-62' } };
-    },
-  },
-  {
-    name: 'a status change of an item of another branch',
+    route: 'POST /api/items/{code}/status',
     role: 'manager',
     async make() {
       const code = await addItem(db, 'south', { name: 'Södra tältet', category: 21 });
       return { method: 'POST', path: `/api/items/${code}/status`, json: { to: 'lost' } };
     },
   },
-  {
-    name: 'the statistics of another branch',
+  ...['summary', 'loans', 'items'].map((what) => ({
+    route: `GET /api/stats/${what}`,
     role: 'manager',
     async make() {
-      return { method: 'GET', path: '/api/stats/summary?from=2026-01-01&to=2026-12-31&branch=south' };
+      return { method: 'GET', path: `/api/stats/${what}?from=2026-01-01&to=2026-12-31&group_by=month&branch=south` };
     },
-  },
+  })),
 ];
 
 /** The borrower of branch south whose data must never reach staff of north (made once). */
@@ -197,20 +341,44 @@ async function southBorrower() {
   return addBorrower(db, { branch: 'south', name: 'Sonja Söderlund', phone: '+46701740677' });
 }
 
+/** An open loan of the south borrower, lent by south's own volunteer a moment ago (made once). */
+async function southLoan() {
+  const found = await db.query('SELECT l.id, l.checkout_id, i.code FROM loans l JOIN items i ON i.id = l.item_id LIMIT 1');
+  if (found.rows.length) return { loan: found.rows[0].id, checkout: found.rows[0].checkout_id, code: found.rows[0].code };
+  await db.query("UPDATE branches SET opening_hours = '{\"mon\":[[\"10:00\",\"18:00\"]],\"tue\":[[\"10:00\",\"18:00\"]],\"wed\":[[\"10:00\",\"18:00\"]],\"thu\":[[\"10:00\",\"18:00\"]],\"fri\":[[\"10:00\",\"18:00\"]],\"sat\":[[\"10:00\",\"18:00\"]],\"sun\":[[\"10:00\",\"18:00\"]]}' WHERE slug = 'south'");
+  const lender = await staffClient(server, db, { username: 'south-volunteer', branch: 'south' });
+  const code = await addItem(db, 'south', { name: 'Södra skidorna', category: 111 });
+  const out = await lender.post('/api/checkouts', { borrower_id: await southBorrower(), items: [code] });
+  assert.equal(out.status, 201, out.text);
+  return southLoan();
+}
+
+test('every data-scoped staff route has a row of another branch\'s data', () => {
+  const covered = new Set(otherBranchReads.map((row) => row.route));
+  const missing = protectedRoutes.filter((r) => r.branch === 'data' && !covered.has(`${r.method} ${r.pattern}`));
+  assert.deepEqual(missing.map((r) => `${r.method} ${r.pattern}`), [], 'add a row to otherBranchReads for each');
+  const unknown = [...covered].filter((name) => !routes.some((r) => `${r.method} ${r.pattern}` === name));
+  assert.deepEqual(unknown, []);
+});
+
 test('staff bound to a branch get nothing of another branch', async () => {
   const f = await branchFixture(server, db);
+  await southLoan();
+  const loansBefore = (await db.query('SELECT to_jsonb(l)::text AS l FROM loans l ORDER BY id')).rows;
+  const itemsBefore = await count('SELECT count(*)::int AS n FROM items');
   for (const row of otherBranchReads) {
-    const { method, path, json, secrets } = await row.make(f);
-    await assertOtherBranchRefused(f.clients[row.role], method, path, { json, secrets });
+    const { method, path, json, body, headers, secrets, statuses, check } = await row.make(f);
+    const res = await assertOtherBranchRefused(f.clients[row.role], method, path, { json, body, headers, secrets, statuses });
+    if (check) check(res);
   }
-  assert.equal(await count("SELECT count(*)::int AS n FROM staff WHERE display_name = 'Hacked'"), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM staff WHERE display_name = 'Hacked' OR username = 'hacked'"), 0);
   assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE name = 'Sonja Söderlund'"), 1);
-  assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE name = 'Hacked'"), 0);
-  assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE status = 'lost'"), 0);
-  assert.equal(await count('SELECT count(*)::int AS n FROM loans'), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE name = 'Hacked'"), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE name = 'Hacked' OR status = 'lost'"), 0);
   assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE card = 'K11223344'"), 1);
   assert.equal(await count('SELECT count(*)::int AS n FROM items WHERE label_printed_at IS NOT NULL'), 0);
-  assert.equal(await count("SELECT count(*)::int AS n FROM branches WHERE label_format <> 'a4-3x8'"), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'borrower_exported'"), 0);
+  assert.ok(await count('SELECT count(*)::int AS n FROM items') >= itemsBefore);
   // The listing of a branch-bound admin holds their branch only.
   const list = await f.clients.admin.get('/api/staff');
   assert.equal(list.status, 200);

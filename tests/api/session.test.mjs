@@ -31,7 +31,7 @@ test('login sets an HttpOnly SameSite=Strict cookie and returns the user and a C
   assert.ok(!cookie.includes('Secure'), 'Secure without an https public URL');
   assert.equal(res.headers.get('cache-control'), 'no-store');
   const body = await res.json();
-  assert.deepEqual(Object.keys(body.user).sort(), ['branch', 'display_name', 'id', 'role', 'username']);
+  assert.deepEqual(Object.keys(body.user).sort(), ['branch', 'display_name', 'id', 'must_change_password', 'role', 'username']);
   assert.equal(body.user.username, 'greta');
   assert.equal(body.user.role, 'manager');
   assert.equal(body.user.branch, null);

@@ -162,23 +162,25 @@ test('both admin pages draw the same top bar, with the sections each role may op
     assert.equal(r.status(), 200);
     const page = await app.newPage();
     await page.goto(app.url + path);
-    await page.waitForFunction(() => document.getElementById('admin-who')?.textContent);
+    await page.waitForFunction(() => document.getElementById('topbar-who')?.textContent);
     const seen = await page.evaluate(() => ({
       first: document.body.querySelector('a, button').outerHTML,
       nav: document.querySelector('header nav').getAttribute('aria-label'),
       links: [...document.querySelectorAll('header nav a')].filter((a) => a.checkVisibility())
         .map((a) => [a.textContent, a.getAttribute('href'), a.getAttribute('aria-current')]),
-      who: document.getElementById('admin-who').textContent,
+      who: document.getElementById('topbar-who').firstChild.textContent,
       buttons: [...document.querySelectorAll('header button')].map((b) => b.textContent),
     }));
     return { page, seen };
   };
   const desk = [sv['admin.nav.desk'], '/desk', null];
+  const home = [sv['admin.nav.admin'], '/admin', null];
+  const branches = [sv['admin.nav.branches'], '/admin/branches', null];
   const stats = (current) => [sv['admin.nav.stats'], '/admin/stats', current ? 'page' : null];
-  const factors = (current) => [sv['admin.nav.factors'], '/admin/categories', current ? 'page' : null];
+  const factors = (current) => [sv['admin.nav.categories'], '/admin/categories', current ? 'page' : null];
   for (const [username, path, who, links] of [
-    ['nina', '/admin/stats', `Nina N, ${sv['admin.role.manager']}`, [desk, stats(true), factors(false)]],
-    ['nina', '/admin/categories', `Nina N, ${sv['admin.role.manager']}`, [desk, stats(false), factors(true)]],
+    ['nina', '/admin/stats', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(true), branches, factors(false)]],
+    ['nina', '/admin/categories', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(false), branches, factors(true)]],
     ['vera', '/admin/stats', `Vera V, ${sv['admin.role.volunteer']}`, [desk, stats(true)]],
     ['vera', '/admin/categories', `Vera V, ${sv['admin.role.volunteer']}`, [desk, factors(true)]],
   ]) {
@@ -189,9 +191,56 @@ test('both admin pages draw the same top bar, with the sections each role may op
     assert.equal(seen.who, who);
     assert.deepEqual(seen.buttons, ['English', sv['common.logout']]);
     if (username === 'nina' && path === '/admin/categories') {
-      await Promise.all([page.waitForURL(`${app.url}/login`), page.click('#admin-logout')]);
+      await Promise.all([page.waitForURL(`${app.url}/login`), page.click('#topbar-logout')]);
       assert.equal((await app.context.request.get(`${app.url}/api/session`)).status(), 401);
     }
     await page.close();
   }
+});
+
+test('an admin adds a category, hides it, and merges it into another; a category in use is not deleted', async () => {
+  const page = await openAs('ada');
+  await page.waitForSelector('#factors-table table');
+  await page.click('#category-new');
+  await page.waitForSelector('#factor-dialog[open]');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'cat-name-sv');
+  assert.equal(await page.isVisible('#cat-other'), false, 'a new category has nothing to merge or delete');
+  await page.click('#factor-save');
+  assert.equal(await page.textContent('#cat-name-sv-error'), sv['field.required']);
+  await page.fill('#cat-name-sv', 'Spark');
+  await page.fill('#cat-name-en', 'Kicksleds');
+  await page.selectOption('#cat-parent', '1');
+  await page.selectOption('#cat-size-kind', 'other');
+  await page.check('#cat-hidden');
+  await page.click('#factor-save');
+  await closed(page);
+  const { rows: [made] } = await app.db.query("SELECT id, parent_id, size_kind, hidden FROM categories WHERE name_sv = 'Spark'");
+  assert.deepEqual({ ...made, id: 0 }, { id: 0, parent_id: 1, size_kind: 'other', hidden: true });
+  assert.match(await page.locator(`tr[data-id="${made.id}"]`).textContent(), new RegExp(sv['admin.categories.is_hidden'].replace(/[()]/g, '\\$&')));
+
+  // Deleting skis, which hold the default factor's items: refused, with what refers to them.
+  await app.db.query(`INSERT INTO items (code, branch_id, category_id, name)
+    SELECT 'CAT-1', (SELECT id FROM branches LIMIT 1), 112, 'Slalomskidor' WHERE EXISTS (SELECT 1 FROM branches)`);
+  await page.click('[data-edit="11"]');
+  await page.waitForSelector('#factor-dialog[open]');
+  await page.click('#cat-delete');
+  await page.waitForSelector('#factor-form-error:not([hidden])');
+  assert.match(await page.textContent('#factor-form-error'), /underkategorier/);
+  await page.click('#factor-cancel');
+  await closed(page);
+
+  // Merged into Pulkor och stjärtlappar (15): gone from the tree, said in the status line.
+  await page.click(`[data-edit="${made.id}"]`);
+  await page.waitForSelector('#factor-dialog[open]');
+  await page.click('#cat-merge');
+  assert.equal(await page.textContent('#cat-merge-into-error'), sv['admin.categories.choose_into']);
+  await page.selectOption('#cat-merge-into', '15');
+  await page.click('#cat-merge');
+  await closed(page);
+  assert.match(await page.textContent('#factors-status'), /Spark är ihopslagen med Pulkor och stjärtlappar/);
+  assert.equal(Number((await app.db.query('SELECT count(*) AS n FROM categories WHERE id = $1', [made.id])).rows[0].n), 0);
+  assert.equal(await page.locator(`tr[data-id="${made.id}"]`).count(), 0);
+  await checkA11y(page, 'categories-tree');
+  assertNoPageErrors(page, [/409/]);
+  await page.close();
 });

@@ -374,7 +374,7 @@ test('a half-finished lending is gone after two idle minutes, and after logging 
     if (route.request().method() === 'DELETE') await held;
     await route.continue();
   });
-  await page.focus('#desk-logout');
+  await page.focus('#topbar-logout');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#lend-borrower', { state: 'hidden' });
   assert.equal(await page.$$eval('#lend-list li', (l) => l.length), 0);

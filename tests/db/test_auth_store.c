@@ -106,7 +106,7 @@ static long long add_staff(const char *username, enum role role, const char *bra
 {
     struct staff_member m;
     ck_assert_int_eq(
-        store_staff_add(username, "Test Person", role, branch, "$argon2id$x", 0, "{}", &m),
+        store_staff_add(username, "Test Person", role, branch, "$argon2id$x", false, 0, "{}", &m),
         STORE_OK);
     return m.who.id;
 }
@@ -142,7 +142,10 @@ START_TEST(staff_lists_and_reads_are_scoped_by_branch)
 
     /* An account outside the scope does not change, and nothing is audited. */
     struct staff_change ch = { .role = ROLE_VOLUNTEER };
-    ck_assert_int_eq(store_staff_update(a, north, &ch, b, NULL, "{}", &m), STORE_NOT_FOUND);
+    bool last_admin;
+    ck_assert_int_eq(store_staff_update(a, north, &ch, b, NULL, "{}", &m, &last_admin),
+                     STORE_NOT_FOUND);
+    ck_assert(!last_admin);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM audit_log WHERE action = 'staff_changed'"),
                      0);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM staff WHERE role = 'admin'"), 1);
@@ -160,8 +163,11 @@ START_TEST(a_new_password_ends_every_session_but_the_setters)
     ck_assert_int_eq(store_session_create(other, id, "b", 3600), STORE_OK);
     struct staff_change ch = { .password_hash = "$argon2id$new", .display_name = "Dora D" };
     struct staff_member m;
-    ck_assert_int_eq(store_staff_update(id, 0, &ch, id, mine, "{\"fields\":[\"password\"]}", &m),
-                     STORE_OK);
+    bool last_admin;
+    ck_assert_int_eq(
+        store_staff_update(id, 0, &ch, id, mine, "{\"fields\":[\"password\"]}", &m, &last_admin),
+        STORE_OK);
+    ck_assert(!m.who.must_change_password);
     ck_assert_str_eq(m.who.display_name, "Dora D");
     struct staff_identity who;
     ck_assert_int_eq(store_session_lookup(mine, 600, &who), STORE_OK);
@@ -185,11 +191,62 @@ START_TEST(a_change_that_fails_leaves_no_trace)
     /* Audit details that are no JSON fail the last statement, after the sessions went. */
     struct staff_change ch = { .set_disabled = true, .disabled = true };
     struct staff_member m;
-    ck_assert_int_eq(store_staff_update(id, 0, &ch, 0, NULL, "not json", &m), STORE_HARD_ERROR);
+    bool last_admin;
+    ck_assert_int_eq(store_staff_update(id, 0, &ch, 0, NULL, "not json", &m, &last_admin),
+                     STORE_HARD_ERROR);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM sessions"), 1);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM staff WHERE disabled"), 0);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM audit_log WHERE action = 'staff_changed'"),
                      0);
+}
+END_TEST
+
+/* Disable (or demote, or bind to a branch) account id; last_admin says what the store said. */
+static enum store_status change(long long id, struct staff_change ch, bool *last_admin)
+{
+    struct staff_member m;
+    return store_staff_update(id, 0, &ch, 0, NULL, "{}", &m, last_admin);
+}
+
+START_TEST(the_last_active_network_admin_stays)
+{
+    dbtest_exec("INSERT INTO branches (slug, name, code_prefix) VALUES ('north', 'N', 'NOR')");
+    int north = (int)dbtest_count("SELECT id FROM branches WHERE slug = 'north'");
+    long long a = add_staff("anna", ROLE_ADMIN, NULL);
+    long long b = add_staff("bo", ROLE_ADMIN, NULL);
+    long long c = add_staff("cia", ROLE_ADMIN, "north");
+    long long d = add_staff("dan", ROLE_VOLUNTEER, NULL);
+    bool last;
+    ck_assert_int_eq(
+        change(b, (struct staff_change){ .set_disabled = true, .disabled = true }, &last),
+        STORE_OK);
+    ck_assert(!last);
+    /* Anna is the last active admin of the network now: no way out, and nothing changes. */
+    const struct staff_change ways_out[] = {
+        { .set_disabled = true, .disabled = true },
+        { .role = ROLE_MANAGER },
+        { .set_branch = true, .branch_id = north },
+    };
+    for (size_t i = 0; i < sizeof ways_out / sizeof ways_out[0]; i++) {
+        ck_assert_int_eq(change(a, ways_out[i], &last), STORE_NOT_FOUND);
+        ck_assert(last);
+    }
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM staff WHERE role = 'admin' AND NOT disabled"
+                                  " AND branch_id IS NULL"),
+                     1);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM audit_log WHERE action = 'staff_changed'"),
+                     1);
+    /* Admins of a branch do not count, and changes of other accounts go on as before. */
+    ck_assert_int_eq(
+        change(c, (struct staff_change){ .set_disabled = true, .disabled = true }, &last),
+        STORE_OK);
+    ck_assert_int_eq(change(d, (struct staff_change){ .role = ROLE_MANAGER }, &last), STORE_OK);
+    ck_assert(!last);
+    /* With a second admin back, Anna may go. */
+    ck_assert_int_eq(
+        change(b, (struct staff_change){ .set_disabled = true, .disabled = false }, &last),
+        STORE_OK);
+    ck_assert_int_eq(change(a, (struct staff_change){ .role = ROLE_MANAGER }, &last), STORE_OK);
 }
 END_TEST
 
@@ -205,6 +262,7 @@ static Suite *auth_store_suite(void)
     tcase_add_test(tc, staff_lists_and_reads_are_scoped_by_branch);
     tcase_add_test(tc, a_new_password_ends_every_session_but_the_setters);
     tcase_add_test(tc, a_change_that_fails_leaves_no_trace);
+    tcase_add_test(tc, the_last_active_network_admin_stays);
     suite_add_tcase(s, tc);
     return s;
 }

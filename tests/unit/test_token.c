@@ -34,7 +34,7 @@ START_TEST(passwords_need_ten_characters)
     ck_assert(!password_acceptable("kort", &why));
     ck_assert_str_eq(why, "the password must have at least 10 characters");
     ck_assert(!password_acceptable("123456789", &why));
-    ck_assert(password_acceptable("1234567890", &why));
+    ck_assert(password_acceptable("4312567890", &why));
     /* Ten letters, twelve bytes. */
     ck_assert(password_acceptable("lösenordär", &why));
     ck_assert(!password_acceptable("lösenordä", &why));
@@ -65,6 +65,25 @@ START_TEST(generated_passwords_are_long_and_differ)
 }
 END_TEST
 
+START_TEST(common_passwords_are_refused_in_any_case)
+{
+    const char *why = NULL;
+    /* The first, a middle one and the last of the list, and their neighbours that are not on it. */
+    ck_assert(password_is_common("123456"));
+    ck_assert(password_is_common("1234567890"));
+    ck_assert(password_is_common("Password123"));
+    ck_assert(password_is_common("24081990"));
+    ck_assert(!password_is_common("4312567890"));
+    ck_assert(!password_is_common("24081991"));
+    ck_assert(!password_is_common(""));
+    ck_assert(!password_is_common("correct horse battery"));
+    ck_assert(!password_acceptable("QWERTYUIOP", &why));
+    ck_assert_str_eq(why, "the password is one of the 10,000 most common: choose another");
+    ck_assert(!password_acceptable("basketball", &why));
+    ck_assert(password_acceptable("basketball!", &why));
+}
+END_TEST
+
 static Suite *token_suite(void)
 {
     if (sodium_init() < 0)
@@ -76,6 +95,7 @@ static Suite *token_suite(void)
     tcase_add_test(tc, passwords_need_ten_characters);
     tcase_add_test(tc, hash_and_verify);
     tcase_add_test(tc, generated_passwords_are_long_and_differ);
+    tcase_add_test(tc, common_passwords_are_refused_in_any_case);
     suite_add_tcase(s, tc);
     return s;
 }

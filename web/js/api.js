@@ -114,11 +114,21 @@ export async function currentUser() {
   return session.user;
 }
 
-/** Like currentUser, but a page without a session goes to the login page (and never resolves). */
+/** The account page, where a one-time password is replaced, coming back to next afterwards. */
+export function accountUrl(next = location.pathname + location.search + location.hash) {
+  const back = safeNext(next);
+  return back && back !== '/account' ? `/account?next=${encodeURIComponent(back)}` : '/account';
+}
+
+/**
+ * Like currentUser, but a page without a session goes to the login page, and a user who must
+ * choose a password of their own to the account page (and then it never resolves).
+ */
 export async function requireUser() {
   const user = await currentUser();
-  if (user) return user;
-  toLogin();
+  if (user && (!user.must_change_password || location.pathname === '/account')) return user;
+  if (user) location.assign(accountUrl());
+  else toLogin();
   return new Promise(() => {});
 }
 

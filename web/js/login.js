@@ -1,15 +1,23 @@
-// login: the login page. After a login the browser goes to ?next= (a path of this site only)
-// or to the desk. Errors are said in words, in the current language, and focus goes where the
-// user can act on them.
+// login: the login page. After a login the browser goes to ?next= (a path of this site only),
+// or where the role starts: the administration for managers and admins, the desk for volunteers.
+// Someone who logged in with a one-time password goes to /account first, to choose their own.
+// Errors are said in words, in the current language, and focus goes where the user can act on them.
 import { initI18n, onLangChange, t } from './i18n.js';
-import { currentUser, errorMessage, login, safeNext } from './api.js';
+import { accountUrl, currentUser, errorMessage, login, safeNext } from './api.js';
+import { startPage } from './admin/page.js';
 
 const form = document.getElementById('login-form');
 const username = document.getElementById('username');
 const password = document.getElementById('password');
 const submit = document.getElementById('login-submit');
 const alert = document.getElementById('login-error');
-const next = safeNext(new URLSearchParams(location.search).get('next')) || '/desk';
+const asked = safeNext(new URLSearchParams(location.search).get('next'));
+
+/** Where a user goes after logging in. */
+function onward(user) {
+  const next = asked || startPage(user);
+  return user.must_change_password ? accountUrl(next) : next;
+}
 
 // What is on show, kept as keys and errors so that a language switch can say it again.
 let shown = { error: null, fields: {} };
@@ -45,8 +53,8 @@ form.addEventListener('submit', async (event) => {
   }
   setBusy(true);
   try {
-    await login(username.value.trim(), password.value);
-    location.assign(next);
+    const user = await login(username.value.trim(), password.value);
+    location.assign(onward(user));
     return;
   } catch (err) {
     shown.error = err;
@@ -65,4 +73,5 @@ onLangChange(() => {
 initI18n();
 setBusy(false);
 // Someone already logged in goes straight on.
-if (await currentUser().catch(() => null)) location.replace(next);
+const already = await currentUser().catch(() => null);
+if (already) location.replace(onward(already));

@@ -1,10 +1,13 @@
-// categories: the impact factors and age rules of the categories, /admin/categories. Everyone with
-// at least the manager role sees each category's kg CO2e and SEK per loan and their source (or the
-// factor it inherits from a parent category), and the age under which borrowing needs a guardian's
-// consent; admins change them in a dialog (PATCH /api/categories/{id}), with every field checked
-// before it is sent and the server's refusals shown by the field.
+// categories: the category tree, its impact factors and age rules, /admin/categories. Everyone
+// with at least the manager role sees each category's kg CO2e and SEK per loan and their source
+// (or the factor it inherits from a parent category), and the age under which borrowing needs a
+// guardian's consent. Admins of the whole network change a category in a dialog (names, parent,
+// size kind, hidden, factors, age rule: PATCH /api/categories/{id}), add new ones, merge one into
+// another (its items and loans move, every statistic stays) and delete one nothing refers to;
+// every field is checked before it is sent and the server's refusals are shown by the field, or
+// with the counts of what still refers to a category.
 import { lang, locale, onLangChange, t, translate } from '../i18n.js';
-import { ApiError, errorMessage, fieldMessage, get, patch } from '../api.js';
+import { ApiError, del, errorMessage, fieldMessage, get, patch, post } from '../api.js';
 import { atLeast } from '../roles.js';
 import { startAdminPage } from './page.js';
 
@@ -12,14 +15,12 @@ const $ = (id) => document.getElementById(id);
 const statusLine = $('factors-status');
 const dialog = $('factor-dialog');
 const form = $('factor-form');
-const fields = {
-  co2e_kg: $('factor-co2e'), sek: $('factor-sek'), factor_source: $('factor-source'),
-  factor_source_en: $('factor-source-en'), consent_age: $('factor-consent-age'),
-};
-const ERROR_IDS = {
-  co2e_kg: 'factor-co2e-error', sek: 'factor-sek-error', factor_source: 'factor-source-error',
-  factor_source_en: 'factor-source-en-error', consent_age: 'factor-consent-age-error',
-};
+const fields = { name_sv: $('cat-name-sv'), name_en: $('cat-name-en'), parent_id: $('cat-parent'),
+  size_kind: $('cat-size-kind'), hidden: $('cat-hidden'), co2e_kg: $('factor-co2e'), sek: $('factor-sek'),
+  factor_source: $('factor-source'), factor_source_en: $('factor-source-en'), consent_age: $('factor-consent-age'),
+  into: $('cat-merge-into') };
+const ERROR_IDS = Object.fromEntries(Object.entries(fields).map(([name, input]) => [name, `${input.id}-error`]));
+const SIZE_KINDS = ['length_cm', 'shoe_eu', 'clothing', 'head_cm', 'wheel_in', 'other'];
 const HINT_IDS = { co2e_kg: 'factor-co2e-hint', sek: 'factor-sek-hint', consent_age: 'factor-consent-age-hint' };
 const MAX_FACTOR = 99999999;
 const MAX_SOURCE = 300;
@@ -68,8 +69,11 @@ function factorCell(c, field) {
 /** A category's source in the page's language, where it has one. */
 const sourceOf = (c) => (lang() === 'en' ? c.factor_source_en || c.factor_source : c.factor_source || c.factor_source_en) ?? '';
 
+/** Whether the user changes the tree: admins of the whole network (the API says so too). */
+const canEdit = () => atLeast(user, 'admin') && !user.branch;
+
 function renderTable() {
-  const admin = atLeast(user, 'admin');
+  const admin = canEdit();
   const table = document.createElement('table');
   table.className = 'data factor-table';
   table.setAttribute('aria-labelledby', 'factors-heading');
@@ -94,6 +98,12 @@ function renderTable() {
     name.scope = 'row';
     name.className = `depth-${Math.min(c.depth, 2)}`;
     name.textContent = nameOf(c);
+    if (!c.shown) {
+      const note = document.createElement('span');
+      note.className = 'note';
+      note.textContent = ` ${t(c.hidden ? 'admin.categories.is_hidden' : 'admin.categories.under_hidden')}`;
+      name.append(note);
+    }
     const source = document.createElement('td');
     source.textContent = sourceOf(c);
     tr.append(name, factorCell(c, 'co2e_kg'), factorCell(c, 'sek'), source, factorCell(c, 'consent_age'));
@@ -135,12 +145,35 @@ function showErrors() {
   }
   const alert = $('factor-form-error');
   alert.hidden = !formProblem;
-  alert.textContent = !formProblem ? '' : formProblem === 'fix' ? t('admin.factors.fix') : errorMessage(formProblem);
+  alert.textContent = !formProblem ? '' : formProblem === 'fix' ? t('admin.factors.fix')
+    : formProblem.key ? t(formProblem.key, formProblem.params) : errorMessage(formProblem);
+}
+
+/** The categories below c, c among them (a category is merged or moved under none of them). */
+function subtree(c) {
+  const ids = new Set([c.id]);
+  for (const x of list) if (ids.has(x.parent_id)) ids.add(x.id); // list is depth first
+  return ids;
+}
+
+/** Fill the parent, size kind and merge choices of the dialog, keeping what is chosen. */
+function fillChoices() {
+  const below = editing?.id ? subtree(editing) : new Set();
+  const option = (c) => new Option(`${'\u00a0\u00a0'.repeat(c.depth)}${nameOf(c)}`, String(c.id));
+  const keep = [fields.parent_id.value, fields.size_kind.value, fields.into.value];
+  fields.parent_id.replaceChildren(new Option(t('admin.categories.top'), ''),
+    ...list.filter((c) => !below.has(c.id)).map(option));
+  fields.size_kind.replaceChildren(new Option(t('admin.categories.no_size'), ''),
+    ...SIZE_KINDS.map((k) => new Option(t(`admin.categories.size.${k}`), k)));
+  fields.into.replaceChildren(new Option(t('admin.categories.choose'), ''), ...list.filter((c) => !below.has(c.id)).map(option));
+  [fields.parent_id.value, fields.size_kind.value, fields.into.value] = keep;
 }
 
 function dialogTexts() {
   if (!editing) return;
-  $('factor-dialog-heading').textContent = t('admin.factors.dialog_heading', { name: nameOf(editing) });
+  fillChoices();
+  $('factor-dialog-heading').textContent = editing.id
+    ? t('admin.factors.dialog_heading', { name: nameOf(editing) }) : t('admin.categories.new_heading');
   for (const field of ['co2e_kg', 'sek', 'consent_age']) {
     const up = inherited(editing, field);
     const empty = t(field === 'consent_age' ? 'admin.factors.consent_hint' : 'admin.factors.hint_empty');
@@ -154,22 +187,38 @@ function openEditor(c) {
   editing = c;
   shownErrors = {};
   formProblem = null;
+  fields.name_sv.value = c.name_sv ?? '';
+  fields.name_en.value = c.name_en ?? '';
+  fields.hidden.checked = Boolean(c.hidden);
   fields.co2e_kg.value = numberText(c.co2e_kg);
   fields.sek.value = numberText(c.sek);
   fields.factor_source.value = c.factor_source ?? '';
   fields.factor_source_en.value = c.factor_source_en ?? '';
   fields.consent_age.value = c.consent_age ?? '';
   dialogTexts();
+  fields.parent_id.value = c.parent_id ? String(c.parent_id) : '';
+  fields.size_kind.value = c.size_kind ?? '';
+  fields.into.value = '';
+  $('cat-other').hidden = !c.id;
   showErrors();
   dialog.showModal();
-  fields.co2e_kg.focus();
+  fields.name_sv.focus();
 }
 
 function closeEditor() {
   const id = editing?.id;
   dialog.close();
   editing = null;
-  document.querySelector(`[data-edit="${id}"]`)?.focus();
+  (document.querySelector(`[data-edit="${id}"]`) || $('category-new')).focus();
+}
+
+/** After a change of the tree: the list again, the table, the status line, the dialog closed. */
+async function changedTree(message) {
+  list = (await get('/api/categories')).categories;
+  saved = message;
+  renderTable();
+  sayStatus();
+  closeEditor();
 }
 
 /** A factor typed by a person: null when empty, a number, or { key } saying what is wrong. */
@@ -190,6 +239,13 @@ async function save(event) {
   shownErrors = {};
   formProblem = null;
   const body = {};
+  for (const field of ['name_sv', 'name_en']) {
+    body[field] = fields[field].value.trim();
+    if (!body[field]) shownErrors[field] = { key: 'field.required' };
+  }
+  body.parent_id = fields.parent_id.value ? Number(fields.parent_id.value) : null;
+  body.size_kind = fields.size_kind.value || null;
+  if (fields.hidden.checked !== Boolean(editing.hidden)) body.hidden = fields.hidden.checked;
   for (const field of ['co2e_kg', 'sek']) {
     const v = parseFactor(fields[field].value);
     if (v !== null && typeof v === 'object') shownErrors[field] = v;
@@ -217,21 +273,55 @@ async function save(event) {
   button.disabled = true;
   button.textContent = t('admin.factors.saving');
   try {
-    const updated = await patch(`/api/categories/${editing.id}`, body);
-    list = list.map((c) => (c.id === updated.id ? { ...c, ...updated, depth: c.depth } : c));
-    saved = { id: updated.id };
-    renderTable();
-    sayStatus();
-    closeEditor();
+    const done = editing.id ? await patch(`/api/categories/${editing.id}`, body) : await post('/api/categories', body);
+    await changedTree({ id: done.id });
   } catch (err) {
-    if (err instanceof ApiError && err.errors.length) {
-      for (const e of err.errors) if (e.field in fields) shownErrors[e.field] = { problem: e };
-    }
-    formProblem = err;
-    showErrors();
+    refused(err, 'admin.categories.in_use_hide');
   } finally {
     button.disabled = false;
     button.textContent = t('admin.factors.save');
+  }
+}
+
+/** Show a refusal in the dialog: by field, or with the counts of what refers to the category. */
+function refused(err, inUseKey) {
+  if (err instanceof ApiError && err.errors.length) {
+    for (const e of err.errors) if (e.field in fields) shownErrors[e.field] = { problem: e };
+  }
+  formProblem = err.code === 'category_in_use'
+    ? { key: inUseKey, params: { items: err.problem.items, loans: err.problem.loans, children: err.problem.children } } : err;
+  showErrors();
+  $('factor-form-error').focus();
+}
+
+async function merge() {
+  shownErrors = {};
+  formProblem = null;
+  if (!fields.into.value) {
+    shownErrors.into = { key: 'admin.categories.choose_into' };
+    showErrors();
+    fields.into.focus();
+    return;
+  }
+  const into = list.find((c) => c.id === Number(fields.into.value));
+  try {
+    const r = await post(`/api/categories/${editing.id}/merge`, { into: into.id });
+    await changedTree({ id: into.id, key: 'admin.categories.merged', params: { name: nameOf(editing), into: nameOf(into),
+      items: r.moved.items ?? 0, loans: r.moved.loans ?? 0 } });
+  } catch (err) {
+    refused(err, 'admin.categories.in_use_delete');
+  }
+}
+
+async function remove() {
+  shownErrors = {};
+  formProblem = null;
+  const name = nameOf(editing);
+  try {
+    await del(`/api/categories/${editing.id}`);
+    await changedTree({ key: 'admin.categories.deleted', params: { name } });
+  } catch (err) {
+    refused(err, 'admin.categories.in_use_delete');
   }
 }
 
@@ -241,12 +331,16 @@ function sayStatus() {
     statusLine.textContent = errorMessage(loadError);
     return;
   }
-  const c = saved && list.find((x) => x.id === saved.id);
-  statusLine.className = c ? 'alert alert-ok' : 'visually-hidden';
-  statusLine.textContent = c ? t('admin.factors.saved', { name: nameOf(c) }) : '';
+  const c = saved?.id && list.find((x) => x.id === saved.id);
+  const text = saved?.key ? t(saved.key, saved.params) : c ? t('admin.factors.saved', { name: nameOf(c) }) : '';
+  statusLine.className = text ? 'alert alert-ok' : 'visually-hidden';
+  statusLine.textContent = text;
 }
 
 form.addEventListener('submit', save);
+$('cat-merge').addEventListener('click', merge);
+$('cat-delete').addEventListener('click', remove);
+$('category-new').addEventListener('click', () => openEditor({ id: null, depth: 0 }));
 $('factor-cancel').addEventListener('click', closeEditor);
 dialog.addEventListener('cancel', (event) => {
   event.preventDefault();
@@ -274,7 +368,8 @@ if (!atLeast(user, 'manager')) {
 } else {
   try {
     list = (await get('/api/categories')).categories;
-    $('factors-read-only').hidden = atLeast(user, 'admin');
+    $('factors-read-only').hidden = canEdit();
+    $('category-new').parentElement.hidden = !canEdit();
     renderTable();
     sayStatus();
   } catch (err) {

@@ -7,6 +7,7 @@ import { borrowerForm } from './borrower-form.js';
 import { borrowerTells } from './borrower-picker.js';
 import { beep, dueText, h, phoneText, say, shortDate } from './util.js';
 import { printCard } from './print.js';
+import { createRights } from './rights.js';
 
 export function createBorrowers(ctx) {
   const $ = (id) => document.getElementById(id);
@@ -124,6 +125,14 @@ export function createBorrower(ctx) {
   let blockError = false;
   let renewing = new Set();
   let asked = 0; // the latest read or change of b: an older answer never replaces a newer one
+  let erased = false; // the borrower on show was erased just now
+  const rights = createRights(ctx, () => b, () => {
+    b = null;
+    erased = true;
+    setMessage({ key: 'desk.rights.erased' });
+    render();
+    heading.focus();
+  });
 
   function setMessage(m) {
     shown = m;
@@ -137,9 +146,11 @@ export function createBorrower(ctx) {
   function render() {
     heading.tabIndex = -1;
     if (!b) {
-      heading.textContent = loadError ? errorMessage(loadError) : t('common.loading');
+      heading.textContent = erased ? t('desk.rights.erased_heading') : loadError ? errorMessage(loadError) : t('common.loading');
+      if (shown) setMessage(shown);
       for (const id of ['borrower-details', 'borrower-open', 'borrower-history', 'borrower-children']) $(id).replaceChildren();
       el.querySelectorAll('.card, .desk-buttons').forEach((x) => (x.hidden = true));
+      rights.render();
       return;
     }
     el.querySelectorAll('.card, .desk-buttons').forEach((x) => (x.hidden = false));
@@ -182,6 +193,7 @@ export function createBorrower(ctx) {
         h('span', { class: 'desk-code-inline', text: l.item.code }), ` ${l.item.name} · ${dueText(l.due_date)}`,
         l.overdue_days > 0 ? ` · ${t('desk.late_days', { n: l.overdue_days })}` : ''))) : null))
       : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_children') })]));
+    rights.render();
 
     $('borrower-open').replaceChildren(...(b.open_loans.length ? b.open_loans.map((l) => h('li',
       { class: `desk-row${l.overdue_days > 0 ? ' desk-row-late' : ''}` },
@@ -341,8 +353,10 @@ export function createBorrower(ctx) {
     el,
     title: 'desk.borrower.title',
     async show(id) {
-      if (b?.id !== Number(id)) {
+      if (b?.id !== Number(id) || erased) {
         b = null;
+        erased = false;
+        rights.reset();
         edit = null;
         editSlot.replaceChildren();
         childForm = null;

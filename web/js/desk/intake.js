@@ -58,7 +58,9 @@ export function createIntake(ctx) {
     if (!categories) return;
     const value = select.value;
     select.replaceChildren(new Option(t('desk.intake.category_pick'), ''),
-      ...categories.map((c) => new Option(`${'\u00a0\u00a0\u00a0'.repeat(c.depth)}${categoryName(c)}`, String(c.id))));
+      // A hidden category (and what is below it) takes no new items.
+      ...categories.filter((c) => c.shown !== false)
+        .map((c) => new Option(`${'\u00a0\u00a0\u00a0'.repeat(c.depth)}${categoryName(c)}`, String(c.id))));
     select.value = value;
     const recent = recentIds().map(byId).filter(Boolean);
     $('intake-recent-box').hidden = !recent.length;
@@ -159,8 +161,6 @@ export function createIntake(ctx) {
     saved = null;
     $('intake-confirm').hidden = true;
     say($('intake-printed'), '');
-    renderCategories();
-    renderSize();
     twin = null;
   }
 

@@ -14,6 +14,7 @@
 //   Up/Down   move between the borrowers found
 import { initI18n, onLangChange, t } from '../i18n.js';
 import { get, logout, requireUser } from '../api.js';
+import { drawTopBar, showForRole } from '../admin/page.js';
 import { createLend } from './lend.js';
 import { createReturn } from './return.js';
 import { createIntake } from './intake.js';
@@ -139,10 +140,11 @@ function onClick(event) {
 }
 
 async function start() {
+  drawTopBar('desk');
   initI18n();
   document.title = t('desk.title');
   ctx.user = await requireUser();
-  document.getElementById('desk-who').textContent = ctx.user.display_name || ctx.user.username;
+  showForRole(ctx.user);
   try {
     ctx.branches = (await get('/api/branches')).branches;
   } catch {
@@ -163,7 +165,7 @@ async function start() {
   ctx.lend = screens.lend;
   initCameras();
   // Nothing of the lending in progress outlives the volunteer's session, not even in the history.
-  document.getElementById('desk-logout').addEventListener('click', () => {
+  document.getElementById('topbar-logout').addEventListener('click', () => {
     ctx.lend.clear();
     logout();
   });

@@ -40,6 +40,12 @@ async function print(pages) {
   }
 }
 
+/** Print a document (a borrower's copy of their data, say) on plain A4 pages. */
+export function printDocument(el) {
+  setPageRule('');
+  return print([h('div', { class: 'print-page print-document' }, el)]);
+}
+
 /**
  * The pages of a format holding the given cells (elements or null for an empty place), skip
  * places of the first sheet left empty (labels already used).

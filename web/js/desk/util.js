@@ -41,11 +41,11 @@ export function longDate(iso) {
   return new Intl.DateTimeFormat(locale(), opts).format(date);
 }
 
-/** How many days ago a YYYY-MM-DD date was, today being this device's date (negative: to come). */
+/** How many days ago a YYYY-MM-DD date was, today being the date in Stockholm (negative: to come). */
 export function daysSince(iso) {
-  const now = new Date();
-  const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
-  return Math.round((today - day(iso).getTime()) / 86400000);
+  // Today as the server counts it (loans are due on days in Stockholm), whatever the device's zone.
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Stockholm' }).format(new Date());
+  return Math.round((day(today).getTime() - day(iso).getTime()) / 86400000);
 }
 
 /** "12 dec. 2025" / "12 Dec 2025": a date or a timestamp, short. */

@@ -1,8 +1,11 @@
 // hours: a branch's opening hours in words: what today looks like and when it opens next.
-// Pure functions over the public API's branch ({today, days, next_open}): the server's calendar
-// has already resolved the weekly hours, seasons and closed periods into the spans of each day,
-// so that the page, the tests and every other reader agree on them without working them out
-// again. Dates are ISO strings (YYYY-MM-DD) of Europe/Stockholm.
+// Functions over the public API's branch ({today, days, next_open}): the server's calendar has
+// already resolved the weekly hours, seasons and closed periods into the spans of each day, so
+// that the page, the tests and every other reader agree on them without working them out again.
+// The public site and the branch editor's preview (a calendar not yet saved, resolved the same
+// way by POST /api/branches/{slug}/calendar/preview) say them with todayText and nextText.
+// Dates are ISO strings (YYYY-MM-DD) of Europe/Stockholm.
+import { locale, t } from '../i18n.js';
 
 /** The ISO date n days after iso. */
 export function addDays(iso, n) {
@@ -41,4 +44,26 @@ export function nextOpening(branch, nowMinutes) {
   const today = spansOn(branch, branch.today);
   if (today.some(([, close]) => minutes(close) > nowMinutes)) return { date: branch.today, spans: today };
   return branch.next_open || null;
+}
+
+/** "i morgon", or the weekday and date: "torsdag 3 dec". */
+export function dayName(iso, today) {
+  if (iso === addDays(today, 1)) return t('public.tomorrow');
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Intl.DateTimeFormat(locale(), { weekday: 'long', day: 'numeric', month: 'short', timeZone: 'UTC' })
+    .format(Date.UTC(y, m - 1, d)).replace('.', '');
+}
+
+/** "Öppet idag 15–18" or "Stängt idag". */
+export function todayText(branch) {
+  const spans = spansOn(branch, branch.today);
+  return spans.length ? t('public.open_today', { hours: spansText(spans) }) : t('public.closed_today');
+}
+
+/** "Nästa gång öppet: i morgon 15–18", or '' while the branch is still to open or open today. */
+export function nextText(branch, nowMinutes = stockholmMinutes()) {
+  const next = nextOpening(branch, nowMinutes);
+  if (!next) return t('public.never_open');
+  if (next.date === branch.today) return '';
+  return t('public.next_open', { day: dayName(next.date, branch.today), hours: spansText(next.spans) });
 }

@@ -4,7 +4,7 @@
 // their availability. The address holds the whole view (?branch=&q=&category=&min=&max=
 // &available=1), so any view can be shared. Everything comes from the open API (/api/public/).
 import { initI18n, onLangChange, t, locale } from '../i18n.js';
-import { addDays, nextOpening, spansOn, spansText, stockholmMinutes } from './hours.js';
+import { nextText, todayText } from './hours.js';
 import { groupItems, parseSizeQuery } from './items.js';
 import { conditionText, sizeText } from '../item.js';
 
@@ -31,26 +31,6 @@ function shortDate(iso) {
   const [y, m, d] = iso.split('-').map(Number);
   return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', timeZone: 'UTC' })
     .format(Date.UTC(y, m - 1, d)).replace('.', '');
-}
-
-function dayName(iso, today) {
-  if (iso === addDays(today, 1)) return t('public.tomorrow');
-  const [y, m, d] = iso.split('-').map(Number);
-  return new Intl.DateTimeFormat(locale(), { weekday: 'long', day: 'numeric', month: 'short', timeZone: 'UTC' })
-    .format(Date.UTC(y, m - 1, d)).replace('.', '');
-}
-
-function todayText(branch) {
-  const spans = spansOn(branch, branch.today);
-  return spans.length ? t('public.open_today', { hours: spansText(spans) }) : t('public.closed_today');
-}
-
-/** "Next open: tomorrow 15–18" unless the branch is still to open or open today. */
-function nextText(branch) {
-  const next = nextOpening(branch, stockholmMinutes());
-  if (!next) return t('public.never_open');
-  if (next.date === branch.today) return '';
-  return t('public.next_open', { day: dayName(next.date, branch.today), hours: spansText(next.spans) });
 }
 
 function el(tag, props = {}, ...children) {

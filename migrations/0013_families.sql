@@ -1,4 +1,4 @@
--- 0012_families: households, and what the statistics need to know about a borrower.
+-- 0013_families: households, and what the statistics need to know about a borrower.
 --
 -- A child is a borrower linked to a guardian, another borrower of the same branch who is not a
 -- child. A child needs no phone of their own: messages about a child's loans go to the guardian

@@ -1,4 +1,4 @@
--- 0013_stats_people: loans and unique borrowers by age band and by gender, for the follow-up a
+-- 0014_stats_people: loans and unique borrowers by age band and by gender, for the follow-up a
 -- municipality asks for ("how many children and young people, girls and boys, borrowed"), per
 -- period, branch and category, read from rollups as every other figure is.
 --
