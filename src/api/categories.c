@@ -27,14 +27,14 @@
 static json_t *categories_json(const struct category *c)
 {
     json_t *j = api_category_json(c);
-    json_object_update_new(
-        j, json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:b, s:b}", "co2e_kg",
-                     c->has_co2e_kg ? json_real(c->co2e_kg) : json_null(), "sek",
-                     c->has_sek ? json_real(c->sek) : json_null(), "factor_source",
-                     api_text_or_null(c->factor_source), "factor_source_en",
-                     api_text_or_null(c->factor_source_en), "consent_age",
-                     c->consent_age ? json_integer(c->consent_age) : json_null(), "sort", c->sort,
-                     "hidden", c->hidden, "shown", c->shown));
+    json_object_update_new(j,
+                           json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:b, s:b}", "co2e_kg",
+                                     c->has_co2e_kg ? json_real(c->co2e_kg) : json_null(), "sek",
+                                     c->has_sek ? json_real(c->sek) : json_null(), "factor_source",
+                                     api_text_or_null(c->factor_source), "factor_source_en",
+                                     api_text_or_null(c->factor_source_en), "consent_age",
+                                     c->consent_age ? json_integer(c->consent_age) : json_null(),
+                                     "sort", c->sort, "hidden", c->hidden, "shown", c->shown));
     return j;
 }
 
@@ -103,8 +103,8 @@ static void read_fields(struct input *in, bool creating, struct category_fields 
 }
 
 static const char *const category_fields_allowed[] = {
-    "parent_id", "name_sv", "name_en", "size_kind", "co2e_kg", "sek", "factor_source",
-    "factor_source_en", "consent_age", "sort", "hidden", NULL,
+    "parent_id",     "name_sv",          "name_en",     "size_kind", "co2e_kg", "sek",
+    "factor_source", "factor_source_en", "consent_age", "sort",      "hidden",  NULL,
 };
 
 /* 409 category_in_use with what refers to the category. */
