@@ -82,6 +82,9 @@ static const char *problem_code(enum store_checkout_problem p, const char **titl
     case STORE_CHECKOUT_ITEM_NOT_AVAILABLE:
         *title = "item is not available for lending";
         return "item_not_available";
+    case STORE_CHECKOUT_ITEM_NEEDS_CONSENT:
+        *title = "the guardian's consent is needed at the borrower's age";
+        return "guardian_consent_required";
     case STORE_CHECKOUT_ITEM_OK:
         break;
     }
@@ -89,7 +92,10 @@ static const char *problem_code(enum store_checkout_problem p, const char **titl
     return NULL;
 }
 
-/* 409 with one entry per item that cannot go, and one per reason the borrower cannot borrow. */
+/*
+ * 409 with one entry per item that cannot go, and one per reason the borrower cannot borrow. An
+ * item that needs the guardian's consent says under which age ("consent_age").
+ */
 static void reply_refused(struct reply *rep, const struct store_checkout *c)
 {
     json_t *errors = json_array();
@@ -106,9 +112,13 @@ static void reply_refused(struct reply *rep, const struct store_checkout *c)
     for (size_t i = 0; i < c->ncodes; i++) {
         const char *title;
         const char *code = problem_code(c->problems[i], &title);
-        if (code)
-            api_append(&errors, json_pack("{s:s, s:s, s:s}", "item", c->codes[i], "code", code,
-                                          "message", title));
+        if (!code)
+            continue;
+        json_t *e =
+            json_pack("{s:s, s:s, s:s}", "item", c->codes[i], "code", code, "message", title);
+        if (e && c->problems[i] == STORE_CHECKOUT_ITEM_NEEDS_CONSENT)
+            json_object_set_new(e, "consent_age", json_integer(c->consent_ages[i]));
+        api_append(&errors, e);
     }
     reply_problem_errors(rep, PROBLEM_checkout_refused, errors);
 }
@@ -160,6 +170,7 @@ void loans_checkout(struct req *req, struct reply *rep)
         .idempotency_key = key,
         .request = request.data,
         .problems = xcalloc(n, sizeof *c.problems),
+        .consent_ages = xcalloc(n, sizeof *c.consent_ages),
     };
     st = store_loan_checkout(&c);
     if (st < 0) {
@@ -195,6 +206,7 @@ void loans_checkout(struct req *req, struct reply *rep)
 out:
     free(c.response);
     free(c.problems);
+    free(c.consent_ages);
     buf_free(&request);
     api_free_codes(codes, n);
 }

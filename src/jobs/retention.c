@@ -17,9 +17,12 @@ enum store_status retention_run(int months, bool dry_run, size_t *found, size_t 
     *found = *erased = 0;
     enum store_status st = store_borrower_stale(months, &ids, found);
     for (size_t i = 0; st >= 0 && !dry_run && i < *found; i++) {
-        bool open_loans;
-        enum store_status one =
-            store_borrower_erase(0, 0, ids[i], months, "anonymize", &open_loans);
+        /*
+         * Checked again under the row lock: a borrower who just borrowed is left alone, and so
+         * is a guardian whose child just did.
+         */
+        enum store_erase_refusal refusal;
+        enum store_status one = store_borrower_erase(0, 0, ids[i], months, "anonymize", &refusal);
         if (one == STORE_OK)
             (*erased)++;
         else if (one < 0)

@@ -311,12 +311,16 @@ export async function addItem(db, branch, { code, category = 111, name = 'Längd
 export const OPEN_EVERY_DAY = Object.fromEntries(
   ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['10:00', '18:00']]]));
 
-/** Create a borrower directly in the database; returns its id. phone must be E.164. */
-export async function addBorrower(db, { branch, name, phone, card = null }) {
+/**
+ * Create a borrower directly in the database; returns its id. phone must be E.164 (null for a
+ * child, who has a guardian: another borrower's id).
+ */
+export async function addBorrower(db, { branch, name, phone, card = null, birthYear = null, gender = null,
+  guardian = null, consent = false }) {
   const { rows } = await db.query(
-    `INSERT INTO borrowers (branch_id, name, phone, card)
-     VALUES ((SELECT id FROM branches WHERE slug = $1), $2, $3, $4) RETURNING id`,
-    [branch, name, phone, card]);
+    `INSERT INTO borrowers (branch_id, name, phone, card, birth_year, gender, guardian_id, guardian_consent)
+     VALUES ((SELECT id FROM branches WHERE slug = $1), $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [branch, name, phone, card, birthYear, gender, guardian, consent]);
   return Number(rows[0].id);
 }
 

@@ -325,7 +325,7 @@ const otherBranchReads = [
       return { method: 'POST', path: `/api/items/${code}/status`, json: { to: 'lost' } };
     },
   },
-  ...['summary', 'loans', 'items'].map((what) => ({
+  ...['summary', 'loans', 'loans.csv', 'items'].map((what) => ({
     route: `GET /api/stats/${what}`,
     role: 'manager',
     async make() {

@@ -114,6 +114,8 @@ export function createBorrower(ctx) {
   const message = $('borrower-message');
   const editButton = $('borrower-edit');
   const editSlot = $('borrower-edit-slot');
+  const childButton = $('borrower-add-child');
+  const childSlot = $('borrower-child-slot');
   const reason = $('borrower-block-reason');
   const smsText = $('borrower-sms-text');
   let b = null;
@@ -121,6 +123,7 @@ export function createBorrower(ctx) {
   let smsError = null; // what refused the last SMS
   let loadError = null;
   let edit = null;
+  let childForm = null;
   let shown = null; // { key, params } or { text } for the message line
   let blockError = false;
   let renewing = new Set();
@@ -148,7 +151,7 @@ export function createBorrower(ctx) {
     if (!b) {
       heading.textContent = erased ? t('desk.rights.erased_heading') : loadError ? errorMessage(loadError) : t('common.loading');
       if (shown) setMessage(shown);
-      for (const id of ['borrower-details', 'borrower-open', 'borrower-history']) $(id).replaceChildren();
+      for (const id of ['borrower-details', 'borrower-open', 'borrower-history', 'borrower-children']) $(id).replaceChildren();
       el.querySelectorAll('.card, .desk-buttons').forEach((x) => (x.hidden = true));
       rights.render();
       return;
@@ -161,8 +164,11 @@ export function createBorrower(ctx) {
       ...detail('desk.borrower.phone', b.phone ? h('a', { href: `tel:${b.phone}`, text: phoneText(b.phone) }) : null),
       ...detail('desk.borrower.email', b.email),
       ...detail('desk.borrower.card', b.card),
-      ...detail('desk.borrower.guardian_name', b.guardian_name),
-      ...detail('desk.borrower.guardian_phone', b.guardian_phone ? phoneText(b.guardian_phone) : null),
+      ...detail('desk.borrower.guardian', b.guardian ? [h('a', { href: `/desk/borrowers/${b.guardian.id}`,
+        text: b.guardian.name }), b.guardian.phone ? ` · ${phoneText(b.guardian.phone)}` : ''] : null),
+      ...detail('desk.borrower.guardian_consent_short', b.guardian ? t(b.guardian_consent ? 'desk.yes' : 'desk.no') : null),
+      ...detail('desk.borrower.birth_year', b.birth_year ? String(b.birth_year) : null),
+      ...detail('desk.borrower.gender', b.gender ? t(`borrower.gender.${b.gender}`) : null),
       ...detail('desk.branch', ctx.branchName(b.branch)),
       ...detail('desk.borrower.registered', b.created_at ? shortDate(b.created_at) : null),
       ...detail('desk.borrower.terms', b.accepted_terms_at ? shortDate(b.accepted_terms_at) : t('desk.borrower.terms_no')),
@@ -177,6 +183,21 @@ export function createBorrower(ctx) {
     editButton.setAttribute('aria-expanded', String(Boolean(edit)));
     $('borrower-card').textContent = t(b.card ? 'desk.card.print' : 'desk.card.new');
     edit?.render();
+    // A guardian's children and what they have borrowed; a child has no children of their own.
+    $('borrower-children-card').hidden = Boolean(b.guardian_id);
+    childButton.hidden = Boolean(childForm);
+    childButton.setAttribute('aria-expanded', String(Boolean(childForm)));
+    childForm?.render();
+    $('borrower-children').replaceChildren(...(b.children?.length ? b.children.map((c) => h('li', { class: 'desk-row' },
+      h('a', { class: 'desk-row-title', href: `/desk/borrowers/${c.id}`, text: c.name }),
+      h('span', { class: 'desk-hint', text: [t('desk.picker.born', { year: c.birth_year }),
+        c.guardian_consent ? t('desk.borrower.has_consent') : null, c.blocked ? t('desk.borrower.blocked') : null,
+        t('desk.borrower.loans_now', { n: c.open_loans.length })].filter(Boolean).join(' · ') }),
+      c.open_loans.length ? h('ul', { class: 'desk-plain' }, c.open_loans.map((l) => h('li',
+        { class: l.overdue_days > 0 ? 'desk-row-late' : null },
+        h('span', { class: 'desk-code-inline', text: l.item.code }), ` ${l.item.name} · ${dueText(l.due_date)}`,
+        l.overdue_days > 0 ? ` · ${t('desk.late_days', { n: l.overdue_days })}` : ''))) : null))
+      : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_children') })]));
     rights.render();
 
     $('borrower-open').replaceChildren(...(b.open_loans.length ? b.open_loans.map((l) => h('li',
@@ -269,6 +290,34 @@ export function createBorrower(ctx) {
     render();
     editButton.focus();
   }
+
+  function closeChild() {
+    childForm = null;
+    childSlot.replaceChildren();
+    render();
+  }
+
+  childButton.addEventListener('click', () => {
+    childForm = borrowerForm(ctx, {
+      idPrefix: 'child',
+      mode: 'child',
+      guardian: b,
+      onSaved: async (saved) => {
+        closeChild();
+        setMessage({ key: 'desk.borrower.child_registered', params: { name: saved.name, guardian: b.name } });
+        beep('ok');
+        await load(b.id);
+        $('borrower-children').querySelector(`a[href="/desk/borrowers/${saved.id}"]`)?.focus();
+      },
+      onCancel: () => {
+        closeChild();
+        childButton.focus();
+      },
+    });
+    childSlot.replaceChildren(childForm.el);
+    render();
+    childForm.focus();
+  });
 
   editButton.addEventListener('click', () => {
     if (edit) {
@@ -370,6 +419,8 @@ export function createBorrower(ctx) {
         rights.reset();
         edit = null;
         editSlot.replaceChildren();
+        childForm = null;
+        childSlot.replaceChildren();
         setMessage(null);
         blockError = false;
         render();
@@ -379,6 +430,11 @@ export function createBorrower(ctx) {
     },
     render,
     escape() {
+      if (childForm) {
+        closeChild();
+        childButton.focus();
+        return true;
+      }
       if (!edit) return false;
       closeEdit();
       return true;

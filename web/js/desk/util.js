@@ -121,11 +121,12 @@ export function itemProblem(item, branch, branchName = (s) => s) {
 }
 
 /**
- * A sentence for one entry of the per-item errors of a checkout or a return ("item_error.CODE"),
- * or else the string of the key otherwise.
+ * A sentence for one entry of the per-item errors of a checkout or a return ("item_error.CODE",
+ * with params such as { age } for guardian_consent_required), or else the string of the key
+ * otherwise.
  */
-export function itemErrorText(code, otherwise) {
-  return t(has(`item_error.${code}`) ? `item_error.${code}` : otherwise);
+export function itemErrorText(code, otherwise, params = {}) {
+  return t(has(`item_error.${code}`) ? `item_error.${code}` : otherwise, params);
 }
 
 /**
