@@ -76,6 +76,18 @@ bool api_query_int(const struct req *req, struct reply *rep, const char *name, l
     return true;
 }
 
+bool api_query_bool(const struct req *req, struct reply *rep, const char *name, bool *out)
+{
+    const char *text = req_query(req, name);
+    *out = text && strcmp(text, "true") == 0;
+    if (!text || !*text || *out || strcmp(text, "false") == 0)
+        return true;
+    char *detail = xasprintf("The query argument %s is true or false.", name);
+    api_bad_query(rep, detail);
+    free(detail);
+    return false;
+}
+
 void api_bad_query(struct reply *rep, const char *detail)
 {
     reply_problem(rep, PROBLEM_invalid_query, detail);

@@ -37,14 +37,15 @@ void csv_record_free(struct csv_record *rec)
 }
 
 /*
- * Whether a cell needs the formula guard: it starts with = + - or @ after any apostrophes. An
+ * Whether a cell needs the formula guard: it starts with = + - @ TAB or CR after any apostrophes
+ * (spreadsheets read a formula after a leading TAB or CR too, as the web tables know). An
  * apostrophe is added before every such cell and taken away from every such cell, so that a cell
  * that itself starts with an apostrophe and then a formula character survives the round trip.
  */
 static bool guarded(const char *text)
 {
     text += strspn(text, "'");
-    return *text && strchr("=+-@", *text);
+    return *text && strchr("=+-@\t\r", *text);
 }
 
 static void add_field(struct csv_record *rec, struct buf *field)
