@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import {
-  freshDb, startHylla, privateCluster, hylla, sleep, addBranch, addItem, addBorrower, staffClient, OPEN_EVERY_DAY,
+  pgConfig, freshDb, startHylla, privateCluster, hylla, sleep, addBranch, addItem, addBorrower, staffClient, OPEN_EVERY_DAY,
 } from './lib.mjs';
 
 let dir;
@@ -34,6 +35,17 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** One query on a connection of its own: the test's own connection does not survive a restart. */
+async function query(sql, params) {
+  const c = new pg.Client(pgConfig(cluster.conninfo, db.name));
+  await c.connect();
+  try {
+    return await c.query(sql, params);
+  } finally {
+    await c.end();
+  }
+}
+
 /** Wait until hylla answers /healthz with 200 again (PostgreSQL is back). */
 async function healthy() {
   for (let i = 0; i < 150; i++) {
@@ -58,13 +70,13 @@ test('a return while PostgreSQL is down answers 503 with Retry-After and changes
 
   await cluster.start();
   await healthy();
-  const { rows: open } = await db.query(
+  const { rows: open } = await query(
     'SELECT count(*)::int AS n FROM loans l JOIN items i ON i.id = l.item_id WHERE i.code = ANY($1) AND l.returned_at IS NULL', [codes]);
   assert.equal(open[0].n, 2, 'nothing was returned while PostgreSQL was down');
   const back = await desk.post('/api/returns', { items: codes });
   assert.equal(back.status, 200, back.text);
   assert.deepEqual(back.json.results.map((r) => r.returned), [true, true]);
-  const { rows } = await db.query(
+  const { rows } = await query(
     'SELECT count(*)::int AS n FROM loans l JOIN items i ON i.id = l.item_id WHERE i.code = ANY($1) AND l.returned_at IS NOT NULL', [codes]);
   assert.equal(rows[0].n, 2);
 });
