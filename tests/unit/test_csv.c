@@ -121,7 +121,7 @@ START_TEST(what_is_written_reads_back_unchanged)
     static const char *const values[] = {
         "plain",    "a;b,c",     "say \"hej\"", "",     "=1+1",     "+46701740605",
         "-",        "@home",     "'=x",         "''+y", "'quoted'", "two\r\nlines\n",
-        " padded ", "åäö ÅÄÖ é", "\tx",  "\r=y",     NULL,
+        " padded ", "åäö ÅÄÖ é", "\tx",         "\r=y", NULL,
     };
     struct buf out = BUF_INIT;
     for (size_t i = 0; values[i]; i++)
