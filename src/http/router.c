@@ -200,10 +200,13 @@ static bool request_text_ok(const struct req *req, struct reply *rep)
 
 void router_dispatch(const struct router *r, struct req *req, struct reply *rep)
 {
-    if (!request_text_ok(req, rep))
-        return;
     bool path_known;
     const struct route *route = find_route(r, req->method, req->path, &path_known);
+    if (!request_text_ok(req, rep)) {
+        if (route && route->cors)
+            open_cors(rep); /* a page elsewhere may read why */
+        return;
+    }
     size_t n = strlen(r->prefix);
     bool below = strncmp(req->path, r->prefix, n) == 0 ||
                  (n > 1 && strncmp(req->path, r->prefix, n - 1) == 0 && req->path[n - 1] == '\0');
