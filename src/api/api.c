@@ -78,24 +78,28 @@ bool api_query_int(const struct req *req, struct reply *rep, const char *name, l
     return true;
 }
 
+bool api_query_bool(const struct req *req, struct reply *rep, const char *name, bool *out)
+{
+    const char *text = req_query(req, name);
+    *out = text && strcmp(text, "true") == 0;
+    if (!text || !*text || *out || strcmp(text, "false") == 0)
+        return true;
+    char *detail = xasprintf("The query argument %s is true or false.", name);
+    api_bad_query(rep, detail);
+    free(detail);
+    return false;
+}
+
 void api_bad_query(struct reply *rep, const char *detail)
 {
     reply_problem(rep, PROBLEM_invalid_query, detail);
-}
-
-/* Whether s is valid UTF-8 (jansson refuses anything else as a string). */
-static bool valid_utf8(const char *s)
-{
-    json_t *probe = json_string(s);
-    json_decref(probe);
-    return probe != NULL;
 }
 
 bool api_query_item_match(const struct req *req, struct reply *rep, struct item_match *m)
 {
     *m = (struct item_match){ 0 };
     m->q = req_query(req, "q");
-    if (m->q && (!valid_utf8(m->q) || text_chars(m->q) > 200)) {
+    if (m->q && text_chars(m->q) > 200) { /* UTF-8: the router checked it */
         api_bad_query(rep, "The search text q has at most 200 characters.");
         return false;
     }

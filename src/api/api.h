@@ -70,6 +70,12 @@ bool api_query_int(const struct req *req, struct reply *rep, const char *name, l
  */
 bool api_query_branch(const struct req *req, struct reply *rep, bool scoped, int *branch_id);
 
+/*
+ * A yes-or-no query argument into *out: absent or empty gives false; "true" or "false" their
+ * value; anything else answers 400 naming the argument and returns false.
+ */
+bool api_query_bool(const struct req *req, struct reply *rep, const char *name, bool *out);
+
 /* Answer 400 invalid_query with detail, the sentence that says what the argument must be. */
 void api_bad_query(struct reply *rep, const char *detail);
 

@@ -338,8 +338,9 @@ static json_t *return_failed(const char *code, const char *error, const char *ti
                      error, "title", title);
 }
 
-/* The answer for one item of a return. */
-static json_t *return_one(struct req *req, const struct return_item *item, const char *on)
+/* The answer for one item of a return; *failed keeps a store failure (it is left alone else). */
+static json_t *return_one(struct req *req, const struct return_item *item, const char *on,
+                          enum store_status *failed)
 {
     struct store_return r = {
         .staff_id = req->who->id,
@@ -350,9 +351,11 @@ static json_t *return_one(struct req *req, const struct return_item *item, const
         .returned_on = on,
     };
     enum store_status st = store_loan_return(&r);
-    if (st < 0)
+    if (st < 0) {
+        *failed = st;
         return return_failed(item->code, "database_unavailable",
                              "the return could not be saved; try again");
+    }
     json_t *result = NULL;
     switch (r.outcome) {
     case STORE_RETURN_DONE:
@@ -403,10 +406,25 @@ void loans_return(struct req *req, struct reply *rep)
     if (!input_ok_lookup(&in, rep, st))
         goto out;
 
+    /*
+     * When the database could not be reached for any item, nothing was done: 503 with
+     * Retry-After, so that the desk retries the pile instead of believing it returned. A pile
+     * that was partly saved answers item by item, for the desk to see which ones to retry.
+     */
     json_t *results = json_array();
-    for (size_t i = 0; i < n; i++)
-        api_append(&results, return_one(req, &items[i], on));
-    reply_json(rep, 200, json_pack("{s:o}", "results", results));
+    size_t done = 0;
+    enum store_status failed = STORE_OK;
+    for (size_t i = 0; i < n; i++) {
+        json_t *one = return_one(req, &items[i], on, &failed);
+        done += json_is_true(json_object_get(one, "returned"));
+        api_append(&results, one);
+    }
+    if (failed < 0 && done == 0) {
+        json_decref(results);
+        api_store_failure(rep, failed);
+    } else {
+        reply_json(rep, 200, json_pack("{s:o}", "results", results));
+    }
 out:
     free_return_items(items, n);
 }

@@ -129,14 +129,7 @@ static bool read_filter(const struct req *req, struct reply *rep, struct public_
     }
     if (!api_query_item_match(req, rep, &f->match))
         return false;
-    const char *available = req_query(req, "available");
-    if (available && *available && strcmp(available, "true") != 0 &&
-        strcmp(available, "false") != 0) {
-        api_bad_query(rep, "available is true or false.");
-        return false;
-    }
-    f->available_only = available && strcmp(available, "true") == 0;
-    return true;
+    return api_query_bool(req, rep, "available", &f->available_only);
 }
 
 static json_t *item_json(const struct public_item *it)

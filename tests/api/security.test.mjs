@@ -538,6 +538,55 @@ test('the 6th wrong password for one user within 15 minutes gets 429, even with 
   assert.equal((await new Client(server.url).post('/api/session', { username: 'greta', password: 'correct horse battery' })).status, 200);
 });
 
+test('a username outside the safe set is refused (422): Unicode folding cannot escape a lockout', async () => {
+  await forgetFailures();
+  await addStaff(db, { username: 'kiki-admin', role: 'admin' });
+  const c = new Client(server.url);
+  for (let i = 1; i <= 5; i++)
+    assert.equal((await c.post('/api/session', { username: 'kiki-admin', password: `wrong password ${i}` })).status, 401);
+  // PostgreSQL's lower() folds the dotted capital I (U+0130) and the Kelvin sign (U+212A) onto
+  // ASCII: neither spelling reaches the lookup, with the right password or without.
+  for (const spelling of ['kiki-admİn', '\u212Aiki-admin', 'kiki-admin\u00a0', 'kiki admin', 'ｋiki-admin']) {
+    const r = await loginFrom('127.0.0.5', spelling, 'correct horse battery');
+    assert.equal(r.status, 422, `${JSON.stringify(spelling)}: ${JSON.stringify(r.json)}`);
+    assert.equal(r.json.code, 'validation_failed');
+    assert.deepEqual(r.json.errors.map((e) => [e.field, e.code]), [['username', 'invalid']]);
+    assert.ok(!r.headers['set-cookie'], 'a refused name set a cookie');
+  }
+  assert.equal((await loginFrom('127.0.0.5', 'KIKI-ADMIN', 'correct horse battery')).status, 429, 'the account stays locked');
+  assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'login' AND staff_id = (SELECT id FROM staff WHERE username = 'kiki-admin')"), 0);
+  await forgetFailures();
+  assert.equal((await loginFrom('127.0.0.5', 'Kiki-Admin', 'correct horse battery')).status, 200);
+});
+
+test('invalid UTF-8 or a NUL in the path or a query argument is 400 invalid_query on every route', async () => {
+  const logBefore = server.log().length;
+  const cases = [
+    ['/api/public/branches/%ff', null],
+    ['/api/public/items?branch=%ff', null],
+    ['/api/public/items?q=%C0%80', null], // an overlong NUL
+    ['/api/public/stats?branch=%ED%A0%80', null], // a surrogate
+    ['/api/public/categories?x%ff=1', null],
+    ['/api/items?branch=%ff', 'volunteer'],
+    ['/api/items/DEJ%ff', 'volunteer'],
+    ['/api/items.csv?branch=%fe', 'manager'],
+    ['/api/stats/loans?branch=%ff', 'manager'],
+    ['/api/borrowers?q=%ff', 'volunteer'],
+    ['/api/public/items?q=ski%00drop', null],
+    ['/api/public/branches/deje%00x', null],
+    ['/index.html%ff', null],
+  ];
+  for (const [path, role] of cases) {
+    const r = role ? await clients[role].get(path) : await new Client(server.url).get(path);
+    assert.equal(r.status, 400, `${path}: ${r.text}`);
+    assert.equal(r.json.code, 'invalid_query', path);
+    assert.match(r.headers.get('content-type'), /^application\/problem\+json/);
+  }
+  // Valid UTF-8 still passes: a Swedish search is a search.
+  assert.equal((await new Client(server.url).get('/api/public/items?q=%C3%A5ka')).status, 200);
+  assert.doesNotMatch(server.log().slice(logBefore), / 5\d\d [\d.]+ ms|ERROR|invalid byte sequence/);
+});
+
 test('a successful login forgets the username\'s failures', async () => {
   await forgetFailures();
   await addStaff(db, { username: 'hugo' });

@@ -401,6 +401,17 @@ test('the widget page: the one-line snippet and a live widget with available ite
   assert.equal(await page.locator('.hylla-widget a').getAttribute('href'), `${app.url}/?branch=deje`);
   await checkA11y(page, 'public-embed');
   assertNoPageErrors(page);
+
+  // Text that names no branch never reaches the snippet: the first real branch is shown instead.
+  const hostile = '"></script><script src="https://evil.example/x.js"></script>';
+  const other = await freshPage(`/embed.html?branch=${encodeURIComponent(hostile)}`);
+  await other.locator('.hylla-widget').first().waitFor();
+  const snippet = (await other.textContent('#snippet')).trim();
+  const slugs = (await (await fetch(`${app.url}/api/public/branches`)).json()).branches.map((b) => b.slug);
+  assert.match(snippet, /^<script src="[^"]+\/widget\.js" data-branch="([a-z0-9-]+)" async><\/script>$/);
+  assert.ok(slugs.includes(snippet.match(/data-branch="([^"]+)"/)[1]), snippet);
+  assert.ok(!snippet.includes('evil'), snippet);
+  assertNoPageErrors(other);
 });
 
 test('the widget on another site: a foreign origin reads the open API', async () => {
