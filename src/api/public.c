@@ -5,7 +5,9 @@
 #include "core/buf.h"
 #include "core/text.h"
 #include "embedded.h"
+#include "http/gzip.h"
 #include "store/public_store.h"
+#include "store/site_store.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -41,6 +43,7 @@ static void answer_with_etag(const struct req *req, struct reply *rep, const cha
     } else {
         reply_bytes(rep, 200, type, body, len);
     }
+    gzip_reply(req, rep); /* the ETag names the content, whichever encoding carries it */
     reply_header(rep, "ETag", etag);
     reply_header(rep, "Cache-Control", "public, max-age=30");
 }
@@ -173,7 +176,7 @@ static void cached_json(const struct req *req, struct reply *rep, json_t *body)
 
 static json_t *branch_json(const struct public_branch *b)
 {
-    return json_pack(
+    json_t *j = json_pack(
         "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:I, s:I}", "slug", b->slug,
         "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
         api_text_or_null(b->address), "contact", api_text_or_null(b->contact), "notice",
@@ -181,6 +184,12 @@ static json_t *branch_json(const struct public_branch *b)
         api_stored_json(b->seasons), "closed_periods", api_stored_json(b->closed_periods), "today",
         b->today, "days", api_stored_json(b->days), "next_open", api_stored_json(b->next_open),
         "total_loans", (json_int_t)b->total_loans, "available_items", (json_int_t)b->available);
+    json_object_update_new(j, json_pack("{s:o, s:o, s:o, s:o}", "phone", api_text_or_null(b->phone),
+                                        "email", api_text_or_null(b->email), "latitude",
+                                        b->has_position ? json_real(b->latitude) : json_null(),
+                                        "longitude",
+                                        b->has_position ? json_real(b->longitude) : json_null()));
+    return j;
 }
 
 static void branch_not_found(struct reply *rep)
@@ -247,71 +256,20 @@ static bool read_filter(const struct req *req, struct reply *rep, struct public_
     }
     if (!api_query_item_match(req, rep, &f->match))
         return false;
-    const char *available = req_query(req, "available");
-    if (available && *available && strcmp(available, "true") != 0 &&
-        strcmp(available, "false") != 0) {
-        api_bad_query(rep, "available is true or false.");
-        return false;
-    }
-    f->available_only = available && strcmp(available, "true") == 0;
-    return true;
+    return api_query_bool(req, rep, "available", &f->available_only);
 }
 
-/* A size as api_size_json writes it, into b. */
-static void size_json(struct buf *b, const struct size *size)
+static json_t *item_json(const struct public_item *it)
 {
-    if (size->kind == SIZE_NONE) {
-        buf_puts(b, "null");
-        return;
-    }
-    buf_puts(b, "{\"kind\":");
-    buf_json_string(b, size_kind_name(size->kind));
-    buf_puts(b, ",\"value\":");
-    if (!size_kind_is_numeric(size->kind))
-        buf_json_string(b, size->text);
-    else if (size->num == floor(size->num) && fabs(size->num) < 1e15)
-        buf_printf(b, "%lld", (long long)size->num);
-    else
-        buf_printf(b, "%.15g", size->num);
-    buf_putc(b, '}');
-}
-
-/*
- * The answer of a search, written straight into a buffer (no JSON values in between): the same
- * bytes jansson would write for it, members in the order public.h gives.
- */
-static char *page_json(const struct public_item_page *found, long long page, long long per_page,
-                       size_t *len)
-{
-    struct buf b = BUF_INIT;
-    buf_puts(&b, "{\"items\":[");
-    for (size_t i = 0; i < found->n; i++) {
-        const struct public_item *it = &found->items[i];
-        buf_puts(&b, i ? ",{\"code\":" : "{\"code\":");
-        buf_json_string(&b, it->code);
-        buf_puts(&b, ",\"name\":");
-        buf_json_string(&b, it->name);
-        buf_printf(&b, ",\"category\":{\"id\":%d,\"name_sv\":", it->category_id);
-        buf_json_string(&b, it->category_sv);
-        buf_puts(&b, ",\"name_en\":");
-        buf_json_string(&b, it->category_en);
-        buf_puts(&b, "},\"size\":");
-        size_json(&b, &it->size);
-        buf_puts(&b, ",\"condition\":");
-        buf_json_string(&b, it->condition);
-        buf_puts(&b, ",\"status\":");
-        buf_json_string(&b, it->status);
-        buf_puts(&b, ",\"due_date\":");
-        buf_json_string(&b, it->due_date[0] ? it->due_date : NULL);
-        buf_puts(&b, ",\"photo_url\":");
-        char *photo = api_photo_url(it->code, it->photo_etag);
-        buf_json_string(&b, photo);
-        free(photo);
-        buf_putc(&b, '}');
-    }
-    buf_printf(&b, "],\"total\":%lld,\"page\":%lld,\"per_page\":%lld}", found->total, page,
-               per_page);
-    return buf_steal(&b, len);
+    char *photo = api_photo_url(it->code, it->photo_etag);
+    json_t *j =
+        json_pack("{s:s, s:s, s:{s:i, s:s, s:s}, s:o, s:s, s:s, s:o, s:o}", "code", it->code,
+                  "name", it->name, "category", "id", it->category_id, "name_sv", it->category_sv,
+                  "name_en", it->category_en, "size", api_size_json(&it->size), "condition",
+                  it->condition, "status", it->status, "due_date", api_text_or_null(it->due_date),
+                  "photo_url", api_text_or_null(photo));
+    free(photo);
+    return j;
 }
 
 void public_items(struct req *req, struct reply *rep)
@@ -344,14 +302,72 @@ void public_items(struct req *req, struct reply *rep)
         branch_not_found(rep);
         return;
     }
-    size_t len;
-    char *body = page_json(&found, page, per_page, &len);
+    json_t *items = json_array();
+    for (size_t i = 0; i < found.n; i++)
+        api_append(&items, item_json(&found.items[i]));
+    json_t *answer = json_pack(
+        "{s:o, s:I, s:I, s:I, s:o, s:o}", "items", items, "total", (json_int_t)found.total, "page",
+        (json_int_t)page, "per_page", (json_int_t)per_page, "understood",
+        api_stored_json(found.understood), "nearest", api_stored_json(found.nearest));
+    char *body = json_dumps(answer, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(answer);
+    size_t len = strlen(body);
     store_public_items_free(&found);
     char etag[ETAG_SIZE];
     etag_of(body, len, etag);
     cache_put(key, generation, body, len, etag);
     free(key);
     answer_with_etag(req, rep, "application/json", body, len, etag);
+}
+
+void public_item(struct req *req, struct reply *rep)
+{
+    char code[ITEM_CODE_MAX + 1], slug[48];
+    struct public_item it;
+    if (!item_code_normalize(req->params[0], code)) {
+        reply_problem(rep, PROBLEM_item_not_found, NULL);
+        return;
+    }
+    enum store_status st = store_public_item(code, &it, slug);
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, PROBLEM_item_not_found, NULL);
+        return;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    struct public_branch *branch;
+    size_t n;
+    st = store_public_branches(slug, NULL, &branch, &n);
+    if (st != STORE_OK) {
+        store_public_branches_free(branch, n);
+        store_public_item_clear(&it);
+        api_store_failure(rep, st < 0 ? st : STORE_HARD_ERROR); /* the item's branch is there */
+        return;
+    }
+    json_t *j = item_json(&it);
+    json_object_set_new(j, "branch", branch_json(&branch[0]));
+    store_public_branches_free(branch, n);
+    store_public_item_clear(&it);
+    cached_json(req, rep, j);
+}
+
+void public_text(struct req *req, struct reply *rep)
+{
+    struct site_text t;
+    enum store_status st = store_site_text_get(req->params[0], &t);
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, PROBLEM_not_found, "There is no such text.");
+        return;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    cached_json(req, rep,
+                json_pack("{s:s, s:s, s:s}", "sv", t.sv, "en", t.en, "updated_at", t.updated_at));
+    store_site_text_clear(&t);
 }
 
 void public_stats(struct req *req, struct reply *rep)

@@ -55,8 +55,8 @@ enum store_status store_item_get(const char *code, struct item *out) STORE_MUST_
  * stems (search_tsv, index items_search_tsv), folded substrings of every word (search_text, index
  * items_search_text, looked up by the longest word), the exact code, or a named category; and
  * the category and size range. Parameters: $1 words, $3 category id, $5 size kind, $6 and $7 size
- * bounds, as store_item_match_params sets them. (The public search, public_store.c, has
- * statements of its own, one per shape, that gather the same matches index by index.)
+ * bounds, as store_item_match_params sets them. (The public search, public_store.c, reads
+ * the words its own way, through search_plan of migration 0013_public.)
  */
 #define ITEM_MATCH_CTES                                                                            \
     "WITH RECURSIVE"                                                                               \

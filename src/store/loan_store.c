@@ -10,20 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A PostgreSQL array literal of numbers: {1,2,3}. The caller frees it. */
-static char *id_array(const long long *v, size_t n)
-{
-    struct buf b = BUF_INIT;
-    buf_putc(&b, '{');
-    for (size_t i = 0; i < n; i++) {
-        STORE_NUM(id, v[i]);
-        buf_puts(&b, i ? "," : "");
-        buf_puts(&b, id);
-    }
-    buf_putc(&b, '}');
-    return buf_steal(&b, NULL);
-}
-
 enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE])
 {
     static struct store_stmt now = STORE_STMT("SELECT current_date::text");
@@ -82,13 +68,14 @@ enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope
 
 /* ---- checkout ---- */
 
-/* loan_checkout's problem for an item (migration 0013). */
+/* loan_checkout's problem for an item (migration 0017); consent:AGE needs the guardian's. */
 static enum store_checkout_problem checkout_problem(const char *p)
 {
     return strcmp(p, "unknown") == 0         ? STORE_CHECKOUT_ITEM_UNKNOWN
            : strcmp(p, "other_branch") == 0  ? STORE_CHECKOUT_ITEM_OTHER_BRANCH
            : strcmp(p, "on_loan") == 0       ? STORE_CHECKOUT_ITEM_ON_LOAN
            : strcmp(p, "not_available") == 0 ? STORE_CHECKOUT_ITEM_NOT_AVAILABLE
+           : strncmp(p, "consent:", 8) == 0  ? STORE_CHECKOUT_ITEM_NEEDS_CONSENT
                                              : STORE_CHECKOUT_ITEM_OK;
 }
 
@@ -103,7 +90,7 @@ enum store_status store_loan_checkout(struct store_checkout *c)
         CHECKOUT_ITEM_LIMIT,
         CHECKOUT_PROBLEMS,
     };
-    /* The whole checkout is one statement (migration 0013_hot_paths: loan_checkout). */
+    /* The whole checkout is one statement (migration 0017_hot_paths: loan_checkout). */
     static struct store_stmt checkout =
         STORE_STMT("SELECT outcome, response, blocked, over_limit, open_loans, item_limit,"
                    "       array_to_string(problems, ',')"
@@ -159,6 +146,10 @@ enum store_status store_loan_checkout(struct store_checkout *c)
             if (len < sizeof word)
                 memcpy(word, p, len);
             c->problems[i] = checkout_problem(word);
+            if (c->consent_ages)
+                c->consent_ages[i] = c->problems[i] == STORE_CHECKOUT_ITEM_NEEDS_CONSENT
+                                         ? atoi(word + strlen("consent:"))
+                                         : 0;
             p = p && p[len] ? p + len + 1 : NULL;
         }
         st = STORE_NOT_FOUND;
@@ -189,7 +180,7 @@ enum store_status store_loan_return(struct store_return *r)
         RETURN_OVERDUE_DAYS,
         RETURN_ITEM_STATUS,
     };
-    /* The whole return is one statement (migration 0013_hot_paths: loan_return). */
+    /* The whole return is one statement (migration 0017_hot_paths: loan_return). */
     static struct store_stmt give_back =
         STORE_STMT("SELECT outcome, loan_id, code, name, borrower_id, borrower_name,"
                    "       due_date::text, overdue_days, item_status"
@@ -413,7 +404,7 @@ static enum store_status undo_tx(void *p)
         goto out;
     }
 
-    id_list = id_array(ids, (size_t)n);
+    id_list = store_id_array(ids, (size_t)n);
     STORE_NUM(checkout, checkout_id);
     st = store_exec(&undo, 1, (const char *[]){ id_list }, &res);
     if (st != STORE_OK)
@@ -453,12 +444,17 @@ enum store_status store_loan_undo(struct store_undo *u)
 
 /* ---- lists ---- */
 
-/* One loan of a list, over loans l with its item i, branch br and borrower b. */
+/*
+ * One loan of a list, over loans l with its item i, branch br, borrower b and whom to contact
+ * about them, k (the guardian of a child; borrower_contact).
+ */
 #define LOAN_LIST                                                                                  \
     "SELECT json_build_object('id', l.id, 'checkout_id', l.checkout_id, 'branch', br.slug,"        \
     "   'item', json_build_object('code', i.code, 'name', i.name),"                                \
     "   'borrower', CASE WHEN b.id IS NOT NULL"                                                    \
-    "               THEN json_build_object('id', b.id, 'name', b.name, 'phone', b.phone) END,"     \
+    "               THEN json_build_object('id', b.id, 'name', b.name, 'phone', b.phone,"          \
+    "                      'guardian', CASE WHEN k.id <> b.id THEN json_build_object("             \
+    "                        'id', k.id, 'name', k.name, 'phone', k.phone) END) END,"              \
     "   'checked_out_at', l.checked_out_at, 'checked_out_by', l.checked_out_by,"                   \
     "   'due_date', l.due_date, 'renewals', l.renewals, 'returned_at', l.returned_at,"             \
     "   'lost', l.lost,"                                                                           \
@@ -466,6 +462,8 @@ enum store_status store_loan_undo(struct store_undo *u)
     "   )::text"                                                                                   \
     "  FROM loans l JOIN items i ON i.id = l.item_id JOIN branches br ON br.id = l.branch_id"      \
     "  LEFT JOIN borrowers b ON b.id = l.borrower_id"                                              \
+    "  LEFT JOIN borrower_contact bc ON bc.borrower_id = b.id"                                     \
+    "  LEFT JOIN borrowers k ON k.id = bc.contact_id"                                              \
     " WHERE ($1::int = 0 OR l.branch_id = $1) AND ($2::int = 0 OR l.branch_id = $2)"               \
     "   AND ($3::bigint = 0 OR l.borrower_id = $3)"
 

@@ -2,7 +2,7 @@
  * notify: how a hylla process learns that what it keeps in memory is no longer true because the
  * database changed, whoever changed it (another hylla server, `hylla user disable`, psql).
  *
- * Triggers in the database (migration 0013) send a message on the channel hylla_changed with
+ * Triggers in the database (migration 0017) send a message on the channel hylla_changed with
  * each change a cache may hold: "TOPIC ARGUMENT", such as "staff 42" when the account 42 changed
  * or one of its sessions ended. PostgreSQL delivers it when the change commits. In `hylla serve`
  * every connection of the pool LISTENs (store_notify_enable), and the pool hands each message

@@ -1,6 +1,6 @@
 /*
  * rollup: how the store reads the statistics rollups exactly (internal to src/store; see
- * migrations/0013_hot_paths.sql). Changes reach the rollups through rollup_journal, which is
+ * migrations/0017_hot_paths.sql). Changes reach the rollups through rollup_journal, which is
  * folded in at each commit when no other fold is running, and otherwise by the next fold. A
  * statement that reads the rollups therefore also says, in the same snapshot, whether the journal
  * holds anything (ROLLUP_PENDING as one of its columns); store_rollup_exec then folds and reads

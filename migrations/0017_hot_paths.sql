@@ -1,4 +1,4 @@
--- 0013_hot_paths: what the hot paths of issue 14 need from the database.
+-- 0017_hot_paths: what the hot paths of issue 14 need from the database.
 --
 -- 1. Messages to the caches of running servers (src/store/notify.h). A server keeps the sessions
 --    it verified lately in memory; these triggers tell every server, when the change commits, that
@@ -133,8 +133,12 @@ CREATE TRIGGER stats_items_delete AFTER DELETE ON items
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_journal_items();
 
 -- Apply a set of loan changes to the loan rollups (0006's function without its locks: only a
--- fold calls it, one at a time; and without "never lent", which stats_fold_now counts).
-CREATE OR REPLACE FUNCTION stats_apply_loans(ch stats_loan_change[]) RETURNS void
+-- fold calls it, one at a time; and without "never lent", which stats_fold_now counts). Since
+-- 0016 that function is stats_apply_counts, and stats_apply_loans, which a fold calls, applies
+-- it and then stats_apply_people: the people rollups are folded from the journal as the others
+-- (a loan's facts carry its age band and gender), and 0016's trigger that copies a corrected
+-- birth year or gender to the borrower's loans journals that change as any other update of loans.
+CREATE OR REPLACE FUNCTION stats_apply_counts(ch stats_loan_change[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     r record;
@@ -443,7 +447,11 @@ $$;
 -- due_in_past or due_too_late (the requested date is before today or more than a year ahead),
 -- never_open (the branch opens on no day within two years), refused (blocked, over_limit with
 -- open_loans and item_limit, and problems: one per code, '' when the item can go, else unknown,
--- other_branch, on_loan or not_available); nothing is written unless done.
+-- other_branch, on_loan, not_available or consent:AGE, when the category's age rule of 0015
+-- (category_rules) asks for the guardian's consent from a borrower younger than AGE, as
+-- loan_store.c asked it before: the borrower's age the year they turn it, a child without a
+-- birth year counting as younger); nothing is written unless done. The loans get the borrower's
+-- birth year and gender (0016's trigger) and a receipt (0014's trigger) as any other insert.
 CREATE FUNCTION loan_checkout(staff integer, scope integer, borrower bigint, codes text[],
                               requested date, due date, key text, request text,
                               undo_minutes integer,
@@ -456,13 +464,20 @@ DECLARE
     checkout bigint;
     ids bigint[];
     same boolean;
+    age integer;
+    consent boolean;
 BEGIN
     PERFORM set_config('hylla.staff_id', CASE WHEN staff > 0 THEN staff::text ELSE '' END, true);
     -- The borrower's lock queues checkouts for the same borrower (and the same key).
+    -- Age rules stop only those without the guardian's consent whose age is known to be under
+    -- the highest possible rule, or unknown for a child; for the others no rule is read.
     SELECT b.branch_id, b.blocked,
            coalesce(due, calendar_open_day(br.opening_hours, br.seasons, br.closed_periods,
-                                           coalesce(requested, current_date + br.loan_days)))
-      INTO branch, blocked, due_date
+                                           coalesce(requested, current_date + br.loan_days))),
+           coalesce(borrower_age(b.birth_year, current_date), -1),
+           NOT b.guardian_consent AND (borrower_age(b.birth_year, current_date) < 25
+                                       OR (b.birth_year IS NULL AND b.guardian_id IS NOT NULL))
+      INTO branch, blocked, due_date, age, consent
       FROM borrowers b JOIN branches br ON br.id = b.branch_id
      WHERE b.id = borrower AND (scope = 0 OR b.branch_id = scope)
        FOR UPDATE OF b;
@@ -491,12 +506,16 @@ BEGIN
                                    WHEN i.branch_id <> branch THEN 'other_branch'
                                    WHEN i.status = 'on_loan' THEN 'on_loan'
                                    WHEN i.status <> 'available' THEN 'not_available'
+                                   WHEN r.consent_age > 0 AND age < r.consent_age
+                                   THEN 'consent:' || r.consent_age
                                    ELSE '' END, '') ORDER BY u.n),
            array_agg(i.id ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL)
       INTO problems, ids
       FROM unnest(codes) WITH ORDINALITY AS u (code, n)
-      LEFT JOIN (SELECT it.id, it.code, it.branch_id, it.status FROM items it
-                  WHERE it.code = ANY (codes) ORDER BY it.id FOR UPDATE) i ON i.code = u.code;
+      LEFT JOIN (SELECT it.id, it.code, it.branch_id, it.status, it.category_id FROM items it
+                  WHERE it.code = ANY (codes) ORDER BY it.id FOR UPDATE) i ON i.code = u.code
+      LEFT JOIN LATERAL (SELECT cr.consent_age FROM category_rules cr
+                          WHERE consent AND cr.category_id = i.category_id) r ON true;
     -- Counted after the borrower's lock, in a snapshot of its own: a checkout for the same
     -- borrower that committed while we waited for the lock counts.
     SELECT count(*)::integer, (SELECT br.item_limit FROM branches br WHERE br.id = branch)
