@@ -299,14 +299,14 @@ enum store_status store_stats_people(int branch_id, int category_id, const char 
                                      struct stats_people_row **rows, size_t *n,
                                      struct stats_people_row *total)
 {
-    enum { PEOPLE_KEY, PEOPLE_LOANS, PEOPLE_BORROWERS };
+    enum { PEOPLE_KEY, PEOPLE_LOANS, PEOPLE_BORROWERS, PEOPLE_PENDING };
     /*
      * Everyone (code 0) first, then the groups in order. Unique borrowers as for the summary:
      * first-timers of the period plus those back in it after a day before it, per whole month
      * and per day around them (see migrations/0016_stats_people.sql).
      */
     static struct store_stmt people = STORE_STMT(
-        "SELECT coalesce(g.key, ''), t.loans, t.firsts + coalesce(b.n, 0)"
+        "SELECT coalesce(g.key, ''), t.loans, t.firsts + coalesce(b.n, 0), " ROLLUP_PENDING
         "  FROM (SELECT code, key FROM stats_people_groups WHERE dimension = $5"
         "        UNION ALL SELECT 0::smallint, NULL) g"
         " CROSS JOIN LATERAL ("
@@ -337,8 +337,8 @@ enum store_status store_stats_people(int branch_id, int category_id, const char 
     *n = 0;
     *total = (struct stats_people_row){ 0 };
     PGresult *res;
-    enum store_status st =
-        store_exec(&people, 5, (const char *[]){ branch, from, to, category, dim }, &res);
+    enum store_status st = store_rollup_exec(
+        &people, 5, (const char *[]){ branch, from, to, category, dim }, PEOPLE_PENDING, &res);
     if (st < 0)
         return st;
     int count = PQntuples(res);
