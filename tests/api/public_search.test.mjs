@@ -211,7 +211,7 @@ test('the search fields still work: a size range of a kind, a category, only wha
   assert.deepEqual(none.nearest, { smaller: 39, larger: 42 });
 });
 
-test('what the vocabulary holds is data: a word added in SQL is understood within the cache's five seconds', async () => {
+test('what the vocabulary holds is data: a word added in SQL is understood once the public cache expires', async () => {
   assert.equal((await search('rör 38')).total, 4, 'rör is hockeyrör');
   assert.equal((await search('tefatt')).total, 0);
   await db.query("INSERT INTO search_words (word, categories) VALUES ('tefat', '{15}')");
