@@ -50,6 +50,13 @@ void store_notify_enable(void);
 /* Whether connections listen. */
 bool store_notify_live(void);
 
+/*
+ * A sync (store_sync in pool.h): one empty round trip on this thread's connection, after which
+ * every message committed before it has been handed to the subscribers. False when the database
+ * could not be reached. For a cache outside src/store, before it answers.
+ */
+bool store_notify_sync(void);
+
 /* For the pool: a message that came with a result, and a connection that connected anew. */
 void store_notify_deliver(const char *message);
 void store_notify_forget_everything(void);
