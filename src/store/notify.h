@@ -5,8 +5,9 @@
  * Triggers in the database (migration 0017) send a message on the channel hylla_changed with
  * each change a cache may hold: "TOPIC ARGUMENT", such as "staff 42" when the account 42 changed
  * or one of its sessions ended. PostgreSQL delivers it when the change commits. In `hylla serve`
- * every connection of the pool LISTENs (store_notify_enable), and the pool hands each message
- * that comes with a result to the subscribers of its topic. PostgreSQL sends a listening
+ * every connection of the pool LISTENs (store_notify_enable), except those of background threads
+ * (store_thread_without_caches in store.h), and the pool hands each message that comes with a
+ * result to the subscribers of its topic. PostgreSQL sends a listening
  * connection every message committed before it reads a query outside a transaction block, so a
  * round trip on the thread's own connection that began after a request arrived has brought every
  * change committed before the request (store_syncs, store_sync in pool.h): a cache answers only

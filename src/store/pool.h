@@ -42,13 +42,6 @@ enum store_status store_exec(struct store_stmt *stmt, int nparams, const char *c
 enum store_status store_run(struct store_stmt *stmt, int nparams,
                             const char *const *params) STORE_MUST_CHECK;
 
-/*
- * A new connection of its own, set up as every connection of the pool is (time zone, timeouts),
- * that the caller finishes with PQfinish; NULL (logged) when the database cannot be reached. For
- * the threads that keep a connection outside the pool (store/notify.c).
- */
-PGconn *store_connect(const char *application_name);
-
 enum store_isolation { STORE_READ_COMMITTED, STORE_REPEATABLE_READ, STORE_SERIALIZABLE };
 
 /*
@@ -76,6 +69,13 @@ unsigned long store_syncs(void);
 
 /* One such round trip, with nothing else to do (an empty query). */
 enum store_status store_sync(void) STORE_MUST_CHECK;
+
+/*
+ * Whether this thread's open connection writes nothing: a hot standby (a replica), or a session
+ * whose transactions are read-only by default. As PostgreSQL (14 or later) reported it; false
+ * when no connection is open.
+ */
+bool store_read_only(void);
 
 /* Declare char name[] holding an integer value as a parameter. */
 #define STORE_NUM_SIZE 24

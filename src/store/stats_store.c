@@ -25,7 +25,7 @@ enum store_status store_rollup_exec(struct store_stmt *stmt, int nparams, const 
                                     int pending_col, PGresult **res)
 {
     enum store_status st = store_exec(stmt, nparams, params, res);
-    if (st < 0 || (st == STORE_OK && !store_get_bool(*res, 0, pending_col)))
+    if (st < 0 || (st == STORE_OK && !store_get_bool(*res, 0, pending_col)) || store_read_only())
         return st;
     PQclear(*res);
     *res = NULL;
@@ -47,6 +47,7 @@ static void *folder_main(void *arg)
     /* Folds, and tells committing transactions that a folder runs (see stats_fold_tick). */
     static struct store_stmt tick = STORE_STMT("SELECT stats_fold_tick()");
     (void)arg;
+    store_thread_without_caches();
     while (!atomic_load(&folder_stopping)) {
         struct timespec second = { 1, 0 };
         nanosleep(&second, NULL);
