@@ -49,7 +49,7 @@ bool store_notify_live(void)
 
 bool store_notify_sync(void)
 {
-    return store_sync() >= 0;
+    return store_listens() && store_sync() >= 0;
 }
 
 /* Tell a subscriber: the epoch moves first, so that a reader that saw the old one stays away. */

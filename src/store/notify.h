@@ -54,7 +54,8 @@ bool store_notify_live(void);
 /*
  * A sync (store_sync in pool.h): one empty round trip on this thread's connection, after which
  * every message committed before it has been handed to the subscribers. False when the database
- * could not be reached. For a cache outside src/store, before it answers.
+ * could not be reached or this thread does not listen (store_thread_without_caches, a replica):
+ * then the cache must not answer. For a cache outside src/store, before it answers.
  */
 bool store_notify_sync(void);
 

@@ -160,7 +160,10 @@ static PGconn *connection(struct conn *c)
     if (c->connected_before)
         metrics_db_reconnect();
     c->connected_before = true;
-    if (store_notify_live() && !tl_without_caches) {
+    const char *standby = PQparameterStatus(c->pg, "in_hot_standby");
+    if (standby && strcmp(standby, "on") == 0)
+        tl_without_caches = true; /* a replica refuses LISTEN: this thread reads no cache */
+    if (store_listens()) {
         /*
          * Messages committed before LISTEN never reach this connection, so what the caches hold
          * must go; from here on, each round trip brings every message committed before it. A
@@ -312,6 +315,11 @@ static enum store_status command(const char *sql)
         round_trip_done(c, synced);
     PQclear(res);
     return st;
+}
+
+bool store_listens(void)
+{
+    return store_notify_live() && !tl_without_caches;
 }
 
 bool store_read_only(void)

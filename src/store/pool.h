@@ -71,6 +71,13 @@ unsigned long store_syncs(void);
 enum store_status store_sync(void) STORE_MUST_CHECK;
 
 /*
+ * Whether this thread's connection listens, or will when it opens (store_notify_enable was
+ * called, and neither store_thread_without_caches nor a hot standby says otherwise): a cache
+ * answers on no other thread, whose syncs bring no message.
+ */
+bool store_listens(void);
+
+/*
  * Whether this thread's open connection writes nothing: a hot standby (a replica), or a session
  * whose transactions are read-only by default. As PostgreSQL (14 or later) reported it; false
  * when no connection is open.
