@@ -14,6 +14,10 @@
 -- each of them (a custom plan) cost more than the lookups themselves.
 ALTER FUNCTION search_plan(text) SET plan_cache_mode = force_generic_plan;
 
+-- A branch's shelf in the order the public search lists it when nothing is asked for.
+CREATE INDEX items_shelf ON items (branch_id, name, size_num, size_text, code)
+    WHERE status IN ('available', 'on_loan', 'repair');
+
 -- The public search: q as a borrower means it (search_plan), within the branch of slug branch
 -- (NULL: every branch), a category (with its subtree), only what is on the shelf, the size
 -- fields (kind, from, to), one page (page_size NULL: all) from page_offset on. Answers one row per
@@ -56,6 +60,49 @@ BEGIN
             RETURN;
         END IF;
         bids := ARRAY[bid];
+    END IF;
+    IF q IS NULL AND asked_kind IS NULL AND asked_min IS NULL AND asked_max IS NULL
+       AND bid IS NOT NULL THEN
+        -- Browsing a branch's shelf (no words, no size): the page read in its order from
+        -- items_shelf, and what the search below would say of the whole shelf.
+        RETURN QUERY
+        WITH RECURSIVE
+         in_category (id) AS (
+            SELECT category WHERE category IS NOT NULL
+            UNION ALL SELECT c.id FROM categories c JOIN in_category t ON c.parent_id = t.id),
+         kept AS (SELECT ARRAY(SELECT id FROM in_category) AS ids),
+         page AS (
+            SELECT i.id, i.name, i.size_num, i.size_text, i.code
+              FROM items i, kept k
+             WHERE i.branch_id = bid AND i.status IN ('available', 'on_loan', 'repair')
+               AND (NOT available_only OR i.status = 'available')
+               AND (category IS NULL OR i.category_id = ANY (k.ids))
+             ORDER BY i.name, i.size_num, i.size_text, i.code
+             LIMIT page_size OFFSET page_offset)
+        SELECT (SELECT count(*) FROM items i, kept k
+                 WHERE i.branch_id = bid AND i.status IN ('available', 'on_loan', 'repair')
+                   AND (NOT available_only OR i.status = 'available')
+                   AND (category IS NULL OR i.category_id = ANY (k.ids))),
+               true, p.understood::text,
+               (SELECT nullif(json_strip_nulls(json_build_object('due_back', min(l.due_date)))::text,
+                              '{}')
+                  FROM items i JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL, kept k
+                 WHERE i.branch_id = bid AND i.status IN ('available', 'on_loan', 'repair')
+                   AND (category IS NULL OR i.category_id = ANY (k.ids))
+                   AND NOT EXISTS (SELECT 1 FROM items a
+                                    WHERE a.branch_id = bid AND a.status = 'available'
+                                      AND (category IS NULL OR a.category_id = ANY (k.ids)))),
+               i.code, i.category_id, c.name_sv, c.name_en, i.name, i.size_kind,
+               i.size_num::numeric, i.size_text, i.condition, i.status,
+               CASE WHEN i.status = 'on_loan' THEN l.due_date END, ph.etag
+          FROM (SELECT 1) one
+          LEFT JOIN page ON true
+          LEFT JOIN (items i JOIN categories c ON c.id = i.category_id
+                     LEFT JOIN item_photos ph ON ph.item_id = i.id
+                     LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL)
+            ON i.id = page.id
+         ORDER BY page.name, page.size_num, page.size_text, page.code;
+        RETURN;
     END IF;
     -- candidates: what the first thing finds (or every item, when there is no thing), and the
     -- exact code, each part read from its index, a few more than match; the parts do not
