@@ -79,19 +79,28 @@ BEGIN
                AND (category IS NULL OR i.category_id = ANY (k.ids))
              ORDER BY i.name, i.size_num, i.size_text, i.code
              LIMIT page_size OFFSET page_offset)
-        SELECT (SELECT count(*) FROM items i, kept k
-                 WHERE i.branch_id = bid AND i.status IN ('available', 'on_loan', 'repair')
-                   AND (NOT available_only OR i.status = 'available')
-                   AND (category IS NULL OR i.category_id = ANY (k.ids))),
+        SELECT CASE WHEN category IS NULL -- from items_branch_status alone
+                    THEN (SELECT count(*) FROM items i
+                           WHERE i.branch_id = bid
+                             AND i.status IN ('available', 'on_loan', 'repair')
+                             AND (NOT available_only OR i.status = 'available'))
+                    ELSE (SELECT count(*) FROM items i, kept k
+                           WHERE i.branch_id = bid
+                             AND i.status IN ('available', 'on_loan', 'repair')
+                             AND (NOT available_only OR i.status = 'available')
+                             AND i.category_id = ANY (k.ids)) END,
                true, p.understood::text,
-               (SELECT nullif(json_strip_nulls(json_build_object('due_back', min(l.due_date)))::text,
-                              '{}')
-                  FROM items i JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL, kept k
-                 WHERE i.branch_id = bid AND i.status IN ('available', 'on_loan', 'repair')
-                   AND (category IS NULL OR i.category_id = ANY (k.ids))
-                   AND NOT EXISTS (SELECT 1 FROM items a
-                                    WHERE a.branch_id = bid AND a.status = 'available'
-                                      AND (category IS NULL OR a.category_id = ANY (k.ids)))),
+               CASE WHEN NOT EXISTS (SELECT 1 FROM items a, kept k
+                                      WHERE a.branch_id = bid AND a.status = 'available'
+                                        AND (category IS NULL OR a.category_id = ANY (k.ids)))
+                    THEN (SELECT nullif(json_strip_nulls(json_build_object('due_back',
+                                                                           min(l.due_date)))::text,
+                                        '{}')
+                            FROM items i JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL,
+                                 kept k
+                           WHERE i.branch_id = bid
+                             AND i.status IN ('available', 'on_loan', 'repair')
+                             AND (category IS NULL OR i.category_id = ANY (k.ids))) END,
                i.code, i.category_id, c.name_sv, c.name_en, i.name, i.size_kind,
                i.size_num::numeric, i.size_text, i.condition, i.status,
                CASE WHEN i.status = 'on_loan' THEN l.due_date END, ph.etag
