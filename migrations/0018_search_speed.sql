@@ -24,7 +24,8 @@ CREATE INDEX items_shelf ON items (branch_id, name, size_num, size_text, code)
 -- item of the page (a row without an item when the page is empty), each with the total of the
 -- matches, whether the branch exists, what was understood and what is nearest when nothing
 -- asked for is available (see src/store/public_store.c, which reads it). The exact code on a
--- label finds its item, and only it.
+-- label finds its item, and only it. Its plans are generic (see above) and serial: starting
+-- parallel workers costs more than the whole search.
 CREATE FUNCTION public_search(q text, branch text, category integer, available_only boolean,
                               asked_kind text, asked_min numeric, asked_max numeric,
                               page_size bigint, page_offset bigint)
@@ -115,8 +116,11 @@ BEGIN
     END IF;
     -- candidates: what the first thing finds (or every item, when there is no thing), and the
     -- exact code, each part read from its index, a few more than match; the parts do not
-    -- overlap. matched: what the
-    -- words find (0013's search_is, search_is_number) within the branch, what the public sees.
+    -- overlap. matched: what the words find (0013's search_is, search_is_number) within the
+    -- branch and what the public sees, sizes aside; hits: what the size asked for keeps;
+    -- shown: what the page lists. When nothing asked for is on the shelf, the answer says which
+    -- sizes nearest to the one asked for are (from matched), and when the first of the lent
+    -- ones is due back.
     RETURN QUERY
     WITH RECURSIVE
      in_category (id) AS (
