@@ -9,9 +9,11 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,12 @@ static const struct kv security_headers[] = {
     { "Cross-Origin-Opener-Policy", "same-origin" },
     { "Permissions-Policy", "camera=(self), microphone=(), geolocation=(self)" },
 };
+
+/* libmicrohttpd's own MHD_queue_response, which send_reply calls (see the interposer below). */
+typedef enum MHD_Result (*queue_response_fn)(struct MHD_Connection *, unsigned int,
+                                             struct MHD_Response *);
+static queue_response_fn real_queue_response;
+static atomic_bool https_only; /* the public URL is https (for the interposer) */
 
 static double elapsed_ms(const struct timespec *start)
 {
@@ -221,8 +229,76 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *
     if (ex->srv->https)
         MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     ex->status = rep->status;
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rep->status, resp);
+    enum MHD_Result ret = real_queue_response(conn, (unsigned)rep->status, resp);
     MHD_destroy_response(resp);
+    return ret;
+}
+
+/* The problem for a status libmicrohttpd answers on its own; false for one it has no entry. */
+static bool own_error_problem(unsigned int status, enum problem *p)
+{
+    switch (status) {
+    case MHD_HTTP_BAD_REQUEST:
+        *p = PROBLEM_bad_request;
+        return true;
+    case MHD_HTTP_CONTENT_TOO_LARGE:
+        *p = PROBLEM_body_too_large;
+        return true;
+    case MHD_HTTP_URI_TOO_LONG:
+        *p = PROBLEM_uri_too_long;
+        return true;
+    case MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE:
+        *p = PROBLEM_headers_too_large;
+        return true;
+    case MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED:
+        *p = PROBLEM_http_version_not_supported;
+        return true;
+    case MHD_HTTP_INTERNAL_SERVER_ERROR:
+        *p = PROBLEM_internal_error;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * libmicrohttpd answers a request it cannot parse (a malformed request line or header, a request
+ * line or headers beyond its memory, an HTTP version it does not speak, a bad Content-Length or
+ * chunk) itself, before any callback of ours, with an HTML page and none of our headers, and it
+ * has no option to change that. It queues that answer through its exported MHD_queue_response,
+ * called through the PLT, so this definition in the executable is the one it reaches (ELF symbol
+ * interposition), while send_reply calls the library's own through real_queue_response. An answer
+ * of ours instead: problem+json with the security headers, the connection closed after it, as
+ * libmicrohttpd closes it. tests/api/server.test.mjs checks every such status on the wire, so a
+ * libmicrohttpd that stops calling through the PLT fails the suite instead of going unnoticed.
+ */
+enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned int status_code,
+                                   struct MHD_Response *response)
+{
+    enum problem p;
+    if (!own_error_problem(status_code, &p))
+        return real_queue_response(connection, status_code, response);
+    struct reply rep;
+    reply_init(&rep);
+    reply_problem(&rep, p, NULL);
+    reply_header(&rep, "Connection", "close");
+    struct MHD_Response *ours =
+        MHD_create_response_from_buffer(rep.body_len, rep.body, MHD_RESPMEM_MUST_FREE);
+    if (!ours) {
+        reply_free(&rep);
+        return real_queue_response(connection, status_code, response);
+    }
+    rep.body = NULL;
+    MHD_add_response_header(ours, MHD_HTTP_HEADER_CONTENT_TYPE, rep.content_type);
+    MHD_add_response_header(ours, "Connection", "close");
+    MHD_add_response_header(ours, "Cache-Control", "no-store");
+    for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
+        MHD_add_response_header(ours, security_headers[i].key, security_headers[i].value);
+    if (atomic_load(&https_only))
+        MHD_add_response_header(ours, "Strict-Transport-Security", "max-age=31536000");
+    enum MHD_Result ret = real_queue_response(connection, status_code, ours);
+    MHD_destroy_response(ours);
+    reply_free(&rep);
     return ret;
 }
 
@@ -376,6 +452,13 @@ struct server *server_start(const struct settings *s, const struct server_config
     srv->router = config->router;
     srv->access_log = s->access_log;
     srv->https = s->public_url && strncmp(s->public_url, "https://", 8) == 0;
+    atomic_store(&https_only, srv->https);
+    real_queue_response = (queue_response_fn)(uintptr_t)dlsym(RTLD_NEXT, "MHD_queue_response");
+    if (!real_queue_response) {
+        free(srv);
+        *why = "libmicrohttpd's MHD_queue_response was not found";
+        return NULL;
+    }
     srv->lanes = lanes_start(config->lanes, config->nlanes, &config->hooks);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
