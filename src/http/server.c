@@ -430,7 +430,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's messages, into the log; the attribute tells clang fmt is a format. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct buf b = BUF_INIT;
     buf_vprintf(&b, fmt, ap);
