@@ -5,6 +5,7 @@
 --    an account changed or one of its sessions ended or was cut short ("staff ID"), or that a
 --    branch got another slug ("branch ID"), so that the change takes effect everywhere at once.
 --    Writing last_seen_at forward (a session in use) or last_login_at (a login) says nothing.
+--    The public search's answers hear "public" when the catalogue changes.
 
 -- The message "TOPIC ID": the topic is the trigger's first argument, the id the column of the
 -- old row that its second names.
@@ -33,6 +34,37 @@ CREATE TRIGGER sessions_cut AFTER UPDATE ON sessions
     EXECUTE FUNCTION notify_changed('staff', 'staff_id');
 CREATE TRIGGER branch_renamed AFTER UPDATE OF slug ON branches
     FOR EACH ROW WHEN (NEW.slug <> OLD.slug) EXECUTE FUNCTION notify_changed('branch', 'id');
+
+-- The public search's answers, which a server keeps for a few seconds (src/api/public.c), are
+-- told "public" when anything they are read from changes: the vocabulary, the categories, the
+-- branches, the photos and the items. Not a checkout, a return or a renewal: a NOTIFY takes a
+-- lock of the whole cluster at its commit (PostgreSQL's notification queue) and holds it through
+-- the commit, so every checkout in the network would queue on it, a hot row by another name. A
+-- server forgets its answers after each change it made itself (src/api/routes.c), so a loan
+-- shows there at once and on the other servers when their answers expire.
+CREATE FUNCTION notify_public() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('hylla_changed', 'public');
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER search_words_public AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON search_words
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_public();
+CREATE TRIGGER categories_public AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON categories
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_public();
+CREATE TRIGGER branches_public AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON branches
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_public();
+CREATE TRIGGER item_photos_public AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON item_photos
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_public();
+CREATE TRIGGER items_public AFTER INSERT OR DELETE OR TRUNCATE ON items
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_public();
+-- Only loans move an item between available and on_loan (and nothing else at the same time).
+CREATE TRIGGER items_public_update AFTER UPDATE ON items
+    FOR EACH ROW
+    WHEN (NOT (OLD.status IN ('available', 'on_loan') AND NEW.status IN ('available', 'on_loan')
+               AND OLD.status <> NEW.status))
+    EXECUTE FUNCTION notify_public();
 
 -- 2. Statistics without a hot row. Under 0006 every statement that changed loans updated the
 --    rollups in its own transaction, so every checkout of a day in the whole network queued on

@@ -5,6 +5,7 @@
  *
  * Exit status: 0 done, 1 failed while working, 2 bad usage or settings.
  */
+#include "api/public.h"
 #include "api/routes.h"
 #include "cli/cli.h"
 #include "config.h"
@@ -349,6 +350,7 @@ static int cmd_serve(int argc, char **argv)
     mallopt(M_ARENA_MAX, 2);
     count_routes();
     store_session_cache_start();
+    public_cache_start();
     store_notify_enable();
     store_stats_folder_start();
     gateway_init();

@@ -6,10 +6,10 @@
 #include "core/text.h"
 #include "embedded.h"
 #include "http/gzip.h"
+#include "store/notify.h"
 #include "store/public_store.h"
 #include "store/site_store.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -58,11 +58,12 @@ static void cached_answer(const struct req *req, struct reply *rep, const char *
 
 /*
  * The answers of the search, kept for identical requests (the same arguments in the same order)
- * for at most CACHE_SECONDS: within that window a search costs no statement. Bounded: one entry
- * per slot, the newest winning, no answer larger than CACHE_MAX_BODY, CACHE_BYTES in all. A
- * change made through this server (any write that succeeded) forgets them all at once
- * (public_cache_forget, called by routes.c after the write); a change made elsewhere shows here
- * once the window has passed.
+ * for at most CACHE_SECONDS, in `hylla serve` (public_cache_start): within that window a search
+ * costs one empty round trip (a sync, store/notify.h) instead of its statement. Bounded: one
+ * entry per slot, the newest winning, no answer larger than CACHE_MAX_BODY, CACHE_BYTES in all.
+ * They are all forgotten at once (public_cache_forget) when the database says "public" (a change
+ * to the catalogue committed anywhere, migration 0017) and after every change made through this
+ * server (routes.c); a loan made through another server shows here once the window has passed.
  */
 #define CACHE_SLOTS    256
 #define CACHE_SECONDS  5.0
@@ -80,6 +81,7 @@ struct cached_answer {
 static struct cached_answer cache[CACHE_SLOTS];
 static size_t cache_bytes;             /* of the bodies kept, under cache_lock */
 static unsigned long cache_generation; /* moves on at every forget, under cache_lock */
+static bool cache_on;                  /* set once, before the threads start */
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static double now_s(void)
@@ -102,6 +104,17 @@ void public_cache_forget(void)
     pthread_mutex_unlock(&cache_lock);
 }
 
+static void forget_public(const char *arg)
+{
+    (void)arg;
+    public_cache_forget();
+}
+
+void public_cache_start(void)
+{
+    cache_on = store_notify_subscribe("public", forget_public) != NULL;
+}
+
 /* The key of a request: its path and its arguments, each with its length, in order. */
 static char *cache_key(const struct req *req)
 {
@@ -122,7 +135,17 @@ static struct cached_answer *cache_slot(const char *key)
     return &cache[idx % CACHE_SLOTS];
 }
 
-/* Answer from the cache; false when it does not hold the answer. *generation for cache_put. */
+/* Whether the cache holds the answer of key now. Under cache_lock. */
+static struct cached_answer *cache_find(const char *key)
+{
+    struct cached_answer *c = cache_slot(key);
+    return c->key && strcmp(c->key, key) == 0 && now_s() - c->at < CACHE_SECONDS ? c : NULL;
+}
+
+/*
+ * Answer from the cache; false when it does not hold the answer. A kept answer is used only
+ * after a sync has brought every change committed before the request. *generation for cache_put.
+ */
 static bool cache_answer(const struct req *req, struct reply *rep, const char *key,
                          unsigned long *generation)
 {
@@ -130,9 +153,14 @@ static bool cache_answer(const struct req *req, struct reply *rep, const char *k
     size_t len = 0;
     char etag[ETAG_SIZE];
     pthread_mutex_lock(&cache_lock);
+    bool kept = cache_find(key) != NULL;
+    pthread_mutex_unlock(&cache_lock);
+    if (kept && !store_notify_sync())
+        kept = false;
+    pthread_mutex_lock(&cache_lock);
     *generation = cache_generation;
-    struct cached_answer *c = cache_slot(key);
-    if (c->key && strcmp(c->key, key) == 0 && now_s() - c->at < CACHE_SECONDS) {
+    struct cached_answer *c = kept ? cache_find(key) : NULL;
+    if (c) {
         body = xmalloc(c->len + 1);
         memcpy(body, c->body, c->len + 1);
         len = c->len;
@@ -149,7 +177,7 @@ static bool cache_answer(const struct req *req, struct reply *rep, const char *k
 static void cache_put(const char *key, unsigned long generation, const char *body, size_t len,
                       const char *etag)
 {
-    if (len > CACHE_MAX_BODY)
+    if (!cache_on || len > CACHE_MAX_BODY)
         return;
     pthread_mutex_lock(&cache_lock);
     struct cached_answer *c = cache_slot(key);

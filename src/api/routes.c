@@ -494,7 +494,9 @@ static bool admit(struct req *req, struct reply *rep)
  * After the handler: a read answered on a session not yet confirmed goes out only when nothing
  * about staff changed before the request (else the router runs it again, confirmed first). And
  * after a change made here, the public answers kept in memory go, so that what this server says
- * next shows it (other servers' answers follow within their cache's five seconds).
+ * next shows it. Changes to the catalogue reach every server's answers as "public" from the
+ * database as well; loans do not (migration 0017 says why), so another server's answers show a
+ * loan made here within their cache's five seconds.
  */
 static bool answered(const struct req *req, const struct reply *rep)
 {

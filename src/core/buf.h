@@ -32,11 +32,6 @@ void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-/*
- * s as a JSON string, quoted and escaped as jansson writes it (", \ and control characters;
- * UTF-8 as it is), or null for NULL: for answers written straight into a buffer.
- */
-void buf_json_string(struct buf *b, const char *s);
 /* Hands the contents to the caller (who frees them) and leaves the buffer empty. */
 char *buf_steal(struct buf *b, size_t *len);
 void buf_free(struct buf *b);

@@ -24,6 +24,9 @@ struct lanes {
     struct lane lane[LANES_MAX];
     size_t n;
     struct lane_hooks hooks;
+    pthread_mutex_t start_lock;
+    pthread_cond_t started_cond;
+    unsigned started; /* threads that have run thread_start, under start_lock */
 };
 
 static void *lane_main(void *arg)
@@ -32,6 +35,10 @@ static void *lane_main(void *arg)
     const struct lane_hooks *hooks = &l->owner->hooks;
     if (hooks->thread_start)
         hooks->thread_start(l->index);
+    pthread_mutex_lock(&l->owner->start_lock);
+    l->owner->started++;
+    pthread_cond_signal(&l->owner->started_cond);
+    pthread_mutex_unlock(&l->owner->start_lock);
     pthread_mutex_lock(&l->lock);
     for (;;) {
         while (!l->head && !l->stopping)
@@ -59,6 +66,9 @@ struct lanes *lanes_start(const struct lane_config *config, size_t n,
     lanes->n = n < LANES_MAX ? n : LANES_MAX;
     if (hooks)
         lanes->hooks = *hooks;
+    pthread_mutex_init(&lanes->start_lock, NULL);
+    pthread_cond_init(&lanes->started_cond, NULL);
+    unsigned threads = 0;
     for (size_t i = 0; i < lanes->n; i++) {
         struct lane *l = &lanes->lane[i];
         l->owner = lanes;
@@ -73,7 +83,13 @@ struct lanes *lanes_start(const struct lane_config *config, size_t n,
                 abort();
             }
         }
+        threads += l->nthreads;
     }
+    /* A thread's start (its database connection) happens before the first request it takes. */
+    pthread_mutex_lock(&lanes->start_lock);
+    while (lanes->started < threads)
+        pthread_cond_wait(&lanes->started_cond, &lanes->start_lock);
+    pthread_mutex_unlock(&lanes->start_lock);
     return lanes;
 }
 
@@ -110,5 +126,7 @@ void lanes_stop(struct lanes *lanes)
         pthread_mutex_destroy(&l->lock);
         pthread_cond_destroy(&l->ready);
     }
+    pthread_mutex_destroy(&lanes->start_lock);
+    pthread_cond_destroy(&lanes->started_cond);
     free(lanes);
 }

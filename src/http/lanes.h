@@ -35,7 +35,10 @@ struct lane_job {
 
 struct lanes;
 
-/* Start n (at most LANES_MAX) lanes; hooks may be NULL. Aborts when a thread cannot start. */
+/*
+ * Start n (at most LANES_MAX) lanes; hooks may be NULL. Returns once every thread has run its
+ * thread_start hook. Aborts when a thread cannot start.
+ */
 struct lanes *lanes_start(const struct lane_config *config, size_t n,
                           const struct lane_hooks *hooks);
 

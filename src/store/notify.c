@@ -2,6 +2,7 @@
 #include "notify.h"
 
 #include "core/log.h"
+#include "store/pool.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -44,6 +45,11 @@ void store_notify_enable(void)
 bool store_notify_live(void)
 {
     return atomic_load(&enabled);
+}
+
+bool store_notify_sync(void)
+{
+    return store_listens() && store_sync() >= 0;
 }
 
 /* Tell a subscriber: the epoch moves first, so that a reader that saw the old one stays away. */

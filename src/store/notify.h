@@ -5,8 +5,9 @@
  * Triggers in the database (migration 0017) send a message on the channel hylla_changed with
  * each change a cache may hold: "TOPIC ARGUMENT", such as "staff 42" when the account 42 changed
  * or one of its sessions ended. PostgreSQL delivers it when the change commits. In `hylla serve`
- * every connection of the pool LISTENs (store_notify_enable), and the pool hands each message
- * that comes with a result to the subscribers of its topic. PostgreSQL sends a listening
+ * every connection of the pool LISTENs (store_notify_enable), except those of background threads
+ * (store_thread_without_caches in store.h), and the pool hands each message that comes with a
+ * result to the subscribers of its topic. PostgreSQL sends a listening
  * connection every message committed before it reads a query outside a transaction block, so a
  * round trip on the thread's own connection that began after a request arrived has brought every
  * change committed before the request (store_syncs, store_sync in pool.h): a cache answers only
@@ -49,6 +50,14 @@ void store_notify_enable(void);
 
 /* Whether connections listen. */
 bool store_notify_live(void);
+
+/*
+ * A sync (store_sync in pool.h): one empty round trip on this thread's connection, after which
+ * every message committed before it has been handed to the subscribers. False when the database
+ * could not be reached or this thread does not listen (store_thread_without_caches, a replica):
+ * then the cache must not answer. For a cache outside src/store, before it answers.
+ */
+bool store_notify_sync(void);
 
 /* For the pool: a message that came with a result, and a connection that connected anew. */
 void store_notify_deliver(const char *message);

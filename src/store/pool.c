@@ -42,6 +42,7 @@ static atomic_int next_statement_id;
 static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct conn *tl_conn;
+static _Thread_local bool tl_without_caches; /* store_thread_without_caches */
 
 static void conn_free(void *p)
 {
@@ -87,6 +88,11 @@ void store_thread_close(void)
     }
 }
 
+void store_thread_without_caches(void)
+{
+    tl_without_caches = true;
+}
+
 static struct conn *this_conn(void)
 {
     if (!tl_conn) {
@@ -113,7 +119,8 @@ static void drop_connection(struct conn *c)
     memset(c->prepared, 0, sizeof c->prepared);
 }
 
-PGconn *store_connect(const char *application_name)
+/* A new connection set up as the pool's are (time zone, timeouts); NULL (logged) on failure. */
+static PGconn *store_connect(const char *application_name)
 {
     /* Our defaults come first so that the caller's connection string overrides them. */
     const char *const keys[] = { "connect_timeout", "application_name", "client_encoding", "dbname",
@@ -188,10 +195,15 @@ static PGconn *connection(struct conn *c)
     if (c->connected_before)
         metrics_db_reconnect();
     c->connected_before = true;
-    if (store_notify_live()) {
+    const char *standby = PQparameterStatus(c->pg, "in_hot_standby");
+    if (standby && strcmp(standby, "on") == 0)
+        tl_without_caches = true; /* a replica refuses LISTEN: this thread reads no cache */
+    if (store_listens()) {
         /*
          * Messages committed before LISTEN never reach this connection, so what the caches hold
-         * must go; from here on, each round trip brings every message committed before it.
+         * must go; from here on, each round trip brings every message committed before it. A
+         * thread that never reads the caches need not care (the folder connects a second after
+         * the start, a job when it first runs: each emptied the caches under a request).
          */
         PGresult *res = PQexec(c->pg, "LISTEN hylla_changed");
         bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -366,6 +378,21 @@ static enum store_status command(const char *sql)
         round_trip_done(c, synced);
     PQclear(res);
     return st;
+}
+
+bool store_listens(void)
+{
+    return store_notify_live() && !tl_without_caches;
+}
+
+bool store_read_only(void)
+{
+    PGconn *pg = this_conn()->pg;
+    if (!pg)
+        return false;
+    const char *standby = PQparameterStatus(pg, "in_hot_standby");
+    const char *read_only = PQparameterStatus(pg, "default_transaction_read_only");
+    return (standby && strcmp(standby, "on") == 0) || (read_only && strcmp(read_only, "on") == 0);
 }
 
 unsigned long store_syncs(void)
@@ -557,7 +584,12 @@ char *store_text_array(const char *const *v, size_t n)
     struct buf b = BUF_INIT;
     buf_putc(&b, '{');
     for (size_t i = 0; i < n; i++) {
-        buf_puts(&b, i ? ",\"" : "\"");
+        buf_puts(&b, i ? "," : "");
+        if (!v[i]) {
+            buf_puts(&b, "NULL");
+            continue;
+        }
+        buf_putc(&b, '"');
         for (const char *s = v[i]; *s; s++) {
             if (*s == '"' || *s == '\\')
                 buf_putc(&b, '\\');

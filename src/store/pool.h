@@ -42,13 +42,6 @@ enum store_status store_exec(struct store_stmt *stmt, int nparams, const char *c
 enum store_status store_run(struct store_stmt *stmt, int nparams,
                             const char *const *params) STORE_MUST_CHECK;
 
-/*
- * A new connection of its own, set up as every connection of the pool is (time zone, timeouts),
- * that the caller finishes with PQfinish; NULL (logged) when the database cannot be reached. For
- * the threads that keep a connection outside the pool (store/notify.c).
- */
-PGconn *store_connect(const char *application_name);
-
 enum store_isolation { STORE_READ_COMMITTED, STORE_REPEATABLE_READ, STORE_SERIALIZABLE };
 
 /*
@@ -77,6 +70,20 @@ unsigned long store_syncs(void);
 /* One such round trip, with nothing else to do (an empty query). */
 enum store_status store_sync(void) STORE_MUST_CHECK;
 
+/*
+ * Whether this thread's connection listens, or will when it opens (store_notify_enable was
+ * called, and neither store_thread_without_caches nor a hot standby says otherwise): a cache
+ * answers on no other thread, whose syncs bring no message.
+ */
+bool store_listens(void);
+
+/*
+ * Whether this thread's open connection writes nothing: a hot standby (a replica), or a session
+ * whose transactions are read-only by default. As PostgreSQL (14 or later) reported it; false
+ * when no connection is open.
+ */
+bool store_read_only(void);
+
 /* Declare char name[] holding an integer value as a parameter. */
 #define STORE_NUM_SIZE 24
 #define STORE_NUM(name, value)                                                                     \
@@ -90,7 +97,10 @@ char *store_id_array(const long long *v, size_t n);
 /* bytea as a text parameter: \x and the n bytes in hex, into out of 2 * n + 3 bytes. */
 void store_bytea_text(char *out, const void *bytes, size_t n);
 
-/* A PostgreSQL array literal of the n texts, each quoted: {"A","B"}. The caller frees it. */
+/*
+ * A PostgreSQL array literal of the n texts, each quoted, NULL for a NULL pointer:
+ * {"A",NULL,"B"}. The caller frees it.
+ */
 char *store_text_array(const char *const *v, size_t n);
 
 /* value with two decimals, as numeric columns keep sizes and factors, into out. */

@@ -17,7 +17,9 @@
 /*
  * store_exec for a statement that reads rollups and has ROLLUP_PENDING as column pending_col:
  * when that column of its first row is true, or it found no row (and so could not say), fold the
- * journal and run the statement again.
+ * journal and run the statement again. Never on a read-only connection (store_read_only: a
+ * replica), which answers what the rollups held at the primary's last fold, a second behind
+ * while a server's folder runs.
  */
 enum store_status store_rollup_exec(struct store_stmt *stmt, int nparams, const char *const *params,
                                     int pending_col, PGresult **res) STORE_MUST_CHECK;

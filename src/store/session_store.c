@@ -104,7 +104,7 @@ static bool answers(const struct cached *c, const unsigned char hash[32], unsign
 static bool cache_get(const unsigned char hash[32], unsigned idle_seconds,
                       struct staff_identity *who, bool *touch, struct store_session_check *later)
 {
-    if (!cache)
+    if (!cache || !store_listens())
         return false;
     if (later) {
         later->syncs = store_syncs();

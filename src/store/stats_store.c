@@ -25,7 +25,7 @@ enum store_status store_rollup_exec(struct store_stmt *stmt, int nparams, const 
                                     int pending_col, PGresult **res)
 {
     enum store_status st = store_exec(stmt, nparams, params, res);
-    if (st < 0 || (st == STORE_OK && !store_get_bool(*res, 0, pending_col)))
+    if (st < 0 || (st == STORE_OK && !store_get_bool(*res, 0, pending_col)) || store_read_only())
         return st;
     PQclear(*res);
     *res = NULL;
@@ -47,6 +47,7 @@ static void *folder_main(void *arg)
     /* Folds, and tells committing transactions that a folder runs (see stats_fold_tick). */
     static struct store_stmt tick = STORE_STMT("SELECT stats_fold_tick()");
     (void)arg;
+    store_thread_without_caches();
     while (!atomic_load(&folder_stopping)) {
         struct timespec second = { 1, 0 };
         nanosleep(&second, NULL);
@@ -360,7 +361,7 @@ enum store_status store_stats_items(int branch_id, struct stats_items *out)
     enum { ITEMS_CATEGORY, ITEMS_ITEMS, ITEMS_NEVER_LENT, ITEMS_LOST, ITEMS_PENDING };
     /*
      * Lost items are counted from the items themselves (the partial index items_lost of
-     * migration 0007: they are few), per category and in all (category 0); every lost item is
+     * migration 0010: they are few), per category and in all (category 0); every lost item is
      * also in the catalogue's count, so each of its categories has a row of stats_items.
      */
     static struct store_stmt items = STORE_STMT(

@@ -62,6 +62,31 @@ test('a verified session answers while the sessions table is locked: no statemen
   }
 });
 
+test('a session verified at the start still answers from memory once the background threads have connected', async () => {
+  // The folder connects a second after the start; a connection that listens empties the caches
+  // when it opens, so the background threads' must not (they never read them).
+  const three = await startHylla({ database: db.conninfo });
+  try {
+    await addStaff(db, { username: 'ivar', role: 'volunteer' });
+    const c = new Client(three.url);
+    await c.login('ivar');
+    assert.equal((await c.get('/api/session')).status, 200);
+    await sleep(2500);
+    const locker = new pg.Client(pgConfig(db.conninfo));
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE sessions, staff IN ACCESS EXCLUSIVE MODE');
+      await next(c, '/api/session', 200);
+      await locker.query('ROLLBACK');
+    } finally {
+      await locker.end();
+    }
+  } finally {
+    await three.stop();
+  }
+});
+
 test('a logout on one server ends the session on the other at once', async () => {
   await addStaff(db, { username: 'cissi', role: 'volunteer' });
   const [a, b] = await loggedIn('cissi');
