@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "http/guard.h"
 #include "http/lanes.h"
 #include "http/router.h"
 
@@ -25,6 +26,7 @@ struct server {
     struct MHD_Daemon *daemon;
     const struct router *router;
     struct lanes *lanes;
+    struct guard *guard;
     uint16_t port;
     bool access_log;
     bool https; /* the public URL is https: browsers are told to use nothing else */
@@ -42,6 +44,7 @@ struct exchange {
     struct lane_job job; /* first, so that a job is its exchange */
     struct server *srv;
     struct MHD_Connection *conn;
+    struct guard_conn *guard; /* the connection's deadlines */
     enum exchange_state state;
     struct reply rep; /* a lane's answer, while EX_REPLIED */
     struct timespec start;
@@ -168,6 +171,10 @@ static void *begin_request(void *cls, const char *uri, struct MHD_Connection *co
     reply_init(&ex->rep);
     clock_gettime(CLOCK_MONOTONIC, &ex->start);
     ex->uri = xstrdup(uri ? uri : "/");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    ex->guard = ci ? ci->socket_context : NULL;
+    guard_receiving(ex->guard);
     atomic_fetch_add(&in_flight, 1);
     return ex;
 }
@@ -190,6 +197,7 @@ static void end_request(void *cls, struct MHD_Connection *conn, void **con_cls,
                                          .status = ex->status,
                                          .ms = ms,
                                          .aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK });
+    guard_answered(ex->guard);
     router_release(&ex->req);
     reply_free(&ex->rep);
     free(ex->uri);
@@ -306,6 +314,7 @@ static enum MHD_Result too_large(struct MHD_Connection *conn, struct exchange *e
 {
     struct reply rep;
     reply_init(&rep);
+    guard_serving(ex->guard);
     char detail[96];
     snprintf(detail, sizeof detail, "This request may send at most %zu bytes.", ex->limit);
     reply_problem(&rep, PROBLEM_body_too_large, detail);
@@ -329,21 +338,28 @@ static void run_in_lane(struct lane_job *job)
  * The client's address: the TCP peer's, or behind a trusted proxy the one its X-Forwarded-For
  * names (every such header, in order, as one list).
  */
-static void client_address(struct MHD_Connection *conn, const struct exchange *ex, char *out,
-                           size_t outlen)
+/* The TCP peer's address as text ("" when unknown). */
+static void peer_address(struct MHD_Connection *conn, char peer[INET6_ADDRSTRLEN])
 {
-    char peer[INET6_ADDRSTRLEN] = "";
+    peer[0] = '\0';
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET)
             inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
-                      sizeof peer);
+                      INET6_ADDRSTRLEN);
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer,
-                      sizeof peer);
+                      INET6_ADDRSTRLEN);
     }
+}
+
+static void client_address(struct MHD_Connection *conn, const struct exchange *ex, char *out,
+                           size_t outlen)
+{
+    char peer[INET6_ADDRSTRLEN];
+    peer_address(conn, peer);
     struct buf xff = BUF_INIT;
     for (size_t i = 0; settings->trusted_proxies.n && i < ex->nheaders; i++)
         if (strcasecmp(ex->headers[i].key, "X-Forwarded-For") == 0)
@@ -406,6 +422,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->body_len = ex->body.len;
     client_address(conn, ex, req->client_addr, sizeof req->client_addr);
 
+    guard_serving(ex->guard);
     int lane = router_lane(ex->srv->router, req->method, req->path);
     if (lane != ROUTER_INLINE) {
         /* The lane answers; until then this thread serves the other connections. */
@@ -424,10 +441,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return ret;
 }
 
+/* A connection opens or closes (on its thread, before libmicrohttpd closes its socket). */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+    struct server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        metrics_connection(1);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        char peer[INET6_ADDRSTRLEN];
+        peer_address(conn, peer);
+        *socket_context = ci ? guard_open(srv->guard, ci->connect_fd, peer) : NULL;
+    } else {
+        metrics_connection(-1);
+        guard_close(srv->guard, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 /* libmicrohttpd's messages, into the log; the attribute tells clang fmt is a format. */
@@ -461,6 +491,12 @@ struct server *server_start(const struct settings *s, const struct server_config
         return NULL;
     }
     srv->lanes = lanes_start(config->lanes, config->nlanes, &config->hooks);
+    /* An eighth of the cap stays free for new clients and health checks (see guard.h). */
+    unsigned reserve = s->connection_limit / 8 ? s->connection_limit / 8 : 1;
+    srv->guard = guard_start(&(struct guard_config){ .max_connections = s->connection_limit,
+                                                     .reserve = reserve,
+                                                     .request_timeout_s = s->request_timeout_s,
+                                                     .idle_timeout_s = s->connection_timeout_s });
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
@@ -473,9 +509,10 @@ struct server *server_start(const struct settings *s, const struct server_config
         (unsigned int)s->per_address_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)s->connection_timeout_s, MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv,
         MHD_OPTION_NOTIFY_COMPLETED, end_request, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+        srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
     if (!srv->daemon) {
         lanes_stop(srv->lanes);
+        guard_stop(srv->guard);
         free(srv);
         *why = "cannot listen there (address in use, or not an address of this machine)";
         return NULL;
@@ -511,5 +548,6 @@ void server_stop(struct server *srv, unsigned grace_seconds)
      */
     lanes_stop(srv->lanes);
     MHD_stop_daemon(srv->daemon);
+    guard_stop(srv->guard);
     free(srv);
 }
