@@ -71,6 +71,7 @@ export default {
     one: 'Too many failed logins. Try again in {n} minute.',
     other: 'Too many failed logins. Try again in {n} minutes.',
   },
+  'problem.logins_from_address': 'Many logins from your address right now. Try again in a moment.',
   'problem.branch_not_found': 'The branch does not exist.',
   'problem.category_not_found': 'The category does not exist.',
   'problem.item_not_found': 'The item does not exist.',

@@ -75,6 +75,7 @@ export default {
     one: 'För många misslyckade inloggningar. Försök igen om {n} minut.',
     other: 'För många misslyckade inloggningar. Försök igen om {n} minuter.',
   },
+  'problem.logins_from_address': 'Många inloggningar från din adress just nu. Försök igen om en liten stund.',
   'problem.branch_not_found': 'Filialen finns inte.',
   'problem.category_not_found': 'Kategorin finns inte.',
   'problem.item_not_found': 'Föremålet finns inte.',
