@@ -62,6 +62,17 @@ static void password_busy(struct reply *rep)
 }
 
 /*
+ * Who a login is for the password gate's share: its address as the throttle counts it (an IPv6
+ * address by its /64), as text in client.
+ */
+#define GATE_CLIENT_SIZE 33
+static const char *gate_client(const unsigned char addr_key[THROTTLE_KEY_SIZE],
+                               char client[GATE_CLIENT_SIZE])
+{
+    return sodium_bin2hex(client, GATE_CLIENT_SIZE, addr_key, (GATE_CLIENT_SIZE - 1) / 2);
+}
+
+/*
  * A login the password gate refused (busy, or the address holds its share already): answered at
  * once, counted in /metrics and as a failure of the address, so that an address flooding the
  * gate is locked out by the throttle before it reaches the gate again.
@@ -145,6 +156,7 @@ void session_login(struct req *req, struct reply *rep)
     unsigned char user_key[THROTTLE_KEY_SIZE], addr_key[THROTTLE_KEY_SIZE];
     if (!may_try(req, rep, username, user_key, addr_key))
         return;
+    char client[GATE_CLIENT_SIZE];
 
     struct staff_identity who;
     char hash[PASSWORD_HASH_SIZE];
@@ -163,7 +175,7 @@ void session_login(struct req *req, struct reply *rep)
     }
 
     if (st == STORE_NOT_FOUND || disabled) {
-        enum password_result pr = password_verify_dummy(password, req->client_addr);
+        enum password_result pr = password_verify_dummy(password, gate_client(addr_key, client));
         if (pr == PASSWORD_BUSY || pr == PASSWORD_OVER_SHARE) {
             login_not_checked(pr, addr_key, rep);
             return;
@@ -174,7 +186,7 @@ void session_login(struct req *req, struct reply *rep)
         return;
     }
 
-    enum password_result pr = password_verify(hash, password, req->client_addr);
+    enum password_result pr = password_verify(hash, password, gate_client(addr_key, client));
     sodium_memzero(hash, sizeof hash);
     if (pr == PASSWORD_BUSY || pr == PASSWORD_OVER_SHARE) {
         login_not_checked(pr, addr_key, rep);

@@ -5,6 +5,8 @@
 #include "core/log.h"
 #include "core/metrics.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -71,6 +73,21 @@ static size_t bucket_of(const char *text)
     for (const unsigned char *p = (const unsigned char *)text; *p; p++)
         h = (h ^ *p) * 16777619u;
     return h % ADDR_BUCKETS;
+}
+
+/*
+ * The client an address text counts for: itself, or for IPv6 its /64 (one host's share of
+ * addresses, as the login throttle counts it), so that an attacker cannot spread over its /64.
+ */
+static void client_of(const char *addr, char out[48])
+{
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, addr, &a6) == 1 && !IN6_IS_ADDR_V4MAPPED(&a6)) {
+        memset(a6.s6_addr + 8, 0, 8);
+        inet_ntop(AF_INET6, &a6, out, 48);
+    } else {
+        snprintf(out, 48, "%s", addr);
+    }
 }
 
 /* Under the lock: the entry of an address, made when create says so (else NULL if none). */
@@ -255,8 +272,10 @@ struct guard_conn *guard_open(struct guard *g, int fd, const char *addr)
     struct guard_conn *c = xcalloc(1, sizeof *c);
     c->fd = fd;
     set_state(c, GUARD_AWAITING);
+    char client[48];
+    client_of(addr, client);
     pthread_mutex_lock(&g->lock);
-    struct guard_addr *a = address(g, addr, true);
+    struct guard_addr *a = address(g, client, true);
     c->addr = a;
     c->prev = a->tail;
     if (a->tail)

@@ -15,7 +15,7 @@
  * closes it on its own thread). And when the open connections come near the cap, the guard keeps
  * a reserve free for new clients (a health check, a desk opening the app) by shedding incomplete
  * connections (receiving a request, or awaiting their first) of the address that holds the most
- * connections, its oldest first; a connection that has been answered before (an established
+ * connections (an IPv6 address by its /64), its oldest first; a connection that has been answered before (an established
  * client) is shed only when no other is left, and one being answered never.
  *
  * The guard knows sockets, not libmicrohttpd: server.c tells it what each connection does. Its
