@@ -29,7 +29,6 @@ struct server {
     struct guard *guard;
     uint16_t port;
     bool access_log;
-    bool https; /* the public URL is https: browsers are told to use nothing else */
 };
 
 /*
@@ -82,7 +81,9 @@ static const struct kv security_headers[] = {
 typedef enum MHD_Result (*queue_response_fn)(struct MHD_Connection *, unsigned int,
                                              struct MHD_Response *);
 static queue_response_fn real_queue_response;
-static atomic_bool https_only; /* the public URL is https (for the interposer) */
+
+/* The public URL is https: browsers are told to use nothing else. Set before the daemon starts. */
+static bool https_only;
 
 static double elapsed_ms(const struct timespec *start)
 {
@@ -210,6 +211,20 @@ static void end_request(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&in_flight, 1);
 }
 
+/* A reply's content type and headers, and the security headers it does not set itself. */
+static void add_headers(struct MHD_Response *resp, const struct reply *rep)
+{
+    if (rep->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
+    for (size_t i = 0; i < rep->nheaders; i++)
+        MHD_add_response_header(resp, rep->headers[i].key, rep->headers[i].value);
+    for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
+        if (!reply_get_header(rep, security_headers[i].key))
+            MHD_add_response_header(resp, security_headers[i].key, security_headers[i].value);
+    if (https_only)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *ex,
                                   struct reply *rep)
 {
@@ -227,15 +242,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *
     }
     if (!resp)
         return MHD_NO;
-    if (rep->content_type)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
-    for (size_t i = 0; i < rep->nheaders; i++)
-        MHD_add_response_header(resp, rep->headers[i].key, rep->headers[i].value);
-    for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
-        if (!reply_get_header(rep, security_headers[i].key))
-            MHD_add_response_header(resp, security_headers[i].key, security_headers[i].value);
-    if (ex->srv->https)
-        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+    add_headers(resp, rep);
     ex->status = rep->status;
     enum MHD_Result ret = real_queue_response(conn, (unsigned)rep->status, resp);
     MHD_destroy_response(resp);
@@ -290,6 +297,7 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned i
     reply_init(&rep);
     reply_problem(&rep, p, NULL);
     reply_header(&rep, "Connection", "close");
+    reply_header(&rep, "Cache-Control", "no-store");
     struct MHD_Response *ours =
         MHD_create_response_from_buffer(rep.body_len, rep.body, MHD_RESPMEM_MUST_FREE);
     if (!ours) {
@@ -297,13 +305,7 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned i
         return real_queue_response(connection, status_code, response);
     }
     rep.body = NULL;
-    MHD_add_response_header(ours, MHD_HTTP_HEADER_CONTENT_TYPE, rep.content_type);
-    MHD_add_response_header(ours, "Connection", "close");
-    MHD_add_response_header(ours, "Cache-Control", "no-store");
-    for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
-        MHD_add_response_header(ours, security_headers[i].key, security_headers[i].value);
-    if (atomic_load(&https_only))
-        MHD_add_response_header(ours, "Strict-Transport-Security", "max-age=31536000");
+    add_headers(ours, &rep);
     enum MHD_Result ret = real_queue_response(connection, status_code, ours);
     MHD_destroy_response(ours);
     reply_free(&rep);
@@ -334,10 +336,6 @@ static void run_in_lane(struct lane_job *job)
     MHD_resume_connection(ex->conn);
 }
 
-/*
- * The client's address: the TCP peer's, or behind a trusted proxy the one its X-Forwarded-For
- * names (every such header, in order, as one list).
- */
 /* The TCP peer's address as text ("" when unknown). */
 static void peer_address(struct MHD_Connection *conn, char peer[INET6_ADDRSTRLEN])
 {
@@ -355,6 +353,10 @@ static void peer_address(struct MHD_Connection *conn, char peer[INET6_ADDRSTRLEN
     }
 }
 
+/*
+ * The client's address: the TCP peer's, or behind a trusted proxy the one its X-Forwarded-For
+ * names (every such header, in order, as one list).
+ */
 static void client_address(struct MHD_Connection *conn, const struct exchange *ex, char *out,
                            size_t outlen)
 {
@@ -482,8 +484,7 @@ struct server *server_start(const struct settings *s, const struct server_config
     struct server *srv = xcalloc(1, sizeof *srv);
     srv->router = config->router;
     srv->access_log = s->access_log;
-    srv->https = s->public_url && strncmp(s->public_url, "https://", 8) == 0;
-    atomic_store(&https_only, srv->https);
+    https_only = s->public_url && strncmp(s->public_url, "https://", 8) == 0;
     real_queue_response = (queue_response_fn)(uintptr_t)dlsym(RTLD_NEXT, "MHD_queue_response");
     if (!real_queue_response) {
         free(srv);
