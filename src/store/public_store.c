@@ -154,7 +154,8 @@ enum store_status store_public_totals(long long *network, struct public_branch_t
 
 /*
  * The columns of struct public_item, in the order of PUBLIC_ITEM_*, over items i, categories c,
- * item_photos p and the open loan l (see search_stmt), and how to read them from column col on.
+ * item_photos p and the open loan l (public_search answers the same, in the same order), and how
+ * to read them from column col on.
  */
 #define PUBLIC_ITEM_COLUMNS                                                                        \
     "i.code, i.category_id, c.name_sv, c.name_en, i.name, i.size_kind, i.size_num, i.size_text,"   \
@@ -193,86 +194,15 @@ static void read_item(const PGresult *res, int r, int col, struct public_item *i
 }
 
 /*
- * The public search, the statement contrib/bench mirrors. search_plan (in
- * migrations/0013_public.sql) reads the words as a borrower means them: up to six things, each
- * of which an item must be (categories with their subtrees, or a pattern its folded name and
- * brand match), and the size asked for; the exact code on a label finds its item (and only it).
- * matched is what the words find within one branch (items_branch_status) and what the public
- * sees, sizes aside; hits is what the sizes asked for keep; shown is what the page lists. When
- * nothing asked for is on the shelf, the answer says which sizes nearest to the one asked for
- * are (from matched), and when the first of the lent ones is due back. $1 q, $2 branch slug, $3
+ * The public search, the statement contrib/bench mirrors: public_search (migrations/
+ * 0018_search_speed.sql) reads the words as a borrower means them (search_plan of 0013) and
+ * answers the page, one round trip, its plans kept by the connection. $1 q, $2 branch slug, $3
  * category id, $4 available only, $5 size kind, $6 and $7 size bounds, $8 limit, $9 offset. The
- * open loan is read by loans_one_open_per_item for its due date only; no other loan column and
- * no borrower column is read.
+ * open loan is read for its due date only; no other loan column and no borrower column is read.
  */
-#define THING(n)                                                                                   \
-    " search_is(p.cat" #n ", p.pat" #n ", i.category_id,"                                          \
-    " hylla_fold(i.name || ' ' || coalesce(i.brand, '')))"
-
-static struct store_stmt search_stmt = STORE_STMT(
-    "WITH RECURSIVE"
-    " plan AS MATERIALIZED (SELECT * FROM search_plan($1)),"
-    " in_category (id) AS ("
-    "    SELECT $3::int WHERE $3::int IS NOT NULL"
-    "    UNION ALL SELECT c.id FROM categories c JOIN in_category t ON c.parent_id = t.id),"
-    " matched AS MATERIALIZED ("
-    "    SELECT i.id, i.name, i.size_kind, i.size_num, i.size_text, i.code, i.status,"
-    "           i.code = upper(btrim($1)) AS exact,"
-    "           i.code = upper(btrim($1))"
-    "           OR p.lone IS NOT NULL AND search_is_number(p.lone, NULL, NULL, NULL, i.code)"
-    "           AS by_code"
-    "      FROM items i, plan p"
-    "     WHERE ($2::text IS NULL OR i.branch_id = (SELECT id FROM branches WHERE slug = $2))"
-    "       AND i.status IN ('available', 'on_loan', 'repair')"
-    "       AND ($3::int IS NULL OR i.category_id = ANY (ARRAY(SELECT id FROM in_category)))"
-    "       AND ($1::text IS NULL OR i.code = upper(btrim($1))"
-    "            OR " THING(1)     //
-    "               AND " THING(2) //
-    "               AND " THING(3) //
-    "               AND " THING(4) //
-    "               AND " THING(5) //
-    "               AND " THING(6) //
-    "               AND search_is_number(p.lone, i.size_kind, i.size_num, i.size_text, i.code))),"
-    " asked AS (" /* the size asked for: in the words, or in the size fields */
-    "    SELECT coalesce(p.size_kind, $5::text) AS kind, coalesce(p.size_min, $6::numeric) AS lo,"
-    "           coalesce(p.size_max, $7::numeric) AS hi, p.size_text AS text,"
-    "           coalesce(p.size_value, p.lone) AS target"
-    "      FROM plan p),"
-    " hits AS MATERIALIZED ("
-    "    SELECT m.* FROM matched m, asked a"
-    "     WHERE m.exact"
-    "        OR NOT EXISTS (SELECT 1 FROM matched WHERE exact) AND m.by_code"
-    "        OR ((a.kind IS NULL OR m.size_kind = a.kind) AND (a.lo IS NULL OR m.size_num >= a.lo)"
-    "            AND (a.hi IS NULL OR m.size_num <= a.hi)"
-    "            AND (a.text IS NULL OR lower(m.size_text) = a.text)"
-    "            AND NOT EXISTS (SELECT 1 FROM matched WHERE exact))),"
-    " shown AS (SELECT * FROM hits WHERE NOT $4::bool OR status = 'available'),"
-    " page AS ("
-    "    SELECT s.id, row_number() OVER (ORDER BY s.by_code DESC, abs(s.size_num - a.target),"
-    "                                             s.name, s.size_num, s.size_text, s.code) AS n"
-    "      FROM shown s, asked a ORDER BY n LIMIT $8::bigint OFFSET $9::bigint),"
-    " nearest AS ("
-    "    SELECT json_strip_nulls(json_build_object("
-    "             'smaller', (SELECT trim_scale(max(m.size_num)) FROM matched m"
-    "                          WHERE m.status = 'available' AND m.size_kind = a.kind"
-    "                            AND m.size_num < a.lo),"
-    "             'larger', (SELECT trim_scale(min(m.size_num)) FROM matched m"
-    "                         WHERE m.status = 'available' AND m.size_kind = a.kind"
-    "                           AND m.size_num > a.hi),"
-    "             'due_back', (SELECT min(l.due_date) FROM hits h"
-    "                            JOIN loans l ON l.item_id = h.id AND l.returned_at IS NULL)))"
-    "             AS said"
-    "      FROM asked a WHERE NOT EXISTS (SELECT 1 FROM hits WHERE status = 'available'))"
-    " SELECT t.total, ($2::text IS NULL OR EXISTS (SELECT 1 FROM branches WHERE slug = $2)),"
-    "        (SELECT understood FROM plan)::text, nullif((SELECT said::text FROM nearest), '{}'),"
-    "        " PUBLIC_ITEM_COLUMNS //
-    "   FROM (SELECT count(*) AS total FROM shown) t"
-    "   LEFT JOIN page ON true"
-    "   LEFT JOIN (items i JOIN categories c ON c.id = i.category_id"
-    "              LEFT JOIN item_photos p ON p.item_id = i.id"
-    "              LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL)"
-    "     ON i.id = page.id"
-    "  ORDER BY page.n");
+static struct store_stmt search_stmt =
+    STORE_STMT("SELECT * FROM public_search($1::text, $2::text, $3::int, $4::bool, $5::text,"
+               "                            $6::numeric, $7::numeric, $8::bigint, $9::bigint)");
 
 void store_public_item_clear(struct public_item *it)
 {
@@ -303,26 +233,13 @@ enum store_status store_public_item(const char *code, struct public_item *out, c
     return st;
 }
 
-struct search {
-    const struct public_item_filter *f;
-    struct public_item_page *out;
-};
-
 /* The columns of search_stmt: what the whole answer says (on every row), then the item. */
 enum { FOUND_TOTAL, FOUND_BRANCH, FOUND_UNDERSTOOD, FOUND_NEAREST, FOUND_ITEM };
 
-static enum store_status search_tx(void *ctx)
+enum store_status store_public_items(const struct public_item_filter *f,
+                                     struct public_item_page *out)
 {
-    /* A generic plan would ignore the indexes behind the optional filters. */
-    static struct store_stmt custom_plans =
-        STORE_STMT("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)");
-    struct search *s = ctx;
-    const struct public_item_filter *f = s->f;
-    store_public_items_free(s->out);
-
-    enum store_status st = store_run(&custom_plans, 0, NULL);
-    if (st < 0)
-        return st;
+    *out = (struct public_item_page){ 0 };
     STORE_NUM(limit, f->limit);
     STORE_NUM(offset, f->offset);
     const char *params[9] = {
@@ -334,32 +251,24 @@ static enum store_status search_tx(void *ctx)
     struct item_match_text text;
     store_item_match_params(&f->match, &text, params);
     PGresult *res;
-    st = store_exec(&search_stmt, 9, params, &res);
+    enum store_status st = store_exec(&search_stmt, 9, params, &res);
     if (st < 0)
         return st;
+    if (st == STORE_NOT_FOUND) { /* public_search answers a row at least: not this database */
+        PQclear(res);
+        return STORE_HARD_ERROR;
+    }
     int rows = PQntuples(res);
-    s->out->total = store_get_ll(res, 0, FOUND_TOTAL);
-    s->out->branch_found = store_get_bool(res, 0, FOUND_BRANCH);
-    s->out->understood = store_get_json(res, 0, FOUND_UNDERSTOOD);
-    s->out->nearest = store_get_json(res, 0, FOUND_NEAREST);
-    s->out->items = xcalloc(rows ? (size_t)rows : 1, sizeof *s->out->items);
+    out->total = store_get_ll(res, 0, FOUND_TOTAL);
+    out->branch_found = store_get_bool(res, 0, FOUND_BRANCH);
+    out->understood = store_get_json(res, 0, FOUND_UNDERSTOOD);
+    out->nearest = store_get_json(res, 0, FOUND_NEAREST);
+    out->items = xcalloc(rows ? (size_t)rows : 1, sizeof *out->items);
     for (int r = 0; r < rows; r++) /* a row without an item: the page is past the last match */
         if (store_get(res, r, FOUND_ITEM + PUBLIC_ITEM_CODE))
-            read_item(res, r, FOUND_ITEM, &s->out->items[s->out->n++]);
+            read_item(res, r, FOUND_ITEM, &out->items[out->n++]);
     PQclear(res);
     return STORE_OK;
-}
-
-enum store_status store_public_items(const struct public_item_filter *f,
-                                     struct public_item_page *out)
-{
-    *out = (struct public_item_page){ 0 };
-    struct search s = { .f = f, .out = out };
-    /* A transaction only to scope plan_cache_mode. */
-    enum store_status st = store_tx(STORE_READ_COMMITTED, search_tx, &s);
-    if (st != STORE_OK)
-        store_public_items_free(out);
-    return st;
 }
 
 void store_public_items_free(struct public_item_page *page)

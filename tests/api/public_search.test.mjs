@@ -219,3 +219,26 @@ test('what the vocabulary holds is data: a word added in SQL is understood at on
   assert.deepEqual(added.items.map((it) => it.code), [code.sled], 'one letter off the new word');
   await assert.rejects(db.query("INSERT INTO search_words (word) VALUES ('Två ord')"), /check/);
 });
+
+test('browsing the shelf without words: what is in, a category, and when the lent ones come back', async () => {
+  const all = await search('');
+  assert.equal(all.total, CATALOGUE.length);
+  assert.deepEqual(all.understood, { things: [] });
+  assert.equal(all.nearest, null, 'something is in');
+  const inNow = await search('', '&available=true');
+  assert.equal(inNow.total, CATALOGUE.filter((c) => (c[5] ?? 'available') === 'available').length);
+  assert.ok(inNow.items.every((it) => it.status === 'available'));
+  const names = inNow.items.map((it) => it.name);
+  assert.deepEqual(names, [...names].sort(), 'by name');
+  // Kids' bikes: one in, one lent; lend the other too and the shelf says when they come back.
+  const bikes = await search('', '&category=52');
+  assert.deepEqual(bikes.items.map((it) => it.code), [code.kidsbike16, code.kidsbike20]);
+  const vera2 = await staffClient(server, db, { username: 'vera2', role: 'volunteer' });
+  const borrower = await addBorrower(db, { branch: 'deje', name: 'Bo Lån', phone: '+46701234568' });
+  const r = await vera2.post('/api/checkouts', { borrower_id: borrower, items: [code.kidsbike20] });
+  assert.equal(r.status, 201, r.text);
+  const lent = await search('', '&category=52');
+  assert.equal(lent.total, 2);
+  assert.deepEqual(lent.nearest, { due_back: due });
+  assert.deepEqual((await search('', '&category=52&available=true')).items, []);
+});
