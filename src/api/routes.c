@@ -368,7 +368,7 @@ static bool admit_branch(const struct req *req, struct reply *rep)
  * even on a public route (a login over a live session, say): the cookie alone proves nothing,
  * since the browser sends it whoever made the page that asks.
  */
-static bool admit(struct req *req, struct reply *rep)
+static bool admit_who(struct req *req, struct reply *rep)
 {
     const struct route *r = req->route;
     bool safe = req_method_is_safe(req);
@@ -410,6 +410,31 @@ static bool admit(struct req *req, struct reply *rep)
         return false;
     }
     return admit_branch(req, rep);
+}
+
+/*
+ * Whether a route only reads what may be a few seconds old, so that a read replica may answer
+ * it (store_read_from_replica): the public API, which any visitor reads, and the statistics.
+ * Everything else, above all the desk's reads of what staff have just written, reads the
+ * primary. (Issue 14's lanes put the same routes on their reads' lane.)
+ */
+static bool reads_replica(const struct route *r)
+{
+    return strcmp(r->method, "GET") == 0 && (strncmp(r->pattern, "/api/public/", 12) == 0 ||
+                                             strncmp(r->pattern, "/api/stats/", 11) == 0);
+}
+
+/*
+ * Admit the request (admit_who), then say where its reads go: the session is read from the
+ * primary before, whatever the route.
+ */
+static bool admit(struct req *req, struct reply *rep)
+{
+    store_read_from_replica(false);
+    if (!admit_who(req, rep))
+        return false;
+    store_read_from_replica(reads_replica(req->route));
+    return true;
 }
 
 const struct router routes_api = {

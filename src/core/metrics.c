@@ -29,6 +29,7 @@ static const char *const *route_methods, *const *route_patterns;
 
 static atomic_llong connections, db_open, db_busy;
 static atomic_ullong db_reconnects, db_connect_failures, db_retries;
+static atomic_ullong db_statements[2], db_replica_fallbacks; /* [0] primary, [1] replica */
 
 void metrics_init(size_t n, const char *const *methods, const char *const *patterns)
 {
@@ -88,6 +89,16 @@ void metrics_db_connect_failure(void)
 void metrics_db_retry(void)
 {
     atomic_fetch_add_explicit(&db_retries, 1, memory_order_relaxed);
+}
+
+void metrics_db_statement(bool replica)
+{
+    atomic_fetch_add_explicit(&db_statements[replica], 1, memory_order_relaxed);
+}
+
+void metrics_db_replica_fallback(void)
+{
+    atomic_fetch_add_explicit(&db_replica_fallbacks, 1, memory_order_relaxed);
 }
 
 /* A label value with \, " and newlines escaped, as the text format wants. */
@@ -177,4 +188,11 @@ void metrics_render(struct buf *out, const char *version)
     header(out, "hylla_db_retried_transactions_total", "counter",
            "Transactions run again after a serialisation failure or a deadlock.");
     buf_printf(out, "hylla_db_retried_transactions_total %llu\n", LOAD(db_retries));
+    header(out, "hylla_db_statements_total", "counter",
+           "Statements that ran, by pool: the primary, or the read replicas.");
+    buf_printf(out, "hylla_db_statements_total{pool=\"primary\"} %llu\n", LOAD(db_statements[0]));
+    buf_printf(out, "hylla_db_statements_total{pool=\"replica\"} %llu\n", LOAD(db_statements[1]));
+    header(out, "hylla_db_replica_fallbacks_total", "counter",
+           "Statements run again on the primary because their read replica had gone.");
+    buf_printf(out, "hylla_db_replica_fallbacks_total %llu\n", LOAD(db_replica_fallbacks));
 }

@@ -9,6 +9,8 @@
 
 #include "core/buf.h"
 
+#include <stdbool.h>
+
 #include <stddef.h>
 
 /*
@@ -37,6 +39,13 @@ void metrics_db_connect_failure(void);
 
 /* A transaction ran again after a serialisation failure or a deadlock. */
 void metrics_db_retry(void);
+
+/*
+ * A statement ran, on the primary or on a read replica (the per-pool counts); a replica failed
+ * under a statement, which ran again on the primary.
+ */
+void metrics_db_statement(bool replica);
+void metrics_db_replica_fallback(void);
 
 /* Append every metric in the Prometheus text format (version 0.0.4) to out. */
 void metrics_render(struct buf *out, const char *version);

@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "store/replica.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -30,6 +31,7 @@ struct conn {
     char constraint[64];
     bool connected_before; /* a connection after this one is a reconnect */
     int busy;              /* nesting of calls that use the connection now */
+    int replica;           /* -1: the primary; else the index of its read replica */
 };
 
 static char *conninfo;
@@ -38,8 +40,24 @@ static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct conn *tl_conn;
 
+/*
+ * Read replicas (replica.h): a thread that reads for a public or statistics route
+ * (tl_read_intent) keeps a second connection, to a replica that is up; tl_active is the
+ * connection of the call in progress or of the last one, whose error the store_error_* calls
+ * report.
+ */
+static _Thread_local bool tl_read_intent;
+static _Thread_local struct conn *tl_replica;
+static _Thread_local struct conn *tl_active;
+
 static void conn_free(void *p)
 {
+    /* The primary's connection is the key's value; the replica's goes with it. */
+    if (p == tl_conn && tl_replica) {
+        struct conn *r = tl_replica;
+        tl_replica = NULL;
+        conn_free(r);
+    }
     struct conn *c = p;
     if (c && c->pg) {
         PQfinish(c->pg);
@@ -75,6 +93,7 @@ void store_init(const char *info)
 
 void store_thread_close(void)
 {
+    tl_active = NULL;
     if (tl_conn) {
         pthread_setspecific(conn_key, NULL);
         conn_free(tl_conn);
@@ -82,14 +101,65 @@ void store_thread_close(void)
     }
 }
 
-static struct conn *this_conn(void)
+static struct conn *primary_conn(void)
 {
     if (!tl_conn) {
         tl_conn = xcalloc(1, sizeof *tl_conn);
+        tl_conn->replica = -1;
         pthread_once(&key_once, make_key);
         pthread_setspecific(conn_key, tl_conn);
     }
     return tl_conn;
+}
+
+static void drop_connection(struct conn *c);
+
+/*
+ * The connection for a call: inside a call, the one it runs on (a transaction stays on one
+ * connection); otherwise a replica's for a thread that may read from one and a replica is up,
+ * else the primary's.
+ */
+static struct conn *this_conn(void)
+{
+    if (tl_active && tl_active->busy)
+        return tl_active;
+    int i = tl_read_intent ? replica_pick() : -1;
+    if (i < 0)
+        return tl_active = primary_conn();
+    if (!tl_replica)
+        tl_replica = xcalloc(1, sizeof *tl_replica);
+    if (tl_replica->replica != i) {
+        drop_connection(tl_replica);
+        tl_replica->replica = i;
+    }
+    return tl_active = tl_replica;
+}
+
+/* The connection whose last failure store_error_* report. */
+static struct conn *last_conn(void)
+{
+    return tl_active ? tl_active : primary_conn();
+}
+
+void store_read_from_replica(bool yes)
+{
+    tl_read_intent = yes;
+}
+
+/*
+ * After the outermost call on c failed: when c is a replica's and the failure was the
+ * connection's (never inside a transaction, which must not move), mark
+ * the replica down and answer true, so that the caller runs the call again on the primary.
+ */
+static bool fall_back(struct conn *c, enum store_status st)
+{
+    if (c->replica < 0 || c->busy || st != STORE_HARD_ERROR || c->sqlstate[0] != '0' ||
+        c->sqlstate[1] != '8')
+        return false;
+    replica_mark_down(c->replica);
+    metrics_db_replica_fallback();
+    tl_active = primary_conn();
+    return true;
 }
 
 static void set_error(struct conn *c, const char *sqlstate, const char *constraint)
@@ -118,7 +188,8 @@ static PGconn *connection(struct conn *c)
     /* Our defaults come first so that the caller's connection string overrides them. */
     const char *const keys[] = { "connect_timeout", "application_name", "client_encoding", "dbname",
                                  NULL };
-    const char *const values[] = { "3", "hylla", "UTF8", conninfo, NULL };
+    const char *const values[] = { "3", c->replica < 0 ? "hylla" : "hylla-replica", "UTF8",
+                                   c->replica < 0 ? conninfo : replica_conninfo(c->replica), NULL };
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     if (PQstatus(pg) != CONNECTION_OK) {
         /* The message may name hosts and users but never passwords; keep it to the log. */
@@ -131,7 +202,10 @@ static PGconn *connection(struct conn *c)
         set_error(c, "08006", NULL);
         return NULL;
     }
-    PGresult *res = PQexec(pg, SESSION_SETUP);
+    /* A replica's connection never writes: on a primary by mistake, a write still fails. */
+    PGresult *res =
+        PQexec(pg, c->replica < 0 ? SESSION_SETUP
+                                  : SESSION_SETUP "; SET default_transaction_read_only = on");
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
     if (!ok) {
@@ -228,6 +302,14 @@ enum store_status store_exec(struct store_stmt *stmt, int nparams, const char *c
     busy_begin(c);
     enum store_status st = exec_stmt(c, stmt, nparams, params, out);
     busy_end(c);
+    if (fall_back(c, st)) {
+        c = tl_active;
+        busy_begin(c);
+        st = exec_stmt(c, stmt, nparams, params, out);
+        busy_end(c);
+    }
+    if (st >= 0)
+        metrics_db_statement(c->replica >= 0);
     return st;
 }
 
@@ -265,8 +347,8 @@ static void rollback(void)
     }
 }
 
-enum store_status store_tx(enum store_isolation isolation, enum store_status (*fn)(void *ctx),
-                           void *ctx)
+static enum store_status tx_on(struct conn *c, enum store_isolation isolation,
+                               enum store_status (*fn)(void *ctx), void *ctx)
 {
     static const char *const begin_sql[] = {
         [STORE_READ_COMMITTED] = "BEGIN ISOLATION LEVEL READ COMMITTED",
@@ -275,7 +357,6 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
     };
     const char *begin = begin_sql[isolation];
     enum store_status st = STORE_HARD_ERROR;
-    struct conn *c = this_conn();
     busy_begin(c);
     for (int attempt = 0; attempt < 8; attempt++) {
         if (attempt > 0) {
@@ -301,6 +382,16 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
     log_warn("transaction gave up after repeated serialisation failures");
 out:
     busy_end(c);
+    return st;
+}
+
+enum store_status store_tx(enum store_isolation isolation, enum store_status (*fn)(void *ctx),
+                           void *ctx)
+{
+    struct conn *c = this_conn();
+    enum store_status st = tx_on(c, isolation, fn, ctx);
+    if (fall_back(c, st))
+        st = tx_on(tl_active, isolation, fn, ctx);
     return st;
 }
 
@@ -330,22 +421,22 @@ void store_unlock(long long key)
 
 const char *store_error_sqlstate(void)
 {
-    return this_conn()->sqlstate;
+    return last_conn()->sqlstate;
 }
 
 const char *store_error_constraint(void)
 {
-    return this_conn()->constraint;
+    return last_conn()->constraint;
 }
 
 bool store_error_is_unique_violation(void)
 {
-    return strcmp(this_conn()->sqlstate, "23505") == 0;
+    return strcmp(last_conn()->sqlstate, "23505") == 0;
 }
 
 bool store_error_is_unavailable(void)
 {
-    const char *state = this_conn()->sqlstate;
+    const char *state = last_conn()->sqlstate;
     return state[0] == '0' && state[1] == '8';
 }
 
