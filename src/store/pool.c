@@ -148,13 +148,14 @@ void store_read_from_replica(bool yes)
 
 /*
  * After the outermost call on c failed: when c is a replica's and the failure was the
- * connection's (never inside a transaction, which must not move), mark
- * the replica down and answer true, so that the caller runs the call again on the primary.
+ * connection's (08: none could be made or it broke; 57P0x: the server is shutting down, or
+ * not accepting connections yet), mark the replica down and answer true, so that the caller
+ * runs the call again on the primary. Never inside a transaction, which must not move.
  */
 static bool fall_back(struct conn *c, enum store_status st)
 {
-    if (c->replica < 0 || c->busy || st != STORE_HARD_ERROR || c->sqlstate[0] != '0' ||
-        c->sqlstate[1] != '8')
+    bool lost = strncmp(c->sqlstate, "08", 2) == 0 || strncmp(c->sqlstate, "57P0", 4) == 0;
+    if (c->replica < 0 || c->busy || st != STORE_HARD_ERROR || !lost)
         return false;
     replica_mark_down(c->replica);
     metrics_db_replica_fallback();
