@@ -3,7 +3,10 @@
  *
  * Lag is measured as PostgreSQL's own documentation suggests: the age of the last transaction
  * the replica replayed, now() - pg_last_xact_replay_timestamp(). That age also grows while the
- * primary is idle, so a replica that has replayed all it received counts as current (lag 0).
+ * primary is idle, so a replica that has replayed all it received counts as current (lag 0),
+ * as does one that receives nothing yet (just started: its replay may run ahead of what its
+ * new stream has received),
+ * and one measurement over the limit is not yet lagging (see check).
  */
 #include "replica.h"
 
@@ -23,6 +26,7 @@ struct replica {
     PGconn *check;    /* the checker's own connection */
     atomic_int state; /* enum store_replica_state */
     atomic_llong lag_ms;
+    int over; /* measurements in a row over the limit */
 };
 
 static struct replica *replicas;
@@ -134,24 +138,36 @@ static void check(size_t i)
         if (PQstatus(r->check) != CONNECTION_OK) {
             PQfinish(r->check);
             r->check = NULL;
+            r->over = 0;
             set_state(i, STORE_REPLICA_DOWN);
             return;
         }
     }
     PGresult *res = PQexec(
-        r->check, "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
-                  "            WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-                  "            ELSE coalesce(1000 * extract(epoch FROM now() - "
-                  "pg_last_xact_replay_timestamp()), 1e12) END::bigint");
+        r->check,
+        "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
+        "            WHEN coalesce(pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn(), true)"
+        "            THEN 0"
+        "            ELSE coalesce(1000 * extract(epoch FROM now() - "
+        "pg_last_xact_replay_timestamp()), 1e12) END::bigint");
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         PQclear(res);
+        r->over = 0;
         set_state(i, STORE_REPLICA_DOWN);
         return;
     }
     long long lag = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     atomic_store(&r->lag_ms, lag < 0 ? 0 : lag);
-    set_state(i, lag <= max_lag_ms ? STORE_REPLICA_UP : STORE_REPLICA_LAGGING);
+    /*
+     * One measurement over the limit may be the first transaction after a quiet spell, caught
+     * between its arrival and its replay; two in a row, a second apart, are a replica behind.
+     */
+    r->over = lag > max_lag_ms ? r->over + 1 : 0;
+    if (r->over == 0)
+        set_state(i, STORE_REPLICA_UP);
+    else if (r->over >= 2)
+        set_state(i, STORE_REPLICA_LAGGING);
 }
 
 static void *check_loop(void *arg)
