@@ -126,8 +126,10 @@ static struct conn *this_conn(void)
     int i = tl_read_intent ? replica_pick() : -1;
     if (i < 0)
         return tl_active = primary_conn();
-    if (!tl_replica)
+    if (!tl_replica) {
+        primary_conn(); /* its key's destructor frees the replica's connection too */
         tl_replica = xcalloc(1, sizeof *tl_replica);
+    }
     if (tl_replica->replica != i) {
         drop_connection(tl_replica);
         tl_replica->replica = i;
