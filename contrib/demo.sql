@@ -7,18 +7,18 @@
 SET TimeZone = 'Europe/Stockholm';
 SELECT setseed(0.42);
 
-INSERT INTO branches (slug, name, municipality, address, contact, opening_hours, seasons,
-                      closed_periods, code_prefix, notice)
+INSERT INTO branches (slug, name, municipality, address, phone, email, latitude, longitude,
+                      opening_hours, seasons, closed_periods, code_prefix, notice)
 VALUES
     ('deje', 'Fritidsbanken Deje', 'Forshaga', 'Storgatan 12, 669 31 Deje',
-     'deje@example.org, 054-17 40 60',
+     '+4654174060', 'deje@example.org', 59.6043, 13.4723,
      '{"tue": [["15:00", "18:00"]], "thu": [["15:00", "19:00"]], "sat": [["10:00", "13:00"]]}',
      '[{"name": "Sommar", "from": "06-15", "to": "08-15",
         "opening_hours": {"tue": [["16:00", "19:00"]], "thu": [["16:00", "19:00"]]}}]',
      '[{"from": "2026-12-23", "to": "2027-01-06", "reason": "Julstängt"}]',
      'DEJ', NULL),
     ('forshaga', 'Fritidsbanken Forshaga', 'Forshaga', 'Älvgatan 3, 667 30 Forshaga',
-     'forshaga@example.org, 054-17 40 61',
+     '+4654174061', 'forshaga@example.org', 59.5284, 13.4797,
      '{"mon": [["14:00", "18:00"]], "wed": [["14:00", "18:00"]], "fri": [["12:00", "17:00"]], "sat": [["10:00", "14:00"]]}',
      '[]',
      '[{"from": "2026-12-24", "to": "2026-12-26", "reason": "Jul"},
@@ -111,9 +111,30 @@ SELECT CASE WHEN g % 3 = 0 THEN 2 ELSE 1 END,
   JOIN first_names f ON f.i = 1 + g % 20
   JOIN last_names l ON l.i = 1 + (g * 7) % 15;
 
-UPDATE borrowers SET guardian_name = 'Förälder till ' || split_part(name, ' ', 1),
-                     guardian_phone = '+46701740699'
- WHERE id % 7 = 0;
+-- Birth years and genders, for the statistics (some not given).
+UPDATE borrowers
+   SET birth_year = CASE WHEN id % 9 = 0 THEN NULL ELSE 1942 + (id * 37) % 64 END,
+       gender = (ARRAY['kvinna', 'man', 'kvinna', 'man', 'annat', 'ej_angivet', NULL])[1 + id % 7];
+
+-- Children, registered by a guardian with a name and a birth year: two for every third adult,
+-- no phone of their own; half of them with the guardian's consent for gear with an age limit.
+WITH guardians AS (
+    SELECT id, branch_id, name, accepted_terms_at, created_at, row_number() OVER (ORDER BY id) AS n
+      FROM borrowers WHERE id % 3 = 1),
+     child_names(i, name) AS (
+    SELECT row_number() OVER (), n FROM unnest(ARRAY['Elsa', 'Olle', 'Vera', 'Ture', 'Stina',
+        'Malte', 'Greta', 'Ivar', 'Siri', 'Folke']) n)
+INSERT INTO borrowers (branch_id, name, birth_year, gender, guardian_id, guardian_consent,
+                       accepted_terms_at, created_at)
+SELECT g.branch_id, c.name || ' ' || split_part(g.name, ' ', 2),
+       extract(year FROM now())::int - 2 - (g.n * 3 + k * 7) % 17,
+       CASE WHEN (g.n + k) % 5 = 0 THEN NULL WHEN (g.n + k) % 2 = 0 THEN 'kvinna' ELSE 'man' END,
+       g.id, (g.n + k) % 2 = 0, g.accepted_terms_at, g.created_at
+  FROM guardians g CROSS JOIN generate_series(1, 2) k
+  JOIN child_names c ON c.i = 1 + (g.n * 2 + k) % 10;
+
+-- Paddling needs a guardian's consent under 15.
+UPDATE categories SET consent_age = 15 WHERE id = 3;
 UPDATE borrowers SET blocked = true, blocked_reason = 'Har inte lämnat tillbaka en kanot'
  WHERE id = 13;
 
@@ -162,16 +183,22 @@ BEGIN
 END
 $$;
 
+-- Two years of loans at once are a bulk load: the triggers on loans rest, the loans are written
+-- with what they would have filled in (the borrower's birth year and gender), and
+-- stats_rebuild() makes the statistics once, as README says a bulk load should.
 INSERT INTO checkouts (id, branch_id, borrower_id, created_at) OVERRIDING SYSTEM VALUE
 SELECT seq, branch_id, borrower, t FROM demo_loans ORDER BY seq;
 SELECT setval(pg_get_serial_sequence('checkouts', 'id'), (SELECT max(id) FROM checkouts));
+ALTER TABLE loans DISABLE TRIGGER USER;
 INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id, borrower_ref,
-                   checked_out_at, due_date, returned_at)
-SELECT seq, item_id, branch_id, category_id, borrower, borrower, t, due,
-       CASE WHEN returned < now() THEN returned END
-  FROM demo_loans ORDER BY seq;
+                   checked_out_at, due_date, returned_at, borrower_birth_year, borrower_gender)
+SELECT d.seq, d.item_id, d.branch_id, d.category_id, d.borrower, d.borrower, d.t, d.due,
+       CASE WHEN d.returned < now() THEN d.returned END, b.birth_year, b.gender
+  FROM demo_loans d JOIN borrowers b ON b.id = d.borrower ORDER BY d.seq;
+ALTER TABLE loans ENABLE TRIGGER USER;
 UPDATE items SET status = 'on_loan'
  WHERE id IN (SELECT item_id FROM loans WHERE returned_at IS NULL);
+SELECT stats_rebuild();
 
 -- A few items in repair and a few fresh donations not yet on the shelf.
 UPDATE items SET status = 'repair', condition = 'needs_repair'

@@ -8,12 +8,13 @@ HYLLA_APT_BUILD=(
     "cc:gcc" "pkg-config:pkg-config" "meson:meson" "ninja:ninja-build"
     "pkgconf:libpq:libpq-dev" "pkgconf:libmicrohttpd:libmicrohttpd-dev"
     "pkgconf:jansson:libjansson-dev" "pkgconf:libsodium:libsodium-dev"
-    "pkgconf:check:check" "pkgconf:zlib:zlib1g-dev" "header:zint.h:libzint-dev" "pgbin:postgresql"
+    "pkgconf:check:check" "pkgconf:zlib:zlib1g-dev" "header:zint.h:libzint-dev"
+    "pkgconf:libcurl:libcurl4-openssl-dev" "pgbin:postgresql"
 )
 # zbarimg reads the printed labels' barcodes back; pdftotext and pdftoppm measure and render the PDF.
 HYLLA_APT_TEST=("node:nodejs" "npm:npm" "chromium:chromium" "psql:postgresql-client" "clang-format:clang-format" "git:git"
     "nginx:nginx" "lintian:lintian" "openssl:openssl" "dpkg-shlibdeps:dpkg-dev" "systemd-analyze:systemd"
-    "setpriv:util-linux" "zbarimg:zbar-tools" "pdftotext:poppler-utils")
+    "setpriv:util-linux" "zbarimg:zbar-tools" "pdftotext:poppler-utils" "aiosmtpd:python3-aiosmtpd")
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -17,7 +17,10 @@
 #include "embedded.h"
 #include "http/server.h"
 #include "http/static.h"
+#include "jobs/gateway.h"
+#include "jobs/remind.h"
 #include "jobs/retention.h"
+#include "jobs/scheduler.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -88,6 +91,11 @@ static const char serve_help[] =
     "  --retention-months N      HYLLA_RETENTION_MONTHS  erase borrowers inactive this long,\n"
     "                                                checked daily; 0 never (24)\n"
     "\n"
+    "Reminders and receipts, sent when an SMS gateway or an SMTP server is set up (secrets only\n"
+    "from files; a relative name is a systemd credential):\n";
+
+static const char serve_help_end[] =
+    "\n"
     "CIDR lists are addresses or blocks (10.0.0.0/8, fd00::/8, loopback) separated by commas\n"
     "or spaces. Tells systemd when it is ready (Type=notify). Stops gracefully on SIGINT or\n"
     "SIGTERM: requests in progress finish first.\n";
@@ -126,7 +134,8 @@ static int cmd_serve(int argc, char **argv)
         O_PROXY,
         O_READDB,
         O_MAXLAG,
-        O_NOLOG
+        O_MSG,
+        O_NOLOG = O_MSG + CLI_MESSAGING_COUNT
     };
     static const struct option opts[] = {
         { "listen", required_argument, 0, O_LISTEN },
@@ -147,11 +156,13 @@ static int cmd_serve(int argc, char **argv)
         { "trusted-proxy", required_argument, 0, O_PROXY },
         { "read-database", required_argument, 0, O_READDB },
         { "max-replica-lag", required_argument, 0, O_MAXLAG },
+        CLI_MESSAGING_OPTIONS(O_MSG),
         { "no-access-log", no_argument, 0, O_NOLOG },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     const char *flag[O_NOLOG + 1] = { 0 };
+    struct settings_messaging_args margs = { 0 };
     bool no_log = false;
     static struct buf proxies;  /* --trusted-proxy may come more than once */
     static struct buf replicas; /* so may --read-database */
@@ -159,6 +170,8 @@ static int cmd_serve(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
             fputs(serve_help, stdout);
+            fputs(cli_messaging_help, stdout);
+            fputs(serve_help_end, stdout);
             return 0;
         }
         if (c == '?')
@@ -169,6 +182,8 @@ static int cmd_serve(int argc, char **argv)
             buf_printf(&proxies, "%s%s", proxies.len ? "," : "", optarg);
         else if (c == O_READDB)
             buf_printf(&replicas, "%s%s", replicas.len ? ";" : "", optarg);
+        else if (c >= O_MSG && c < O_MSG + CLI_MESSAGING_COUNT)
+            cli_messaging_flag(&margs, c - O_MSG, optarg);
         else
             flag[c] = optarg;
     }
@@ -252,6 +267,12 @@ static int cmd_serve(int argc, char **argv)
     socklen_t addrlen;
     if (!settings_parse_listen(s.listen, &addr, &addrlen, &why))
         return usage_error("--listen %s: %s", s.listen, why);
+    char *message_why = NULL;
+    if (!settings_messaging(&s, &margs, &message_why)) {
+        fprintf(stderr, "hylla: %s\n", message_why);
+        free(message_why);
+        return 2;
+    }
     if (!static_init(s.web_root))
         return usage_error("--web-root %s is not a readable directory", s.web_root);
     settings = &s;
@@ -276,19 +297,33 @@ static int cmd_serve(int argc, char **argv)
 
     count_routes();
     store_replicas_start(); /* measures each read replica once before the first request */
+    gateway_init();
     struct server *srv = server_start(&s, &routes_api, &why);
     if (!srv) {
+        gateway_cleanup();
         store_replicas_stop();
         return usage_error("--listen %s: %s", s.listen, why);
     }
-    retention_start(s.retention_months);
+    /* What hylla does by itself: the retention pass, and reminders when they can go anywhere. */
+    static struct scheduler_job jobs[3];
+    size_t njobs = 0;
+    if (s.retention_months)
+        jobs[njobs++] = retention_job;
+    if (remind_configured()) {
+        jobs[njobs++] = remind_jobs[0];
+        jobs[njobs++] = remind_jobs[1];
+    } else {
+        log_info("reminders are off: no --sms-url or --smtp-url");
+    }
+    struct scheduler *scheduler = scheduler_start(jobs, njobs);
     sdnotify("READY=1");
     int sig = 0;
     sigwait(&stop, &sig);
     sdnotify("STOPPING=1");
     log_info("received %s: finishing requests in progress", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    retention_stop();
+    scheduler_stop(scheduler);
     server_stop(srv, 10);
+    gateway_cleanup();
     store_replicas_stop();
     static_shutdown();
     log_info("stopped");
@@ -397,6 +432,7 @@ static const struct {
     { "user", cli_user, "add a staff account, set its password, disable it" },
     { "import", cli_import, "add items to a branch from a CSV file" },
     { "anonymize", cli_anonymize, "erase borrowers inactive for a long time" },
+    { "remind", cli_remind, "plan reminders and send the messages due" },
     { "routes", cmd_routes, "print the API route table" },
     { "version", cmd_version, "print the version" },
 };

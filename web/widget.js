@@ -18,7 +18,7 @@
   var lang = script.getAttribute('data-lang') === 'en' ? 'en' : 'sv';
   var limit = Math.max(1, Math.min(50, Number(script.getAttribute('data-limit')) || 8));
   var STRINGS = {
-    sv: { heading: 'Lediga saker på {branch}', none: 'Inget ledigt just nu.', more: 'Se allt på hyllan',
+    sv: { heading: 'Lediga prylar på {branch}', none: 'Inget ledigt just nu.', more: 'Se allt på hyllan',
       failed: 'Det gick inte att hämta vad som finns på hyllan.', count: '{n} st', cm: '{v} cm', eu: 'stl {v}', inch: '{v} tum' },
     en: { heading: 'Available at {branch}', none: 'Nothing available right now.', more: 'See everything on the shelf',
       failed: 'What is on the shelf could not be loaded.', count: '{n} available', cm: '{v} cm', eu: 'EU {v}', inch: '{v} in' },

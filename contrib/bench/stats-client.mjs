@@ -20,6 +20,12 @@ const ENDPOINTS = [
   ...['day', 'week', 'month', 'year', 'branch', 'category'].map((g) =>
     [`loans by ${g}, year`, `/api/stats/loans?from=${from}&to=${to}&group_by=${g}`]),
   ['loans by category, one branch', `/api/stats/loans?from=${from}&to=${to}&group_by=category&branch=b001`],
+  ['loans by age_band, year', `/api/stats/loans?from=${from}&to=${to}&group_by=age_band`],
+  ['loans by gender, year', `/api/stats/loans?from=${from}&to=${to}&group_by=gender`],
+  ['loans by age_band, one branch', `/api/stats/loans?from=${from}&to=${to}&group_by=age_band&branch=b001`],
+  ['loans by age_band, one category', `/api/stats/loans?from=${from}&to=${to}&group_by=age_band&category=111`],
+  ['loans by age_band, unaligned year', `/api/stats/loans?from=${yearAgo}&to=${today}&group_by=age_band`],
+  ['loans by gender, 10 years', `/api/stats/loans?from=${year - 9}-01-01&to=${to}&group_by=gender`],
   ['items (never lent)', '/api/stats/items'],
 ];
 

@@ -3,12 +3,14 @@
 
 #include "core/buf.h"
 #include "core/password.h"
+#include "core/period.h"
 #include "core/settings.h"
 #include "core/text.h"
 #include "store/branch_store.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,24 +78,28 @@ bool api_query_int(const struct req *req, struct reply *rep, const char *name, l
     return true;
 }
 
+bool api_query_bool(const struct req *req, struct reply *rep, const char *name, bool *out)
+{
+    const char *text = req_query(req, name);
+    *out = text && strcmp(text, "true") == 0;
+    if (!text || !*text || *out || strcmp(text, "false") == 0)
+        return true;
+    char *detail = xasprintf("The query argument %s is true or false.", name);
+    api_bad_query(rep, detail);
+    free(detail);
+    return false;
+}
+
 void api_bad_query(struct reply *rep, const char *detail)
 {
     reply_problem(rep, PROBLEM_invalid_query, detail);
-}
-
-/* Whether s is valid UTF-8 (jansson refuses anything else as a string). */
-static bool valid_utf8(const char *s)
-{
-    json_t *probe = json_string(s);
-    json_decref(probe);
-    return probe != NULL;
 }
 
 bool api_query_item_match(const struct req *req, struct reply *rep, struct item_match *m)
 {
     *m = (struct item_match){ 0 };
     m->q = req_query(req, "q");
-    if (m->q && (!valid_utf8(m->q) || text_chars(m->q) > 200)) {
+    if (m->q && text_chars(m->q) > 200) { /* UTF-8: the router checked it */
         api_bad_query(rep, "The search text q has at most 200 characters.");
         return false;
     }
@@ -139,6 +145,38 @@ bool api_query_branch(const struct req *req, struct reply *rep, bool scoped, int
         return false;
     }
     return true;
+}
+
+/* A date argument, recording a problem when it is missing or not a real date. */
+static const char *date_arg(const struct req *req, struct input *in, const char *name, long *day)
+{
+    const char *text = req_query(req, name);
+    if (!text || !*text) {
+        input_error(in, name, "required", "this query argument is required");
+        return NULL;
+    }
+    if (!period_day_number(text, day)) {
+        input_error(in, name, "invalid", "must be a date written YYYY-MM-DD");
+        return NULL;
+    }
+    return text;
+}
+
+void api_query_period(const struct req *req, struct input *in, long max_days, const char **from,
+                      const char **to)
+{
+    long first = 0, last = 0;
+    *from = date_arg(req, in, "from", &first);
+    *to = date_arg(req, in, "to", &last);
+    if (!*from || !*to)
+        return;
+    if (last < first) {
+        input_error(in, "to", "before_from", "must not be before from");
+    } else if (last - first + 1 > max_days) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "the period may be at most %ld days long here", max_days);
+        input_error(in, "to", "too_long", msg);
+    }
 }
 
 json_t *api_text_or_null(const char *s)
@@ -307,6 +345,14 @@ char *api_public_url(const struct req *req)
                                      : xasprintf("http://%s", settings->listen);
     for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--)
         url[n - 1] = '\0';
+    return url;
+}
+
+char *api_item_page_url(const struct req *req, const char *code)
+{
+    char *base = api_public_url(req);
+    char *url = xasprintf("%s/i/%s", base, code);
+    free(base);
     return url;
 }
 

@@ -70,6 +70,12 @@ bool api_query_int(const struct req *req, struct reply *rep, const char *name, l
  */
 bool api_query_branch(const struct req *req, struct reply *rep, bool scoped, int *branch_id);
 
+/*
+ * A yes-or-no query argument into *out: absent or empty gives false; "true" or "false" their
+ * value; anything else answers 400 naming the argument and returns false.
+ */
+bool api_query_bool(const struct req *req, struct reply *rep, const char *name, bool *out);
+
 /* Answer 400 invalid_query with detail, the sentence that says what the argument must be. */
 void api_bad_query(struct reply *rep, const char *detail);
 
@@ -78,6 +84,13 @@ void api_bad_query(struct reply *rep, const char *detail);
  * bad argument answers 400 naming it and returns false. m->q points into the request.
  */
 bool api_query_item_match(const struct req *req, struct reply *rep, struct item_match *m);
+
+/*
+ * The period of the query string, from and to (YYYY-MM-DD, both included, at most max_days long),
+ * into *from and *to (NULL when bad), with each problem recorded in in.
+ */
+void api_query_period(const struct req *req, struct input *in, long max_days, const char **from,
+                      const char **to);
 
 /* A JSON string of s, or null for NULL and "". */
 json_t *api_text_or_null(const char *s);
@@ -144,6 +157,12 @@ void api_free_codes(char **codes, size_t n);
  * request was sent to (http:// and its Host header, or the listen address). The caller frees it.
  */
 char *api_public_url(const struct req *req);
+
+/*
+ * The address of an item's public page, <public URL>/i/CODE: what its label's QR code holds and
+ * what web/i.html answers (the public site links and shares the same path). The caller frees it.
+ */
+char *api_item_page_url(const struct req *req, const char *code);
 
 /* Whether text could be an e-mail address: something@something.tld, without spaces. */
 bool api_email_plausible(const char *text);

@@ -16,19 +16,25 @@
 #define FACTOR_MAX 99999999
 #define SORT_MAX   100000
 
+/* The age rules a category may have: consent needed under 1 to 25 years. */
+#define CONSENT_AGE_MAX 25
+
 /*
- * A category as every answer shows it: id, parent_id, depth, name_sv, name_en, size_kind,
- * co2e_kg, sek, factor_source, sort, hidden (itself), shown (neither it nor a category above it
- * is hidden). Caller owns it.
+ * A category as every staff answer shows it: id, parent_id, depth, name_sv, name_en, size_kind,
+ * co2e_kg, sek, factor_source (Swedish), factor_source_en, consent_age (its own rule, or null),
+ * sort, hidden (itself), shown (neither it nor a category above it is hidden). Caller owns it.
  */
 static json_t *categories_json(const struct category *c)
 {
     json_t *j = api_category_json(c);
-    json_object_update_new(j, json_pack("{s:o, s:o, s:o, s:i, s:b, s:b}", "co2e_kg",
-                                        c->has_co2e_kg ? json_real(c->co2e_kg) : json_null(), "sek",
-                                        c->has_sek ? json_real(c->sek) : json_null(),
-                                        "factor_source", api_text_or_null(c->factor_source), "sort",
-                                        c->sort, "hidden", c->hidden, "shown", c->shown));
+    json_object_update_new(j,
+                           json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:b, s:b}", "co2e_kg",
+                                     c->has_co2e_kg ? json_real(c->co2e_kg) : json_null(), "sek",
+                                     c->has_sek ? json_real(c->sek) : json_null(), "factor_source",
+                                     api_text_or_null(c->factor_source), "factor_source_en",
+                                     api_text_or_null(c->factor_source_en), "consent_age",
+                                     c->consent_age ? json_integer(c->consent_age) : json_null(),
+                                     "sort", c->sort, "hidden", c->hidden, "shown", c->shown));
     return j;
 }
 
@@ -76,6 +82,15 @@ static void read_fields(struct input *in, bool creating, struct category_fields 
         f->set |= CATEGORY_SET_SOURCE;
         f->factor_source = input_string(in, "factor_source", false, 300);
     }
+    if (input_has(in, "factor_source_en")) {
+        f->set |= CATEGORY_SET_SOURCE_EN;
+        f->factor_source_en = input_string(in, "factor_source_en", false, 300);
+    }
+    if (input_has(in, "consent_age")) {
+        f->set |= CATEGORY_SET_CONSENT_AGE;
+        if (input_int(in, "consent_age", false, 1, CONSENT_AGE_MAX, &n))
+            f->consent_age = (int)n;
+    }
     if (input_has(in, "sort")) {
         f->set |= CATEGORY_SET_SORT;
         if (input_int(in, "sort", true, -SORT_MAX, SORT_MAX, &n))
@@ -88,8 +103,8 @@ static void read_fields(struct input *in, bool creating, struct category_fields 
 }
 
 static const char *const category_fields_allowed[] = {
-    "parent_id", "name_sv",       "name_en", "size_kind", "co2e_kg",
-    "sek",       "factor_source", "sort",    "hidden",    NULL,
+    "parent_id",     "name_sv",          "name_en",     "size_kind", "co2e_kg", "sek",
+    "factor_source", "factor_source_en", "consent_age", "sort",      "hidden",  NULL,
 };
 
 /* 409 category_in_use with what refers to the category. */

@@ -500,8 +500,9 @@ static json_t *line_notes_json(const struct line_note *notes, size_t n)
 void items_import(struct req *req, struct reply *rep)
 {
     const char *slug = req_query(req, "branch");
-    const char *dry = req_query(req, "dry_run");
-    bool dry_run = dry && (strcmp(dry, "true") == 0 || strcmp(dry, "1") == 0);
+    bool dry_run;
+    if (!api_query_bool(req, rep, "dry_run", &dry_run))
+        return;
     int branch_id = api_scope(req);
     if (slug && *slug) {
         enum store_status st = store_branch_id(slug, &branch_id);

@@ -56,8 +56,7 @@ void labels_item(struct req *req, struct reply *rep)
         goto out;
     char size[sizeof it.size.text + 48];
     label_size_text(&it.size, size, sizeof size);
-    char *base = api_public_url(req);
-    char *url = xasprintf("%s/i/%s", base, it.code);
+    char *url = api_item_page_url(req, it.code);
     struct label_item label = {
         .code = it.code, .url = url, .name = it.name, .size = size, .branch = b.name
     };
@@ -65,7 +64,6 @@ void labels_item(struct req *req, struct reply *rep)
     char *svg = label_item_svg(f, &label, &len);
     reply_svg(rep, svg, len);
     free(url);
-    free(base);
 out:
     store_branch_clear(&b);
     store_item_clear(&it);

@@ -7,7 +7,7 @@
  *   PATCH /api/branches/{slug}/printing           {"label_format", "receipt_format"}: what the
  *                                                 branch prints on, remembered (its own staff)
  * A label without ?format= is in its branch's label format. The QR code of an item's label holds
- * its public page, <public URL>/i/CODE (api_public_url).
+ * its public page, <public URL>/i/CODE (api_item_page_url).
  */
 #ifndef HYLLA_API_LABELS_H
 #define HYLLA_API_LABELS_H

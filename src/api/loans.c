@@ -82,6 +82,9 @@ static const char *problem_code(enum store_checkout_problem p, const char **titl
     case STORE_CHECKOUT_ITEM_NOT_AVAILABLE:
         *title = "item is not available for lending";
         return "item_not_available";
+    case STORE_CHECKOUT_ITEM_NEEDS_CONSENT:
+        *title = "the guardian's consent is needed at the borrower's age";
+        return "guardian_consent_required";
     case STORE_CHECKOUT_ITEM_OK:
         break;
     }
@@ -89,7 +92,10 @@ static const char *problem_code(enum store_checkout_problem p, const char **titl
     return NULL;
 }
 
-/* 409 with one entry per item that cannot go, and one per reason the borrower cannot borrow. */
+/*
+ * 409 with one entry per item that cannot go, and one per reason the borrower cannot borrow. An
+ * item that needs the guardian's consent says under which age ("consent_age").
+ */
 static void reply_refused(struct reply *rep, const struct store_checkout *c)
 {
     json_t *errors = json_array();
@@ -106,9 +112,13 @@ static void reply_refused(struct reply *rep, const struct store_checkout *c)
     for (size_t i = 0; i < c->ncodes; i++) {
         const char *title;
         const char *code = problem_code(c->problems[i], &title);
-        if (code)
-            api_append(&errors, json_pack("{s:s, s:s, s:s}", "item", c->codes[i], "code", code,
-                                          "message", title));
+        if (!code)
+            continue;
+        json_t *e =
+            json_pack("{s:s, s:s, s:s}", "item", c->codes[i], "code", code, "message", title);
+        if (e && c->problems[i] == STORE_CHECKOUT_ITEM_NEEDS_CONSENT)
+            json_object_set_new(e, "consent_age", json_integer(c->consent_ages[i]));
+        api_append(&errors, e);
     }
     reply_problem_errors(rep, PROBLEM_checkout_refused, errors);
 }
@@ -160,6 +170,7 @@ void loans_checkout(struct req *req, struct reply *rep)
         .idempotency_key = key,
         .request = request.data,
         .problems = xcalloc(n, sizeof *c.problems),
+        .consent_ages = xcalloc(n, sizeof *c.consent_ages),
     };
     st = store_loan_checkout(&c);
     if (st < 0) {
@@ -195,6 +206,7 @@ void loans_checkout(struct req *req, struct reply *rep)
 out:
     free(c.response);
     free(c.problems);
+    free(c.consent_ages);
     buf_free(&request);
     api_free_codes(codes, n);
 }
@@ -326,8 +338,9 @@ static json_t *return_failed(const char *code, const char *error, const char *ti
                      error, "title", title);
 }
 
-/* The answer for one item of a return. */
-static json_t *return_one(struct req *req, const struct return_item *item, const char *on)
+/* The answer for one item of a return; *failed keeps a store failure (it is left alone else). */
+static json_t *return_one(struct req *req, const struct return_item *item, const char *on,
+                          enum store_status *failed)
 {
     struct store_return r = {
         .staff_id = req->who->id,
@@ -338,9 +351,11 @@ static json_t *return_one(struct req *req, const struct return_item *item, const
         .returned_on = on,
     };
     enum store_status st = store_loan_return(&r);
-    if (st < 0)
+    if (st < 0) {
+        *failed = st;
         return return_failed(item->code, "database_unavailable",
                              "the return could not be saved; try again");
+    }
     json_t *result = NULL;
     switch (r.outcome) {
     case STORE_RETURN_DONE:
@@ -391,10 +406,25 @@ void loans_return(struct req *req, struct reply *rep)
     if (!input_ok_lookup(&in, rep, st))
         goto out;
 
+    /*
+     * When the database could not be reached for any item, nothing was done: 503 with
+     * Retry-After, so that the desk retries the pile instead of believing it returned. A pile
+     * that was partly saved answers item by item, for the desk to see which ones to retry.
+     */
     json_t *results = json_array();
-    for (size_t i = 0; i < n; i++)
-        api_append(&results, return_one(req, &items[i], on));
-    reply_json(rep, 200, json_pack("{s:o}", "results", results));
+    size_t done = 0;
+    enum store_status failed = STORE_OK;
+    for (size_t i = 0; i < n; i++) {
+        json_t *one = return_one(req, &items[i], on, &failed);
+        done += json_is_true(json_object_get(one, "returned"));
+        api_append(&results, one);
+    }
+    if (failed < 0 && done == 0) {
+        json_decref(results);
+        api_store_failure(rep, failed);
+    } else {
+        reply_json(rep, 200, json_pack("{s:o}", "results", results));
+    }
 out:
     free_return_items(items, n);
 }

@@ -5,7 +5,9 @@
 #include "core/buf.h"
 #include "core/text.h"
 #include "embedded.h"
+#include "http/gzip.h"
 #include "store/public_store.h"
+#include "store/site_store.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -33,6 +35,7 @@ static void cached_answer(const struct req *req, struct reply *rep, const char *
     } else {
         reply_bytes(rep, 200, type, body, len);
     }
+    gzip_reply(req, rep); /* the ETag names the content, whichever encoding carries it */
     reply_header(rep, "ETag", etag);
     reply_header(rep, "Cache-Control", "public, max-age=30");
 }
@@ -46,7 +49,7 @@ static void cached_json(const struct req *req, struct reply *rep, json_t *body)
 
 static json_t *branch_json(const struct public_branch *b)
 {
-    return json_pack(
+    json_t *j = json_pack(
         "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:I, s:I}", "slug", b->slug,
         "name", b->name, "municipality", api_text_or_null(b->municipality), "address",
         api_text_or_null(b->address), "contact", api_text_or_null(b->contact), "notice",
@@ -54,6 +57,12 @@ static json_t *branch_json(const struct public_branch *b)
         api_stored_json(b->seasons), "closed_periods", api_stored_json(b->closed_periods), "today",
         b->today, "days", api_stored_json(b->days), "next_open", api_stored_json(b->next_open),
         "total_loans", (json_int_t)b->total_loans, "available_items", (json_int_t)b->available);
+    json_object_update_new(j, json_pack("{s:o, s:o, s:o, s:o}", "phone", api_text_or_null(b->phone),
+                                        "email", api_text_or_null(b->email), "latitude",
+                                        b->has_position ? json_real(b->latitude) : json_null(),
+                                        "longitude",
+                                        b->has_position ? json_real(b->longitude) : json_null()));
+    return j;
 }
 
 static void branch_not_found(struct reply *rep)
@@ -120,14 +129,7 @@ static bool read_filter(const struct req *req, struct reply *rep, struct public_
     }
     if (!api_query_item_match(req, rep, &f->match))
         return false;
-    const char *available = req_query(req, "available");
-    if (available && *available && strcmp(available, "true") != 0 &&
-        strcmp(available, "false") != 0) {
-        api_bad_query(rep, "available is true or false.");
-        return false;
-    }
-    f->available_only = available && strcmp(available, "true") == 0;
-    return true;
+    return api_query_bool(req, rep, "available", &f->available_only);
 }
 
 static json_t *item_json(const struct public_item *it)
@@ -166,11 +168,62 @@ void public_items(struct req *req, struct reply *rep)
     json_t *items = json_array();
     for (size_t i = 0; i < found.n; i++)
         api_append(&items, item_json(&found.items[i]));
-    json_t *body =
-        json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)found.total, "page",
-                  (json_int_t)page, "per_page", (json_int_t)per_page);
+    json_t *body = json_pack("{s:o, s:I, s:I, s:I, s:o, s:o}", "items", items, "total",
+                             (json_int_t)found.total, "page", (json_int_t)page, "per_page",
+                             (json_int_t)per_page, "understood", api_stored_json(found.understood),
+                             "nearest", api_stored_json(found.nearest));
     store_public_items_free(&found);
     cached_json(req, rep, body);
+}
+
+void public_item(struct req *req, struct reply *rep)
+{
+    char code[ITEM_CODE_MAX + 1], slug[48];
+    struct public_item it;
+    if (!item_code_normalize(req->params[0], code)) {
+        reply_problem(rep, PROBLEM_item_not_found, NULL);
+        return;
+    }
+    enum store_status st = store_public_item(code, &it, slug);
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, PROBLEM_item_not_found, NULL);
+        return;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    struct public_branch *branch;
+    size_t n;
+    st = store_public_branches(slug, NULL, &branch, &n);
+    if (st != STORE_OK) {
+        store_public_branches_free(branch, n);
+        store_public_item_clear(&it);
+        api_store_failure(rep, st < 0 ? st : STORE_HARD_ERROR); /* the item's branch is there */
+        return;
+    }
+    json_t *j = item_json(&it);
+    json_object_set_new(j, "branch", branch_json(&branch[0]));
+    store_public_branches_free(branch, n);
+    store_public_item_clear(&it);
+    cached_json(req, rep, j);
+}
+
+void public_text(struct req *req, struct reply *rep)
+{
+    struct site_text t;
+    enum store_status st = store_site_text_get(req->params[0], &t);
+    if (st == STORE_NOT_FOUND) {
+        reply_problem(rep, PROBLEM_not_found, "There is no such text.");
+        return;
+    }
+    if (st < 0) {
+        api_store_failure(rep, st);
+        return;
+    }
+    cached_json(req, rep,
+                json_pack("{s:s, s:s, s:s}", "sv", t.sv, "en", t.en, "updated_at", t.updated_at));
+    store_site_text_clear(&t);
 }
 
 void public_stats(struct req *req, struct reply *rep)

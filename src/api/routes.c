@@ -11,9 +11,11 @@
 #include "api/items.h"
 #include "api/labels.h"
 #include "api/loans.h"
+#include "api/messages.h"
 #include "api/photos.h"
 #include "api/public.h"
 #include "api/session.h"
+#include "api/site.h"
 #include "api/staff.h"
 #include "api/stats.h"
 #include "core/settings.h"
@@ -101,6 +103,12 @@ static const struct route table[] = {
       .handler = branches_move_due_dates,
       .access = ACCESS_MANAGER,
       .scope = SCOPE_PATH },
+    { .method = "PUT",
+      .pattern = "/api/branches/{slug}/message-settings",
+      .handler = messages_settings_update,
+      .access = ACCESS_MANAGER,
+      .scope = SCOPE_PATH,
+      .body = BODY_JSON },
 
     { .method = "GET",
       .pattern = "/api/categories",
@@ -224,6 +232,20 @@ static const struct route table[] = {
       .handler = borrowers_erase,
       .access = ACCESS_MANAGER },
     { .method = "GET",
+      .pattern = "/api/borrowers/{id}/messages",
+      .handler = messages_of_borrower,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "POST",
+      .pattern = "/api/borrowers/{id}/messages",
+      .handler = messages_write,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "POST",
+      .pattern = "/api/borrowers/{id}/calls",
+      .handler = messages_call,
+      .access = ACCESS_VOLUNTEER,
+      .body = BODY_JSON },
+    { .method = "GET",
       .pattern = "/api/borrowers/{id}/export",
       .handler = borrowers_export,
       .access = ACCESS_MANAGER },
@@ -268,8 +290,25 @@ static const struct route table[] = {
       .handler = stats_loans,
       .access = ACCESS_MANAGER },
     { .method = "GET",
+      .pattern = "/api/stats/loans.csv",
+      .handler = stats_loans_csv,
+      .access = ACCESS_MANAGER },
+    { .method = "GET",
       .pattern = "/api/stats/items",
       .handler = stats_items,
+      .access = ACCESS_MANAGER },
+
+    { .method = "GET",
+      .pattern = "/api/messages",
+      .handler = messages_list,
+      .access = ACCESS_VOLUNTEER },
+    { .method = "GET",
+      .pattern = "/api/messages/stats",
+      .handler = messages_stats,
+      .access = ACCESS_MANAGER },
+    { .method = "GET",
+      .pattern = "/api/message-settings",
+      .handler = messages_settings_list,
       .access = ACCESS_MANAGER },
 
     { .method = "GET",
@@ -292,6 +331,22 @@ static const struct route table[] = {
       .handler = public_items,
       .access = ACCESS_PUBLIC,
       .cors = true },
+    { .method = "GET",
+      .pattern = "/api/public/items/{code}",
+      .handler = public_item,
+      .access = ACCESS_PUBLIC,
+      .cors = true },
+    { .method = "GET",
+      .pattern = "/api/public/texts/{key}",
+      .handler = public_text,
+      .access = ACCESS_PUBLIC,
+      .cors = true },
+    { .method = "PUT",
+      .pattern = "/api/texts/{key}",
+      .handler = site_text_put,
+      .access = ACCESS_ADMIN,
+      .scope = SCOPE_NETWORK,
+      .body = BODY_JSON },
     { .method = "GET",
       .pattern = "/api/public/stats",
       .handler = public_stats,

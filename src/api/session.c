@@ -6,6 +6,10 @@
  * Logins are throttled before any password is hashed: a username with 5 failures within 15
  * minutes, or a client address with 50, gets 429 with Retry-After until its lockout ends (see
  * core/throttle.h). A successful login forgets its username's failures, not its address's.
+ * A username outside the safe set of identity_username_valid is refused (422) before anything
+ * else, so that no spelling the database would fold onto an account (a dotted capital I, U+0130,
+ * for i; the Kelvin sign, U+212A, for k) reaches the lookup; and once an account is found, its
+ * own name is the throttle's key, so no other spelling of it escapes its lockout.
  *
  * Staff change their own password with the current one, which counts against the same limits
  * when it is wrong (a session left open must not become a way to guess it). A new password
@@ -109,6 +113,9 @@ void session_login(struct req *req, struct reply *rep)
     input_begin(&in, req->json, (const char *[]){ "username", "password", NULL });
     const char *username = input_string(&in, "username", true, 63);
     const char *password = input_string(&in, "password", true, PASSWORD_MAX_LENGTH);
+    if (username && !identity_username_valid(username))
+        input_error(&in, "username", "invalid",
+                    "use 1 to 63 of a-z, 0-9 and . _ @ -, starting with a letter or a digit");
     if (!input_ok(&in, rep))
         return;
 
@@ -123,6 +130,13 @@ void session_login(struct req *req, struct reply *rep)
     if (st < 0) {
         api_store_failure(rep, st);
         return;
+    }
+    if (st == STORE_OK) {
+        unsigned char account_key[THROTTLE_KEY_SIZE];
+        throttle_username_key(who.username, account_key);
+        if (sodium_memcmp(account_key, user_key, sizeof user_key) != 0 &&
+            !may_try(req, rep, who.username, user_key, addr_key))
+            return;
     }
 
     if (st == STORE_NOT_FOUND || disabled) {

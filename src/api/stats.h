@@ -26,8 +26,23 @@ route_handler stats_summary;
  * GET /api/stats/loans?from&to&group_by[&branch]: {"from", "to", "branch", "group_by", "rows"}
  * with group_by day (periods of at most 732 days), week, month, year, branch or category; the
  * rows are described at stats_rows_json.
+ *
+ * group_by age_band or gender, with &category=ID (or every category), answers the groups of
+ * people (store_stats_people) as rows {"key", "loans", "borrowers", "suppressed"} and their
+ * "total" {"loans", "borrowers", "suppressed"}, and "category" (the id or null). A group that
+ * counts fewer than 5 borrowers, and where needed another group so that no hidden one can be
+ * worked out from the total (core/suppress.h), has null figures, "suppressed": true and a
+ * "reason": "under_5" or "complementary".
  */
 route_handler stats_loans;
+
+/*
+ * GET /api/stats/loans.csv, with the query of /api/stats/loans: the same rows as a CSV file for
+ * spreadsheets (semicolons, a byte order mark, CRLF), a header line of the JSON names, and for
+ * groups of people a last line "total"; hidden figures say "< 5" (under 5 borrowers) or ".."
+ * (hidden so that no other can be worked out).
+ */
+route_handler stats_loans_csv;
 
 /* GET /api/stats/items[?branch]: the catalogue now: {"branch", "items", "never_lent", "categories"}. */
 route_handler stats_items;

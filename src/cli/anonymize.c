@@ -2,9 +2,10 @@
  * anonymize: `hylla anonymize [--months N] [--dry-run]`, the automatic half of GDPR erasure.
  * Borrowers without open loans whose last activity (registration, checkout, return) is older
  * than N months are erased exactly as DELETE /api/borrowers/{id} erases one: their row goes,
- * loans keep their numbers and counts, and the audit log records each erasure by id. `hylla
- * serve` runs the same pass daily by itself (jobs/retention); running it again erases nobody
- * twice.
+ * loans keep their numbers and counts, and the audit log records each erasure by id. A guardian
+ * goes only with or after all their children (children are erased first in the same run).
+ * `hylla serve` runs the same pass daily by itself (jobs/retention); running it again erases
+ * nobody twice.
  */
 #include "cli/cli.h"
 

@@ -1,6 +1,8 @@
 /* csv: reading and writing spreadsheet CSV (see csv.h). */
 #include "csv.h"
 
+#include "core/text.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,14 +39,15 @@ void csv_record_free(struct csv_record *rec)
 }
 
 /*
- * Whether a cell needs the formula guard: it starts with = + - or @ after any apostrophes. An
+ * Whether a cell needs the formula guard: it starts with = + - @ TAB or CR after any apostrophes
+ * (spreadsheets read a formula after a leading TAB or CR too, as the web tables know). An
  * apostrophe is added before every such cell and taken away from every such cell, so that a cell
  * that itself starts with an apostrophe and then a formula character survives the round trip.
  */
 static bool guarded(const char *text)
 {
     text += strspn(text, "'");
-    return *text && strchr("=+-@", *text);
+    return *text && strchr("=+-@\t\r", *text);
 }
 
 static void add_field(struct csv_record *rec, struct buf *field)
@@ -57,32 +60,6 @@ static void add_field(struct csv_record *rec, struct buf *field)
     if (text[0] == '\'' && guarded(text))
         memmove(text, text + 1, strlen(text)); /* undo the guard of csv_write_field */
     rec->fields[rec->nfields++] = text;
-}
-
-/* The length of the UTF-8 sequence at p (at most end), or 0 when it is not valid UTF-8. */
-static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
-{
-    size_t n;
-    if (*p < 0x80)
-        return 1;
-    if (*p >= 0xC2 && *p <= 0xDF)
-        n = 2;
-    else if (*p >= 0xE0 && *p <= 0xEF)
-        n = 3;
-    else if (*p >= 0xF0 && *p <= 0xF4)
-        n = 4;
-    else
-        return 0;
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    /* No overlong forms, surrogates or code points beyond U+10FFFF. */
-    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) ||
-        (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F))
-        return 0;
-    return n;
 }
 
 /* Consume one line end (CRLF, LF or CR) at r->p if there is one. */
@@ -136,8 +113,8 @@ enum csv_result csv_read(struct csv_reader *r, struct csv_record *rec, const cha
                 }
                 if (*r->p == '\n' || (*r->p == '\r' && !(r->p + 1 < r->end && r->p[1] == '\n')))
                     r->line++;
-                size_t n = *r->p ? utf8_sequence((const unsigned char *)r->p,
-                                                 (const unsigned char *)r->end)
+                size_t n = *r->p ? text_utf8_sequence((const unsigned char *)r->p,
+                                                      (const unsigned char *)r->end)
                                  : 0;
                 if (n == 0)
                     goto bad_byte;
@@ -151,8 +128,8 @@ enum csv_result csv_read(struct csv_reader *r, struct csv_record *rec, const cha
             }
         } else {
             while (r->p < r->end && *r->p != r->sep && *r->p != '\r' && *r->p != '\n') {
-                size_t n = *r->p ? utf8_sequence((const unsigned char *)r->p,
-                                                 (const unsigned char *)r->end)
+                size_t n = *r->p ? text_utf8_sequence((const unsigned char *)r->p,
+                                                      (const unsigned char *)r->end)
                                  : 0;
                 if (n == 0)
                     goto bad_byte;

@@ -348,9 +348,18 @@ bool item_csv_parse(struct item_csv *c, const char *data, size_t len)
         goto done;
     size_t header_fields = rec.nfields;
 
-    while ((res = csv_read(&r, &rec, &why)) == CSV_RECORD)
-        if (!record_blank(&rec))
-            read_row(c, &rec, where, header_fields);
+    size_t rows = 0;
+    while ((res = csv_read(&r, &rec, &why)) == CSV_RECORD) {
+        if (record_blank(&rec))
+            continue;
+        if (++rows > ITEM_CSV_MAX_ROWS) {
+            item_csv_error(c, rec.line,
+                           "an import holds at most %d rows: split the file and import each part",
+                           ITEM_CSV_MAX_ROWS);
+            goto done;
+        }
+        read_row(c, &rec, where, header_fields);
+    }
     if (res == CSV_ERROR) {
         item_csv_error(c, rec.line, "%s", why);
         goto done;

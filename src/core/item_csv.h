@@ -67,9 +67,15 @@ struct item_csv {
 };
 
 /*
+ * The most rows one import may hold: a larger file is refused at its first row too many (split
+ * it), so that no import holds a branch's intake for long.
+ */
+#define ITEM_CSV_MAX_ROWS 10000
+
+/*
  * Read a whole file into c (zeroed by the caller). Rows with problems go to c->errors, the others
  * to c->rows. False when the file cannot be read past some point at all (no header, an unknown
- * column, a quote left open): the errors then say where.
+ * column, a quote left open, more than ITEM_CSV_MAX_ROWS rows): the errors then say where.
  */
 bool item_csv_parse(struct item_csv *c, const char *data, size_t len);
 

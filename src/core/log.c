@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include "core/buf.h"
+#include "core/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,16 +35,6 @@ bool log_level_from_name(const char *name, enum log_level *level)
     return false;
 }
 
-/* The length of the valid UTF-8 sequence at s, or 0 when there is none. */
-static size_t utf8_sequence(const unsigned char *s)
-{
-    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return s[0] < 0xc2 || s[0] > 0xf4 ? 0 : n;
-}
-
 /*
  * Text that came from outside (a path) into a line: in JSON as a string with its quotes; in text
  * with control characters as '?', so that nobody can write a line of their own into the log.
@@ -56,6 +47,7 @@ static void put_text(struct buf *b, const char *s)
         return;
     }
     buf_putc(b, '"');
+    const unsigned char *end = (const unsigned char *)s + strlen(s);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\') {
             buf_putc(b, '\\');
@@ -65,7 +57,7 @@ static void put_text(struct buf *b, const char *s)
         } else if (*p < 0x80) {
             buf_putc(b, (char)*p);
         } else {
-            size_t n = utf8_sequence(p);
+            size_t n = text_utf8_sequence(p, end);
             if (n) {
                 buf_append(b, p, n);
                 p += n - 1;

@@ -2,6 +2,7 @@
 #include "metrics.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,9 @@ static const char *const *route_methods, *const *route_patterns;
 static atomic_llong connections, db_open, db_busy;
 static atomic_ullong db_reconnects, db_connect_failures, db_retries;
 static atomic_ullong db_statements[2], db_replica_fallbacks; /* [0] primary, [1] replica */
+static atomic_ullong messages_sent, messages_retried, messages_failed, messages_cancelled;
+static atomic_bool outbox_known;
+static atomic_llong outbox_due, outbox_oldest_ms;
 
 void metrics_init(size_t n, const char *const *methods, const char *const *patterns)
 {
@@ -99,6 +103,21 @@ void metrics_db_statement(bool replica)
 void metrics_db_replica_fallback(void)
 {
     atomic_fetch_add_explicit(&db_replica_fallbacks, 1, memory_order_relaxed);
+}
+
+void metrics_messages(int sent, int retried, int failed, int cancelled)
+{
+    atomic_fetch_add_explicit(&messages_sent, (unsigned)sent, memory_order_relaxed);
+    atomic_fetch_add_explicit(&messages_retried, (unsigned)retried, memory_order_relaxed);
+    atomic_fetch_add_explicit(&messages_failed, (unsigned)failed, memory_order_relaxed);
+    atomic_fetch_add_explicit(&messages_cancelled, (unsigned)cancelled, memory_order_relaxed);
+}
+
+void metrics_outbox(long long due, double oldest_s)
+{
+    atomic_store_explicit(&outbox_due, due, memory_order_relaxed);
+    atomic_store_explicit(&outbox_oldest_ms, (long long)(oldest_s * 1000), memory_order_relaxed);
+    atomic_store_explicit(&outbox_known, true, memory_order_relaxed);
 }
 
 /* A label value with \, " and newlines escaped, as the text format wants. */
@@ -195,4 +214,22 @@ void metrics_render(struct buf *out, const char *version)
     header(out, "hylla_db_replica_fallbacks_total", "counter",
            "Statements run again on the primary because their read replica had gone.");
     buf_printf(out, "hylla_db_replica_fallbacks_total %llu\n", LOAD(db_replica_fallbacks));
+
+    header(out, "hylla_messages_total", "counter",
+           "Attempts to send a message by this process, by how they ended (retried: to be tried "
+           "again).");
+    buf_printf(out, "hylla_messages_total{outcome=\"sent\"} %llu\n", LOAD(messages_sent));
+    buf_printf(out, "hylla_messages_total{outcome=\"retried\"} %llu\n", LOAD(messages_retried));
+    buf_printf(out, "hylla_messages_total{outcome=\"failed\"} %llu\n", LOAD(messages_failed));
+    buf_printf(out, "hylla_messages_total{outcome=\"cancelled\"} %llu\n", LOAD(messages_cancelled));
+    if (LOAD(outbox_known)) {
+        header(out, "hylla_outbox_due_messages", "gauge",
+               "Messages of the whole outbox due now and not sent yet, held for the time window "
+               "too, as this process last counted.");
+        buf_printf(out, "hylla_outbox_due_messages %lld\n", LOAD(outbox_due));
+        header(out, "hylla_outbox_oldest_due_seconds", "gauge",
+               "How long the oldest of those messages has waited.");
+        buf_printf(out, "hylla_outbox_oldest_due_seconds %.3f\n",
+                   (double)LOAD(outbox_oldest_ms) / 1000);
+    }
 }

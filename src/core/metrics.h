@@ -47,6 +47,16 @@ void metrics_db_retry(void);
 void metrics_db_statement(bool replica);
 void metrics_db_replica_fallback(void);
 
+/* Messages this process handed to a provider and how each attempt ended (jobs/remind). */
+void metrics_messages(int sent, int retried, int failed, int cancelled);
+
+/*
+ * The outbox as the sender last saw it: messages due now and not sent yet (those held for the
+ * time window too), and how long the oldest of them has waited. Until the first call, a process
+ * that sends no messages, these are left out.
+ */
+void metrics_outbox(long long due, double oldest_s);
+
 /* Append every metric in the Prometheus text format (version 0.0.4) to out. */
 void metrics_render(struct buf *out, const char *version);
 

@@ -5,6 +5,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t text_utf8_sequence(const unsigned char *p, const unsigned char *end)
+{
+    size_t n;
+    if (*p < 0x80)
+        return 1;
+    if (*p >= 0xC2 && *p <= 0xDF)
+        n = 2;
+    else if (*p >= 0xE0 && *p <= 0xEF)
+        n = 3;
+    else if (*p >= 0xF0 && *p <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    /* No overlong forms, surrogates or code points beyond U+10FFFF. */
+    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) ||
+        (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+bool text_is_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    while (p < end) {
+        size_t n = text_utf8_sequence(p, end);
+        if (!n)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
 size_t text_chars(const char *s)
 {
     size_t n = 0;

@@ -3,6 +3,7 @@
 
 #include "core/buf.h"
 #include "core/settings.h"
+#include "core/text.h"
 #include "http/static.h"
 
 #include <stdlib.h>
@@ -180,10 +181,32 @@ static void dispatch_route(const struct router *r, const struct route *route, bo
         open_cors(rep);
 }
 
+/*
+ * Whether the path and every query argument are text: valid UTF-8 without a NUL (server.c says
+ * when decoding met %00). The one place they are checked, so that no handler, store query or log
+ * line ever sees bytes PostgreSQL would refuse. Answers 400 invalid_query when they are not.
+ */
+static bool request_text_ok(const struct req *req, struct reply *rep)
+{
+    bool ok = !req->has_nul && text_is_utf8(req->path);
+    for (size_t i = 0; ok && i < req->nquery; i++)
+        ok = text_is_utf8(req->query[i].key) &&
+             (!req->query[i].value || text_is_utf8(req->query[i].value));
+    if (!ok)
+        reply_problem(rep, PROBLEM_invalid_query,
+                      "The path and the query arguments must be UTF-8 text without NUL bytes.");
+    return ok;
+}
+
 void router_dispatch(const struct router *r, struct req *req, struct reply *rep)
 {
     bool path_known;
     const struct route *route = find_route(r, req->method, req->path, &path_known);
+    if (!request_text_ok(req, rep)) {
+        if (route && route->cors)
+            open_cors(rep); /* a page elsewhere may read why */
+        return;
+    }
     size_t n = strlen(r->prefix);
     bool below = strncmp(req->path, r->prefix, n) == 0 ||
                  (n > 1 && strncmp(req->path, r->prefix, n - 1) == 0 && req->path[n - 1] == '\0');

@@ -58,7 +58,7 @@ static const struct kv security_headers[] = {
     { "Referrer-Policy", "same-origin" },
     { "X-Frame-Options", "DENY" },
     { "Cross-Origin-Opener-Policy", "same-origin" },
-    { "Permissions-Policy", "camera=(self), microphone=(), geolocation=()" },
+    { "Permissions-Policy", "camera=(self), microphone=(), geolocation=(self)" },
 };
 
 static double elapsed_ms(const struct timespec *start)
@@ -77,27 +77,36 @@ static int hex_value(int c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Decode one query component in place: '+' is a space, %XX a byte. */
-static void query_unescape(char *s)
+/* Decode one query component in place: '+' is a space, %XX a byte. False when it held %00. */
+static bool query_unescape(char *s)
 {
     char *out = s;
+    bool ok = true;
     for (; *s; s++) {
         if (*s == '+') {
             *out++ = ' ';
         } else if (*s == '%' && hex_value(s[1]) >= 0 && hex_value(s[2]) >= 0) {
             *out++ = (char)(hex_value(s[1]) * 16 + hex_value(s[2]));
+            ok = ok && out[-1] != '\0';
             s += 2;
         } else {
             *out++ = *s;
         }
     }
     *out = '\0';
+    return ok;
 }
 
-/* Split the query string of the raw URI into decoded key/value pairs. */
+/*
+ * Split the query string of the raw URI into decoded key/value pairs, and note a NUL byte (%00)
+ * decoded in the path or the query: the router refuses such a request.
+ */
 static void parse_query(struct exchange *ex)
 {
     const char *q = ex->uri ? strchr(ex->uri, '?') : NULL;
+    size_t path_len = q ? (size_t)(q - ex->uri) : strlen(ex->uri);
+    for (size_t i = 0; i + 2 < path_len && !ex->req.has_nul; i++)
+        ex->req.has_nul = ex->uri[i] == '%' && ex->uri[i + 1] == '0' && ex->uri[i + 2] == '0';
     if (!q || !q[1])
         return;
     ex->query_storage = xstrdup(q + 1);
@@ -111,9 +120,8 @@ static void parse_query(struct exchange *ex)
         char *eq = strchr(part, '=');
         if (eq)
             *eq++ = '\0';
-        query_unescape(part);
-        if (eq)
-            query_unescape(eq);
+        if (!query_unescape(part) || (eq && !query_unescape(eq)))
+            ex->req.has_nul = true;
         if (strlen(part) > 0)
             ex->query[ex->nquery++] = (struct kv){ part, eq ? eq : "" };
     }

@@ -3,6 +3,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "http/gzip.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +16,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 /* Compressed copies of text files, made on first request and kept while the file is unchanged. */
 struct gz_entry {
@@ -176,12 +176,6 @@ done:
     return fd;
 }
 
-static bool accepts_gzip(const struct req *req)
-{
-    const char *ae = req_header(req, "Accept-Encoding");
-    return ae && strstr(ae, "gzip") && !strstr(ae, "gzip;q=0");
-}
-
 /* A gzip copy of the file (the caller frees it), from the cache or made now; NULL on failure. */
 static char *gzip_copy(int fd, const struct stat *st, const char *resolved, const char *etag,
                        size_t *len)
@@ -206,25 +200,12 @@ static char *gzip_copy(int fd, const struct stat *st, const char *resolved, cons
         free(raw);
         return NULL;
     }
-    z_stream z = { 0 };
-    if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
-        free(raw);
-        return NULL;
-    }
-    uLong bound = deflateBound(&z, (uLong)size);
-    char *out = xmalloc(bound);
-    z.next_in = (Bytef *)raw;
-    z.avail_in = (uInt)size;
-    z.next_out = (Bytef *)out;
-    z.avail_out = (uInt)bound;
-    int zr = deflate(&z, Z_FINISH);
-    size_t outlen = z.total_out;
-    deflateEnd(&z);
+    char *out;
+    size_t outlen;
+    bool ok = gzip_bytes(raw, size, 9, &out, &outlen); /* once per version of a file */
     free(raw);
-    if (zr != Z_STREAM_END) {
-        free(out);
+    if (!ok)
         return NULL;
-    }
 
     struct gz_entry *e = xcalloc(1, sizeof *e);
     e->path = xstrdup(resolved);
@@ -283,7 +264,7 @@ bool static_serve(const struct req *req, struct reply *rep)
         reply_empty(rep, 304);
         return true;
     }
-    if (gz_ok && accepts_gzip(req)) {
+    if (gz_ok && gzip_accepted(req)) {
         size_t len;
         char *gz = gzip_copy(fd, &st, resolved, etag, &len);
         if (gz) {

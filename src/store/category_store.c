@@ -11,6 +11,7 @@
 /* The columns of struct category, in the order of CATEGORY_*; the depth and shown follow them. */
 #define CATEGORY_COLUMNS                                                                           \
     "c.id, c.parent_id, c.name_sv, c.name_en, c.size_kind, c.co2e_kg, c.sek, c.factor_source,"     \
+    " c.factor_source_en, c.consent_age,"                                                          \
     " c.sort, (SELECT count(*) FROM categories o WHERE lower(o.name_sv) = lower(c.name_sv)) = 1,"  \
     " c.hidden"
 enum {
@@ -22,6 +23,8 @@ enum {
     CATEGORY_CO2E_KG,
     CATEGORY_SEK,
     CATEGORY_FACTOR_SOURCE,
+    CATEGORY_FACTOR_SOURCE_EN,
+    CATEGORY_CONSENT_AGE,
     CATEGORY_SORT,
     CATEGORY_NAME_UNIQUE,
     CATEGORY_HIDDEN,
@@ -41,6 +44,8 @@ static void read_category(const PGresult *res, int row, struct category *c)
     c->has_sek = store_get(res, row, CATEGORY_SEK) != NULL;
     c->sek = store_get_double(res, row, CATEGORY_SEK);
     c->factor_source = store_get_dup(res, row, CATEGORY_FACTOR_SOURCE);
+    c->factor_source_en = store_get_dup(res, row, CATEGORY_FACTOR_SOURCE_EN);
+    c->consent_age = (int)store_get_ll(res, row, CATEGORY_CONSENT_AGE);
     c->sort = (int)store_get_ll(res, row, CATEGORY_SORT);
     c->name_unique = store_get_bool(res, row, CATEGORY_NAME_UNIQUE);
     c->hidden = store_get_bool(res, row, CATEGORY_HIDDEN);
@@ -53,6 +58,7 @@ void store_category_clear(struct category *c)
     free(c->name_sv);
     free(c->name_en);
     free(c->factor_source);
+    free(c->factor_source_en);
     *c = (struct category){ 0 };
 }
 
@@ -115,8 +121,9 @@ enum store_status store_category_get(int id, struct category *out)
 /* The parameters of a write, as text: the fields, then the set mask. */
 struct category_params {
     char set[STORE_NUM_SIZE], parent[STORE_NUM_SIZE], sort[STORE_NUM_SIZE];
+    char consent_age[STORE_NUM_SIZE];
     char co2e[STORE_DEC_SIZE], sek[STORE_DEC_SIZE];
-    const char *v[10];
+    const char *v[12];
 };
 
 static void category_params(const struct category_fields *f, struct category_params *p)
@@ -126,6 +133,7 @@ static void category_params(const struct category_fields *f, struct category_par
     store_dec_text(p->co2e, f->co2e_kg);
     store_dec_text(p->sek, f->sek);
     store_num_text(p->sort, f->sort);
+    store_num_text(p->consent_age, f->consent_age);
     p->v[0] = p->set;
     p->v[1] = f->parent_id ? p->parent : NULL;
     p->v[2] = f->name_sv;
@@ -136,6 +144,8 @@ static void category_params(const struct category_fields *f, struct category_par
     p->v[7] = f->factor_source;
     p->v[8] = p->sort;
     p->v[9] = f->hidden ? "true" : "false";
+    p->v[10] = f->factor_source_en;
+    p->v[11] = f->consent_age ? p->consent_age : NULL;
 }
 
 struct category_write {
@@ -161,8 +171,9 @@ static enum store_status create_tx(void *ctx)
 {
     static struct store_stmt insert =
         STORE_STMT("INSERT INTO categories (parent_id, name_sv, name_en, size_kind, co2e_kg, sek,"
-                   "                        factor_source, sort, hidden)"
-                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id");
+                   "                        factor_source, sort, hidden, factor_source_en,"
+                   "                        consent_age)"
+                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id");
     struct category_write *w = ctx;
     w->outcome = CATEGORY_DONE;
     enum store_status st = store_actor_set(w->staff_id);
@@ -178,7 +189,7 @@ static enum store_status create_tx(void *ctx)
     struct category_params p;
     category_params(w->f, &p);
     PGresult *res;
-    st = store_exec(&insert, 9, p.v + 1, &res); /* an insert needs no set mask */
+    st = store_exec(&insert, 11, p.v + 1, &res); /* an insert needs no set mask */
     if (st == STORE_OK)
         w->id = (int)store_get_ll(res, 0, 0);
     PQclear(res);
@@ -222,8 +233,12 @@ static enum store_status update_tx(void *ctx)
                    "  sek = CASE WHEN $1::int & 32 <> 0 THEN $7::numeric ELSE sek END,"
                    "  factor_source = CASE WHEN $1::int & 64 <> 0 THEN $8 ELSE factor_source END,"
                    "  sort = CASE WHEN $1::int & 128 <> 0 THEN $9::int ELSE sort END,"
-                   "  hidden = CASE WHEN $1::int & 256 <> 0 THEN $10::bool ELSE hidden END"
-                   " WHERE id = $11");
+                   "  hidden = CASE WHEN $1::int & 256 <> 0 THEN $10::bool ELSE hidden END,"
+                   "  factor_source_en = CASE WHEN $1::int & 512 <> 0 THEN $11"
+                   "                     ELSE factor_source_en END,"
+                   "  consent_age = CASE WHEN $1::int & 1024 <> 0 THEN $12::smallint"
+                   "                ELSE consent_age END"
+                   " WHERE id = $13");
     struct category_write *w = ctx;
     w->outcome = CATEGORY_DONE;
     enum store_status st = store_actor_set(w->staff_id);
@@ -263,11 +278,11 @@ static enum store_status update_tx(void *ctx)
     }
     struct category_params p;
     category_params(w->f, &p);
-    const char *params[11];
-    for (int i = 0; i < 10; i++)
+    const char *params[13];
+    for (int i = 0; i < 12; i++)
         params[i] = p.v[i];
-    params[10] = id;
-    st = store_run(&update, 11, params);
+    params[12] = id;
+    st = store_run(&update, 13, params);
     if (st != STORE_OK)
         return st;
     return store_audit(w->staff_id, "category_updated", "category", w->id, 0, NULL);

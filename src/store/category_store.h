@@ -1,7 +1,9 @@
 /*
  * category_store: the one category tree the whole network shares (Vinter > Skidor >
  * Längdskidor ...), with names in Swedish and English, the size kind items of a category usually
- * have, and the impact factors the statistics use.
+ * have, the impact factors the statistics use, and the age under which borrowing from a category
+ * needs a guardian's consent. A category without a factor or an age rule of its own follows its
+ * nearest ancestor's (the views stats_category_factors and category_rules).
  */
 #ifndef HYLLA_STORE_CATEGORY_STORE_H
 #define HYLLA_STORE_CATEGORY_STORE_H
@@ -19,8 +21,10 @@ struct category {
     char *name_sv, *name_en;
     enum size_kind size_kind;
     bool has_co2e_kg, has_sek;
-    double co2e_kg, sek; /* avoided per loan */
-    char *factor_source; /* NULL when none */
+    double co2e_kg, sek;    /* avoided per loan */
+    char *factor_source;    /* NULL when none; in Swedish */
+    char *factor_source_en; /* the same in English; NULL when none */
+    int consent_age;        /* its own age rule: consent needed under this age; 0 for none */
     int sort;
     bool name_unique; /* no other category has this Swedish name, case aside */
     bool hidden;      /* hidden itself: offered for no new item */
@@ -49,6 +53,8 @@ enum {
     CATEGORY_SET_SOURCE = 1 << 6,
     CATEGORY_SET_SORT = 1 << 7,
     CATEGORY_SET_HIDDEN = 1 << 8,
+    CATEGORY_SET_SOURCE_EN = 1 << 9,
+    CATEGORY_SET_CONSENT_AGE = 1 << 10,
 };
 
 /* The fields of a category to write. NULL strings and has_ false clear a field. */
@@ -59,7 +65,8 @@ struct category_fields {
     enum size_kind size_kind;
     bool has_co2e_kg, has_sek;
     double co2e_kg, sek;
-    const char *factor_source;
+    const char *factor_source, *factor_source_en;
+    int consent_age; /* 0 clears */
     int sort;
     bool hidden;
 };

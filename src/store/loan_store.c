@@ -10,20 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A PostgreSQL array literal of numbers: {1,2,3}. The caller frees it. */
-static char *id_array(const long long *v, size_t n)
-{
-    struct buf b = BUF_INIT;
-    buf_putc(&b, '{');
-    for (size_t i = 0; i < n; i++) {
-        STORE_NUM(id, v[i]);
-        buf_puts(&b, i ? "," : "");
-        buf_puts(&b, id);
-    }
-    buf_putc(&b, '}');
-    return buf_steal(&b, NULL);
-}
-
 enum store_status store_loan_today(char today[DUEDATE_ISO_SIZE])
 {
     static struct store_stmt now = STORE_STMT("SELECT current_date::text");
@@ -112,23 +98,35 @@ static enum store_status replay(struct store_checkout *c, bool *found)
     return st < 0 ? st : STORE_OK;
 }
 
-/* Lock the items by id and record what is wrong with each; *all_ok when every item can go. */
-static enum store_status check_items(struct checkout_run *run, int branch_id, long long *ids,
-                                     bool *all_ok)
+/*
+ * Lock the items by id and record what is wrong with each; *all_ok when every item can go. age is
+ * the borrower's age this year (-1: unknown), consent whether an age rule can stop them at all.
+ */
+static enum store_status check_items(struct checkout_run *run, int branch_id, int age, bool consent,
+                                     long long *ids, bool *all_ok)
 {
-    enum { ITEM_ID, ITEM_CODE, ITEM_BRANCH, ITEM_STATUS };
-    static struct store_stmt lock = STORE_STMT("SELECT id, code, branch_id, status FROM items"
-                                               " WHERE code = ANY($1::text[]) ORDER BY id"
-                                               "   FOR UPDATE");
+    enum { ITEM_ID, ITEM_CODE, ITEM_BRANCH, ITEM_STATUS, ITEM_CONSENT_AGE };
+    /* The rule is read only for borrowers it can stop, so adults lend as fast as ever. */
+    static struct store_stmt lock =
+        STORE_STMT("SELECT i.id, i.code, i.branch_id, i.status,"
+                   "       CASE WHEN $2::boolean THEN (SELECT r.consent_age FROM category_rules r"
+                   "                                    WHERE r.category_id = i.category_id) END"
+                   "  FROM items i WHERE i.code = ANY($1::text[]) ORDER BY i.id"
+                   "   FOR UPDATE OF i");
     struct store_checkout *c = run->c;
     PGresult *res;
-    enum store_status st = store_exec(&lock, 1, (const char *[]){ run->codes }, &res);
+    enum store_status st =
+        store_exec(&lock, 2, (const char *[]){ run->codes, consent ? "true" : "false" }, &res);
     if (st < 0)
         return st;
-    for (size_t j = 0; j < c->ncodes; j++)
+    for (size_t j = 0; j < c->ncodes; j++) {
         c->problems[j] = STORE_CHECKOUT_ITEM_UNKNOWN;
+        if (c->consent_ages)
+            c->consent_ages[j] = 0;
+    }
     for (int i = 0; i < PQntuples(res); i++) {
         const char *code = store_get(res, i, ITEM_CODE), *status = store_get(res, i, ITEM_STATUS);
+        int consent_age = (int)store_get_ll(res, i, ITEM_CONSENT_AGE);
         for (size_t j = 0; j < c->ncodes; j++) {
             if (strcmp(c->codes[j], code) != 0)
                 continue;
@@ -139,8 +137,12 @@ static enum store_status check_items(struct checkout_run *run, int branch_id, lo
                 c->problems[j] = STORE_CHECKOUT_ITEM_ON_LOAN;
             else if (strcmp(status, "available") != 0)
                 c->problems[j] = STORE_CHECKOUT_ITEM_NOT_AVAILABLE;
+            else if (consent_age > 0 && age < consent_age)
+                c->problems[j] = STORE_CHECKOUT_ITEM_NEEDS_CONSENT;
             else
                 c->problems[j] = STORE_CHECKOUT_ITEM_OK;
+            if (c->problems[j] == STORE_CHECKOUT_ITEM_NEEDS_CONSENT && c->consent_ages)
+                c->consent_ages[j] = consent_age;
         }
     }
     PQclear(res);
@@ -233,7 +235,7 @@ static enum store_status lend(struct checkout_run *run, int branch_id, const lon
     PQclear(res);
     res = NULL;
 
-    id_list = id_array(ids, c->ncodes);
+    id_list = store_id_array(ids, c->ncodes);
     st = store_run(&loans, 5, (const char *[]){ checkout, borrower, staff, c->due_date, id_list });
     if (st < 0) {
         if (store_error_is_unique_violation() &&
@@ -264,10 +266,17 @@ out:
 
 static enum store_status checkout_tx(void *p)
 {
-    enum { BORROWER_BRANCH, BORROWER_BLOCKED };
-    static struct store_stmt lock_borrower =
-        STORE_STMT("SELECT branch_id, blocked FROM borrowers"
-                   " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2) FOR UPDATE");
+    enum { BORROWER_BRANCH, BORROWER_BLOCKED, BORROWER_AGE, BORROWER_CONSENT_MATTERS };
+    /*
+     * Age rules stop only those without the guardian's consent whose age is known to be under
+     * the highest possible rule, or unknown for a child.
+     */
+    static struct store_stmt lock_borrower = STORE_STMT(
+        "SELECT branch_id, blocked, coalesce(borrower_age(birth_year, current_date), -1),"
+        "       NOT guardian_consent AND (borrower_age(birth_year, current_date) < 25"
+        "                                 OR (birth_year IS NULL AND guardian_id IS NOT NULL))"
+        "  FROM borrowers"
+        " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2) FOR UPDATE");
     struct checkout_run *run = p;
     struct store_checkout *c = run->c;
     long long *ids = NULL;
@@ -293,6 +302,8 @@ static enum store_status checkout_tx(void *p)
         goto out;
     int branch_id = (int)store_get_ll(res, 0, BORROWER_BRANCH);
     c->blocked = store_get_bool(res, 0, BORROWER_BLOCKED);
+    int age = (int)store_get_ll(res, 0, BORROWER_AGE);
+    bool consent_matters = store_get_bool(res, 0, BORROWER_CONSENT_MATTERS);
 
     if (c->idempotency_key) {
         bool found;
@@ -303,7 +314,7 @@ static enum store_status checkout_tx(void *p)
 
     ids = xcalloc(c->ncodes, sizeof *ids);
     bool all_ok;
-    if ((st = check_items(run, branch_id, ids, &all_ok)) < 0 ||
+    if ((st = check_items(run, branch_id, age, consent_matters, ids, &all_ok)) < 0 ||
         (st = check_limit(c, branch_id)) < 0)
         goto out;
     if (!all_ok || c->blocked || c->over_limit) {
@@ -688,7 +699,7 @@ static enum store_status undo_tx(void *p)
         goto out;
     }
 
-    id_list = id_array(ids, (size_t)n);
+    id_list = store_id_array(ids, (size_t)n);
     STORE_NUM(checkout, checkout_id);
     st = store_exec(&undo, 1, (const char *[]){ id_list }, &res);
     if (st != STORE_OK)
@@ -728,12 +739,17 @@ enum store_status store_loan_undo(struct store_undo *u)
 
 /* ---- lists ---- */
 
-/* One loan of a list, over loans l with its item i, branch br and borrower b. */
+/*
+ * One loan of a list, over loans l with its item i, branch br, borrower b and whom to contact
+ * about them, k (the guardian of a child; borrower_contact).
+ */
 #define LOAN_LIST                                                                                  \
     "SELECT json_build_object('id', l.id, 'checkout_id', l.checkout_id, 'branch', br.slug,"        \
     "   'item', json_build_object('code', i.code, 'name', i.name),"                                \
     "   'borrower', CASE WHEN b.id IS NOT NULL"                                                    \
-    "               THEN json_build_object('id', b.id, 'name', b.name, 'phone', b.phone) END,"     \
+    "               THEN json_build_object('id', b.id, 'name', b.name, 'phone', b.phone,"          \
+    "                      'guardian', CASE WHEN k.id <> b.id THEN json_build_object("             \
+    "                        'id', k.id, 'name', k.name, 'phone', k.phone) END) END,"              \
     "   'checked_out_at', l.checked_out_at, 'checked_out_by', l.checked_out_by,"                   \
     "   'due_date', l.due_date, 'renewals', l.renewals, 'returned_at', l.returned_at,"             \
     "   'lost', l.lost,"                                                                           \
@@ -741,6 +757,8 @@ enum store_status store_loan_undo(struct store_undo *u)
     "   )::text"                                                                                   \
     "  FROM loans l JOIN items i ON i.id = l.item_id JOIN branches br ON br.id = l.branch_id"      \
     "  LEFT JOIN borrowers b ON b.id = l.borrower_id"                                              \
+    "  LEFT JOIN borrower_contact bc ON bc.borrower_id = b.id"                                     \
+    "  LEFT JOIN borrowers k ON k.id = bc.contact_id"                                              \
     " WHERE ($1::int = 0 OR l.branch_id = $1) AND ($2::int = 0 OR l.branch_id = $2)"               \
     "   AND ($3::bigint = 0 OR l.borrower_id = $3)"
 

@@ -56,6 +56,7 @@ enum store_checkout_problem {
     STORE_CHECKOUT_ITEM_OTHER_BRANCH,  /* the item belongs to another branch than the borrower */
     STORE_CHECKOUT_ITEM_ON_LOAN,       /* the item is lent already */
     STORE_CHECKOUT_ITEM_NOT_AVAILABLE, /* intake, repair or retired */
+    STORE_CHECKOUT_ITEM_NEEDS_CONSENT, /* the category's age rule asks for the guardian's consent */
 };
 
 enum store_checkout_outcome {
@@ -78,9 +79,14 @@ struct store_checkout {
     const char *idempotency_key; /* NULL: none */
     const char *request;         /* canonical text of the request, hashed with the key */
 
-    /* What happened. problems has ncodes entries, allocated by the caller. */
+    /*
+     * What happened. problems (and consent_ages, unless NULL) have ncodes entries, allocated by
+     * the caller; consent_ages holds the age under which an item needs the guardian's consent
+     * (NEEDS_CONSENT).
+     */
     enum store_checkout_outcome outcome;
     enum store_checkout_problem *problems;
+    int *consent_ages;
     bool blocked;
     bool over_limit;
     int open_loans, item_limit; /* when over_limit */
@@ -89,7 +95,10 @@ struct store_checkout {
 
 /*
  * Lend the items to the borrower in one transaction, all or nothing: lock the borrower, answer a
- * known idempotency key from the stored answer, lock the items by id, check each, then write the
+ * known idempotency key from the stored answer, lock the items by id, check each (an item whose
+ * category has an age rule, its own or an ancestor's in the view category_rules, needs the
+ * guardian's consent from a borrower younger than that: their age the year they turn it this
+ * year; a child without a birth year counts as younger), then write the
  * checkout, its loans (with the item's category and borrower_ref), the items' status on_loan,
  * the borrower's last activity, the stored answer
  *   {"checkout_id", "due_date", "loans": [{"id", "item": {"code", "name"}, "due_date"}]}
@@ -222,9 +231,10 @@ struct store_loan_query {
 
 /*
  * A page of loans as JSON text {"loans": [...], "page", "per_page", "has_more"}, each loan
- * {"id", "checkout_id", "branch", "item": {"code", "name"}, "borrower": {"id", "name", "phone"}
- * or null, "checked_out_at", "checked_out_by", "due_date", "renewals", "returned_at", "lost",
- * "overdue_days"}. The phone is there for the desk's list of overdue loans (staff only).
+ * {"id", "checkout_id", "branch", "item": {"code", "name"}, "borrower": {"id", "name", "phone",
+ * "guardian": {"id", "name", "phone"} or null} or null, "checked_out_at", "checked_out_by",
+ * "due_date", "renewals", "returned_at", "lost", "overdue_days"}. The phones are there for the
+ * desk's list of overdue loans (staff only): about a child's loans the desk calls the guardian.
  * Open and overdue loans come soonest due first, returned and lost ones latest closed first, all
  * of them (and an item's) latest lent first.
  */

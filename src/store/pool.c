@@ -461,6 +461,19 @@ void store_num_text(char out[STORE_NUM_SIZE], long long value)
     out[len] = '\0';
 }
 
+char *store_id_array(const long long *v, size_t n)
+{
+    struct buf b = BUF_INIT;
+    buf_putc(&b, '{');
+    for (size_t i = 0; i < n; i++) {
+        STORE_NUM(id, v[i]);
+        buf_puts(&b, i ? "," : "");
+        buf_puts(&b, id);
+    }
+    buf_putc(&b, '}');
+    return buf_steal(&b, NULL);
+}
+
 void store_bytea_text(char *out, const void *bytes, size_t n)
 {
     out[0] = '\\';

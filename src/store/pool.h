@@ -59,6 +59,9 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
     store_num_text(name, (long long)(value))
 void store_num_text(char out[STORE_NUM_SIZE], long long value);
 
+/* A PostgreSQL array literal of numbers, {1,2,3}, as a parameter. The caller frees it. */
+char *store_id_array(const long long *v, size_t n);
+
 /* bytea as a text parameter: \x and the n bytes in hex, into out of 2 * n + 3 bytes. */
 void store_bytea_text(char *out, const void *bytes, size_t n);
 

@@ -32,6 +32,10 @@ enum store_status store_public_branches(const char *slug, const char *from,
         BRANCH_NEXT_OPEN,
         BRANCH_TOTAL_LOANS,
         BRANCH_AVAILABLE,
+        BRANCH_PHONE,
+        BRANCH_EMAIL,
+        BRANCH_LATITUDE,
+        BRANCH_LONGITUDE,
     };
     static struct store_stmt list = STORE_STMT(
         "SELECT b.slug, b.name, b.municipality, b.address, b.contact, b.notice,"
@@ -48,7 +52,8 @@ enum store_status store_public_branches(const char *slug, const char *from,
         "                                 t.today + 1) o(day)"
         "         WHERE o.day IS NOT NULL)::text,"
         "       (SELECT coalesce(sum(m.loans), 0) FROM stats_month m WHERE m.branch_id = b.id),"
-        "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available')"
+        "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available'),"
+        "       b.phone, b.email, b.latitude, b.longitude"
         "  FROM branches b,"
         "       (SELECT s.today, least(greatest(coalesce($2::date, s.today), s.today),"
         "                              s.today + 366) AS first"
@@ -80,6 +85,11 @@ enum store_status store_public_branches(const char *slug, const char *from,
         b->next_open = store_get_json(res, r, BRANCH_NEXT_OPEN);
         b->total_loans = store_get_ll(res, r, BRANCH_TOTAL_LOANS);
         b->available = store_get_ll(res, r, BRANCH_AVAILABLE);
+        b->phone = store_get_dup(res, r, BRANCH_PHONE);
+        b->email = store_get_dup(res, r, BRANCH_EMAIL);
+        b->has_position = store_get(res, r, BRANCH_LATITUDE) != NULL;
+        b->latitude = store_get_double(res, r, BRANCH_LATITUDE);
+        b->longitude = store_get_double(res, r, BRANCH_LONGITUDE);
     }
     *n = (size_t)rows;
     PQclear(res);
@@ -93,6 +103,8 @@ void store_public_branches_free(struct public_branch *list, size_t n)
         free(list[i].municipality);
         free(list[i].address);
         free(list[i].contact);
+        free(list[i].phone);
+        free(list[i].email);
         free(list[i].notice);
         free(list[i].opening_hours);
         free(list[i].seasons);
@@ -138,35 +150,121 @@ enum store_status store_public_totals(long long *network, struct public_branch_t
 
 /* Items ------------------------------------------------------------------------------------- */
 
-struct search {
-    const struct public_item_filter *f;
-    struct public_item_page *out;
+/*
+ * The columns of struct public_item, in the order of PUBLIC_ITEM_*, over items i, categories c,
+ * item_photos p and the open loan l (see search_stmt), and how to read them from column col on.
+ */
+#define PUBLIC_ITEM_COLUMNS                                                                        \
+    "i.code, i.category_id, c.name_sv, c.name_en, i.name, i.size_kind, i.size_num, i.size_text,"   \
+    " i.condition, i.status, CASE WHEN i.status = 'on_loan' THEN l.due_date END, p.etag"
+enum {
+    PUBLIC_ITEM_CODE,
+    PUBLIC_ITEM_CATEGORY,
+    PUBLIC_ITEM_CATEGORY_SV,
+    PUBLIC_ITEM_CATEGORY_EN,
+    PUBLIC_ITEM_NAME,
+    PUBLIC_ITEM_SIZE_KIND,
+    PUBLIC_ITEM_SIZE_NUM,
+    PUBLIC_ITEM_SIZE_TEXT,
+    PUBLIC_ITEM_CONDITION,
+    PUBLIC_ITEM_STATUS,
+    PUBLIC_ITEM_DUE_DATE,
+    PUBLIC_ITEM_PHOTO_ETAG,
 };
 
+static void read_item(const PGresult *res, int r, int col, struct public_item *it)
+{
+    store_get_copy(res, r, col + PUBLIC_ITEM_CODE, it->code, sizeof it->code);
+    it->category_id = (int)store_get_ll(res, r, col + PUBLIC_ITEM_CATEGORY);
+    it->category_sv = store_get_dup(res, r, col + PUBLIC_ITEM_CATEGORY_SV);
+    it->category_en = store_get_dup(res, r, col + PUBLIC_ITEM_CATEGORY_EN);
+    it->name = store_get_dup(res, r, col + PUBLIC_ITEM_NAME);
+    it->size = (struct size){
+        .kind = size_kind_from_name(store_get(res, r, col + PUBLIC_ITEM_SIZE_KIND)),
+        .num = store_get_double(res, r, col + PUBLIC_ITEM_SIZE_NUM),
+    };
+    store_get_copy(res, r, col + PUBLIC_ITEM_SIZE_TEXT, it->size.text, sizeof it->size.text);
+    store_get_copy(res, r, col + PUBLIC_ITEM_CONDITION, it->condition, sizeof it->condition);
+    store_get_copy(res, r, col + PUBLIC_ITEM_STATUS, it->status, sizeof it->status);
+    store_get_copy(res, r, col + PUBLIC_ITEM_DUE_DATE, it->due_date, sizeof it->due_date);
+    store_get_copy(res, r, col + PUBLIC_ITEM_PHOTO_ETAG, it->photo_etag, sizeof it->photo_etag);
+}
+
 /*
- * The public search, the statement contrib/bench mirrors: the catalogue's search of item_store.c
- * (Swedish stems on items_fts, folded substrings on items_trgm, the exact code, or a category
- * named by the words, each with its subtree; sizes on items_size), limited to one branch and to
- * what the public sees. $1 q, $2 branch slug, $3 category id, $4 available only, $5 size kind,
- * $6 and $7 size bounds, $8 limit, $9 offset. The open loan is read by loans_one_open_per_item
- * for its due date only; no other loan column and no borrower column is read.
+ * The public search, the statement contrib/bench mirrors. search_plan (in
+ * migrations/0013_public.sql) reads the words as a borrower means them: up to six things, each
+ * of which an item must be (categories with their subtrees, or a pattern its folded name and
+ * brand match), and the size asked for; the exact code on a label finds its item (and only it).
+ * matched is what the words find within one branch (items_branch_status) and what the public
+ * sees, sizes aside; hits is what the sizes asked for keep; shown is what the page lists. When
+ * nothing asked for is on the shelf, the answer says which sizes nearest to the one asked for
+ * are (from matched), and when the first of the lent ones is due back. $1 q, $2 branch slug, $3
+ * category id, $4 available only, $5 size kind, $6 and $7 size bounds, $8 limit, $9 offset. The
+ * open loan is read by loans_one_open_per_item for its due date only; no other loan column and
+ * no borrower column is read.
  */
+#define THING(n)                                                                                   \
+    " search_is(p.cat" #n ", p.pat" #n ", i.category_id,"                                          \
+    " hylla_fold(i.name || ' ' || coalesce(i.brand, '')))"
+
 static struct store_stmt search_stmt = STORE_STMT(
-    ITEM_MATCH_CTES
-    " hits AS MATERIALIZED ("
-    "    SELECT i.id, i.name, i.size_num, i.size_text, i.code FROM items i"
+    "WITH RECURSIVE"
+    " plan AS MATERIALIZED (SELECT * FROM search_plan($1)),"
+    " in_category (id) AS ("
+    "    SELECT $3::int WHERE $3::int IS NOT NULL"
+    "    UNION ALL SELECT c.id FROM categories c JOIN in_category t ON c.parent_id = t.id),"
+    " matched AS MATERIALIZED ("
+    "    SELECT i.id, i.name, i.size_kind, i.size_num, i.size_text, i.code, i.status,"
+    "           i.code = upper(btrim($1)) AS exact,"
+    "           i.code = upper(btrim($1))"
+    "           OR p.lone IS NOT NULL AND search_is_number(p.lone, NULL, NULL, NULL, i.code)"
+    "           AS by_code"
+    "      FROM items i, plan p"
     "     WHERE ($2::text IS NULL OR i.branch_id = (SELECT id FROM branches WHERE slug = $2))"
-    "       AND i.status = ANY (CASE WHEN $4::bool THEN '{available}'::text[]"
-    "                                ELSE '{available,on_loan,repair}'::text[] END)"
-    "       AND " ITEM_MATCH_WHERE "),"
+    "       AND i.status IN ('available', 'on_loan', 'repair')"
+    "       AND ($3::int IS NULL OR i.category_id = ANY (ARRAY(SELECT id FROM in_category)))"
+    "       AND ($1::text IS NULL OR i.code = upper(btrim($1))"
+    "            OR " THING(1)     //
+    "               AND " THING(2) //
+    "               AND " THING(3) //
+    "               AND " THING(4) //
+    "               AND " THING(5) //
+    "               AND " THING(6) //
+    "               AND search_is_number(p.lone, i.size_kind, i.size_num, i.size_text, i.code))),"
+    " asked AS (" /* the size asked for: in the words, or in the size fields */
+    "    SELECT coalesce(p.size_kind, $5::text) AS kind, coalesce(p.size_min, $6::numeric) AS lo,"
+    "           coalesce(p.size_max, $7::numeric) AS hi, p.size_text AS text,"
+    "           coalesce(p.size_value, p.lone) AS target"
+    "      FROM plan p),"
+    " hits AS MATERIALIZED ("
+    "    SELECT m.* FROM matched m, asked a"
+    "     WHERE m.exact"
+    "        OR NOT EXISTS (SELECT 1 FROM matched WHERE exact) AND m.by_code"
+    "        OR ((a.kind IS NULL OR m.size_kind = a.kind) AND (a.lo IS NULL OR m.size_num >= a.lo)"
+    "            AND (a.hi IS NULL OR m.size_num <= a.hi)"
+    "            AND (a.text IS NULL OR lower(m.size_text) = a.text)"
+    "            AND NOT EXISTS (SELECT 1 FROM matched WHERE exact))),"
+    " shown AS (SELECT * FROM hits WHERE NOT $4::bool OR status = 'available'),"
     " page AS ("
-    "    SELECT id, row_number() OVER (ORDER BY name, size_num, size_text, code) AS n"
-    "      FROM hits ORDER BY n LIMIT $8::bigint OFFSET $9::bigint)"
+    "    SELECT s.id, row_number() OVER (ORDER BY s.by_code DESC, abs(s.size_num - a.target),"
+    "                                             s.name, s.size_num, s.size_text, s.code) AS n"
+    "      FROM shown s, asked a ORDER BY n LIMIT $8::bigint OFFSET $9::bigint),"
+    " nearest AS ("
+    "    SELECT json_strip_nulls(json_build_object("
+    "             'smaller', (SELECT trim_scale(max(m.size_num)) FROM matched m"
+    "                          WHERE m.status = 'available' AND m.size_kind = a.kind"
+    "                            AND m.size_num < a.lo),"
+    "             'larger', (SELECT trim_scale(min(m.size_num)) FROM matched m"
+    "                         WHERE m.status = 'available' AND m.size_kind = a.kind"
+    "                           AND m.size_num > a.hi),"
+    "             'due_back', (SELECT min(l.due_date) FROM hits h"
+    "                            JOIN loans l ON l.item_id = h.id AND l.returned_at IS NULL)))"
+    "             AS said"
+    "      FROM asked a WHERE NOT EXISTS (SELECT 1 FROM hits WHERE status = 'available'))"
     " SELECT t.total, ($2::text IS NULL OR EXISTS (SELECT 1 FROM branches WHERE slug = $2)),"
-    "        i.code, i.category_id, c.name_sv, c.name_en, i.name, i.size_kind, i.size_num,"
-    "        i.size_text, i.condition, i.status,"
-    "        CASE WHEN i.status = 'on_loan' THEN l.due_date END, p.etag"
-    "   FROM (SELECT count(*) AS total FROM hits) t"
+    "        (SELECT understood FROM plan)::text, nullif((SELECT said::text FROM nearest), '{}'),"
+    "        " PUBLIC_ITEM_COLUMNS //
+    "   FROM (SELECT count(*) AS total FROM shown) t"
     "   LEFT JOIN page ON true"
     "   LEFT JOIN (items i JOIN categories c ON c.id = i.category_id"
     "              LEFT JOIN item_photos p ON p.item_id = i.id"
@@ -174,40 +272,42 @@ static struct store_stmt search_stmt = STORE_STMT(
     "     ON i.id = page.id"
     "  ORDER BY page.n");
 
-enum {
-    FOUND_TOTAL,
-    FOUND_BRANCH,
-    FOUND_CODE,
-    FOUND_CATEGORY,
-    FOUND_CATEGORY_SV,
-    FOUND_CATEGORY_EN,
-    FOUND_NAME,
-    FOUND_SIZE_KIND,
-    FOUND_SIZE_NUM,
-    FOUND_SIZE_TEXT,
-    FOUND_CONDITION,
-    FOUND_STATUS,
-    FOUND_DUE_DATE,
-    FOUND_PHOTO_ETAG,
+void store_public_item_clear(struct public_item *it)
+{
+    free(it->category_sv);
+    free(it->category_en);
+    free(it->name);
+    *it = (struct public_item){ 0 };
+}
+
+enum store_status store_public_item(const char *code, struct public_item *out, char slug[48])
+{
+    enum { ONE_SLUG, ONE_ITEM };
+    static struct store_stmt one =
+        STORE_STMT("SELECT b.slug, " PUBLIC_ITEM_COLUMNS
+                   "  FROM items i JOIN categories c ON c.id = i.category_id"
+                   "  JOIN branches b ON b.id = i.branch_id"
+                   "  LEFT JOIN item_photos p ON p.item_id = i.id"
+                   "  LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL"
+                   " WHERE i.code = $1 AND i.status IN ('available', 'on_loan', 'repair')");
+    *out = (struct public_item){ 0 };
+    PGresult *res;
+    enum store_status st = store_exec(&one, 1, (const char *[]){ code }, &res);
+    if (st == STORE_OK) {
+        store_get_copy(res, 0, ONE_SLUG, slug, 48);
+        read_item(res, 0, ONE_ITEM, out);
+    }
+    PQclear(res);
+    return st;
+}
+
+struct search {
+    const struct public_item_filter *f;
+    struct public_item_page *out;
 };
 
-static void read_item(const PGresult *res, int r, struct public_item *it)
-{
-    store_get_copy(res, r, FOUND_CODE, it->code, sizeof it->code);
-    it->category_id = (int)store_get_ll(res, r, FOUND_CATEGORY);
-    it->category_sv = store_get_dup(res, r, FOUND_CATEGORY_SV);
-    it->category_en = store_get_dup(res, r, FOUND_CATEGORY_EN);
-    it->name = store_get_dup(res, r, FOUND_NAME);
-    it->size = (struct size){
-        .kind = size_kind_from_name(store_get(res, r, FOUND_SIZE_KIND)),
-        .num = store_get_double(res, r, FOUND_SIZE_NUM),
-    };
-    store_get_copy(res, r, FOUND_SIZE_TEXT, it->size.text, sizeof it->size.text);
-    store_get_copy(res, r, FOUND_CONDITION, it->condition, sizeof it->condition);
-    store_get_copy(res, r, FOUND_STATUS, it->status, sizeof it->status);
-    store_get_copy(res, r, FOUND_DUE_DATE, it->due_date, sizeof it->due_date);
-    store_get_copy(res, r, FOUND_PHOTO_ETAG, it->photo_etag, sizeof it->photo_etag);
-}
+/* The columns of search_stmt: what the whole answer says (on every row), then the item. */
+enum { FOUND_TOTAL, FOUND_BRANCH, FOUND_UNDERSTOOD, FOUND_NEAREST, FOUND_ITEM };
 
 static enum store_status search_tx(void *ctx)
 {
@@ -238,10 +338,12 @@ static enum store_status search_tx(void *ctx)
     int rows = PQntuples(res);
     s->out->total = store_get_ll(res, 0, FOUND_TOTAL);
     s->out->branch_found = store_get_bool(res, 0, FOUND_BRANCH);
+    s->out->understood = store_get_json(res, 0, FOUND_UNDERSTOOD);
+    s->out->nearest = store_get_json(res, 0, FOUND_NEAREST);
     s->out->items = xcalloc(rows ? (size_t)rows : 1, sizeof *s->out->items);
-    for (int r = 0; r < rows; r++)
-        if (store_get(res, r, FOUND_CODE)) /* no item: the page is past the last match */
-            read_item(res, r, &s->out->items[s->out->n++]);
+    for (int r = 0; r < rows; r++) /* a row without an item: the page is past the last match */
+        if (store_get(res, r, FOUND_ITEM + PUBLIC_ITEM_CODE))
+            read_item(res, r, FOUND_ITEM, &s->out->items[s->out->n++]);
     PQclear(res);
     return STORE_OK;
 }
@@ -260,11 +362,10 @@ enum store_status store_public_items(const struct public_item_filter *f,
 
 void store_public_items_free(struct public_item_page *page)
 {
-    for (size_t i = 0; i < page->n; i++) {
-        free(page->items[i].category_sv);
-        free(page->items[i].category_en);
-        free(page->items[i].name);
-    }
+    for (size_t i = 0; i < page->n; i++)
+        store_public_item_clear(&page->items[i]);
     free(page->items);
+    free(page->understood);
+    free(page->nearest);
     *page = (struct public_item_page){ 0 };
 }

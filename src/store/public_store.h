@@ -24,6 +24,9 @@ struct public_branch {
     char slug[48];
     char *name;
     char *municipality, *address, *contact, *notice; /* NULL when not given */
+    char *phone, *email;                             /* phone in E.164; NULL when not given */
+    bool has_position;                               /* a map position was given: */
+    double latitude, longitude;                      /* WGS 84 degrees */
     char *opening_hours;                             /* JSON object */
     char *seasons;                                   /* JSON array, as branch_store keeps it */
     char *closed_periods;         /* JSON array of the periods that end today or later */
@@ -67,6 +70,17 @@ struct public_item {
     char photo_etag[33];             /* "" without a photo */
 };
 
+/* Free the strings of an item and zero it. */
+void store_public_item_clear(struct public_item *it);
+
+/*
+ * The item with this code (normalised already) as the public sees it, with the slug of its branch
+ * into slug; STORE_NOT_FOUND when there is none, or the public does not see it (in intake,
+ * retired).
+ */
+enum store_status store_public_item(const char *code, struct public_item *out,
+                                    char slug[48]) STORE_MUST_CHECK;
+
 /* Which items a public search wants; zero or NULL fields do not filter. */
 struct public_item_filter {
     const char *branch; /* slug */
@@ -80,9 +94,18 @@ struct public_item_page {
     size_t n;
     long long total;   /* matches beyond this page too */
     bool branch_found; /* false when f->branch names no branch (and nothing matched) */
+    /* JSON texts: how the words were read ({"things", "size", "corrected"}, see search_plan in
+     * migrations/0013_public.sql), and, when nothing asked for is available, the nearest sizes
+     * on the shelf and when the first lent one is due back ({"smaller", "larger", "due_back"};
+     * NULL: none). */
+    char *understood, *nearest;
 };
 
-/* Items matching f, by name, then size, then code (so equal items come together). */
+/*
+ * Items matching f as a borrower means the words (search_plan in migrations/0013_public.sql):
+ * the exact code first, then those nearest the size asked for, then by name, size and code (so
+ * equal items come together).
+ */
 enum store_status store_public_items(const struct public_item_filter *f,
                                      struct public_item_page *out) STORE_MUST_CHECK;
 void store_public_items_free(struct public_item_page *page);

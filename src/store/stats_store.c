@@ -217,6 +217,77 @@ void store_stats_rows_free(struct stats_row *rows, size_t n)
     free(rows);
 }
 
+/*
+ * The people rollups of group g (a row of the outer query) over the period $2..$3, for branch $1
+ * and category $4: the day and month rows, as SPANS reads the others.
+ */
+#define PEOPLE_SCOPE "$1 AND category_id = $4 AND code = g.code"
+#define PEOPLE_SPANS                                                                               \
+    SPANS("d.loans, d.firsts", "stats_people_day", "m.loans, m.firsts", "stats_people_month",      \
+          PEOPLE_SCOPE)
+#define PEOPLE_DAY_SPANS DAY_RANGES("d.day, d.loans", "stats_people_day", PEOPLE_SCOPE)
+
+enum store_status store_stats_people(int branch_id, int category_id, const char *from,
+                                     const char *to, enum stats_people_dimension dimension,
+                                     struct stats_people_row **rows, size_t *n,
+                                     struct stats_people_row *total)
+{
+    enum { PEOPLE_KEY, PEOPLE_LOANS, PEOPLE_BORROWERS };
+    /*
+     * Everyone (code 0) first, then the groups in order. Unique borrowers as for the summary:
+     * first-timers of the period plus those back in it after a day before it, per whole month
+     * and per day around them (see migrations/0016_stats_people.sql).
+     */
+    static struct store_stmt people = STORE_STMT(
+        "SELECT coalesce(g.key, ''), t.loans, t.firsts + coalesce(b.n, 0)"
+        "  FROM (SELECT code, key FROM stats_people_groups WHERE dimension = $5"
+        "        UNION ALL SELECT 0::smallint, NULL) g"
+        " CROSS JOIN LATERAL ("
+        "   SELECT coalesce(sum(x.loans), 0) AS loans, coalesce(sum(x.firsts), 0) AS firsts"
+        "     FROM (" PEOPLE_SPANS ") x) t"
+        " CROSS JOIN LATERAL ("
+        "   SELECT sum(y.n) AS n FROM ("
+        "     SELECT (SELECT p.running FROM stats_people_gap_month p"
+        "              WHERE p.branch_id = $1 AND p.category_id = $4 AND p.code = g.code"
+        "                AND p.month = m.month AND p.prev_day < $2::date"
+        "              ORDER BY p.prev_day DESC LIMIT 1) AS n"
+        "       FROM stats_people_month m"
+        "      WHERE m.branch_id = $1 AND m.category_id = $4 AND m.code = g.code AND m.loans > 0"
+        "        AND m.month >= stats_months_from($2::date)"
+        "        AND m.month < stats_months_until($2::date, $3::date)"
+        "     UNION ALL"
+        "     SELECT (SELECT p.running FROM stats_people_gap p"
+        "              WHERE p.branch_id = $1 AND p.category_id = $4 AND p.code = g.code"
+        "                AND p.day = d.day AND p.prev_day < $2::date"
+        "              ORDER BY p.prev_day DESC LIMIT 1)"
+        "       FROM (" PEOPLE_DAY_SPANS ") d"
+        "      WHERE d.loans > 0) y) b"
+        " ORDER BY g.code");
+    STORE_NUM(branch, branch_id);
+    STORE_NUM(category, category_id);
+    const char *dim = dimension == STATS_PEOPLE_GENDER ? "gender" : "age_band";
+    *rows = NULL;
+    *n = 0;
+    *total = (struct stats_people_row){ 0 };
+    PGresult *res;
+    enum store_status st =
+        store_exec(&people, 5, (const char *[]){ branch, from, to, category, dim }, &res);
+    if (st < 0)
+        return st;
+    int count = PQntuples(res);
+    struct stats_people_row *list = xcalloc(count ? (size_t)count : 1, sizeof *list);
+    for (int i = 0; i < count; i++) {
+        struct stats_people_row *r = i == 0 ? total : &list[i - 1];
+        store_get_copy(res, i, PEOPLE_KEY, r->key, sizeof r->key);
+        r->loans = store_get_ll(res, i, PEOPLE_LOANS);
+        r->borrowers = store_get_ll(res, i, PEOPLE_BORROWERS);
+    }
+    PQclear(res);
+    *rows = list;
+    *n = count ? (size_t)count - 1 : 0;
+    return STORE_OK;
+}
+
 enum store_status store_stats_items(int branch_id, struct stats_items *out)
 {
     enum { ITEMS_CATEGORY, ITEMS_ITEMS, ITEMS_NEVER_LENT, ITEMS_LOST };

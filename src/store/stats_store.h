@@ -60,6 +60,30 @@ enum store_status store_stats_loans(int branch_id, const char *from, const char 
                                     size_t *n) STORE_MUST_CHECK;
 void store_stats_rows_free(struct stats_row *rows, size_t n);
 
+/*
+ * Loans and unique borrowers of a period by group of people (migration 0016_stats_people): the
+ * age bands ("0-6", "7-12", "13-19", "20-64", "65+", "unknown"; age at the loan's date) or the
+ * genders ("kvinna", "man", "annat", "ej_angivet", "unknown").
+ */
+enum stats_people_dimension { STATS_PEOPLE_AGE_BAND, STATS_PEOPLE_GENDER };
+
+struct stats_people_row {
+    char key[16];        /* the group */
+    long long loans;     /* lent to the group in the period */
+    long long borrowers; /* distinct borrowers of those loans */
+};
+
+/*
+ * The groups of a dimension in their order, for the branch (0: the network) and the category (0:
+ * every category), with every group present (zeros too), into a new array of *n rows (free it);
+ * the loans and distinct borrowers of everyone into *total (key ""). A borrower whose loans of the
+ * period fall in two age bands (around a new year) counts in both, and once in the total.
+ */
+enum store_status store_stats_people(int branch_id, int category_id, const char *from,
+                                     const char *to, enum stats_people_dimension dimension,
+                                     struct stats_people_row **rows, size_t *n,
+                                     struct stats_people_row *total) STORE_MUST_CHECK;
+
 /* Items of a category now: in the catalogue (not retired), of those never lent, and lost. */
 struct stats_category_items {
     int category_id;

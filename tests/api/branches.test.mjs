@@ -204,7 +204,8 @@ test('categories: the default tree is public, in Swedish and English, parents fi
   const skis = cats.find((c) => c.id === 111);
   assert.deepEqual(skis, {
     id: 111, parent_id: 11, depth: 2, name_sv: 'Längdskidor', name_en: 'Cross-country skis',
-    size_kind: 'length_cm', co2e_kg: null, sek: null, factor_source: null, sort: 10, hidden: false, shown: true,
+    size_kind: 'length_cm', co2e_kg: null, sek: null, factor_source: null, factor_source_en: null,
+    consent_age: null, sort: 10, hidden: false, shown: true,
   });
   assert.equal(cats.find((c) => c.id === 112).co2e_kg, 29);
 });

@@ -38,7 +38,7 @@ test('the export holds every stored field about the borrower and nothing about a
   const codes = await Promise.all(['Längdskidor', 'Hjälm', 'Tält'].map((name) => addItem(db, 'north', { name })));
   const otherCodes = await Promise.all(['Skridskor', 'Kanot'].map((name) => addItem(db, 'north', { name })));
   const id = await borrowerWithLoans({ name: 'Signe Svensson', phone: '070-111 22 33', email: 'signe@example.se',
-    guardian_name: 'Sara Svensson', guardian_phone: '070-999 88 77', notes: 'Föredrar sms', accepted_terms: true },
+    birth_year: 1990, gender: 'kvinna', notes: 'Föredrar sms', accepted_terms: true },
   codes, codes.slice(0, 2));
   const other = await borrowerWithLoans({ name: 'Olof Olsson', phone: '070-444 55 66', email: 'olof@example.se' }, otherCodes, otherCodes.slice(0, 1));
   assert.equal((await volunteer.patch(`/api/borrowers/${id}`, { blocked: true, blocked_reason: 'Förlorad hjälm' })).status, 200);
@@ -58,6 +58,8 @@ test('the export holds every stored field about the borrower and nothing about a
   assert.deepEqual(doc.borrower, row);
   assert.equal(doc.borrower.blocked, true);
   assert.equal(doc.borrower.blocked_reason, 'Förlorad hjälm');
+  // Birth year and gender leave hylla in this export only: it is the borrower's own data.
+  assert.deepEqual([doc.borrower.birth_year, doc.borrower.gender], [1990, 'kvinna']);
   assert.deepEqual(doc.branch, { slug: 'north', name: 'Fritidsbanken north' });
   // Every loan, every column, with its item.
   const loans = (await db.query('SELECT to_jsonb(l) AS r FROM loans l WHERE borrower_id = $1 ORDER BY checked_out_at, id', [id])).rows.map((x) => x.r);

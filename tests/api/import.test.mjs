@@ -96,6 +96,14 @@ test('a dry run checks and adds nothing; the wrong content type is 415', async (
   assert.equal(r.status, 200);
   assert.deepEqual(r.json, { imported: 1, dry_run: true, notices: [] });
   assert.equal((await itemsOf('deje')).length, 4);
+  // A yes-or-no argument is true or false: anything else is refused, not taken for a real import.
+  for (const word of ['yes', '1', 'TRUE', 'on']) {
+    const odd = await importInto(manager, 'deje', 'name,category\nPulka,15\n', `&dry_run=${word}`);
+    assert.equal(odd.status, 400, `dry_run=${word}: ${odd.text}`);
+    assert.equal(odd.json.code, 'invalid_query');
+    assert.match(odd.json.detail, /dry_run is true or false/);
+  }
+  assert.equal((await itemsOf('deje')).length, 4);
   const json = await manager.request('POST', '/api/items/import?branch=deje', { body: 'name,category\nPulka,15\n', headers: { 'content-type': 'application/json' } });
   assert.equal(json.status, 415);
 });

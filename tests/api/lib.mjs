@@ -311,13 +311,30 @@ export async function addItem(db, branch, { code, category = 111, name = 'Längd
 export const OPEN_EVERY_DAY = Object.fromEntries(
   ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['10:00', '18:00']]]));
 
-/** Create a borrower directly in the database; returns its id. phone must be E.164. */
-export async function addBorrower(db, { branch, name, phone, card = null }) {
+/**
+ * Create a borrower directly in the database; returns its id. phone must be E.164 (null for a
+ * child, who has a guardian: another borrower's id).
+ */
+export async function addBorrower(db, { branch, name, phone, card = null, birthYear = null, gender = null,
+  guardian = null, consent = false }) {
   const { rows } = await db.query(
-    `INSERT INTO borrowers (branch_id, name, phone, card)
-     VALUES ((SELECT id FROM branches WHERE slug = $1), $2, $3, $4) RETURNING id`,
-    [branch, name, phone, card]);
+    `INSERT INTO borrowers (branch_id, name, phone, card, birth_year, gender, guardian_id, guardian_consent)
+     VALUES ((SELECT id FROM branches WHERE slug = $1), $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [branch, name, phone, card, birthYear, gender, guardian, consent]);
   return Number(rows[0].id);
+}
+
+/** The instant at which the clocks of Stockholm show hh:mm on the ISO date (summer or winter time). */
+export function stockholmInstant(date, hhmm) {
+  const [y, m, d] = date.split('-').map(Number);
+  const [h, min] = hhmm.split(':').map(Number);
+  const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit',
+    day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  for (const offset of [1, 2]) {
+    const instant = new Date(Date.UTC(y, m - 1, d, h - offset, min));
+    if (local.format(instant) === `${date.slice(8)}/${date.slice(5, 7)}/${date.slice(0, 4)}, ${hhmm}`) return instant;
+  }
+  throw new Error(`${date} ${hhmm} is no time in Stockholm`);
 }
 
 /** Today in Stockholm as YYYY-MM-DD, plus days, from the database (the dates hylla uses). */

@@ -191,6 +191,104 @@ test('items: bad arguments get 400, an unknown branch 404', async () => {
   assert.equal(r.json.code, 'branch_not_found');
 });
 
+test('an item by its code, as the QR code of its label asks: the item and its branch, not the borrower', async () => {
+  const lent = await anon.get(`/api/public/items/${codes.ski155b.toLowerCase()}`);
+  assert.equal(lent.status, 200, lent.text);
+  const { branch, ...item } = lent.json;
+  assert.deepEqual(item, {
+    code: codes.ski155b, name: 'Längdskidor Peltonen', category: { id: 111, name_sv: 'Längdskidor', name_en: 'Cross-country skis' },
+    size: { kind: 'length_cm', value: 155 }, condition: 'good', status: 'on_loan',
+    due_date: (await db.query('SELECT due_date::text AS d FROM loans l JOIN items i ON i.id = l.item_id WHERE i.code = $1', [codes.ski155b])).rows[0].d,
+    photo_url: null,
+  });
+  assert.deepEqual(branch, (await anon.get('/api/public/branches/deje')).json, 'its branch as the branch route answers it');
+  assert.equal(lent.headers.get('access-control-allow-origin'), '*');
+  assert.match(lent.headers.get('etag'), /^"[0-9a-f]{32}"$/);
+  assert.equal((await anon.get(`/api/public/items/${codes.repair}`)).json.status, 'repair');
+  for (const hidden of [codes.intake, codes.retired, 'DEJ-99999', 'not a code', '%FF']) {
+    const r = await anon.get(`/api/public/items/${encodeURIComponent(hidden)}`);
+    assert.equal(r.status, 404, hidden);
+    assert.equal(r.json.code, 'item_not_found');
+  }
+});
+
+test("a branch's phone, e-mail and map position, as its manager sets them, are on its public answer and its items", async () => {
+  const before = (await anon.get('/api/public/branches/forshaga')).json;
+  assert.deepEqual([before.phone, before.email, before.latitude, before.longitude], [null, null, null, null]);
+  const manager = await staffClient(server, db, { username: 'maja', role: 'manager', branch: 'forshaga' });
+  const r = await manager.patch('/api/branches/forshaga', {
+    phone: '054-87 12 00', email: 'forshaga@example.org', latitude: 59.5284, longitude: 13.4797, address: 'Torget 1, Forshaga',
+  });
+  assert.equal(r.status, 200, r.text);
+  const after = (await anon.get('/api/public/branches/forshaga')).json;
+  assert.deepEqual([after.phone, after.email, after.latitude, after.longitude, after.address],
+    ['+4654871200', 'forshaga@example.org', 59.5284, 13.4797, 'Torget 1, Forshaga']);
+  assert.deepEqual((await anon.get('/api/public/branches')).json.branches.find((b) => b.slug === 'forshaga'), after);
+  assert.deepEqual((await anon.get(`/api/public/items/${codes.other}`)).json.branch, after, 'an item page shows the same');
+  await manager.patch('/api/branches/forshaga', { phone: null, email: null, latitude: null, longitude: null, address: null });
+  const cleared = (await anon.get('/api/public/branches/forshaga')).json;
+  assert.deepEqual([cleared.phone, cleared.email, cleared.latitude, cleared.longitude], [null, null, null, null]);
+});
+
+test('the "Så lånar du" text: anyone reads it, network-wide admins write it in both languages', async () => {
+  const first = await anon.get('/api/public/texts/how-to-borrow');
+  assert.equal(first.status, 200);
+  assert.match(first.json.sv, /14 dagar/);
+  assert.match(first.json.en, /14 days/);
+  assert.equal((await anon.get('/api/public/texts/nothing')).status, 404);
+
+  const text = { sv: 'Gratis, 14 dagar.\n\n- Namn och mobilnummer\n- Lämna tillbaka rent', en: 'Free, 14 days.\n\n- Name and mobile number' };
+  assert.equal((await vera.put('/api/texts/how-to-borrow', { json: text })).status, 403);
+  assert.equal((await anon.put('/api/texts/how-to-borrow', { json: text })).status, 401);
+  const local = await staffClient(server, db, { username: 'lokal', role: 'admin', branch: 'deje' });
+  const bound = await local.put('/api/texts/how-to-borrow', { json: text });
+  assert.equal(bound.status, 403);
+  assert.equal(bound.json.code, 'network_only');
+  const admin = await staffClient(server, db, { username: 'natalie', role: 'admin' });
+  for (const [body, field] of [[{ sv: text.sv }, 'en'], [{ ...text, sv: '  ' }, 'sv'], [{ ...text, en: 'a\u0007b' }, 'en'],
+    [{ ...text, sv: 'x'.repeat(8001) }, 'sv'], [{ ...text, html: '<b>' }, 'html']]) {
+    const r = await admin.put('/api/texts/how-to-borrow', { json: body });
+    assert.equal(r.status, 422, JSON.stringify(body).slice(0, 80));
+    assert.deepEqual(r.json.errors.map((e) => e.field), [field]);
+  }
+  assert.equal((await anon.get('/api/public/texts/how-to-borrow')).json.sv, first.json.sv, 'nothing changed');
+  const r = await admin.put('/api/texts/how-to-borrow', { json: text });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual([r.json.key, r.json.sv, r.json.en], ['how-to-borrow', text.sv, text.en]);
+  const now = await anon.get('/api/public/texts/how-to-borrow');
+  assert.deepEqual([now.json.sv, now.json.en, now.json.updated_at], [text.sv, text.en, r.json.updated_at]);
+  const audit = await db.query("SELECT details FROM audit_log WHERE action = 'site_text_updated'");
+  assert.deepEqual(audit.rows.map((x) => x.details), [{ key: 'how-to-borrow' }]);
+  assert.equal((await admin.put('/api/texts/nothing', { json: text })).status, 404);
+});
+
+test('public answers are gzip-compressed for a client that takes it, with the same ETag', async () => {
+  const { request } = await import('node:http');
+  const { gunzipSync } = await import('node:zlib');
+  const raw = (p, headers) => new Promise((resolve, reject) => {
+    request(server.url + p, { headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject).end();
+  });
+  const p = '/api/public/branches';
+  const plain = await raw(p, {});
+  const gz = await raw(p, { 'accept-encoding': 'gzip, deflate, br' });
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.equal(gz.headers['content-encoding'], 'gzip');
+  assert.equal(gz.headers.vary, 'Accept-Encoding');
+  assert.equal(gz.headers.etag, plain.headers.etag);
+  assert.deepEqual(gunzipSync(gz.body), plain.body);
+  assert.ok(gz.body.length * 3 < plain.body.length, `${gz.body.length} of ${plain.body.length} bytes`);
+  const notModified = await raw(p, { 'accept-encoding': 'gzip', 'if-none-match': gz.headers.etag });
+  assert.equal(notModified.body.length, 0);
+  // A short answer is not worth it.
+  const short = await raw('/api/public/stats', { 'accept-encoding': 'gzip' });
+  assert.equal(short.headers['content-encoding'], undefined);
+  assert.ok(short.body.length < 1024);
+});
+
 test('ETag, 304 on If-None-Match, 30 s caching and open CORS on every public GET', async () => {
   for (const p of ['/api/public/items?branch=deje&q=skidor', '/api/public/branches', '/api/public/branches/deje',
     '/api/public/categories', '/api/public/stats', '/api/openapi.json']) {
@@ -251,7 +349,7 @@ test('/api/openapi.json is a valid OpenAPI 3 document listing every public route
   assertOpenApi(doc);
   // Every public route of the API is there, and nothing else.
   const routes = (await routeTable()).filter((x) => x.pattern.startsWith('/api/public/') || x.pattern === '/api/openapi.json');
-  assert.equal(routes.length, 6);
+  assert.equal(routes.length, 8);
   for (const x of routes) {
     assert.equal(x.access, 'public', x.pattern);
     assert.ok(doc.paths[x.pattern]?.[x.method.toLowerCase()], `${x.method} ${x.pattern} is not documented`);

@@ -325,13 +325,66 @@ const otherBranchReads = [
       return { method: 'POST', path: `/api/items/${code}/status`, json: { to: 'lost' } };
     },
   },
-  ...['summary', 'loans', 'items'].map((what) => ({
+  ...['summary', 'loans', 'loans.csv', 'items'].map((what) => ({
     route: `GET /api/stats/${what}`,
     role: 'manager',
     async make() {
       return { method: 'GET', path: `/api/stats/${what}?from=2026-01-01&to=2026-12-31&group_by=month&branch=south` };
     },
   })),
+  {
+    route: 'GET /api/borrowers/{id}/messages',
+    role: 'manager',
+    async make() {
+      const id = await southBorrower();
+      await db.query(`INSERT INTO messages (kind, branch_id, borrower_id, body)
+                      SELECT 'free_text', branch_id, id, 'Hej Sonja, kanoten' FROM borrowers WHERE id = $1`, [id]);
+      return { method: 'GET', path: `/api/borrowers/${id}/messages`, secrets: ['Sonja', 'kanoten'] };
+    },
+  },
+  {
+    route: 'GET /api/messages',
+    role: 'volunteer',
+    async make() {
+      const { loan } = await southLoan();
+      await db.query(`WITH m AS (INSERT INTO messages (kind, step, due_date, branch_id, borrower_id, body)
+                        SELECT 'due_soon', 2, due_date, branch_id, borrower_id, 'Hej Sonja, skidorna' FROM loans WHERE id = $1
+                        RETURNING id, due_date)
+                      INSERT INTO message_loans SELECT m.id, $1, 'due_soon', 2, m.due_date FROM m`, [loan]);
+      return {
+        method: 'GET', path: `/api/messages?loans=${loan}`, secrets: ['Sonja', 'skidorna'], statuses: [200],
+        check: (res) => assert.deepEqual(res.json.messages, []),
+      };
+    },
+  },
+  {
+    route: 'POST /api/borrowers/{id}/messages',
+    role: 'volunteer',
+    async make() {
+      return { method: 'POST', path: `/api/borrowers/${await southBorrower()}/messages`, json: { text: 'Hacked' }, secrets: ['Sonja'] };
+    },
+  },
+  {
+    route: 'POST /api/borrowers/{id}/calls',
+    role: 'volunteer',
+    async make() {
+      return { method: 'POST', path: `/api/borrowers/${await southBorrower()}/calls`, json: {}, secrets: ['Sonja'] };
+    },
+  },
+  {
+    route: 'GET /api/messages/stats',
+    role: 'manager',
+    async make() {
+      return { method: 'GET', path: '/api/messages/stats?from=2026-01-01&to=2026-12-31&branch=south' };
+    },
+  },
+  {
+    route: 'GET /api/message-settings',
+    role: 'manager',
+    async make() {
+      return { method: 'GET', path: '/api/message-settings?branch=south' };
+    },
+  },
 ];
 
 /** The borrower of branch south whose data must never reach staff of north (made once). */
@@ -377,6 +430,12 @@ test('staff bound to a branch get nothing of another branch', async () => {
   assert.equal(await count("SELECT count(*)::int AS n FROM items WHERE name = 'Hacked' OR status = 'lost'"), 0);
   assert.equal(await count("SELECT count(*)::int AS n FROM borrowers WHERE card = 'K11223344'"), 1);
   assert.equal(await count('SELECT count(*)::int AS n FROM items WHERE label_printed_at IS NOT NULL'), 0);
+  assert.equal(await count("SELECT count(*)::int AS n FROM messages WHERE body = 'Hacked' OR kind = 'phone_call'"), 0);
+  // Their own borrower exists; this server has no SMS gateway to send with.
+  const own = await addBorrower(db, { branch: 'north', name: 'Nora Norr', phone: '+46701740678' });
+  const off = await f.clients.volunteer.post(`/api/borrowers/${own}/messages`, { text: 'Hej' });
+  assert.equal(off.status, 409);
+  assert.equal(off.json.code, 'messages_off');
   assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'borrower_exported'"), 0);
   assert.ok(await count('SELECT count(*)::int AS n FROM items') >= itemsBefore);
   // The listing of a branch-bound admin holds their branch only.
@@ -477,6 +536,55 @@ test('the 6th wrong password for one user within 15 minutes gets 429, even with 
   // When the lockout is over, the right password works again.
   await db.query("UPDATE login_lockouts SET locked_until = now() - interval '1 second'");
   assert.equal((await new Client(server.url).post('/api/session', { username: 'greta', password: 'correct horse battery' })).status, 200);
+});
+
+test('a username outside the safe set is refused (422): Unicode folding cannot escape a lockout', async () => {
+  await forgetFailures();
+  await addStaff(db, { username: 'kiki-admin', role: 'admin' });
+  const c = new Client(server.url);
+  for (let i = 1; i <= 5; i++)
+    assert.equal((await c.post('/api/session', { username: 'kiki-admin', password: `wrong password ${i}` })).status, 401);
+  // PostgreSQL's lower() folds the dotted capital I (U+0130) and the Kelvin sign (U+212A) onto
+  // ASCII: neither spelling reaches the lookup, with the right password or without.
+  for (const spelling of ['kiki-admİn', '\u212Aiki-admin', 'kiki-admin\u00a0', 'kiki admin', 'ｋiki-admin']) {
+    const r = await loginFrom('127.0.0.5', spelling, 'correct horse battery');
+    assert.equal(r.status, 422, `${JSON.stringify(spelling)}: ${JSON.stringify(r.json)}`);
+    assert.equal(r.json.code, 'validation_failed');
+    assert.deepEqual(r.json.errors.map((e) => [e.field, e.code]), [['username', 'invalid']]);
+    assert.ok(!r.headers['set-cookie'], 'a refused name set a cookie');
+  }
+  assert.equal((await loginFrom('127.0.0.5', 'KIKI-ADMIN', 'correct horse battery')).status, 429, 'the account stays locked');
+  assert.equal(await count("SELECT count(*)::int AS n FROM audit_log WHERE action = 'login' AND staff_id = (SELECT id FROM staff WHERE username = 'kiki-admin')"), 0);
+  await forgetFailures();
+  assert.equal((await loginFrom('127.0.0.5', 'Kiki-Admin', 'correct horse battery')).status, 200);
+});
+
+test('invalid UTF-8 or a NUL in the path or a query argument is 400 invalid_query on every route', async () => {
+  const logBefore = server.log().length;
+  const cases = [
+    ['/api/public/branches/%ff', null],
+    ['/api/public/items?branch=%ff', null],
+    ['/api/public/items?q=%C0%80', null], // an overlong NUL
+    ['/api/public/stats?branch=%ED%A0%80', null], // a surrogate
+    ['/api/public/categories?x%ff=1', null],
+    ['/api/items?branch=%ff', 'volunteer'],
+    ['/api/items/DEJ%ff', 'volunteer'],
+    ['/api/items.csv?branch=%fe', 'manager'],
+    ['/api/stats/loans?branch=%ff', 'manager'],
+    ['/api/borrowers?q=%ff', 'volunteer'],
+    ['/api/public/items?q=ski%00drop', null],
+    ['/api/public/branches/deje%00x', null],
+    ['/index.html%ff', null],
+  ];
+  for (const [path, role] of cases) {
+    const r = role ? await clients[role].get(path) : await new Client(server.url).get(path);
+    assert.equal(r.status, 400, `${path}: ${r.text}`);
+    assert.equal(r.json.code, 'invalid_query', path);
+    assert.match(r.headers.get('content-type'), /^application\/problem\+json/);
+  }
+  // Valid UTF-8 still passes: a Swedish search is a search.
+  assert.equal((await new Client(server.url).get('/api/public/items?q=%C3%A5ka')).status, 200);
+  assert.doesNotMatch(server.log().slice(logBefore), / 5\d\d [\d.]+ ms|ERROR|invalid byte sequence/);
 });
 
 test('a successful login forgets the username\'s failures', async () => {

@@ -48,7 +48,7 @@ test('an admin adds a volunteer, who chooses their own password and lends; a res
   await page.waitForURL(`${app.url}/admin`);
   await page.waitForSelector('#home-sections li');
   assert.deepEqual(await page.$$eval('#home-sections h2', (h) => h.map((x) => x.textContent)),
-    [sv['admin.nav.stats'], sv['admin.nav.branches'], sv['admin.nav.staff'], sv['admin.nav.categories']]);
+    [sv['admin.nav.stats'], sv['admin.nav.branches'], sv['admin.nav.staff'], sv['admin.nav.categories'], sv['admin.nav.texts'], sv['admin.nav.messages']]);
   await checkA11y(page, 'admin-home');
 
   await open(page, '/admin/staff');
@@ -213,17 +213,18 @@ test('a manager sets summer hours and a Christmas closure on the calendar; the p
   assert.equal((await app.db.query('SELECT due_date::text AS d FROM loans WHERE id = $1', [loan.id])).rows[0].d, `${year + 1}-01-07`);
   assert.equal(await count("SELECT count(*) AS n FROM audit_log WHERE action = 'due_dates_moved'"), 1);
   const today = await page.textContent('#preview-today');
-  const next = await page.textContent('#preview-next');
+  const week = await page.textContent('#preview-week');
+  assert.match(today, /^(Öppet nu, stänger|Stängt nu)/);
 
-  // The public site: the saved season and closure, today's words as the preview said them.
+  // The public site: the saved season and closure, open now and the week as the preview said them.
   const pub = await (await page.request.get(`${app.url}/api/public/branches/deje`)).json();
   assert.deepEqual(pub.seasons, [{ name: 'Sommar', from: '06-15', to: '08-15', opening_hours: { tue: [['16:00', '19:00']], thu: [['16:00', '19:00']] } }]);
   assert.deepEqual(pub.closed_periods, [{ from: `${year}-12-23`, to: `${year + 1}-01-06`, reason: 'Julstängt' }]);
   const site = await app.newPage();
   await site.goto(`${app.url}/?branch=deje`);
-  await site.waitForFunction(() => document.getElementById('hours-today')?.textContent);
-  assert.equal(await site.textContent('#hours-today'), today);
-  assert.equal((await site.textContent('#hours-next')).trim(), next.trim());
+  await site.waitForFunction(() => document.querySelector('#open-now .open-now')?.textContent);
+  assert.equal(await site.textContent('#open-now .open-now'), today);
+  assert.equal(await site.textContent('#week'), week);
   await site.close();
 
   // Another branch: the page may show it, but a change is refused and changes nothing.

@@ -88,6 +88,40 @@ test('the default factor names its source, and an admin changes a category\'s fa
   await page.close();
 });
 
+test('an admin sets an age rule and an English source; children categories inherit the rule', async () => {
+  const page = await openAs('ada');
+  await page.waitForSelector('#factors-table table');
+  await page.click('[data-edit="3"]');
+  await page.waitForSelector('#factor-dialog[open]');
+  await page.fill('#factor-consent-age', '40');
+  await page.click('#factor-save');
+  assert.equal(await page.textContent('#factor-consent-age-error'), sv['admin.factors.consent_invalid']);
+  await page.fill('#factor-consent-age', '15');
+  await page.click('#factor-save');
+  await closed(page);
+  const rules = await app.db.query('SELECT category_id, consent_age FROM category_rules WHERE category_id IN (3, 32) ORDER BY 1');
+  assert.deepEqual(rules.rows, [{ category_id: 3, consent_age: 15 }, { category_id: 32, consent_age: 15 }]);
+  assert.match(await page.locator('tr[data-id="32"] td.num').nth(2).textContent(), /ärvs: 15 \(Vatten\)/);
+
+  // The source in English is shown on the English page; the Swedish one on the Swedish page.
+  await page.click('[data-edit="112"]');
+  await page.fill('#factor-source-en', 'Our own English source');
+  await page.click('#factor-save');
+  await closed(page);
+  assert.equal((await app.db.query('SELECT factor_source_en FROM categories WHERE id = 112')).rows[0].factor_source_en,
+    'Our own English source');
+  assert.match(await page.locator('tr[data-id="112"]').textContent(), /RISE 2020, utvärdering/);
+  const english = await openAs('ada', 'en');
+  await english.waitForSelector('#factors-table table');
+  assert.match(await english.locator('tr[data-id="112"]').textContent(), /Our own English source/);
+  assert.match(await english.locator('tr[data-id="32"]').textContent(), /inherited: 15 \(Water\)/);
+  await app.db.query('UPDATE categories SET consent_age = NULL WHERE id = 3');
+  assertNoPageErrors(page);
+  assertNoPageErrors(english);
+  await page.close();
+  await english.close();
+});
+
 test('in English, numbers have a decimal point and the texts are English', async () => {
   await app.db.query("UPDATE categories SET co2e_kg = 3.25, factor_source = 'test' WHERE id = 21");
   const page = await openAs('ada', 'en');
@@ -144,9 +178,11 @@ test('both admin pages draw the same top bar, with the sections each role may op
   const branches = [sv['admin.nav.branches'], '/admin/branches', null];
   const stats = (current) => [sv['admin.nav.stats'], '/admin/stats', current ? 'page' : null];
   const factors = (current) => [sv['admin.nav.categories'], '/admin/categories', current ? 'page' : null];
+  const texts = [sv['admin.nav.texts'], '/admin/texts', null];
+  const messages = [sv['admin.nav.messages'], '/admin/messages', null];
   for (const [username, path, who, links] of [
-    ['nina', '/admin/stats', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(true), branches, factors(false)]],
-    ['nina', '/admin/categories', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(false), branches, factors(true)]],
+    ['nina', '/admin/stats', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(true), branches, factors(false), texts, messages]],
+    ['nina', '/admin/categories', `Nina N, ${sv['admin.role.manager']}`, [desk, home, stats(false), branches, factors(true), texts, messages]],
     ['vera', '/admin/stats', `Vera V, ${sv['admin.role.volunteer']}`, [desk, stats(true)]],
     ['vera', '/admin/categories', `Vera V, ${sv['admin.role.volunteer']}`, [desk, factors(true)]],
   ]) {

@@ -478,7 +478,7 @@ test('the camera: a label held before a (fake) camera lends the item on the lend
   }
 });
 
-test('without --public-url a label\'s QR code points where the browser asked', async () => {
+test('without --public-url a label\'s QR code points where the browser asked, at the item\'s public page', async () => {
   const other = await startHylla({ database: app.db.conninfo }); // no --public-url; sessions are shared
   try {
     const code = codes[0];
@@ -496,6 +496,15 @@ test('without --public-url a label\'s QR code points where the browser asked', a
     await page.close();
     const { stdout } = await run('zbarimg', ['-q', '-Sdisable', '-Sqrcode.enable', png]);
     assert.equal(stdout.trim(), `QR-Code:${other.url}/i/${code}`);
+    // What the QR code holds answers the item's public page, as a phone that scans it opens it.
+    const target = stdout.trim().slice('QR-Code:'.length);
+    // (tests/browser/public.test.mjs drives that page itself.)
+    const html = await fetch(target);
+    assert.equal(html.status, 200);
+    assert.match(await html.text(), /<script type="module" src="\/js\/public\/itempage\.js">/);
+    const item = await fetch(`${other.url}/api/public/items/${target.split('/i/')[1]}`);
+    assert.equal(item.status, 200);
+    assert.equal((await item.json()).code, code);
   } finally {
     await other.stop();
   }

@@ -4,7 +4,10 @@
 // a volunteer see, and the print style.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import sv from '../../web/js/lang/sv.js';
 import en from '../../web/js/lang/en.js';
 import { startApp, addStaff, addBranch, checkA11y, assertNoPageErrors, visibleText, screenshot } from './lib.mjs';
@@ -30,8 +33,12 @@ before(async () => {
     SELECT b.code_prefix || '-' || g, b.id, (ARRAY[111, 112, 12, 21, 31])[1 + g % 5], 'sak ' || g, 'available',
            date '2024-06-01' + (g * 29 + b.id * 7) % 500
       FROM branches b, generate_series(1, 12) g ORDER BY b.id, g`);
-  await db.query(`INSERT INTO borrowers (branch_id, name, phone)
-    SELECT 1 + g % 2, 'Person ' || g, '+46702220' || lpad(g::text, 3, '0') FROM generate_series(1, 8) g`);
+  // Six adults, a child and one of unknown age; five women, two men and one unknown.
+  await db.query(`INSERT INTO borrowers (branch_id, name, phone, birth_year, gender)
+    SELECT 1 + g % 2, 'Person ' || g, '+46702220' || lpad(g::text, 3, '0'),
+           CASE WHEN g <= 6 THEN 1980 WHEN g = 7 THEN 2015 END,
+           CASE WHEN g <= 5 THEN 'kvinna' WHEN g <= 7 THEN 'man' END
+      FROM generate_series(1, 8) g`);
   // 90 returned loans over 2025 (and a few in 2024), each with a checkout of its own.
   await db.query(`
     WITH plan AS (
@@ -39,7 +46,7 @@ before(async () => {
              timestamptz '2024-12-20 11:00 Europe/Stockholm' + make_interval(days => (g * 4) % 380, hours => g % 6) AS out_at
         FROM generate_series(1, 90) g
         JOIN LATERAL (SELECT * FROM items WHERE branch_id = 1 + g % 2 ORDER BY id OFFSET g % 12 LIMIT 1) i ON true
-        JOIN LATERAL (SELECT * FROM borrowers WHERE branch_id = 1 + g % 2 ORDER BY id OFFSET g % 4 LIMIT 1) p ON true),
+        JOIN LATERAL (SELECT * FROM borrowers WHERE branch_id = 1 + g % 2 ORDER BY id OFFSET (g / 2) % 4 LIMIT 1) p ON true),
     c AS (
       INSERT INTO checkouts (branch_id, borrower_id, created_at)
       SELECT branch_id, borrower, out_at FROM plan ORDER BY g RETURNING id, created_at, branch_id)
@@ -65,10 +72,13 @@ before(async () => {
   const q = `from=${FROM}&to=${TO}`;
   api = {
     summary: await get(`/api/stats/summary?${q}`),
+    before: await get('/api/stats/summary?from=2024-01-01&to=2024-12-31'),
     month: (await get(`/api/stats/loans?${q}&group_by=month`)).rows,
     category: (await get(`/api/stats/loans?${q}&group_by=category`)).rows,
     branch: (await get(`/api/stats/loans?${q}&group_by=branch`)).rows,
     items: await get('/api/stats/items'),
+    age: await get(`/api/stats/loans?${q}&group_by=age_band`),
+    gender: await get(`/api/stats/loans?${q}&group_by=gender`),
   };
   assert.ok(api.summary.loans > 60 && api.summary.loans < 90, JSON.stringify(api.summary));
 });
@@ -133,7 +143,8 @@ async function checkTablesAndFiles(page, lang) {
   if (lang === 'sv') assert.match(fig('co2e_kg'), /^\d+,\d$/, 'a decimal comma in Swedish');
   else assert.match(fig('co2e_kg'), /^\d+\.\d$/);
   // The page shows the same figure the file holds.
-  const shownLoans = await page.locator('#stats-figures div', { hasText: dict['stats.loans'] }).first().locator('dd').textContent();
+  const shownLoans = await page.locator('#stats-figures div', { hasText: dict['stats.loans'] }).first().locator('dd')
+    .evaluate((dd) => dd.firstChild.textContent);
   assert.equal(Number(shownLoans.replace(/[\s\u00a0\u202f,]/g, '')), api.summary.loans);
 
   // Loans by month: every month of the period, as the API answers.
@@ -156,7 +167,37 @@ async function checkTablesAndFiles(page, lang) {
   const total = impact.at(-1);
   assert.ok(Math.abs(num(total[3], lang) - api.summary.co2e_kg) < 0.051, `${total[3]} vs ${api.summary.co2e_kg}`);
   assert.equal(num(total[5], lang), Math.round(api.summary.sek));
-  assert.ok(impact.slice(1, -1).some((r) => /RISE/.test(r[6])) || impact.length === 2, 'no source named');
+  // The source in the page's language.
+  const rise = lang === 'sv' ? /RISE 2020, utvärdering av Fritidsbanken/ : /RISE 2020 evaluation of Fritidsbanken/;
+  assert.ok(impact.slice(1, -1).some((r) => rise.test(r[6])), `no source in ${lang}: ${JSON.stringify(impact)}`);
+
+  // The same period a year earlier, and the change in per cent.
+  const summaryFile = await csv(page, 'summary');
+  assert.equal(summaryFile[0].length, 4);
+  const loansRow = summaryFile.find((r) => r[0] === dict['stats.loans']);
+  assert.equal(num(loansRow[2], lang), api.before.loans);
+  assert.equal(num(loansRow[3], lang), Math.round(((api.summary.loans - api.before.loans) / api.before.loans) * 1000) / 10);
+  const loansCard = await page.locator('#stats-figures div', { hasText: dict['stats.loans'] }).first().textContent();
+  assert.ok(loansCard.includes(lang === 'sv' ? 'året före' : 'a year earlier'), loansCard);
+  // The impact cards say how many loans they are counted on: those of categories with a factor.
+  const covered = api.category.filter((r) => [111, 112].includes(r.key)).reduce((n, r) => n + r.loans, 0);
+  const impactCard = await page.locator('#stats-impact div', { hasText: dict['stats.co2e_kg'] }).textContent();
+  const words = lang === 'sv' ? 'beräknat på' : 'counted on';
+  assert.match(impactCard.replace(/[\s\u00a0\u202f]+/g, ' '), new RegExp(`${words} ${covered} (av|of) ${api.summary.loans} (lån|loans)`), impactCard);
+
+  // By age and gender: the API's figures, and "< 5" where the API hides one, on screen and on file.
+  for (const [id, answer] of [['loans-by-age-band', api.age], ['loans-by-gender', api.gender]]) {
+    const shown = (r, field) => (r.suppressed ? (r.reason === 'under_5' ? '< 5' : '..') : r[field]);
+    const file = await csv(page, id);
+    assert.deepEqual(file.slice(1, -1).map((r) => [r[1], r[2]].map((v) => (/^\d/.test(v) ? num(v, lang) : v))),
+      answer.rows.map((r) => [shown(r, 'loans'), shown(r, 'borrowers')]), id);
+    assert.deepEqual(file.at(-1).slice(1).map((v) => num(v, lang)), [answer.total.loans, answer.total.borrowers], JSON.stringify([file, answer]));
+    const cells = await page.$$eval(`[data-table="${id}"] tbody tr`, (trs) => trs.map((tr) => [...tr.cells].slice(1).map((c) => c.textContent)));
+    assert.deepEqual(cells.map((c) => c.map((v) => (/^\d/.test(v) ? Number(v.replace(/[\s\u00a0\u202f,]/g, '')) : v))),
+      answer.rows.map((r) => [shown(r, 'loans'), shown(r, 'borrowers')]), `${id} on screen`);
+  }
+  assert.ok(api.age.rows.some((r) => r.suppressed) && api.age.rows.some((r) => !r.suppressed && r.borrowers >= 5),
+    JSON.stringify(api.age));
 
   // The catalogue now.
   const cat = await csv(page, 'catalogue');
@@ -219,6 +260,57 @@ test('a volunteer is told the page is not for them', async () => {
   assert.equal(await page.isVisible('#stats-controls'), false);
   await checkA11y(page, 'stats-volunteer');
   assertNoPageErrors(page, [/status of 403/]);
+  await page.close();
+});
+
+test('printed, every page carries the branch, the period and the day it was printed', async () => {
+  const page = await openAs('nina', `${PAGE}&branch=deje`);
+  await ready(page);
+  const dir = mkdtempSync(path.join(tmpdir(), 'hylla-print-'));
+  try {
+    const file = path.join(dir, 'report.pdf');
+    await page.pdf({ path: file, format: 'A4' });
+    const pages = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).split('\f').filter((p) => p.trim());
+    assert.ok(pages.length >= 2, `only ${pages.length} page`);
+    const printed = new Intl.DateTimeFormat('sv-SE', { day: 'numeric', month: 'long', year: 'numeric' }).format(new Date());
+    pages.forEach((text, i) => {
+      const flat = text.replace(/\s+/g, ' ');
+      assert.ok(flat.includes(`hylla – statistik: Fritidsbanken Deje, 2025. Utskriven ${printed}.`), `page ${i + 1}: ${flat.slice(0, 300)}`);
+      assert.ok(flat.includes(`Sida ${i + 1} av ${pages.length}`), `page ${i + 1} number`);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assertNoPageErrors(page);
+  await page.close();
+});
+
+test('seasons and school holidays are presets with their dates, and the page says what they are', async () => {
+  const page = await openAs('nina', '/admin/stats');
+  await ready(page);
+  const groups = await page.$$eval('#stats-period optgroup', (g) => g.map((x) => [x.label, x.querySelectorAll('option').length]));
+  assert.deepEqual(groups, [[sv['stats.presets.periods'], 4], [sv['stats.presets.seasons'], 4], [sv['stats.presets.holidays'], 8]]);
+  const labels = await page.$$eval('#stats-period option', (o) => Object.fromEntries(o.map((x) => [x.value, x.textContent])));
+  // The latest winter that has begun, up to today: on 1 December that is today alone.
+  const [y, m, d] = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm' }).format(new Date()).split('-').map(Number);
+  const start = m === 12 ? y : y - 1;
+  if (m === 12 && d === 1) assert.equal(labels.winter, `Vinter: 1 december ${y}`);
+  else assert.match(labels.winter, new RegExp(`^Vinter: 1 december ${start}–\\d+ (december ${start}|januari ${y}|februari ${y})$`));
+  assert.match(labels['autumn-holiday'], /^Höstlov: /);
+  assert.equal(await page.isVisible('#stats-period-note'), false);
+
+  await page.selectOption('#stats-period', 'sportlov-9');
+  await page.waitForFunction(() => /period=sportlov-9/.test(location.search));
+  await ready(page);
+  // Week 9: Monday to Sunday, the latest that has begun.
+  const scope = await page.textContent('#stats-scope');
+  assert.ok(scope.includes('februari') || scope.includes('mars'), scope);
+  assert.equal(await page.textContent('#stats-period-note'), sv['stats.holidays_note']);
+  await page.selectOption('#stats-period', 'summer');
+  await page.waitForFunction((n) => document.getElementById('stats-period-note').textContent === n, sv['stats.seasons_note']);
+  await ready(page);
+  await checkA11y(page, 'stats-season');
+  assertNoPageErrors(page);
   await page.close();
 });
 

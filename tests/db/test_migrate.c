@@ -106,6 +106,64 @@ START_TEST(badly_named_files_are_refused)
 }
 END_TEST
 
+/*
+ * The families migration turns the guardian written on a child's row (a name and a number) into
+ * a borrower linked to the child, reusing an adult who has that number, and keeps in the notes
+ * what it cannot link.
+ */
+START_TEST(guardians_on_a_childs_row_become_borrowers)
+{
+    size_t n = count_files(hylla_migrations), before = 0;
+    while (before < n && !strstr(hylla_migrations[before].name, "_families.sql"))
+        before++;
+    ck_assert_uint_lt(before, n);
+    struct embedded_file *files = calloc(before + 1, sizeof *files);
+    memcpy(files, hylla_migrations, before * sizeof *files);
+    char *printed = NULL, *why = NULL;
+    ck_assert_int_eq(migrate(files, &printed, &why), STORE_OK);
+    free(printed);
+    free(files);
+    dbtest_exec(
+        "INSERT INTO branches (id, slug, name, code_prefix) OVERRIDING SYSTEM VALUE"
+        " VALUES (1, 'a', 'A', 'AAA'), (2, 'b', 'B', 'BBB');"
+        "INSERT INTO borrowers (branch_id, name, phone, guardian_name, guardian_phone) VALUES"
+        " (1, 'Karins barn', '+46700000001', 'Karin', '+46730000001'),"
+        " (1, 'Syskon 1', '+46700000002', 'Lars', '+46730000002'),"
+        " (1, 'Syskon 2', '+46700000003', 'Lars L', '+46730000002'),"
+        " (1, 'Vuxen Vera', '+46730000003', NULL, NULL),"
+        " (1, 'Veras barn', '+46700000004', 'Vera', '+46730000003'),"
+        " (1, 'Bara namn', '+46700000005', 'Okänd förälder', NULL),"
+        " (1, 'Eget nummer', '+46700000006', 'Förälder', '+46700000006'),"
+        " (2, 'Karins barn i B', '+46700000001', 'Karin', '+46730000001');");
+    ck_assert_int_eq(migrate(hylla_migrations, &printed, &why), STORE_OK);
+    free(printed);
+
+    /* Karin (twice: a borrower per branch), Lars once for both siblings, Vera reused. */
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM borrowers"), 11);
+    ck_assert_int_eq(
+        dbtest_count("SELECT count(*) FROM borrowers c JOIN borrowers g ON g.id = c.guardian_id"
+                     " WHERE (c.name, g.name, g.phone, g.branch_id) IN ("
+                     "   ('Karins barn', 'Karin', '+46730000001', 1),"
+                     "   ('Karins barn i B', 'Karin', '+46730000001', 2),"
+                     "   ('Syskon 1', 'Lars', '+46730000002', 1),"
+                     "   ('Syskon 2', 'Lars', '+46730000002', 1),"
+                     "   ('Veras barn', 'Vuxen Vera', '+46730000003', 1))"),
+        5);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM borrowers WHERE guardian_id IS NOT NULL"),
+                     5);
+    char *notes = dbtest_value("SELECT string_agg(notes, '|' ORDER BY name) FROM borrowers"
+                               " WHERE name IN ('Bara namn', 'Eget nummer')");
+    ck_assert_str_eq(notes,
+                     "Vårdnadshavare: Okänd förälder|Vårdnadshavare: Förälder, +46700000006");
+    free(notes);
+    ck_assert_int_eq(
+        dbtest_count("SELECT count(*) FROM information_schema.columns"
+                     " WHERE table_name = 'borrowers' AND column_name LIKE 'guardian_%'"
+                     "   AND column_name NOT IN ('guardian_id', 'guardian_consent')"),
+        0);
+}
+END_TEST
+
 static Suite *migrate_suite(void)
 {
     Suite *s = suite_create("migrate");
@@ -114,6 +172,7 @@ static Suite *migrate_suite(void)
     tcase_add_checked_fixture(empty, dbtest_setup_empty, dbtest_teardown);
     tcase_add_test(empty, applies_everything_in_order_then_nothing);
     tcase_add_test(empty, badly_named_files_are_refused);
+    tcase_add_test(empty, guardians_on_a_childs_row_become_borrowers);
     suite_add_tcase(s, empty);
     TCase *migrated = tcase_create("migrated database");
     tcase_set_timeout(migrated, 120);

@@ -74,6 +74,11 @@ static void assert_rollups_match_rebuild(void)
         { "stats_item_loans", "true" },
         { "stats_donations", "items <> 0" },
         { "stats_items", "(items, never_lent) <> (0, 0)" },
+        { "stats_people_day", "(loans, firsts) <> (0, 0)" },
+        { "stats_people_month", "(loans, firsts) <> (0, 0)" },
+        { "stats_people_borrower_day", "true" },
+        { "stats_people_gap", "true" },
+        { "stats_people_gap_month", "true" },
     };
     const size_t n = sizeof tables / sizeof tables[0];
     char sql[512];
@@ -125,8 +130,20 @@ START_TEST(triggers_keep_what_rebuild_computes)
     /* A return, then its undo (returned_at back to NULL). */
     give_back(2, "2024-02-10 10:00:00");
     dbtest_exec("UPDATE loans SET returned_at = NULL WHERE item_id = 2");
-    /* Erasure: the borrower goes, loans keep borrower_ref. */
+    /* Birth years and genders, given and corrected: past loans move to the new groups. */
+    dbtest_exec("UPDATE borrowers SET birth_year = 2018, gender = 'kvinna' WHERE id IN (1, 2)");
+    assert_rollups_match_rebuild();
+    dbtest_exec("UPDATE borrowers SET birth_year = 2017 WHERE id = 1"); /* 6 in 2023, 7 in 2024 */
+    dbtest_exec("UPDATE borrowers SET gender = NULL WHERE id = 2");
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM loans WHERE borrower_id = 1"
+                                  " AND borrower_birth_year = 2017 AND borrower_gender = 'kvinna'"),
+                     dbtest_count("SELECT count(*) FROM loans WHERE borrower_id = 1"));
+    assert_rollups_match_rebuild();
+    /* Erasure: the borrower goes, loans keep borrower_ref, birth year and gender. */
     dbtest_exec("DELETE FROM borrowers WHERE id = 1");
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM loans WHERE borrower_ref = 1"
+                                  " AND borrower_birth_year IS DISTINCT FROM 2017"),
+                     0);
     /* A renewal changes nothing counted. */
     dbtest_exec("UPDATE loans SET due_date = due_date + 14, renewals = 1 WHERE item_id = 4");
     /* Items move, change category, retire, arrive and leave. */
@@ -233,6 +250,59 @@ static char *rows_text(enum stats_group group, struct stats_row *rows, size_t n,
     return text;
 }
 
+/* The people rows of a question as "key:loans/borrowers" joined by spaces, total first. */
+static void people(int branch, int category, const char *from, const char *to,
+                   enum stats_people_dimension dim, char *out, size_t size)
+{
+    struct stats_people_row *rows, total;
+    size_t n;
+    ck_assert_int_eq(store_stats_people(branch, category, from, to, dim, &rows, &n, &total),
+                     STORE_OK);
+    int len = snprintf(out, size, "total:%lld/%lld", total.loans, total.borrowers);
+    for (size_t i = 0; i < n; i++)
+        len += snprintf(out + len, size - (size_t)len, " %s:%lld/%lld", rows[i].key, rows[i].loans,
+                        rows[i].borrowers);
+    free(rows);
+}
+
+START_TEST(people_by_age_at_the_loan_and_by_gender)
+{
+    fixture();
+    dbtest_exec("UPDATE borrowers SET birth_year = 2017, gender = 'kvinna' WHERE id = 1;"
+                "UPDATE borrowers SET birth_year = 1950 WHERE id = 3;");
+    lend(1, 1, "2023-12-31 12:00:00"); /* 6 years old that year */
+    lend(2, 1, "2024-01-01 12:00:00"); /* 7 */
+    lend(3, 1, "2024-01-20 12:00:00");
+    lend(13, 3, "2024-01-02 12:00:00"); /* 74, no gender */
+    lend(14, 2, "2024-01-03 12:00:00"); /* nothing known */
+    char got[512];
+    people(0, 0, "2023-12-01", "2024-01-31", STATS_PEOPLE_AGE_BAND, got, sizeof got);
+    ck_assert_str_eq(got, "total:5/3 0-6:1/1 7-12:2/1 13-19:0/0 20-64:0/0 65+:1/1 unknown:1/1");
+    people(0, 0, "2023-12-01", "2024-01-31", STATS_PEOPLE_GENDER, got, sizeof got);
+    ck_assert_str_eq(got, "total:5/3 kvinna:3/1 man:0/0 annat:0/0 ej_angivet:0/0 unknown:2/2");
+    /* A branch, a category (items 1-3 are 111, 112, 21; 13 is 111), part of a month. */
+    people(1, 0, "2024-01-01", "2024-01-31", STATS_PEOPLE_AGE_BAND, got, sizeof got);
+    ck_assert_str_eq(got, "total:2/1 0-6:0/0 7-12:2/1 13-19:0/0 20-64:0/0 65+:0/0 unknown:0/0");
+    people(0, 111, "2023-12-01", "2024-01-31", STATS_PEOPLE_AGE_BAND, got, sizeof got);
+    ck_assert_str_eq(got, "total:2/2 0-6:1/1 7-12:0/0 13-19:0/0 20-64:0/0 65+:1/1 unknown:0/0");
+    /* A correction moves past loans; an erasure moves nothing. */
+    dbtest_exec("UPDATE borrowers SET birth_year = 2011, gender = 'annat' WHERE id = 1");
+    people(0, 0, "2023-12-01", "2024-01-31", STATS_PEOPLE_AGE_BAND, got, sizeof got);
+    ck_assert_str_eq(got, "total:5/3 0-6:0/0 7-12:1/1 13-19:2/1 20-64:0/0 65+:1/1 unknown:1/1");
+    dbtest_exec("DELETE FROM borrowers WHERE id IN (1, 3)");
+    people(0, 0, "2023-12-01", "2024-01-31", STATS_PEOPLE_AGE_BAND, got, sizeof got);
+    ck_assert_str_eq(got, "total:5/3 0-6:0/0 7-12:1/1 13-19:2/1 20-64:0/0 65+:1/1 unknown:1/1");
+    people(0, 0, "2023-12-01", "2024-01-31", STATS_PEOPLE_GENDER, got, sizeof got);
+    ck_assert_str_eq(got, "total:5/3 kvinna:0/0 man:0/0 annat:3/1 ej_angivet:0/0 unknown:2/2");
+    /* Everyone of the people rollups is everyone of the summary. */
+    struct stats_summary s;
+    ck_assert_int_eq(store_stats_summary(0, "2023-12-01", "2024-01-31", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 5);
+    ck_assert_int_eq(s.unique_borrowers, 3);
+    assert_rollups_match_rebuild();
+}
+END_TEST
+
 START_TEST(factors_come_from_the_nearest_ancestor)
 {
     fixture();
@@ -315,6 +385,7 @@ static Suite *suite(void)
     tcase_add_test(tc, triggers_keep_what_rebuild_computes);
     tcase_add_test(tc, summary_counts_by_stockholm_day);
     tcase_add_test(tc, unique_borrowers_survive_erasure);
+    tcase_add_test(tc, people_by_age_at_the_loan_and_by_gender);
     tcase_add_test(tc, factors_come_from_the_nearest_ancestor);
     tcase_add_test(tc, series_are_dense_and_keyed_by_period_start);
     suite_add_tcase(s, tc);

@@ -107,9 +107,11 @@ START_TEST(writing_quotes_what_needs_it_and_guards_formulas)
     csv_write_field(&out, "'-5", ';', false);
     csv_write_field(&out, "two\nlines", ';', false);
     csv_write_field(&out, " space", ';', false);
+    csv_write_field(&out, "\t=1+1", ';', false);
+    csv_write_field(&out, "\r=1+1", ';', false);
     csv_write_end(&out);
     ck_assert_str_eq(out.data, "\xEF\xBB\xBFplain;\"a;b\";\"say \"\"hej\"\"\";;'=SUM(A1);''-5;"
-                               "\"two\nlines\";\" space\"\r\n");
+                               "\"two\nlines\";\" space\";'\t=1+1;\"'\r=1+1\"\r\n");
     buf_free(&out);
 }
 END_TEST
@@ -119,7 +121,7 @@ START_TEST(what_is_written_reads_back_unchanged)
     static const char *const values[] = {
         "plain",    "a;b,c",     "say \"hej\"", "",     "=1+1",     "+46701740605",
         "-",        "@home",     "'=x",         "''+y", "'quoted'", "two\r\nlines\n",
-        " padded ", "åäö ÅÄÖ é", NULL,
+        " padded ", "åäö ÅÄÖ é", "\tx",         "\r=y", NULL,
     };
     struct buf out = BUF_INIT;
     for (size_t i = 0; values[i]; i++)

@@ -51,6 +51,29 @@ START_TEST(good_rows_with_defaults)
 }
 END_TEST
 
+START_TEST(an_import_holds_at_most_the_row_cap)
+{
+    struct buf file = BUF_INIT;
+    buf_puts(&file, "name,category\n");
+    for (int i = 0; i < ITEM_CSV_MAX_ROWS; i++)
+        buf_puts(&file, "Pulka,15\n\n"); /* blank lines do not count */
+    struct item_csv c;
+    parse(&c, file.data, true);
+    ck_assert_uint_eq(c.nrows, ITEM_CSV_MAX_ROWS);
+    ck_assert_uint_eq(c.nerrors, 0);
+    item_csv_free(&c);
+
+    buf_puts(&file, "Pulka,15\nPulka,15\n");
+    parse(&c, file.data, false);
+    ck_assert_uint_eq(c.nerrors, 1);
+    ck_assert_int_eq(c.errors[0].line, 2 * ITEM_CSV_MAX_ROWS + 2);
+    ck_assert_str_eq(c.errors[0].message,
+                     "an import holds at most 10000 rows: split the file and import each part");
+    item_csv_free(&c);
+    buf_free(&file);
+}
+END_TEST
+
 START_TEST(every_bad_line_is_named)
 {
     struct item_csv c;
@@ -186,6 +209,7 @@ static Suite *item_csv_suite(void)
     Suite *s = suite_create("item_csv");
     TCase *tc = tcase_create("item_csv");
     tcase_add_test(tc, good_rows_with_defaults);
+    tcase_add_test(tc, an_import_holds_at_most_the_row_cap);
     tcase_add_test(tc, every_bad_line_is_named);
     tcase_add_test(tc, the_header_must_make_sense);
     tcase_add_test(tc, rows_wider_than_the_header_and_texts);

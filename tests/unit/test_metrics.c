@@ -84,12 +84,40 @@ START_TEST(gauges_follow_opens_and_closes)
 }
 END_TEST
 
+START_TEST(messages_add_up_and_the_outbox_shows_once_counted)
+{
+    metrics_init(2, methods, patterns);
+    char *text = render();
+    ck_assert_ptr_nonnull(strstr(text, "hylla_messages_total{outcome=\"sent\"} 0\n"));
+    ck_assert_ptr_null(strstr(text, "hylla_outbox")); /* a process that sends nothing */
+    free(text);
+    metrics_messages(3, 1, 0, 2);
+    metrics_messages(1, 0, 1, 0);
+    metrics_outbox(7, 0.25);
+    metrics_outbox(4, 12.5);
+    text = render();
+    const char *want[] = {
+        "hylla_messages_total{outcome=\"sent\"} 4\n",
+        "hylla_messages_total{outcome=\"retried\"} 1\n",
+        "hylla_messages_total{outcome=\"failed\"} 1\n",
+        "hylla_messages_total{outcome=\"cancelled\"} 2\n",
+        "# TYPE hylla_outbox_due_messages gauge\n",
+        "hylla_outbox_due_messages 4\n",
+        "hylla_outbox_oldest_due_seconds 12.500\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(text, want[i]), "missing %s in\n%s", want[i], text);
+    free(text);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("metrics");
     TCase *tc = tcase_create("metrics");
     tcase_add_test(tc, requests_count_by_route_and_status_class);
     tcase_add_test(tc, gauges_follow_opens_and_closes);
+    tcase_add_test(tc, messages_add_up_and_the_outbox_shows_once_counted);
     suite_add_tcase(s, tc);
     return s;
 }

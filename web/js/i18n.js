@@ -19,6 +19,7 @@ const STORAGE_KEY = 'hylla.lang';
 const EVENT = 'hylla:lang';
 
 const dictionaries = { sv, en };
+const pluralRules = {}; // by language, made once
 let current = stored() || 'sv';
 
 function stored() {
@@ -57,7 +58,8 @@ export function t(key, params = {}) {
     return key;
   }
   if (typeof value === 'object') {
-    const form = new Intl.PluralRules(LOCALES[current]).select(Number(params.n));
+    if (!pluralRules[current]) pluralRules[current] = new Intl.PluralRules(LOCALES[current]);
+    const form = pluralRules[current].select(Number(params.n));
     value = value[form] ?? value.other;
   }
   return value.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));

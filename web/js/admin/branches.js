@@ -3,15 +3,16 @@
 // branch's facts, loan rules and printers, and its calendar: the week's hours, seasons, and
 // closed periods picked on a month calendar. What the calendar means is never worked out here:
 // every change asks the server (POST /api/branches/{slug}/calendar/preview, the same SQL
-// calendar as due dates and the public site) for the month's days, for "Öppet idag / Nästa gång
-// öppet" as the public site says it (public/hours.js), and for the open loans due on days the
-// calendar closes, which are moved to the next open day only when asked, after saving.
+// calendar as due dates and the public site) for the month's days, for "Öppet nu, stänger 18"
+// and the week as the public site says them (public/branch.js), and for the open loans due on
+// days the calendar closes, which are moved to the next open day only when asked, after saving.
 import { locale, onLangChange, t } from '../i18n.js';
 import { ApiError, get, patch, post } from '../api.js';
 import { atLeast } from '../roles.js';
 import { h } from '../desk/util.js';
 import { LABEL_FORMATS, RECEIPT_FORMATS } from '../desk/print.js';
-import { addDays, nextText, spansText, todayText } from '../public/hours.js';
+import { addDays, spansText } from '../public/hours.js';
+import { openNowText, weekTable } from '../public/branch.js';
 import { startAdminPage } from './page.js';
 import { busy, formErrors } from './form.js';
 
@@ -32,6 +33,7 @@ let focusDay = null; // the day button that takes focus in the month (roving tab
 let pickFrom = null; // the first day of a closed period being picked on the calendar
 let previewProblem = null; // a key: why there is no preview now
 let previewSeq = 0;
+let previewCalendar = null; // the calendar the preview was asked for
 let dirty = false;
 let status = null; // { key, params, kind }
 let uid = 0;
@@ -272,12 +274,14 @@ function readFacts() {
 function renderPreview() {
   if (!preview || previewProblem) {
     $('preview-today').textContent = previewProblem ? t(previewProblem) : t('common.loading');
-    $('preview-next').textContent = '';
+    $('preview-week').replaceChildren();
     $('due-box').hidden = true;
     return;
   }
-  $('preview-today').textContent = todayText(preview);
-  $('preview-next').textContent = nextText(preview);
+  // The closed periods as typed give the week's closed days their reasons, as on the public site.
+  const shown = { ...preview, closed_periods: previewCalendar?.closed_periods || [] };
+  $('preview-today').textContent = openNowText(shown);
+  $('preview-week').replaceChildren(weekTable(shown));
   const due = preview.closed_due_dates;
   const loans = due.reduce((n, d) => n + d.loans, 0);
   $('due-box').hidden = !loans;
@@ -353,6 +357,7 @@ async function refreshPreview() {
       post(`${base}?from=${monthStart}&days=${monthLength(monthStart)}`, calendar)]);
     if (seq !== previewSeq) return;
     preview = now;
+    previewCalendar = calendar;
     monthDays = month.days;
     previewProblem = null;
   } catch (err) {

@@ -1,10 +1,11 @@
-// categories: the category tree and its impact factors, /admin/categories. Everyone with at least
-// the manager role sees each category's kg CO2e and SEK per loan and their source (or the factor
-// it inherits from a parent category). Admins of the whole network change a category in a dialog
-// (names, parent, size kind, hidden, factors: PATCH /api/categories/{id}), add new ones, merge
-// one into another (its items and loans move, every statistic stays) and delete one nothing
-// refers to; every field is checked before it is sent and the server's refusals are shown by the
-// field, or with the counts of what still refers to a category.
+// categories: the category tree, its impact factors and age rules, /admin/categories. Everyone
+// with at least the manager role sees each category's kg CO2e and SEK per loan and their source
+// (or the factor it inherits from a parent category), and the age under which borrowing needs a
+// guardian's consent. Admins of the whole network change a category in a dialog (names, parent,
+// size kind, hidden, factors, age rule: PATCH /api/categories/{id}), add new ones, merge one into
+// another (its items and loans move, every statistic stays) and delete one nothing refers to;
+// every field is checked before it is sent and the server's refusals are shown by the field, or
+// with the counts of what still refers to a category.
 import { lang, locale, onLangChange, t, translate } from '../i18n.js';
 import { ApiError, del, errorMessage, fieldMessage, get, patch, post } from '../api.js';
 import { atLeast } from '../roles.js';
@@ -16,12 +17,14 @@ const dialog = $('factor-dialog');
 const form = $('factor-form');
 const fields = { name_sv: $('cat-name-sv'), name_en: $('cat-name-en'), parent_id: $('cat-parent'),
   size_kind: $('cat-size-kind'), hidden: $('cat-hidden'), co2e_kg: $('factor-co2e'), sek: $('factor-sek'),
-  factor_source: $('factor-source'), into: $('cat-merge-into') };
+  factor_source: $('factor-source'), factor_source_en: $('factor-source-en'), consent_age: $('factor-consent-age'),
+  into: $('cat-merge-into') };
 const ERROR_IDS = Object.fromEntries(Object.entries(fields).map(([name, input]) => [name, `${input.id}-error`]));
 const SIZE_KINDS = ['length_cm', 'shoe_eu', 'clothing', 'head_cm', 'wheel_in', 'other'];
-const HINT_IDS = { co2e_kg: 'factor-co2e-hint', sek: 'factor-sek-hint' };
+const HINT_IDS = { co2e_kg: 'factor-co2e-hint', sek: 'factor-sek-hint', consent_age: 'factor-consent-age-hint' };
 const MAX_FACTOR = 99999999;
 const MAX_SOURCE = 300;
+const MAX_CONSENT_AGE = 25;
 
 let user;
 let list = []; // the categories in tree order, as /api/categories answers them
@@ -63,6 +66,9 @@ function factorCell(c, field) {
   return td;
 }
 
+/** A category's source in the page's language, where it has one. */
+const sourceOf = (c) => (lang() === 'en' ? c.factor_source_en || c.factor_source : c.factor_source || c.factor_source_en) ?? '';
+
 /** Whether the user changes the tree: admins of the whole network (the API says so too). */
 const canEdit = () => atLeast(user, 'admin') && !user.branch;
 
@@ -72,13 +78,14 @@ function renderTable() {
   table.className = 'data factor-table';
   table.setAttribute('aria-labelledby', 'factors-heading');
   const headRow = document.createElement('tr');
-  const columns = ['admin.factors.category_col', 'admin.factors.co2e_col', 'admin.factors.sek_col', 'admin.factors.source_col'];
+  const columns = ['admin.factors.category_col', 'admin.factors.co2e_col', 'admin.factors.sek_col', 'admin.factors.source_col',
+    'admin.factors.consent_col'];
   if (admin) columns.push('admin.factors.actions_col');
   columns.forEach((key, i) => {
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = t(key);
-    if (i === 1 || i === 2) th.className = 'num';
+    if (i === 1 || i === 2 || i === 4) th.className = 'num';
     headRow.append(th);
   });
   const thead = document.createElement('thead');
@@ -98,8 +105,8 @@ function renderTable() {
       name.append(note);
     }
     const source = document.createElement('td');
-    source.textContent = c.factor_source ?? '';
-    tr.append(name, factorCell(c, 'co2e_kg'), factorCell(c, 'sek'), source);
+    source.textContent = sourceOf(c);
+    tr.append(name, factorCell(c, 'co2e_kg'), factorCell(c, 'sek'), source, factorCell(c, 'consent_age'));
     if (admin) {
       const td = document.createElement('td');
       const button = document.createElement('button');
@@ -167,11 +174,12 @@ function dialogTexts() {
   fillChoices();
   $('factor-dialog-heading').textContent = editing.id
     ? t('admin.factors.dialog_heading', { name: nameOf(editing) }) : t('admin.categories.new_heading');
-  for (const field of ['co2e_kg', 'sek']) {
+  for (const field of ['co2e_kg', 'sek', 'consent_age']) {
     const up = inherited(editing, field);
+    const empty = t(field === 'consent_age' ? 'admin.factors.consent_hint' : 'admin.factors.hint_empty');
     $(HINT_IDS[field]).textContent = up
-      ? `${t('admin.factors.hint_empty')} ${t('admin.factors.inherits', { value: `${numberText(up.value)} (${nameOf(up.from)})` })}`
-      : t('admin.factors.hint_empty');
+      ? `${empty} ${t('admin.factors.inherits', { value: `${numberText(up.value)} (${nameOf(up.from)})` })}`
+      : empty;
   }
 }
 
@@ -185,6 +193,8 @@ function openEditor(c) {
   fields.co2e_kg.value = numberText(c.co2e_kg);
   fields.sek.value = numberText(c.sek);
   fields.factor_source.value = c.factor_source ?? '';
+  fields.factor_source_en.value = c.factor_source_en ?? '';
+  fields.consent_age.value = c.consent_age ?? '';
   dialogTexts();
   fields.parent_id.value = c.parent_id ? String(c.parent_id) : '';
   fields.size_kind.value = c.size_kind ?? '';
@@ -246,6 +256,13 @@ async function save(event) {
   else if (!source && (body.co2e_kg !== null || body.sek !== null) && !shownErrors.co2e_kg && !shownErrors.sek)
     shownErrors.factor_source = { key: 'admin.factors.source_missing' };
   body.factor_source = source || null;
+  const sourceEn = fields.factor_source_en.value.trim();
+  if ([...sourceEn].length > MAX_SOURCE) shownErrors.factor_source_en = { key: 'admin.factors.source_too_long' };
+  body.factor_source_en = sourceEn || null;
+  const age = fields.consent_age.value.trim();
+  if (age && !(/^\d{1,2}$/.test(age) && Number(age) >= 1 && Number(age) <= MAX_CONSENT_AGE))
+    shownErrors.consent_age = { key: 'admin.factors.consent_invalid' };
+  body.consent_age = age ? Number(age) : null;
   if (Object.keys(shownErrors).length) {
     formProblem = 'fix';
     showErrors();

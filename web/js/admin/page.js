@@ -16,6 +16,8 @@ export const SECTIONS = [
   { href: '/admin/branches', key: 'admin.nav.branches', about: 'admin.about.branches', role: 'manager' },
   { href: '/admin/staff', key: 'admin.nav.staff', about: 'admin.about.staff', role: 'admin' },
   { href: '/admin/categories', key: 'admin.nav.categories', about: 'admin.about.categories', role: 'manager' },
+  { href: '/admin/texts', key: 'admin.nav.texts', about: 'admin.about.texts', role: 'manager' },
+  { href: '/admin/messages', key: 'admin.nav.messages', about: 'admin.about.messages', role: 'manager' },
 ];
 
 /** Where staff start: the administration for managers and admins, the desk for volunteers. */

@@ -4,15 +4,21 @@
 // table is drawn from one model that also makes its CSV file, and the chart of loans over time
 // (uPlot, on a canvas) has the same figures in the table under it for screen readers and CSV.
 import uPlot from '/vendor/uPlot.esm.js';
-import { lang, onLangChange, t, translate } from '../i18n.js';
+import { lang, locale, onLangChange, t, translate } from '../i18n.js';
 import { ApiError, errorMessage, get } from '../api.js';
 import { startAdminPage } from './page.js';
-import { MAX_DAYS, PRESETS, UNITS, daysIn, defaultUnit, isIsoDate, periodLabel, presetRange, rangeLabel } from './period.js';
+import {
+  MAX_DAYS, PRESETS, PRESET_GROUPS, UNITS, daysIn, defaultUnit, isIsoDate, periodLabel, presetRange, rangeLabel,
+  yearEarlier,
+} from './period.js';
 import { download, formatNumber, renderTable, toCsv } from './table.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('stats-controls');
-const inputs = { period: $('stats-period'), from: $('stats-from'), to: $('stats-to'), branch: $('stats-branch'), by: $('stats-by') };
+const inputs = {
+  period: $('stats-period'), from: $('stats-from'), to: $('stats-to'), branch: $('stats-branch'), by: $('stats-by'),
+  category: $('stats-category'),
+};
 const report = $('stats-report');
 const statusLine = $('stats-status');
 const errorLine = $('stats-error');
@@ -21,7 +27,7 @@ let user;
 let networkWide = false;
 let branches = []; // [{ slug, name }]
 let categories = new Map(); // id -> category of /api/categories
-let state = null; // { preset, from, to, branch ('' = the network), by }
+let state = null; // { preset, from, to, branch ('' = the network), by, category ('' = all, for age and gender) }
 let data = null; // the answers of the API for state
 let models = {}; // table id -> model, for the CSV buttons
 let chart = null;
@@ -44,7 +50,8 @@ function stateFromUrl() {
   const branch = networkWide ? (branches.some((b) => b.slug === q.get('branch')) ? q.get('branch') : '') : user.branch;
   let by = q.get('by');
   if (!UNITS.includes(by) || daysIn(from, to) > MAX_DAYS[by]) by = defaultUnit(from, to);
-  return { preset, from, to, branch, by };
+  const category = categories.has(Number(q.get('category'))) ? q.get('category') : '';
+  return { preset, from, to, branch, by, category };
 }
 
 function writeUrl() {
@@ -57,6 +64,7 @@ function writeUrl() {
   }
   if (networkWide && state.branch) q.set('branch', state.branch);
   q.set('by', state.by);
+  if (state.category) q.set('category', state.category);
   history.replaceState(null, '', `${location.pathname}?${q}`);
 }
 
@@ -67,7 +75,30 @@ function fillBranches() {
   inputs.branch.replaceChildren(...options.map(([value, text]) => new Option(text, value)));
 }
 
+/** The period chooser: the presets in their groups, seasons and holidays with their dates. */
+function fillPeriods() {
+  const option = (preset) => {
+    const dated = !PRESET_GROUPS.periods.includes(preset);
+    const range = dated && presetRange(preset);
+    return new Option(range ? t('stats.preset_dated', { name: t(`stats.preset.${preset}`), period: rangeLabel(...range) })
+      : t(`stats.preset.${preset}`), preset);
+  };
+  inputs.period.replaceChildren(...Object.entries(PRESET_GROUPS).map(([group, presets]) => {
+    const el = document.createElement('optgroup');
+    el.label = t(`stats.presets.${group}`);
+    el.append(...presets.map(option));
+    return el;
+  }), option('custom'));
+}
+
+/** The categories the figures by age and gender may be narrowed to, in tree order. */
+function fillCategories() {
+  inputs.category.replaceChildren(new Option(t('stats.all_categories'), ''),
+    ...[...categories.values()].map((c) => new Option(`${'– '.repeat(c.depth)}${categoryName(c.id)}`, String(c.id))));
+}
+
 function showForm() {
+  inputs.category.value = state.category;
   inputs.period.value = state.preset;
   inputs.from.value = state.from;
   inputs.to.value = state.to;
@@ -113,7 +144,7 @@ function stateFromForm() {
   // A new period gets the chart unit that suits it; the unit may not be too fine for the period.
   let by = inputs.by.value;
   if (from !== state.from || to !== state.to || daysIn(from, to) > MAX_DAYS[by]) by = defaultUnit(from, to);
-  return { preset, from, to, branch: networkWide ? inputs.branch.value : user.branch, by };
+  return { preset, from, to, branch: networkWide ? inputs.branch.value : user.branch, by, category: inputs.category.value };
 }
 
 function choose() {
@@ -129,7 +160,7 @@ function choose() {
 
 async function load() {
   const seq = ++loadSeq;
-  const { from, to, branch, by } = state;
+  const { from, to, branch, by, category } = state;
   const scope = branch ? `&branch=${encodeURIComponent(branch)}` : '';
   const period = `from=${from}&to=${to}`;
   report.setAttribute('aria-busy', 'true');
@@ -138,16 +169,21 @@ async function load() {
   statusLine.textContent = t('common.loading');
   statusLine.classList.remove('visually-hidden');
   try {
-    const [summary, overTime, byCategory, ranking, items] = await Promise.all([
+    const people = `${period}${scope}${category ? `&category=${category}` : ''}`;
+    const [summary, before, overTime, byCategory, ranking, items, byAge, byGender] = await Promise.all([
       get(`/api/stats/summary?${period}${scope}`),
+      // The same period a year earlier, to compare with.
+      get(`/api/stats/summary?from=${yearEarlier(from)}&to=${yearEarlier(to)}${scope}`),
       get(`/api/stats/loans?${period}&group_by=${by}${scope}`),
       get(`/api/stats/loans?${period}&group_by=category${scope}`),
       // The ranking always shows the whole network to those who may see it.
       networkWide ? get(`/api/stats/loans?${period}&group_by=branch`) : null,
       get(`/api/stats/items${branch ? `?branch=${encodeURIComponent(branch)}` : ''}`),
+      get(`/api/stats/loans?${people}&group_by=age_band`),
+      get(`/api/stats/loans?${people}&group_by=gender`),
     ]);
     if (seq !== loadSeq) return; // a newer choice is on its way
-    data = { state: { ...state }, summary, overTime, byCategory, ranking, items };
+    data = { state: { ...state }, summary, before, overTime, byCategory, ranking, items, byAge, byGender };
     render();
     // Said to screen readers; the scope under the heading says it to everyone else.
     statusLine.textContent = t('stats.updated', scopeWords(data.state));
@@ -213,28 +249,51 @@ function factorOf(id, field) {
 
 // ---- the models -----------------------------------------------------------------------------
 
-function summaryModel(s) {
-  const figure = (key, value, kind = 'int', note = null) => [t(`stats.${key}`), { value, kind, note }];
+/**
+ * The key figures of the period beside those of the same period a year earlier (b) and the change
+ * in per cent; figures about now (the catalogue, loans since the start) have no year before. The
+ * impact figures say how many of the loans they are counted on (covered: { co2e_kg, sek }).
+ */
+function summaryModel(s, b, covered) {
+  const change = (now, then) => (typeof now === 'number' && typeof then === 'number' && then !== 0 ? (now - then) / then : null);
+  const figure = (key, value, kind = 'int', { note = null, then } = {}) => [t(`stats.${key}`), { value, kind, note },
+    then === undefined ? null : { value: then, kind }, then === undefined ? null : change(value, then)];
   const noReturns = s.returns === 0 ? t('stats.no_returns') : null;
+  const basis = (field) => t('stats.covered', { n: s.loans, total: formatNumber(s.loans),
+    covered: formatNumber(covered[field]) });
   return {
     id: 'summary',
     title: t('stats.figures'),
-    columns: [{ label: t('stats.figure') }, { label: t('stats.value'), kind: 'int' }],
+    columns: [{ label: t('stats.figure') }, { label: t('stats.value'), kind: 'int' },
+      { label: t('stats.year_before'), kind: 'int' }, { label: t('stats.change_col'), kind: 'pct' }],
     rows: [
       figure('total_loans', s.total_loans_since_start),
-      figure('loans', s.loans),
-      figure('returns', s.returns),
-      figure('unique_borrowers', s.unique_borrowers),
-      figure('new_borrowers', s.new_borrowers),
-      figure('items_donated', s.items_donated),
+      figure('loans', s.loans, 'int', { then: b.loans }),
+      figure('returns', s.returns, 'int', { then: b.returns }),
+      figure('unique_borrowers', s.unique_borrowers, 'int', { then: b.unique_borrowers }),
+      figure('new_borrowers', s.new_borrowers, 'int', { then: b.new_borrowers }),
+      figure('items_donated', s.items_donated, 'int', { then: b.items_donated }),
       figure('items', s.items),
       figure('items_never_lent', s.items_never_lent),
-      figure('average_loan_days', s.average_loan_days, 'dec1', noReturns),
-      figure('late_share', s.late_share, 'pct', noReturns),
-      figure('co2e_kg', s.co2e_kg, 'dec1'),
-      figure('sek', s.sek, 'int'),
+      figure('average_loan_days', s.average_loan_days, 'dec1', { note: noReturns, then: b.average_loan_days }),
+      figure('late_share', s.late_share, 'pct', { note: noReturns, then: b.late_share }),
+      figure('co2e_kg', s.co2e_kg, 'dec1', { note: basis('co2e_kg'), then: b.co2e_kg }),
+      figure('sek', s.sek, 'int', { note: basis('sek'), then: b.sek }),
     ],
   };
+}
+
+/** Loans of the period counted in an impact figure: those whose category has a factor for it. */
+function coveredLoans(rows) {
+  const covered = { co2e_kg: 0, sek: 0 };
+  for (const r of rows) for (const field of Object.keys(covered)) if (factorOf(r.key, field)) covered[field] += r.loans;
+  return covered;
+}
+
+/** A category's source of its factors, in the page's language where it has one. */
+function sourceText(c) {
+  return (lang() === 'en' ? c.factor_source_en || c.factor_source : c.factor_source || c.factor_source_en)
+    || t('stats.no_source');
 }
 
 function overTimeModel(rows, unit) {
@@ -283,7 +342,7 @@ function impactModel(rows) {
       continue;
     }
     const origins = [...new Set([co2e?.from, sek?.from].filter(Boolean))];
-    const sources = origins.map((c) => c.factor_source || t('stats.no_source'));
+    const sources = origins.map(sourceText);
     const inherited = origins.filter((c) => c.id !== Number(r.key)).map((c) => (lang() === 'en' ? c.name_en : c.name_sv));
     used.push([categoryName(r.key), r.loans, co2e?.value ?? null, r.co2e_kg, sek?.value ?? null, r.sek,
       { value: [...new Set(sources)].join('; '), note: inherited.length ? t('stats.inherited', { name: inherited.join(', ') }) : null }]);
@@ -301,6 +360,25 @@ function impactModel(rows) {
       foot: used.length ? [[t('stats.total'), sum(1), null, sum(3), null, sum(5), '']] : [],
     },
     without,
+  };
+}
+
+/**
+ * Loans and unique borrowers by age band or gender, as the API shows them: a group it hides
+ * (core/suppress.h) says "< 5" (fewer than five borrowers) or ".." (hidden so that no other can be
+ * worked out from the total), on screen and in the CSV file alike.
+ */
+function peopleModel(answer, dimension) {
+  const cell = (row, field) => (row.suppressed ? { value: row.reason === 'under_5' ? '< 5' : '..', kind: 'text' } : row[field]);
+  const label = (key) => t(dimension === 'age_band' ? `stats.age_band.${key}`
+    : key === 'unknown' ? 'stats.gender.unknown' : `borrower.gender.${key}`);
+  return {
+    id: `loans-by-${dimension.replace('_', '-')}`,
+    title: t(dimension === 'gender' ? 'stats.by_gender' : 'stats.by_age_band'),
+    columns: [{ label: t(dimension === 'gender' ? 'stats.gender_col' : 'stats.age_band_col') },
+      { label: t('stats.loans_col'), kind: 'int' }, { label: t('stats.borrowers_col'), kind: 'int' }],
+    rows: answer.rows.map((r) => [label(r.key), cell(r, 'loans'), cell(r, 'borrowers')]),
+    foot: [[t('stats.total'), cell(answer.total, 'loans'), cell(answer.total, 'borrowers')]],
   };
 }
 
@@ -334,9 +412,12 @@ function fileName(model) {
   return `hylla-${model.id}-${s.branch || 'network'}-${s.from}-${s.to}.csv`;
 }
 
-/** Show a model's table in a section's slot, with its CSV button beside the table's heading. */
-function placeTable(section, model, labelledBy, empty = null) {
-  const slot = report.querySelector(`[data-section="${section}"] [data-table-slot]`);
+/**
+ * Show a model's table in a section's slot (the one named slot, where a section has several),
+ * with its CSV button beside the table's heading.
+ */
+function placeTable(section, model, labelledBy, empty = null, slotName = null) {
+  const slot = report.querySelector(`[data-section="${section}"] [data-table-slot${slotName ? `="${slotName}"` : ''}]`);
   models[model.id] = model;
   const head = $(labelledBy).parentElement;
   head.querySelector('.csv-button')?.remove();
@@ -351,22 +432,49 @@ function placeTable(section, model, labelledBy, empty = null) {
   slot.replaceChildren(...parts);
 }
 
+/** A change in per cent with its sign: "+7,1 %", "−3,0 %", or "–" when there is none. */
+function changeText(change) {
+  if (change === null) return '–';
+  const sign = change > 0 ? '+' : change < 0 ? '−' : '±';
+  return `${sign}${formatNumber(Math.abs(change), 'pct')} %`;
+}
+
+/** Key figures as cards: the value, a note, and the same period a year earlier with the change. */
 function figuresList(dl, rows) {
-  dl.replaceChildren(...rows.map(([label, cell]) => {
+  dl.replaceChildren(...rows.map(([label, cell, then, change]) => {
     const div = document.createElement('div');
     const dt = document.createElement('dt');
     const dd = document.createElement('dd');
     dt.textContent = label;
     dd.textContent = formatNumber(cell.value, cell.kind);
-    if (cell.note) {
-      const note = document.createElement('span');
-      note.className = 'note';
-      note.textContent = cell.note;
-      dd.append(' ', note);
-    }
+    const note = (text, className) => {
+      const span = document.createElement('span');
+      span.className = className;
+      span.textContent = text;
+      dd.append(' ', span);
+    };
+    if (cell.note) note(cell.note, 'note');
+    if (then) note(t('stats.compared', { value: formatNumber(then.value, then.kind), change: changeText(change) }), 'note compare');
     div.append(dt, dd);
     return div;
   }));
+}
+
+/**
+ * What every printed page carries at its top: the report's branch and period and the day it was
+ * printed, with the page number, in the margin boxes of @page (a stylesheet of its own, made
+ * again when the report or the language changes).
+ */
+const printSheet = new CSSStyleSheet();
+document.adoptedStyleSheets = [...document.adoptedStyleSheets, printSheet];
+function printHeader(s) {
+  const quote = (text) => `"${text.replace(/[\\"]/g, '\\$&').replace(/\n/g, '\\A ')}"`;
+  const printed = new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', year: 'numeric' }).format(new Date());
+  const left = t('stats.print_header', { ...scopeWords(s), date: printed });
+  const [before, after] = t('stats.print_page').split('{page}');
+  const [middle, end] = after.split('{pages}');
+  printSheet.replaceSync(`@page { @top-left { content: ${quote(left)}; }
+    @top-right { content: ${quote(before)} counter(page) ${quote(middle)} counter(pages) ${quote(end)}; } }`);
 }
 
 function render() {
@@ -375,7 +483,11 @@ function render() {
   $('stats-scope').textContent = t('stats.scope', scopeWords(s));
   document.title = `${t('stats.heading')}: ${t('stats.scope', scopeWords(s))} – hylla`;
 
-  const summary = summaryModel(data.summary);
+  printHeader(s);
+  const note = $('stats-period-note');
+  note.hidden = PRESET_GROUPS.periods.includes(s.preset) || s.preset === 'custom';
+  note.textContent = PRESET_GROUPS.seasons.includes(s.preset) ? t('stats.seasons_note') : t('stats.holidays_note');
+  const summary = summaryModel(data.summary, data.before, coveredLoans(data.byCategory.rows));
   models.summary = summary;
   figuresList($('stats-figures'), summary.rows);
   const head = $('figures-heading').parentElement;
@@ -397,6 +509,11 @@ function render() {
   const without = $('stats-without-factor');
   without.hidden = impact.without === 0;
   without.textContent = t('stats.without_factor', { n: impact.without, count: formatNumber(impact.without) });
+
+  $('stats-people-scope').textContent = s.category
+    ? t('stats.people_scope_category', { category: categoryName(s.category) }) : t('stats.people_scope_all');
+  placeTable('people', peopleModel(data.byAge, 'age_band'), 'age-heading', null, 'age');
+  placeTable('people', peopleModel(data.byGender, 'gender'), 'gender-heading', null, 'gender');
 
   placeTable('catalogue', catalogueModel(data.items), 'catalogue-heading');
   report.hidden = false;
@@ -477,6 +594,8 @@ onLangChange(() => {
   for (const name of ['from', 'to']) fieldError(name, dateErrors[name]);
   if (!state) return;
   fillBranches();
+  fillPeriods();
+  fillCategories();
   showForm();
   if (data) {
     render();
@@ -494,7 +613,9 @@ try {
   branches = b.branches.map(({ slug, name }) => ({ slug, name })).sort((x, y) => x.name.localeCompare(y.name, 'sv'));
   categories = new Map(c.categories.map((cat) => [cat.id, cat]));
   state = stateFromUrl();
+  fillPeriods();
   fillBranches();
+  fillCategories();
   showForm();
   writeUrl();
   await load();

@@ -82,7 +82,8 @@ function el(tag, props = {}, children = []) {
 function cellNode(tag, cell, column, max, bars) {
   const kind = kindOf(cell, column);
   const v = valueOf(cell);
-  const node = el(tag, { className: numeric(kind) ? 'num' : '' });
+  // Aligned by the column: a hidden figure ("< 5") stands where the numbers stand.
+  const node = el(tag, { className: numeric(kind) || numeric(column.kind || 'text') ? 'num' : '' });
   if (tag === 'th') node.scope = 'row';
   if (bars && column.bar && typeof v === 'number') {
     // The bar is decoration; the number beside it is what is read out.

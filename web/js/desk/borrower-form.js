@@ -1,19 +1,27 @@
 // desk/borrower-form: the form that registers a borrower (at the lend screen, without losing what
-// was scanned, and on the borrower list) and edits one (on the borrower page). Errors are shown
-// beside their fields in words, and focus goes to the first field to fix.
+// was scanned, and on the borrower list), registers a child from the guardian's page (name and
+// birth year are enough), and edits one (on the borrower page). Birth year and gender say what
+// they are for beside them. Errors are shown beside their fields in words, and focus goes to the
+// first field to fix.
 import { t, has, translate } from '../i18n.js';
 import { ApiError, errorMessage, fieldMessage, patch, post } from '../api.js';
 
-const FIELDS = ['name', 'phone', 'card', 'email', 'guardian_name', 'guardian_phone', 'notes', 'branch'];
-const OPTIONAL = ['card', 'email', 'guardian_name', 'guardian_phone', 'notes'];
+const FIELDS = ['name', 'phone', 'card', 'email', 'birth_year', 'gender', 'notes', 'language', 'branch'];
+const OPTIONAL = ['card', 'email', 'birth_year', 'gender', 'notes'];
+/** What registering a child asks: the rest comes from the guardian. */
+const CHILD_FIELDS = ['name', 'birth_year', 'gender', 'guardian_consent'];
+
+/** A birth year as the API takes it: a number when it is one, else the text (refused by name). */
+const yearValue = (text) => (/^\d{1,4}$/.test(text) ? Number(text) : text);
 
 /**
- * A borrower form. options: idPrefix (unique per place), mode "create" or "edit", borrower (for
- * edit), initial ({ field: value } to fill in), onSaved(borrower), onCancel(), onPick(id) (a
- * phone or card already taken: choose that borrower instead). Returns { el, focus(), render() }.
+ * A borrower form. options: idPrefix (unique per place), mode "create", "child" (a child of
+ * guardian) or "edit", borrower (for edit), initial ({ field: value } to fill in),
+ * onSaved(borrower), onCancel(), onPick(id) (a phone or card already taken: choose that borrower
+ * instead). Returns { el, focus(), render() }.
  */
-export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, initial = {}, onSaved, onCancel,
-  onPick }) {
+export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, guardian = null, initial = {}, onSaved,
+  onCancel, onPick }) {
   const form = document.getElementById('borrower-form-template').content.firstElementChild.cloneNode(true);
   const title = form.querySelector('.desk-form-title');
   const errorBox = form.querySelector('[data-role="error"]');
@@ -22,6 +30,10 @@ export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, 
   const input = (name) => form.querySelector(`[name="${name}"]`);
   let shown = { error: null, fields: {}, taken: null };
 
+  const child = mode === 'child' || Boolean(borrower?.guardian_id);
+  const optional = child ? [...OPTIONAL, 'phone'] : OPTIONAL;
+  const statsNote = form.querySelector('[data-role="stats-note"]');
+  statsNote.id = `${idPrefix}-stats-note`;
   title.id = `${idPrefix}-title`;
   form.setAttribute('aria-labelledby', title.id);
   for (const wrap of form.querySelectorAll('[data-field]')) {
@@ -30,11 +42,12 @@ export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, 
     el.id = `${idPrefix}-${name}`;
     wrap.querySelector('label').htmlFor = el.id;
     const note = wrap.querySelector('.field-error');
-    if (note) {
-      note.id = `${el.id}-error`;
-      el.setAttribute('aria-describedby', note.id);
-    }
+    const described = [note && `${el.id}-error`, el.dataset.describedby && statsNote.id].filter(Boolean);
+    if (note) note.id = `${el.id}-error`;
+    if (described.length) el.setAttribute('aria-describedby', described.join(' '));
+    if (mode === 'child' && !CHILD_FIELDS.includes(name)) wrap.hidden = true;
   }
+  form.querySelector('[data-field="guardian_consent"]').hidden = !child;
   const branchWrap = form.querySelector('[data-field="branch"]');
   const branchSelect = input('branch');
   if (mode === 'create' && !ctx.user.branch) {
@@ -45,13 +58,17 @@ export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, 
   const source = borrower || initial;
   for (const name of FIELDS.filter((n) => n !== 'branch')) if (source[name]) input(name).value = source[name];
   input('accepted_terms').checked = Boolean(borrower?.accepted_terms_at || initial.accepted_terms);
-  // Terms once accepted stay accepted; the box is for those who have not yet.
-  if (borrower?.accepted_terms_at) form.querySelector('[data-field="accepted_terms"]').hidden = true;
+  input('messages_opt_out').checked = Boolean(borrower?.messages_opt_out);
+  input('guardian_consent').checked = Boolean(source.guardian_consent);
+  // Terms once accepted stay accepted; the box is for those who have not yet (a child's
+  // guardian accepts them).
+  if (borrower?.accepted_terms_at || mode === 'child') form.querySelector('[data-field="accepted_terms"]').hidden = true;
 
   function render() {
     translate(form);
-    title.textContent = t(mode === 'create' ? 'desk.borrower.new_title' : 'desk.borrower.edit_title');
-    submit.textContent = t(mode === 'create' ? 'desk.borrower.register' : 'desk.save');
+    const titles = { create: 'desk.borrower.new_title', child: 'desk.borrower.child_title', edit: 'desk.borrower.edit_title' };
+    title.textContent = t(titles[mode], { name: guardian?.name ?? '' });
+    submit.textContent = t({ create: 'desk.borrower.register', child: 'desk.borrower.register_child' }[mode] ?? 'desk.save');
     errorBox.hidden = !shown.error;
     errorBox.textContent = shown.error ? errorMessage(shown.error) : '';
     takenBox.hidden = !(shown.taken && onPick);
@@ -73,15 +90,26 @@ export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, 
     const out = {};
     for (const name of FIELDS) {
       if (name === 'branch' && branchWrap.hidden) continue;
-      const value = input(name).value.trim();
-      if (mode === 'create') {
+      if (mode === 'child' && !CHILD_FIELDS.includes(name)) continue;
+      const text = input(name).value.trim();
+      const value = name === 'birth_year' && text ? yearValue(text) : text;
+      if (mode !== 'edit') {
         if (value) out[name] = value;
-      } else if (value !== (borrower[name] || '')) {
-        out[name] = value || (OPTIONAL.includes(name) ? null : '');
+      } else if (text !== String(borrower[name] ?? '')) {
+        out[name] = value || (optional.includes(name) ? null : '');
       }
     }
+    const consent = input('guardian_consent').checked;
+    if (mode === 'child') {
+      out.guardian_id = guardian.id;
+      if (consent) out.guardian_consent = true;
+    } else if (mode === 'edit' && child && consent !== borrower.guardian_consent) {
+      out.guardian_consent = consent;
+    }
     const terms = input('accepted_terms').checked;
-    if (terms && !borrower?.accepted_terms_at) out.accepted_terms = true;
+    if (terms && !borrower?.accepted_terms_at && mode !== 'child') out.accepted_terms = true;
+    const optOut = input('messages_opt_out').checked;
+    if (optOut !== Boolean(borrower?.messages_opt_out)) out.messages_opt_out = optOut;
     return out;
   }
 
@@ -89,9 +117,10 @@ export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, 
     event.preventDefault();
     shown = { error: null, fields: {}, taken: null };
     const data = body();
-    if (mode === 'create') {
+    if (mode !== 'edit') {
       if (!data.name) shown.fields.name = { code: 'required' };
-      if (!data.phone) shown.fields.phone = { code: 'required' };
+      if (mode === 'create' && !data.phone) shown.fields.phone = { code: 'required' };
+      if (mode === 'child' && !data.birth_year) shown.fields.birth_year = { code: 'required' };
     }
     render();
     if (Object.keys(shown.fields).length) {
@@ -104,7 +133,7 @@ export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, 
     }
     submit.disabled = true;
     try {
-      const saved = mode === 'create' ? await post('/api/borrowers', data) : await patch(`/api/borrowers/${borrower.id}`, data);
+      const saved = mode === 'edit' ? await patch(`/api/borrowers/${borrower.id}`, data) : await post('/api/borrowers', data);
       submit.disabled = false;
       onSaved?.(saved);
       return;
@@ -136,7 +165,9 @@ export function borrowerForm(ctx, { idPrefix, mode = 'create', borrower = null, 
     el: form,
     render,
     focus() {
-      const empty = ['name', 'phone'].map(input).find((el) => !el.value.trim());
+      // The first required field that is empty: a child needs a birth year, an adult a phone.
+      const required = ['name', mode === 'child' ? 'birth_year' : child ? null : 'phone'].filter(Boolean);
+      const empty = required.map(input).find((el) => !el.value.trim());
       (empty || input('name')).focus();
     },
   };

@@ -19,11 +19,15 @@ function phoneEnd(phone) {
 
 /**
  * What tells a borrower apart from others of the same name, in words: "tel. …4567 · kort AB-12 ·
- * Fritidsbanken Deje · född 1987 · 2 lån nu · spärrad".
+ * Fritidsbanken Deje · född 1987 · 2 lån nu · spärrad". A child is lent to on the guardian's word:
+ * the guardian comes first ("målsman: Anna Andersson"), and the phone is the guardian's unless
+ * the child has one.
  */
 export function borrowerTells(ctx, b) {
+  const phone = b.phone ?? b.guardian?.phone;
   return [
-    b.phone ? t('desk.picker.phone_end', { digits: phoneEnd(b.phone) }) : null,
+    b.guardian ? t('desk.borrower.guardian_is', { name: b.guardian.name }) : null,
+    phone ? t('desk.picker.phone_end', { digits: phoneEnd(phone) }) : null,
     b.card ? t('desk.borrower.card_is', { card: b.card }) : null,
     b.branch ? ctx.branchName(b.branch) : null,
     b.birth_year ? t('desk.picker.born', { year: b.birth_year }) : null,

@@ -5,7 +5,7 @@ import { t } from '../i18n.js';
 import { errorMessage, get, patch, post } from '../api.js';
 import { borrowerForm } from './borrower-form.js';
 import { borrowerTells } from './borrower-picker.js';
-import { beep, dueText, h, phoneText, say, shortDate } from './util.js';
+import { beep, dueText, h, messageText, phoneText, say, shortDate } from './util.js';
 import { printCard } from './print.js';
 import { createRights } from './rights.js';
 
@@ -114,10 +114,16 @@ export function createBorrower(ctx) {
   const message = $('borrower-message');
   const editButton = $('borrower-edit');
   const editSlot = $('borrower-edit-slot');
+  const childButton = $('borrower-add-child');
+  const childSlot = $('borrower-child-slot');
   const reason = $('borrower-block-reason');
+  const smsText = $('borrower-sms-text');
   let b = null;
+  let messages = null; // the borrower's messages, newest first
+  let smsError = null; // what refused the last SMS
   let loadError = null;
   let edit = null;
+  let childForm = null;
   let shown = null; // { key, params } or { text } for the message line
   let blockError = false;
   let renewing = new Set();
@@ -145,7 +151,7 @@ export function createBorrower(ctx) {
     if (!b) {
       heading.textContent = erased ? t('desk.rights.erased_heading') : loadError ? errorMessage(loadError) : t('common.loading');
       if (shown) setMessage(shown);
-      for (const id of ['borrower-details', 'borrower-open', 'borrower-history']) $(id).replaceChildren();
+      for (const id of ['borrower-details', 'borrower-open', 'borrower-history', 'borrower-children']) $(id).replaceChildren();
       el.querySelectorAll('.card, .desk-buttons').forEach((x) => (x.hidden = true));
       rights.render();
       return;
@@ -158,11 +164,16 @@ export function createBorrower(ctx) {
       ...detail('desk.borrower.phone', b.phone ? h('a', { href: `tel:${b.phone}`, text: phoneText(b.phone) }) : null),
       ...detail('desk.borrower.email', b.email),
       ...detail('desk.borrower.card', b.card),
-      ...detail('desk.borrower.guardian_name', b.guardian_name),
-      ...detail('desk.borrower.guardian_phone', b.guardian_phone ? phoneText(b.guardian_phone) : null),
+      ...detail('desk.borrower.guardian', b.guardian ? [h('a', { href: `/desk/borrowers/${b.guardian.id}`,
+        text: b.guardian.name }), b.guardian.phone ? ` · ${phoneText(b.guardian.phone)}` : ''] : null),
+      ...detail('desk.borrower.guardian_consent_short', b.guardian ? t(b.guardian_consent ? 'desk.yes' : 'desk.no') : null),
+      ...detail('desk.borrower.birth_year', b.birth_year ? String(b.birth_year) : null),
+      ...detail('desk.borrower.gender', b.gender ? t(`borrower.gender.${b.gender}`) : null),
       ...detail('desk.branch', ctx.branchName(b.branch)),
       ...detail('desk.borrower.registered', b.created_at ? shortDate(b.created_at) : null),
       ...detail('desk.borrower.terms', b.accepted_terms_at ? shortDate(b.accepted_terms_at) : t('desk.borrower.terms_no')),
+      ...detail('desk.borrower.messages', b.messages_opt_out ? t('desk.borrower.messages_none')
+        : t(`desk.borrower.messages_in_${b.language}`)),
       ...detail('desk.borrower.notes', b.notes));
     $('borrower-block-form').hidden = b.blocked;
     $('borrower-unblock-box').hidden = !b.blocked;
@@ -172,6 +183,21 @@ export function createBorrower(ctx) {
     editButton.setAttribute('aria-expanded', String(Boolean(edit)));
     $('borrower-card').textContent = t(b.card ? 'desk.card.print' : 'desk.card.new');
     edit?.render();
+    // A guardian's children and what they have borrowed; a child has no children of their own.
+    $('borrower-children-card').hidden = Boolean(b.guardian_id);
+    childButton.hidden = Boolean(childForm);
+    childButton.setAttribute('aria-expanded', String(Boolean(childForm)));
+    childForm?.render();
+    $('borrower-children').replaceChildren(...(b.children?.length ? b.children.map((c) => h('li', { class: 'desk-row' },
+      h('a', { class: 'desk-row-title', href: `/desk/borrowers/${c.id}`, text: c.name }),
+      h('span', { class: 'desk-hint', text: [t('desk.picker.born', { year: c.birth_year }),
+        c.guardian_consent ? t('desk.borrower.has_consent') : null, c.blocked ? t('desk.borrower.blocked') : null,
+        t('desk.borrower.loans_now', { n: c.open_loans.length })].filter(Boolean).join(' · ') }),
+      c.open_loans.length ? h('ul', { class: 'desk-plain' }, c.open_loans.map((l) => h('li',
+        { class: l.overdue_days > 0 ? 'desk-row-late' : null },
+        h('span', { class: 'desk-code-inline', text: l.item.code }), ` ${l.item.name} · ${dueText(l.due_date)}`,
+        l.overdue_days > 0 ? ` · ${t('desk.late_days', { n: l.overdue_days })}` : ''))) : null))
+      : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_children') })]));
     rights.render();
 
     $('borrower-open').replaceChildren(...(b.open_loans.length ? b.open_loans.map((l) => h('li',
@@ -183,6 +209,15 @@ export function createBorrower(ctx) {
         'aria-label': t('desk.borrower.renew_label', { code: l.item.code }), text: t('desk.borrower.renew'),
         onclick: () => renew(l) })))
       : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_open_loans') })]));
+    $('borrower-messages').replaceChildren(...(messages?.length
+      ? messages.map((m) => h('li', { class: `desk-row${m.status === 'failed' ? ' desk-row-late' : ''}` },
+        h('span', { class: 'desk-row-title', text: messageText(m) }),
+        m.body && m.kind === 'free_text' ? h('span', { class: 'desk-hint', text: m.body }) : null))
+      : [h('li', { class: 'desk-hint', text: t(messages ? 'desk.messages.none' : 'common.loading') })]));
+    $('borrower-sms-send').disabled = b.messages_opt_out;
+    $('borrower-sms-count').textContent = b.messages_opt_out ? t('desk.messages.opted_out')
+      : t('desk.messages.count', { n: [...smsText.value].length, max: 480 });
+    say($('borrower-sms-error'), smsError ? errorMessage(smsError) : '');
     $('borrower-history').replaceChildren(...(b.history.length ? b.history.map((l) => h('li',
       { class: `desk-row${l.lost ? ' desk-row-late' : ''}` },
       h('span', { class: 'desk-row-title' }, h('a', { class: 'desk-code-inline', href: `/desk/items/${encodeURIComponent(l.item.code)}`,
@@ -193,12 +228,20 @@ export function createBorrower(ctx) {
       : [h('li', { class: 'desk-hint', text: t('desk.borrower.no_history') })]));
   }
 
+  /** The borrower's messages (none when they cannot be read: the page works without them). */
+  const messagesOf = (id) => get(`/api/borrowers/${id}/messages`).then((r) => r.messages, () => []);
+
+  async function loadMessages() {
+    messages = await messagesOf(b.id);
+  }
+
   async function load(id) {
     const mine = ++asked;
     try {
-      const got = await get(`/api/borrowers/${id}`);
+      const [got, list] = await Promise.all([get(`/api/borrowers/${id}`), messagesOf(id)]);
       if (mine !== asked) return;
       b = got;
+      messages = list;
       loadError = null;
     } catch (err) {
       if (mine !== asked) return;
@@ -248,6 +291,34 @@ export function createBorrower(ctx) {
     editButton.focus();
   }
 
+  function closeChild() {
+    childForm = null;
+    childSlot.replaceChildren();
+    render();
+  }
+
+  childButton.addEventListener('click', () => {
+    childForm = borrowerForm(ctx, {
+      idPrefix: 'child',
+      mode: 'child',
+      guardian: b,
+      onSaved: async (saved) => {
+        closeChild();
+        setMessage({ key: 'desk.borrower.child_registered', params: { name: saved.name, guardian: b.name } });
+        beep('ok');
+        await load(b.id);
+        $('borrower-children').querySelector(`a[href="/desk/borrowers/${saved.id}"]`)?.focus();
+      },
+      onCancel: () => {
+        closeChild();
+        childButton.focus();
+      },
+    });
+    childSlot.replaceChildren(childForm.el);
+    render();
+    childForm.focus();
+  });
+
   editButton.addEventListener('click', () => {
     if (edit) {
       closeEdit();
@@ -283,6 +354,41 @@ export function createBorrower(ctx) {
     await change({ blocked: false }, 'desk.borrower.unblocked_now');
     reason.focus();
   });
+  smsText.addEventListener('input', () => render());
+  $('borrower-sms-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const text = smsText.value.trim();
+    smsError = null;
+    if (!text) {
+      smsText.focus();
+      return;
+    }
+    $('borrower-sms-send').disabled = true;
+    try {
+      await post(`/api/borrowers/${b.id}/messages`, { text });
+      smsText.value = '';
+      await loadMessages();
+      setMessage({ key: 'desk.messages.queued' });
+      beep('ok');
+    } catch (err) {
+      smsError = err;
+      beep('problem');
+    }
+    render();
+    smsText.focus();
+  });
+  $('borrower-called').addEventListener('click', async () => {
+    try {
+      await post(`/api/borrowers/${b.id}/calls`, { loan_ids: b.open_loans.filter((l) => l.overdue_days > 0).map((l) => l.id) });
+      await loadMessages();
+      setMessage({ key: 'desk.messages.call_noted' });
+      beep('ok');
+    } catch (err) {
+      setMessage({ text: errorMessage(err) });
+      beep('problem');
+    }
+    render();
+  });
   $('borrower-card').addEventListener('click', async () => {
     try {
       if (!b.card) b = await post(`/api/borrowers/${b.id}/card`);
@@ -306,10 +412,15 @@ export function createBorrower(ctx) {
     async show(id) {
       if (b?.id !== Number(id) || erased) {
         b = null;
+        messages = null;
+        smsError = null;
+        smsText.value = '';
         erased = false;
         rights.reset();
         edit = null;
         editSlot.replaceChildren();
+        childForm = null;
+        childSlot.replaceChildren();
         setMessage(null);
         blockError = false;
         render();
@@ -319,6 +430,11 @@ export function createBorrower(ctx) {
     },
     render,
     escape() {
+      if (childForm) {
+        closeChild();
+        childButton.focus();
+        return true;
+      }
       if (!edit) return false;
       closeEdit();
       return true;

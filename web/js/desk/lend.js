@@ -77,7 +77,7 @@ export function createLend(ctx) {
     if (row.state === 'unknown') return t('item_error.unknown_item');
     if (row.state === 'error') return errorMessage(row.err);
     if (row.state !== 'found') return null;
-    if (row.refused) return itemErrorText(row.refused, 'problem.checkout_refused');
+    if (row.refused) return itemErrorText(row.refused, 'problem.checkout_refused', { age: row.consentAge });
     const item = row.item;
     const late = item.status === 'on_loan' && item.due_date ? daysSince(item.due_date) : 0;
     if (late > 0) return t('desk.lend.on_loan_late', { n: late });
@@ -389,7 +389,7 @@ export function createLend(ctx) {
       if (err.code === 'checkout_refused') {
         for (const e of err.errors) {
           const row = e.item && state.rows.find((r) => r.code === e.item);
-          if (row) row.refused = e.code;
+          if (row) Object.assign(row, { refused: e.code, consentAge: e.consent_age });
           else if (!state.refusals.includes(e.code)) state.refusals.push(e.code);
         }
         setMessage({ key: 'desk.lend.refused', kind: 'problem' });

@@ -8,7 +8,7 @@ import { t, locale } from '../i18n.js';
 import { post } from '../api.js';
 import { sizeText } from '../item.js';
 import { addDays, spansOn, spansText } from '../public/hours.js';
-import { beep, dueText, h, say } from './util.js';
+import { beep, dueText, h, phoneText, say } from './util.js';
 
 /** The label formats (src/core/label.h): their sheet, if any, and their label size in mm. */
 export const LABEL_FORMATS = {
@@ -110,6 +110,9 @@ export function confirmPrinted({ box, text, yes, no, codes, onDone }) {
   no.onclick = () => finish(false);
 }
 
+/** The branch's phone, e-mail and other contact words, as its settings give them, in one line. */
+const contactOf = (branch) => [phoneText(branch.phone), branch.email, branch.contact].filter(Boolean).join(', ');
+
 /**
  * A loan receipt: the branch, the borrower's first name (no other personal data: a receipt gets
  * left on a bench), each item with its code and size, the due date in words, the branch's
@@ -135,7 +138,7 @@ export function receiptOf({ branch, borrowerName, loans, dueDate }) {
         return h('li', {}, `${weekday.format(new Date(Date.UTC(y, m - 1, day)))}: `,
           spans.length ? spansText(spans) : t('desk.receipt.closed'));
       })),
-      branch.contact ? h('p', { text: t('desk.receipt.contact', { contact: branch.contact }) }) : null) : null,
+      contactOf(branch) ? h('p', { text: t('desk.receipt.contact', { contact: contactOf(branch) }) }) : null) : null,
     h('p', { class: 'receipt-thanks', text: t('desk.receipt.thanks') }));
 }
 

@@ -9,13 +9,14 @@ import { h, phoneText, say, shortDate } from './util.js';
 import { printDocument } from './print.js';
 
 /** The fields of the borrower's row, in the order the page lists them. */
-const FIELDS = ['name', 'phone', 'email', 'guardian_name', 'guardian_phone', 'card', 'notes', 'blocked',
-  'blocked_reason', 'accepted_terms_at', 'created_at', 'last_activity_at', 'id'];
+const FIELDS = ['name', 'phone', 'email', 'birth_year', 'gender', 'guardian_id', 'guardian_consent', 'card', 'notes',
+  'blocked', 'blocked_reason', 'accepted_terms_at', 'created_at', 'last_activity_at', 'id'];
 
 function value(key, v) {
   if (v === null || v === undefined || v === '') return '–';
   if (typeof v === 'boolean') return t(v ? 'desk.rights.yes' : 'desk.rights.no');
   if (/phone$/.test(key)) return phoneText(v);
+  if (key === 'gender') return t(`borrower.gender.${v}`);
   if (/_at$/.test(key) || /^\d{4}-\d{2}-\d{2}/.test(String(v))) return shortDate(v);
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }

@@ -3,6 +3,8 @@
 import { t, has, locale, lang } from '../i18n.js';
 import { get } from '../api.js';
 
+export { phoneText } from '../phone.js'; // the desk's pages take it from here with the rest
+
 /** An element: h('li', { class: 'x', dataset: { code } }, 'text', child). Null children are skipped. */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -56,6 +58,27 @@ export function shortDate(value) {
   return new Intl.DateTimeFormat(locale(), opts).format(date);
 }
 
+/** "3 dec. 09:12" / "3 Dec 09:12": a moment, in Stockholm. */
+export function dayTime(value) {
+  return new Intl.DateTimeFormat(locale(), {
+    day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm',
+  }).format(new Date(value));
+}
+
+/**
+ * What was sent to a borrower (or that staff phoned), in words: "SMS påminnelse 3 dec. 09:12,
+ * skickat", "Ringt 4 dec. 10:02 (Anna)". A failure says why.
+ */
+export function messageText(m) {
+  const when = dayTime(m.finished_at || m.created_at);
+  if (m.kind === 'phone_call') return t('desk.messages.call_line', { when, staff: m.staff || '–' });
+  const text = t('desk.messages.line', {
+    channel: t(`desk.messages.channel.${m.channel || 'none'}`), kind: t(`desk.messages.kind.${m.kind}`),
+    when, status: t(`desk.messages.status.${m.status}`),
+  });
+  return m.status === 'failed' && m.error ? `${text}: ${m.error}` : text;
+}
+
 /** "Åter senast fredag 12 december" / "Due back Friday 12 December". */
 export function dueText(iso) {
   return t('desk.due', { date: longDate(iso) });
@@ -64,16 +87,6 @@ export function dueText(iso) {
 /** A category's name in the current language. */
 export function categoryName(c) {
   return (lang() === 'en' ? c.name_en : c.name_sv) || c.name_sv || '';
-}
-
-/** An E.164 number as Swedes write it (+46701234567 -> 070-123 45 67); others as they are. */
-export function phoneText(e164) {
-  if (!e164) return '';
-  const m = /^\+46(\d+)$/.exec(e164);
-  if (!m) return e164;
-  const d = `0${m[1]}`;
-  // Mobile numbers, which nearly every borrower gives, in the usual groups; others plainly.
-  return /^07\d{8}$/.test(d) ? `${d.slice(0, 3)}-${d.slice(3, 6)} ${d.slice(6, 8)} ${d.slice(8)}` : d;
 }
 
 /** Item codes as the server keeps them: trimmed and in upper case; null for what cannot be one. */
@@ -108,11 +121,12 @@ export function itemProblem(item, branch, branchName = (s) => s) {
 }
 
 /**
- * A sentence for one entry of the per-item errors of a checkout or a return ("item_error.CODE"),
- * or else the string of the key otherwise.
+ * A sentence for one entry of the per-item errors of a checkout or a return ("item_error.CODE",
+ * with params such as { age } for guardian_consent_required), or else the string of the key
+ * otherwise.
  */
-export function itemErrorText(code, otherwise) {
-  return t(has(`item_error.${code}`) ? `item_error.${code}` : otherwise);
+export function itemErrorText(code, otherwise, params = {}) {
+  return t(has(`item_error.${code}`) ? `item_error.${code}` : otherwise, params);
 }
 
 /**

@@ -1,11 +1,10 @@
-// hours: a branch's opening hours in words: what today looks like and when it opens next.
-// Functions over the public API's branch ({today, days, next_open}): the server's calendar has
-// already resolved the weekly hours, seasons and closed periods into the spans of each day, so
-// that the page, the tests and every other reader agree on them without working them out again.
-// The public site and the branch editor's preview (a calendar not yet saved, resolved the same
-// way by POST /api/branches/{slug}/calendar/preview) say them with todayText and nextText.
-// Dates are ISO strings (YYYY-MM-DD) of Europe/Stockholm.
-import { locale, t } from '../i18n.js';
+// hours: a branch's opening hours as a borrower asks about them: is it open now, when does it
+// close or open next, and what does the week look like. Pure functions over the public API's
+// branch ({today, days, next_open, closed_periods}): the server's calendar has already resolved
+// the weekly hours, seasons and closed periods into the spans of each day, so that the page, the
+// tests and every other reader agree on them without working them out again; these functions
+// only read the spans against the clock. Dates are ISO strings (YYYY-MM-DD) of Europe/Stockholm,
+// times "HH:MM" of the wall clock there (so daylight saving needs no rule of its own here).
 
 /** The ISO date n days after iso. */
 export function addDays(iso, n) {
@@ -19,51 +18,71 @@ export function spansOn(branch, iso) {
 }
 
 const minutes = (hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-const clock = (hhmm) => (hhmm.endsWith(':00') ? String(Number(hhmm.slice(0, 2))) : `${Number(hhmm.slice(0, 2))}.${hhmm.slice(3)}`);
 
-/** Spans in words, the Swedish way in both languages: "15–18", "10.30–14, 17–19". */
-export function spansText(spans) {
-  return spans.map(([open, close]) => `${clock(open)}–${clock(close)}`).join(', ');
+/** A time in words, the Swedish way in both languages: "18", "17.30". */
+export function clockText(hhmm) {
+  return hhmm.endsWith(':00') ? String(Number(hhmm.slice(0, 2))) : `${Number(hhmm.slice(0, 2))}.${hhmm.slice(3)}`;
 }
 
-/** The time of day in Stockholm as minutes since midnight. */
-export function stockholmMinutes(now = new Date()) {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Stockholm', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-  }).formatToParts(now);
-  const get = (type) => Number(parts.find((p) => p.type === type)?.value || 0);
-  return get('hour') * 60 + get('minute');
+/** Spans in words: "15–18", "10.30–14, 17–19". */
+export function spansText(spans) {
+  return spans.map(([open, close]) => `${clockText(open)}–${clockText(close)}`).join(', ');
+}
+
+const STOCKHOLM = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit',
+  hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+});
+
+/** The date and the minutes since midnight of an instant on the wall clocks of Stockholm. */
+export function stockholmNow(now = new Date()) {
+  const part = Object.fromEntries(STOCKHOLM.formatToParts(now).map((p) => [p.type, p.value]));
+  return { date: `${part.year}-${part.month}-${part.day}`, minutes: Number(part.hour) * 60 + Number(part.minute) };
 }
 
 /**
- * When the branch opens next, from `nowMinutes` on its `today`: { date, spans } of today while a
- * span has not closed yet, else the first open day after today (`next_open`), or null when it
- * never opens.
+ * Whether the branch is open at the instant now, by its days:
+ *   { open: true, closes: { date, time } }: until when (a span that closes at 24:00 and one that
+ *     opens at 00:00 the next day are one opening);
+ *   { open: false, opens: { date, time } }: when it opens next, later today or on a later day
+ *     (beyond the days listed: next_open, when it comes after now);
+ *   { open: false, opens: null }: it opens on no day the answer knows of.
+ * A span is open from its first minute up to, not including, its closing minute.
  */
-export function nextOpening(branch, nowMinutes) {
-  const today = spansOn(branch, branch.today);
-  if (today.some(([, close]) => minutes(close) > nowMinutes)) return { date: branch.today, spans: today };
-  return branch.next_open || null;
+export function openState(branch, now = new Date()) {
+  const here = stockholmNow(now);
+  const today = spansOn(branch, here.date);
+  const current = today.find(([open, close]) => minutes(open) <= here.minutes && here.minutes < minutes(close));
+  if (current) {
+    let closes = { date: here.date, time: current[1] };
+    while (closes.time === '24:00') {
+      const next = addDays(closes.date, 1);
+      const first = spansOn(branch, next)[0];
+      if (!first || first[0] !== '00:00') break;
+      closes = { date: next, time: first[1] };
+    }
+    return { open: true, closes };
+  }
+  const later = today.find(([open]) => minutes(open) > here.minutes);
+  if (later) return { open: false, opens: { date: here.date, time: later[0] } };
+  const day = (branch.days || []).find((d) => d.date > here.date && d.spans.length);
+  const next = day || (branch.next_open?.date > here.date ? branch.next_open : null);
+  return { open: false, opens: next ? { date: next.date, time: next.spans[0][0] } : null };
 }
 
-/** "i morgon", or the weekday and date: "torsdag 3 dec". */
-export function dayName(iso, today) {
-  if (iso === addDays(today, 1)) return t('public.tomorrow');
-  const [y, m, d] = iso.split('-').map(Number);
-  return new Intl.DateTimeFormat(locale(), { weekday: 'long', day: 'numeric', month: 'short', timeZone: 'UTC' })
-    .format(Date.UTC(y, m - 1, d)).replace('.', '');
-}
-
-/** "Öppet idag 15–18" or "Stängt idag". */
-export function todayText(branch) {
-  const spans = spansOn(branch, branch.today);
-  return spans.length ? t('public.open_today', { hours: spansText(spans) }) : t('public.closed_today');
-}
-
-/** "Nästa gång öppet: i morgon 15–18", or '' while the branch is still to open or open today. */
-export function nextText(branch, nowMinutes = stockholmMinutes()) {
-  const next = nextOpening(branch, nowMinutes);
-  if (!next) return t('public.never_open');
-  if (next.date === branch.today) return '';
-  return t('public.next_open', { day: dayName(next.date, branch.today), hours: spansText(next.spans) });
+/**
+ * The n days from the date of now on, as the answer lists them: [{ date, spans, closed }], where
+ * closed is the closed period that covers a day without hours (its reason may be null), or null.
+ * Days beyond the answer are left out.
+ */
+export function weekDays(branch, now = new Date(), n = 7) {
+  const first = stockholmNow(now).date;
+  const periods = branch.closed_periods || [];
+  return (branch.days || [])
+    .filter((d) => d.date >= first)
+    .slice(0, n)
+    .map((d) => ({
+      ...d,
+      closed: d.spans.length ? null : periods.find((p) => p.from <= d.date && d.date <= p.to) || null,
+    }));
 }

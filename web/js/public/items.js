@@ -1,25 +1,5 @@
-// items: how the public page reads a search and shows its answer: a size range typed into the
-// search text ("längdskidor 150–160 cm") becomes size bounds, and items of the same name and size
-// come together as one group with counts.
-
-const RANGE = /(^|\s)(\d{1,3}(?:[.,]\d+)?)\s*(?:[-–—]|till|to)\s*(\d{1,3}(?:[.,]\d+)?)\s*(cm)?(?=\s|$)/i;
-const SINGLE = /(^|\s)(\d{1,3}(?:[.,]\d+)?)\s*(cm)(?=\s|$)/i;
-const num = (s) => Number(s.replace(',', '.'));
-
-/**
- * Split a size out of a search text: "längdskidor 150–160 cm" is { q: "längdskidor", min: 150,
- * max: 160, cm: true }; "skor 38" stays as it is (a lone number may be a code or a model).
- */
-export function parseSizeQuery(text) {
-  let m = RANGE.exec(text);
-  if (m) {
-    const [a, b] = [num(m[2]), num(m[3])].sort((x, y) => x - y);
-    return { q: text.replace(m[0], m[1]).replace(/\s+/g, ' ').trim(), min: a, max: b, cm: Boolean(m[4]) };
-  }
-  m = SINGLE.exec(text);
-  if (m) return { q: text.replace(m[0], m[1]).replace(/\s+/g, ' ').trim(), min: num(m[2]), max: num(m[2]), cm: true };
-  return { q: text.trim(), min: null, max: null, cm: false };
-}
+// items: how the public page shows a search's answer: items of the same name and size come
+// together as one group with counts.
 
 const sizeKey = (size) => (size ? `${size.kind}:${size.value}` : '');
 

@@ -1,72 +1,73 @@
-// main: the public site at / (no login). Without ?branch= it lists the branches with today's
-// hours; with ?branch=SLUG it shows that branch (hours in words, next opening, map link, loan
-// totals) and a search of its items by words, category and size, grouped by name and size with
-// their availability. The address holds the whole view (?branch=&q=&category=&min=&max=
-// &available=1), so any view can be shared. Everything comes from the open API (/api/public/).
-import { initI18n, onLangChange, t, locale } from '../i18n.js';
-import { nextText, todayText } from './hours.js';
-import { groupItems, parseSizeQuery } from './items.js';
+// main: the public site at / (no login). Without ?branch= it helps find a branch: the visitor's
+// own ("min filial", remembered in this browser), a search by town or municipality, and "Närmast
+// mig", which sorts by distance from where the browser says the visitor is (computed here; the
+// position is never sent anywhere). Each branch says whether it is open now. With ?branch=SLUG
+// it shows that branch (open now, the week's hours, address, contact, its notice) and a search
+// of its things as a borrower asks ("skridskor 38"), grouped by name and size with their
+// availability; when nothing asked for is in, it says which sizes nearest are and when lent ones
+// come back. The address holds the whole view (?branch=&q=&category=&min=&max=&available=1), so
+// any view can be shared. Everything comes from the open API (/api/public/).
+import { onLangChange, t, locale } from '../i18n.js';
+import { groupItems } from './items.js';
 import { conditionText, sizeText } from '../item.js';
+import { byDistance, matchesPlace, myBranch, setMyBranch } from './places.js';
+import { contactList, hoursAhead, openNowLine, weekTable } from './branch.js';
+import { el, getJson, itemPath, number, shortDate, startPublicPage, tNodes } from './page.js';
 
 const $ = (id) => document.getElementById(id);
 const PER_PAGE = 48;
+const NUMERIC_KINDS = ['length_cm', 'shoe_eu', 'head_cm', 'wheel_in'];
 
 // What is on show, kept as data so that a language switch can draw it again.
-const state = { branches: null, stats: null, categories: null, branch: null, search: null, items: [], total: 0, page: 1 };
-
-async function getJson(path) {
-  const res = await fetch(path, { headers: { accept: 'application/json' } });
-  if (!res.ok) {
-    const err = new Error(`HTTP ${res.status}`);
-    err.status = res.status;
-    throw err;
-  }
-  return res.json();
-}
-
-const number = (n) => new Intl.NumberFormat(locale()).format(n);
-
-/** "12 dec" in Swedish, "12 Dec" in English, from an ISO date. */
-function shortDate(iso) {
-  const [y, m, d] = iso.split('-').map(Number);
-  return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', timeZone: 'UTC' })
-    .format(Date.UTC(y, m - 1, d)).replace('.', '');
-}
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  for (const c of children) if (c !== null && c !== undefined && c !== '') node.append(c);
-  return node;
-}
-
-function mapLink(address) {
-  const a = el('a', {
-    href: `https://www.openstreetmap.org/search?query=${encodeURIComponent(address)}`,
-    target: '_blank', rel: 'noopener', textContent: t('public.map'),
-  });
-  a.setAttribute('aria-label', t('public.map_label', { address }));
-  return a;
-}
+const state = {
+  branches: null, stats: null, categories: null, branch: null, position: null, nearStatus: null,
+  search: null, answer: null, items: [], page: 1,
+};
 
 function showError(key) {
   $('load-error').textContent = t(key);
   $('load-error').hidden = false;
 }
 
-// ---- The list of branches ----
+// ---- Finding a branch ----
+
+function branchCard(b, km) {
+  return el('li', { className: 'card branch-card' },
+    el('h3', {}, el('a', { href: `/?branch=${encodeURIComponent(b.slug)}`, textContent: b.name })),
+    openNowLine(b),
+    b.address || km !== null ? el('p', { textContent: [b.address, km !== null ? t('public.distance', { km: number(km, km < 10 ? 1 : 0) }) : null].filter(Boolean).join(' · ') }) : null,
+    el('p', { className: 'muted', textContent: t('public.available_items', { n: number(b.available_items) }) }));
+}
 
 function renderBranches() {
-  const list = $('branch-list');
-  list.replaceChildren();
-  for (const b of state.branches) {
-    list.append(el('li', { className: 'card branch-card' },
-      el('h3', {}, el('a', { href: `/?branch=${encodeURIComponent(b.slug)}`, textContent: b.name })),
-      el('p', { className: 'hours-today', textContent: todayText(b) }),
-      nextText(b) ? el('p', { textContent: nextText(b) }) : null,
-      b.address ? el('p', {}, `${b.address} `, mapLink(b.address)) : null,
-      el('p', { className: 'muted', textContent: t('public.available_items', { n: number(b.available_items) }) })));
+  const mine = state.branches.find((b) => b.slug === myBranch());
+  $('mine').replaceChildren(...(mine ? [el('h2', { textContent: t('public.my_branch') }), el('ul', { className: 'branch-list' }, branchCard(mine, null))] : []));
+  $('mine').hidden = !mine;
+  const query = $('place').value;
+  const shown = state.branches.filter((b) => matchesPlace(b, query));
+  const ordered = state.position ? byDistance(shown, state.position) : shown.map((branch) => ({ branch, km: null }));
+  $('branch-list').replaceChildren(...ordered.map(({ branch, km }) => branchCard(branch, km)));
+  $('place-none').textContent = shown.length ? '' : t('public.place_none', { place: query.trim() });
+  $('place-none').hidden = shown.length > 0;
+  $('near-status').textContent = state.nearStatus ? t(state.nearStatus) : '';
+}
+
+function findNearest() {
+  if (!navigator.geolocation) {
+    state.nearStatus = 'public.near_unavailable';
+    renderBranches();
+    return;
   }
+  state.nearStatus = 'public.near_looking';
+  renderBranches();
+  navigator.geolocation.getCurrentPosition((pos) => {
+    state.position = { lat: pos.coords.latitude, lon: pos.coords.longitude };
+    state.nearStatus = 'public.near_sorted';
+    renderBranches();
+  }, () => {
+    state.nearStatus = 'public.near_denied';
+    renderBranches();
+  }, { timeout: 15000, maximumAge: 600000 });
 }
 
 // ---- One branch ----
@@ -74,15 +75,32 @@ function renderBranches() {
 function renderBranch() {
   const b = state.branch;
   $('heading').textContent = b.name;
-  $('hours-today').textContent = todayText(b);
-  $('hours-next').textContent = nextText(b);
-  $('hours-next').hidden = !$('hours-next').textContent;
-  const address = $('address');
-  address.replaceChildren();
-  if (b.address) address.append(`${b.address} `, mapLink(b.address));
-  address.hidden = !b.address;
+  $('open-now').replaceChildren(openNowLine(b));
+  const mine = myBranch() === b.slug;
+  $('make-mine').textContent = mine ? t('public.is_my_branch') : t('public.make_my_branch');
+  $('make-mine').setAttribute('aria-pressed', String(mine));
+  $('week').replaceChildren(weekTable(b));
+  const ahead = hoursAhead(b);
+  $('hours-ahead').replaceChildren(...(ahead ? [el('h3', { textContent: t('public.hours_ahead') }), ahead] : []));
+  $('contact').replaceChildren(...[contactList(b)].filter(Boolean));
   $('notice').textContent = b.notice || '';
   $('notice').hidden = !b.notice;
+  $('borrow-link').href = `/lana?branch=${encodeURIComponent(b.slug)}`;
+}
+
+function selectedCategory() {
+  return (state.categories || []).find((c) => String(c.id) === $('category').value);
+}
+
+/** The size fields, for a category measured in numbers only, labelled with its unit. */
+function renderSizeFields() {
+  const kind = selectedCategory()?.size_kind;
+  const numeric = NUMERIC_KINDS.includes(kind);
+  $('size-fields').hidden = !numeric;
+  if (!numeric) return;
+  $('size-legend').textContent = t(`public.size_legend.${kind}`);
+  $('size-min-label').textContent = t('public.size_min');
+  $('size-max-label').textContent = t('public.size_max');
 }
 
 function renderCategories() {
@@ -95,6 +113,7 @@ function renderCategories() {
     select.append(el('option', { value: String(c.id), textContent: indent + c[name] }));
   }
   select.value = keep;
+  renderSizeFields();
 }
 
 function statusText(g) {
@@ -107,6 +126,49 @@ function statusText(g) {
   return g.firstDue ? t('public.group_none', { date: shortDate(g.firstDue) }) : t('public.group_none_repair');
 }
 
+/** A size the search understood, in words with its unit: "stl 38", "150–160 cm", "stl L". */
+function askedSizeText(size) {
+  const fmt = (v) => number(v, 2);
+  const value = size.text !== undefined ? size.text.toUpperCase()
+    : size.value !== undefined ? fmt(size.value) : `${fmt(size.min)}–${fmt(size.max)}`;
+  return size.kind ? sizeText({ kind: size.kind, value }) : value;
+}
+
+/** A link that searches again with another size in place of the one asked for. */
+function sizeLink(value) {
+  const a = el('a', { href: '#', textContent: number(value, 2) });
+  a.addEventListener('click', (event) => {
+    event.preventDefault();
+    const size = state.answer.understood.size;
+    const asked = size.value ?? size.min;
+    const q = state.search.q.replace(new RegExp(`(^|\\s)${String(asked).replace('.', '[.,]')}(?=\\s|$|[^\\d.,])`), `$1${value}`);
+    submitSearch({ ...state.search, q: q === state.search.q ? `${state.search.q} ${value}` : q });
+  });
+  return a;
+}
+
+/** What the search understood, and what is nearest when nothing asked for is in. */
+function renderUnderstood() {
+  const { understood, nearest } = state.answer;
+  const words = (understood.corrected || []).map(([, meant]) => meant);
+  const parts = [];
+  if (words.length) parts.push(el('p', { textContent: t('public.corrected', { words: words.join(', ') }) }));
+  if (understood.size) {
+    parts.push(el('p', { textContent: t('public.understood_size', { what: understood.things.join(' '), size: askedSizeText(understood.size) }) }));
+  }
+  if (nearest && understood.size) {
+    const size = askedSizeText(understood.size);
+    const key = nearest.smaller !== undefined && nearest.larger !== undefined ? 'both'
+      : nearest.smaller !== undefined ? 'smaller' : nearest.larger !== undefined ? 'larger' : 'none';
+    const p = el('p', { className: 'nearest' },
+      ...tNodes(`public.nearest.${key}`, { size, smaller: nearest.smaller !== undefined ? sizeLink(nearest.smaller) : '', larger: nearest.larger !== undefined ? sizeLink(nearest.larger) : '' }));
+    if (nearest.due_back) p.append(' ', t('public.nearest.due_back', { date: shortDate(nearest.due_back) }));
+    parts.push(p);
+  }
+  $('understood').replaceChildren(...parts);
+  $('understood').hidden = parts.length === 0;
+}
+
 function renderItems() {
   const list = $('results');
   list.replaceChildren();
@@ -117,12 +179,14 @@ function renderItems() {
     const meta = [sizeText(g.size), ...g.conditions.map(conditionText)].filter(Boolean).join(' · ');
     list.append(el('li', { className: 'item' }, photo,
       el('div', {},
-        el('h3', { textContent: g.name }),
+        el('h3', {}, el('a', { href: itemPath(g.items[0].code), textContent: g.name })),
         el('p', { className: 'meta', textContent: meta }),
         el('p', { className: `status ${g.available ? 'status-in' : 'status-out'}`, textContent: statusText(g) }))));
   }
-  $('result-count').textContent = state.total ? t('public.results', { n: state.total }) : t('public.no_results');
-  $('more').hidden = state.items.length >= state.total;
+  const total = state.answer.total;
+  $('result-count').textContent = total ? t('public.results', { n: total }) : t('public.no_results');
+  $('more').hidden = state.items.length >= total;
+  renderUnderstood();
 }
 
 /** The search of the address bar, as the form shows it. */
@@ -137,46 +201,67 @@ function fillForm(s) {
   $('size-min').value = s.min;
   $('size-max').value = s.max;
   $('available').checked = s.available;
+  renderSizeFields();
 }
 
-/** The API query of a search: a size typed into the text becomes bounds. */
-function apiQuery(s, page) {
-  const parsed = parseSizeQuery(s.q);
-  const p = new URLSearchParams({ branch: state.branch.slug, page: String(page), per_page: String(PER_PAGE) });
-  if (parsed.q) p.set('q', parsed.q);
+/**
+ * The API query of a search of the branch: the words as typed (the server reads sizes in them),
+ * and the fields; the size fields count for a category measured in numbers (of categories).
+ */
+function apiQuery(slug, s, page, categories) {
+  const p = new URLSearchParams({ branch: slug, page: String(page), per_page: String(PER_PAGE) });
+  if (s.q) p.set('q', s.q);
   if (s.category) p.set('category', s.category);
-  const min = s.min || (parsed.min ?? '');
-  const max = s.max || (parsed.max ?? '');
-  const category = (state.categories || []).find((c) => String(c.id) === s.category);
-  const kind = category?.size_kind || (parsed.cm ? 'length_cm' : null);
-  if (min !== '') p.set('size_min', String(min).replace(',', '.'));
-  if (max !== '') p.set('size_max', String(max).replace(',', '.'));
-  if ((min !== '' || max !== '') && kind) p.set('size_kind', kind);
+  const kind = (categories || []).find((c) => String(c.id) === s.category)?.size_kind;
+  if (NUMERIC_KINDS.includes(kind) && (s.min || s.max)) {
+    p.set('size_kind', kind);
+    if (s.min) p.set('size_min', s.min.replace(',', '.'));
+    if (s.max) p.set('size_max', s.max.replace(',', '.'));
+  }
   if (s.available) p.set('available', 'true');
   return `/api/public/items?${p}`;
 }
 
-async function runSearch(s, page = 1) {
+function showAnswer(s, answer, page) {
   state.search = s;
-  const answer = await getJson(apiQuery(s, page));
+  state.answer = answer;
   state.items = page === 1 ? answer.items : state.items.concat(answer.items);
-  state.total = answer.total;
   state.page = page;
   renderItems();
+}
+
+async function runSearch(s, page = 1) {
+  showAnswer(s, await getJson(apiQuery(state.branch.slug, s, page, state.categories)), page);
+}
+
+async function submitSearch(s) {
+  const p = new URLSearchParams({ branch: state.branch.slug });
+  for (const key of ['q', 'category', 'min', 'max']) if (s[key]) p.set(key, s[key]);
+  if (s.available) p.set('available', '1');
+  history.pushState(null, '', `/?${p}`);
+  fillForm(s);
+  try {
+    await runSearch(s);
+  } catch {
+    showError('public.load_failed');
+  }
 }
 
 function setTitle() {
   document.title = state.branch ? t('public.title_branch', { branch: state.branch.name }) : t('public.title');
 }
 
+function renderTotals() {
+  if (!state.stats) return;
+  const network = number(state.stats.total_loans);
+  $('totals').textContent = state.branch
+    ? t('public.totals_both', { branch: number(state.branch.total_loans), network })
+    : t('public.totals_network', { n: network });
+}
+
 function renderAll() {
   setTitle();
-  if (state.stats) {
-    const network = number(state.stats.total_loans);
-    $('totals').textContent = state.branch
-      ? t('public.totals_both', { branch: number(state.branch.total_loans), network })
-      : t('public.totals_network', { n: network });
-  }
+  renderTotals();
   if (!state.branch && state.branches) {
     $('heading').textContent = t('public.heading');
     renderBranches();
@@ -184,64 +269,84 @@ function renderAll() {
   if (state.branch) {
     renderBranch();
     renderCategories();
-    if (state.search) renderItems();
+    if (state.answer) renderItems();
   }
+}
+
+async function showList() {
+  [state.branches, state.stats] = await Promise.all([
+    getJson('/api/public/branches').then((r) => r.branches), getJson('/api/public/stats')]);
+  $('branches').hidden = false;
+  renderAll();
+}
+
+/**
+ * A branch page asks for everything at once (the search's words need no other answer first) and
+ * draws each part as its answer comes, so that no one piece of work keeps a slow phone busy long.
+ */
+async function showBranch(slug) {
+  const s = searchFromUrl();
+  const branch = getJson(`/api/public/branches/${encodeURIComponent(slug)}`);
+  const categories = getJson('/api/public/categories').then((r) => r.categories);
+  const stats = getJson('/api/public/stats');
+  const answer = (s.category && (s.min || s.max) ? categories : Promise.resolve(null))
+    .then((cats) => getJson(apiQuery(slug, s, 1, cats)));
+  try {
+    state.branch = await branch;
+  } catch (err) {
+    if (err.status !== 404) throw err;
+    answer.catch(() => null);
+    showError('public.branch_missing'); // and the branches there are
+    await showList();
+    return;
+  }
+  setTitle();
+  $('branch').hidden = false;
+  renderBranch();
+  fillForm(s);
+  await Promise.all([
+    stats.then((st) => {
+      state.stats = st;
+      renderTotals();
+    }),
+    categories.then((list) => {
+      state.categories = list;
+      renderCategories();
+      fillForm(s);
+    }),
+    answer.then((a) => showAnswer(s, a, 1)),
+  ]);
 }
 
 async function start() {
-  initI18n();
+  startPublicPage();
   onLangChange(renderAll);
   setTitle();
   const slug = new URLSearchParams(location.search).get('branch');
-  const showList = async () => {
-    [state.branches, state.stats] = await Promise.all([
-      getJson('/api/public/branches').then((r) => r.branches), getJson('/api/public/stats')]);
-    $('branches').hidden = false;
-    renderAll();
-  };
   try {
-    if (!slug) {
-      await showList();
-      return;
-    }
-    const branch = getJson(`/api/public/branches/${encodeURIComponent(slug)}`);
-    const stats = getJson('/api/public/stats');
-    const categories = getJson('/api/public/categories');
-    try {
-      state.branch = await branch;
-    } catch (err) {
-      if (err.status !== 404) throw err;
-      showError('public.branch_missing'); // and the branches there are
-      await showList();
-      return;
-    }
-    state.stats = await stats;
-    state.categories = (await categories).categories;
-    $('branch').hidden = false;
-    const s = searchFromUrl();
-    renderAll();
-    fillForm(s);
-    await runSearch(s);
+    await (slug ? showBranch(slug) : showList());
   } catch {
     showError('public.load_failed');
   }
 }
 
-$('search').addEventListener('submit', async (event) => {
+$('place').addEventListener('input', () => renderBranches());
+$('near').addEventListener('click', findNearest);
+
+$('make-mine').addEventListener('click', () => {
+  setMyBranch(myBranch() === state.branch.slug ? null : state.branch.slug);
+  renderBranch();
+});
+
+$('category').addEventListener('change', renderSizeFields);
+
+$('search').addEventListener('submit', (event) => {
   event.preventDefault();
-  const s = {
-    q: $('q').value.trim(), category: $('category').value, min: $('size-min').value.trim(),
-    max: $('size-max').value.trim(), available: $('available').checked,
-  };
-  const p = new URLSearchParams({ branch: state.branch.slug });
-  for (const key of ['q', 'category', 'min', 'max']) if (s[key]) p.set(key, s[key]);
-  if (s.available) p.set('available', '1');
-  history.pushState(null, '', `/?${p}`);
-  try {
-    await runSearch(s);
-  } catch {
-    showError('public.load_failed');
-  }
+  const numeric = !$('size-fields').hidden;
+  submitSearch({
+    q: $('q').value.trim(), category: $('category').value, min: numeric ? $('size-min').value.trim() : '',
+    max: numeric ? $('size-max').value.trim() : '', available: $('available').checked,
+  });
 });
 
 $('more').addEventListener('click', async () => {
