@@ -2,7 +2,7 @@
  * duedate: the dates of loans as day numbers, so that "no more than a year from today" is plain
  * arithmetic. Dates are whole days counted from 1970-01-01 (day 0), so year boundaries need no
  * care. When a branch is open, and so on which day a loan falls due, is not decided here: the
- * branch calendar is one set of SQL functions (migrations/0007_calendar.sql) that the store calls.
+ * branch calendar is one set of SQL functions (migrations/0008_calendar.sql) that the store calls.
  */
 #ifndef HYLLA_CORE_DUEDATE_H
 #define HYLLA_CORE_DUEDATE_H

@@ -413,38 +413,6 @@ void store_borrower_card_clear(struct store_borrower_card *c)
     *c = (struct store_borrower_card){ 0 };
 }
 
-enum store_status store_borrower_contact(long long id, int scope, struct store_contact *out)
-{
-    enum { CONTACT_ID, CONTACT_GUARDIAN, CONTACT_NAME, CONTACT_PHONE, CONTACT_EMAIL };
-    static struct store_stmt get =
-        STORE_STMT("SELECT c.id, c.id <> b.id, c.name, c.phone, c.email"
-                   "  FROM borrowers b JOIN borrower_contact bc ON bc.borrower_id = b.id"
-                   "  JOIN borrowers c ON c.id = bc.contact_id"
-                   " WHERE b.id = $1 AND ($2::int = 0 OR b.branch_id = $2)");
-    STORE_NUM(idtext, id);
-    STORE_NUM(scopetext, scope);
-    *out = (struct store_contact){ 0 };
-    PGresult *res;
-    enum store_status st = store_exec(&get, 2, (const char *[]){ idtext, scopetext }, &res);
-    if (st == STORE_OK) {
-        out->id = store_get_ll(res, 0, CONTACT_ID);
-        out->guardian = store_get_bool(res, 0, CONTACT_GUARDIAN);
-        out->name = store_get_dup(res, 0, CONTACT_NAME);
-        out->phone = store_get_dup(res, 0, CONTACT_PHONE);
-        out->email = store_get_dup(res, 0, CONTACT_EMAIL);
-    }
-    PQclear(res);
-    return st;
-}
-
-void store_contact_clear(struct store_contact *c)
-{
-    free(c->name);
-    free(c->phone);
-    free(c->email);
-    *c = (struct store_contact){ 0 };
-}
-
 struct erase_ctx {
     long long staff_id;
     int scope, months;

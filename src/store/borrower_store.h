@@ -7,8 +7,7 @@
  * A child is a borrower with a guardian: another borrower of the same branch who is not a child
  * (guardian_id). A child needs no phone of their own; phone numbers are unique among the adults
  * of a branch. Whom to contact about a borrower (a child's guardian) is the SQL view
- * borrower_contact (migrations/0015_families.sql), which every reminder and list of whom to call
- * reads; store_borrower_contact() answers it for one borrower.
+ * borrower_contact (migrations/0015_families.sql), which the outbox's message_contact reads.
  *
  * Reads answer with JSON text built by PostgreSQL (the caller frees it): the borrower object is
  *   {"id", "branch" (slug), "name", "phone" (E.164 or null for a child), "email", "card",
@@ -100,26 +99,6 @@ struct store_borrower_card {
 enum store_status store_borrower_card(long long id, int scope,
                                       struct store_borrower_card *out) STORE_MUST_CHECK;
 void store_borrower_card_clear(struct store_borrower_card *c);
-
-/* Whom to contact about a borrower. Strings are owned. */
-struct store_contact {
-    long long id;  /* the borrower themselves, or a child's guardian */
-    bool guardian; /* id is the guardian of the borrower asked about */
-    char *name;    /* of the one to contact */
-    char *phone;   /* E.164, or NULL */
-    char *email;   /* or NULL */
-};
-
-/*
- * Whom to contact about borrower id in scope (0: every branch) into *out (free with
- * store_contact_clear): messages about a child's loans go to the guardian, even when the child
- * has a phone of their own; anyone else is their own contact. The rule is the view
- * borrower_contact, which queries over many borrowers join instead. STORE_NOT_FOUND when there
- * is no such borrower in scope.
- */
-enum store_status store_borrower_contact(long long id, int scope,
-                                         struct store_contact *out) STORE_MUST_CHECK;
-void store_contact_clear(struct store_contact *c);
 
 /* What a borrower search looks for; each NULL field is left out. */
 struct store_borrower_query {

@@ -3,7 +3,7 @@
  * public facts (address, calendar, notice), their loan rules, and the code prefix their items'
  * labels carry. The calendar is a branch's weekly opening hours, its seasons and its closed
  * periods, kept as the client wrote them (JSON text, checked by the caller); when the branch is
- * open on a day is the SQL calendar's to say (migrations/0007_calendar.sql), never this file's.
+ * open on a day is the SQL calendar's to say (migrations/0008_calendar.sql), never this file's.
  */
 #ifndef HYLLA_STORE_BRANCH_STORE_H
 #define HYLLA_STORE_BRANCH_STORE_H

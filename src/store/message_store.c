@@ -168,7 +168,8 @@ enum store_status store_message_claim(const char *window_start, const char *wind
 {
     /*
      * Mark it ours and read what the text needs; the status is checked again under the row lock.
-     * Whom the message goes to is the SQL function message_contact's to say (migration 0014; a child's guardian since 0015).
+     * Whom the message goes to is the SQL function message_contact's to say (migration 0014; a
+     * child's guardian since 0015).
      */
     enum {
         CLAIMED_ATTEMPTS,

@@ -1,5 +1,5 @@
 /*
- * message_store: the outbox of receipts and reminders in PostgreSQL (migration 0007), and the
+ * message_store: the outbox of receipts and reminders in PostgreSQL (migration 0014), and the
  * branches' settings for them.
  *
  * A message is planned once: a receipt by the trigger on loans in the checkout's transaction,

@@ -293,7 +293,7 @@ enum store_status store_stats_items(int branch_id, struct stats_items *out)
     enum { ITEMS_CATEGORY, ITEMS_ITEMS, ITEMS_NEVER_LENT, ITEMS_LOST };
     /*
      * Lost items are counted from the items themselves (the partial index items_lost of
-     * migration 0007: they are few), per category and in all (category 0); every lost item is
+     * migration 0010: they are few), per category and in all (category 0); every lost item is
      * also in the catalogue's count, so each of its categories has a row of stats_items.
      */
     static struct store_stmt items = STORE_STMT(

@@ -1,7 +1,7 @@
 // The public search as a borrower asks, over real HTTP against a fixed catalogue: sizes beside a
 // category word ("skridskor 38" is shoe size 38, and 37.5 and 38.5 fit too), size words (stl,
 // tum, cm), synonyms and Swedish compounds from the vocabulary (search_words of
-// migrations/0012_public.sql), typos one letter off, a lone number (sizes of any kind, or a
+// migrations/0013_public.sql), typos one letter off, a lone number (sizes of any kind, or a
 // code's number), and what the answer says when nothing asked for is on the shelf: the nearest
 // sizes that are, and when the lent ones are due. Each query of the table names the first
 // results it must give, in order.

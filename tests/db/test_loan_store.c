@@ -2,7 +2,7 @@
  * Database tests of the loan store: a checkout is all or nothing, parallel checkouts of one item
  * lend it once (the invariant at the store level, without HTTP), the unique index's refusal is a
  * refusal and not an error, returns and undo restore the item, the rules give due dates on the
- * days the branch calendar opens, erasure keeps the loans, and a child's contact is the guardian.
+ * days the branch calendar opens, and erasure keeps the loans.
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"
@@ -293,40 +293,6 @@ START_TEST(erasure_keeps_loans_and_waits_for_open_ones)
 }
 END_TEST
 
-/* Messages about a child's loans go to the guardian, whatever phone the child has. */
-START_TEST(a_childs_contact_is_the_guardian)
-{
-    long long anna = borrower(1);
-    char sql[300];
-    snprintf(sql, sizeof sql,
-             "UPDATE borrowers SET email = 'anna@example.org' WHERE id = %lld;"
-             "INSERT INTO borrowers (branch_id, name, phone, birth_year, guardian_id) VALUES"
-             " (1, 'Elsa', NULL, 2015, %lld), (1, 'Sixten', '+46701999999', 2010, %lld)",
-             anna, anna, anna);
-    dbtest_exec(sql);
-    const char *names[] = { "Elsa", "Sixten", "Borrower 1" };
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(sql, sizeof sql, "SELECT id FROM borrowers WHERE name = '%s'", names[i]);
-        long long id = dbtest_count(sql);
-        struct store_contact c;
-        ck_assert_int_eq(store_borrower_contact(id, 1, &c), STORE_OK);
-        ck_assert_int_eq(c.id, anna);
-        ck_assert(c.guardian == (i < 2));
-        ck_assert_str_eq(c.name, "Borrower 1");
-        ck_assert_str_eq(c.phone, "+46701000001");
-        ck_assert_str_eq(c.email, "anna@example.org");
-        store_contact_clear(&c);
-        ck_assert_int_eq(store_borrower_contact(id, 2, &c), STORE_NOT_FOUND);
-        ck_assert_ptr_null(c.name);
-    }
-    struct store_contact c;
-    ck_assert_int_eq(store_borrower_contact(borrower(2), 0, &c), STORE_OK);
-    ck_assert(!c.guardian);
-    ck_assert_ptr_null(c.email);
-    store_contact_clear(&c);
-}
-END_TEST
-
 static Suite *loan_suite(void)
 {
     Suite *s = suite_create("loan_store");
@@ -341,7 +307,6 @@ static Suite *loan_suite(void)
     tcase_add_test(tc, the_rules_give_a_due_date_on_an_open_day);
     tcase_add_test(tc, a_renewal_falls_due_on_an_open_day);
     tcase_add_test(tc, erasure_keeps_loans_and_waits_for_open_ones);
-    tcase_add_test(tc, a_childs_contact_is_the_guardian);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,7 +3,8 @@
  * after a renewal, never for the opted-out), overdue reminders take the latest day reached, a
  * claimed message is locked against every other connection until it is finished or its
  * connection dies (then another takes it over), the time window holds messages back, receipts
- * come with the checkout, and erasing a borrower forgets their texts.
+ * come with the checkout, erasing a borrower forgets their texts, and a child's messages go to
+ * the guardian.
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"
@@ -328,6 +329,41 @@ START_TEST(erasing_a_borrower_forgets_their_texts)
 }
 END_TEST
 
+/* Messages about a child's loans go to the guardian, in the guardian's language, whatever phone
+ * the child has; a child or guardian who opted out gets nothing. */
+START_TEST(a_childs_messages_go_to_the_guardian)
+{
+    dbtest_exec("INSERT INTO borrowers (branch_id, name, phone, birth_year, guardian_id) VALUES"
+                " (1, 'Elsa', NULL, 2015, 2), (1, 'Sixten', '+46701999999', 2010, 2)");
+    int elsa = (int)dbtest_count("SELECT id FROM borrowers WHERE name = 'Elsa'");
+    int sixten = (int)dbtest_count("SELECT id FROM borrowers WHERE name = 'Sixten'");
+    lend(1, elsa, 2);
+    lend(2, sixten, 2);
+    ck_assert_int_eq(plan(), 2);
+    for (int i = 0; i < 2; i++) {
+        struct store_outgoing m;
+        ck_assert_int_eq(store_message_claim(ALL_DAY, &m), STORE_OK);
+        ck_assert(!m.stop);
+        ck_assert(m.english);
+        ck_assert_str_eq(m.phone, "+46701000002");
+        ck_assert_str_eq(m.email, "b2@example.org");
+        struct store_message_result r = { .status = "sent", .channel = "email", .body = "x" };
+        ck_assert_int_eq(store_message_finish(m.id, &r), STORE_OK);
+        store_outgoing_clear(&m);
+    }
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM messages WHERE borrower_id IN"
+                                  " (SELECT id FROM borrowers WHERE guardian_id = 2)"),
+                     2);
+    /* The guardian opts out: nothing more about the children. */
+    dbtest_exec("UPDATE borrowers SET messages_opt_out = true WHERE id = 2");
+    dbtest_exec("UPDATE loans SET due_date = current_date + 1");
+    ck_assert_int_eq(plan(), 0);
+    /* A child opted out is not reminded either, though the guardian is again. */
+    dbtest_exec("UPDATE borrowers SET messages_opt_out = (name = 'Elsa')");
+    ck_assert_int_eq(plan(), 1);
+}
+END_TEST
+
 static Suite *message_suite(void)
 {
     Suite *s = suite_create("message_store");
@@ -340,6 +376,7 @@ static Suite *message_suite(void)
     tcase_add_test(tc, a_retry_waits_and_the_window_holds_messages_back);
     tcase_add_test(tc, receipts_come_with_the_checkout_when_the_branch_wants_them);
     tcase_add_test(tc, erasing_a_borrower_forgets_their_texts);
+    tcase_add_test(tc, a_childs_messages_go_to_the_guardian);
     suite_add_tcase(s, tc);
     return s;
 }
