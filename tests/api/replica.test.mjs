@@ -124,6 +124,26 @@ test('public reads go to the replica, the desk to the primary; a checkout shows 
   assert.equal(n, 2, 'the public site never showed the checkout');
 });
 
+test('every public route reads only the replica and writes nothing there (a write would fail 25006)', async () => {
+  await replicaState('up');
+  const routes = ['/api/public/branches', '/api/public/branches/spegel', '/api/public/categories',
+    '/api/public/items?q=SPE-00003', '/api/public/items/SPE-00003', '/api/public/texts/how-to-borrow',
+    '/api/public/stats'];
+  for (const route of routes) {
+    const before = await statements();
+    const r = await anon().get(route);
+    assert.equal(r.status, 200, `${route}: ${r.text}`);
+    const after = await statements();
+    assert.ok(after.replica > before.replica, `${route} did not read the replica`);
+    assert.equal(after.primary, before.primary, `${route} used the primary`);
+  }
+  const item = await anon().get('/api/public/items/SPE-00003');
+  assert.equal(item.json.code, 'SPE-00003');
+  assert.equal(item.json.branch.slug, 'spegel');
+  const text = await anon().get('/api/public/texts/how-to-borrow');
+  assert.match(text.json.sv, /\S/, text.text);
+});
+
 test('a replica lagging more than --max-replica-lag: public reads from the primary until it catches up', async () => {
   await replicaState('up');
   await onReplica('SELECT pg_wal_replay_pause()');
