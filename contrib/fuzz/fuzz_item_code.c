@@ -1,9 +1,11 @@
 /*
  * fuzz_item_code: item codes as scanned or typed (normalised, numbered against a branch prefix)
- * and the sniffing of an uploaded photo's type from its bytes.
+ * and the sniffing of an uploaded photo's type from its bytes, and the stripping of its metadata
+ * (the output must again be a photo of the same type, and stripping it again changes nothing).
  */
 #include "core/buf.h"
 #include "core/item.h"
+#include "core/photo_meta.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,7 +15,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    (void)item_photo_type(data, size);
+    const char *type = item_photo_type(data, size);
+    if (type) {
+        size_t len, again_len;
+        unsigned char *out = photo_strip_metadata(data, size, type, &len);
+        if (out) {
+            if (item_photo_type(out, len) != type)
+                abort();
+            unsigned char *again = photo_strip_metadata(out, len, type, &again_len);
+            if (!again || again_len != len || memcmp(again, out, len) != 0)
+                abort();
+            free(again);
+        }
+        free(out);
+    }
     char *text = xmalloc(size + 1);
     memcpy(text, data, size);
     text[size] = '\0';

@@ -3,9 +3,11 @@
 
 #include "api/api.h"
 #include "core/item.h"
+#include "core/photo_meta.h"
 #include "store/photo_store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void photos_put(struct req *req, struct reply *rep)
@@ -18,9 +20,17 @@ void photos_put(struct req *req, struct reply *rep)
         reply_problem(rep, PROBLEM_not_an_image, "Send the photo's bytes as the body.");
         return;
     }
+    /* Photos are public: what they say of where and when they were taken is not stored. */
+    size_t len;
+    unsigned char *bytes = photo_strip_metadata(req->body, req->body_len, type, &len);
+    if (!bytes) {
+        reply_problem(rep, PROBLEM_image_damaged, NULL);
+        return;
+    }
     enum item_outcome outcome;
-    enum store_status st = store_photo_put(req->who->id, code, api_scope(req), type, req->body,
-                                           req->body_len, &outcome);
+    enum store_status st =
+        store_photo_put(req->who->id, code, api_scope(req), type, bytes, len, &outcome);
+    free(bytes);
     if (st != STORE_OK || outcome != ITEM_DONE) {
         api_item_refused(rep, st, outcome);
         return;

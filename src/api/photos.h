@@ -1,6 +1,8 @@
 /*
  * photos: an item's photo.
- *   PUT    /api/items/{code}/photo   JPEG, PNG or WebP (judged by the bytes), at most 5 MiB
+ *   PUT    /api/items/{code}/photo   JPEG, PNG or WebP (judged by the bytes), at most 5 MiB,
+ *                                    stored without its metadata (core/photo_meta); 422 when
+ *                                    its structure is damaged
  *   GET    /api/items/{code}/photo   public: the public catalogue shows it
  *   DELETE /api/items/{code}/photo
  * The photo_url of an item carries the photo's etag (?v=...): with it the answer may be kept for

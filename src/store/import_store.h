@@ -2,7 +2,10 @@
  * import_store: items from a CSV file into one branch, all or nothing, for `hylla import items`
  * and POST /api/items/import alike. The file is checked row by row (core/item_csv) and then
  * against the database (does the category exist, is the code free) inside one transaction, so
- * the answer lists every bad line at once and a file with one bad line adds nothing.
+ * the answer lists every bad line at once and a file with one bad line adds nothing. The
+ * database checks are two reads for the whole file; a dry run ends there, writing nothing and
+ * locking nothing. A real import then reserves the branch's numbers for all rows at once and
+ * inserts them in one statement, so intake at the branch waits only for that.
  */
 #ifndef HYLLA_STORE_IMPORT_STORE_H
 #define HYLLA_STORE_IMPORT_STORE_H

@@ -298,8 +298,12 @@ static enum store_status next_number(int branch_id, char prefix[CODE_PREFIX_MAX 
     return st;
 }
 
-enum store_status store_item_insert(const struct item_fields *f, const char *code, long long *id,
-                                    char code_out[ITEM_CODE_MAX + 1], enum item_outcome *outcome)
+/*
+ * Insert f with the branch's next free code (PREFIX-NNNNN, numbers taken under the branch's row
+ * lock, so parallel intakes never share one), into *id and code_out.
+ */
+static enum store_status insert_next(const struct item_fields *f, long long *id,
+                                     char code_out[ITEM_CODE_MAX + 1], enum item_outcome *outcome)
 {
     *outcome = ITEM_DONE;
     bool exists;
@@ -309,15 +313,6 @@ enum store_status store_item_insert(const struct item_fields *f, const char *cod
     if (!exists) {
         *outcome = ITEM_NO_CATEGORY;
         return STORE_OK;
-    }
-    if (code) {
-        snprintf(code_out, ITEM_CODE_MAX + 1, "%s", code);
-        st = insert_row(f, code, id);
-        if (st == STORE_NOT_FOUND) {
-            *outcome = ITEM_CODE_TAKEN;
-            return STORE_OK;
-        }
-        return st;
     }
     /*
      * An imported item may already carry the code a number would make (codes are unique in the
@@ -332,6 +327,127 @@ enum store_status store_item_insert(const struct item_fields *f, const char *cod
         if ((st = insert_row(f, code_out, id)) != STORE_NOT_FOUND)
             return st;
     }
+}
+
+enum store_status store_item_codes_used(const char *const *codes, size_t n, bool *used)
+{
+    static struct store_stmt find =
+        STORE_STMT("SELECT u.n FROM unnest($1::text[]) WITH ORDINALITY AS u(code, n)"
+                   " WHERE EXISTS (SELECT 1 FROM items i WHERE i.code = u.code)");
+    for (size_t i = 0; i < n; i++)
+        used[i] = false;
+    char *list = store_text_array(codes, n);
+    PGresult *res;
+    enum store_status st = store_exec(&find, 1, (const char *[]){ list }, &res);
+    free(list);
+    for (int r = 0; st == STORE_OK && r < PQntuples(res); r++)
+        used[store_get_ll(res, r, 0) - 1] = true;
+    PQclear(res);
+    return st < 0 ? st : STORE_OK;
+}
+
+enum store_status store_item_reserve_numbers(int branch_id, long long after, size_t n,
+                                             char prefix[CODE_PREFIX_MAX + 1], long long *first)
+{
+    enum { RESERVED_PREFIX, RESERVED_FIRST };
+    static struct store_stmt reserve = STORE_STMT(
+        "UPDATE branches SET next_item_no = greatest(next_item_no, $2::bigint + 1) + $3::bigint"
+        " WHERE id = $1 RETURNING code_prefix, next_item_no - $3::bigint");
+    STORE_NUM(branch, branch_id);
+    STORE_NUM(top, after);
+    STORE_NUM(count, n);
+    PGresult *res;
+    enum store_status st = store_exec(&reserve, 3, (const char *[]){ branch, top, count }, &res);
+    if (st == STORE_OK) {
+        store_get_copy(res, 0, RESERVED_PREFIX, prefix, CODE_PREFIX_MAX + 1);
+        *first = store_get_ll(res, 0, RESERVED_FIRST);
+    }
+    PQclear(res);
+    return st;
+}
+
+enum store_status store_item_insert_many(const struct item_fields *f, const char *const *codes,
+                                         size_t n, bool *taken)
+{
+    enum {
+        CODE,
+        CATEGORY,
+        NAME,
+        BRAND,
+        KIND,
+        NUM,
+        TEXT,
+        CONDITION,
+        STATUS,
+        REASON,
+        DONATED,
+        NOTES,
+        NCOLUMNS
+    };
+    static struct store_stmt insert = STORE_STMT(
+        "WITH u AS (SELECT * FROM unnest($2::text[], $3::int[], $4::text[], $5::text[],"
+        "                                $6::text[], $7::numeric[], $8::text[], $9::text[],"
+        "                                $10::text[], $11::text[], $12::date[], $13::text[])"
+        "             WITH ORDINALITY AS u(code, category_id, name, brand, size_kind, size_num,"
+        "                                  size_text, condition, status, retired_reason,"
+        "                                  donated_on, notes, n)),"
+        " ins AS (INSERT INTO items (code, branch_id, category_id, name, brand, size_kind,"
+        "                            size_num, size_text, condition, status, retired_reason,"
+        "                            donated_on, notes)"
+        "         SELECT code, $1::int, category_id, name, brand, size_kind, size_num, size_text,"
+        "                coalesce(condition, 'good'), coalesce(status, 'intake'), retired_reason,"
+        "                coalesce(donated_on, current_date), notes"
+        "           FROM u ORDER BY n"
+        "         ON CONFLICT (code) DO NOTHING RETURNING code)"
+        " SELECT u.n FROM u WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.code = u.code)");
+    for (size_t i = 0; i < n; i++)
+        taken[i] = false;
+    if (n == 0)
+        return STORE_OK;
+    const char **cells = xcalloc(n * NCOLUMNS, sizeof *cells);
+    char(*numbers)[STORE_NUM_SIZE] = xcalloc(n, sizeof *numbers);
+    struct size_params *sizes = xcalloc(n, sizeof *sizes);
+    for (size_t i = 0; i < n; i++) {
+        const char **row = cells + i * NCOLUMNS;
+        store_num_text(numbers[i], f[i].category_id);
+        size_params(&f[i].size, &sizes[i]);
+        row[CODE] = codes[i];
+        row[CATEGORY] = numbers[i];
+        row[NAME] = f[i].name;
+        row[BRAND] = f[i].brand;
+        row[KIND] = sizes[i].kind;
+        row[NUM] = sizes[i].num_or_null;
+        row[TEXT] = sizes[i].text;
+        row[CONDITION] = f[i].condition;
+        row[STATUS] = f[i].status;
+        row[REASON] = f[i].retired_reason;
+        row[DONATED] = f[i].donated_on;
+        row[NOTES] = f[i].notes;
+    }
+    /* One array per column: the column's cells, row after row. */
+    const char **column = xcalloc(n, sizeof *column);
+    char *arrays[NCOLUMNS];
+    for (int c = 0; c < NCOLUMNS; c++) {
+        for (size_t i = 0; i < n; i++)
+            column[i] = cells[i * NCOLUMNS + (size_t)c];
+        arrays[c] = store_text_array(column, n);
+    }
+    STORE_NUM(branch, f[0].branch_id);
+    const char *params[1 + NCOLUMNS] = { branch };
+    for (int c = 0; c < NCOLUMNS; c++)
+        params[1 + c] = arrays[c];
+    PGresult *res;
+    enum store_status st = store_exec(&insert, 1 + NCOLUMNS, params, &res);
+    for (int r = 0; st == STORE_OK && r < PQntuples(res); r++)
+        taken[store_get_ll(res, r, 0) - 1] = true;
+    PQclear(res);
+    for (int c = 0; c < NCOLUMNS; c++)
+        free(arrays[c]);
+    free(column);
+    free(sizes);
+    free(numbers);
+    free(cells);
+    return st < 0 ? st : STORE_OK;
 }
 
 struct item_write {
@@ -405,7 +521,7 @@ static enum store_status create_tx(void *ctx)
         return st;
     long long id = 0;
     char code[ITEM_CODE_MAX + 1];
-    st = store_item_insert(w->f, NULL, &id, code, &w->outcome);
+    st = insert_next(w->f, &id, code, &w->outcome);
     if (st != STORE_OK || w->outcome != ITEM_DONE)
         return st;
     if ((st = store_audit(w->staff_id, "item_created", "item", id, w->f->branch_id, NULL)) < 0)

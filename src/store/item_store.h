@@ -155,14 +155,27 @@ enum item_outcome {
 };
 
 /*
- * Take in an item at f->branch_id: with code NULL it gets the branch's next free code
- * (PREFIX-NNNNN, numbers taken under the branch's row lock, so parallel intakes never share one),
- * else the given code. Call inside a transaction of your own (store_item_create does); the new
- * item's id and code into *id and code_out.
+ * For an import, inside a transaction of the caller's: which of the n codes an item has already
+ * (used[i]), in one read.
  */
-enum store_status store_item_insert(const struct item_fields *f, const char *code, long long *id,
-                                    char code_out[ITEM_CODE_MAX + 1],
-                                    enum item_outcome *outcome) STORE_MUST_CHECK;
+enum store_status store_item_codes_used(const char *const *codes, size_t n,
+                                        bool *used) STORE_MUST_CHECK;
+
+/*
+ * For an import: reserve n numbers of the branch at once, the first of them past after (the
+ * highest number the file gives with the branch's prefix, or 0), into *first, with the branch's
+ * prefix. One UPDATE, which holds the branch's row lock (intake waits) until the transaction ends.
+ */
+enum store_status store_item_reserve_numbers(int branch_id, long long after, size_t n,
+                                             char prefix[CODE_PREFIX_MAX + 1],
+                                             long long *first) STORE_MUST_CHECK;
+
+/*
+ * For an import: insert the n items f[i] (all of branch f[0].branch_id) with codes[i], in one
+ * statement. taken[i]: the code is another item's, and that row was not inserted.
+ */
+enum store_status store_item_insert_many(const struct item_fields *f, const char *const *codes,
+                                         size_t n, bool *taken) STORE_MUST_CHECK;
 
 /*
  * Intake in a transaction of its own, with the audit entry, the item read back into *out. A

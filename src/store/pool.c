@@ -486,7 +486,12 @@ char *store_text_array(const char *const *v, size_t n)
     struct buf b = BUF_INIT;
     buf_putc(&b, '{');
     for (size_t i = 0; i < n; i++) {
-        buf_puts(&b, i ? ",\"" : "\"");
+        buf_puts(&b, i ? "," : "");
+        if (!v[i]) {
+            buf_puts(&b, "NULL");
+            continue;
+        }
+        buf_putc(&b, '"');
         for (const char *s = v[i]; *s; s++) {
             if (*s == '"' || *s == '\\')
                 buf_putc(&b, '\\');

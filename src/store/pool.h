@@ -65,7 +65,10 @@ char *store_id_array(const long long *v, size_t n);
 /* bytea as a text parameter: \x and the n bytes in hex, into out of 2 * n + 3 bytes. */
 void store_bytea_text(char *out, const void *bytes, size_t n);
 
-/* A PostgreSQL array literal of the n texts, each quoted: {"A","B"}. The caller frees it. */
+/*
+ * A PostgreSQL array literal of the n texts, each quoted, NULL for a NULL pointer:
+ * {"A",NULL,"B"}. The caller frees it.
+ */
 char *store_text_array(const char *const *v, size_t n);
 
 /* value with two decimals, as numeric columns keep sizes and factors, into out. */

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freshDb, startHylla, staffClient, addBranch, addItem, hylla } from './lib.mjs';
+import pg from 'pg';
+import { freshDb, startHylla, staffClient, addBranch, addItem, hylla, pgConfig } from './lib.mjs';
 
 let db;
 let server;
@@ -199,4 +200,93 @@ test('hylla import items: the same rules from the command line', async () => {
   assert.match(nobranch.stderr, /there is no branch "nowhere"/);
   assert.equal((await hylla(['import', 'items', file])).code, 2);
   assert.equal((await hylla(['import', 'items', path.join(dir, 'missing.csv'), '--branch', 'forshaga', '--database', db.conninfo])).code, 1);
+});
+
+// The largest file one import takes: 10,000 rows of two categories, one of them by name.
+const BIG = ['category;name;size_kind;size_value',
+  ...Array.from({ length: 10000 }, (_, i) => (i % 2 ? `Längdskidor;Skidor ${i};length_cm;${150 + (i % 50)}` : `25;Stormkök ${i};;`)),
+].join('\n');
+const nextNumber = async (slug) =>
+  (await db.query('SELECT next_item_no FROM branches WHERE slug = $1', [slug])).rows[0].next_item_no;
+const itemCount = async (slug) =>
+  Number((await db.query('SELECT count(*) FROM items i JOIN branches b ON b.id = i.branch_id WHERE b.slug = $1', [slug])).rows[0].count);
+// Only a guard against hanging: it fails a test that would otherwise wait forever.
+const within = (promise, ms, what) => Promise.race([promise,
+  new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms).unref())]);
+
+test('a dry run of 10,000 rows adds nothing and never waits for the branch\'s numbering', async () => {
+  await addBranch(db, 'ransater', { prefix: 'RAN' });
+  const rut = await staffClient(server, db, { username: 'rut', role: 'manager', branch: 'ransater' });
+  const before = await nextNumber('ransater');
+  // Another transaction holds the branch's row (as an intake or an import does while it takes
+  // numbers): a dry run that took numbers would wait for it.
+  const holder = new pg.Client(pgConfig(db.conninfo));
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query("SELECT next_item_no FROM branches WHERE slug = 'ransater' FOR UPDATE");
+    const r = await within(importInto(rut, 'ransater', BIG, '&dry_run=true'), 60000, 'the dry run');
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json, { imported: 10000, dry_run: true, notices: [] });
+  } finally {
+    await holder.query('ROLLBACK');
+    await holder.end();
+  }
+  assert.equal(await itemCount('ransater'), 0);
+  assert.equal(await nextNumber('ransater'), before);
+
+  // An intake at the branch while a dry run of the same size runs answers before it ends.
+  const t0 = Date.now();
+  let importEnded = 0;
+  const dry = importInto(rut, 'ransater', BIG, '&dry_run=true').then((r) => { importEnded = Date.now(); return r; });
+  const intake = await rut.post('/api/items', { branch: 'ransater', category: 111, name: 'Under importen', size: { kind: 'length_cm', value: 170 } });
+  const intakeEnded = Date.now();
+  assert.equal(intake.status, 201, intake.text);
+  assert.equal(intake.json.code, 'RAN-00001');
+  assert.equal((await dry).status, 200);
+  assert.ok(!importEnded || importEnded >= intakeEnded || intakeEnded - t0 < 1000,
+    `the intake took ${intakeEnded - t0} ms and ended after the import`);
+  console.log(`# intake during a 10,000-row dry run: ${intakeEnded - t0} ms; the dry run: ${importEnded - t0} ms`);
+  assert.equal(await itemCount('ransater'), 1);
+});
+
+test('a real import of 10,000 rows gets 10,000 consecutive codes, numbers taken in one step', async () => {
+  const rut = await staffClient(server, db, { username: 'rut2', role: 'manager', branch: 'ransater' });
+  const started = Date.now();
+  const r = await importInto(rut, 'ransater', BIG);
+  const ms = Date.now() - started;
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { imported: 10000, dry_run: false, notices: [] });
+  console.log(`# a real import of 10,000 rows took ${ms} ms`);
+  const codes = (await db.query(
+    `SELECT i.code, i.name FROM items i JOIN branches b ON b.id = i.branch_id
+      WHERE b.slug = 'ransater' AND i.name <> 'Under importen' ORDER BY i.id`)).rows;
+  assert.equal(codes.length, 10000);
+  // In the file's order, RAN-00002 (after the intake's RAN-00001) to RAN-10001.
+  codes.forEach((row, i) => assert.equal(row.code, `RAN-${String(i + 2).padStart(5, '0')}`));
+  assert.equal(codes[1].name, 'Skidor 1');
+  assert.equal(await nextNumber('ransater'), 10002);
+  const audit = await db.query("SELECT details FROM audit_log WHERE action = 'items_imported' ORDER BY id DESC LIMIT 1");
+  assert.deepEqual(audit.rows[0].details, { count: 10000 });
+});
+
+test('new codes step around codes used elsewhere and the numbers the file gives', async () => {
+  // RAN-10003 is another branch's item already (codes are unique in the network).
+  await addItem(db, 'forshaga', { code: 'RAN-10003', name: 'Lånad kod' });
+  const rut = await staffClient(server, db, { username: 'rut3', role: 'manager', branch: 'ransater' });
+  const codeOf = async (name) => (await db.query('SELECT code FROM items WHERE name = $1', [name])).rows[0]?.code;
+  const r = await importInto(rut, 'ransater', 'category;name\n25;A\n25;C\n');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual([await codeOf('A'), await codeOf('C')], ['RAN-10002', 'RAN-10004']);
+  assert.equal(await nextNumber('ransater'), 10005);
+  // A code of the branch's own prefix in the file: new codes continue after it.
+  const given = await importInto(rut, 'ransater', 'code;category;name\n;25;D\nRAN-10009;25;B\n');
+  assert.equal(given.status, 200, given.text);
+  assert.deepEqual([await codeOf('B'), await codeOf('D')], ['RAN-10009', 'RAN-10010']);
+  // A given code that is taken is a problem of its line, and nothing is added.
+  const taken = await importInto(rut, 'ransater', 'code;category;name\n;25;E\nRAN-10003;25;F\n');
+  assert.equal(taken.status, 422);
+  assert.deepEqual(taken.json.errors, [{ line: 3, message: 'code RAN-10003 is already used by another item' }]);
+  assert.equal(await codeOf('E'), undefined);
+  assert.equal(await nextNumber('ransater'), 10011);
 });

@@ -282,7 +282,7 @@ const otherBranchReads = [
     role: 'volunteer',
     async make() {
       const code = await addItem(db, 'south', { name: 'Södra tältet', category: 21 });
-      return { method: 'PUT', path: `/api/items/${code}/photo`, body: Buffer.from('\x89PNG\r\n\x1a\n0000000000', 'latin1'), headers: { 'content-type': 'image/png' } };
+      return { method: 'PUT', path: `/api/items/${code}/photo`, body: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'), headers: { 'content-type': 'image/png' } };
     },
   },
   {

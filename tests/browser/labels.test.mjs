@@ -425,7 +425,7 @@ async function labelVideo(page, code, file) {
   writeFileSync(file, Buffer.concat(parts));
 }
 
-test('the camera: a label held before a (fake) camera lends the item on the lend screen', async () => {
+test('the camera: a label held before a (fake) camera lends the item on the lend screen and opens its page from the start screen', async () => {
   const code = await addItem(app.db, 'deje', { code: 'DEJ-07777', name: 'Snowboard', sizeKind: 'length_cm', sizeNum: 150 });
   const id = await addBorrower(app.db, { branch: 'deje', name: 'Cam Kamerasson', phone: '+46708889900', card: 'K55554444' });
   const video = path.join(tmp, 'label.y4m');
@@ -472,6 +472,12 @@ test('the camera: a label held before a (fake) camera lends the item on the lend
     assert.equal(rows[0].n, 1);
     const tracks = await cam.evaluate(() => document.getElementById('camera-video').srcObject);
     assert.equal(tracks, null, 'the camera is off');
+    // The start screen's camera opens the item's page, the way to the item screen; one code closes it.
+    await cam.goto(`${app.url}/desk`);
+    await cam.waitForSelector('body[data-ready="true"]');
+    await cam.click('[data-camera-for="home-code"]');
+    await cam.waitForFunction((c) => location.pathname === `/desk/items/${c}`, code, { timeout: 60000 });
+    await cam.waitForFunction(() => !document.getElementById('camera-dialog').open);
     assert.deepEqual(problems.filter((p) => !/status of 40[14]/.test(p)), []);
   } finally {
     await browser.close();

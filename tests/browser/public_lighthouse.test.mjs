@@ -35,17 +35,22 @@ test('Lighthouse on a branch page: performance at least 0.95, accessibility 1.0,
   const flags = ['--headless=new', '--disable-gpu', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'];
   if (process.getuid?.() === 0) flags.push('--no-sandbox');
-  const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: flags, logLevel: 'silent' });
+  // Lighthouse sometimes fails to record its trace on a loaded machine (NO_NAVSTART) and says to
+  // run it again: a second run is allowed for that, never for a low score.
   let result;
-  try {
-    result = await lighthouse(`${server.url}/?branch=deje`, {
-      port: chrome.port,
-      output: 'json',
-      logLevel: 'error',
-      onlyCategories: ['performance', 'accessibility', 'best-practices'],
-    });
-  } finally {
-    await chrome.kill();
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: flags, logLevel: 'silent' });
+    try {
+      result = await lighthouse(`${server.url}/?branch=deje`, {
+        port: chrome.port,
+        output: 'json',
+        logLevel: 'error',
+        onlyCategories: ['performance', 'accessibility', 'best-practices'],
+      });
+    } finally {
+      await chrome.kill();
+    }
+    if (result.lhr.runtimeError?.code !== 'NO_NAVSTART') break;
   }
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(path.join(ARTIFACTS, 'lighthouse-public.json'), result.report);

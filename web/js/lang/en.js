@@ -93,6 +93,7 @@ export default {
   'problem.loan_not_lost_yet': 'The loan is not overdue long enough to be closed as lost.',
   'problem.possible_duplicate': 'The same item was taken in a moment ago.',
   'problem.not_an_image': 'The file is not a picture (JPEG, PNG or WebP).',
+  'problem.image_damaged': 'The picture is damaged and cannot be saved. Try another picture.',
   'problem.import_failed': 'The file has errors, so nothing was imported. Correct the lines shown and try again.',
   'problem.borrower_has_open_loans': 'The borrower has loans that are not returned yet.',
   'problem.borrower_has_children': 'The borrower is the guardian of children: erase them first, or link them to another guardian.',

@@ -97,6 +97,7 @@ export default {
   'problem.loan_not_lost_yet': 'Lånet är inte försenat länge nog för att stängas som förlorat.',
   'problem.possible_duplicate': 'Samma föremål togs emot alldeles nyss.',
   'problem.not_an_image': 'Filen är ingen bild (JPEG, PNG eller WebP).',
+  'problem.image_damaged': 'Bilden är skadad och kan inte sparas. Försök med en annan bild.',
   'problem.import_failed': 'Filen har fel, så inget importerades. Rätta raderna som anges och försök igen.',
   'problem.borrower_has_open_loans': 'Låntagaren har lån som inte är återlämnade än.',
   'problem.borrower_has_children': 'Låntagaren är målsman för barn: radera barnen först eller koppla dem till en annan målsman.',

@@ -291,11 +291,13 @@ async function showBranch(slug) {
   const stats = getJson('/api/public/stats');
   const answer = (s.category && (s.min || s.max) ? categories : Promise.resolve(null))
     .then((cats) => getJson(apiQuery(slug, s, 1, cats)));
+  // Handled now, so that one failing while the branch is still awaited is not an unhandled
+  // rejection (an unknown branch's search answers 404, maybe before the branch does).
+  for (const p of [answer, stats, categories]) p.catch(() => null);
   try {
     state.branch = await branch;
   } catch (err) {
     if (err.status !== 404) throw err;
-    answer.catch(() => null);
     showError('public.branch_missing'); // and the branches there are
     await showList();
     return;
