@@ -9,12 +9,14 @@
 #include "core/metrics.h"
 #include "store/replica.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* More than the program declares; a statement beyond it is a programming error. */
 #define MAX_STATEMENTS 1024
@@ -50,6 +52,35 @@ static _Thread_local bool tl_read_intent;
 static _Thread_local struct conn *tl_replica;
 static _Thread_local struct conn *tl_active;
 
+/*
+ * Close pg and wait, at most a second, until the server has ended the session. PQfinish only
+ * sends Terminate and closes its socket; the server process releases the session's advisory
+ * locks (a claimed message's, message_store.c) as it exits, a moment later, and on a busy
+ * machine another connection could otherwise still find a message locked by a connection that
+ * is gone. The server closes its end of the socket only after releasing them, so the end of
+ * the stream on a duplicate of the socket is the sign.
+ */
+static void finish_and_wait(PGconn *pg)
+{
+    int fd = PQsocket(pg) >= 0 ? dup(PQsocket(pg)) : -1;
+    PQfinish(pg);
+    if (fd < 0)
+        return;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left_ms =
+            1000 - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        char discard[256];
+        if (left_ms <= 0 || poll(&p, 1, (int)left_ms) <= 0 ||
+            read(fd, discard, sizeof discard) <= 0)
+            break;
+    }
+    close(fd);
+}
+
 static void conn_free(void *p)
 {
     /* The primary's connection is the key's value; the replica's goes with it. */
@@ -60,7 +91,7 @@ static void conn_free(void *p)
     }
     struct conn *c = p;
     if (c && c->pg) {
-        PQfinish(c->pg);
+        finish_and_wait(c->pg);
         metrics_db_open(-1);
     }
     free(c);

@@ -77,7 +77,10 @@ size_t store_replicas(struct store_replica_info *out, size_t max);
 /* "up", "lagging" or "down". */
 const char *store_replica_state_name(enum store_replica_state s);
 
-/* Close this thread's connection (threads that end close theirs by themselves). */
+/*
+ * Close this thread's connections (threads that end close theirs by themselves). Returns once
+ * the server has ended the session (at most a second), so the session's locks are free then.
+ */
 void store_thread_close(void);
 
 /* Whether the database answers, reconnecting if needed. */
