@@ -469,14 +469,16 @@ static bool admit_who(struct req *req, struct reply *rep)
 
 /*
  * Whether a route only reads what may be a few seconds old, so that a read replica may answer
- * it (store_read_from_replica): the public API, which any visitor reads, and the statistics.
- * Everything else, above all the desk's reads of what staff have just written, reads the
- * primary. (Issue 14's lanes put the same routes on their reads' lane.)
+ * it (store_read_from_replica): the public API, which any visitor reads, item photos (a photo
+ * staff have just put up is asked for by its new version, which photos_get then reads from the
+ * primary), and the statistics. Everything else, above all the desk's reads of what staff have
+ * just written, reads the primary. (Issue 14's lanes put the same routes on their reads' lane.)
  */
 static bool reads_replica(const struct route *r)
 {
-    return strcmp(r->method, "GET") == 0 && (strncmp(r->pattern, "/api/public/", 12) == 0 ||
-                                             strncmp(r->pattern, "/api/stats/", 11) == 0);
+    return strcmp(r->method, "GET") == 0 &&
+           (strncmp(r->pattern, "/api/public/", 12) == 0 ||
+            strncmp(r->pattern, "/api/stats/", 11) == 0 || r->handler == photos_get);
 }
 
 /*

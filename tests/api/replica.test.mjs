@@ -42,14 +42,14 @@ async function onReplica(sql) {
 }
 
 /** hylla's statements so far on each pool, from its /metrics. */
-async function statements() {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
+async function statements(s = server) {
+  const text = await (await fetch(`${s.url}/metrics`)).text();
   const n = (pool) => Number(new RegExp(`^hylla_db_statements_total\\{pool="${pool}"\\} (\\d+)$`, 'm').exec(text)[1]);
   return { primary: n('primary'), replica: n('replica') };
 }
 
-async function health() {
-  const r = await fetch(`${server.url}/healthz`);
+async function health(s = server) {
+  const r = await fetch(`${s.url}/healthz`);
   return { ...(await r.json()), http: r.status };
 }
 
@@ -61,6 +61,15 @@ async function replicaState(state, ms = 10000) {
     if (h.replicas?.[0]?.state === state) return h;
   }
   assert.fail(`the replica is not ${state} after ${ms} ms: ${JSON.stringify(h)}`);
+}
+
+/** Pause the replica's replay, and wait until nothing more replays. */
+async function pauseReplay() {
+  await onReplica('SELECT pg_wal_replay_pause()');
+  for (const end = Date.now() + 5000; Date.now() < end; await sleep(20)) {
+    if ((await onReplica('SELECT pg_get_wal_replay_pause_state() AS s'))[0].s === 'paused') return;
+  }
+  assert.fail('the replica did not pause its replay');
 }
 
 /** The public site's count of available items at the branch. */
@@ -142,6 +151,62 @@ test('every public route reads only the replica and writes nothing there (a writ
   assert.equal(item.json.branch.slug, 'spegel');
   const text = await anon().get('/api/public/texts/how-to-borrow');
   assert.match(text.json.sv, /\S/, text.text);
+});
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+// Structurally whole (markers add up), which is all the server checks (as in photo.test.mjs).
+const JPEG = Buffer.from('ffd8ffe000104a46494600010100000100010000ffc0000b080001000101011100ffda0008010100003f0012ff0034ffd056ffd9', 'hex');
+
+test('item photos are read from the replica; one staff just put up, by its new version, from the primary', async () => {
+  await replicaState('up');
+  const put = (bytes, type) => desk.put('/api/items/SPE-00003/photo', { body: bytes, headers: { 'content-type': type } });
+  const first = await put(PNG, 'image/png');
+  assert.equal(first.status, 200, first.text);
+  const etag = new URLSearchParams(first.json.photo_url.split('?')[1]).get('v');
+  let replayed = false;
+  for (const end = Date.now() + 5000; !replayed && Date.now() < end; await sleep(50)) {
+    replayed = (await onReplica('SELECT etag FROM item_photos')).some((r) => r.etag === etag);
+  }
+  assert.ok(replayed, 'the replica never replayed the photo');
+  // Replayed: by its version (as pages name it) or without one, the replica alone answers.
+  for (const url of [first.json.photo_url, '/api/items/SPE-00003/photo']) {
+    const before = await statements();
+    const r = await anon().get(url);
+    assert.equal(r.status, 200, `${url}: ${r.text}`);
+    assert.deepEqual(r.bytes, PNG);
+    const after = await statements();
+    assert.ok(after.replica > before.replica, `${url} did not read the replica`);
+    assert.equal(after.primary, before.primary, `${url} used the primary`);
+  }
+
+  // A server that accepts a replica an hour behind keeps reading it while replay is paused, so
+  // a new photo's first read surely meets a replica without it.
+  const patient = await startHylla({ database: db.conninfo,
+    args: ['--read-database', `${replicaInfo} dbname=${db.name}`, '--max-replica-lag', '3600',
+      '--workers', '2', '--retention-months', '0'] });
+  await pauseReplay();
+  try {
+    const second = await put(JPEG, 'image/jpeg');
+    assert.equal(second.status, 200, second.text);
+    assert.notEqual(second.json.photo_url, first.json.photo_url);
+    assert.equal((await health(patient)).reads, 'replica');
+    const before = await statements(patient);
+    const r = await new Client(patient.url).get(second.json.photo_url);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.bytes, JPEG, 'the desk was shown the old photo');
+    assert.equal(r.headers.get('content-type'), 'image/jpeg');
+    assert.match(r.headers.get('cache-control'), /immutable/);
+    const after = await statements(patient);
+    assert.ok(after.replica > before.replica, 'the replica was not asked first');
+    assert.ok(after.primary > before.primary, 'the primary did not answer the new version');
+    // Without a version, a visitor sees what the replica has: the photo of a moment ago.
+    const old = await new Client(patient.url).get('/api/items/SPE-00003/photo');
+    assert.equal(old.status, 200, old.text);
+    assert.deepEqual(old.bytes, PNG);
+  } finally {
+    await onReplica('SELECT pg_wal_replay_resume()');
+    await patient.stop();
+  }
 });
 
 test('a replica lagging more than --max-replica-lag: public reads from the primary until it catches up', async () => {
