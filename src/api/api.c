@@ -24,6 +24,16 @@ void api_store_failure(struct reply *rep, enum store_status st)
     reply_problem(rep, PROBLEM_internal_error, "The error was logged on the server.");
 }
 
+bool api_store_found(struct reply *rep, enum store_status st, enum problem not_found,
+                     const char *detail)
+{
+    if (st == STORE_NOT_FOUND)
+        reply_problem(rep, not_found, detail);
+    else if (st < 0)
+        api_store_failure(rep, st);
+    return st == STORE_OK;
+}
+
 int api_scope(const struct req *req)
 {
     return req->who ? req->who->branch_id : 0;
@@ -404,14 +414,8 @@ static void field_problem(struct reply *rep, const char *field, const char *code
 
 void api_item_refused(struct reply *rep, enum store_status st, enum item_outcome outcome)
 {
-    if (st == STORE_NOT_FOUND) {
-        reply_problem(rep, PROBLEM_item_not_found, NULL);
+    if (!api_store_found(rep, st, PROBLEM_item_not_found, NULL))
         return;
-    }
-    if (st < 0) {
-        api_store_failure(rep, st);
-        return;
-    }
     switch (outcome) {
     case ITEM_OTHER_BRANCH:
         reply_problem(rep, PROBLEM_other_branch,

@@ -33,6 +33,13 @@
 void api_store_failure(struct reply *rep, enum store_status st);
 
 /*
+ * Whether a store call found what it looked for (STORE_OK); otherwise
+ * answers: the problem not_found with detail (may be NULL), or api_store_failure().
+ */
+bool api_store_found(struct reply *rep, enum store_status st, enum problem not_found,
+                     const char *detail);
+
+/*
  * The branch scope of the asking staff member: their branch's id, or 0 for staff of the whole
  * network. Every store call that limits what staff see takes it as its `scope` parameter.
  */

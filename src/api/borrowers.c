@@ -272,6 +272,31 @@ void borrowers_create(struct req *req, struct reply *rep)
     reply_headerf(rep, "Location", "/api/borrowers/%lld", id);
 }
 
+/* Saves the changed fields (taken) of borrower id; *conflict says why a unique field was refused. */
+static enum store_status update_fields(struct req *req, long long id, json_t *fields,
+                                       enum store_borrower_conflict *conflict, long long *existing)
+{
+    char *text = json_dumps(fields, JSON_COMPACT);
+    json_decref(fields);
+    enum store_status st =
+        store_borrower_update(req->who->id, api_scope(req), id, text, conflict, existing);
+    free(text);
+    return st;
+}
+
+static void reply_updated(struct req *req, struct reply *rep, long long id, enum store_status st,
+                          enum store_borrower_conflict conflict, long long existing)
+{
+    if (conflict != STORE_BORROWER_NO_CONFLICT)
+        reply_conflict(rep, conflict, existing);
+    else if (st == STORE_NOT_FOUND)
+        not_found(rep);
+    else if (st < 0)
+        api_store_failure(rep, st);
+    else
+        reply_borrower(req, rep, 200, id);
+}
+
 void borrowers_update(struct req *req, struct reply *rep)
 {
     long long id;
@@ -285,21 +310,10 @@ void borrowers_update(struct req *req, struct reply *rep)
     json_t *fields = borrower_fields(&in, true);
     if (!input_ok(&in, rep))
         return;
-    char *text = json_dumps(fields, JSON_COMPACT);
-    json_decref(fields);
     long long existing = 0;
     enum store_borrower_conflict conflict;
-    enum store_status st =
-        store_borrower_update(req->who->id, api_scope(req), id, text, &conflict, &existing);
-    free(text);
-    if (conflict != STORE_BORROWER_NO_CONFLICT)
-        reply_conflict(rep, conflict, existing);
-    else if (st == STORE_NOT_FOUND)
-        not_found(rep);
-    else if (st < 0)
-        api_store_failure(rep, st);
-    else
-        reply_borrower(req, rep, 200, id);
+    enum store_status st = update_fields(req, id, fields, &conflict, &existing);
+    reply_updated(req, rep, id, st, conflict, existing);
 }
 
 void borrowers_new_card(struct req *req, struct reply *rep)
@@ -316,20 +330,9 @@ void borrowers_new_card(struct req *req, struct reply *rep)
     for (int attempt = 0; attempt < 5 && conflict == STORE_BORROWER_CARD_TAKEN; attempt++) {
         char code[LABEL_CARD_CODE_SIZE];
         label_new_card_code(code);
-        json_t *fields = json_pack("{s:s}", "card", code);
-        char *text = json_dumps(fields, JSON_COMPACT);
-        json_decref(fields);
-        st = store_borrower_update(req->who->id, api_scope(req), id, text, &conflict, &existing);
-        free(text);
+        st = update_fields(req, id, json_pack("{s:s}", "card", code), &conflict, &existing);
     }
-    if (conflict != STORE_BORROWER_NO_CONFLICT)
-        reply_conflict(rep, conflict, existing);
-    else if (st == STORE_NOT_FOUND)
-        not_found(rep);
-    else if (st < 0)
-        api_store_failure(rep, st);
-    else
-        reply_borrower(req, rep, 200, id);
+    reply_updated(req, rep, id, st, conflict, existing);
 }
 
 void borrowers_get(struct req *req, struct reply *rep)

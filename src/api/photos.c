@@ -95,14 +95,8 @@ void photos_get(struct req *req, struct reply *rep)
         store_read_from_replica(false);
         st = read_photo(req, code, &p);
     }
-    if (st == STORE_NOT_FOUND) {
-        reply_problem(rep, PROBLEM_photo_not_found, NULL);
+    if (!api_store_found(rep, st, PROBLEM_photo_not_found, NULL))
         return;
-    }
-    if (st < 0) {
-        api_store_failure(rep, st);
-        return;
-    }
     if (p.data)
         reply_bytes(rep, 200,
                     strcmp(p.content_type, "image/png") == 0    ? "image/png"

@@ -29,14 +29,8 @@ void site_text_put(struct req *req, struct reply *rep)
         return;
     struct site_text t;
     enum store_status st = store_site_text_set(req->who->id, req->params[0], sv, en, &t);
-    if (st == STORE_NOT_FOUND) {
-        reply_problem(rep, PROBLEM_not_found, "There is no such text.");
+    if (!api_store_found(rep, st, PROBLEM_not_found, "There is no such text."))
         return;
-    }
-    if (st < 0) {
-        api_store_failure(rep, st);
-        return;
-    }
     reply_json(rep, 200,
                json_pack("{s:s, s:s, s:s, s:s}", "key", req->params[0], "sv", t.sv, "en", t.en,
                          "updated_at", t.updated_at));

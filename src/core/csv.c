@@ -80,6 +80,16 @@ static bool line_end(struct csv_reader *r)
     return false;
 }
 
+/* Move one UTF-8 character at r->p into field; false for a NUL or a byte that starts none. */
+static bool take_char(struct csv_reader *r, struct buf *field)
+{
+    size_t n =
+        *r->p ? text_utf8_sequence((const unsigned char *)r->p, (const unsigned char *)r->end) : 0;
+    buf_append(field, r->p, n);
+    r->p += n;
+    return n > 0;
+}
+
 enum csv_result csv_read(struct csv_reader *r, struct csv_record *rec, const char **why)
 {
     csv_record_free(rec);
@@ -113,13 +123,8 @@ enum csv_result csv_read(struct csv_reader *r, struct csv_record *rec, const cha
                 }
                 if (*r->p == '\n' || (*r->p == '\r' && !(r->p + 1 < r->end && r->p[1] == '\n')))
                     r->line++;
-                size_t n = *r->p ? text_utf8_sequence((const unsigned char *)r->p,
-                                                      (const unsigned char *)r->end)
-                                 : 0;
-                if (n == 0)
+                if (!take_char(r, &field))
                     goto bad_byte;
-                buf_append(&field, r->p, n);
-                r->p += n;
             }
             if (r->p < r->end && *r->p != r->sep && *r->p != '\r' && *r->p != '\n') {
                 *why = "text follows the closing quote of a field";
@@ -128,13 +133,8 @@ enum csv_result csv_read(struct csv_reader *r, struct csv_record *rec, const cha
             }
         } else {
             while (r->p < r->end && *r->p != r->sep && *r->p != '\r' && *r->p != '\n') {
-                size_t n = *r->p ? text_utf8_sequence((const unsigned char *)r->p,
-                                                      (const unsigned char *)r->end)
-                                 : 0;
-                if (n == 0)
+                if (!take_char(r, &field))
                     goto bad_byte;
-                buf_append(&field, r->p, n);
-                r->p += n;
             }
         }
         add_field(rec, &field);

@@ -3,7 +3,8 @@
 // choosing one's own, common passwords, and the last active admin of the network.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshDb, startHylla, addStaff, addBranch, Client, staffClient, hylla } from './lib.mjs';
+import pg from 'pg';
+import { freshDb, startHylla, addStaff, addBranch, Client, staffClient, hylla, pgConfig, sleep } from './lib.mjs';
 
 let db;
 let server;
@@ -321,13 +322,29 @@ test('the last active admin of the whole network stays: two admins disabling eac
   const rootId = rows.rows[0].id;
   const zeta = await staffClient(server, db, { username: 'zeta', role: 'admin' });
   const zetaId = (await db.query("SELECT id FROM staff WHERE username = 'zeta'")).rows[0].id;
-  // Hold the admins' rows, so that both changes are inside hylla before either may go on.
-  await db.query('BEGIN');
-  await db.query("SELECT id FROM staff WHERE role = 'admin' FOR UPDATE");
-  const both = Promise.all([admin.patch(`/api/staff/${zetaId}`, { disabled: true }), zeta.patch(`/api/staff/${rootId}`, { disabled: true })]);
-  await new Promise((r) => setTimeout(r, 500));
-  await db.query('COMMIT');
-  const answers = (await both).map((r) => r.status).sort();
+  // Hold the admins' rows, so that both changes are inside hylla before either may go on. The second
+  // is sent once the first waits for them: sent at once, both could reach one server worker, whose
+  // second request then starts after the first ended zeta's sessions (401, seen on a loaded machine).
+  const holder = new pg.Client(pgConfig(db.conninfo));
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query("SELECT id FROM staff WHERE role = 'admin' FOR UPDATE");
+  const waiting = async (n) => {
+    for (let tries = 0; ; tries++) {
+      const { rows: [w] } = await db.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+      if (w.n >= n) return;
+      assert.ok(tries < 2000, `${w.n} of ${n} changes reached the admins' rows in 20 s`);
+      await sleep(10);
+    }
+  };
+  const first = admin.patch(`/api/staff/${zetaId}`, { disabled: true });
+  await waiting(1);
+  const second = zeta.patch(`/api/staff/${rootId}`, { disabled: true });
+  await waiting(2);
+  await holder.query('COMMIT');
+  await holder.end();
+  const answers = (await Promise.all([first, second])).map((r) => r.status).sort();
   assert.deepEqual(answers, [200, 409], JSON.stringify(answers));
   assert.equal((await db.query("SELECT count(*)::int AS n FROM staff WHERE role = 'admin' AND branch_id IS NULL AND NOT disabled")).rows[0].n, 1);
   // The command line keeps the last one too.
