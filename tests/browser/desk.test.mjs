@@ -491,7 +491,7 @@ test('the borrower page: details, open loans, renewal, history, block and unbloc
   await page.close();
 });
 
-test('on the borrower page a slow answer never undoes a newer change', async () => {
+test('on the borrower page a slow answer never undoes a newer change, nor moves the focus', async () => {
   const b = await borrower('Sara Slow');
   await lendByApi(b, await items(1));
   const page = await app.newPage();
@@ -518,6 +518,8 @@ test('on the borrower page a slow answer never undoes a newer change', async () 
   await page.waitForFunction(() => document.querySelector('#borrower-open button')?.disabled === false);
   assert.equal(await page.isVisible('#borrower-blocked'), true, 'the older answer unblocked the page');
   assert.equal(await page.textContent('#borrower-blocked'), 'Spärrad: owes skis');
+  // The renewal ending late does not pull the focus back to the loans from where the volunteer is.
+  assert.equal(await activeId(page), 'borrower-unblock');
   assertNoPageErrors(page, EXPECTED);
   await page.close();
 });

@@ -281,7 +281,9 @@ export function createBorrower(ctx) {
     }
     renewing.delete(loan.id);
     render();
-    el.querySelector(`#borrower-open button`)?.focus();
+    // Back to the loans, unless the volunteer went on to something else meanwhile (the pressed
+    // button was replaced by render, so focus left on the page body means nobody moved it).
+    if (!document.activeElement || document.activeElement === document.body) el.querySelector('#borrower-open button')?.focus();
   }
 
   function closeEdit() {
