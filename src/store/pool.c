@@ -147,14 +147,18 @@ static void drop_connection(struct conn *c);
 
 /*
  * The connection for a call: inside a call, the one it runs on (a transaction stays on one
- * connection); otherwise a replica's for a thread that may read from one and a replica is up,
+ * connection); otherwise a replica's for a thread that may read from one and a replica is up
+ * (the one it reads already while that is up: threads choose in turn, then keep to theirs),
  * else the primary's.
  */
 static struct conn *this_conn(void)
 {
     if (tl_active && tl_active->busy)
         return tl_active;
-    int i = tl_read_intent ? replica_pick() : -1;
+    int i = -1;
+    if (tl_read_intent)
+        i = tl_replica && tl_replica->pg && replica_up(tl_replica->replica) ? tl_replica->replica
+                                                                            : replica_pick();
     if (i < 0)
         return tl_active = primary_conn();
     if (!tl_replica) {

@@ -102,6 +102,11 @@ int replica_pick(void)
     return -1;
 }
 
+bool replica_up(int i)
+{
+    return i >= 0 && (size_t)i < nreplicas && atomic_load(&replicas[i].state) == STORE_REPLICA_UP;
+}
+
 const char *replica_conninfo(int i)
 {
     return replicas[i].conninfo;

@@ -10,8 +10,13 @@
 #ifndef HYLLA_STORE_REPLICA_H
 #define HYLLA_STORE_REPLICA_H
 
+#include <stdbool.h>
+
 /* The index of a replica that is up, taken in turn; -1 when none is (or none is configured). */
 int replica_pick(void);
+
+/* Whether replica i is up now. */
+bool replica_up(int i);
 
 /* The connection string of replica i (of replica_pick). */
 const char *replica_conninfo(int i);

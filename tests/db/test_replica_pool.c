@@ -10,6 +10,7 @@
 #include "store/pool.h"
 #include "store/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,52 @@ START_TEST(a_replica_lost_under_a_statement_sends_it_to_the_primary)
 }
 END_TEST
 
+/* The server process of the connection this thread's next read runs on. */
+static long long backend(void)
+{
+    static struct store_stmt pid = STORE_STMT("SELECT pg_backend_pid()");
+    PGresult *res = NULL;
+    ck_assert_int_eq(store_exec(&pid, 0, NULL, &res), STORE_OK);
+    long long n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return n;
+}
+
+/*
+ * With two replicas, a thread keeps to the one it chose, on one connection; when that one
+ * fails, its reads go to the primary, then to the other.
+ */
+START_TEST(a_thread_keeps_to_its_replica_while_it_is_up)
+{
+    char list[1200];
+    snprintf(list, sizeof list, "%s application_name=replica-a;%s application_name=replica-b",
+             dbtest_conninfo(), dbtest_conninfo());
+    replicas(list);
+    store_read_from_replica(true);
+    char *first = reader();
+    ck_assert(strcmp(first, "replica-a on") == 0 || strcmp(first, "replica-b on") == 0);
+    long long pid = backend();
+    for (int i = 0; i < 4; i++) {
+        char *again = reader();
+        ck_assert_str_eq(again, first);
+        free(again);
+        ck_assert_int_eq(backend(), pid);
+    }
+    /* Its server ends the connection: the primary, then the other replica (the first is down). */
+    char sql[100];
+    snprintf(sql, sizeof sql, "SELECT count(pg_terminate_backend(%lld))", pid);
+    ck_assert_int_eq(dbtest_count(sql), 1);
+    char *who = reader();
+    ck_assert_str_eq(who, "hylla off");
+    free(who);
+    who = reader();
+    ck_assert_str_eq(who, strcmp(first, "replica-a on") == 0 ? "replica-b on" : "replica-a on");
+    free(who);
+    free(first);
+    done();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("replica_pool");
@@ -112,6 +159,7 @@ static Suite *suite(void)
     tcase_add_test(tc, replica_reads_are_read_only_and_writes_fail_loudly);
     tcase_add_test(tc, an_unreachable_replica_leaves_reads_to_the_primary);
     tcase_add_test(tc, a_replica_lost_under_a_statement_sends_it_to_the_primary);
+    tcase_add_test(tc, a_thread_keeps_to_its_replica_while_it_is_up);
     suite_add_tcase(s, tc);
     return s;
 }
