@@ -5,6 +5,7 @@
  *
  * Exit status: 0 done, 1 failed while working, 2 bad usage or settings.
  */
+#include "api/public.h"
 #include "api/routes.h"
 #include "cli/cli.h"
 #include "config.h"
@@ -22,10 +23,14 @@
 #include "jobs/retention.h"
 #include "jobs/scheduler.h"
 #include "store/migrate.h"
+#include "store/notify.h"
+#include "store/session_store.h"
+#include "store/stats_store.h"
 #include "store/store.h"
 
 #include <getopt.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -55,6 +60,19 @@ static const char *setting(const char *flag, const char *env, const char *fallba
     return e && *e ? e : fallback;
 }
 
+/*
+ * The lanes' default sizes, per core. The desk's requests are short statements whose time is
+ * mostly the round trip, so more threads than cores keep PostgreSQL busy; the reads' lane runs
+ * statements that keep a core busy for milliseconds, so about one per core is what the machine
+ * can run at once without starving the desk. Measured with contrib/bench/run.
+ */
+#define WORKERS_PER_CORE      3
+#define READ_WORKERS_PER_CORE 1
+#define STR(x)                #x
+#define XSTR(x)               STR(x)
+#define DEFAULT_WORKERS       XSTR(WORKERS_PER_CORE) " per core"
+#define DEFAULT_READ_WORKERS  XSTR(READ_WORKERS_PER_CORE) " per core"
+
 static const char serve_help[] =
     "usage: hylla serve [options]\n"
     "\n"
@@ -70,8 +88,13 @@ static const char serve_help[] =
     "  --max-replica-lag SEC     HYLLA_MAX_REPLICA_LAG  read from the primary while a replica\n"
     "                                                lags more than this (10)\n"
     "  --web-root DIR            HYLLA_WEB_ROOT      the web/ folder (" HYLLA_DEFAULT_WEB_ROOT ")\n"
-    "  --workers N               HYLLA_WORKERS       worker threads, each with one database\n"
-    "                                                connection (default: 4 per core)\n"
+    "  --workers N               HYLLA_WORKERS       threads that run the staff's requests, each\n"
+    "                                                with one database connection (" DEFAULT_WORKERS
+    ")\n"
+    "  --read-workers N          HYLLA_READ_WORKERS  threads that run public and statistics\n"
+    "                                                reads, the same (" DEFAULT_READ_WORKERS ")\n"
+    "  --http-threads N          HYLLA_HTTP_THREADS  threads that read and write the\n"
+    "                                                connections (1 per core)\n"
     "  --public-url URL          HYLLA_PUBLIC_URL    how users reach hylla; https:// makes\n"
     "                                                cookies Secure; labels' QR codes point\n"
     "                                                there (else where the browser asked)\n"
@@ -113,6 +136,24 @@ static void count_routes(void)
     metrics_init(routes_api.nroutes, methods, patterns);
 }
 
+/*
+ * A lane thread's database connection opens with the thread, so that the caches are forgotten
+ * (a new connection has missed earlier messages: store/notify.h) at the start and not in the
+ * middle of the day; it closes with the thread.
+ */
+static void lane_thread_start(unsigned lane)
+{
+    (void)lane;
+    if (store_ping() < 0)
+        log_warn("a worker could not reach the database yet; it will try again");
+}
+
+static void lane_thread_stop(unsigned lane)
+{
+    (void)lane;
+    store_thread_close();
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     enum {
@@ -120,6 +161,8 @@ static int cmd_serve(int argc, char **argv)
         O_DB,
         O_WEB,
         O_WORKERS,
+        O_READ_WORKERS,
+        O_HTTP_THREADS,
         O_PUBLIC,
         O_BODY,
         O_TIMEOUT,
@@ -142,6 +185,8 @@ static int cmd_serve(int argc, char **argv)
         { "database", required_argument, 0, O_DB },
         { "web-root", required_argument, 0, O_WEB },
         { "workers", required_argument, 0, O_WORKERS },
+        { "read-workers", required_argument, 0, O_READ_WORKERS },
+        { "http-threads", required_argument, 0, O_HTTP_THREADS },
         { "public-url", required_argument, 0, O_PUBLIC },
         { "body-limit", required_argument, 0, O_BODY },
         { "connection-timeout", required_argument, 0, O_TIMEOUT },
@@ -194,8 +239,12 @@ static int cmd_serve(int argc, char **argv)
 
     static struct settings s;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    char default_workers[24];
-    snprintf(default_workers, sizeof default_workers, "%ld", 4 * (cores > 0 ? cores : 1));
+    cores = cores > 0 ? cores : 1;
+    char default_workers[24], default_read_workers[24], default_http_threads[24];
+    snprintf(default_workers, sizeof default_workers, "%ld", WORKERS_PER_CORE * cores);
+    snprintf(default_read_workers, sizeof default_read_workers, "%ld",
+             READ_WORKERS_PER_CORE * cores);
+    snprintf(default_http_threads, sizeof default_http_threads, "%ld", cores);
 
     s.listen = setting(flag[O_LISTEN], "HYLLA_LISTEN", "127.0.0.1:8080");
     s.database_url = setting(flag[O_DB], "HYLLA_DATABASE_URL", "");
@@ -234,6 +283,14 @@ static int cmd_serve(int argc, char **argv)
     if (!settings_parse_uint(v, 1, 256, &n))
         return usage_error("--workers must be a number from 1 to 256 (got \"%s\")", v);
     s.workers = (unsigned)n;
+    v = setting(flag[O_READ_WORKERS], "HYLLA_READ_WORKERS", default_read_workers);
+    if (!settings_parse_uint(v, 1, 256, &n))
+        return usage_error("--read-workers must be a number from 1 to 256 (got \"%s\")", v);
+    s.read_workers = (unsigned)n;
+    v = setting(flag[O_HTTP_THREADS], "HYLLA_HTTP_THREADS", default_http_threads);
+    if (!settings_parse_uint(v, 1, 64, &n))
+        return usage_error("--http-threads must be a number from 1 to 64 (got \"%s\")", v);
+    s.http_threads = (unsigned)n;
     v = setting(flag[O_BODY], "HYLLA_BODY_LIMIT", "1M");
     if (!settings_parse_size(v, 1024UL * 1024 * 1024, &s.body_limit) || s.body_limit < 1024)
         return usage_error("--body-limit must be a size from 1K to 1G, such as 1M (got \"%s\")", v);
@@ -295,13 +352,34 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    const struct lane_config lanes[LANE_COUNT] = {
+        [LANE_DESK] = { .name = "desk", .threads = s.workers },
+        [LANE_READS] = { .name = "reads", .threads = s.read_workers },
+    };
+    const struct server_config config = {
+        .router = &routes_api,
+        .lanes = lanes,
+        .nlanes = LANE_COUNT,
+        .hooks = { .thread_start = lane_thread_start, .thread_stop = lane_thread_stop },
+    };
+    /*
+     * glibc gives threads malloc arenas of their own, up to eight per core; each keeps freed
+     * memory to itself. Two arenas hold the peak of 256 connections some 5 MiB lower
+     * (contrib/bench/run), at no cost measurable beside the database's.
+     */
+    mallopt(M_ARENA_MAX, 2);
     count_routes();
     store_replicas_start(); /* measures each read replica once before the first request */
+    store_session_cache_start();
+    public_cache_start();
+    store_notify_enable();
+    store_stats_folder_start();
     gateway_init();
-    struct server *srv = server_start(&s, &routes_api, &why);
+    struct server *srv = server_start(&s, &config, &why);
     if (!srv) {
         gateway_cleanup();
         store_replicas_stop();
+        store_stats_folder_stop();
         return usage_error("--listen %s: %s", s.listen, why);
     }
     /* What hylla does by itself: the retention pass, and reminders when they can go anywhere. */
@@ -325,6 +403,7 @@ static int cmd_serve(int argc, char **argv)
     server_stop(srv, 10);
     gateway_cleanup();
     store_replicas_stop();
+    store_stats_folder_stop();
     static_shutdown();
     log_info("stopped");
     return 0;

@@ -1,12 +1,13 @@
 /*
  * mhd-limit: the HTTP limit of contrib/bench/run. A libmicrohttpd server in hylla's threading
- * mode (an internal polling thread, epoll, a pool of worker threads, the same connection limits
- * as `hylla serve`; see src/http/server.c) that answers every request with a fixed JSON body of
- * a given size and does nothing else: no routing, no database, no headers beyond Content-Type.
+ * mode (an internal polling thread, epoll, a pool of threads as many as hylla's --http-threads,
+ * the same connection limits as `hylla serve`; see src/http/server.c) that answers every request
+ * at once with a fixed JSON body of a given size and does nothing else: no routing, no lanes, no
+ * database, no headers beyond Content-Type.
  * What it serves per second is what HTTP alone allows on this machine for answers of that size,
  * so hylla's requests per second divided by its own is the share HTTP leaves to hylla's work.
  *
- *   mhd-limit WORKERS SIZE [PREFIX SIZE]...
+ *   mhd-limit THREADS SIZE [PREFIX SIZE]...
  *
  * listens on a free port of 127.0.0.1, prints "mhd-limit listening on http://127.0.0.1:PORT" on
  * standard error, and stops on SIGTERM or SIGINT. A request whose path starts with PREFIX gets a
@@ -84,7 +85,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 
 static int usage(void)
 {
-    fputs("usage: mhd-limit WORKERS SIZE [PREFIX SIZE]...\n", stderr);
+    fputs("usage: mhd-limit THREADS SIZE [PREFIX SIZE]...\n", stderr);
     return 2;
 }
 
@@ -100,9 +101,9 @@ static int parse_count(const char *text, unsigned long min, unsigned long max, s
 
 int main(int argc, char **argv)
 {
-    size_t workers;
+    size_t threads;
     if (argc < 3 || argc % 2 != 1 || (size_t)(argc - 1) / 2 > MAX_BODIES ||
-        !parse_count(argv[1], 1, 256, &workers))
+        !parse_count(argv[1], 1, 256, &threads))
         return usage();
     /* argv[2] is the size for every path, then come PREFIX SIZE pairs. */
     for (int i = 1; i < argc; i += 2) {
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
         NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)workers, MHD_OPTION_CONNECTION_LIMIT,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)4096, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)512,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_LISTEN_BACKLOG_SIZE,
         (unsigned int)1024, MHD_OPTION_END);

@@ -40,33 +40,6 @@ static void reply_never_open(struct reply *rep)
                   "years; give it opening hours on at least one weekday.");
 }
 
-/*
- * Whether a checkout may fall due as the rules say (their due_date, on an open day): the date
- * asked for must lie between today and a year from now, and the branch must open at all.
- * Answers (and returns false) when not.
- */
-static bool checkout_due_date_ok(const struct store_loan_rules *rules, const char *requested,
-                                 struct reply *rep)
-{
-    long today = 0, want = 0;
-    if (!duedate_parse(rules->today, &today)) {
-        reply_problem(rep, PROBLEM_internal_error, NULL);
-        return false;
-    }
-    if (requested && duedate_parse(requested, &want) && (want < today || want > today + 365)) {
-        reply_problem_errors(
-            rep, PROBLEM_validation_failed,
-            json_pack("[{s:s, s:s, s:s}]", "field", "due_date", "code", "out_of_range", "message",
-                      want < today ? "must not be in the past" : "must be within a year"));
-        return false;
-    }
-    if (!*rules->due_date) {
-        reply_never_open(rep);
-        return false;
-    }
-    return true;
-}
-
 static const char *problem_code(enum store_checkout_problem p, const char **title)
 {
     switch (p) {
@@ -138,22 +111,9 @@ void loans_checkout(struct req *req, struct reply *rep)
     }
 
     const char *key;
-    struct store_loan_rules rules = { 0 };
     struct store_checkout c = { 0 };
     struct buf request = BUF_INIT;
     if (!idempotency_key(req, rep, &key))
-        goto out;
-    enum store_status st =
-        store_loan_rules_for_borrower(borrower_id, api_scope(req), requested, &rules);
-    if (st == STORE_NOT_FOUND) {
-        reply_problem(rep, PROBLEM_borrower_not_found, NULL);
-        goto out;
-    }
-    if (st < 0) {
-        api_store_failure(rep, st);
-        goto out;
-    }
-    if (!checkout_due_date_ok(&rules, requested, rep))
         goto out;
 
     /* What a retry with the same key must repeat exactly; names nobody. */
@@ -166,13 +126,13 @@ void loans_checkout(struct req *req, struct reply *rep)
         .scope = api_scope(req),
         .codes = (const char *const *)codes,
         .ncodes = n,
-        .due_date = rules.due_date,
+        .requested = requested,
         .idempotency_key = key,
         .request = request.data,
         .problems = xcalloc(n, sizeof *c.problems),
         .consent_ages = xcalloc(n, sizeof *c.consent_ages),
     };
-    st = store_loan_checkout(&c);
+    enum store_status st = store_loan_checkout(&c);
     if (st < 0) {
         api_store_failure(rep, st);
         goto out;
@@ -198,6 +158,17 @@ void loans_checkout(struct req *req, struct reply *rep)
                                        "message",
                                        "an item was lent by another checkout at the "
                                        "same moment"));
+        break;
+    case STORE_CHECKOUT_DUE_IN_PAST:
+    case STORE_CHECKOUT_DUE_TOO_LATE:
+        reply_problem_errors(
+            rep, PROBLEM_validation_failed,
+            json_pack("[{s:s, s:s, s:s}]", "field", "due_date", "code", "out_of_range", "message",
+                      c.outcome == STORE_CHECKOUT_DUE_IN_PAST ? "must not be in the past"
+                                                              : "must be within a year"));
+        break;
+    case STORE_CHECKOUT_NEVER_OPEN:
+        reply_never_open(rep);
         break;
     case STORE_CHECKOUT_REFUSED:
         reply_refused(rep, &c);

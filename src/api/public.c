@@ -6,29 +6,37 @@
 #include "core/text.h"
 #include "embedded.h"
 #include "http/gzip.h"
+#include "store/notify.h"
 #include "store/public_store.h"
 #include "store/site_store.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* web/openapi.json, compiled in by tools/embed.c (src/meson.build). */
 extern const struct embedded_file hylla_openapi[];
 
 enum { PUBLIC_PER_PAGE = 48, PUBLIC_MAX_PER_PAGE = 100 };
 
-/* Answer 200 with these bytes (taken over), or 304 when the client has them already. */
-static void cached_answer(const struct req *req, struct reply *rep, const char *type, char *body,
-                          size_t len)
+#define ETAG_SIZE 35 /* a quoted hex hash of 16 bytes, and the NUL */
+
+static void etag_of(const char *body, size_t len, char etag[ETAG_SIZE])
 {
     unsigned char hash[16];
     crypto_generichash(hash, sizeof hash, (const unsigned char *)body, len, NULL, 0);
-    char etag[2 * sizeof hash + 3];
     etag[0] = '"';
-    sodium_bin2hex(etag + 1, sizeof etag - 2, hash, sizeof hash);
+    sodium_bin2hex(etag + 1, ETAG_SIZE - 2, hash, sizeof hash);
     strcat(etag, "\"");
+}
+
+/* Answer 200 with these bytes (taken over), or 304 when the client has them already. */
+static void answer_with_etag(const struct req *req, struct reply *rep, const char *type, char *body,
+                             size_t len, const char *etag)
+{
     if (req_etag_matches(req, etag)) {
         free(body);
         reply_empty(rep, 304);
@@ -38,6 +46,153 @@ static void cached_answer(const struct req *req, struct reply *rep, const char *
     gzip_reply(req, rep); /* the ETag names the content, whichever encoding carries it */
     reply_header(rep, "ETag", etag);
     reply_header(rep, "Cache-Control", "public, max-age=30");
+}
+
+static void cached_answer(const struct req *req, struct reply *rep, const char *type, char *body,
+                          size_t len)
+{
+    char etag[ETAG_SIZE];
+    etag_of(body, len, etag);
+    answer_with_etag(req, rep, type, body, len, etag);
+}
+
+/*
+ * The answers of the search, kept for identical requests (the same arguments in the same order)
+ * for at most CACHE_SECONDS, in `hylla serve` (public_cache_start): within that window a search
+ * costs one empty round trip (a sync, store/notify.h) instead of its statement. Bounded: one
+ * entry per slot, the newest winning, no answer larger than CACHE_MAX_BODY, CACHE_BYTES in all.
+ * They are all forgotten at once (public_cache_forget) when the database says "public" (a change
+ * to the catalogue committed anywhere, migration 0017) and after every change made through this
+ * server (routes.c); a loan made through another server shows here once the window has passed.
+ */
+#define CACHE_SLOTS    256
+#define CACHE_SECONDS  5.0
+#define CACHE_MAX_BODY (64 * 1024)
+#define CACHE_BYTES    (2 * 1024 * 1024) /* the answers kept, all together */
+
+struct cached_answer {
+    char *key;  /* owned; NULL when the slot is empty */
+    char *body; /* owned */
+    size_t len;
+    char etag[ETAG_SIZE];
+    double at;
+};
+
+static struct cached_answer cache[CACHE_SLOTS];
+static size_t cache_bytes;             /* of the bodies kept, under cache_lock */
+static unsigned long cache_generation; /* moves on at every forget, under cache_lock */
+static bool cache_on;                  /* set once, before the threads start */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void public_cache_forget(void)
+{
+    pthread_mutex_lock(&cache_lock);
+    cache_generation++;
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        free(cache[i].key);
+        free(cache[i].body);
+        cache[i] = (struct cached_answer){ 0 };
+    }
+    cache_bytes = 0;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+static void forget_public(const char *arg)
+{
+    (void)arg;
+    public_cache_forget();
+}
+
+void public_cache_start(void)
+{
+    cache_on = store_notify_subscribe("public", forget_public) != NULL;
+}
+
+/* The key of a request: its path and its arguments, each with its length, in order. */
+static char *cache_key(const struct req *req)
+{
+    struct buf b = BUF_INIT;
+    buf_puts(&b, req->path);
+    for (size_t i = 0; i < req->nquery; i++)
+        buf_printf(&b, "|%zu:%s=%zu:%s", strlen(req->query[i].key), req->query[i].key,
+                   strlen(req->query[i].value), req->query[i].value);
+    return buf_steal(&b, NULL);
+}
+
+static struct cached_answer *cache_slot(const char *key)
+{
+    unsigned char h[8];
+    crypto_generichash(h, sizeof h, (const unsigned char *)key, strlen(key), NULL, 0);
+    unsigned idx;
+    memcpy(&idx, h, sizeof idx);
+    return &cache[idx % CACHE_SLOTS];
+}
+
+/* Whether the cache holds the answer of key now. Under cache_lock. */
+static struct cached_answer *cache_find(const char *key)
+{
+    struct cached_answer *c = cache_slot(key);
+    return c->key && strcmp(c->key, key) == 0 && now_s() - c->at < CACHE_SECONDS ? c : NULL;
+}
+
+/*
+ * Answer from the cache; false when it does not hold the answer. A kept answer is used only
+ * after a sync has brought every change committed before the request. *generation for cache_put.
+ */
+static bool cache_answer(const struct req *req, struct reply *rep, const char *key,
+                         unsigned long *generation)
+{
+    char *body = NULL;
+    size_t len = 0;
+    char etag[ETAG_SIZE];
+    pthread_mutex_lock(&cache_lock);
+    bool kept = cache_find(key) != NULL;
+    pthread_mutex_unlock(&cache_lock);
+    if (kept && !store_notify_sync())
+        kept = false;
+    pthread_mutex_lock(&cache_lock);
+    *generation = cache_generation;
+    struct cached_answer *c = kept ? cache_find(key) : NULL;
+    if (c) {
+        body = xmalloc(c->len + 1);
+        memcpy(body, c->body, c->len + 1);
+        len = c->len;
+        memcpy(etag, c->etag, sizeof etag);
+    }
+    pthread_mutex_unlock(&cache_lock);
+    if (!body)
+        return false;
+    answer_with_etag(req, rep, "application/json", body, len, etag);
+    return true;
+}
+
+/* Keep an answer, unless something was forgotten since it was read (generation moved). */
+static void cache_put(const char *key, unsigned long generation, const char *body, size_t len,
+                      const char *etag)
+{
+    if (!cache_on || len > CACHE_MAX_BODY)
+        return;
+    pthread_mutex_lock(&cache_lock);
+    struct cached_answer *c = cache_slot(key);
+    if (generation == cache_generation && cache_bytes - c->len + len <= CACHE_BYTES) {
+        cache_bytes += len - c->len;
+        free(c->key);
+        free(c->body);
+        c->key = xstrdup(key);
+        c->body = xmalloc(len + 1);
+        memcpy(c->body, body, len + 1);
+        c->len = len;
+        memcpy(c->etag, etag, sizeof c->etag);
+        c->at = now_s();
+    }
+    pthread_mutex_unlock(&cache_lock);
 }
 
 static void cached_json(const struct req *req, struct reply *rep, json_t *body)
@@ -147,20 +302,30 @@ static json_t *item_json(const struct public_item *it)
 
 void public_items(struct req *req, struct reply *rep)
 {
+    char *key = cache_key(req);
+    unsigned long generation;
+    if (cache_answer(req, rep, key, &generation)) {
+        free(key);
+        return;
+    }
     struct public_item_filter f;
     long long page, per_page;
     if (!read_filter(req, rep, &f) || !api_query_int(req, rep, "page", 1, API_MAX_PAGE, 1, &page) ||
-        !api_query_int(req, rep, "per_page", 1, PUBLIC_MAX_PER_PAGE, PUBLIC_PER_PAGE, &per_page))
+        !api_query_int(req, rep, "per_page", 1, PUBLIC_MAX_PER_PAGE, PUBLIC_PER_PAGE, &per_page)) {
+        free(key);
         return;
+    }
     f.limit = per_page;
     f.offset = (page - 1) * per_page;
     struct public_item_page found;
     enum store_status st = store_public_items(&f, &found);
     if (st < 0) {
+        free(key);
         api_store_failure(rep, st);
         return;
     }
     if (!found.branch_found) {
+        free(key);
         store_public_items_free(&found);
         branch_not_found(rep);
         return;
@@ -168,12 +333,19 @@ void public_items(struct req *req, struct reply *rep)
     json_t *items = json_array();
     for (size_t i = 0; i < found.n; i++)
         api_append(&items, item_json(&found.items[i]));
-    json_t *body = json_pack("{s:o, s:I, s:I, s:I, s:o, s:o}", "items", items, "total",
-                             (json_int_t)found.total, "page", (json_int_t)page, "per_page",
-                             (json_int_t)per_page, "understood", api_stored_json(found.understood),
-                             "nearest", api_stored_json(found.nearest));
+    json_t *answer = json_pack(
+        "{s:o, s:I, s:I, s:I, s:o, s:o}", "items", items, "total", (json_int_t)found.total, "page",
+        (json_int_t)page, "per_page", (json_int_t)per_page, "understood",
+        api_stored_json(found.understood), "nearest", api_stored_json(found.nearest));
+    char *body = json_dumps(answer, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(answer);
+    size_t len = strlen(body);
     store_public_items_free(&found);
-    cached_json(req, rep, body);
+    char etag[ETAG_SIZE];
+    etag_of(body, len, etag);
+    cache_put(key, generation, body, len, etag);
+    free(key);
+    answer_with_etag(req, rep, "application/json", body, len, etag);
 }
 
 void public_item(struct req *req, struct reply *rep)

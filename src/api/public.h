@@ -42,8 +42,18 @@ route_handler public_categories;
  * "larger", "due_back"}). The exact code comes first, then the sizes nearest to the one asked
  * for, then by name and size. status is available, on_loan or repair; due_date is null unless
  * on loan. 404 branch_not_found for an unknown branch, 400 invalid_query for a bad argument.
+ * Identical requests within five seconds are answered from memory once public_cache_start ran.
  */
 route_handler public_items;
+
+/*
+ * Keep the search's answers in memory from now on, forgotten when the database says the
+ * catalogue changed (store/notify.h; call before store_notify_enable).
+ */
+void public_cache_start(void);
+
+/* Forget the answers kept in memory: call after every change this server made. */
+void public_cache_forget(void);
 
 /*
  * GET /api/public/items/{code}: one item as above (the page /i/{code} and the QR code of its

@@ -197,7 +197,8 @@ static const struct route table[] = {
     { .method = "GET",
       .pattern = "/api/items/{code}/photo",
       .handler = photos_get,
-      .access = ACCESS_PUBLIC },
+      .access = ACCESS_PUBLIC,
+      .lane = LANE_READS },
     { .method = "PUT",
       .pattern = "/api/items/{code}/photo",
       .handler = photos_put,
@@ -284,11 +285,13 @@ static const struct route table[] = {
     { .method = "GET",
       .pattern = "/api/stats/summary",
       .handler = stats_summary,
-      .access = ACCESS_MANAGER },
+      .access = ACCESS_MANAGER,
+      .lane = LANE_READS },
     { .method = "GET",
       .pattern = "/api/stats/loans",
       .handler = stats_loans,
-      .access = ACCESS_MANAGER },
+      .access = ACCESS_MANAGER,
+      .lane = LANE_READS },
     { .method = "GET",
       .pattern = "/api/stats/loans.csv",
       .handler = stats_loans_csv,
@@ -296,7 +299,8 @@ static const struct route table[] = {
     { .method = "GET",
       .pattern = "/api/stats/items",
       .handler = stats_items,
-      .access = ACCESS_MANAGER },
+      .access = ACCESS_MANAGER,
+      .lane = LANE_READS },
 
     { .method = "GET",
       .pattern = "/api/messages",
@@ -315,22 +319,26 @@ static const struct route table[] = {
       .pattern = "/api/public/branches",
       .handler = public_branches,
       .access = ACCESS_PUBLIC,
-      .cors = true },
+      .cors = true,
+      .lane = LANE_READS },
     { .method = "GET",
       .pattern = "/api/public/branches/{slug}",
       .handler = public_branch,
       .access = ACCESS_PUBLIC,
-      .cors = true },
+      .cors = true,
+      .lane = LANE_READS },
     { .method = "GET",
       .pattern = "/api/public/categories",
       .handler = public_categories,
       .access = ACCESS_PUBLIC,
-      .cors = true },
+      .cors = true,
+      .lane = LANE_READS },
     { .method = "GET",
       .pattern = "/api/public/items",
       .handler = public_items,
       .access = ACCESS_PUBLIC,
-      .cors = true },
+      .cors = true,
+      .lane = LANE_READS },
     { .method = "GET",
       .pattern = "/api/public/items/{code}",
       .handler = public_item,
@@ -351,7 +359,8 @@ static const struct route table[] = {
       .pattern = "/api/public/stats",
       .handler = public_stats,
       .access = ACCESS_PUBLIC,
-      .cors = true },
+      .cors = true,
+      .lane = LANE_READS },
     { .method = "GET",
       .pattern = "/api/openapi.json",
       .handler = public_openapi,
@@ -389,14 +398,28 @@ const char *routes_access_name(int access)
     return "unknown";
 }
 
-/* Who holds the request's session cookie: STORE_OK with *who filled, STORE_NOT_FOUND if nobody. */
+/*
+ * What the session of a request that only reads still has to confirm (store_session_check): its
+ * own round trips confirm it, and answered() checks. A lane thread runs one request at a time,
+ * from admit to answered.
+ */
+static _Thread_local struct store_session_check unconfirmed;
+
+/*
+ * Who holds the request's session cookie: STORE_OK with *who filled, STORE_NOT_FOUND if nobody.
+ * A request that changes something runs only on a session confirmed first; one that only reads,
+ * the first time, runs at once and is confirmed when it has answered.
+ */
 static enum store_status authenticate(const struct req *req, struct staff_identity *who)
 {
     char token[TOKEN_TEXT_SIZE + 1];
     unsigned char hash[TOKEN_HASH_SIZE];
+    unconfirmed.pending = false;
     if (!req_cookie(req, API_SESSION_COOKIE, token, sizeof token) || !token_hash(token, hash))
         return STORE_NOT_FOUND;
-    return store_session_lookup(hash, settings->session_idle_s, who);
+    if (!req_method_is_safe(req) || req->again)
+        return store_session_lookup(hash, settings->session_idle_s, who);
+    return store_session_lookup_unconfirmed(hash, settings->session_idle_s, who, &unconfirmed);
 }
 
 /* Whether the asker's branch reaches the route's scope; answers 403 and returns false if not. */
@@ -472,7 +495,9 @@ static bool admit_who(struct req *req, struct reply *rep)
  * it (store_read_from_replica): the public API, which any visitor reads, item photos (a photo
  * staff have just put up is asked for by its new version, which photos_get then reads from the
  * primary), and the statistics. Everything else, above all the desk's reads of what staff have
- * just written, reads the primary. (Issue 14's lanes put the same routes on their reads' lane.)
+ * just written, reads the primary. Not the route's lane: lanes sort requests by what they cost
+ * (LANE_READS keeps long statements away from the desk), replicas by what they may miss, and a
+ * public item or text is a short read that may still be a few seconds old.
  */
 static bool reads_replica(const struct route *r)
 {
@@ -494,9 +519,30 @@ static bool admit(struct req *req, struct reply *rep)
     return true;
 }
 
+/*
+ * After the handler: a read answered on a session not yet confirmed goes out only when nothing
+ * about staff changed before the request (else the router runs it again, confirmed first). And
+ * after a change made here, the public answers kept in memory go, so that what this server says
+ * next shows it. Changes to the catalogue reach every server's answers as "public" from the
+ * database as well; loans do not (migration 0017 says why), so another server's answers show a
+ * loan made here within their cache's five seconds.
+ */
+static bool answered(const struct req *req, const struct reply *rep)
+{
+    store_read_from_replica(false); /* the session is confirmed on the primary */
+    if (unconfirmed.pending) {
+        unconfirmed.pending = false;
+        return store_session_confirm(&unconfirmed);
+    }
+    if (!req_method_is_safe(req) && rep->status < 400)
+        public_cache_forget();
+    return true;
+}
+
 const struct router routes_api = {
     .routes = table,
     .nroutes = sizeof table / sizeof table[0],
     .prefix = "/api/",
     .admit = admit,
+    .answered = answered,
 };

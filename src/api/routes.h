@@ -21,6 +21,13 @@ enum access {
 };
 
 /*
+ * The lanes requests run on (see http/lanes.h): the desk's, for the staff's work, and the reads',
+ * for the public API and the statistics, whose slower statements must never hold up a loan at
+ * the desk (and which may one day read from a replica).
+ */
+enum lane { LANE_DESK, LANE_READS, LANE_COUNT };
+
+/*
  * The branch axis of access: how far staff bound to a branch reach with a route. Network-wide
  * staff reach every branch with every route their role opens. The default, SCOPE_DATA, makes a
  * new route declare nothing and still be tested: tests/api/security.test.mjs requires a row of

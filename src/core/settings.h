@@ -18,7 +18,9 @@ struct settings {
     unsigned max_replica_lag_s; /* a replica further behind is not read from */
     const char *web_root;       /* the web/ folder */
     const char *public_url;     /* how users reach us; https makes cookies Secure */
-    unsigned workers;           /* worker threads, each with one database connection */
+    unsigned http_threads;      /* threads that read and write the connections */
+    unsigned workers;           /* threads of the desk's lane, each with one database connection */
+    unsigned read_workers;      /* threads of the public and statistics reads' lane, the same */
     size_t body_limit;          /* largest request body for ordinary routes */
     unsigned connection_timeout_s;
     unsigned per_address_limit; /* open connections per client address */

@@ -42,6 +42,7 @@ struct req {
     json_t *json;               /* the body of JSON routes, an object; owned by the router */
     struct staff_identity *who; /* NULL without a valid session; else points to identity */
     struct staff_identity identity;
+    bool again; /* run a second time, the first answer discarded (see struct router) */
 };
 
 /* A header's value by case-insensitive name, or NULL. */

@@ -66,6 +66,13 @@ static const struct route *find_route(const struct router *r, const char *method
     return NULL;
 }
 
+int router_lane(const struct router *r, const char *method, const char *path)
+{
+    bool known;
+    const struct route *route = find_route(r, method, path, &known);
+    return route ? (int)route->lane : ROUTER_INLINE;
+}
+
 size_t router_body_limit(const struct router *r, const char *method, const char *path)
 {
     bool known;
@@ -172,11 +179,21 @@ static void dispatch_route(const struct router *r, const struct route *route, bo
     }
     req->route = route;
     pattern_match(route->pattern, req->path, req);
-    if (!r->admit(req, rep) || !check_body(req, rep))
-        return;
-    route->handler(req, rep);
-    if (rep->status == 0)
-        reply_problem(rep, PROBLEM_internal_error, NULL);
+    for (;;) {
+        if (r->admit(req, rep) && check_body(req, rep)) {
+            route->handler(req, rep);
+            if (rep->status == 0)
+                reply_problem(rep, PROBLEM_internal_error, NULL);
+        }
+        bool stands = !r->answered || r->answered(req, rep);
+        if (stands || req->again || !req_method_is_safe(req))
+            break;
+        /* Once more, from nothing: the reads of a safe request can be made again. */
+        reply_free(rep);
+        reply_init(rep);
+        req->who = NULL;
+        req->again = true;
+    }
     if (route->cors)
         open_cors(rep);
 }

@@ -29,6 +29,7 @@ struct route {
     enum body_kind body;
     size_t max_body; /* 0: the configured default (settings->body_limit) */
     bool cors;       /* open to every origin: CORS headers on each answer, preflights answered */
+    unsigned lane;   /* the lane whose threads run it (see lanes.h): 0 unless the table says */
 };
 
 struct router {
@@ -40,7 +41,22 @@ struct router {
      * not. Runs before the body is parsed. May set req->who.
      */
     bool (*admit)(struct req *req, struct reply *rep);
+    /*
+     * Called after a route's handler has answered, when not NULL. For a request that only reads
+     * (GET, HEAD, OPTIONS), false says that the answer must not go out: the router admits and
+     * runs it once more (admit then knows it is the second time: req->again).
+     */
+    bool (*answered)(const struct req *req, const struct reply *rep);
 };
+
+/* What router_lane answers for a request that needs no lane: a file, a 404, a preflight. */
+#define ROUTER_INLINE (-1)
+
+/*
+ * The lane whose threads should answer a request (its route's), or ROUTER_INLINE when the router
+ * answers it without a handler, which never waits: the server's own thread may do that.
+ */
+int router_lane(const struct router *r, const char *method, const char *path);
 
 /* The largest body a request to this method and path may send. */
 size_t router_body_limit(const struct router *r, const char *method, const char *path);

@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "http/lanes.h"
 #include "http/router.h"
 
 #include <arpa/inet.h>
@@ -21,14 +22,26 @@
 struct server {
     struct MHD_Daemon *daemon;
     const struct router *router;
+    struct lanes *lanes;
     uint16_t port;
     bool access_log;
     bool https; /* the public URL is https: browsers are told to use nothing else */
 };
 
+/*
+ * Where a request stands: being received; handed to a lane (its connection suspended) and being
+ * answered there; answered by the lane, its reply waiting for the connection's thread to send
+ * it; sent.
+ */
+enum exchange_state { EX_RECEIVING, EX_IN_LANE, EX_REPLIED, EX_SENT };
+
 /* One request from its first byte to its completion. */
 struct exchange {
+    struct lane_job job; /* first, so that a job is its exchange */
     struct server *srv;
+    struct MHD_Connection *conn;
+    enum exchange_state state;
+    struct reply rep; /* a lane's answer, while EX_REPLIED */
     struct timespec start;
     char *uri; /* raw request target, for the query string */
     struct req req;
@@ -40,7 +53,6 @@ struct exchange {
     struct buf body;
     size_t limit;
     bool too_large;
-    bool answered;
     int status;
     char method[16];
     char path[256];
@@ -144,6 +156,8 @@ static void *begin_request(void *cls, const char *uri, struct MHD_Connection *co
 {
     struct exchange *ex = xcalloc(1, sizeof *ex);
     ex->srv = cls;
+    ex->conn = conn;
+    reply_init(&ex->rep);
     clock_gettime(CLOCK_MONOTONIC, &ex->start);
     ex->uri = xstrdup(uri ? uri : "/");
     atomic_fetch_add(&in_flight, 1);
@@ -169,6 +183,7 @@ static void end_request(void *cls, struct MHD_Connection *conn, void **con_cls,
                                          .ms = ms,
                                          .aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK });
     router_release(&ex->req);
+    reply_free(&ex->rep);
     free(ex->uri);
     free(ex->headers);
     free(ex->query);
@@ -221,8 +236,17 @@ static enum MHD_Result too_large(struct MHD_Connection *conn, struct exchange *e
     reply_header(&rep, "Connection", "close");
     enum MHD_Result ret = send_reply(conn, ex, &rep);
     reply_free(&rep);
-    ex->answered = true;
+    ex->state = EX_SENT;
     return ret;
+}
+
+/* On a lane thread: answer the request, then give the connection back to its thread. */
+static void run_in_lane(struct lane_job *job)
+{
+    struct exchange *ex = (struct exchange *)job;
+    router_dispatch(ex->srv->router, &ex->req, &ex->rep);
+    ex->state = EX_REPLIED;
+    MHD_resume_connection(ex->conn);
 }
 
 /*
@@ -276,7 +300,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     if (*upload_data_size > 0) {
-        if (!ex->answered && !ex->too_large) {
+        if (ex->state == EX_RECEIVING && !ex->too_large) {
             if (ex->body.len + *upload_data_size > ex->limit)
                 ex->too_large = true;
             else
@@ -285,7 +309,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (ex->answered)
+    if (ex->state == EX_REPLIED) {
+        /* Resumed: the lane's answer goes out on this, the connection's own thread. */
+        enum MHD_Result ret = send_reply(conn, ex, &ex->rep);
+        ex->state = EX_SENT;
+        return ret;
+    }
+    if (ex->state != EX_RECEIVING)
         return MHD_YES;
     if (ex->too_large)
         return too_large(conn, ex);
@@ -299,12 +329,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->body = ex->body.data;
     req->body_len = ex->body.len;
     client_address(conn, ex, req->client_addr, sizeof req->client_addr);
+
+    int lane = router_lane(ex->srv->router, req->method, req->path);
+    if (lane != ROUTER_INLINE) {
+        /* The lane answers; until then this thread serves the other connections. */
+        ex->state = EX_IN_LANE;
+        ex->job.run = run_in_lane;
+        MHD_suspend_connection(conn);
+        lanes_submit(ex->srv->lanes, (unsigned)lane, &ex->job);
+        return MHD_YES;
+    }
     struct reply rep;
     reply_init(&rep);
     router_dispatch(ex->srv->router, req, &rep);
     enum MHD_Result ret = send_reply(conn, ex, &rep);
     reply_free(&rep);
-    ex->answered = true;
+    ex->state = EX_SENT;
     return ret;
 }
 
@@ -324,7 +364,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     buf_free(&b);
 }
 
-struct server *server_start(const struct settings *s, const struct router *router, const char **why)
+struct server *server_start(const struct settings *s, const struct server_config *config,
+                            const char **why)
 {
     struct sockaddr_storage addr;
     socklen_t addrlen;
@@ -332,23 +373,25 @@ struct server *server_start(const struct settings *s, const struct router *route
         return NULL;
 
     struct server *srv = xcalloc(1, sizeof *srv);
-    srv->router = router;
+    srv->router = config->router;
     srv->access_log = s->access_log;
     srv->https = s->public_url && strncmp(s->public_url, "https://", 8) == 0;
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    srv->lanes = lanes_start(config->lanes, config->nlanes, &config->hooks);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)s->workers, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->connection_limit,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)s->per_address_limit,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->connection_timeout_s,
-        MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv, MHD_OPTION_NOTIFY_COMPLETED, end_request,
-        srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned int)1024, MHD_OPTION_END);
+        (unsigned int)s->http_threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)s->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)s->per_address_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)s->connection_timeout_s, MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, end_request, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
     if (!srv->daemon) {
+        lanes_stop(srv->lanes);
         free(srv);
         *why = "cannot listen there (address in use, or not an address of this machine)";
         return NULL;
@@ -378,6 +421,11 @@ void server_stop(struct server *srv, unsigned grace_seconds)
     /* Requests already received finish and get their answer. */
     for (unsigned i = 0; i < grace_seconds * 100 && atomic_load(&in_flight) > 0; i++)
         usleep(10000);
+    /*
+     * Whatever a lane still runs finishes (libmicrohttpd must not stop with a connection
+     * suspended): the database's statement timeout bounds the wait.
+     */
+    lanes_stop(srv->lanes);
     MHD_stop_daemon(srv->daemon);
     free(srv);
 }

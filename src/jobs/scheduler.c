@@ -28,6 +28,7 @@ static void *work(void *p)
 {
     struct worker *w = p;
     struct scheduler *s = w->s;
+    store_thread_without_caches();
     while (!atomic_load(&s->stop)) {
         w->job->run(&s->stop);
         struct timespec until;

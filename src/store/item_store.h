@@ -52,9 +52,11 @@ enum store_status store_item_get(const char *code, struct item *out) STORE_MUST_
  * The SQL of struct item_match, shared by the statements that search items: ITEM_MATCH_CTES
  * opens a WITH RECURSIVE with the category asked for and the categories the words name, each
  * with its subtree (end it with more CTEs); ITEM_MATCH_WHERE is the condition on items i: Swedish
- * stems (items_fts), folded substrings of every word (items_trgm, looked up by the longest word),
- * the exact code, or a named category; and the category and size range. Parameters: $1 words,
- * $3 category id, $5 size kind, $6 and $7 size bounds, as store_item_match_params sets them.
+ * stems (search_tsv, index items_search_tsv), folded substrings of every word (search_text, index
+ * items_search_text, looked up by the longest word), the exact code, or a named category; and
+ * the category and size range. Parameters: $1 words, $3 category id, $5 size kind, $6 and $7 size
+ * bounds, as store_item_match_params sets them. (The public search, public_store.c, reads
+ * the words its own way, through search_plan of migration 0013_public.)
  */
 #define ITEM_MATCH_CTES                                                                            \
     "WITH RECURSIVE"                                                                               \
@@ -64,8 +66,8 @@ enum store_status store_item_get(const char *code, struct item *out) STORE_MUST_
     " named_category (id) AS ("                                                                    \
     "    SELECT c.id FROM categories c"                                                            \
     "     WHERE $1::text IS NOT NULL"                                                              \
-    "       AND (to_tsvector('swedish', c.name_sv) @@ plainto_tsquery('swedish', $1)"              \
-    "            OR hylla_fold(c.name_sv || ' ' || c.name_en) LIKE ALL (hylla_like_words($1)))"    \
+    "       AND (c.search_tsv @@ plainto_tsquery('swedish', $1)"                                   \
+    "            OR c.search_text LIKE ALL (hylla_like_words($1)))"                                \
     "    UNION ALL SELECT c.id FROM categories c JOIN named_category t ON c.parent_id = t.id),"
 #define ITEM_MATCH_WHERE                                                                           \
     "($3::int IS NULL OR i.category_id = ANY (ARRAY(SELECT id FROM in_category)))"                 \
@@ -73,12 +75,9 @@ enum store_status store_item_get(const char *code, struct item *out) STORE_MUST_
     "       AND ($6::numeric IS NULL OR i.size_num >= $6)"                                         \
     "       AND ($7::numeric IS NULL OR i.size_num <= $7)"                                         \
     "       AND ($1::text IS NULL"                                                                 \
-    "            OR to_tsvector('swedish'::regconfig, i.name || ' ' || coalesce(i.brand, ''))"     \
-    "               @@ plainto_tsquery('swedish', $1)"                                             \
-    "            OR (hylla_fold(i.name || ' ' || coalesce(i.brand, ''))"                           \
-    "                    LIKE (hylla_like_words($1))[1]"                                           \
-    "                AND hylla_fold(i.name || ' ' || coalesce(i.brand, ''))"                       \
-    "                    LIKE ALL (hylla_like_words($1)))"                                         \
+    "            OR i.search_tsv @@ plainto_tsquery('swedish', $1)"                                \
+    "            OR (i.search_text LIKE (hylla_like_words($1))[1]"                                 \
+    "                AND i.search_text LIKE ALL (hylla_like_words($1)))"                           \
     "            OR i.code = upper(btrim($1))"                                                     \
     "            OR i.category_id = ANY (ARRAY(SELECT id FROM named_category)))"
 

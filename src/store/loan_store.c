@@ -68,276 +68,93 @@ enum store_status store_loan_rules_for_borrower(long long borrower_id, int scope
 
 /* ---- checkout ---- */
 
-struct checkout_run {
-    struct store_checkout *c;
-    char *codes; /* the codes as an array literal */
-};
-
-/* Look for an earlier checkout with the same key; *found (and the outcome) when there is one. */
-static enum store_status replay(struct store_checkout *c, bool *found)
+/* loan_checkout's problem for an item (migration 0017); consent:AGE needs the guardian's. */
+static enum store_checkout_problem checkout_problem(const char *p)
 {
-    enum { PREVIOUS_SAME_REQUEST, PREVIOUS_RESPONSE };
-    static struct store_stmt previous =
-        STORE_STMT("SELECT request_hash = sha256(convert_to($3::text, 'UTF8')), response::text"
-                   "  FROM checkouts WHERE staff_id = $1 AND idempotency_key = $2");
-    STORE_NUM(staff, c->staff_id);
-    PGresult *res;
-    *found = false;
-    enum store_status st =
-        store_exec(&previous, 3, (const char *[]){ staff, c->idempotency_key, c->request }, &res);
-    if (st == STORE_OK) {
-        *found = true;
-        if (store_get_bool(res, 0, PREVIOUS_SAME_REQUEST)) {
-            c->outcome = STORE_CHECKOUT_REPLAYED;
-            c->response = store_get_json(res, 0, PREVIOUS_RESPONSE);
-        } else {
-            c->outcome = STORE_CHECKOUT_KEY_REUSED;
-        }
-    }
-    PQclear(res);
-    return st < 0 ? st : STORE_OK;
+    return strcmp(p, "unknown") == 0         ? STORE_CHECKOUT_ITEM_UNKNOWN
+           : strcmp(p, "other_branch") == 0  ? STORE_CHECKOUT_ITEM_OTHER_BRANCH
+           : strcmp(p, "on_loan") == 0       ? STORE_CHECKOUT_ITEM_ON_LOAN
+           : strcmp(p, "not_available") == 0 ? STORE_CHECKOUT_ITEM_NOT_AVAILABLE
+           : strncmp(p, "consent:", 8) == 0  ? STORE_CHECKOUT_ITEM_NEEDS_CONSENT
+                                             : STORE_CHECKOUT_ITEM_OK;
 }
 
-/*
- * Lock the items by id and record what is wrong with each; *all_ok when every item can go. age is
- * the borrower's age this year (-1: unknown), consent whether an age rule can stop them at all.
- */
-static enum store_status check_items(struct checkout_run *run, int branch_id, int age, bool consent,
-                                     long long *ids, bool *all_ok)
+enum store_status store_loan_checkout(struct store_checkout *c)
 {
-    enum { ITEM_ID, ITEM_CODE, ITEM_BRANCH, ITEM_STATUS, ITEM_CONSENT_AGE };
-    /* The rule is read only for borrowers it can stop, so adults lend as fast as ever. */
-    static struct store_stmt lock =
-        STORE_STMT("SELECT i.id, i.code, i.branch_id, i.status,"
-                   "       CASE WHEN $2::boolean THEN (SELECT r.consent_age FROM category_rules r"
-                   "                                    WHERE r.category_id = i.category_id) END"
-                   "  FROM items i WHERE i.code = ANY($1::text[]) ORDER BY i.id"
-                   "   FOR UPDATE OF i");
-    struct store_checkout *c = run->c;
+    enum {
+        CHECKOUT_OUTCOME,
+        CHECKOUT_RESPONSE,
+        CHECKOUT_BLOCKED,
+        CHECKOUT_OVER_LIMIT,
+        CHECKOUT_OPEN_LOANS,
+        CHECKOUT_ITEM_LIMIT,
+        CHECKOUT_PROBLEMS,
+    };
+    /* The whole checkout is one statement (migration 0017_hot_paths: loan_checkout). */
+    static struct store_stmt checkout =
+        STORE_STMT("SELECT outcome, response, blocked, over_limit, open_loans, item_limit,"
+                   "       array_to_string(problems, ',')"
+                   "  FROM loan_checkout($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+    c->response = NULL;
+    c->outcome = STORE_CHECKOUT_REFUSED;
+    c->blocked = c->over_limit = false;
+    c->open_loans = c->item_limit = 0;
+    char *codes = store_text_array(c->codes, c->ncodes);
+    STORE_NUM(staff, c->staff_id);
+    STORE_NUM(scope, c->scope);
+    STORE_NUM(borrower, c->borrower_id);
+    STORE_NUM(undo_minutes, STORE_LOAN_UNDO_MINUTES);
     PGresult *res;
     enum store_status st =
-        store_exec(&lock, 2, (const char *[]){ run->codes, consent ? "true" : "false" }, &res);
-    if (st < 0)
-        return st;
-    for (size_t j = 0; j < c->ncodes; j++) {
-        c->problems[j] = STORE_CHECKOUT_ITEM_UNKNOWN;
-        if (c->consent_ages)
-            c->consent_ages[j] = 0;
-    }
-    for (int i = 0; i < PQntuples(res); i++) {
-        const char *code = store_get(res, i, ITEM_CODE), *status = store_get(res, i, ITEM_STATUS);
-        int consent_age = (int)store_get_ll(res, i, ITEM_CONSENT_AGE);
-        for (size_t j = 0; j < c->ncodes; j++) {
-            if (strcmp(c->codes[j], code) != 0)
-                continue;
-            ids[j] = store_get_ll(res, i, ITEM_ID);
-            if (store_get_ll(res, i, ITEM_BRANCH) != branch_id)
-                c->problems[j] = STORE_CHECKOUT_ITEM_OTHER_BRANCH;
-            else if (strcmp(status, "on_loan") == 0)
-                c->problems[j] = STORE_CHECKOUT_ITEM_ON_LOAN;
-            else if (strcmp(status, "available") != 0)
-                c->problems[j] = STORE_CHECKOUT_ITEM_NOT_AVAILABLE;
-            else if (consent_age > 0 && age < consent_age)
-                c->problems[j] = STORE_CHECKOUT_ITEM_NEEDS_CONSENT;
-            else
-                c->problems[j] = STORE_CHECKOUT_ITEM_OK;
-            if (c->problems[j] == STORE_CHECKOUT_ITEM_NEEDS_CONSENT && c->consent_ages)
-                c->consent_ages[j] = consent_age;
-        }
-    }
-    PQclear(res);
-    *all_ok = true;
-    for (size_t j = 0; j < c->ncodes; j++)
-        *all_ok = *all_ok && c->problems[j] == STORE_CHECKOUT_ITEM_OK;
-    return STORE_OK;
-}
-
-/* Whether the borrower may have ncodes more items: the branch's limit counts open loans. */
-static enum store_status check_limit(struct store_checkout *c, int branch_id)
-{
-    enum { LIMIT_OPEN_LOANS, LIMIT_ITEM_LIMIT };
-    static struct store_stmt count =
-        STORE_STMT("SELECT count(*), (SELECT item_limit FROM branches WHERE id = $2)"
-                   "  FROM loans WHERE borrower_id = $1 AND returned_at IS NULL");
-    STORE_NUM(borrower, c->borrower_id);
-    STORE_NUM(branch, branch_id);
-    PGresult *res;
-    enum store_status st = store_exec(&count, 2, (const char *[]){ borrower, branch }, &res);
-    if (st == STORE_OK) {
-        c->open_loans = (int)store_get_ll(res, 0, LIMIT_OPEN_LOANS);
-        c->item_limit = (int)store_get_ll(res, 0, LIMIT_ITEM_LIMIT);
-        c->over_limit = (size_t)c->open_loans + c->ncodes > (size_t)c->item_limit;
-    }
-    PQclear(res);
-    return st < 0 ? st : STORE_OK;
-}
-
-/* Write the checkout, its loans and the items' status; the answer goes to c->response. */
-static enum store_status lend(struct checkout_run *run, int branch_id, const long long *ids)
-{
-    static struct store_stmt insert = STORE_STMT(
-        "INSERT INTO checkouts (branch_id, borrower_id, staff_id, idempotency_key, request_hash)"
-        " VALUES ($1, $2, $3, $4::text,"
-        "         CASE WHEN $4::text IS NOT NULL THEN sha256(convert_to($5::text, 'UTF8')) END)"
-        "     ON CONFLICT (staff_id, idempotency_key) DO NOTHING"
-        " RETURNING id");
-    /* Loans and item status in one statement: they cannot disagree. */
-    static struct store_stmt loans =
-        STORE_STMT("WITH lent AS ("
-                   "  INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id,"
-                   "                     borrower_ref, checked_out_by, due_date)"
-                   "  SELECT $1, i.id, i.branch_id, i.category_id, $2, $2, $3, $4::date"
-                   "    FROM items i WHERE i.id = ANY($5::bigint[]) ORDER BY i.id"
-                   "  RETURNING item_id)"
-                   " UPDATE items SET status = 'on_loan', updated_at = now()"
-                   "  WHERE id IN (SELECT item_id FROM lent)");
-    static struct store_stmt activity =
-        STORE_STMT("UPDATE borrowers SET last_activity_at = now() WHERE id = $1");
-    enum { ANSWER_RESPONSE, ANSWER_AUDIT };
-    static struct store_stmt answer = STORE_STMT(
-        "UPDATE checkouts c SET response = jsonb_build_object("
-        "    'checkout_id', c.id, 'due_date', $2::date,"
-        "    'undo_until', c.created_at + make_interval(mins => $5::int),"
-        "    'loans', (SELECT jsonb_agg(jsonb_build_object("
-        "                 'id', l.id, 'item', jsonb_build_object('code', i.code, 'name', i.name),"
-        "                 'due_date', l.due_date) ORDER BY u.ord)"
-        "                FROM loans l JOIN items i ON i.id = l.item_id"
-        "                JOIN unnest($3::text[]) WITH ORDINALITY AS u(code, ord)"
-        "                  ON u.code = i.code"
-        "               WHERE l.checkout_id = c.id))"
-        "  WHERE c.id = $1"
-        " RETURNING c.response::text,"
-        "   json_build_object('borrower_id', $4::bigint,"
-        "     'loans', (SELECT json_agg(json_build_object('id', l.id, 'item_id', l.item_id)"
-        "                               ORDER BY l.id)"
-        "                 FROM loans l WHERE l.checkout_id = c.id))::text");
-    struct store_checkout *c = run->c;
-    PGresult *res = NULL;
-    char *id_list = NULL;
-    STORE_NUM(branch, branch_id);
-    STORE_NUM(borrower, c->borrower_id);
-    STORE_NUM(staff, c->staff_id);
-    enum store_status st = store_exec(
-        &insert, 5, (const char *[]){ branch, borrower, staff, c->idempotency_key, c->request },
-        &res);
-    if (st == STORE_NOT_FOUND) {
-        /* The same key committed while we waited: answer as the retry it is. */
-        bool found;
-        st = replay(c, &found);
-        if (st == STORE_OK && !found)
-            st = STORE_SOFT_ERROR;
-        goto out;
-    }
-    if (st < 0)
-        goto out;
-    long long checkout_id = store_get_ll(res, 0, 0);
-    STORE_NUM(checkout, checkout_id);
-    PQclear(res);
-    res = NULL;
-
-    id_list = store_id_array(ids, c->ncodes);
-    st = store_run(&loans, 5, (const char *[]){ checkout, borrower, staff, c->due_date, id_list });
+        store_call(&checkout, 9,
+                   (const char *[]){ staff, scope, borrower, codes, c->requested, c->due_date,
+                                     c->idempotency_key, c->request, undo_minutes },
+                   &res);
+    free(codes);
     if (st < 0) {
         if (store_error_is_unique_violation() &&
             strcmp(store_error_constraint(), "loans_one_open_per_item") == 0) {
             c->outcome = STORE_CHECKOUT_CONFLICT;
             st = STORE_NOT_FOUND;
         }
-        goto out;
+        return st;
     }
-    if ((st = store_run(&activity, 1, (const char *[]){ borrower })) < 0)
-        goto out;
-    STORE_NUM(undo_minutes, STORE_LOAN_UNDO_MINUTES);
-    st = store_exec(&answer, 5,
-                    (const char *[]){ checkout, c->due_date, run->codes, borrower, undo_minutes },
-                    &res);
-    if (st != STORE_OK)
-        goto out;
-    c->response = store_get_json(res, 0, ANSWER_RESPONSE);
-    st = store_audit(c->staff_id, "checkout", "checkout", checkout_id, branch_id,
-                     store_get(res, 0, ANSWER_AUDIT));
-    if (st == STORE_OK)
-        c->outcome = STORE_CHECKOUT_DONE;
-out:
-    free(id_list);
-    PQclear(res);
-    return st;
-}
-
-static enum store_status checkout_tx(void *p)
-{
-    enum { BORROWER_BRANCH, BORROWER_BLOCKED, BORROWER_AGE, BORROWER_CONSENT_MATTERS };
-    /*
-     * Age rules stop only those without the guardian's consent whose age is known to be under
-     * the highest possible rule, or unknown for a child.
-     */
-    static struct store_stmt lock_borrower = STORE_STMT(
-        "SELECT branch_id, blocked, coalesce(borrower_age(birth_year, current_date), -1),"
-        "       NOT guardian_consent AND (borrower_age(birth_year, current_date) < 25"
-        "                                 OR (birth_year IS NULL AND guardian_id IS NOT NULL))"
-        "  FROM borrowers"
-        " WHERE id = $1 AND ($2::int = 0 OR branch_id = $2) FOR UPDATE");
-    struct checkout_run *run = p;
-    struct store_checkout *c = run->c;
-    long long *ids = NULL;
-    PGresult *res = NULL;
-
-    /* A retried transaction starts from nothing. */
-    free(c->response);
-    c->response = NULL;
-    c->outcome = STORE_CHECKOUT_REFUSED;
-    c->blocked = c->over_limit = false;
-    c->open_loans = c->item_limit = 0;
-
-    enum store_status st = store_actor_set(c->staff_id);
-    if (st < 0)
-        goto out;
-    /* The borrower's lock queues checkouts for the same borrower (and the same key). */
-    STORE_NUM(borrower, c->borrower_id);
-    STORE_NUM(scope, c->scope);
-    st = store_exec(&lock_borrower, 2, (const char *[]){ borrower, scope }, &res);
-    if (st == STORE_NOT_FOUND)
+    const char *outcome = store_get(res, 0, CHECKOUT_OUTCOME);
+    if (strcmp(outcome, "done") == 0 || strcmp(outcome, "replayed") == 0) {
+        c->outcome = outcome[0] == 'd' ? STORE_CHECKOUT_DONE : STORE_CHECKOUT_REPLAYED;
+        c->response = store_get_json(res, 0, CHECKOUT_RESPONSE);
+    } else if (strcmp(outcome, "key_reused") == 0) {
+        c->outcome = STORE_CHECKOUT_KEY_REUSED;
+    } else if (strcmp(outcome, "no_borrower") == 0) {
         c->outcome = STORE_CHECKOUT_NO_BORROWER;
-    if (st != STORE_OK)
-        goto out;
-    int branch_id = (int)store_get_ll(res, 0, BORROWER_BRANCH);
-    c->blocked = store_get_bool(res, 0, BORROWER_BLOCKED);
-    int age = (int)store_get_ll(res, 0, BORROWER_AGE);
-    bool consent_matters = store_get_bool(res, 0, BORROWER_CONSENT_MATTERS);
-
-    if (c->idempotency_key) {
-        bool found;
-        st = replay(c, &found);
-        if (st < 0 || found)
-            goto out;
+        st = STORE_NOT_FOUND;
+    } else if (strcmp(outcome, "refused") != 0) {
+        c->outcome = strcmp(outcome, "due_in_past") == 0    ? STORE_CHECKOUT_DUE_IN_PAST
+                     : strcmp(outcome, "due_too_late") == 0 ? STORE_CHECKOUT_DUE_TOO_LATE
+                                                            : STORE_CHECKOUT_NEVER_OPEN;
+        st = STORE_NOT_FOUND;
+    } else {
+        c->blocked = store_get_bool(res, 0, CHECKOUT_BLOCKED);
+        c->over_limit = store_get_bool(res, 0, CHECKOUT_OVER_LIMIT);
+        c->open_loans = (int)store_get_ll(res, 0, CHECKOUT_OPEN_LOANS);
+        c->item_limit = (int)store_get_ll(res, 0, CHECKOUT_ITEM_LIMIT);
+        /* One word per code, in their order, "" for an item that can go: "on_loan,,unknown". */
+        const char *p = store_get(res, 0, CHECKOUT_PROBLEMS);
+        for (size_t i = 0; i < c->ncodes; i++) {
+            char word[16] = "";
+            size_t len = p ? strcspn(p, ",") : 0;
+            if (len < sizeof word)
+                memcpy(word, p, len);
+            c->problems[i] = checkout_problem(word);
+            if (c->consent_ages)
+                c->consent_ages[i] = c->problems[i] == STORE_CHECKOUT_ITEM_NEEDS_CONSENT
+                                         ? atoi(word + strlen("consent:"))
+                                         : 0;
+            p = p && p[len] ? p + len + 1 : NULL;
+        }
+        st = STORE_NOT_FOUND;
     }
-
-    ids = xcalloc(c->ncodes, sizeof *ids);
-    bool all_ok;
-    if ((st = check_items(run, branch_id, age, consent_matters, ids, &all_ok)) < 0 ||
-        (st = check_limit(c, branch_id)) < 0)
-        goto out;
-    if (!all_ok || c->blocked || c->over_limit) {
-        st = STORE_NOT_FOUND; /* refused: roll back, nothing written */
-        goto out;
-    }
-    st = lend(run, branch_id, ids);
-out:
     PQclear(res);
-    free(ids);
-    return st;
-}
-
-enum store_status store_loan_checkout(struct store_checkout *c)
-{
-    struct checkout_run run = { .c = c, .codes = store_text_array(c->codes, c->ncodes) };
-    c->response = NULL;
-    enum store_status st = store_tx(STORE_READ_COMMITTED, checkout_tx, &run);
-    free(run.codes);
-    if (st < 0) {
-        free(c->response);
-        c->response = NULL;
-    }
     return st;
 }
 
@@ -350,167 +167,55 @@ void store_return_clear(struct store_return *r)
     r->loan.name = r->borrower_name = NULL;
 }
 
-/* The columns a return's statement and a found item's answer with, in this order. */
-enum {
-    RETURNED_LOAN,
-    RETURNED_CODE,
-    RETURNED_NAME,
-    RETURNED_BORROWER,
-    RETURNED_BORROWER_NAME,
-    RETURNED_DUE_DATE,
-    RETURNED_OVERDUE_DAYS,
-    RETURNED_ITEM_STATUS,
-    RETURNED_AUDIT,
-    RETURNED_ITEM, /* found items only */
-};
-
-/* What came back, from the RETURNED_* columns of row 0, into r. */
-static void read_returned(const PGresult *res, struct store_return *r)
-{
-    r->loan.id = store_get_ll(res, 0, RETURNED_LOAN);
-    store_get_copy(res, 0, RETURNED_CODE, r->loan.code, sizeof r->loan.code);
-    r->loan.name = store_get_dup(res, 0, RETURNED_NAME);
-    r->borrower_id = store_get_ll(res, 0, RETURNED_BORROWER);
-    r->borrower_name = store_get_dup(res, 0, RETURNED_BORROWER_NAME);
-    store_get_copy(res, 0, RETURNED_DUE_DATE, r->due_date, sizeof r->due_date);
-    r->overdue_days = (int)store_get_ll(res, 0, RETURNED_OVERDUE_DAYS);
-    store_get_copy(res, 0, RETURNED_ITEM_STATUS, r->item_status, sizeof r->item_status);
-}
-
-/*
- * A lost item is back (return_tx): available again, or repair, with the audit entry
- * "item_found"; what its last loan says goes into r. Its scope is the item's branch.
- */
-static enum store_status found(struct store_return *r, int item_branch)
-{
-    static struct store_stmt update = STORE_STMT(
-        "WITH i AS ("
-        "  UPDATE items SET status = CASE WHEN $2::boolean THEN 'repair' ELSE 'available' END,"
-        "         updated_at = now()"
-        "   WHERE code = $1 AND status = 'lost'"
-        "  RETURNING id, code, name, status)"
-        " SELECT l.id, i.code, i.name, b.id, b.name, l.due_date::text,"
-        "        greatest(0, current_date - l.due_date), i.status,"
-        "        json_build_object('loan_id', l.id, 'repair', $2::boolean)::text, i.id"
-        "   FROM i LEFT JOIN LATERAL (SELECT * FROM loans WHERE item_id = i.id"
-        "                              ORDER BY checked_out_at DESC, id DESC LIMIT 1) l ON true"
-        "   LEFT JOIN borrowers b ON b.id = l.borrower_id");
-    if (r->scope && item_branch != r->scope) {
-        r->outcome = STORE_RETURN_OTHER_BRANCH;
-        return STORE_NOT_FOUND;
-    }
-    PGresult *res;
-    enum store_status st =
-        store_exec(&update, 2, (const char *[]){ r->code, r->repair ? "true" : "false" }, &res);
-    if (st == STORE_OK) {
-        read_returned(res, r);
-        st = store_audit(r->staff_id, "item_found", "item", store_get_ll(res, 0, RETURNED_ITEM),
-                         item_branch, store_get(res, 0, RETURNED_AUDIT));
-    }
-    PQclear(res);
-    if (st == STORE_OK)
-        r->outcome = STORE_RETURN_FOUND;
-    return st; /* STORE_NOT_FOUND: found by someone else meanwhile (outcome: not on loan) */
-}
-
-static enum store_status return_tx(void *p)
-{
-    enum { FIND_LOAN, FIND_BRANCH, FIND_BORROWER, FIND_TOO_EARLY, FIND_LOST, FIND_ITEM_BRANCH };
-    static struct store_stmt find =
-        STORE_STMT("SELECT l.id, l.branch_id, coalesce(l.borrower_id, 0),"
-                   "       coalesce($2::date < l.checked_out_at::date, false),"
-                   "       i.status = 'lost', i.branch_id"
-                   "  FROM items i LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL"
-                   " WHERE i.code = $1");
-    static struct store_stmt activity = STORE_STMT(
-        "UPDATE borrowers SET last_activity_at = greatest(last_activity_at, now()) WHERE id = $1");
-    /* The item's status as it was (it.status) when the update of i changed nothing. */
-    static struct store_stmt close = STORE_STMT(
-        "WITH l AS ("
-        "  UPDATE loans SET returned_at = CASE WHEN $3::date IS NULL THEN now()"
-        "                   ELSE greatest(checked_out_at, $3::date::timestamptz) END,"
-        "         returned_by = $2, return_note = $4"
-        "   WHERE id = $1 AND returned_at IS NULL"
-        "  RETURNING id, item_id, borrower_id, due_date, returned_at),"
-        " i AS ("
-        "  UPDATE items SET status = CASE WHEN $5::boolean THEN 'repair' ELSE 'available' END,"
-        "         updated_at = now()"
-        "   WHERE id = (SELECT item_id FROM l) AND status = 'on_loan'"
-        "  RETURNING status)"
-        " SELECT l.id, it.code, it.name, b.id, b.name, l.due_date::text,"
-        "        greatest(0, l.returned_at::date - l.due_date),"
-        "        coalesce((SELECT status FROM i), it.status),"
-        "        json_build_object('item_id', l.item_id, 'repair', $5::boolean,"
-        "          'backdated', $3::date IS NOT NULL,"
-        "          'overdue_days', greatest(0, l.returned_at::date - l.due_date))::text"
-        "   FROM l JOIN items it ON it.id = l.item_id LEFT JOIN borrowers b ON b.id = "
-        "l.borrower_id");
-    struct store_return *r = p;
-    store_return_clear(r);
-    r->outcome = STORE_RETURN_NOT_ON_LOAN;
-
-    enum store_status st = store_actor_set(r->staff_id);
-    if (st < 0)
-        return st;
-    PGresult *res;
-    st = store_exec(&find, 2, (const char *[]){ r->code, r->returned_on }, &res);
-    if (st < 0)
-        return st;
-    if (st == STORE_NOT_FOUND) {
-        PQclear(res);
-        r->outcome = STORE_RETURN_UNKNOWN_ITEM;
-        return STORE_NOT_FOUND;
-    }
-    bool on_loan = store_get(res, 0, FIND_LOAN) != NULL;
-    long long loan_id = store_get_ll(res, 0, FIND_LOAN);
-    int branch_id = (int)store_get_ll(res, 0, FIND_BRANCH);
-    long long borrower_id = store_get_ll(res, 0, FIND_BORROWER);
-    bool too_early = store_get_bool(res, 0, FIND_TOO_EARLY);
-    bool lost = store_get_bool(res, 0, FIND_LOST);
-    int item_branch = (int)store_get_ll(res, 0, FIND_ITEM_BRANCH);
-    PQclear(res);
-    if (r->repair && (st = store_actor_note(r->note)) < 0)
-        return st;
-    if (!on_loan && lost)
-        return found(r, item_branch);
-    if (!on_loan)
-        return STORE_NOT_FOUND; /* outcome: not on loan */
-    if (r->scope && branch_id != r->scope) {
-        r->outcome = STORE_RETURN_OTHER_BRANCH;
-        return STORE_NOT_FOUND;
-    }
-    if (too_early) {
-        r->outcome = STORE_RETURN_BEFORE_CHECKOUT;
-        return STORE_NOT_FOUND;
-    }
-
-    /* The borrower first, as a checkout locks it first: the same order everywhere. */
-    STORE_NUM(borrower, borrower_id);
-    if (borrower_id != 0 && (st = store_run(&activity, 1, (const char *[]){ borrower })) < 0)
-        return st;
-    STORE_NUM(loan, loan_id);
-    STORE_NUM(staff, r->staff_id);
-    st = store_exec(
-        &close, 5,
-        (const char *[]){ loan, staff, r->returned_on, r->note, r->repair ? "true" : "false" },
-        &res);
-    if (st == STORE_OK) {
-        read_returned(res, r);
-        st = store_audit(r->staff_id, "loan_returned", "loan", loan_id, branch_id,
-                         store_get(res, 0, RETURNED_AUDIT));
-    }
-    PQclear(res);
-    if (st == STORE_OK)
-        r->outcome = STORE_RETURN_DONE;
-    return st; /* STORE_NOT_FOUND: returned by someone else meanwhile */
-}
-
 enum store_status store_loan_return(struct store_return *r)
 {
+    enum {
+        RETURN_OUTCOME,
+        RETURN_LOAN,
+        RETURN_CODE,
+        RETURN_NAME,
+        RETURN_BORROWER,
+        RETURN_BORROWER_NAME,
+        RETURN_DUE_DATE,
+        RETURN_OVERDUE_DAYS,
+        RETURN_ITEM_STATUS,
+    };
+    /* The whole return is one statement (migration 0017_hot_paths: loan_return). */
+    static struct store_stmt give_back =
+        STORE_STMT("SELECT outcome, loan_id, code, name, borrower_id, borrower_name,"
+                   "       due_date::text, overdue_days, item_status"
+                   "  FROM loan_return($1, $2, $3, $4, $5, $6)");
     r->loan.name = r->borrower_name = NULL;
-    enum store_status st = store_tx(STORE_READ_COMMITTED, return_tx, r);
-    if (st != STORE_OK)
-        store_return_clear(r);
+    r->outcome = STORE_RETURN_NOT_ON_LOAN;
+    STORE_NUM(staff, r->staff_id);
+    STORE_NUM(scope, r->scope);
+    PGresult *res;
+    enum store_status st =
+        store_call(&give_back, 6,
+                   (const char *[]){ staff, scope, r->code, r->repair ? "true" : "false", r->note,
+                                     r->returned_on },
+                   &res);
+    if (st < 0)
+        return st;
+    const char *outcome = store_get(res, 0, RETURN_OUTCOME);
+    if (strcmp(outcome, "done") == 0 || strcmp(outcome, "found") == 0) {
+        r->outcome = outcome[0] == 'd' ? STORE_RETURN_DONE : STORE_RETURN_FOUND;
+        r->loan.id = store_get_ll(res, 0, RETURN_LOAN);
+        store_get_copy(res, 0, RETURN_CODE, r->loan.code, sizeof r->loan.code);
+        r->loan.name = store_get_dup(res, 0, RETURN_NAME);
+        r->borrower_id = store_get_ll(res, 0, RETURN_BORROWER);
+        r->borrower_name = store_get_dup(res, 0, RETURN_BORROWER_NAME);
+        store_get_copy(res, 0, RETURN_DUE_DATE, r->due_date, sizeof r->due_date);
+        r->overdue_days = (int)store_get_ll(res, 0, RETURN_OVERDUE_DAYS);
+        store_get_copy(res, 0, RETURN_ITEM_STATUS, r->item_status, sizeof r->item_status);
+    } else {
+        r->outcome = strcmp(outcome, "unknown_item") == 0      ? STORE_RETURN_UNKNOWN_ITEM
+                     : strcmp(outcome, "other_branch") == 0    ? STORE_RETURN_OTHER_BRANCH
+                     : strcmp(outcome, "before_checkout") == 0 ? STORE_RETURN_BEFORE_CHECKOUT
+                                                               : STORE_RETURN_NOT_ON_LOAN;
+        st = STORE_NOT_FOUND;
+    }
+    PQclear(res);
     return st;
 }
 

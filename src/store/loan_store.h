@@ -65,7 +65,10 @@ enum store_checkout_outcome {
     STORE_CHECKOUT_KEY_REUSED, /* the same key came before with another request */
     STORE_CHECKOUT_REFUSED,    /* see problems, blocked, over_limit; nothing was written */
     STORE_CHECKOUT_NO_BORROWER,
-    STORE_CHECKOUT_CONFLICT, /* the unique index caught an item lent twice; nothing written */
+    STORE_CHECKOUT_CONFLICT,     /* the unique index caught an item lent twice; nothing written */
+    STORE_CHECKOUT_DUE_IN_PAST,  /* the requested due date is before today */
+    STORE_CHECKOUT_DUE_TOO_LATE, /* the requested due date is more than a year ahead */
+    STORE_CHECKOUT_NEVER_OPEN,   /* the branch is open on no day within two years */
 };
 
 struct store_checkout {
@@ -75,7 +78,8 @@ struct store_checkout {
     int scope;
     const char *const *codes;
     size_t ncodes;
-    const char *due_date;        /* YYYY-MM-DD, already on an open day */
+    const char *requested;       /* the due date asked for (YYYY-MM-DD), or NULL: the period */
+    const char *due_date;        /* or, when not NULL, the due date already on an open day */
     const char *idempotency_key; /* NULL: none */
     const char *request;         /* canonical text of the request, hashed with the key */
 
@@ -94,11 +98,14 @@ struct store_checkout {
 };
 
 /*
- * Lend the items to the borrower in one transaction, all or nothing: lock the borrower, answer a
- * known idempotency key from the stored answer, lock the items by id, check each (an item whose
- * category has an age rule, its own or an ancestor's in the view category_rules, needs the
- * guardian's consent from a borrower younger than that: their age the year they turn it this
- * year; a child without a birth year counts as younger), then write the
+ * Lend the items to the borrower in one transaction, all or nothing, in one statement (the SQL
+ * function loan_checkout, migration 0017): lock the borrower, read the rules of their branch and
+ * the due date (the calendar's first open day on or after the requested date or the loan
+ * period), answer a known idempotency key from the stored answer, lock the items by id, check
+ * each (an item whose category has an age rule, its own or an ancestor's in the view
+ * category_rules, needs the guardian's consent from a borrower younger than that: their age the
+ * year they turn it this year; a child without a birth year counts as younger) and the branch's
+ * item limit, then write the
  * checkout, its loans (with the item's category and borrower_ref), the items' status on_loan,
  * the borrower's last activity, the stored answer
  *   {"checkout_id", "due_date", "loans": [{"id", "item": {"code", "name"}, "due_date"}]}
@@ -137,12 +144,12 @@ struct store_return {
 };
 
 /*
- * Return one item in its own transaction: close its open loan (returned_at now, or the start of
- * returned_on but never before the checkout), set the item available (or repair), keep the note
- * (on the loan, and with a change to repair in the item's status history too), update the
- * borrower's last activity, and write the audit entry "loan_returned". A lost item that comes
- * back is found: it becomes available (or repair) with the audit entry "item_found", and its
- * loan closed as lost stays so (STORE_RETURN_FOUND).
+ * Return one item in its own transaction, in one statement (loan_return, migration 0017): close
+ * its open loan (returned_at now, or the start of returned_on but never before the checkout), set
+ * the item available (or repair), keep the note (on the loan, and with a change to repair in the
+ * item's status history too), update the borrower's last activity, and write the audit entry
+ * "loan_returned". A lost item that comes back is found: it becomes available (or repair) with
+ * the audit entry "item_found", and its loan closed as lost stays so (STORE_RETURN_FOUND).
  */
 enum store_status store_loan_return(struct store_return *r) STORE_MUST_CHECK;
 void store_return_clear(struct store_return *r);

@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "store/notify.h"
 #include "store/replica.h"
 
 #include <poll.h>
@@ -34,6 +35,7 @@ struct conn {
     bool connected_before; /* a connection after this one is a reconnect */
     int busy;              /* nesting of calls that use the connection now */
     int replica;           /* -1: the primary; else the index of its read replica */
+    unsigned long syncs;   /* round trips begun outside a transaction (see store_syncs) */
 };
 
 static char *conninfo;
@@ -41,6 +43,7 @@ static atomic_int next_statement_id;
 static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct conn *tl_conn;
+static _Thread_local bool tl_without_caches; /* store_thread_without_caches */
 
 /*
  * Read replicas (replica.h): a thread that reads for a public or statistics route
@@ -132,6 +135,11 @@ void store_thread_close(void)
     }
 }
 
+void store_thread_without_caches(void)
+{
+    tl_without_caches = true;
+}
+
 static struct conn *primary_conn(void)
 {
     if (!tl_conn) {
@@ -216,18 +224,16 @@ static void drop_connection(struct conn *c)
     memset(c->prepared, 0, sizeof c->prepared);
 }
 
-/* The thread's live connection, opened if needed; NULL when the database cannot be reached. */
-static PGconn *connection(struct conn *c)
+/*
+ * A new connection to info set up as the pool's are (time zone, timeouts; read_only: no
+ * transaction writes); NULL (logged) on failure.
+ */
+static PGconn *store_connect(const char *application_name, const char *info, bool read_only)
 {
-    if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
-        return c->pg;
-    drop_connection(c);
-
     /* Our defaults come first so that the caller's connection string overrides them. */
     const char *const keys[] = { "connect_timeout", "application_name", "client_encoding", "dbname",
                                  NULL };
-    const char *const values[] = { "3", c->replica < 0 ? "hylla" : "hylla-replica", "UTF8",
-                                   c->replica < 0 ? conninfo : replica_conninfo(c->replica), NULL };
+    const char *const values[] = { "3", application_name, "UTF8", info, NULL };
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     if (PQstatus(pg) != CONNECTION_OK) {
         /* The message may name hosts and users but never passwords; keep it to the log. */
@@ -237,27 +243,88 @@ static PGconn *connection(struct conn *c)
         metrics_db_connect_failure();
         free(msg);
         PQfinish(pg);
-        set_error(c, "08006", NULL);
         return NULL;
     }
     /* A replica's connection never writes: on a primary by mistake, a write still fails. */
-    PGresult *res =
-        PQexec(pg, c->replica < 0 ? SESSION_SETUP
-                                  : SESSION_SETUP "; SET default_transaction_read_only = on");
+    PGresult *res = PQexec(pg, read_only ? SESSION_SETUP "; SET default_transaction_read_only = on"
+                                         : SESSION_SETUP);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
     if (!ok) {
         log_error("database session setup failed: %s", PQerrorMessage(pg));
         PQfinish(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+/* Whether this thread's connection to the primary listens (store_listens). */
+static bool thread_listens(void)
+{
+    return store_notify_live() && !tl_without_caches;
+}
+
+/* The thread's live connection, opened if needed; NULL when the database cannot be reached. */
+static PGconn *connection(struct conn *c)
+{
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+        return c->pg;
+    drop_connection(c);
+    c->pg = c->replica < 0 ? store_connect("hylla", conninfo, false)
+                           : store_connect("hylla-replica", replica_conninfo(c->replica), true);
+    if (!c->pg) {
         set_error(c, "08006", NULL);
         return NULL;
     }
-    c->pg = pg;
     metrics_db_open(1);
     if (c->connected_before)
         metrics_db_reconnect();
     c->connected_before = true;
-    return pg;
+    if (c->replica >= 0)
+        return c->pg; /* a replica refuses LISTEN: the caches answer on no request it serves */
+    const char *standby = PQparameterStatus(c->pg, "in_hot_standby");
+    if (standby && strcmp(standby, "on") == 0)
+        tl_without_caches = true; /* a replica refuses LISTEN: this thread reads no cache */
+    if (thread_listens()) {
+        /*
+         * Messages committed before LISTEN never reach this connection, so what the caches hold
+         * must go; from here on, each round trip brings every message committed before it. A
+         * thread that never reads the caches need not care (the folder connects a second after
+         * the start, a job when it first runs: each emptied the caches under a request).
+         */
+        PGresult *res = PQexec(c->pg, "LISTEN hylla_changed");
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        PQclear(res);
+        if (!ok) {
+            log_error("database LISTEN failed: %s", PQerrorMessage(c->pg));
+            drop_connection(c);
+            set_error(c, "08006", NULL);
+            return NULL;
+        }
+        store_notify_forget_everything();
+    }
+    return c->pg;
+}
+
+/*
+ * Before a round trip on pg: whether it begins outside a transaction block, where PostgreSQL
+ * sends a listening connection every message committed before it reads the query.
+ */
+static bool sync_begins(PGconn *pg)
+{
+    return PQtransactionStatus(pg) == PQTRANS_IDLE;
+}
+
+/* After a round trip: hand over the messages that came with it, and count it if it syncs. */
+static void round_trip_done(struct conn *c, bool synced)
+{
+    PGnotify *n;
+    while ((n = PQnotifies(c->pg))) {
+        store_notify_deliver(n->extra);
+        PQfreemem(n);
+    }
+    if (synced)
+        c->syncs++;
 }
 
 /* Classify a failed result, log what the client must never see, and reset a dead connection. */
@@ -319,6 +386,7 @@ static enum store_status exec_stmt(struct conn *c, struct store_stmt *stmt, int 
         c->prepared[id] = 1;
     }
 
+    bool synced = sync_begins(pg);
     PGresult *res = PQexecPrepared(pg, name, nparams, params, NULL, NULL, 0);
     ExecStatusType rs = PQresultStatus(res);
     if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
@@ -326,6 +394,7 @@ static enum store_status exec_stmt(struct conn *c, struct store_stmt *stmt, int 
         PQclear(res);
         return st;
     }
+    round_trip_done(c, synced);
     *out = res;
     if (rs == PGRES_TUPLES_OK)
         return PQntuples(res) > 0 ? STORE_OK : STORE_NOT_FOUND;
@@ -366,11 +435,49 @@ static enum store_status command(const char *sql)
     PGconn *pg = connection(c);
     if (!pg)
         return STORE_HARD_ERROR;
+    bool synced = sync_begins(pg);
     PGresult *res = PQexec(pg, sql);
+    ExecStatusType rs = PQresultStatus(res);
     enum store_status st = STORE_OK;
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+    if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_EMPTY_QUERY)
         st = failure(c, res, sql);
+    else
+        round_trip_done(c, synced);
     PQclear(res);
+    return st;
+}
+
+/* A request that reads from a replica reads no cache: the replica's connection does not listen. */
+bool store_listens(void)
+{
+    return thread_listens() && this_conn()->replica < 0;
+}
+
+bool store_read_only(void)
+{
+    struct conn *c = this_conn();
+    if (c->replica >= 0)
+        return true; /* even before it connects */
+    PGconn *pg = c->pg;
+    if (!pg)
+        return false;
+    const char *standby = PQparameterStatus(pg, "in_hot_standby");
+    const char *read_only = PQparameterStatus(pg, "default_transaction_read_only");
+    return (standby && strcmp(standby, "on") == 0) || (read_only && strcmp(read_only, "on") == 0);
+}
+
+/* Syncs happen on the primary's connection, the one that listens, whatever the request reads. */
+unsigned long store_syncs(void)
+{
+    return primary_conn()->syncs;
+}
+
+enum store_status store_sync(void)
+{
+    struct conn *c = tl_active = primary_conn();
+    busy_begin(c);
+    enum store_status st = command("");
+    busy_end(c);
     return st;
 }
 
@@ -385,6 +492,18 @@ static void rollback(void)
     }
 }
 
+/* Before attempt n (from 0) of a transaction: after a collision, back off a little, at random,
+ * so that the same transactions do not collide again. */
+static void backoff(int attempt)
+{
+    if (attempt == 0)
+        return;
+    metrics_db_retry();
+    long ms = 1 + (long)randombytes_uniform(1u << attempt);
+    struct timespec pause = { 0, ms * 1000000L };
+    nanosleep(&pause, NULL);
+}
+
 static enum store_status tx_on(struct conn *c, enum store_isolation isolation,
                                enum store_status (*fn)(void *ctx), void *ctx)
 {
@@ -397,13 +516,7 @@ static enum store_status tx_on(struct conn *c, enum store_isolation isolation,
     enum store_status st = STORE_HARD_ERROR;
     busy_begin(c);
     for (int attempt = 0; attempt < 8; attempt++) {
-        if (attempt > 0) {
-            metrics_db_retry();
-            /* Back off a little, at random, so that the same transactions do not collide again. */
-            long ms = 1 + (long)randombytes_uniform(1u << attempt);
-            struct timespec pause = { 0, ms * 1000000L };
-            nanosleep(&pause, NULL);
-        }
+        backoff(attempt);
         st = command(begin);
         if (st != STORE_OK)
             goto out;
@@ -430,6 +543,20 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
     enum store_status st = tx_on(c, isolation, fn, ctx);
     if (fall_back(c, st))
         st = tx_on(tl_active, isolation, fn, ctx);
+    return st;
+}
+
+enum store_status store_call(struct store_stmt *stmt, int nparams, const char *const *params,
+                             PGresult **res)
+{
+    enum store_status st = STORE_HARD_ERROR;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        backoff(attempt);
+        st = store_exec(stmt, nparams, params, res);
+        if (st != STORE_SOFT_ERROR)
+            return st;
+    }
+    log_warn("statement gave up after repeated serialisation failures");
     return st;
 }
 

@@ -52,6 +52,39 @@ enum store_isolation { STORE_READ_COMMITTED, STORE_REPEATABLE_READ, STORE_SERIAL
 enum store_status store_tx(enum store_isolation isolation, enum store_status (*fn)(void *ctx),
                            void *ctx) STORE_MUST_CHECK;
 
+/*
+ * store_exec for a statement that is a whole transaction of its own (an SQL function that writes):
+ * run again, a few times, after a serialisation failure or deadlock. One round trip when it
+ * succeeds.
+ */
+enum store_status store_call(struct store_stmt *stmt, int nparams, const char *const *params,
+                             PGresult **res) STORE_MUST_CHECK;
+
+/*
+ * How many round trips of this thread's connection to the primary (never a read replica's)
+ * began outside a transaction block: on a connection that listens (store_notify_enable), each brought every message of hylla_changed
+ * committed before it. A count that moved past an earlier reading of it is such a round trip.
+ */
+unsigned long store_syncs(void);
+
+/* One such round trip, with nothing else to do (an empty query). */
+enum store_status store_sync(void) STORE_MUST_CHECK;
+
+/*
+ * Whether this thread's connection listens, or will when it opens (store_notify_enable was
+ * called, and neither store_thread_without_caches nor a hot standby says otherwise), and the
+ * thread's next statement runs on it, not on a read replica's (store_read_from_replica): a
+ * cache answers on no other thread or request, whose syncs bring no message.
+ */
+bool store_listens(void);
+
+/*
+ * Whether the connection of this thread's next statement writes nothing: a read replica's
+ * (store_read_from_replica), a hot standby, or a session whose transactions are read-only by
+ * default. For the primary's, as PostgreSQL (14 or later) reported it; false when it is not open.
+ */
+bool store_read_only(void);
+
 /* Declare char name[] holding an integer value as a parameter. */
 #define STORE_NUM_SIZE 24
 #define STORE_NUM(name, value)                                                                     \

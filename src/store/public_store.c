@@ -3,7 +3,7 @@
 
 #include "core/buf.h"
 #include "store/item_store.h"
-#include "store/pool.h"
+#include "store/rollup.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +36,7 @@ enum store_status store_public_branches(const char *slug, const char *from,
         BRANCH_EMAIL,
         BRANCH_LATITUDE,
         BRANCH_LONGITUDE,
+        BRANCH_PENDING,
     };
     static struct store_stmt list = STORE_STMT(
         "SELECT b.slug, b.name, b.municipality, b.address, b.contact, b.notice,"
@@ -53,8 +54,8 @@ enum store_status store_public_branches(const char *slug, const char *from,
         "         WHERE o.day IS NOT NULL)::text,"
         "       (SELECT coalesce(sum(m.loans), 0) FROM stats_month m WHERE m.branch_id = b.id),"
         "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available'),"
-        "       b.phone, b.email, b.latitude, b.longitude"
-        "  FROM branches b,"
+        "       b.phone, b.email, b.latitude, b.longitude,"
+        "       " ROLLUP_PENDING "  FROM branches b,"
         "       (SELECT s.today, least(greatest(coalesce($2::date, s.today), s.today),"
         "                              s.today + 366) AS first"
         "          FROM (SELECT (now() AT TIME ZONE 'Europe/Stockholm')::date AS today) s"
@@ -64,7 +65,8 @@ enum store_status store_public_branches(const char *slug, const char *from,
     *out = NULL;
     *n = 0;
     PGresult *res;
-    enum store_status st = store_exec(&list, 2, (const char *[]){ slug, from }, &res);
+    enum store_status st =
+        store_rollup_exec(&list, 2, (const char *[]){ slug, from }, BRANCH_PENDING, &res);
     if (st < 0)
         return st;
     int rows = PQntuples(res);
@@ -121,18 +123,18 @@ enum store_status store_public_totals(long long *network, struct public_branch_t
                                       size_t *n)
 {
     /* Row 0 is the network (branch_id 0 of the rollups), then every branch by slug. */
-    enum { TOTAL_SLUG, TOTAL_LOANS };
+    enum { TOTAL_SLUG, TOTAL_LOANS, TOTAL_PENDING };
     static struct store_stmt totals = STORE_STMT(
-        "SELECT NULL, (SELECT coalesce(sum(loans), 0) FROM stats_month WHERE branch_id = 0)"
-        " UNION ALL"
+        "SELECT NULL, (SELECT coalesce(sum(loans), 0) FROM stats_month WHERE branch_id = 0),"
+        "       " ROLLUP_PENDING " UNION ALL"
         " SELECT * FROM (SELECT b.slug, (SELECT coalesce(sum(m.loans), 0) FROM stats_month m"
-        "                                 WHERE m.branch_id = b.id)"
+        "                                 WHERE m.branch_id = b.id), false"
         "                  FROM branches b ORDER BY b.slug) s");
     *network = 0;
     *branches = NULL;
     *n = 0;
     PGresult *res;
-    enum store_status st = store_exec(&totals, 0, NULL, &res);
+    enum store_status st = store_rollup_exec(&totals, 0, NULL, TOTAL_PENDING, &res);
     if (st < 0)
         return st;
     int rows = PQntuples(res);

@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "store/audit_store.h"
 #include "store/pool.h"
+#include "store/session_store.h"
 
 #include <stdlib.h>
 
@@ -280,5 +281,7 @@ enum store_status store_staff_update(long long id, int scope, const struct staff
                             .out = out };
     enum store_status st = store_tx(STORE_READ_COMMITTED, update_tx, &c);
     *last_admin = c.last_admin;
+    if (st == STORE_OK)
+        store_session_forget_staff(id);
     return st;
 }

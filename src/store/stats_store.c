@@ -1,14 +1,79 @@
 /*
  * stats_store: the statistics report from the rollups (see stats_store.h). Periods are read as
  * whole months from the month tables and the days around them from the day tables (SPANS), so a
- * period costs a bounded number of rollup rows whatever the number of loans.
+ * period costs a bounded number of rollup rows whatever the number of loans. Every statement
+ * also says whether the journal holds changes not folded in yet (store/rollup.h).
  */
 #include "stats_store.h"
 
 #include "core/buf.h"
-#include "store/pool.h"
+#include "core/log.h"
+#include "store/rollup.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
+
+enum store_status store_stats_fold(void)
+{
+    static struct store_stmt fold = STORE_STMT("SELECT stats_fold()");
+    return store_run(&fold, 0, NULL);
+}
+
+enum store_status store_rollup_exec(struct store_stmt *stmt, int nparams, const char *const *params,
+                                    int pending_col, PGresult **res)
+{
+    enum store_status st = store_exec(stmt, nparams, params, res);
+    if (st < 0 || (st == STORE_OK && !store_get_bool(*res, 0, pending_col)) || store_read_only())
+        return st;
+    PQclear(*res);
+    *res = NULL;
+    if ((st = store_stats_fold()) < 0)
+        return st;
+    return store_exec(stmt, nparams, params, res);
+}
+
+/*
+ * The folder: a thread that folds the journal once a second, on a connection that holds the
+ * lock saying so, so that transactions leave their changes to it instead of folding at commit.
+ */
+static pthread_t folder;
+static atomic_bool folder_stopping;
+static bool folder_started;
+
+static void *folder_main(void *arg)
+{
+    /* Folds, and tells committing transactions that a folder runs (see stats_fold_tick). */
+    static struct store_stmt tick = STORE_STMT("SELECT stats_fold_tick()");
+    (void)arg;
+    store_thread_without_caches();
+    while (!atomic_load(&folder_stopping)) {
+        struct timespec second = { 1, 0 };
+        nanosleep(&second, NULL);
+        if (store_run(&tick, 0, NULL) < 0)
+            log_warn("stats: could not fold the journal (%s); the next second tries again",
+                     store_error_sqlstate());
+    }
+    store_thread_close();
+    return NULL;
+}
+
+void store_stats_folder_start(void)
+{
+    folder_started = pthread_create(&folder, NULL, folder_main, NULL) == 0;
+    if (!folder_started)
+        log_error("stats: cannot start the folder; reads still fold what they need");
+}
+
+void store_stats_folder_stop(void)
+{
+    if (!folder_started)
+        return;
+    atomic_store(&folder_stopping, true);
+    pthread_join(folder, NULL);
+    folder_started = false;
+}
 
 /*
  * The rows of a day table (alias d) and its month table (alias m) that make up the period $2..$3
@@ -50,6 +115,7 @@ enum {
     SUMMARY_ITEMS_NEVER_LENT,
     SUMMARY_CO2E_KG,
     SUMMARY_SEK,
+    SUMMARY_PENDING,
 };
 
 enum store_status store_stats_summary(int branch_id, const char *from, const char *to,
@@ -95,11 +161,11 @@ enum store_status store_stats_summary(int branch_id, const char *from, const cha
         "                   WHERE branch_id = $1 AND category_id = 0), 0),"
         "        coalesce((SELECT never_lent FROM stats_items"
         "                   WHERE branch_id = $1 AND category_id = 0), 0),"
-        "        impact.co2e, impact.sek"
-        "   FROM tot, impact");
+        "        impact.co2e, impact.sek, " ROLLUP_PENDING "   FROM tot, impact");
     STORE_NUM(branch, branch_id);
     PGresult *res;
-    enum store_status st = store_exec(&summary, 3, (const char *[]){ branch, from, to }, &res);
+    enum store_status st =
+        store_rollup_exec(&summary, 3, (const char *[]){ branch, from, to }, SUMMARY_PENDING, &res);
     if (st == STORE_OK) {
         *out = (struct stats_summary){
             .loans = store_get_ll(res, 0, SUMMARY_LOANS),
@@ -121,13 +187,13 @@ enum store_status store_stats_summary(int branch_id, const char *from, const cha
 }
 
 /* The columns of the series statements (by_days, by_spans), of by_branch and of by_category. */
-enum { SERIES_KEY, SERIES_LOANS };
-enum { BRANCH_SLUG, BRANCH_LOANS, BRANCH_NAME };
-enum { CATEGORY_ID, CATEGORY_LOANS, CATEGORY_CO2E_KG, CATEGORY_SEK };
+enum { SERIES_KEY, SERIES_LOANS, SERIES_PENDING };
+enum { BRANCH_SLUG, BRANCH_LOANS, BRANCH_NAME, BRANCH_PENDING };
+enum { CATEGORY_ID, CATEGORY_LOANS, CATEGORY_CO2E_KG, CATEGORY_SEK, CATEGORY_PENDING };
 
 /* Day and week series straight from the day rollup: at most a few thousand rows. */
 static struct store_stmt by_days =
-    STORE_STMT("SELECT k::date::text, coalesce(x.loans, 0)"
+    STORE_STMT("SELECT k::date::text, coalesce(x.loans, 0), " ROLLUP_PENDING
                "  FROM generate_series(date_trunc($4, $2::date::timestamp), $3::date::timestamp,"
                "                       ('1 ' || $4)::interval) k"
                "  LEFT JOIN (SELECT date_trunc($4, day::timestamp) AS k, sum(loans) AS loans"
@@ -142,7 +208,7 @@ static struct store_stmt by_days =
           "date_trunc($4, m.month::timestamp), m.loans", "stats_month", "$1")
 static struct store_stmt by_spans =
     STORE_STMT("WITH x AS (" SERIES_SPANS ")"
-               " SELECT k::date::text, coalesce(sum(x.loans), 0)"
+               " SELECT k::date::text, coalesce(sum(x.loans), 0), " ROLLUP_PENDING
                "   FROM generate_series(date_trunc($4, $2::date::timestamp), $3::date::timestamp,"
                "                        ('1 ' || $4)::interval) k"
                "   LEFT JOIN x USING (k)"
@@ -151,19 +217,18 @@ static struct store_stmt by_spans =
 /* The ranking: one small probe of the rollups per branch in scope. */
 #define BRANCH_SPANS SPANS("d.loans", "stats_day", "m.loans", "stats_month", "b.id")
 static struct store_stmt by_branch =
-    STORE_STMT("SELECT b.slug, coalesce(x.loans, 0), b.name"
-               "  FROM branches b"
+    STORE_STMT("SELECT b.slug, coalesce(x.loans, 0), b.name, " ROLLUP_PENDING "  FROM branches b"
                " CROSS JOIN LATERAL (SELECT sum(y.loans) AS loans FROM (" BRANCH_SPANS ") y) x"
                " WHERE $1::integer = 0 OR b.id = $1::integer"
                " ORDER BY 2 DESC, b.slug");
 
-static struct store_stmt by_category =
-    STORE_STMT("WITH cat AS (SELECT category_id, sum(loans) AS loans FROM (" CATEGORY_SPANS ") x"
-               "              GROUP BY category_id)"
-               " SELECT c.category_id, c.loans, c.loans * f.co2e_kg, c.loans * f.sek"
-               "   FROM cat c JOIN stats_category_factors f USING (category_id)"
-               "  WHERE c.loans <> 0"
-               "  ORDER BY c.loans DESC, c.category_id");
+static struct store_stmt by_category = STORE_STMT(
+    "WITH cat AS (SELECT category_id, sum(loans) AS loans FROM (" CATEGORY_SPANS ") x"
+    "              GROUP BY category_id)"
+    " SELECT c.category_id, c.loans, c.loans * f.co2e_kg, c.loans * f.sek, " ROLLUP_PENDING
+    "   FROM cat c JOIN stats_category_factors f USING (category_id)"
+    "  WHERE c.loans <> 0"
+    "  ORDER BY c.loans DESC, c.category_id");
 
 enum store_status store_stats_loans(int branch_id, const char *from, const char *to,
                                     enum stats_group group, struct stats_row **rows, size_t *n)
@@ -176,6 +241,9 @@ enum store_status store_stats_loans(int branch_id, const char *from, const char 
                               : group == STATS_BY_BRANCH                      ? &by_branch
                               : group == STATS_BY_CATEGORY                    ? &by_category
                                                                               : &by_spans;
+    int pending = group == STATS_BY_BRANCH     ? BRANCH_PENDING
+                  : group == STATS_BY_CATEGORY ? CATEGORY_PENDING
+                                               : SERIES_PENDING;
     STORE_NUM(branch, branch_id);
     const char *params[] = { branch, from, to, unit[group] };
     int nparams = unit[group] ? 4 : 3;
@@ -183,7 +251,7 @@ enum store_status store_stats_loans(int branch_id, const char *from, const char 
     *rows = NULL;
     *n = 0;
     PGresult *res;
-    enum store_status st = store_exec(stmt, nparams, params, &res);
+    enum store_status st = store_rollup_exec(stmt, nparams, params, pending, &res);
     if (st < 0)
         return st;
     int count = PQntuples(res);
@@ -232,14 +300,14 @@ enum store_status store_stats_people(int branch_id, int category_id, const char 
                                      struct stats_people_row **rows, size_t *n,
                                      struct stats_people_row *total)
 {
-    enum { PEOPLE_KEY, PEOPLE_LOANS, PEOPLE_BORROWERS };
+    enum { PEOPLE_KEY, PEOPLE_LOANS, PEOPLE_BORROWERS, PEOPLE_PENDING };
     /*
      * Everyone (code 0) first, then the groups in order. Unique borrowers as for the summary:
      * first-timers of the period plus those back in it after a day before it, per whole month
      * and per day around them (see migrations/0016_stats_people.sql).
      */
     static struct store_stmt people = STORE_STMT(
-        "SELECT coalesce(g.key, ''), t.loans, t.firsts + coalesce(b.n, 0)"
+        "SELECT coalesce(g.key, ''), t.loans, t.firsts + coalesce(b.n, 0), " ROLLUP_PENDING
         "  FROM (SELECT code, key FROM stats_people_groups WHERE dimension = $5"
         "        UNION ALL SELECT 0::smallint, NULL) g"
         " CROSS JOIN LATERAL ("
@@ -270,8 +338,8 @@ enum store_status store_stats_people(int branch_id, int category_id, const char 
     *n = 0;
     *total = (struct stats_people_row){ 0 };
     PGresult *res;
-    enum store_status st =
-        store_exec(&people, 5, (const char *[]){ branch, from, to, category, dim }, &res);
+    enum store_status st = store_rollup_exec(
+        &people, 5, (const char *[]){ branch, from, to, category, dim }, PEOPLE_PENDING, &res);
     if (st < 0)
         return st;
     int count = PQntuples(res);
@@ -290,7 +358,7 @@ enum store_status store_stats_people(int branch_id, int category_id, const char 
 
 enum store_status store_stats_items(int branch_id, struct stats_items *out)
 {
-    enum { ITEMS_CATEGORY, ITEMS_ITEMS, ITEMS_NEVER_LENT, ITEMS_LOST };
+    enum { ITEMS_CATEGORY, ITEMS_ITEMS, ITEMS_NEVER_LENT, ITEMS_LOST, ITEMS_PENDING };
     /*
      * Lost items are counted from the items themselves (the partial index items_lost of
      * migration 0010: they are few), per category and in all (category 0); every lost item is
@@ -300,14 +368,15 @@ enum store_status store_stats_items(int branch_id, struct stats_items *out)
         "WITH lost AS (SELECT coalesce(category_id, 0) AS category_id, count(*) AS n FROM items"
         "               WHERE status = 'lost' AND ($1::int = 0 OR branch_id = $1)"
         "               GROUP BY ROLLUP (category_id))"
-        " SELECT s.category_id, s.items, s.never_lent, coalesce(lost.n, 0) FROM stats_items s"
-        "   LEFT JOIN lost ON lost.category_id = s.category_id"
+        " SELECT s.category_id, s.items, s.never_lent, coalesce(lost.n, 0), " ROLLUP_PENDING
+        "   FROM stats_items s LEFT JOIN lost ON lost.category_id = s.category_id"
         "  WHERE s.branch_id = $1 AND (s.items <> 0 OR s.category_id = 0)"
         "  ORDER BY s.category_id <> 0, s.never_lent DESC, s.category_id");
     STORE_NUM(branch, branch_id);
     *out = (struct stats_items){ 0 };
     PGresult *res;
-    enum store_status st = store_exec(&items, 1, (const char *[]){ branch }, &res);
+    enum store_status st =
+        store_rollup_exec(&items, 1, (const char *[]){ branch }, ITEMS_PENDING, &res);
     if (st < 0)
         return st;
     int rows = PQntuples(res);

@@ -1,6 +1,7 @@
 /*
- * stats_store: the figures of the statistics report, read from the rollups that migration
- * 0006_stats keeps current (never from a scan of the loans of a period). A branch id of 0 means
+ * stats_store: the figures of the statistics report, read from the rollups of migration
+ * 0006_stats (never from a scan of the loans of a period), which the journal of 0017_hot_paths
+ * feeds: every figure counts every change committed before the read. A branch id of 0 means
  * the whole network; from and to are ISO dates (YYYY-MM-DD), both included, days in
  * Europe/Stockholm.
  */
@@ -100,5 +101,16 @@ struct stats_items {
 /* The catalogue of the branch (0: the network) now into *out. */
 enum store_status store_stats_items(int branch_id, struct stats_items *out) STORE_MUST_CHECK;
 void store_stats_items_free(struct stats_items *s);
+
+/* Fold the journal into the rollups now (waiting for a fold in progress); nothing is cheap. */
+enum store_status store_stats_fold(void) STORE_MUST_CHECK;
+
+/*
+ * Fold once a second on a thread of its own (`hylla serve`), many changes at a time; while it
+ * runs, transactions no longer fold at their commit, and the rollups themselves are at most about
+ * a second behind (hylla's reads fold what they need first).
+ */
+void store_stats_folder_start(void);
+void store_stats_folder_stop(void);
 
 #endif

@@ -83,6 +83,15 @@ const char *store_replica_state_name(enum store_replica_state s);
  */
 void store_thread_close(void);
 
+/*
+ * Say, before its first statement, that this thread never answers from what the caches keep
+ * (a background job): its connection does not listen for their messages (store/notify.h), so
+ * opening it late does not empty the caches under the threads that answer requests, and the
+ * caches read the database on this thread instead of answering. A thread whose connection is to
+ * a hot standby (a replica, which refuses LISTEN) is such a thread by itself.
+ */
+void store_thread_without_caches(void);
+
 /* Whether the database answers, reconnecting if needed. */
 enum store_status store_ping(void) STORE_MUST_CHECK;
 

@@ -6,10 +6,13 @@
 #include "core/token.h"
 #include "dbtest.h"
 #include "store/audit_store.h"
+#include "store/notify.h"
 #include "store/session_store.h"
 #include "store/staff_store.h"
 #include "store/store.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +81,65 @@ START_TEST(session_lives_until_logout)
 
     ck_assert_int_eq(store_session_delete(hash), STORE_OK);
     ck_assert_int_eq(store_session_lookup(hash, 600, &who), STORE_NOT_FOUND);
+}
+END_TEST
+
+/* A lookup on a thread of its own that reads no cache (a background job's, a replica's). */
+struct elsewhere {
+    const unsigned char *hash;
+    enum store_status st;
+};
+
+static void *lookup_elsewhere(void *arg)
+{
+    struct elsewhere *e = arg;
+    struct staff_identity who;
+    store_thread_without_caches();
+    e->st = store_session_lookup(e->hash, 600, &who);
+    store_thread_close();
+    return NULL;
+}
+
+static enum store_status lookup_on_a_thread_without_caches(const unsigned char *hash)
+{
+    struct elsewhere e = { .hash = hash, .st = STORE_HARD_ERROR };
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, lookup_elsewhere, &e), 0);
+    pthread_join(t, NULL);
+    return e.st;
+}
+
+/*
+ * The cache of verified sessions (as in `hylla serve`) answers only on a thread whose connection
+ * listens: there a session ended elsewhere is gone at the next lookup; elsewhere, where no
+ * message arrives, every lookup reads the database.
+ */
+START_TEST(the_session_cache_answers_only_where_its_messages_arrive)
+{
+    long long here = add_staff("dag", ROLE_VOLUNTEER, NULL);
+    long long there = add_staff("eva", ROLE_VOLUNTEER, NULL);
+    char token[TOKEN_TEXT_SIZE];
+    unsigned char a[TOKEN_HASH_SIZE], b[TOKEN_HASH_SIZE];
+    token_new(token, a);
+    token_new(token, b);
+    ck_assert_int_eq(store_session_create(a, here, "csrf-a", 3600), STORE_OK);
+    ck_assert_int_eq(store_session_create(b, there, "csrf-b", 3600), STORE_OK);
+    store_session_cache_start();
+    store_notify_enable();
+    store_thread_close(); /* the next connection listens */
+
+    struct staff_identity who;
+    ck_assert_int_eq(store_session_lookup(a, 600, &who), STORE_OK);
+    ck_assert_int_eq(store_session_lookup(a, 600, &who), STORE_OK);
+    char sql[128];
+    snprintf(sql, sizeof sql, "DELETE FROM sessions WHERE staff_id = %lld", here);
+    dbtest_exec(sql);
+    ck_assert_int_eq(store_session_lookup(a, 600, &who), STORE_NOT_FOUND);
+
+    ck_assert_int_eq(lookup_on_a_thread_without_caches(b), STORE_OK);
+    snprintf(sql, sizeof sql, "DELETE FROM sessions WHERE staff_id = %lld", there);
+    dbtest_exec(sql);
+    ck_assert_int_eq(lookup_on_a_thread_without_caches(b), STORE_NOT_FOUND);
 }
 END_TEST
 
@@ -165,6 +227,7 @@ static Suite *session_suite(void)
     tcase_add_test(tc, staff_usernames_are_case_insensitive);
     tcase_add_test(tc, staff_of_a_missing_branch_is_not_created);
     tcase_add_test(tc, session_lives_until_logout);
+    tcase_add_test(tc, the_session_cache_answers_only_where_its_messages_arrive);
     tcase_add_test(tc, idle_and_absolute_expiry_end_a_session);
     tcase_add_test(tc, disabling_ends_every_session);
     tcase_add_test(tc, audit_log_is_append_only);

@@ -219,6 +219,42 @@ START_TEST(summary_counts_by_stockholm_day)
 }
 END_TEST
 
+/*
+ * On a read-only connection (a replica) the reads never fold: they count what the last fold on
+ * the primary counted, and leave the journal as it is.
+ */
+START_TEST(a_read_only_connection_reads_without_folding)
+{
+    fixture();
+    lend(1, 1, "2024-03-31 12:00:00");
+    /* A server's folder holds FOLDER_LOCK: commits leave what they journal to it. */
+    PGconn *folder = PQconnectdb(dbtest_conninfo());
+    ck_assert_int_eq(PQstatus(folder), CONNECTION_OK);
+    PGresult *res = PQexec(folder, "SELECT pg_advisory_lock(1752787053, 1)");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    PQclear(res);
+    lend(2, 1, "2024-03-31 13:00:00");
+    PQfinish(folder);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM rollup_journal"), 1);
+
+    char read_only[600];
+    snprintf(read_only, sizeof read_only, "%s options='-c default_transaction_read_only=on'",
+             dbtest_conninfo());
+    store_thread_close();
+    store_init(read_only);
+    struct stats_summary s;
+    ck_assert_int_eq(store_stats_summary(0, "2024-03-31", "2024-03-31", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 1);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM rollup_journal"), 1);
+
+    store_thread_close();
+    store_init(dbtest_conninfo());
+    ck_assert_int_eq(store_stats_summary(0, "2024-03-31", "2024-03-31", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 2);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM rollup_journal"), 0);
+}
+END_TEST
+
 START_TEST(unique_borrowers_survive_erasure)
 {
     fixture();
@@ -384,6 +420,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, dbtest_setup, dbtest_teardown);
     tcase_add_test(tc, triggers_keep_what_rebuild_computes);
     tcase_add_test(tc, summary_counts_by_stockholm_day);
+    tcase_add_test(tc, a_read_only_connection_reads_without_folding);
     tcase_add_test(tc, unique_borrowers_survive_erasure);
     tcase_add_test(tc, people_by_age_at_the_loan_and_by_gender);
     tcase_add_test(tc, factors_come_from_the_nearest_ancestor);

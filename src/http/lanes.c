@@ -1,0 +1,132 @@
+/* lanes: queues of jobs with threads of their own (see lanes.h). */
+#include "lanes.h"
+
+#include "core/buf.h"
+#include "core/log.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lane {
+    struct lanes *owner;
+    unsigned index;
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    struct lane_job *head, *tail;
+    bool stopping;
+    unsigned nthreads;
+    pthread_t *threads;
+};
+
+struct lanes {
+    struct lane lane[LANES_MAX];
+    size_t n;
+    struct lane_hooks hooks;
+    pthread_mutex_t start_lock;
+    pthread_cond_t started_cond;
+    unsigned started; /* threads that have run thread_start, under start_lock */
+};
+
+static void *lane_main(void *arg)
+{
+    struct lane *l = arg;
+    const struct lane_hooks *hooks = &l->owner->hooks;
+    if (hooks->thread_start)
+        hooks->thread_start(l->index);
+    pthread_mutex_lock(&l->owner->start_lock);
+    l->owner->started++;
+    pthread_cond_signal(&l->owner->started_cond);
+    pthread_mutex_unlock(&l->owner->start_lock);
+    pthread_mutex_lock(&l->lock);
+    for (;;) {
+        while (!l->head && !l->stopping)
+            pthread_cond_wait(&l->ready, &l->lock);
+        struct lane_job *job = l->head;
+        if (!job)
+            break; /* stopping, and nothing is left */
+        l->head = job->next;
+        if (!l->head)
+            l->tail = NULL;
+        pthread_mutex_unlock(&l->lock);
+        job->run(job);
+        pthread_mutex_lock(&l->lock);
+    }
+    pthread_mutex_unlock(&l->lock);
+    if (hooks->thread_stop)
+        hooks->thread_stop(l->index);
+    return NULL;
+}
+
+struct lanes *lanes_start(const struct lane_config *config, size_t n,
+                          const struct lane_hooks *hooks)
+{
+    struct lanes *lanes = xcalloc(1, sizeof *lanes);
+    lanes->n = n < LANES_MAX ? n : LANES_MAX;
+    if (hooks)
+        lanes->hooks = *hooks;
+    pthread_mutex_init(&lanes->start_lock, NULL);
+    pthread_cond_init(&lanes->started_cond, NULL);
+    unsigned threads = 0;
+    for (size_t i = 0; i < lanes->n; i++) {
+        struct lane *l = &lanes->lane[i];
+        l->owner = lanes;
+        l->index = (unsigned)i;
+        pthread_mutex_init(&l->lock, NULL);
+        pthread_cond_init(&l->ready, NULL);
+        l->nthreads = config[i].threads ? config[i].threads : 1;
+        l->threads = xcalloc(l->nthreads, sizeof *l->threads);
+        for (unsigned t = 0; t < l->nthreads; t++) {
+            if (pthread_create(&l->threads[t], NULL, lane_main, l) != 0) {
+                log_error("cannot start thread %u of lane %s", t, config[i].name);
+                abort();
+            }
+        }
+        threads += l->nthreads;
+    }
+    /* A thread's start (its database connection) happens before the first request it takes. */
+    pthread_mutex_lock(&lanes->start_lock);
+    while (lanes->started < threads)
+        pthread_cond_wait(&lanes->started_cond, &lanes->start_lock);
+    pthread_mutex_unlock(&lanes->start_lock);
+    return lanes;
+}
+
+void lanes_submit(struct lanes *lanes, unsigned lane, struct lane_job *job)
+{
+    struct lane *l = &lanes->lane[lane < lanes->n ? lane : lanes->n - 1];
+    job->next = NULL;
+    pthread_mutex_lock(&l->lock);
+    if (l->tail)
+        l->tail->next = job;
+    else
+        l->head = job;
+    l->tail = job;
+    pthread_cond_signal(&l->ready);
+    pthread_mutex_unlock(&l->lock);
+}
+
+void lanes_stop(struct lanes *lanes)
+{
+    if (!lanes)
+        return;
+    for (size_t i = 0; i < lanes->n; i++) {
+        struct lane *l = &lanes->lane[i];
+        pthread_mutex_lock(&l->lock);
+        l->stopping = true;
+        pthread_cond_broadcast(&l->ready);
+        pthread_mutex_unlock(&l->lock);
+    }
+    for (size_t i = 0; i < lanes->n; i++) {
+        struct lane *l = &lanes->lane[i];
+        for (unsigned t = 0; t < l->nthreads; t++)
+            pthread_join(l->threads[t], NULL);
+        free(l->threads);
+        pthread_mutex_destroy(&l->lock);
+        pthread_cond_destroy(&l->ready);
+    }
+    pthread_mutex_destroy(&lanes->start_lock);
+    pthread_cond_destroy(&lanes->started_cond);
+    free(lanes);
+}

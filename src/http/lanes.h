@@ -1,0 +1,51 @@
+/*
+ * lanes: the threads that run requests which may wait, on the database or anything else, so that
+ * the threads serving connections never do. server.c suspends a connection whose request it hands
+ * to a lane and resumes it when a lane thread has answered; meanwhile its thread goes on reading
+ * and writing every other connection. A lane is a queue (first come, first served) and a fixed
+ * set of threads; requests of different lanes never queue behind each other, so one lane's slow
+ * requests (a ten-year report, a public search) leave another lane's fast ones alone.
+ *
+ * What a lane thread has of its own (a database connection) is its owner's business: lanes only
+ * call the hooks of its config when a thread starts and before it ends.
+ */
+#ifndef HYLLA_HTTP_LANES_H
+#define HYLLA_HTTP_LANES_H
+
+#include <stddef.h>
+
+#define LANES_MAX 4
+
+struct lane_config {
+    const char *name; /* for the log: "desk", "reads" */
+    unsigned threads; /* at least 1 */
+};
+
+/* Called on each lane thread when it starts (lane is its index) and before it ends. */
+struct lane_hooks {
+    void (*thread_start)(unsigned lane);
+    void (*thread_stop)(unsigned lane);
+};
+
+/* One unit of work; the caller owns it and keeps it alive until run has returned. */
+struct lane_job {
+    void (*run)(struct lane_job *job);
+    struct lane_job *next; /* the queue's link */
+};
+
+struct lanes;
+
+/*
+ * Start n (at most LANES_MAX) lanes; hooks may be NULL. Returns once every thread has run its
+ * thread_start hook. Aborts when a thread cannot start.
+ */
+struct lanes *lanes_start(const struct lane_config *config, size_t n,
+                          const struct lane_hooks *hooks);
+
+/* Queue a job on a lane (an index below n; a larger one means the last lane). */
+void lanes_submit(struct lanes *lanes, unsigned lane, struct lane_job *job);
+
+/* Run what is queued, let every thread end, and free the lanes. */
+void lanes_stop(struct lanes *lanes);
+
+#endif

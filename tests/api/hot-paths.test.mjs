@@ -1,0 +1,128 @@
+// The hot paths: a request waiting on the database holds up no request of another connection
+// (lanes), and identical public searches within five seconds are answered from memory.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { freshDb, startHylla, addBranch, staffClient, addItem, addBorrower, Client, pgConfig, sleep, OPEN_EVERY_DAY } from './lib.mjs';
+
+let db;
+let server;
+let desk;
+let anon;
+const codes = [];
+let borrowers = [];
+
+before(async () => {
+  db = await freshDb();
+  // One thread for every connection and two for the desk's requests: the least that shows it.
+  server = await startHylla({ database: db.conninfo,
+    args: ['--http-threads', '1', '--workers', '2', '--read-workers', '1'] });
+  await addBranch(db, 'lund', { prefix: 'LUN', opening_hours: OPEN_EVERY_DAY });
+  for (let i = 0; i < 4; i++) codes.push(await addItem(db, 'lund', { name: `Tält ${i}` }));
+  borrowers = [
+    await addBorrower(db, { branch: 'lund', name: 'Åsa', phone: '+46705550001' }),
+    await addBorrower(db, { branch: 'lund', name: 'Bo', phone: '+46705550002' }),
+  ];
+  desk = await staffClient(server, db, { username: 'desk', branch: 'lund' });
+  anon = new Client(server.url);
+});
+after(async () => {
+  await server.stop();
+  await db.drop();
+});
+
+/** Run fn while a transaction of the test holds the rows of these items. */
+async function holding(itemCodes, fn) {
+  const holder = new pg.Client(pgConfig(db.conninfo));
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM items WHERE code = ANY($1) FOR UPDATE', [itemCodes]);
+    return await fn();
+  } finally {
+    await holder.query('ROLLBACK').catch(() => {});
+    await holder.end();
+  }
+}
+
+/** Resolves once n of hylla's statements wait for a lock. */
+async function waitingOnLocks(n) {
+  for (let i = 0; i < 500; i++) {
+    const { rows: [{ w }] } = await db.query(
+      `SELECT count(*)::int AS w FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+    if (w >= n) return;
+    await sleep(10);
+  }
+  assert.fail(`fewer than ${n} requests reached the lock`);
+}
+
+/** Each on a connection of its own, as other desks and visitors would be. */
+const fresh = (c) => { const n = new Client(server.url); n.cookie = c.cookie; n.csrf = c.csrf; return n; };
+
+test('a request waiting on the database holds up no other connection', async () => {
+  let slow;
+  await holding([codes[0]], async () => {
+    slow = desk.post('/api/checkouts', { borrower_id: borrowers[0], items: [codes[0]] });
+    await waitingOnLocks(1);
+    const started = Date.now();
+    const answers = await Promise.all([
+      ...Array.from({ length: 10 }, () => fresh(desk).get(`/api/items/${codes[1]}`)),
+      ...Array.from({ length: 5 }, () => anon.get('/api/public/items?branch=lund')),
+      anon.get('/login'),
+    ]);
+    for (const r of answers) assert.equal(r.status, 200, r.text);
+    assert.ok(Date.now() - started < 5000, `the other requests took ${Date.now() - started} ms`);
+  });
+  assert.equal((await slow).status, 201);
+});
+
+test('with every desk thread waiting, pages and public reads still answer', async () => {
+  let slow;
+  await holding([codes[2], codes[3]], async () => {
+    slow = [
+      desk.post('/api/checkouts', { borrower_id: borrowers[0], items: [codes[2]] }),
+      fresh(desk).post('/api/checkouts', { borrower_id: borrowers[1], items: [codes[3]] }),
+    ];
+    await waitingOnLocks(2);
+    const answers = await Promise.race([
+      Promise.all([anon.get('/login'), anon.get('/api/public/items?branch=lund&q=t%C3%A4lt'),
+        anon.get('/api/public/branches')]),
+      sleep(5000).then(() => assert.fail('a page or a public read waited for the desk')),
+    ]);
+    for (const r of answers) assert.equal(r.status, 200, r.text);
+  });
+  for (const r of await Promise.all(slow)) assert.equal(r.status, 201, r.text);
+});
+
+test('identical public searches within five seconds come from memory; a change here or to the catalogue anywhere shows at once', async () => {
+  const path = '/api/public/items?branch=lund&q=t%C3%A4lt';
+  const first = await anon.get(path);
+  assert.equal(first.status, 200);
+  const locker = new pg.Client(pgConfig(db.conninfo));
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE items IN ACCESS EXCLUSIVE MODE');
+    const again = await Promise.race([anon.get(path), sleep(3000).then(() => null)]);
+    assert.ok(again, 'the same search waited for the database');
+    assert.equal(again.text, first.text);
+    assert.equal(again.headers.get('etag'), first.headers.get('etag'));
+    await locker.query('ROLLBACK');
+  } finally {
+    await locker.end();
+  }
+  // A return made through this server is in the next answer.
+  const lent = first.json.items.find((i) => i.status === 'on_loan');
+  assert.ok(lent, 'no item on loan to return');
+  assert.equal((await desk.post('/api/returns', { items: [lent.code] })).status, 200);
+  const after = await anon.get(path);
+  assert.equal(after.json.items.find((i) => i.code === lent.code).status, 'available');
+  // A change to the catalogue made elsewhere (here: psql) shows at once: the database says so.
+  assert.equal((await anon.get(path)).text, after.text, 'the answer was not kept');
+  await db.query("UPDATE items SET name = 'Tält med ny duk' WHERE code = $1", [lent.code]);
+  assert.ok((await anon.get(path)).json.items.some((x) => x.name === 'Tält med ny duk'));
+  await db.query("UPDATE categories SET name_sv = 'Tältplats' WHERE id = (SELECT category_id FROM items WHERE code = $1)", [lent.code]);
+  const renamed = (await anon.get(path)).json.items.find((x) => x.code === lent.code);
+  assert.equal(renamed.category.name_sv, 'Tältplats');
+});
