@@ -14,7 +14,7 @@ import path from 'node:path';
 import pg from 'pg';
 import {
   freshDb, startHylla, privateCluster, hylla, addBranch, addItem, addBorrower, addStaff, Client,
-  pgConfig, SOURCE_ROOT, OPEN_EVERY_DAY, sleep,
+  pgConfig, SOURCE_ROOT, OPEN_EVERY_DAY, sleep, stockholmDate,
 } from './lib.mjs';
 
 const run = promisify(execFile);
@@ -207,6 +207,53 @@ test('item photos are read from the replica; one staff just put up, by its new v
     await onReplica('SELECT pg_wal_replay_resume()');
     await patient.stop();
   }
+});
+
+test('statistics read from the replica answer while the primary has a fold waiting, and never fold there', async () => {
+  await replicaState('up');
+  await addStaff(db, { username: 'spegelchef', role: 'manager', branch: 'spegel' });
+  const chef = new Client(server.url);
+  await chef.login('spegelchef');
+  const today = await stockholmDate(db);
+  const loansToday = async () => {
+    const r = await chef.get(`/api/stats/summary?from=${today}&to=${today}`);
+    assert.equal(r.status, 200, r.text);
+    return r.json.loans;
+  };
+  const journal = async () => Number((await onReplica('SELECT count(*) AS n FROM rollup_journal'))[0].n);
+  for (const end = Date.now() + 5000; Date.now() < end && (await journal()) > 0; await sleep(50));
+  assert.equal(await journal(), 0, 'the journal was never folded');
+  const folded = await loansToday();
+
+  // The fold waits for this transaction on the primary (the server's folder too), so what the
+  // checkout journals stays unfolded; a read there would fold first, and wait.
+  const holder = new pg.Client(pgConfig(db.conninfo));
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_xact_lock(1752787053, 0)');
+    const borrower = await addBorrower(db, { branch: 'spegel', name: 'Spegel Tre', phone: '+46705550003' });
+    const co = await desk.post('/api/checkouts', { borrower_id: borrower, items: ['SPE-00003'] });
+    assert.equal(co.status, 201, co.text);
+    for (const end = Date.now() + 5000; Date.now() < end && (await journal()) === 0; await sleep(50));
+    assert.ok(await journal() > 0, 'the replica never saw the journal');
+
+    const before = await statements();
+    const started = Date.now();
+    assert.equal(await loansToday(), folded, 'the replica counted what no fold had counted');
+    assert.ok(Date.now() - started < 2000, `the statistics took ${Date.now() - started} ms`);
+    assert.ok((await statements()).replica > before.replica, 'the statistics did not read the replica');
+    assert.doesNotMatch(server.log(), /25006|read-only transaction/);
+    const back = await desk.post('/api/returns', { items: ['SPE-00003'] });
+    assert.equal(back.status, 200, back.text);
+  } finally {
+    await holder.query('ROLLBACK').catch(() => {});
+    await holder.end();
+  }
+  // The fold goes ahead on the primary; once replayed, the replica counts the loan.
+  let n;
+  for (const end = Date.now() + 5000; Date.now() < end && (n = await loansToday()) !== folded + 1; await sleep(100));
+  assert.equal(n, folded + 1);
 });
 
 test('a replica lagging more than --max-replica-lag: public reads from the primary until it catches up', async () => {
