@@ -95,9 +95,10 @@ void metrics_db_retry(void)
     atomic_fetch_add_explicit(&db_retries, 1, memory_order_relaxed);
 }
 
-void metrics_db_statement(bool replica)
+void metrics_db_statement(bool replica, bool background)
 {
-    atomic_fetch_add_explicit(&db_statements[replica], 1, memory_order_relaxed);
+    if (!background)
+        atomic_fetch_add_explicit(&db_statements[replica], 1, memory_order_relaxed);
 }
 
 void metrics_db_replica_fallback(void)
@@ -208,7 +209,7 @@ void metrics_render(struct buf *out, const char *version)
            "Transactions run again after a serialisation failure or a deadlock.");
     buf_printf(out, "hylla_db_retried_transactions_total %llu\n", LOAD(db_retries));
     header(out, "hylla_db_statements_total", "counter",
-           "Statements that ran, by pool: the primary, or the read replicas.");
+           "Statements that ran for requests, by pool: the primary, or the read replicas.");
     buf_printf(out, "hylla_db_statements_total{pool=\"primary\"} %llu\n", LOAD(db_statements[0]));
     buf_printf(out, "hylla_db_statements_total{pool=\"replica\"} %llu\n", LOAD(db_statements[1]));
     header(out, "hylla_db_replica_fallbacks_total", "counter",

@@ -41,10 +41,11 @@ void metrics_db_connect_failure(void);
 void metrics_db_retry(void);
 
 /*
- * A statement ran, on the primary or on a read replica (the per-pool counts); a replica failed
- * under a statement, which ran again on the primary.
+ * A statement ran, on the primary or on a read replica (the per-pool counts, of the requests'
+ * statements: a background thread's, the statistics folder's or a job's, are not counted); a
+ * replica failed under a statement, which ran again on the primary.
  */
-void metrics_db_statement(bool replica);
+void metrics_db_statement(bool replica, bool background);
 void metrics_db_replica_fallback(void);
 
 /* Messages this process handed to a provider and how each attempt ended (jobs/remind). */

@@ -43,7 +43,8 @@ static atomic_int next_statement_id;
 static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct conn *tl_conn;
-static _Thread_local bool tl_without_caches; /* store_thread_without_caches */
+static _Thread_local bool tl_without_caches; /* store_thread_without_caches, or a hot standby */
+static _Thread_local bool tl_background;     /* store_thread_without_caches: no request's */
 
 /*
  * Read replicas (replica.h): a thread that reads for a public or statistics route
@@ -138,6 +139,7 @@ void store_thread_close(void)
 void store_thread_without_caches(void)
 {
     tl_without_caches = true;
+    tl_background = true;
 }
 
 static struct conn *primary_conn(void)
@@ -416,7 +418,7 @@ enum store_status store_exec(struct store_stmt *stmt, int nparams, const char *c
         busy_end(c);
     }
     if (st >= 0)
-        metrics_db_statement(c->replica >= 0);
+        metrics_db_statement(c->replica >= 0, tl_background);
     return st;
 }
 
