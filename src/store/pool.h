@@ -62,8 +62,9 @@ enum store_status store_call(struct store_stmt *stmt, int nparams, const char *c
 
 /*
  * How many round trips of this thread's connection to the primary (never a read replica's)
- * began outside a transaction block: on a connection that listens (store_notify_enable), each brought every message of hylla_changed
- * committed before it. A count that moved past an earlier reading of it is such a round trip.
+ * began outside a transaction block: on a connection that listens (store_notify_enable), each
+ * brought every message of hylla_changed committed before it. A count that moved past an
+ * earlier reading of it is such a round trip.
  */
 unsigned long store_syncs(void);
 

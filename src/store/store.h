@@ -45,11 +45,12 @@ void store_init(const char *conninfo);
 
 /*
  * Read replicas (serve only). list holds libpq connection strings separated by ';'; reads that
- * a thread marks with store_read_from_replica go to one that is up, in turn, and to the primary
- * while none is: a replica counts as up while it answers and its replay lags the primary by at
- * most max_lag_s seconds, measured once a second. A replica connection is read-only
- * (default_transaction_read_only), so a write sent there fails instead of going astray. Returns
- * false (logged) when an entry is not a connection string.
+ * a thread marks with store_read_from_replica go to one that is up (threads choose in turn and
+ * keep to theirs while it is up), and to the primary while none is: a replica counts as up
+ * while it answers and its replay lags the primary by at most max_lag_s seconds, measured once
+ * a second. A replica connection is read-only (default_transaction_read_only), so a write sent
+ * there fails instead of going astray. Returns false (logged) when an entry is not a
+ * connection string.
  */
 bool store_replicas_init(const char *list, unsigned max_lag_s);
 
@@ -59,9 +60,9 @@ void store_replicas_stop(void);
 
 /*
  * Whether this thread's next statements may read from a replica: true for the requests of the
- * public and statistics routes, whose readers accept answers a few seconds old; false (the
- * primary) for everything else, above all what staff have just written. A statement that finds
- * its replica gone runs again on the primary at once.
+ * public routes (photos too) and the statistics, whose readers accept answers a few seconds
+ * old; false (the primary) for everything else, above all what staff have just written. A
+ * statement that finds its replica gone runs again on the primary at once.
  */
 void store_read_from_replica(bool yes);
 
