@@ -160,9 +160,11 @@ pg_start() {
         start >/dev/null || { tail -20 "$log" >&2; die "PostgreSQL did not start (log: $log)"; }
 }
 
+# pg_stop DATA [MODE]: stop the cluster, fast unless MODE says otherwise (immediate: as if it
+# crashed; it recovers from its WAL at the next start).
 pg_stop() {
-    local data=$1 bin
+    local data=$1 mode=${2:-fast} bin
     bin=$(pg_bindir) || return 0
     [ -f "$data/postmaster.pid" ] || return 0
-    as_pg "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+    as_pg "$bin/pg_ctl" -D "$data" -m "$mode" -w stop >/dev/null 2>&1 || true
 }

@@ -100,6 +100,8 @@ static const char serve_help[] =
     "                                                there (else where the browser asked)\n"
     "  --body-limit SIZE         HYLLA_BODY_LIMIT    largest request body (1M)\n"
     "  --connection-timeout SEC  HYLLA_CONNECTION_TIMEOUT  idle connection timeout (30)\n"
+    "  --request-timeout SEC     HYLLA_REQUEST_TIMEOUT  a request's headers and body must\n"
+    "                                                arrive within this (30)\n"
     "  --max-per-address N       HYLLA_MAX_PER_ADDRESS  connections per client address (512)\n"
     "  --max-connections N       HYLLA_MAX_CONNECTIONS  connections in all (4096)\n"
     "  --session-idle DURATION   HYLLA_SESSION_IDLE  log out after this long unused (12h)\n"
@@ -166,6 +168,7 @@ static int cmd_serve(int argc, char **argv)
         O_PUBLIC,
         O_BODY,
         O_TIMEOUT,
+        O_REQTIMEOUT,
         O_PERADDR,
         O_MAXCONN,
         O_IDLE,
@@ -190,6 +193,7 @@ static int cmd_serve(int argc, char **argv)
         { "public-url", required_argument, 0, O_PUBLIC },
         { "body-limit", required_argument, 0, O_BODY },
         { "connection-timeout", required_argument, 0, O_TIMEOUT },
+        { "request-timeout", required_argument, 0, O_REQTIMEOUT },
         { "max-per-address", required_argument, 0, O_PERADDR },
         { "max-connections", required_argument, 0, O_MAXCONN },
         { "session-idle", required_argument, 0, O_IDLE },
@@ -298,6 +302,10 @@ static int cmd_serve(int argc, char **argv)
     if (!settings_parse_uint(v, 1, 3600, &n))
         return usage_error("--connection-timeout must be seconds from 1 to 3600 (got \"%s\")", v);
     s.connection_timeout_s = (unsigned)n;
+    v = setting(flag[O_REQTIMEOUT], "HYLLA_REQUEST_TIMEOUT", "30");
+    if (!settings_parse_uint(v, 1, 3600, &n))
+        return usage_error("--request-timeout must be seconds from 1 to 3600 (got \"%s\")", v);
+    s.request_timeout_s = (unsigned)n;
     v = setting(flag[O_PERADDR], "HYLLA_MAX_PER_ADDRESS", "512");
     if (!settings_parse_uint(v, 1, 100000, &n))
         return usage_error("--max-per-address must be a number from 1 to 100000 (got \"%s\")", v);

@@ -139,9 +139,9 @@ void loans_checkout(struct req *req, struct reply *rep)
     }
     switch (c.outcome) {
     case STORE_CHECKOUT_REPLAYED:
-        reply_header(rep, "Idempotent-Replayed", "true");
-        /* fall through */
     case STORE_CHECKOUT_DONE:
+        if (c.outcome == STORE_CHECKOUT_REPLAYED)
+            reply_header(rep, "Idempotent-Replayed", "true");
         reply_bytes(rep, 201, "application/json", c.response, strlen(c.response));
         c.response = NULL;
         break;

@@ -21,6 +21,7 @@
 #include "api/input.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/password.h"
 #include "core/settings.h"
 #include "core/throttle.h"
@@ -58,6 +59,39 @@ static void password_busy(struct reply *rep)
 {
     reply_problem(rep, PROBLEM_busy, "Try again in a moment.");
     reply_header(rep, "Retry-After", "1");
+}
+
+/*
+ * Who a login is for the password gate's share: its address as the throttle counts it (an IPv6
+ * address by its /64), as text in client.
+ */
+#define GATE_CLIENT_SIZE 33
+static const char *gate_client(const unsigned char addr_key[THROTTLE_KEY_SIZE],
+                               char client[GATE_CLIENT_SIZE])
+{
+    return sodium_bin2hex(client, GATE_CLIENT_SIZE, addr_key, (GATE_CLIENT_SIZE - 1) / 2);
+}
+
+/*
+ * A login the password gate refused (busy, or the address holds its share already): answered at
+ * once, counted in /metrics and as a failure of the address, so that an address flooding the
+ * gate is locked out by the throttle before it reaches the gate again.
+ */
+static void login_not_checked(enum password_result pr, const unsigned char addr_key[],
+                              struct reply *rep)
+{
+    bool over_share = pr == PASSWORD_OVER_SHARE;
+    metrics_login_refused(over_share);
+    bool user_locked, addr_locked;
+    if (store_throttle_fail(NULL, addr_key, &user_locked, &addr_locked) < 0)
+        log_error("could not record a refused login");
+    if (over_share) {
+        reply_problem(rep, PROBLEM_logins_from_address,
+                      "Wait until the time in Retry-After has passed, then try again.");
+        reply_header(rep, "Retry-After", "1");
+    } else {
+        password_busy(rep);
+    }
 }
 
 static void login_throttled(struct reply *rep, unsigned seconds)
@@ -122,6 +156,7 @@ void session_login(struct req *req, struct reply *rep)
     unsigned char user_key[THROTTLE_KEY_SIZE], addr_key[THROTTLE_KEY_SIZE];
     if (!may_try(req, rep, username, user_key, addr_key))
         return;
+    char client[GATE_CLIENT_SIZE];
 
     struct staff_identity who;
     char hash[PASSWORD_HASH_SIZE];
@@ -140,8 +175,9 @@ void session_login(struct req *req, struct reply *rep)
     }
 
     if (st == STORE_NOT_FOUND || disabled) {
-        if (password_verify_dummy(password) == PASSWORD_BUSY) {
-            password_busy(rep);
+        enum password_result pr = password_verify_dummy(password, gate_client(addr_key, client));
+        if (pr == PASSWORD_BUSY || pr == PASSWORD_OVER_SHARE) {
+            login_not_checked(pr, addr_key, rep);
             return;
         }
         record_failure(user_key, addr_key, req);
@@ -150,10 +186,10 @@ void session_login(struct req *req, struct reply *rep)
         return;
     }
 
-    enum password_result pr = password_verify(hash, password);
+    enum password_result pr = password_verify(hash, password, gate_client(addr_key, client));
     sodium_memzero(hash, sizeof hash);
-    if (pr == PASSWORD_BUSY) {
-        password_busy(rep);
+    if (pr == PASSWORD_BUSY || pr == PASSWORD_OVER_SHARE) {
+        login_not_checked(pr, addr_key, rep);
         return;
     }
     if (pr != PASSWORD_MATCH && pr != PASSWORD_MATCH_REHASH) {
@@ -231,7 +267,7 @@ void session_change_password(struct req *req, struct reply *rep)
         api_store_failure(rep, st < 0 ? st : STORE_HARD_ERROR);
         return;
     }
-    enum password_result pr = password_verify(hash, current);
+    enum password_result pr = password_verify(hash, current, NULL);
     if (pr == PASSWORD_BUSY) {
         password_busy(rep);
         goto out;

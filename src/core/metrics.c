@@ -31,6 +31,7 @@ static const char *const *route_methods, *const *route_patterns;
 static atomic_llong connections, db_open, db_busy;
 static atomic_ullong db_reconnects, db_connect_failures, db_retries;
 static atomic_ullong db_statements[2], db_replica_fallbacks; /* [0] primary, [1] replica */
+static atomic_ullong shed_deadline, shed_cap, login_busy, login_over_share;
 static atomic_ullong messages_sent, messages_retried, messages_failed, messages_cancelled;
 static atomic_bool outbox_known;
 static atomic_llong outbox_due, outbox_oldest_ms;
@@ -68,6 +69,17 @@ void metrics_request(long route, int status, double seconds)
 void metrics_connection(int delta)
 {
     atomic_fetch_add_explicit(&connections, delta, memory_order_relaxed);
+}
+
+void metrics_login_refused(bool over_share)
+{
+    atomic_fetch_add_explicit(over_share ? &login_over_share : &login_busy, 1,
+                              memory_order_relaxed);
+}
+
+void metrics_connection_shed(bool deadline)
+{
+    atomic_fetch_add_explicit(deadline ? &shed_deadline : &shed_cap, 1, memory_order_relaxed);
 }
 
 void metrics_db_open(int delta)
@@ -196,6 +208,16 @@ void metrics_render(struct buf *out, const char *version)
     long long open = LOAD(db_open), busy = LOAD(db_busy);
     header(out, "hylla_http_connections", "gauge", "Client connections open now.");
     buf_printf(out, "hylla_http_connections %lld\n", LOAD(connections));
+    header(out, "hylla_http_connections_shed_total", "counter",
+           "Client connections shut down: past their deadline, or shed near the cap.");
+    buf_printf(out, "hylla_http_connections_shed_total{reason=\"deadline\"} %llu\n",
+               LOAD(shed_deadline));
+    buf_printf(out, "hylla_http_connections_shed_total{reason=\"cap\"} %llu\n", LOAD(shed_cap));
+    header(out, "hylla_login_refused_total", "counter",
+           "Logins refused before their password was checked: the password queue was full "
+           "(busy), or the address held its share of it (share).");
+    buf_printf(out, "hylla_login_refused_total{reason=\"busy\"} %llu\n", LOAD(login_busy));
+    buf_printf(out, "hylla_login_refused_total{reason=\"share\"} %llu\n", LOAD(login_over_share));
     header(out, "hylla_db_connections", "gauge", "Database connections open now, by state.");
     buf_printf(out, "hylla_db_connections{state=\"busy\"} %lld\n", busy);
     buf_printf(out, "hylla_db_connections{state=\"idle\"} %lld\n", open > busy ? open - busy : 0);
@@ -206,7 +228,8 @@ void metrics_render(struct buf *out, const char *version)
            "Attempts to open a database connection that failed.");
     buf_printf(out, "hylla_db_connect_failures_total %llu\n", LOAD(db_connect_failures));
     header(out, "hylla_db_retried_transactions_total", "counter",
-           "Transactions run again after a serialisation failure or a deadlock.");
+           "Transactions or statements run again after a serialisation failure, a deadlock or a "
+           "lost connection.");
     buf_printf(out, "hylla_db_retried_transactions_total %llu\n", LOAD(db_retries));
     header(out, "hylla_db_statements_total", "counter",
            "Statements that ran for requests, by pool: the primary, or the read replicas.");

@@ -10,7 +10,6 @@
 #include "core/buf.h"
 
 #include <stdbool.h>
-
 #include <stddef.h>
 
 /*
@@ -28,6 +27,12 @@ void metrics_request(long route, int status, double seconds);
 
 /* A client connection opened (+1) or closed (-1). */
 void metrics_connection(int delta);
+
+/* A login refused before its password was checked: the gate was full, or over_share. */
+void metrics_login_refused(bool over_share);
+
+/* A client connection shut down by the guard: past its deadline, or shed near the cap. */
+void metrics_connection_shed(bool deadline);
 
 /* Database connections: one opened (+1) or closed (-1); one became busy (+1) or idle (-1). */
 void metrics_db_open(int delta);

@@ -11,9 +11,33 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * The gate: at most max_running hashes at once and max_waiting waiting, in order of arrival. A
+ * client address holds at most a share of those places (running or waiting), and when every
+ * waiting place is taken, a client holding none takes the newest waiting place of the client
+ * holding the most (at least two), who is told busy: so a flood from a few addresses cannot keep
+ * a login from another address out. Calls with no client (the command line, a password change)
+ * only wait in line.
+ */
+#define GATE_MAX_PLACES 256
+
+struct gate_client {
+    char addr[48]; /* "" when the entry is free */
+    unsigned held; /* places it holds, running or waiting */
+};
+
+struct gate_waiter {
+    struct gate_waiter *next;
+    struct gate_client *client;
+    bool admitted;  /* a running place was handed to it */
+    bool displaced; /* its place went to a client that held none */
+};
+
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_free = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t gate_moved = PTHREAD_COND_INITIALIZER;
 static unsigned max_running, max_waiting, running, waiting;
+static struct gate_client clients[GATE_MAX_PLACES + 1];
+static struct gate_waiter *queue_head, *queue_tail;
 
 /* Waiting longer than this means the queue is not moving: give up and say busy. */
 #define GATE_WAIT_SECONDS 10
@@ -22,44 +46,147 @@ void password_gate_configure(unsigned run, unsigned wait)
 {
     pthread_mutex_lock(&gate_lock);
     max_running = run ? run : 1;
-    max_waiting = wait;
+    if (max_running > GATE_MAX_PLACES / 2)
+        max_running = GATE_MAX_PLACES / 2;
+    max_waiting = wait < GATE_MAX_PLACES / 2 ? wait : GATE_MAX_PLACES / 2;
     pthread_mutex_unlock(&gate_lock);
 }
 
-static bool gate_enter(void)
+/* Under the lock: how many places one client may hold. */
+static unsigned share(void)
+{
+    unsigned s = (max_running + max_waiting) / 2;
+    return s ? s : 1;
+}
+
+/* Under the lock: the entry of a client address, a free one if it holds nothing. */
+static struct gate_client *client_entry(const char *addr)
+{
+    struct gate_client *free_entry = NULL;
+    for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
+        if (clients[i].held && strcmp(clients[i].addr, addr) == 0)
+            return &clients[i];
+        if (!clients[i].held && !free_entry)
+            free_entry = &clients[i];
+    }
+    /* Fewer clients hold places than there are places, so one entry is always free. */
+    snprintf(free_entry->addr, sizeof free_entry->addr, "%s", addr);
+    return free_entry;
+}
+
+static void hold(struct gate_client *c)
+{
+    if (c)
+        c->held++;
+}
+
+static void release(struct gate_client *c)
+{
+    if (c && --c->held == 0)
+        c->addr[0] = '\0';
+}
+
+static void dequeue(struct gate_waiter *w)
+{
+    struct gate_waiter **p = &queue_head;
+    while (*p && *p != w)
+        p = &(*p)->next;
+    if (!*p)
+        return;
+    *p = w->next;
+    if (queue_tail == w) {
+        queue_tail = NULL;
+        for (struct gate_waiter *q = queue_head; q; q = q->next)
+            queue_tail = q;
+    }
+    waiting--;
+}
+
+/* Under the lock: the newest waiter of the client that holds the most places, two at least. */
+static struct gate_waiter *greediest_waiter(void)
+{
+    struct gate_waiter *best = NULL;
+    for (struct gate_waiter *w = queue_head; w; w = w->next)
+        if (w->client && w->client->held >= 2 && (!best || w->client->held >= best->client->held))
+            best = w;
+    return best;
+}
+
+/*
+ * Take a running place for the client addr (NULL: none in particular), waiting in line if need
+ * be: PASSWORD_MATCH when taken (*held_by then goes to gate_leave), PASSWORD_OVER_SHARE when the
+ * client holds its share already, PASSWORD_BUSY when the line is full or does not move.
+ */
+static enum password_result gate_enter(const char *addr, struct gate_client **held_by)
 {
     pthread_mutex_lock(&gate_lock);
     if (max_running == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        max_running = cores > 0 ? (unsigned)cores : 1;
-        max_waiting = 2 * max_running;
+        max_running = cores > 0 && cores < GATE_MAX_PLACES / 2 ? (unsigned)cores : 1;
+        max_waiting = max_running;
     }
-    bool ok = true;
-    if (running >= max_running) {
-        if (waiting >= max_waiting) {
-            ok = false;
-        } else {
-            struct timespec deadline;
-            clock_gettime(CLOCK_REALTIME, &deadline);
-            deadline.tv_sec += GATE_WAIT_SECONDS;
-            waiting++;
-            while (running >= max_running && ok)
-                ok = pthread_cond_timedwait(&gate_free, &gate_lock, &deadline) == 0;
-            waiting--;
-            ok = running < max_running;
-        }
+    struct gate_client *c = addr ? client_entry(addr) : NULL;
+    enum password_result r = PASSWORD_MATCH;
+    if (c && c->held >= share()) {
+        r = PASSWORD_OVER_SHARE;
+        goto out;
     }
-    if (ok)
+    if (running < max_running && !queue_head) {
         running++;
+        hold(c);
+        goto out;
+    }
+    if (waiting >= max_waiting) {
+        struct gate_waiter *v = c && c->held == 0 ? greediest_waiter() : NULL;
+        if (!v) {
+            r = PASSWORD_BUSY;
+            goto out;
+        }
+        dequeue(v);
+        v->displaced = true;
+        pthread_cond_broadcast(&gate_moved);
+    }
+    struct gate_waiter w = { .client = c };
+    if (queue_tail)
+        queue_tail->next = &w;
+    else
+        queue_head = &w;
+    queue_tail = &w;
+    waiting++;
+    hold(c);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += GATE_WAIT_SECONDS;
+    bool in_time = true;
+    while (!w.admitted && !w.displaced && in_time)
+        in_time = pthread_cond_timedwait(&gate_moved, &gate_lock, &deadline) == 0;
+    if (!w.admitted) {
+        if (!w.displaced)
+            dequeue(&w);
+        release(c);
+        r = PASSWORD_BUSY;
+    }
+out:
+    if (c && !c->held)
+        c->addr[0] = '\0';
     pthread_mutex_unlock(&gate_lock);
-    return ok;
+    *held_by = c;
+    return r;
 }
 
-static void gate_leave(void)
+/* Give the running place back; the first in line takes it. */
+static void gate_leave(struct gate_client *c)
 {
     pthread_mutex_lock(&gate_lock);
     running--;
-    pthread_cond_signal(&gate_free);
+    release(c);
+    struct gate_waiter *next = queue_head;
+    if (next) {
+        dequeue(next);
+        next->admitted = true;
+        running++;
+        pthread_cond_broadcast(&gate_moved);
+    }
     pthread_mutex_unlock(&gate_lock);
 }
 
@@ -140,11 +267,13 @@ bool password_is_common(const char *password)
 
 enum password_result password_hash(const char *password, char out[PASSWORD_HASH_SIZE])
 {
-    if (!gate_enter())
-        return PASSWORD_BUSY;
+    struct gate_client *c;
+    enum password_result r = gate_enter(NULL, &c);
+    if (r != PASSWORD_MATCH)
+        return r;
     int rc = crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                                crypto_pwhash_MEMLIMIT_INTERACTIVE);
-    gate_leave();
+    gate_leave(c);
     return rc == 0 ? PASSWORD_MATCH : PASSWORD_FAILED;
 }
 
@@ -159,12 +288,14 @@ static enum password_result verify_in_gate(const char *stored, const char *passw
     return PASSWORD_MATCH;
 }
 
-enum password_result password_verify(const char *stored, const char *password)
+enum password_result password_verify(const char *stored, const char *password, const char *client)
 {
-    if (!gate_enter())
-        return PASSWORD_BUSY;
-    enum password_result r = verify_in_gate(stored, password);
-    gate_leave();
+    struct gate_client *c;
+    enum password_result r = gate_enter(client, &c);
+    if (r != PASSWORD_MATCH)
+        return r;
+    r = verify_in_gate(stored, password);
+    gate_leave(c);
     return r;
 }
 
@@ -181,14 +312,16 @@ static void make_dummy_hash(void)
         dummy_hash[0] = '\0';
 }
 
-enum password_result password_verify_dummy(const char *password)
+enum password_result password_verify_dummy(const char *password, const char *client)
 {
     /* The dummy hash is made inside the gate too: it costs as much memory as any other. */
-    if (!gate_enter())
-        return PASSWORD_BUSY;
+    struct gate_client *c;
+    enum password_result r = gate_enter(client, &c);
+    if (r != PASSWORD_MATCH)
+        return r;
     pthread_once(&dummy_once, make_dummy_hash);
     (void)verify_in_gate(dummy_hash, password);
-    gate_leave();
+    gate_leave(c);
     return PASSWORD_MISMATCH;
 }
 

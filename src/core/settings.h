@@ -22,9 +22,10 @@ struct settings {
     unsigned workers;           /* threads of the desk's lane, each with one database connection */
     unsigned read_workers;      /* threads of the public and statistics reads' lane, the same */
     size_t body_limit;          /* largest request body for ordinary routes */
-    unsigned connection_timeout_s;
-    unsigned per_address_limit; /* open connections per client address */
-    unsigned connection_limit;  /* open connections in all */
+    unsigned connection_timeout_s; /* idle, or awaiting a request line */
+    unsigned request_timeout_s;    /* from the request line to the whole request received */
+    unsigned per_address_limit;    /* open connections per client address */
+    unsigned connection_limit;     /* open connections in all */
     unsigned session_idle_s;
     unsigned session_max_s;
     bool access_log;

@@ -4,14 +4,17 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "http/guard.h"
 #include "http/lanes.h"
 #include "http/router.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +26,9 @@ struct server {
     struct MHD_Daemon *daemon;
     const struct router *router;
     struct lanes *lanes;
+    struct guard *guard;
     uint16_t port;
     bool access_log;
-    bool https; /* the public URL is https: browsers are told to use nothing else */
 };
 
 /*
@@ -40,6 +43,7 @@ struct exchange {
     struct lane_job job; /* first, so that a job is its exchange */
     struct server *srv;
     struct MHD_Connection *conn;
+    struct guard_conn *guard; /* the connection's deadlines */
     enum exchange_state state;
     struct reply rep; /* a lane's answer, while EX_REPLIED */
     struct timespec start;
@@ -72,6 +76,14 @@ static const struct kv security_headers[] = {
     { "Cross-Origin-Opener-Policy", "same-origin" },
     { "Permissions-Policy", "camera=(self), microphone=(), geolocation=(self)" },
 };
+
+/* libmicrohttpd's own MHD_queue_response, which send_reply calls (see the interposer below). */
+typedef enum MHD_Result (*queue_response_fn)(struct MHD_Connection *, unsigned int,
+                                             struct MHD_Response *);
+static queue_response_fn real_queue_response;
+
+/* The public URL is https: browsers are told to use nothing else. Set before the daemon starts. */
+static bool https_only;
 
 static double elapsed_ms(const struct timespec *start)
 {
@@ -160,6 +172,10 @@ static void *begin_request(void *cls, const char *uri, struct MHD_Connection *co
     reply_init(&ex->rep);
     clock_gettime(CLOCK_MONOTONIC, &ex->start);
     ex->uri = xstrdup(uri ? uri : "/");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    ex->guard = ci ? ci->socket_context : NULL;
+    guard_receiving(ex->guard);
     atomic_fetch_add(&in_flight, 1);
     return ex;
 }
@@ -182,6 +198,7 @@ static void end_request(void *cls, struct MHD_Connection *conn, void **con_cls,
                                          .status = ex->status,
                                          .ms = ms,
                                          .aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK });
+    guard_answered(ex->guard);
     router_release(&ex->req);
     reply_free(&ex->rep);
     free(ex->uri);
@@ -192,6 +209,20 @@ static void end_request(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(ex);
     *con_cls = NULL;
     atomic_fetch_sub(&in_flight, 1);
+}
+
+/* A reply's content type and headers, and the security headers it does not set itself. */
+static void add_headers(struct MHD_Response *resp, const struct reply *rep)
+{
+    if (rep->content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
+    for (size_t i = 0; i < rep->nheaders; i++)
+        MHD_add_response_header(resp, rep->headers[i].key, rep->headers[i].value);
+    for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
+        if (!reply_get_header(rep, security_headers[i].key))
+            MHD_add_response_header(resp, security_headers[i].key, security_headers[i].value);
+    if (https_only)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *ex,
@@ -211,18 +242,73 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *
     }
     if (!resp)
         return MHD_NO;
-    if (rep->content_type)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
-    for (size_t i = 0; i < rep->nheaders; i++)
-        MHD_add_response_header(resp, rep->headers[i].key, rep->headers[i].value);
-    for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
-        if (!reply_get_header(rep, security_headers[i].key))
-            MHD_add_response_header(resp, security_headers[i].key, security_headers[i].value);
-    if (ex->srv->https)
-        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+    add_headers(resp, rep);
     ex->status = rep->status;
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rep->status, resp);
+    enum MHD_Result ret = real_queue_response(conn, (unsigned)rep->status, resp);
     MHD_destroy_response(resp);
+    return ret;
+}
+
+/* The problem for a status libmicrohttpd answers on its own; false for one it has no entry. */
+static bool own_error_problem(unsigned int status, enum problem *p)
+{
+    switch (status) {
+    case MHD_HTTP_BAD_REQUEST:
+        *p = PROBLEM_bad_request;
+        return true;
+    case MHD_HTTP_CONTENT_TOO_LARGE:
+        *p = PROBLEM_body_too_large;
+        return true;
+    case MHD_HTTP_URI_TOO_LONG:
+        *p = PROBLEM_uri_too_long;
+        return true;
+    case MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE:
+        *p = PROBLEM_headers_too_large;
+        return true;
+    case MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED:
+        *p = PROBLEM_http_version_not_supported;
+        return true;
+    case MHD_HTTP_INTERNAL_SERVER_ERROR:
+        *p = PROBLEM_internal_error;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * libmicrohttpd answers a request it cannot parse (a malformed request line or header, a request
+ * line or headers beyond its memory, an HTTP version it does not speak, a bad Content-Length or
+ * chunk) itself, before any callback of ours, with an HTML page and none of our headers, and it
+ * has no option to change that. It queues that answer through its exported MHD_queue_response,
+ * called through the PLT, so this definition in the executable is the one it reaches (ELF symbol
+ * interposition), while send_reply calls the library's own through real_queue_response. An answer
+ * of ours instead: problem+json with the security headers, the connection closed after it, as
+ * libmicrohttpd closes it. tests/api/server.test.mjs checks every such status on the wire, so a
+ * libmicrohttpd that stops calling through the PLT fails the suite instead of going unnoticed.
+ */
+enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned int status_code,
+                                   struct MHD_Response *response)
+{
+    enum problem p;
+    if (!own_error_problem(status_code, &p))
+        return real_queue_response(connection, status_code, response);
+    struct reply rep;
+    reply_init(&rep);
+    reply_problem(&rep, p, NULL);
+    reply_header(&rep, "Connection", "close");
+    reply_header(&rep, "Cache-Control", "no-store");
+    struct MHD_Response *ours =
+        MHD_create_response_from_buffer(rep.body_len, rep.body, MHD_RESPMEM_MUST_FREE);
+    if (!ours) {
+        reply_free(&rep);
+        return real_queue_response(connection, status_code, response);
+    }
+    rep.body = NULL;
+    add_headers(ours, &rep);
+    enum MHD_Result ret = real_queue_response(connection, status_code, ours);
+    MHD_destroy_response(ours);
+    reply_free(&rep);
     return ret;
 }
 
@@ -230,6 +316,7 @@ static enum MHD_Result too_large(struct MHD_Connection *conn, struct exchange *e
 {
     struct reply rep;
     reply_init(&rep);
+    guard_serving(ex->guard);
     char detail[96];
     snprintf(detail, sizeof detail, "This request may send at most %zu bytes.", ex->limit);
     reply_problem(&rep, PROBLEM_body_too_large, detail);
@@ -249,6 +336,23 @@ static void run_in_lane(struct lane_job *job)
     MHD_resume_connection(ex->conn);
 }
 
+/* The TCP peer's address as text ("" when unknown). */
+static void peer_address(struct MHD_Connection *conn, char peer[INET6_ADDRSTRLEN])
+{
+    peer[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
+                      INET6_ADDRSTRLEN);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer,
+                      INET6_ADDRSTRLEN);
+    }
+}
+
 /*
  * The client's address: the TCP peer's, or behind a trusted proxy the one its X-Forwarded-For
  * names (every such header, in order, as one list).
@@ -256,18 +360,8 @@ static void run_in_lane(struct lane_job *job)
 static void client_address(struct MHD_Connection *conn, const struct exchange *ex, char *out,
                            size_t outlen)
 {
-    char peer[INET6_ADDRSTRLEN] = "";
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
-                      sizeof peer);
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer,
-                      sizeof peer);
-    }
+    char peer[INET6_ADDRSTRLEN];
+    peer_address(conn, peer);
     struct buf xff = BUF_INIT;
     for (size_t i = 0; settings->trusted_proxies.n && i < ex->nheaders; i++)
         if (strcasecmp(ex->headers[i].key, "X-Forwarded-For") == 0)
@@ -330,6 +424,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->body_len = ex->body.len;
     client_address(conn, ex, req->client_addr, sizeof req->client_addr);
 
+    guard_serving(ex->guard);
     int lane = router_lane(ex->srv->router, req->method, req->path);
     if (lane != ROUTER_INLINE) {
         /* The lane answers; until then this thread serves the other connections. */
@@ -348,13 +443,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return ret;
 }
 
+/* A connection opens or closes (on its thread, before libmicrohttpd closes its socket). */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+    struct server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        metrics_connection(1);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        char peer[INET6_ADDRSTRLEN];
+        peer_address(conn, peer);
+        *socket_context = ci ? guard_open(srv->guard, ci->connect_fd, peer) : NULL;
+    } else {
+        metrics_connection(-1);
+        guard_close(srv->guard, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's messages, into the log; the attribute tells clang fmt is a format. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct buf b = BUF_INIT;
     buf_vprintf(&b, fmt, ap);
@@ -375,8 +484,20 @@ struct server *server_start(const struct settings *s, const struct server_config
     struct server *srv = xcalloc(1, sizeof *srv);
     srv->router = config->router;
     srv->access_log = s->access_log;
-    srv->https = s->public_url && strncmp(s->public_url, "https://", 8) == 0;
+    https_only = s->public_url && strncmp(s->public_url, "https://", 8) == 0;
+    real_queue_response = (queue_response_fn)(uintptr_t)dlsym(RTLD_NEXT, "MHD_queue_response");
+    if (!real_queue_response) {
+        free(srv);
+        *why = "libmicrohttpd's MHD_queue_response was not found";
+        return NULL;
+    }
     srv->lanes = lanes_start(config->lanes, config->nlanes, &config->hooks);
+    /* An eighth of the cap stays free for new clients and health checks (see guard.h). */
+    unsigned reserve = s->connection_limit / 8 ? s->connection_limit / 8 : 1;
+    srv->guard = guard_start(&(struct guard_config){ .max_connections = s->connection_limit,
+                                                     .reserve = reserve,
+                                                     .request_timeout_s = s->request_timeout_s,
+                                                     .idle_timeout_s = s->connection_timeout_s });
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
@@ -389,9 +510,10 @@ struct server *server_start(const struct settings *s, const struct server_config
         (unsigned int)s->per_address_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)s->connection_timeout_s, MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv,
         MHD_OPTION_NOTIFY_COMPLETED, end_request, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+        srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
     if (!srv->daemon) {
         lanes_stop(srv->lanes);
+        guard_stop(srv->guard);
         free(srv);
         *why = "cannot listen there (address in use, or not an address of this machine)";
         return NULL;
@@ -427,5 +549,6 @@ void server_stop(struct server *srv, unsigned grace_seconds)
      */
     lanes_stop(srv->lanes);
     MHD_stop_daemon(srv->daemon);
+    guard_stop(srv->guard);
     free(srv);
 }

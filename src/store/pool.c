@@ -33,6 +33,8 @@ struct conn {
     char sqlstate[6];
     char constraint[64];
     bool connected_before; /* a connection after this one is a reconnect */
+    bool lost;             /* the last failure broke a connection that was open */
+    bool in_tx;            /* within store_tx's transaction: never connect anew */
     int busy;              /* nesting of calls that use the connection now */
     int replica;           /* -1: the primary; else the index of its read replica */
     unsigned long syncs;   /* round trips begun outside a transaction (see store_syncs) */
@@ -266,11 +268,43 @@ static bool thread_listens(void)
     return store_notify_live() && !tl_without_caches;
 }
 
+/*
+ * Whether an idle connection is gone: PostgreSQL restarted, or ended the backend, while the
+ * connection waited between requests. The server's farewell (57P01, or just the end of the stream)
+ * is already in the socket then, so reading what is there tells without a round trip; anything
+ * else found there is a notification, which PQnotifies hands over after the next round trip.
+ * Checked only outside a transaction block: within one, a lost connection fails the transaction
+ * and store_tx decides.
+ */
+static bool idle_connection_lost(PGconn *pg)
+{
+    if (PQtransactionStatus(pg) != PQTRANS_IDLE)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        struct pollfd pfd = { .fd = PQsocket(pg), .events = POLLIN };
+        if (pfd.fd < 0 || poll(&pfd, 1, 0) < 0)
+            return true;
+        if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+            return false;
+        if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK)
+            return true;
+    }
+    return false;
+}
+
 /* The thread's live connection, opened if needed; NULL when the database cannot be reached. */
 static PGconn *connection(struct conn *c)
 {
-    if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK && !idle_connection_lost(c->pg))
         return c->pg;
+    if (c->in_tx) {
+        /* A new connection would run the rest of the transaction outside it. */
+        c->lost = true;
+        set_error(c, "08006", NULL);
+        return NULL;
+    }
+    if (c->pg)
+        log_info("the database connection was lost; connecting again");
     drop_connection(c);
     c->pg = c->replica < 0 ? store_connect("hylla", conninfo, false)
                            : store_connect("hylla-replica", replica_conninfo(c->replica), true);
@@ -345,8 +379,10 @@ static enum store_status failure(struct conn *c, PGresult *res, const char *sql)
     else if (c->sqlstate[0] != '2' || c->sqlstate[1] != '2')
         log_error("database error %s: %s in: %.120s", c->sqlstate,
                   res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg), sql);
-    if (PQstatus(c->pg) != CONNECTION_OK)
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        c->lost = true;
         drop_connection(c);
+    }
     return st;
 }
 
@@ -365,10 +401,16 @@ static int statement_id(struct store_stmt *stmt)
     return id;
 }
 
-static enum store_status exec_stmt(struct conn *c, struct store_stmt *stmt, int nparams,
-                                   const char *const *params, PGresult **out)
+/*
+ * One try of a statement. *unsent tells a failure that lost the connection before the statement
+ * itself was sent, outside a transaction block: it did nothing, so it may run again.
+ */
+static enum store_status exec_once(struct conn *c, struct store_stmt *stmt, int nparams,
+                                   const char *const *params, PGresult **out, bool *unsent)
 {
     *out = NULL;
+    *unsent = false;
+    c->lost = false;
     set_error(c, NULL, NULL);
     PGconn *pg = connection(c);
     if (!pg)
@@ -377,18 +419,19 @@ static enum store_status exec_stmt(struct conn *c, struct store_stmt *stmt, int 
     int id = statement_id(stmt);
     char name[16];
     snprintf(name, sizeof name, "h%d", id);
+    bool synced = sync_begins(pg);
     if (!c->prepared[id]) {
         PGresult *prep = PQprepare(pg, name, stmt->sql, nparams, NULL);
         if (PQresultStatus(prep) != PGRES_COMMAND_OK) {
             enum store_status st = failure(c, prep, stmt->sql);
             PQclear(prep);
+            *unsent = synced && c->lost;
             return st;
         }
         PQclear(prep);
         c->prepared[id] = 1;
     }
 
-    bool synced = sync_begins(pg);
     PGresult *res = PQexecPrepared(pg, name, nparams, params, NULL, NULL, 0);
     ExecStatusType rs = PQresultStatus(res);
     if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
@@ -402,6 +445,24 @@ static enum store_status exec_stmt(struct conn *c, struct store_stmt *stmt, int 
         return PQntuples(res) > 0 ? STORE_OK : STORE_NOT_FOUND;
     const char *tuples = PQcmdTuples(res);
     return (*tuples && strcmp(tuples, "0") == 0) ? STORE_NOT_FOUND : STORE_OK;
+}
+
+/*
+ * A statement, once more on a new connection when the first try lost the connection before the
+ * statement was sent. A statement that was sent is never sent again here: whether a write
+ * outside a transaction committed before the connection went cannot be known (the client's
+ * Idempotency-Key covers that).
+ */
+static enum store_status exec_stmt(struct conn *c, struct store_stmt *stmt, int nparams,
+                                   const char *const *params, PGresult **out)
+{
+    bool unsent;
+    enum store_status st = exec_once(c, stmt, nparams, params, out, &unsent);
+    if (unsent) {
+        metrics_db_retry();
+        st = exec_once(c, stmt, nparams, params, out, &unsent);
+    }
+    return st;
 }
 
 enum store_status store_exec(struct store_stmt *stmt, int nparams, const char *const *params,
@@ -434,6 +495,7 @@ enum store_status store_run(struct store_stmt *stmt, int nparams, const char *co
 static enum store_status command(const char *sql)
 {
     struct conn *c = this_conn();
+    c->lost = false;
     PGconn *pg = connection(c);
     if (!pg)
         return STORE_HARD_ERROR;
@@ -479,6 +541,8 @@ enum store_status store_sync(void)
     struct conn *c = tl_active = primary_conn();
     busy_begin(c);
     enum store_status st = command("");
+    if (st != STORE_OK && c->lost)
+        st = command(""); /* an empty query changes nothing: once more, on a new connection */
     busy_end(c);
     return st;
 }
@@ -517,22 +581,37 @@ static enum store_status tx_on(struct conn *c, enum store_isolation isolation,
     const char *begin = begin_sql[isolation];
     enum store_status st = STORE_HARD_ERROR;
     busy_begin(c);
+    bool reconnected = false;
     for (int attempt = 0; attempt < 8; attempt++) {
         backoff(attempt);
+        bool committing = false;
         st = command(begin);
-        if (st != STORE_OK)
-            goto out;
-        st = fn(ctx);
         if (st == STORE_OK) {
-            st = command("COMMIT");
+            c->in_tx = true;
+            st = fn(ctx);
+            if (st == STORE_OK) {
+                committing = true;
+                st = command("COMMIT");
+            }
+            c->in_tx = false;
             if (st == STORE_OK)
                 goto out;
         }
         rollback();
+        /*
+         * The connection went before COMMIT was sent: nothing of the transaction was committed
+         * (it died with its connection), so it runs once more on a new one. A COMMIT whose answer
+         * was lost is never sent again: its outcome is unknown.
+         */
+        if (st != STORE_OK && c->lost && !committing && !reconnected) {
+            reconnected = true;
+            continue;
+        }
         if (st != STORE_SOFT_ERROR)
             goto out;
     }
-    log_warn("transaction gave up after repeated serialisation failures");
+    if (st == STORE_SOFT_ERROR)
+        log_warn("transaction gave up after repeated serialisation failures");
 out:
     busy_end(c);
     return st;

@@ -36,8 +36,9 @@ enum store_status store_throttle_fail(const unsigned char username_key[THROTTLE_
      * not lengthen it, and RETURNING names only lockouts that start now.
      */
     static struct store_stmt fail = STORE_STMT(
-        "WITH k (scope, key, max) AS (VALUES ('username', $1::bytea, $3::int),"
-        "                                    ('address', $2::bytea, $4::int)),"
+        "WITH k (scope, key, max) AS (SELECT * FROM (VALUES ('username', $1::bytea, $3::int),"
+        "                                                   ('address', $2::bytea, $4::int)) v"
+        "                              WHERE v.column2 IS NOT NULL),"
         "     added AS (INSERT INTO login_failures (scope, key) SELECT scope, key FROM k),"
         "     over AS (SELECT k.scope, k.key FROM k"
         "               WHERE 1 + (SELECT count(*) FROM login_failures f"
@@ -53,7 +54,8 @@ enum store_status store_throttle_fail(const unsigned char username_key[THROTTLE_
         "            WHERE at < now() - make_interval(secs => $1))"
         " DELETE FROM login_lockouts WHERE locked_until < now() - make_interval(secs => $1)");
     char user[2 * THROTTLE_KEY_SIZE + 3], addr[2 * THROTTLE_KEY_SIZE + 3];
-    store_bytea_text(user, username_key, THROTTLE_KEY_SIZE);
+    if (username_key)
+        store_bytea_text(user, username_key, THROTTLE_KEY_SIZE);
     store_bytea_text(addr, address_key, THROTTLE_KEY_SIZE);
     STORE_NUM(user_max, THROTTLE_USERNAME_MAX);
     STORE_NUM(addr_max, THROTTLE_ADDRESS_MAX);
@@ -63,7 +65,9 @@ enum store_status store_throttle_fail(const unsigned char username_key[THROTTLE_
     *locked_username = *locked_address = false;
     PGresult *res;
     enum store_status st = store_exec(
-        &fail, 6, (const char *[]){ user, addr, user_max, addr_max, window, lock }, &res);
+        &fail, 6,
+        (const char *[]){ username_key ? user : NULL, addr, user_max, addr_max, window, lock },
+        &res);
     if (st < 0)
         return st;
     for (int i = 0; i < PQntuples(res); i++) {

@@ -17,7 +17,8 @@ enum store_status store_throttle_check(const unsigned char username_key[THROTTLE
                                        unsigned *seconds) STORE_MUST_CHECK;
 
 /*
- * Record one failed login for both keys, lock each key whose failures within the window reach
+ * Record one failed login for both keys (the address's only when username_key is NULL: a login
+ * refused before its password was checked), lock each key whose failures within the window reach
  * its limit, and forget failures older than the window. *locked_username and *locked_address say
  * whether this failure started a lockout (for the audit log).
  */

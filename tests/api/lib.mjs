@@ -227,12 +227,15 @@ export async function rawRequest(url, text) {
   });
 }
 
-/** Start a private PostgreSQL cluster (for tests that stop it); resolves { conninfo, stop(), start() }. */
+/**
+ * Start a private PostgreSQL cluster (for tests that stop it); resolves { conninfo, stop(), start() }.
+ * stop('immediate') stops it as a crash would (no checkpoint; recovery at the next start).
+ */
 export async function privateCluster(dir) {
   const script = path.join(SOURCE_ROOT, 'contrib', 'pg-local');
   const start = async () => (await run(script, ['start', dir])).stdout.trim();
   const conninfo = await start();
-  return { conninfo, start, stop: () => run(script, ['stop', dir]) };
+  return { conninfo, start, stop: (mode) => run(script, ['stop', dir, ...(mode ? [mode] : [])]) };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -155,3 +155,60 @@ test('hylla routes lists the route table with access levels', async () => {
   assert.ok(routes.some((x) => x.method === 'GET' && x.pattern === '/healthz' && x.access === 'public'));
   assert.ok(routes.some((x) => x.method === 'DELETE' && x.pattern === '/api/session' && x.access === 'volunteer'));
 });
+
+/** Split a raw HTTP/1.1 answer into { status, headers (lower-case names), body }. */
+function parseRaw(raw) {
+  const end = raw.indexOf('\r\n\r\n');
+  const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');
+  const headers = {};
+  for (const line of lines) {
+    const i = line.indexOf(':');
+    headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: raw.slice(end + 4) };
+}
+
+test("libmicrohttpd's own refusals are problem+json with the security headers", async () => {
+  const db = await freshDb();
+  const server = await startHylla({ database: db.conninfo });
+  const manyHeaders = Array.from({ length: 40 }, (_, i) => `X-Filler-${i}: ${'b'.repeat(1000)}\r\n`).join('');
+  const cases = [
+    ['HTTP/3.0', 'GET / HTTP/3.0\r\nHost: x\r\n\r\n', 505, 'http_version_not_supported'],
+    ['HTTP/0.9', 'GET / HTTP/0.9\r\nHost: x\r\n\r\n', 505, 'http_version_not_supported'],
+    ['a 40 kB target', `GET /${'a'.repeat(40000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, 'uri_too_long'],
+    ['40 kB of headers', `GET / HTTP/1.1\r\nHost: x\r\n${manyHeaders}\r\n`, 431, 'headers_too_large'],
+    ['a header line without a colon', 'GET / HTTP/1.1\r\nHost: x\r\nbad header line\r\n\r\n', 400, 'bad_request'],
+    ['a broken chunk', 'POST /api/session HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400, 'bad_request'],
+  ];
+  try {
+    for (const [what, text, status, code] of cases) {
+      const r = parseRaw(await rawRequest(server.url, text));
+      assert.equal(r.status, status, `${what}: ${r.body}`);
+      assert.equal(r.headers['content-type'], 'application/problem+json', what);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff', what);
+      assert.match(r.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/, what);
+      assert.equal(r.headers['referrer-policy'], 'same-origin', what);
+      assert.equal(r.headers.connection, 'close', what);
+      const body = JSON.parse(r.body);
+      assert.equal(body.status, status, what);
+      assert.equal(body.code, code, what);
+      assert.doesNotMatch(r.body, /<html/i, what);
+    }
+    // A Content-Length that is no number: libmicrohttpd 0.9.75 writes the head of its refusal
+    // twice (its own fault, the same without hylla's answer), so only the first head is ours to check.
+    for (const [value, status] of [['abc', 400], ['99999999999999999999999', 413]]) {
+      const raw = await rawRequest(server.url,
+        `POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: ${value}\r\n\r\n`);
+      const r = parseRaw(raw);
+      assert.equal(r.status, status, raw);
+      assert.equal(r.headers['content-type'], 'application/problem+json');
+      assert.equal(r.headers['x-content-type-options'], 'nosniff');
+      assert.doesNotMatch(raw, /<html/i);
+    }
+    // The server is still there for ordinary requests.
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  } finally {
+    await server.stop();
+    await db.drop();
+  }
+});

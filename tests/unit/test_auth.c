@@ -70,8 +70,8 @@ START_TEST(old_parameters_ask_for_a_rehash)
     /* "correct horse battery" with 8 MiB and 3 passes, not the INTERACTIVE limits. */
     const char *old = "$argon2id$v=19$m=8192,t=3,p=1$hIpw2Fw1OU7/i+yIQz+zRw$"
                       "p0DawwKJLL/kzNSrF0WCYdMsNvz+8aw5sV2jSDmkl9A";
-    ck_assert_int_eq(password_verify(old, "correct horse battery"), PASSWORD_MATCH_REHASH);
-    ck_assert_int_eq(password_verify(old, "correct horse batter"), PASSWORD_MISMATCH);
+    ck_assert_int_eq(password_verify(old, "correct horse battery", NULL), PASSWORD_MATCH_REHASH);
+    ck_assert_int_eq(password_verify(old, "correct horse batter", NULL), PASSWORD_MISMATCH);
 }
 END_TEST
 
@@ -95,14 +95,48 @@ START_TEST(the_gate_refuses_beyond_its_queue)
     ck_assert_int_eq(pthread_create(&t, NULL, keep_hashing, NULL), 0);
     bool refused = false;
     while (!refused && !atomic_load(&hasher_done)) {
-        refused = password_verify_dummy("correct horse battery") == PASSWORD_BUSY;
+        refused = password_verify_dummy("correct horse battery", NULL) == PASSWORD_BUSY;
         if (!refused)
             nanosleep(&(struct timespec){ 0, 1000000 }, NULL); /* let the other thread in */
     }
     pthread_join(t, NULL);
     ck_assert(refused);
     /* With the gate free again, the same call does its work. */
-    ck_assert_int_eq(password_verify_dummy("correct horse battery"), PASSWORD_MISMATCH);
+    ck_assert_int_eq(password_verify_dummy("correct horse battery", NULL), PASSWORD_MISMATCH);
+}
+END_TEST
+
+static atomic_bool address_a_done;
+
+static void *keep_verifying_for_a(void *arg)
+{
+    (void)arg;
+    for (int done = 0; done < 3;)
+        done += password_verify_dummy("correct horse battery", "192.0.2.1") == PASSWORD_MISMATCH;
+    atomic_store(&address_a_done, true);
+    return NULL;
+}
+
+START_TEST(an_address_holds_its_share_of_the_gate_and_no_more)
+{
+    /* Two places (one running, one waiting): an address's share is one. */
+    password_gate_configure(1, 1);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, keep_verifying_for_a, NULL), 0);
+    bool over_share = false;
+    while (!over_share && !atomic_load(&address_a_done)) {
+        /* Refused at once while the address's one place is taken; never made to wait. */
+        over_share = password_verify_dummy("x", "192.0.2.1") == PASSWORD_OVER_SHARE;
+        if (!over_share)
+            nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+    }
+    /* Another address waits for the place and gets it. */
+    ck_assert_int_eq(password_verify_dummy("x", "192.0.2.2"), PASSWORD_MISMATCH);
+    pthread_join(t, NULL);
+    ck_assert(over_share);
+    /* Without an address (the command line), nobody's share applies. */
+    char hash[PASSWORD_HASH_SIZE];
+    ck_assert_int_eq(password_hash("correct horse battery", hash), PASSWORD_MATCH);
 }
 END_TEST
 
@@ -118,6 +152,7 @@ static Suite *auth_suite(void)
     tcase_add_test(tc, usernames);
     tcase_add_test(tc, old_parameters_ask_for_a_rehash);
     tcase_add_test(tc, the_gate_refuses_beyond_its_queue);
+    tcase_add_test(tc, an_address_holds_its_share_of_the_gate_and_no_more);
     suite_add_tcase(s, tc);
     return s;
 }
