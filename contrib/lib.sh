@@ -11,10 +11,12 @@ HYLLA_APT_BUILD=(
     "pkgconf:check:check" "pkgconf:zlib:zlib1g-dev" "header:zint.h:libzint-dev"
     "pkgconf:libcurl:libcurl4-openssl-dev" "pgbin:postgresql"
 )
-# zbarimg reads the printed labels' barcodes back; pdftotext and pdftoppm measure and render the PDF.
+# zbarimg reads the printed labels' barcodes back; pdftotext and pdftoppm measure and render the PDF;
+# hylla runs through pgbouncer in tests/deploy/pgbouncer.
 HYLLA_APT_TEST=("node:nodejs" "npm:npm" "chromium:chromium" "psql:postgresql-client" "clang-format:clang-format" "git:git"
     "nginx:nginx" "lintian:lintian" "openssl:openssl" "dpkg-shlibdeps:dpkg-dev" "systemd-analyze:systemd"
-    "setpriv:util-linux" "zbarimg:zbar-tools" "pdftotext:poppler-utils" "aiosmtpd:python3-aiosmtpd")
+    "setpriv:util-linux" "zbarimg:zbar-tools" "pdftotext:poppler-utils" "aiosmtpd:python3-aiosmtpd"
+    "pgbouncer:pgbouncer")
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

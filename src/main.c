@@ -82,6 +82,11 @@ static const char serve_help[] =
     "                                                port 0 picks a free port)\n"
     "  --database URL            HYLLA_DATABASE_URL  libpq connection string or URI\n"
     "                                                (default: libpq's PG* environment)\n"
+    "  --read-database URL       HYLLA_READ_DATABASE_URL  a read replica for the public and\n"
+    "                                                statistics reads; may come more than\n"
+    "                                                once (the variable: a list split by ';')\n"
+    "  --max-replica-lag SEC     HYLLA_MAX_REPLICA_LAG  read from the primary while a replica\n"
+    "                                                lags more than this (10)\n"
     "  --web-root DIR            HYLLA_WEB_ROOT      the web/ folder (" HYLLA_DEFAULT_WEB_ROOT ")\n"
     "  --workers N               HYLLA_WORKERS       threads that run the staff's requests, each\n"
     "                                                with one database connection (" DEFAULT_WORKERS
@@ -173,6 +178,8 @@ static int cmd_serve(int argc, char **argv)
         O_METRICS,
         O_RETENTION,
         O_PROXY,
+        O_READDB,
+        O_MAXLAG,
         O_MSG,
         O_NOLOG = O_MSG + CLI_MESSAGING_COUNT
     };
@@ -196,6 +203,8 @@ static int cmd_serve(int argc, char **argv)
         { "metrics-allow", required_argument, 0, O_METRICS },
         { "retention-months", required_argument, 0, O_RETENTION },
         { "trusted-proxy", required_argument, 0, O_PROXY },
+        { "read-database", required_argument, 0, O_READDB },
+        { "max-replica-lag", required_argument, 0, O_MAXLAG },
         CLI_MESSAGING_OPTIONS(O_MSG),
         { "no-access-log", no_argument, 0, O_NOLOG },
         { "help", no_argument, 0, 'h' },
@@ -204,7 +213,8 @@ static int cmd_serve(int argc, char **argv)
     const char *flag[O_NOLOG + 1] = { 0 };
     struct settings_messaging_args margs = { 0 };
     bool no_log = false;
-    static struct buf proxies; /* --trusted-proxy may come more than once */
+    static struct buf proxies;  /* --trusted-proxy may come more than once */
+    static struct buf replicas; /* so may --read-database */
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
@@ -219,12 +229,15 @@ static int cmd_serve(int argc, char **argv)
             no_log = true;
         else if (c == O_PROXY)
             buf_printf(&proxies, "%s%s", proxies.len ? "," : "", optarg);
+        else if (c == O_READDB)
+            buf_printf(&replicas, "%s%s", replicas.len ? ";" : "", optarg);
         else if (c >= O_MSG && c < O_MSG + CLI_MESSAGING_COUNT)
             cli_messaging_flag(&margs, c - O_MSG, optarg);
         else
             flag[c] = optarg;
     }
     flag[O_PROXY] = proxies.data;
+    flag[O_READDB] = replicas.data;
     if (optind < argc)
         return usage_error("serve takes no arguments (got \"%s\")", argv[optind]);
 
@@ -239,6 +252,7 @@ static int cmd_serve(int argc, char **argv)
 
     s.listen = setting(flag[O_LISTEN], "HYLLA_LISTEN", "127.0.0.1:8080");
     s.database_url = setting(flag[O_DB], "HYLLA_DATABASE_URL", "");
+    s.read_database = setting(flag[O_READDB], "HYLLA_READ_DATABASE_URL", "");
     s.web_root = setting(flag[O_WEB], "HYLLA_WEB_ROOT", HYLLA_DEFAULT_WEB_ROOT);
     s.public_url = setting(flag[O_PUBLIC], "HYLLA_PUBLIC_URL", NULL);
     const char *access_log = getenv("HYLLA_ACCESS_LOG");
@@ -265,6 +279,10 @@ static int cmd_serve(int argc, char **argv)
     if (!settings_parse_uint(v, 0, 600, &n))
         return usage_error("--retention-months must be a number from 0 to 600 (got \"%s\")", v);
     s.retention_months = (unsigned)n;
+    v = setting(flag[O_MAXLAG], "HYLLA_MAX_REPLICA_LAG", "10");
+    if (!settings_parse_uint(v, 1, 86400, &n))
+        return usage_error("--max-replica-lag must be seconds from 1 to 86400 (got \"%s\")", v);
+    s.max_replica_lag_s = (unsigned)n;
     v = setting(flag[O_WORKERS], "HYLLA_WORKERS", default_workers);
     if (!settings_parse_uint(v, 1, 256, &n))
         return usage_error("--workers must be a number from 1 to 256 (got \"%s\")", v);
@@ -325,6 +343,8 @@ static int cmd_serve(int argc, char **argv)
     settings = &s;
 
     store_init(s.database_url);
+    if (!store_replicas_init(s.read_database, s.max_replica_lag_s))
+        return usage_error("--read-database must be libpq connection strings or URIs");
     int pending = store_migrations_pending(hylla_migrations);
     if (pending < 0)
         log_warn("the database cannot be read yet; /healthz will say so until it can");
@@ -357,6 +377,7 @@ static int cmd_serve(int argc, char **argv)
      */
     mallopt(M_ARENA_MAX, 2);
     count_routes();
+    store_replicas_start(); /* measures each read replica once before the first request */
     store_session_cache_start();
     public_cache_start();
     store_notify_enable();
@@ -365,6 +386,7 @@ static int cmd_serve(int argc, char **argv)
     struct server *srv = server_start(&s, &config, &why);
     if (!srv) {
         gateway_cleanup();
+        store_replicas_stop();
         store_stats_folder_stop();
         return usage_error("--listen %s: %s", s.listen, why);
     }
@@ -388,6 +410,7 @@ static int cmd_serve(int argc, char **argv)
     scheduler_stop(scheduler);
     server_stop(srv, 10);
     gateway_cleanup();
+    store_replicas_stop();
     store_stats_folder_stop();
     static_shutdown();
     log_info("stopped");

@@ -60,23 +60,40 @@ void photos_delete(struct req *req, struct reply *rep)
 }
 
 /*
- * A client that sends If-None-Match has a copy: its etag is read first (no bytes), and a match
- * is a 304 in one query; otherwise, or when the photo changed, the bytes are read.
+ * Read the photo of code into *p (free p->data). A client that sends If-None-Match has a copy:
+ * its etag is read first (no bytes), and a match leaves p->data NULL (a 304) after one query;
+ * otherwise, or when the photo changed, the bytes are read.
+ */
+static enum store_status read_photo(const struct req *req, const char *code, struct photo *p)
+{
+    if (!req_header(req, "If-None-Match"))
+        return store_photo_get(code, p);
+    enum store_status st = store_photo_etag(code, p->etag);
+    char tag[PHOTO_ETAG_SIZE + 2];
+    snprintf(tag, sizeof tag, "\"%s\"", p->etag);
+    if (st == STORE_OK && !req_etag_matches(req, tag))
+        st = store_photo_get(code, p);
+    return st;
+}
+
+/*
+ * A photo is a public read, which a read replica may answer (routes.c). Pages name a photo by
+ * its version (?v=, its etag; the desk's from the primary): a version the read did not find is
+ * one the replica has not replayed yet, a photo staff have just put up, so the primary answers.
  */
 void photos_get(struct req *req, struct reply *rep)
 {
-    char code[ITEM_CODE_MAX + 1], tag[PHOTO_ETAG_SIZE + 2];
+    char code[ITEM_CODE_MAX + 1];
     if (!api_path_code(req, rep, code))
         return;
     struct photo p = { 0 };
-    enum store_status st = STORE_OK;
-    if (req_header(req, "If-None-Match")) {
-        st = store_photo_etag(code, p.etag);
-        snprintf(tag, sizeof tag, "\"%s\"", p.etag);
-        if (st == STORE_OK && !req_etag_matches(req, tag))
-            st = store_photo_get(code, &p);
-    } else {
-        st = store_photo_get(code, &p);
+    enum store_status st = read_photo(req, code, &p);
+    const char *v = req_query(req, "v");
+    if (v && (st == STORE_NOT_FOUND || (st == STORE_OK && strcmp(v, p.etag) != 0))) {
+        free(p.data);
+        p = (struct photo){ 0 };
+        store_read_from_replica(false);
+        st = read_photo(req, code, &p);
     }
     if (!api_store_found(rep, st, PROBLEM_photo_not_found, NULL))
         return;
@@ -89,7 +106,6 @@ void photos_get(struct req *req, struct reply *rep)
     else
         reply_empty(rep, 304);
     reply_headerf(rep, "ETag", "\"%s\"", p.etag);
-    const char *v = req_query(req, "v");
     if (v && strcmp(v, p.etag) == 0)
         reply_header(rep, "Cache-Control", "public, max-age=31536000, immutable");
     else

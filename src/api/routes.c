@@ -446,7 +446,7 @@ static bool admit_branch(const struct req *req, struct reply *rep)
  * even on a public route (a login over a live session, say): the cookie alone proves nothing,
  * since the browser sends it whoever made the page that asks.
  */
-static bool admit(struct req *req, struct reply *rep)
+static bool admit_who(struct req *req, struct reply *rep)
 {
     const struct route *r = req->route;
     bool safe = req_method_is_safe(req);
@@ -491,6 +491,35 @@ static bool admit(struct req *req, struct reply *rep)
 }
 
 /*
+ * Whether a route only reads what may be a few seconds old, so that a read replica may answer
+ * it (store_read_from_replica): the public API, which any visitor reads, item photos (a photo
+ * staff have just put up is asked for by its new version, which photos_get then reads from the
+ * primary), and the statistics. Everything else, above all the desk's reads of what staff have
+ * just written, reads the primary. Not the route's lane: lanes sort requests by what they cost
+ * (LANE_READS keeps long statements away from the desk), replicas by what they may miss, and a
+ * public item or text is a short read that may still be a few seconds old.
+ */
+static bool reads_replica(const struct route *r)
+{
+    return strcmp(r->method, "GET") == 0 &&
+           (strncmp(r->pattern, "/api/public/", 12) == 0 ||
+            strncmp(r->pattern, "/api/stats/", 11) == 0 || r->handler == photos_get);
+}
+
+/*
+ * Admit the request (admit_who), then say where its reads go: the session is read from the
+ * primary before, whatever the route.
+ */
+static bool admit(struct req *req, struct reply *rep)
+{
+    store_read_from_replica(false);
+    if (!admit_who(req, rep))
+        return false;
+    store_read_from_replica(reads_replica(req->route));
+    return true;
+}
+
+/*
  * After the handler: a read answered on a session not yet confirmed goes out only when nothing
  * about staff changed before the request (else the router runs it again, confirmed first). And
  * after a change made here, the public answers kept in memory go, so that what this server says
@@ -500,6 +529,7 @@ static bool admit(struct req *req, struct reply *rep)
  */
 static bool answered(const struct req *req, const struct reply *rep)
 {
+    store_read_from_replica(false); /* the session is confirmed on the primary */
     if (unconfirmed.pending) {
         unconfirmed.pending = false;
         return store_session_confirm(&unconfirmed);

@@ -30,6 +30,7 @@ static const char *const *route_methods, *const *route_patterns;
 
 static atomic_llong connections, db_open, db_busy;
 static atomic_ullong db_reconnects, db_connect_failures, db_retries;
+static atomic_ullong db_statements[2], db_replica_fallbacks; /* [0] primary, [1] replica */
 static atomic_ullong shed_deadline, shed_cap, login_busy, login_over_share;
 static atomic_ullong messages_sent, messages_retried, messages_failed, messages_cancelled;
 static atomic_bool outbox_known;
@@ -104,6 +105,17 @@ void metrics_db_connect_failure(void)
 void metrics_db_retry(void)
 {
     atomic_fetch_add_explicit(&db_retries, 1, memory_order_relaxed);
+}
+
+void metrics_db_statement(bool replica, bool background)
+{
+    if (!background)
+        atomic_fetch_add_explicit(&db_statements[replica], 1, memory_order_relaxed);
+}
+
+void metrics_db_replica_fallback(void)
+{
+    atomic_fetch_add_explicit(&db_replica_fallbacks, 1, memory_order_relaxed);
 }
 
 void metrics_messages(int sent, int retried, int failed, int cancelled)
@@ -219,6 +231,13 @@ void metrics_render(struct buf *out, const char *version)
            "Transactions or statements run again after a serialisation failure, a deadlock or a "
            "lost connection.");
     buf_printf(out, "hylla_db_retried_transactions_total %llu\n", LOAD(db_retries));
+    header(out, "hylla_db_statements_total", "counter",
+           "Statements that ran for requests, by pool: the primary, or the read replicas.");
+    buf_printf(out, "hylla_db_statements_total{pool=\"primary\"} %llu\n", LOAD(db_statements[0]));
+    buf_printf(out, "hylla_db_statements_total{pool=\"replica\"} %llu\n", LOAD(db_statements[1]));
+    header(out, "hylla_db_replica_fallbacks_total", "counter",
+           "Statements run again on the primary because their read replica had gone.");
+    buf_printf(out, "hylla_db_replica_fallbacks_total %llu\n", LOAD(db_replica_fallbacks));
 
     header(out, "hylla_messages_total", "counter",
            "Attempts to send a message by this process, by how they ended (retried: to be tried "

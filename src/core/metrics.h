@@ -45,6 +45,14 @@ void metrics_db_connect_failure(void);
 /* A transaction ran again after a serialisation failure or a deadlock. */
 void metrics_db_retry(void);
 
+/*
+ * A statement ran, on the primary or on a read replica (the per-pool counts, of the requests'
+ * statements: a background thread's, the statistics folder's or a job's, are not counted); a
+ * replica failed under a statement, which ran again on the primary.
+ */
+void metrics_db_statement(bool replica, bool background);
+void metrics_db_replica_fallback(void);
+
 /* Messages this process handed to a provider and how each attempt ended (jobs/remind). */
 void metrics_messages(int sent, int retried, int failed, int cancelled);
 

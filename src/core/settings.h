@@ -12,14 +12,16 @@
 #include <sys/socket.h>
 
 struct settings {
-    const char *listen;       /* HOST:PORT; port 0 picks a free one */
-    const char *database_url; /* libpq connection string or URI */
-    const char *web_root;     /* the web/ folder */
-    const char *public_url;   /* how users reach us; https makes cookies Secure */
-    unsigned http_threads;    /* threads that read and write the connections */
-    unsigned workers;         /* threads of the desk's lane, each with one database connection */
-    unsigned read_workers;    /* threads of the public and statistics reads' lane, the same */
-    size_t body_limit;        /* largest request body for ordinary routes */
+    const char *listen;         /* HOST:PORT; port 0 picks a free one */
+    const char *database_url;   /* libpq connection string or URI */
+    const char *read_database;  /* read replicas' connection strings, split by ';' ("": none) */
+    unsigned max_replica_lag_s; /* a replica further behind is not read from */
+    const char *web_root;       /* the web/ folder */
+    const char *public_url;     /* how users reach us; https makes cookies Secure */
+    unsigned http_threads;      /* threads that read and write the connections */
+    unsigned workers;           /* threads of the desk's lane, each with one database connection */
+    unsigned read_workers;      /* threads of the public and statistics reads' lane, the same */
+    size_t body_limit;          /* largest request body for ordinary routes */
     unsigned connection_timeout_s; /* idle, or awaiting a request line */
     unsigned request_timeout_s;    /* from the request line to the whole request received */
     unsigned per_address_limit;    /* open connections per client address */

@@ -151,9 +151,13 @@ static int find_file(const char *path, struct stat *st, char resolved[PATH_MAX])
     if (fd >= 0)
         goto done;
 
+    /*
+     * A missing asset (a file type served here, such as .js) gets no page; a dot alone does not
+     * make one: an item's public page /i/CODE takes codes such as AB.1234.
+     */
     const char *last = strrchr(path, '/');
-    if (strchr(last, '.'))
-        goto done; /* a missing asset: no page fallback */
+    if (strchr(last, '.') && strcmp(static_content_type(last), "application/octet-stream") != 0)
+        goto done;
 
     /* Pages: /desk -> desk.html or desk/index.html; /desk/borrowers/7 -> the same page. */
     size_t plen = strlen(path);

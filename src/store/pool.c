@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "store/notify.h"
+#include "store/replica.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* More than the program declares; a statement beyond it is a programming error. */
 #define MAX_STATEMENTS 1024
@@ -34,6 +36,7 @@ struct conn {
     bool lost;             /* the last failure broke a connection that was open */
     bool in_tx;            /* within store_tx's transaction: never connect anew */
     int busy;              /* nesting of calls that use the connection now */
+    int replica;           /* -1: the primary; else the index of its read replica */
     unsigned long syncs;   /* round trips begun outside a transaction (see store_syncs) */
 };
 
@@ -42,13 +45,59 @@ static atomic_int next_statement_id;
 static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct conn *tl_conn;
-static _Thread_local bool tl_without_caches; /* store_thread_without_caches */
+static _Thread_local bool tl_without_caches; /* store_thread_without_caches, or a hot standby */
+static _Thread_local bool tl_background;     /* store_thread_without_caches: no request's */
+
+/*
+ * Read replicas (replica.h): a thread that reads for a public or statistics route
+ * (tl_read_intent) keeps a second connection, to a replica that is up; tl_active is the
+ * connection of the call in progress or of the last one, whose error the store_error_* calls
+ * report.
+ */
+static _Thread_local bool tl_read_intent;
+static _Thread_local struct conn *tl_replica;
+static _Thread_local struct conn *tl_active;
+
+/*
+ * Close pg and wait, at most a second, until the server has ended the session. PQfinish only
+ * sends Terminate and closes its socket; the server process releases the session's advisory
+ * locks (a claimed message's, message_store.c) as it exits, a moment later, and on a busy
+ * machine another connection could otherwise still find a message locked by a connection that
+ * is gone. The server closes its end of the socket only after releasing them, so the end of
+ * the stream on a duplicate of the socket is the sign.
+ */
+static void finish_and_wait(PGconn *pg)
+{
+    int fd = PQsocket(pg) >= 0 ? dup(PQsocket(pg)) : -1;
+    PQfinish(pg);
+    if (fd < 0)
+        return;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left_ms =
+            1000 - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        char discard[256];
+        if (left_ms <= 0 || poll(&p, 1, (int)left_ms) <= 0 ||
+            read(fd, discard, sizeof discard) <= 0)
+            break;
+    }
+    close(fd);
+}
 
 static void conn_free(void *p)
 {
+    /* The primary's connection is the key's value; the replica's goes with it. */
+    if (p == tl_conn && tl_replica) {
+        struct conn *r = tl_replica;
+        tl_replica = NULL;
+        conn_free(r);
+    }
     struct conn *c = p;
     if (c && c->pg) {
-        PQfinish(c->pg);
+        finish_and_wait(c->pg);
         metrics_db_open(-1);
     }
     free(c);
@@ -81,6 +130,7 @@ void store_init(const char *info)
 
 void store_thread_close(void)
 {
+    tl_active = NULL;
     if (tl_conn) {
         pthread_setspecific(conn_key, NULL);
         conn_free(tl_conn);
@@ -91,16 +141,75 @@ void store_thread_close(void)
 void store_thread_without_caches(void)
 {
     tl_without_caches = true;
+    tl_background = true;
 }
 
-static struct conn *this_conn(void)
+static struct conn *primary_conn(void)
 {
     if (!tl_conn) {
         tl_conn = xcalloc(1, sizeof *tl_conn);
+        tl_conn->replica = -1;
         pthread_once(&key_once, make_key);
         pthread_setspecific(conn_key, tl_conn);
     }
     return tl_conn;
+}
+
+static void drop_connection(struct conn *c);
+
+/*
+ * The connection for a call: inside a call, the one it runs on (a transaction stays on one
+ * connection); otherwise a replica's for a thread that may read from one and a replica is up
+ * (the one it reads already while that is up: threads choose in turn, then keep to theirs),
+ * else the primary's.
+ */
+static struct conn *this_conn(void)
+{
+    if (tl_active && tl_active->busy)
+        return tl_active;
+    int i = -1;
+    if (tl_read_intent)
+        i = tl_replica && tl_replica->pg && replica_up(tl_replica->replica) ? tl_replica->replica
+                                                                            : replica_pick();
+    if (i < 0)
+        return tl_active = primary_conn();
+    if (!tl_replica) {
+        primary_conn(); /* its key's destructor frees the replica's connection too */
+        tl_replica = xcalloc(1, sizeof *tl_replica);
+    }
+    if (tl_replica->replica != i) {
+        drop_connection(tl_replica);
+        tl_replica->replica = i;
+    }
+    return tl_active = tl_replica;
+}
+
+/* The connection whose last failure store_error_* report. */
+static struct conn *last_conn(void)
+{
+    return tl_active ? tl_active : primary_conn();
+}
+
+void store_read_from_replica(bool yes)
+{
+    tl_read_intent = yes;
+}
+
+/*
+ * After the outermost call on c failed: when c is a replica's and the failure was the
+ * connection's (08: none could be made or it broke; 57P0x: the server is shutting down, or
+ * not accepting connections yet), mark the replica down and answer true, so that the caller
+ * runs the call again on the primary. Never inside a transaction, which must not move.
+ */
+static bool fall_back(struct conn *c, enum store_status st)
+{
+    bool lost = strncmp(c->sqlstate, "08", 2) == 0 || strncmp(c->sqlstate, "57P0", 4) == 0;
+    if (c->replica < 0 || c->busy || st != STORE_HARD_ERROR || !lost)
+        return false;
+    replica_mark_down(c->replica);
+    metrics_db_replica_fallback();
+    tl_active = primary_conn();
+    return true;
 }
 
 static void set_error(struct conn *c, const char *sqlstate, const char *constraint)
@@ -119,13 +228,16 @@ static void drop_connection(struct conn *c)
     memset(c->prepared, 0, sizeof c->prepared);
 }
 
-/* A new connection set up as the pool's are (time zone, timeouts); NULL (logged) on failure. */
-static PGconn *store_connect(const char *application_name)
+/*
+ * A new connection to info set up as the pool's are (time zone, timeouts; read_only: no
+ * transaction writes); NULL (logged) on failure.
+ */
+static PGconn *store_connect(const char *application_name, const char *info, bool read_only)
 {
     /* Our defaults come first so that the caller's connection string overrides them. */
     const char *const keys[] = { "connect_timeout", "application_name", "client_encoding", "dbname",
                                  NULL };
-    const char *const values[] = { "3", application_name, "UTF8", conninfo, NULL };
+    const char *const values[] = { "3", application_name, "UTF8", info, NULL };
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     if (PQstatus(pg) != CONNECTION_OK) {
         /* The message may name hosts and users but never passwords; keep it to the log. */
@@ -137,7 +249,9 @@ static PGconn *store_connect(const char *application_name)
         PQfinish(pg);
         return NULL;
     }
-    PGresult *res = PQexec(pg, SESSION_SETUP);
+    /* A replica's connection never writes: on a primary by mistake, a write still fails. */
+    PGresult *res = PQexec(pg, read_only ? SESSION_SETUP "; SET default_transaction_read_only = on"
+                                         : SESSION_SETUP);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
     if (!ok) {
@@ -146,6 +260,12 @@ static PGconn *store_connect(const char *application_name)
         return NULL;
     }
     return pg;
+}
+
+/* Whether this thread's connection to the primary listens (store_listens). */
+static bool thread_listens(void)
+{
+    return store_notify_live() && !tl_without_caches;
 }
 
 /*
@@ -186,7 +306,8 @@ static PGconn *connection(struct conn *c)
     if (c->pg)
         log_info("the database connection was lost; connecting again");
     drop_connection(c);
-    c->pg = store_connect("hylla");
+    c->pg = c->replica < 0 ? store_connect("hylla", conninfo, false)
+                           : store_connect("hylla-replica", replica_conninfo(c->replica), true);
     if (!c->pg) {
         set_error(c, "08006", NULL);
         return NULL;
@@ -195,10 +316,12 @@ static PGconn *connection(struct conn *c)
     if (c->connected_before)
         metrics_db_reconnect();
     c->connected_before = true;
+    if (c->replica >= 0)
+        return c->pg; /* a replica refuses LISTEN: the caches answer on no request it serves */
     const char *standby = PQparameterStatus(c->pg, "in_hot_standby");
     if (standby && strcmp(standby, "on") == 0)
         tl_without_caches = true; /* a replica refuses LISTEN: this thread reads no cache */
-    if (store_listens()) {
+    if (thread_listens()) {
         /*
          * Messages committed before LISTEN never reach this connection, so what the caches hold
          * must go; from here on, each round trip brings every message committed before it. A
@@ -349,6 +472,14 @@ enum store_status store_exec(struct store_stmt *stmt, int nparams, const char *c
     busy_begin(c);
     enum store_status st = exec_stmt(c, stmt, nparams, params, out);
     busy_end(c);
+    if (fall_back(c, st)) {
+        c = tl_active;
+        busy_begin(c);
+        st = exec_stmt(c, stmt, nparams, params, out);
+        busy_end(c);
+    }
+    if (st >= 0)
+        metrics_db_statement(c->replica >= 0, tl_background);
     return st;
 }
 
@@ -380,14 +511,18 @@ static enum store_status command(const char *sql)
     return st;
 }
 
+/* A request that reads from a replica reads no cache: the replica's connection does not listen. */
 bool store_listens(void)
 {
-    return store_notify_live() && !tl_without_caches;
+    return thread_listens() && this_conn()->replica < 0;
 }
 
 bool store_read_only(void)
 {
-    PGconn *pg = this_conn()->pg;
+    struct conn *c = this_conn();
+    if (c->replica >= 0)
+        return true; /* even before it connects */
+    PGconn *pg = c->pg;
     if (!pg)
         return false;
     const char *standby = PQparameterStatus(pg, "in_hot_standby");
@@ -395,14 +530,15 @@ bool store_read_only(void)
     return (standby && strcmp(standby, "on") == 0) || (read_only && strcmp(read_only, "on") == 0);
 }
 
+/* Syncs happen on the primary's connection, the one that listens, whatever the request reads. */
 unsigned long store_syncs(void)
 {
-    return this_conn()->syncs;
+    return primary_conn()->syncs;
 }
 
 enum store_status store_sync(void)
 {
-    struct conn *c = this_conn();
+    struct conn *c = tl_active = primary_conn();
     busy_begin(c);
     enum store_status st = command("");
     if (st != STORE_OK && c->lost)
@@ -434,8 +570,8 @@ static void backoff(int attempt)
     nanosleep(&pause, NULL);
 }
 
-enum store_status store_tx(enum store_isolation isolation, enum store_status (*fn)(void *ctx),
-                           void *ctx)
+static enum store_status tx_on(struct conn *c, enum store_isolation isolation,
+                               enum store_status (*fn)(void *ctx), void *ctx)
 {
     static const char *const begin_sql[] = {
         [STORE_READ_COMMITTED] = "BEGIN ISOLATION LEVEL READ COMMITTED",
@@ -444,7 +580,6 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
     };
     const char *begin = begin_sql[isolation];
     enum store_status st = STORE_HARD_ERROR;
-    struct conn *c = this_conn();
     busy_begin(c);
     bool reconnected = false;
     for (int attempt = 0; attempt < 8; attempt++) {
@@ -479,6 +614,16 @@ enum store_status store_tx(enum store_isolation isolation, enum store_status (*f
         log_warn("transaction gave up after repeated serialisation failures");
 out:
     busy_end(c);
+    return st;
+}
+
+enum store_status store_tx(enum store_isolation isolation, enum store_status (*fn)(void *ctx),
+                           void *ctx)
+{
+    struct conn *c = this_conn();
+    enum store_status st = tx_on(c, isolation, fn, ctx);
+    if (fall_back(c, st))
+        st = tx_on(tl_active, isolation, fn, ctx);
     return st;
 }
 
@@ -522,22 +667,22 @@ void store_unlock(long long key)
 
 const char *store_error_sqlstate(void)
 {
-    return this_conn()->sqlstate;
+    return last_conn()->sqlstate;
 }
 
 const char *store_error_constraint(void)
 {
-    return this_conn()->constraint;
+    return last_conn()->constraint;
 }
 
 bool store_error_is_unique_violation(void)
 {
-    return strcmp(this_conn()->sqlstate, "23505") == 0;
+    return strcmp(last_conn()->sqlstate, "23505") == 0;
 }
 
 bool store_error_is_unavailable(void)
 {
-    const char *state = this_conn()->sqlstate;
+    const char *state = last_conn()->sqlstate;
     return state[0] == '0' && state[1] == '8';
 }
 

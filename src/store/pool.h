@@ -61,9 +61,10 @@ enum store_status store_call(struct store_stmt *stmt, int nparams, const char *c
                              PGresult **res) STORE_MUST_CHECK;
 
 /*
- * How many round trips of this thread's connection began outside a transaction block: on a
- * connection that listens (store_notify_enable), each brought every message of hylla_changed
- * committed before it. A count that moved past an earlier reading of it is such a round trip.
+ * How many round trips of this thread's connection to the primary (never a read replica's)
+ * began outside a transaction block: on a connection that listens (store_notify_enable), each
+ * brought every message of hylla_changed committed before it. A count that moved past an
+ * earlier reading of it is such a round trip.
  */
 unsigned long store_syncs(void);
 
@@ -72,15 +73,16 @@ enum store_status store_sync(void) STORE_MUST_CHECK;
 
 /*
  * Whether this thread's connection listens, or will when it opens (store_notify_enable was
- * called, and neither store_thread_without_caches nor a hot standby says otherwise): a cache
- * answers on no other thread, whose syncs bring no message.
+ * called, and neither store_thread_without_caches nor a hot standby says otherwise), and the
+ * thread's next statement runs on it, not on a read replica's (store_read_from_replica): a
+ * cache answers on no other thread or request, whose syncs bring no message.
  */
 bool store_listens(void);
 
 /*
- * Whether this thread's open connection writes nothing: a hot standby (a replica), or a session
- * whose transactions are read-only by default. As PostgreSQL (14 or later) reported it; false
- * when no connection is open.
+ * Whether the connection of this thread's next statement writes nothing: a read replica's
+ * (store_read_from_replica), a hot standby, or a session whose transactions are read-only by
+ * default. For the primary's, as PostgreSQL (14 or later) reported it; false when it is not open.
  */
 bool store_read_only(void);
 

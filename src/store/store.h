@@ -25,6 +25,7 @@
 #define HYLLA_STORE_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* What every store call answers; one function of the api maps it to an HTTP status. */
 enum store_status {
@@ -42,7 +43,45 @@ enum store_status {
  */
 void store_init(const char *conninfo);
 
-/* Close this thread's connection (threads that end close theirs by themselves). */
+/*
+ * Read replicas (serve only). list holds libpq connection strings separated by ';'; reads that
+ * a thread marks with store_read_from_replica go to one that is up (threads choose in turn and
+ * keep to theirs while it is up), and to the primary while none is: a replica counts as up
+ * while it answers and its replay lags the primary by at most max_lag_s seconds, measured once
+ * a second. A replica connection is read-only (default_transaction_read_only), so a write sent
+ * there fails instead of going astray. Returns false (logged) when an entry is not a
+ * connection string.
+ */
+bool store_replicas_init(const char *list, unsigned max_lag_s);
+
+/* Measure each replica once, then keep measuring on a thread of its own until stop. */
+void store_replicas_start(void);
+void store_replicas_stop(void);
+
+/*
+ * Whether this thread's next statements may read from a replica: true for the requests of the
+ * public routes (photos too) and the statistics, whose readers accept answers a few seconds
+ * old; false (the primary) for everything else, above all what staff have just written. A
+ * statement that finds its replica gone runs again on the primary at once.
+ */
+void store_read_from_replica(bool yes);
+
+enum store_replica_state { STORE_REPLICA_UP, STORE_REPLICA_LAGGING, STORE_REPLICA_DOWN };
+struct store_replica_info {
+    enum store_replica_state state;
+    double lag_seconds; /* as last measured */
+};
+
+/* The state of up to max replicas into out; returns how many are configured. */
+size_t store_replicas(struct store_replica_info *out, size_t max);
+
+/* "up", "lagging" or "down". */
+const char *store_replica_state_name(enum store_replica_state s);
+
+/*
+ * Close this thread's connections (threads that end close theirs by themselves). Returns once
+ * the server has ended the session (at most a second), so the session's locks are free then.
+ */
 void store_thread_close(void);
 
 /*

@@ -73,3 +73,15 @@ test('unknown paths are 404 problems, with the security headers', async () => {
     assertSecurityHeaders(res.headers);
   }
 });
+
+test('a page path whose last part has a dot is the page; a missing file of a served type is 404', async () => {
+  // An item's public page, as its label's QR code names it: item codes may hold a dot.
+  for (const p of ['/i/AB.1234', '/i/X_Y.07']) {
+    const res = await fetch(server.url + p);
+    assert.equal(res.status, 200, p);
+    assert.match(await res.text(), /<script type="module" src="\/js\/public\/itempage\.js">/, p);
+  }
+  for (const p of ['/js/no-such.js', '/no-such.css', '/i/no-such.png']) {
+    assert.equal((await fetch(server.url + p)).status, 404, p);
+  }
+});

@@ -148,6 +148,13 @@ START_TEST(planning_waits_for_no_one)
 }
 END_TEST
 
+/* The advisory locks held in this database, by any connection. */
+static long long advisory_locks(void)
+{
+    return dbtest_count("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                        " WHERE l.locktype = 'advisory' AND d.datname = current_database()");
+}
+
 struct claimer {
     enum store_status st;
     long long id;
@@ -202,8 +209,12 @@ START_TEST(a_claimed_message_is_locked_until_finished_or_its_connection_dies)
     struct claimer other = claim_in_thread();
     ck_assert_int_eq(other.st, STORE_NOT_FOUND);
 
-    /* This connection dies mid-send: another takes the message over at once. */
+    /*
+     * This connection dies mid-send: another takes the message over at once. Its lock is gone
+     * when the close returns, not a moment later when the server process has exited.
+     */
     store_thread_close();
+    ck_assert_int_eq(advisory_locks(), 0);
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM messages WHERE status = 'sending'"), 1);
     other = claim_in_thread();
     ck_assert_int_eq(other.st, STORE_OK);
@@ -212,10 +223,7 @@ START_TEST(a_claimed_message_is_locked_until_finished_or_its_connection_dies)
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM messages WHERE status = 'sent'"
                                   " AND segments IS NULL AND finished_at IS NOT NULL"),
                      1);
-    ck_assert_int_eq(
-        dbtest_count("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
-                     " WHERE l.locktype = 'advisory' AND d.datname = current_database()"),
-        0);
+    ck_assert_int_eq(advisory_locks(), 0);
 }
 END_TEST
 
@@ -297,10 +305,7 @@ START_TEST(erasing_a_borrower_forgets_their_texts)
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM messages WHERE body IS NULL"
                                   " AND borrower_id IS NULL AND status = 'cancelled'"),
                      1);
-    ck_assert_int_eq(
-        dbtest_count("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
-                     " WHERE l.locktype = 'advisory' AND d.datname = current_database()"),
-        0);
+    ck_assert_int_eq(advisory_locks(), 0);
     ck_assert_int_eq(dbtest_count("SELECT cancelled FROM message_days"), 1);
     /* Every way a message ends is counted once, by the day it ended. */
     long long call;
