@@ -240,6 +240,17 @@ export async function privateCluster(dir) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** A port nobody listens on (the kernel's pick, released at once). */
+export async function freePort() {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 // ---- Access control and branch scoping (auth) ----
 
 /** Roles from the lowest to the highest, and the level of each access name of `hylla routes`. */

@@ -13,7 +13,7 @@ import https from 'node:https';
 import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freshDb, startHylla, addStaff, addBranch, SOURCE_ROOT, sleep } from '../api/lib.mjs';
+import { freshDb, startHylla, addStaff, addBranch, SOURCE_ROOT, sleep, freePort } from '../api/lib.mjs';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const CLIENT = '127.0.0.2'; // the browser, as nginx sees it: not the proxy's own address
@@ -23,17 +23,6 @@ let server;
 let nginx;
 let base;
 let cert;
-
-/** A port nobody listens on (the kernel's pick, released at once). */
-async function freePort() {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** An https request to nginx from CLIENT; resolves { status, headers, text }. */
 function request(method, url, { headers = {}, body, localAddress = CLIENT } = {}) {

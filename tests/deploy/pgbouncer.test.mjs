@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import {
-  freshDb, startHylla, addStaff, addBranch, addItem, addBorrower, Client, sleep, OPEN_EVERY_DAY,
+  freshDb, startHylla, addStaff, addBranch, addItem, addBorrower, Client, sleep, OPEN_EVERY_DAY, freePort,
 } from '../api/lib.mjs';
 
 const PGBOUNCER = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((p) => existsSync(p));
@@ -22,16 +22,6 @@ let bouncer;
 let bouncerPort;
 let server;
 let log = '';
-
-async function freePort() {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The rows of a command on pgbouncer's admin console (simple query protocol only). */
 async function adminConsole(command) {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   freshDb, startHylla, addStaff, addBranch, addItem, addBorrower, Client, SOURCE_ROOT, BIN, sleep,
-  OPEN_EVERY_DAY,
+  OPEN_EVERY_DAY, freePort,
 } from '../api/lib.mjs';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
@@ -23,16 +23,6 @@ let db;
 let servers = [];
 let nginx;
 let base;
-
-async function freePort() {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Which hylla answered a request through nginx: the index in servers of its address. */
 function answeredBy(r) {

@@ -302,15 +302,15 @@ async function showBranch(slug) {
     await showList();
     return;
   }
+  // The totals stand above the branch: drawn after it, they would push the whole page down (a
+  // layout shift that depended on which answer came first), so the branch waits for them.
+  state.stats = await stats.catch(() => null);
   setTitle();
   $('branch').hidden = false;
   renderBranch();
+  renderTotals();
   fillForm(s);
   await Promise.all([
-    stats.then((st) => {
-      state.stats = st;
-      renderTotals();
-    }),
     categories.then((list) => {
       state.categories = list;
       renderCategories();
