@@ -295,8 +295,19 @@ static bool idle_connection_lost(PGconn *pg)
 /* The thread's live connection, opened if needed; NULL when the database cannot be reached. */
 static PGconn *connection(struct conn *c)
 {
-    if (c->pg && PQstatus(c->pg) == CONNECTION_OK && !idle_connection_lost(c->pg))
-        return c->pg;
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK) {
+        if (!idle_connection_lost(c->pg))
+            return c->pg;
+        if (c->replica >= 0) {
+            /*
+             * A replica that ended our connection counts as down, as one lost under a statement
+             * does (fall_back): this call goes to the primary, the checker says when it is back.
+             */
+            drop_connection(c);
+            set_error(c, "08006", NULL);
+            return NULL;
+        }
+    }
     if (c->in_tx) {
         /* A new connection would run the rest of the transaction outside it. */
         c->lost = true;
