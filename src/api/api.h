@@ -33,8 +33,8 @@
 void api_store_failure(struct reply *rep, enum store_status st);
 
 /*
- * Whether a store call found what it looked for (STORE_OK); otherwise
- * answers: the problem not_found with detail (may be NULL), or api_store_failure().
+ * Whether a store call found what it looked for (STORE_OK); otherwise answers: the problem
+ * not_found with detail (may be NULL), or api_store_failure().
  */
 bool api_store_found(struct reply *rep, enum store_status st, enum problem not_found,
                      const char *detail);

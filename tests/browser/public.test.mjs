@@ -177,6 +177,25 @@ test('choose a branch: the list says open now, the branch page its facts and tot
   assertNoPageErrors(page);
 });
 
+test('a branch page shifts nothing while its answers fill it, at 360 and 1280 px', async () => {
+  for (const width of [360, 1280]) {
+    const page = await app.newPage();
+    await page.setViewportSize({ width, height: 800 });
+    await page.addInitScript(() => {
+      window.shifts = [];
+      new PerformanceObserver((list) => window.shifts.push(...list.getEntries().map((e) => e.value)))
+        .observe({ type: 'layout-shift', buffered: true });
+    });
+    await page.goto(`${app.url}/?branch=deje`);
+    await page.locator('#results li').first().waitFor();
+    await page.waitForTimeout(500); // the photos and the rest of the answers
+    const shifts = await page.evaluate(() => window.shifts);
+    assert.deepEqual(shifts, [], `layout shifts at ${width} px: ${shifts.join(', ')}`);
+    assertNoPageErrors(page);
+    await page.close();
+  }
+});
+
 test('the hours follow the branch calendar: a closed period today, a season', async () => {
   const list = await freshPage('/');
   await list.getByRole('link', { name: 'Fritidsbanken Munkfors' }).waitFor();
