@@ -52,7 +52,9 @@ CREATE TYPE stats_people_point AS (
 
 -- Apply delta points: firsts to the day and month counters, the others to the gap rows, whose
 -- running sums grow by the deltas at or below their prev_day (a new row starts from the running
--- sum below it), and rows left with no borrowers go.
+-- sum below it), and rows left with no borrowers go. Each gap row in reach of a delta is updated
+-- once: the deltas of its day (or month), summed up to each delta's prev_day, each cover the rows
+-- from that prev_day to the next delta's.
 CREATE FUNCTION stats_people_points_add(pts stats_people_point[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -88,21 +90,20 @@ BEGIN
      ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (branch_id, category_id, code, day, prev_day)
     DO UPDATE SET borrowers = s.borrowers + excluded.borrowers;
-    UPDATE stats_people_gap s SET running = s.running + u.n
-      FROM (SELECT s2.branch_id, s2.category_id, s2.code, s2.day, s2.prev_day,
-                   (SELECT sum(p.delta) FROM unnest(pts) p
-                     WHERE (p.branch_id, p.category_id, p.code, p.day)
-                           = (s2.branch_id, s2.category_id, s2.code, s2.day)
-                       AND p.prev_day <= s2.prev_day) AS n
-              FROM (SELECT p.branch_id, p.category_id, p.code, p.day, min(p.prev_day) AS low
-                      FROM unnest(pts) p WHERE p.prev_day IS NOT NULL GROUP BY 1, 2, 3, 4) g
-              JOIN stats_people_gap s2
-                ON (s2.branch_id, s2.category_id, s2.code, s2.day)
-                   = (g.branch_id, g.category_id, g.code, g.day)
-               AND s2.prev_day >= g.low) u
-     WHERE (s.branch_id, s.category_id, s.code, s.day, s.prev_day)
-           = (u.branch_id, u.category_id, u.code, u.day, u.prev_day)
-       AND u.n <> 0;
+    WITH d AS (SELECT p.branch_id, p.category_id, p.code, p.day, p.prev_day,
+                      sum(p.delta)::integer AS n
+                 FROM unnest(pts) p WHERE p.prev_day IS NOT NULL GROUP BY 1, 2, 3, 4, 5),
+         c AS (SELECT d.*,
+                      sum(d.n) OVER w AS below,
+                      lead(d.prev_day) OVER w AS next_prev
+                 FROM d
+               WINDOW w AS (PARTITION BY d.branch_id, d.category_id, d.code, d.day
+                            ORDER BY d.prev_day))
+    UPDATE stats_people_gap s SET running = s.running + c.below
+      FROM c
+     WHERE (s.branch_id, s.category_id, s.code, s.day) = (c.branch_id, c.category_id, c.code, c.day)
+       AND s.prev_day >= c.prev_day AND (c.next_prev IS NULL OR s.prev_day < c.next_prev)
+       AND c.below <> 0;
     DELETE FROM stats_people_gap s
      USING (SELECT DISTINCT p.branch_id, p.category_id, p.code, p.day, p.prev_day
               FROM unnest(pts) p WHERE p.prev_day IS NOT NULL) p
@@ -127,24 +128,22 @@ BEGIN
      ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (branch_id, category_id, code, month, prev_day)
     DO UPDATE SET borrowers = s.borrowers + excluded.borrowers;
-    UPDATE stats_people_gap_month s SET running = s.running + u.n
-      FROM (SELECT s2.branch_id, s2.category_id, s2.code, s2.month, s2.prev_day,
-                   (SELECT sum(p.delta) FROM unnest(pts) p
-                     WHERE (p.branch_id, p.category_id, p.code)
-                           = (s2.branch_id, s2.category_id, s2.code)
-                       AND p.day >= s2.month AND p.day < s2.month + interval '1 month'
-                       AND p.prev_day <= s2.prev_day) AS n
-              FROM (SELECT p.branch_id, p.category_id, p.code,
-                           date_trunc('month', p.day::timestamp)::date AS month,
-                           min(p.prev_day) AS low
-                      FROM unnest(pts) p WHERE p.prev_day IS NOT NULL GROUP BY 1, 2, 3, 4) g
-              JOIN stats_people_gap_month s2
-                ON (s2.branch_id, s2.category_id, s2.code, s2.month)
-                   = (g.branch_id, g.category_id, g.code, g.month)
-               AND s2.prev_day >= g.low) u
-     WHERE (s.branch_id, s.category_id, s.code, s.month, s.prev_day)
-           = (u.branch_id, u.category_id, u.code, u.month, u.prev_day)
-       AND u.n <> 0;
+    WITH d AS (SELECT p.branch_id, p.category_id, p.code,
+                      date_trunc('month', p.day::timestamp)::date AS month, p.prev_day,
+                      sum(p.delta)::integer AS n
+                 FROM unnest(pts) p WHERE p.prev_day IS NOT NULL GROUP BY 1, 2, 3, 4, 5),
+         c AS (SELECT d.*,
+                      sum(d.n) OVER w AS below,
+                      lead(d.prev_day) OVER w AS next_prev
+                 FROM d
+               WINDOW w AS (PARTITION BY d.branch_id, d.category_id, d.code, d.month
+                            ORDER BY d.prev_day))
+    UPDATE stats_people_gap_month s SET running = s.running + c.below
+      FROM c
+     WHERE (s.branch_id, s.category_id, s.code, s.month)
+           = (c.branch_id, c.category_id, c.code, c.month)
+       AND s.prev_day >= c.prev_day AND (c.next_prev IS NULL OR s.prev_day < c.next_prev)
+       AND c.below <> 0;
     DELETE FROM stats_people_gap_month s
      USING (SELECT DISTINCT p.branch_id, p.category_id, p.code,
                    date_trunc('month', p.day::timestamp)::date AS month, p.prev_day
