@@ -269,3 +269,94 @@ END
 $$;
 
 SELECT stats_rebuild_people();
+
+-- The report's groups of people of one dimension over p_from..p_to, for a branch (0: the network)
+-- and a category (0: all), everyone first (code 0, key NULL): loans, and unique borrowers, who
+-- are the first-timers of the period plus those back in it after a day before it, counted per
+-- whole month and per day around them (see stats_months_from in 0006). Everyone in every
+-- category is 0006's rollups. Its plans are generic (as 0018's search_plan): the same few index
+-- probes whatever the period, which planning anew at every call cost more than running.
+CREATE FUNCTION stats_people_figures(p_branch integer, p_from date, p_to date, p_category integer,
+                                     p_dim text)
+RETURNS TABLE (group_key text, group_loans bigint, group_borrowers bigint)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    m_from date := stats_months_from(p_from);
+    m_until date := stats_months_until(p_from, p_to);
+    everyone boolean := p_category = 0;
+BEGIN
+    RETURN QUERY
+    SELECT g.key, c.loans, c.firsts + coalesce(r.n, 0)
+      FROM (SELECT s.code, s.key FROM stats_people_groups s WHERE s.dimension = p_dim
+            UNION ALL SELECT 0::smallint, NULL) g
+     CROSS JOIN LATERAL (
+        SELECT coalesce(sum(x.loans), 0)::bigint AS loans, coalesce(sum(x.firsts), 0)::bigint AS firsts
+          FROM (SELECT d.loans, d.firsts FROM stats_people_day d
+                 WHERE (d.branch_id, d.category_id, d.code) = (p_branch, p_category, g.code)
+                   AND d.day >= p_from AND d.day < m_from AND d.day <= p_to
+                UNION ALL
+                SELECT d.loans, d.firsts FROM stats_people_day d
+                 WHERE (d.branch_id, d.category_id, d.code) = (p_branch, p_category, g.code)
+                   AND d.day >= m_until AND d.day <= p_to
+                UNION ALL
+                SELECT m.loans, m.firsts FROM stats_people_month m
+                 WHERE (m.branch_id, m.category_id, m.code) = (p_branch, p_category, g.code)
+                   AND m.month >= m_from AND m.month < m_until
+                UNION ALL
+                SELECT d.loans, d.new_borrowers FROM stats_day d
+                 WHERE g.code = 0 AND everyone AND d.branch_id = p_branch
+                   AND d.day >= p_from AND d.day < m_from AND d.day <= p_to
+                UNION ALL
+                SELECT d.loans, d.new_borrowers FROM stats_day d
+                 WHERE g.code = 0 AND everyone AND d.branch_id = p_branch
+                   AND d.day >= m_until AND d.day <= p_to
+                UNION ALL
+                SELECT m.loans, m.new_borrowers FROM stats_month m
+                 WHERE g.code = 0 AND everyone AND m.branch_id = p_branch
+                   AND m.month >= m_from AND m.month < m_until) x) c
+     CROSS JOIN LATERAL (
+        SELECT sum(y.n)::bigint AS n
+          FROM (SELECT (SELECT p.running FROM stats_people_gap_month p
+                         WHERE (p.branch_id, p.category_id, p.code, p.month)
+                               = (p_branch, p_category, g.code, m.month)
+                           AND p.prev_day < p_from
+                         ORDER BY p.prev_day DESC LIMIT 1) AS n
+                  FROM stats_people_month m
+                 WHERE (m.branch_id, m.category_id, m.code) = (p_branch, p_category, g.code)
+                   AND m.month >= m_from AND m.month < m_until AND m.loans > 0
+                UNION ALL
+                SELECT (SELECT p.running FROM stats_people_gap p
+                         WHERE (p.branch_id, p.category_id, p.code, p.day)
+                               = (p_branch, p_category, g.code, d.day)
+                           AND p.prev_day < p_from
+                         ORDER BY p.prev_day DESC LIMIT 1)
+                  FROM (SELECT d.day FROM stats_people_day d
+                         WHERE (d.branch_id, d.category_id, d.code) = (p_branch, p_category, g.code)
+                           AND d.day >= p_from AND d.day < m_from AND d.day <= p_to
+                           AND d.loans > 0
+                        UNION ALL
+                        SELECT d.day FROM stats_people_day d
+                         WHERE (d.branch_id, d.category_id, d.code) = (p_branch, p_category, g.code)
+                           AND d.day >= m_until AND d.day <= p_to AND d.loans > 0) d
+                UNION ALL
+                SELECT (SELECT p.running FROM stats_borrower_gap_month p
+                         WHERE p.branch_id = p_branch AND p.month = m.month AND p.prev_day < p_from
+                         ORDER BY p.prev_day DESC LIMIT 1)
+                  FROM stats_month m
+                 WHERE g.code = 0 AND everyone AND m.branch_id = p_branch
+                   AND m.month >= m_from AND m.month < m_until AND m.loans > 0
+                UNION ALL
+                SELECT (SELECT p.running FROM stats_borrower_gap p
+                         WHERE p.branch_id = p_branch AND p.day = d.day AND p.prev_day < p_from
+                         ORDER BY p.prev_day DESC LIMIT 1)
+                  FROM (SELECT d.day FROM stats_day d
+                         WHERE g.code = 0 AND everyone AND d.branch_id = p_branch
+                           AND d.day >= p_from AND d.day < m_from AND d.day <= p_to
+                           AND d.loans > 0
+                        UNION ALL
+                        SELECT d.day FROM stats_day d
+                         WHERE g.code = 0 AND everyone AND d.branch_id = p_branch
+                           AND d.day >= m_until AND d.day <= p_to AND d.loans > 0) d) y) r
+     ORDER BY g.code;
+END
+$$;
