@@ -29,7 +29,8 @@ BEGIN
       FROM unnest(pts) p WHERE p.prev_day = '-infinity'
      GROUP BY p.day, p.branch_id HAVING sum(p.delta) <> 0
      ORDER BY 2, 1
-    ON CONFLICT (branch_id, day) DO UPDATE SET new_borrowers = s.new_borrowers + excluded.new_borrowers;
+    ON CONFLICT (branch_id, day) DO UPDATE
+       SET new_borrowers = s.new_borrowers + excluded.new_borrowers;
     INSERT INTO stats_month AS s (branch_id, month, new_borrowers)
     SELECT p.branch_id, date_trunc('month', p.day::timestamp)::date, sum(p.delta)
       FROM unnest(pts) p WHERE p.prev_day = '-infinity'
@@ -44,7 +45,8 @@ BEGIN
       FROM unnest(pts) p WHERE p.prev_day <> '-infinity'
      GROUP BY p.branch_id, p.day, p.prev_day HAVING sum(p.delta) <> 0
      ORDER BY 1, 2, 3
-    ON CONFLICT (branch_id, day, prev_day) DO UPDATE SET borrowers = g.borrowers + excluded.borrowers;
+    ON CONFLICT (branch_id, day, prev_day) DO UPDATE
+       SET borrowers = g.borrowers + excluded.borrowers;
     DELETE FROM stats_borrower_gap g
      USING (SELECT DISTINCT p.branch_id, p.day, p.prev_day FROM unnest(pts) p
              WHERE p.prev_day <> '-infinity') p
@@ -230,12 +232,13 @@ $$;
 --
 -- Otherwise 0017's functions, unchanged.
 
-CREATE OR REPLACE FUNCTION loan_checkout(staff integer, scope integer, borrower bigint, codes text[],
-                              requested date, due date, key text, request text,
-                              undo_minutes integer,
-                              OUT outcome text, OUT response text, OUT blocked boolean,
-                              OUT over_limit boolean, OUT open_loans integer,
-                              OUT item_limit integer, OUT problems text[], OUT due_date date)
+CREATE OR REPLACE FUNCTION loan_checkout(staff integer, scope integer, borrower bigint,
+                                         codes text[], requested date, due date, key text,
+                                         request text, undo_minutes integer,
+                                         OUT outcome text, OUT response text,
+                                         OUT blocked boolean, OUT over_limit boolean,
+                                         OUT open_loans integer, OUT item_limit integer,
+                                         OUT problems text[], OUT due_date date)
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     branch integer;
@@ -355,11 +358,12 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION loan_return(staff integer, scope integer, item_code text, repair boolean,
-                            note text, returned_on date,
-                            OUT outcome text, OUT loan_id bigint, OUT code text, OUT name text,
-                            OUT borrower_id bigint, OUT borrower_name text, OUT due_date date,
-                            OUT overdue_days integer, OUT item_status text)
+CREATE OR REPLACE FUNCTION loan_return(staff integer, scope integer, item_code text,
+                                       repair boolean, note text, returned_on date,
+                                       OUT outcome text, OUT loan_id bigint, OUT code text,
+                                       OUT name text, OUT borrower_id bigint,
+                                       OUT borrower_name text, OUT due_date date,
+                                       OUT overdue_days integer, OUT item_status text)
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     f record;
