@@ -285,52 +285,16 @@ void store_stats_rows_free(struct stats_row *rows, size_t n)
     free(rows);
 }
 
-/*
- * The people rollups of group g (a row of the outer query) over the period $2..$3, for branch $1
- * and category $4: the day and month rows, as SPANS reads the others.
- */
-#define PEOPLE_SCOPE "$1 AND category_id = $4 AND code = g.code"
-#define PEOPLE_SPANS                                                                               \
-    SPANS("d.loans, d.firsts", "stats_people_day", "m.loans, m.firsts", "stats_people_month",      \
-          PEOPLE_SCOPE)
-#define PEOPLE_DAY_SPANS DAY_RANGES("d.day, d.loans", "stats_people_day", PEOPLE_SCOPE)
-
 enum store_status store_stats_people(int branch_id, int category_id, const char *from,
                                      const char *to, enum stats_people_dimension dimension,
                                      struct stats_people_row **rows, size_t *n,
                                      struct stats_people_row *total)
 {
     enum { PEOPLE_KEY, PEOPLE_LOANS, PEOPLE_BORROWERS, PEOPLE_PENDING };
-    /*
-     * Everyone (code 0) first, then the groups in order. Unique borrowers as for the summary:
-     * first-timers of the period plus those back in it after a day before it, per whole month
-     * and per day around them (see migrations/0016_stats_people.sql).
-     */
+    /* Everyone (code 0) first, then the groups in order (see migrations/0020_people_lean.sql). */
     static struct store_stmt people = STORE_STMT(
-        "SELECT coalesce(g.key, ''), t.loans, t.firsts + coalesce(b.n, 0), " ROLLUP_PENDING
-        "  FROM (SELECT code, key FROM stats_people_groups WHERE dimension = $5"
-        "        UNION ALL SELECT 0::smallint, NULL) g"
-        " CROSS JOIN LATERAL ("
-        "   SELECT coalesce(sum(x.loans), 0) AS loans, coalesce(sum(x.firsts), 0) AS firsts"
-        "     FROM (" PEOPLE_SPANS ") x) t"
-        " CROSS JOIN LATERAL ("
-        "   SELECT sum(y.n) AS n FROM ("
-        "     SELECT (SELECT p.running FROM stats_people_gap_month p"
-        "              WHERE p.branch_id = $1 AND p.category_id = $4 AND p.code = g.code"
-        "                AND p.month = m.month AND p.prev_day < $2::date"
-        "              ORDER BY p.prev_day DESC LIMIT 1) AS n"
-        "       FROM stats_people_month m"
-        "      WHERE m.branch_id = $1 AND m.category_id = $4 AND m.code = g.code AND m.loans > 0"
-        "        AND m.month >= stats_months_from($2::date)"
-        "        AND m.month < stats_months_until($2::date, $3::date)"
-        "     UNION ALL"
-        "     SELECT (SELECT p.running FROM stats_people_gap p"
-        "              WHERE p.branch_id = $1 AND p.category_id = $4 AND p.code = g.code"
-        "                AND p.day = d.day AND p.prev_day < $2::date"
-        "              ORDER BY p.prev_day DESC LIMIT 1)"
-        "       FROM (" PEOPLE_DAY_SPANS ") d"
-        "      WHERE d.loans > 0) y) b"
-        " ORDER BY g.code");
+        "SELECT coalesce(p.group_key, ''), p.group_loans, p.group_borrowers, " ROLLUP_PENDING
+        "  FROM stats_people_figures($1, $2, $3, $4, $5) p");
     STORE_NUM(branch, branch_id);
     STORE_NUM(category, category_id);
     const char *dim = dimension == STATS_PEOPLE_GENDER ? "gender" : "age_band";
