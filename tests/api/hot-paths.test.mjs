@@ -126,3 +126,50 @@ test('identical public searches within five seconds come from memory; a change h
   const renamed = (await anon.get(path)).json.items.find((x) => x.code === lent.code);
   assert.equal(renamed.category.name_sv, 'Tältplats');
 });
+
+test("the desk's lookup reads the item's row alone: names from memory, a rename anywhere shows at once", async () => {
+  const path = `/api/items/${codes[1]}`;
+  const first = await desk.get(path);
+  assert.equal(first.status, 200, first.text);
+  // Each desk thread's connection brings the messages of the changes above (which empty the
+  // names kept) with its first statement: a few lookups at once reach both threads.
+  for (let round = 0; round < 3; round++) {
+    for (const r of await Promise.all(Array.from({ length: 6 }, () => fresh(desk).get(path)))) {
+      assert.equal(r.text, first.text);
+    }
+  }
+  // With branches and categories locked, the lookup still answers: it reads neither.
+  const locker = new pg.Client(pgConfig(db.conninfo));
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE branches, categories IN ACCESS EXCLUSIVE MODE');
+    const again = await Promise.race([desk.get(path), sleep(3000).then(() => null)]);
+    assert.ok(again, 'the lookup waited for branches or categories');
+    assert.equal(again.text, first.text);
+    await locker.query('ROLLBACK');
+  } finally {
+    await locker.end();
+  }
+  // Renamed elsewhere (psql): the next lookup says so.
+  await db.query("UPDATE categories SET name_sv = 'Tält för fjällen', name_en = 'Mountain tents' WHERE id = $1",
+    [first.json.category.id]);
+  const renamed = await desk.get(path);
+  assert.deepEqual(renamed.json.category,
+    { id: first.json.category.id, name_sv: 'Tält för fjällen', name_en: 'Mountain tents' });
+  await db.query("UPDATE branches SET slug = 'lund-c' WHERE slug = 'lund'");
+  try {
+    assert.equal((await desk.get(path)).json.branch, 'lund-c');
+  } finally {
+    await db.query("UPDATE branches SET slug = 'lund' WHERE slug = 'lund-c'");
+  }
+  assert.equal((await desk.get(path)).json.branch, 'lund');
+  // Times in UTC to the second, whatever their fraction and the server's time zone.
+  await db.query(`UPDATE items SET created_at = '2025-03-30 01:59:59.999999+00',
+                                   updated_at = '2025-07-01 00:00:00+02',
+                                   label_printed_at = '2025-10-26 02:30:00.5+01' WHERE code = $1`, [codes[1]]);
+  const times = (await desk.get(path)).json;
+  assert.equal(times.created_at, '2025-03-30T01:59:59Z');
+  assert.equal(times.updated_at, '2025-06-30T22:00:00Z');
+  assert.equal(times.label_printed_at, '2025-10-26T01:30:00Z');
+});
