@@ -173,3 +173,41 @@ test("the desk's lookup reads the item's row alone: names from memory, a rename 
   assert.equal(times.updated_at, '2025-06-30T22:00:00Z');
   assert.equal(times.label_printed_at, '2025-10-26T01:30:00Z');
 });
+
+test('two hundred different public searches, as many as the benchmark makes, are all kept at once', async () => {
+  const paths = [];
+  for (let page = 1; page <= 2; page++) {
+    for (let n = 1; n <= 100; n++) paths.push(`/api/public/items?branch=lund&q=t%C3%A4lt&per_page=${n}&page=${page}`);
+  }
+  /** Each path once, ten at a time on connections of their own, in order; the answers' texts. */
+  const all = async (within) => {
+    const texts = [];
+    for (let i = 0; i < paths.length; i += 10) {
+      const batch = paths.slice(i, i + 10).map((p) => {
+        const c = new Client(server.url);
+        return Promise.race([c.get(p), sleep(within).then(() => null)]);
+      });
+      for (const r of await Promise.all(batch)) texts.push(r ? r.text : null);
+    }
+    return texts;
+  };
+  // The messages of the changes above (which empty the cache) come with the read thread's first
+  // statement.
+  assert.equal((await anon.get('/api/public/items?branch=lund')).status, 200);
+  const started = Date.now();
+  const first = await all(10000);
+  assert.ok(Date.now() - started < 3000, 'too slow to tell: the first answers would expire');
+  const locker = new pg.Client(pgConfig(db.conninfo));
+  await locker.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE items IN ACCESS EXCLUSIVE MODE');
+    const again = await all(1000);
+    const waited = paths.filter((_, i) => again[i] === null);
+    assert.deepEqual(waited, [], 'these searches waited for the database');
+    assert.deepEqual(again, first);
+    await locker.query('ROLLBACK');
+  } finally {
+    await locker.end();
+  }
+});
