@@ -196,7 +196,8 @@ test('two hundred different public searches, as many as the benchmark makes, are
   assert.equal((await anon.get('/api/public/items?branch=lund')).status, 200);
   const started = Date.now();
   const first = await all(10000);
-  assert.ok(Date.now() - started < 3000, 'too slow to tell: the first answers would expire');
+  // An answer is kept 2.5 to 5 s, by its key (src/api/public.c).
+  assert.ok(Date.now() - started < 1500, 'too slow to tell: the first answers would expire');
   const locker = new pg.Client(pgConfig(db.conninfo));
   await locker.connect();
   try {
