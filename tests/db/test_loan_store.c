@@ -293,6 +293,52 @@ START_TEST(erasure_keeps_loans_and_waits_for_open_ones)
 }
 END_TEST
 
+/*
+ * A borrower's last activity moves to the first checkout or return of a new day and stays there
+ * the rest of that day (migration 0019): later loans that day write no borrower row.
+ */
+START_TEST(the_last_activity_moves_once_a_day)
+{
+    long long b = borrower(6);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE borrowers SET last_activity_at = current_date - interval '1 day'"
+             " WHERE id = %lld",
+             b);
+    dbtest_exec(sql);
+    struct store_checkout c;
+    const char *codes[] = { "A-4" };
+    ck_assert_int_eq(checkout(&c, b, codes, 1), STORE_OK);
+    free(c.response);
+    free(c.problems);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM borrowers WHERE id = %lld AND last_activity_at >= current_date",
+             b);
+    ck_assert_int_eq(dbtest_count(sql), 1);
+
+    /* Earlier today: neither a return nor a checkout moves it again. */
+    snprintf(sql, sizeof sql,
+             "UPDATE borrowers SET last_activity_at = current_date::timestamptz WHERE id = %lld",
+             b);
+    dbtest_exec(sql);
+    snprintf(sql, sizeof sql, "SELECT xmin::text::bigint FROM borrowers WHERE id = %lld", b);
+    long long version = dbtest_count(sql);
+    struct store_return r = { .staff_id = staff_id, .scope = 1, .code = "A-4" };
+    ck_assert_int_eq(store_loan_return(&r), STORE_OK);
+    ck_assert_int_eq(r.outcome, STORE_RETURN_DONE);
+    store_return_clear(&r);
+    ck_assert_int_eq(checkout(&c, b, codes, 1), STORE_OK);
+    free(c.response);
+    free(c.problems);
+    ck_assert_int_eq(dbtest_count(sql), version);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM borrowers WHERE id = %lld"
+             " AND last_activity_at = current_date::timestamptz",
+             b);
+    ck_assert_int_eq(dbtest_count(sql), 1);
+}
+END_TEST
+
 static Suite *loan_suite(void)
 {
     Suite *s = suite_create("loan_store");
@@ -307,6 +353,7 @@ static Suite *loan_suite(void)
     tcase_add_test(tc, the_rules_give_a_due_date_on_an_open_day);
     tcase_add_test(tc, a_renewal_falls_due_on_an_open_day);
     tcase_add_test(tc, erasure_keeps_loans_and_waits_for_open_ones);
+    tcase_add_test(tc, the_last_activity_moves_once_a_day);
     suite_add_tcase(s, tc);
     return s;
 }
