@@ -22,6 +22,7 @@
 #include "jobs/remind.h"
 #include "jobs/retention.h"
 #include "jobs/scheduler.h"
+#include "store/item_store.h"
 #include "store/migrate.h"
 #include "store/notify.h"
 #include "store/session_store.h"
@@ -379,6 +380,7 @@ static int cmd_serve(int argc, char **argv)
     count_routes();
     store_replicas_start(); /* measures each read replica once before the first request */
     store_session_cache_start();
+    store_item_names_start();
     public_cache_start();
     store_notify_enable();
     store_stats_folder_start();

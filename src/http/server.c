@@ -498,6 +498,13 @@ struct server *server_start(const struct settings *s, const struct server_config
                                                      .reserve = reserve,
                                                      .request_timeout_s = s->request_timeout_s,
                                                      .idle_timeout_s = s->connection_timeout_s });
+    /*
+     * Each connection's memory (the request line and headers as they come, the head of the
+     * answer): libmicrohttpd's default is 32 KiB, malloc'd and zeroed at every request, so all of
+     * it is resident, 8 MiB at 256 connections. 16 KiB still takes 12 kB of request headers
+     * (tests/api/server.test.mjs), more than browsers send; bodies stream through it.
+     */
+    const size_t connection_memory = 16 * 1024;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
@@ -510,7 +517,8 @@ struct server *server_start(const struct settings *s, const struct server_config
         (unsigned int)s->per_address_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)s->connection_timeout_s, MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv,
         MHD_OPTION_NOTIFY_COMPLETED, end_request, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_END);
+        srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        connection_memory, MHD_OPTION_END);
     if (!srv->daemon) {
         lanes_stop(srv->lanes);
         guard_stop(srv->guard);

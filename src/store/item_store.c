@@ -4,25 +4,31 @@
 #include "core/buf.h"
 #include "store/actor_store.h"
 #include "store/audit_store.h"
+#include "store/notify.h"
 #include "store/pool.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The columns of struct item, in the order of ITEM_*, and the joins they need. */
-#define ITEM_COLUMNS                                                                               \
-    "i.id, i.code, i.branch_id, b.slug, i.category_id, c.name_sv, c.name_en, i.name, i.brand,"     \
-    " i.size_kind, i.size_num, i.size_text, i.condition, i.status, i.retired_reason,"              \
-    " i.donated_on, i.notes, p.etag, l.due_date,"                                                  \
-    " to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                 \
-    " to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                 \
-    " to_char(i.label_printed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/*
+ * The columns of struct item, in the order of ITEM_*, and the joins they need. The photo and the
+ * open loan are each one probe of a unique index, as scalar subqueries (cheaper than outer
+ * joins); the times come as timestamps in UTC, which read_item writes in ISO 8601 (cheaper than
+ * to_char). ITEM_COLUMNS_NAMED takes the columns of the branch's slug and the category's names.
+ */
+#define ITEM_COLUMNS_NAMED(branch_slug, category_names)                                            \
+    "i.id, i.code, i.branch_id, " branch_slug ", i.category_id, " category_names ", i.name,"       \
+    " i.brand, i.size_kind, i.size_num, i.size_text, i.condition, i.status, i.retired_reason,"     \
+    " i.donated_on, i.notes, (SELECT p.etag FROM item_photos p WHERE p.item_id = i.id),"           \
+    " (SELECT l.due_date FROM loans l WHERE l.item_id = i.id AND l.returned_at IS NULL),"          \
+    " i.created_at AT TIME ZONE 'UTC', i.updated_at AT TIME ZONE 'UTC',"                           \
+    " i.label_printed_at AT TIME ZONE 'UTC'"
+#define ITEM_COLUMNS ITEM_COLUMNS_NAMED("b.slug", "c.name_sv, c.name_en")
 #define ITEM_JOINS                                                                                 \
     " JOIN branches b ON b.id = i.branch_id"                                                       \
-    " JOIN categories c ON c.id = i.category_id"                                                   \
-    " LEFT JOIN item_photos p ON p.item_id = i.id"                                                 \
-    " LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL"
+    " JOIN categories c ON c.id = i.category_id"
 
 enum {
     ITEM_ID,
@@ -49,6 +55,24 @@ enum {
     ITEM_LABEL_PRINTED_AT,
 };
 
+/*
+ * A timestamp in UTC as PostgreSQL writes it ("2026-12-01 07:20:00.123456", DateStyle ISO, the
+ * fraction only when there is one) in ISO 8601 to the second, as the API gives every time:
+ * "2026-12-01T07:20:00Z" (the fraction cut, as to_char's SS cuts it). "" for NULL; a text of
+ * another form is kept as it is.
+ */
+static void utc_iso(const char *pg, char out[32])
+{
+    size_t n = pg ? strcspn(pg, ".") : 0;
+    if (n == 19 && pg[10] == ' ') {
+        memcpy(out, pg, 19);
+        out[10] = 'T';
+        memcpy(out + 19, "Z", 2);
+    } else {
+        snprintf(out, 32, "%s", pg ? pg : "");
+    }
+}
+
 /* Read the ITEM_COLUMNS that start at column col of a row. */
 static void read_item(const PGresult *res, int row, int col, struct item *it)
 {
@@ -73,10 +97,9 @@ static void read_item(const PGresult *res, int row, int col, struct item *it)
     it->notes = store_get_dup(res, row, col + ITEM_NOTES);
     store_get_copy(res, row, col + ITEM_PHOTO_ETAG, it->photo_etag, sizeof it->photo_etag);
     store_get_copy(res, row, col + ITEM_DUE_DATE, it->due_date, sizeof it->due_date);
-    store_get_copy(res, row, col + ITEM_CREATED_AT, it->created_at, sizeof it->created_at);
-    store_get_copy(res, row, col + ITEM_UPDATED_AT, it->updated_at, sizeof it->updated_at);
-    store_get_copy(res, row, col + ITEM_LABEL_PRINTED_AT, it->label_printed_at,
-                   sizeof it->label_printed_at);
+    utc_iso(store_get(res, row, col + ITEM_CREATED_AT), it->created_at);
+    utc_iso(store_get(res, row, col + ITEM_UPDATED_AT), it->updated_at);
+    utc_iso(store_get(res, row, col + ITEM_LABEL_PRINTED_AT), it->label_printed_at);
 }
 
 void store_item_clear(struct item *it)
@@ -90,15 +113,167 @@ void store_item_clear(struct item *it)
     *it = (struct item){ 0 };
 }
 
+/* The names of branches and categories --------------------------------------------------- */
+
+/*
+ * The desk's lookup by code (store_item_get) reads the item's row alone and takes the slug of its
+ * branch and the names of its category from memory: a few hundred rows that change seldom, and
+ * two index probes fewer per lookup. The names are read all at once, kept while no message
+ * "public" (migration 0017: any change to branches or categories, and to items and photos, which
+ * costs only a reload) has arrived since, and used only after a round trip of the thread's own
+ * connection that began outside a transaction (a sync, store/notify.h): the lookup's statement
+ * itself, so that a name committed before the request shows in its answer. Without a sync (a
+ * thread that does not listen, within a transaction) they are read for the one lookup.
+ */
+struct branch_name {
+    int id;
+    char slug[48];
+};
+
+struct category_name {
+    int id;
+    char *sv, *en;
+};
+
+struct names {
+    struct branch_name *branches; /* by id */
+    size_t nbranches;
+    struct category_name *categories; /* by id */
+    size_t ncategories;
+};
+
+static struct names *names_kept; /* under names_lock; NULL until read, and after "public" */
+static unsigned long names_epoch;
+static struct store_subscription *names_sub;
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void names_free(struct names *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->ncategories; i++) {
+        free(n->categories[i].sv);
+        free(n->categories[i].en);
+    }
+    free(n->branches);
+    free(n->categories);
+    free(n);
+}
+
+static void names_forget(const char *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&names_lock);
+    names_free(names_kept);
+    names_kept = NULL;
+    pthread_mutex_unlock(&names_lock);
+}
+
+void store_item_names_start(void)
+{
+    names_sub = store_notify_subscribe("public", names_forget);
+}
+
+/* Every branch's slug and every category's names, each by id; NULL when they cannot be read. */
+static struct names *names_read(void)
+{
+    enum { NAME_IS_CATEGORY, NAME_ID, NAME_FIRST, NAME_SECOND };
+    static struct store_stmt all =
+        STORE_STMT("SELECT false, id, slug, NULL FROM branches"
+                   " UNION ALL SELECT true, id, name_sv, name_en FROM categories ORDER BY 1, 2");
+    PGresult *res;
+    enum store_status st = store_exec(&all, 0, NULL, &res);
+    if (st < 0)
+        return NULL;
+    int rows = PQntuples(res);
+    struct names *n = xcalloc(1, sizeof *n);
+    n->branches = xcalloc((size_t)rows + 1, sizeof *n->branches);
+    n->categories = xcalloc((size_t)rows + 1, sizeof *n->categories);
+    for (int r = 0; r < rows; r++) {
+        int id = (int)store_get_ll(res, r, NAME_ID);
+        if (store_get_bool(res, r, NAME_IS_CATEGORY)) {
+            struct category_name *c = &n->categories[n->ncategories++];
+            c->id = id;
+            c->sv = store_get_dup(res, r, NAME_FIRST);
+            c->en = store_get_dup(res, r, NAME_SECOND);
+        } else {
+            struct branch_name *b = &n->branches[n->nbranches++];
+            b->id = id;
+            store_get_copy(res, r, NAME_FIRST, b->slug, sizeof b->slug);
+        }
+    }
+    PQclear(res);
+    return n;
+}
+
+static int by_id(const void *key, const void *elem)
+{
+    int a = *(const int *)key, b = *(const int *)elem; /* each struct begins with its id */
+    return (a > b) - (a < b);
+}
+
+/* Copy the names of the item's branch and category from n into it; false when n has none. */
+static bool names_copy(const struct names *n, struct item *it)
+{
+    const struct branch_name *b =
+        bsearch(&it->branch_id, n->branches, n->nbranches, sizeof *n->branches, by_id);
+    const struct category_name *c =
+        bsearch(&it->category_id, n->categories, n->ncategories, sizeof *n->categories, by_id);
+    if (!b || !c)
+        return false;
+    snprintf(it->branch_slug, sizeof it->branch_slug, "%s", b->slug);
+    it->category_sv = xstrdup(c->sv);
+    it->category_en = xstrdup(c->en);
+    return true;
+}
+
+/*
+ * Fill in the names of the item just read; synced says that its statement was a sync. Reads
+ * them when memory does not have them, and keeps what it read unless a message came meanwhile.
+ */
+static enum store_status names_fill(struct item *it, bool synced)
+{
+    bool keep = synced && names_sub && store_listens();
+    if (keep) {
+        pthread_mutex_lock(&names_lock);
+        bool done = names_kept && names_epoch == store_notify_epoch(names_sub) &&
+                    names_copy(names_kept, it);
+        pthread_mutex_unlock(&names_lock);
+        if (done)
+            return STORE_OK;
+    }
+    unsigned long epoch = store_notify_epoch(names_sub);
+    struct names *n = names_read();
+    if (!n)
+        return STORE_HARD_ERROR;
+    bool found = names_copy(n, it);
+    pthread_mutex_lock(&names_lock);
+    if (keep && store_notify_epoch(names_sub) == epoch) {
+        names_free(names_kept);
+        names_kept = n;
+        names_epoch = epoch;
+        n = NULL;
+    }
+    pthread_mutex_unlock(&names_lock);
+    names_free(n);
+    /* Read after the item, they have its branch and category (foreign keys keep them). */
+    return found ? STORE_OK : STORE_HARD_ERROR;
+}
+
+/* Reading ----------------------------------------------------------------------------------- */
+
 enum store_status store_item_get(const char *code, struct item *out)
 {
-    static struct store_stmt get =
-        STORE_STMT("SELECT " ITEM_COLUMNS " FROM items i" ITEM_JOINS " WHERE i.code = $1");
+    static struct store_stmt get = STORE_STMT(
+        "SELECT " ITEM_COLUMNS_NAMED("NULL", "NULL, NULL") " FROM items i WHERE i.code = $1");
+    unsigned long syncs = store_syncs();
     PGresult *res;
     enum store_status st = store_exec(&get, 1, (const char *[]){ code }, &res);
     if (st == STORE_OK)
         read_item(res, 0, 0, out);
     PQclear(res);
+    if (st == STORE_OK && (st = names_fill(out, store_syncs() != syncs)) != STORE_OK)
+        store_item_clear(out);
     return st;
 }
 

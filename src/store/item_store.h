@@ -44,6 +44,12 @@ struct item {
 /* Free the strings of an item and zero it. */
 void store_item_clear(struct item *it);
 
+/*
+ * In `hylla serve`, before store_notify_enable: keep the names of branches and categories in
+ * memory for store_item_get (see item_store.c), forgotten at every message "public".
+ */
+void store_item_names_start(void);
+
 /* The item with this code (normalised already, see item_code_normalize); STORE_NOT_FOUND. */
 enum store_status store_item_get(const char *code, struct item *out) STORE_MUST_CHECK;
 
