@@ -22,9 +22,14 @@
 /* More than the program declares; a statement beyond it is a programming error. */
 #define MAX_STATEMENTS 1024
 
-/* Stockholm, because a loan counts on the day it was made there, and dates are Swedish. */
+/*
+ * Stockholm, because a loan counts on the day it was made there, and dates are Swedish. Dates and
+ * times are read as PostgreSQL writes them in DateStyle ISO ("2026-12-01", "2026-12-01 07:20:00"),
+ * whatever the server or database would give a new connection.
+ */
 #define SESSION_SETUP                                                                              \
-    "SET TimeZone = 'Europe/Stockholm'; SET statement_timeout = '60s';"                            \
+    "SET TimeZone = 'Europe/Stockholm'; SET DateStyle = 'ISO, YMD';"                               \
+    "SET statement_timeout = '60s';"                                                               \
     "SET idle_in_transaction_session_timeout = '60s'; SET client_min_messages = warning"
 
 struct conn {

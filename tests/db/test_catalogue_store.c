@@ -348,6 +348,35 @@ START_TEST(import_is_all_or_nothing)
 }
 END_TEST
 
+/*
+ * Times and dates come in the API's forms whatever DateStyle the database would give a new
+ * connection: every connection sets its own (src/store/pool.c), which the store's readers of
+ * dates and times rely on.
+ */
+START_TEST(dates_and_times_whatever_the_database_datestyle)
+{
+    int deje = add_branch("deje", NULL, "DEJ");
+    long long anna = add_staff("anna", "deje");
+    char code[ITEM_CODE_MAX + 1];
+    intake(anna, deje, "Längdskidor", 160, code);
+    dbtest_exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET DateStyle = ''SQL, DMY''',"
+                " current_database()); END $$");
+    store_thread_close(); /* the next statement connects anew, with that default */
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE items SET created_at = '2025-03-30 01:59:59.5+00', donated_on = '2025-03-01',"
+             " label_printed_at = '2025-10-26 02:30:00+01' WHERE code = '%s'",
+             code);
+    dbtest_exec(sql);
+    struct item it;
+    ck_assert_int_eq(store_item_get(code, &it), STORE_OK);
+    ck_assert_str_eq(it.created_at, "2025-03-30T01:59:59Z");
+    ck_assert_str_eq(it.label_printed_at, "2025-10-26T01:30:00Z");
+    ck_assert_str_eq(it.donated_on, "2025-03-01");
+    store_item_clear(&it);
+}
+END_TEST
+
 static Suite *catalogue_suite(void)
 {
     Suite *s = suite_create("catalogue_store");
@@ -360,6 +389,7 @@ static Suite *catalogue_suite(void)
     tcase_add_test(tc, status_rules_and_history);
     tcase_add_test(tc, search_understands_swedish_and_sizes);
     tcase_add_test(tc, import_is_all_or_nothing);
+    tcase_add_test(tc, dates_and_times_whatever_the_database_datestyle);
     suite_add_tcase(s, tc);
     return s;
 }
