@@ -224,7 +224,7 @@ START_TEST(a_fold_counts_days_as_its_batch_left_them)
                 "COMMIT");
     dbtest_exec("SELECT stats_fold()");
     ck_assert_int_eq(dbtest_count("SELECT count(*) FROM rollup_journal"), 0);
-    /* Only the people rollups: "never lent" is the fold's own, skipped here. */
+    /* The people and unique-borrower rollups: "never lent" is the fold's own, skipped here. */
     assert_rollups_like_match_rebuild("stats_people_");
     assert_rollups_like_match_rebuild("stats_borrower_");
 }
