@@ -35,19 +35,51 @@ static json_t *item_with_transitions(const struct item *it)
     return j;
 }
 
+/* The answer of a lookup: the item found (st STORE_OK, cleared here), or why there is none. */
+static void item_answer(struct reply *rep, enum store_status st, struct item *it)
+{
+    if (st != STORE_OK) {
+        api_item_refused(rep, st, ITEM_DONE);
+        return;
+    }
+    reply_json(rep, 200, item_with_transitions(it));
+    store_item_clear(it);
+}
+
 void items_get(struct req *req, struct reply *rep)
 {
     char code[ITEM_CODE_MAX + 1];
     if (!api_path_code(req, rep, code))
         return;
     struct item it;
-    enum store_status st = store_item_get(code, &it);
-    if (st != STORE_OK) {
-        api_item_refused(rep, st, ITEM_DONE);
-        return;
+    item_answer(rep, store_item_get(code, &it), &it);
+}
+
+/*
+ * The lookups a lane took together: the codes that can be codes read in one statement
+ * (store_item_get_many), each answered as items_get answers it alone.
+ */
+void items_get_batch(struct req **reqs, struct reply **reps, size_t n)
+{
+    char codes[ROUTER_BATCH_MAX][ITEM_CODE_MAX + 1];
+    const char *asked[ROUTER_BATCH_MAX];
+    size_t who[ROUTER_BATCH_MAX]; /* the request of each code asked */
+    struct item items[ROUTER_BATCH_MAX];
+    bool found[ROUTER_BATCH_MAX];
+    size_t m = 0;
+    for (size_t i = 0; i < n && i < ROUTER_BATCH_MAX; i++) {
+        if (!api_path_code(reqs[i], reps[i], codes[m]))
+            continue;
+        asked[m] = codes[m];
+        who[m++] = i;
     }
-    reply_json(rep, 200, item_with_transitions(&it));
-    store_item_clear(&it);
+    if (m == 0)
+        return;
+    enum store_status st = store_item_get_many(asked, m, items, found);
+    for (size_t k = 0; k < m; k++) {
+        enum store_status one = st < 0 ? st : found[k] ? STORE_OK : STORE_NOT_FOUND;
+        item_answer(reps[who[k]], one, &items[k]);
+    }
 }
 
 /*

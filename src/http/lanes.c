@@ -29,6 +29,35 @@ struct lanes {
     unsigned started; /* threads that have run thread_start, under start_lock */
 };
 
+/*
+ * Unlink from the queue (under its lock) the jobs queued behind first with its batch key, up to
+ * LANES_BATCH_MAX with first, into jobs (first is jobs[0], already unlinked); returns how many.
+ */
+static size_t take_batch(struct lane *l, struct lane_job *first, struct lane_job **jobs)
+{
+    size_t n = 1;
+    jobs[0] = first;
+    if (!first->batch_key)
+        return n;
+    struct lane_job *prev = NULL;
+    for (struct lane_job *j = l->head; j && n < LANES_BATCH_MAX;) {
+        struct lane_job *next = j->next;
+        if (j->batch_key == first->batch_key) {
+            jobs[n++] = j;
+            if (prev)
+                prev->next = next;
+            else
+                l->head = next;
+            if (l->tail == j)
+                l->tail = prev;
+        } else {
+            prev = j;
+        }
+        j = next;
+    }
+    return n;
+}
+
 static void *lane_main(void *arg)
 {
     struct lane *l = arg;
@@ -49,8 +78,13 @@ static void *lane_main(void *arg)
         l->head = job->next;
         if (!l->head)
             l->tail = NULL;
+        struct lane_job *jobs[LANES_BATCH_MAX];
+        size_t n = take_batch(l, job, jobs);
         pthread_mutex_unlock(&l->lock);
-        job->run(job);
+        if (n > 1)
+            job->run_batch(jobs, n);
+        else
+            job->run(job);
         pthread_mutex_lock(&l->lock);
     }
     pthread_mutex_unlock(&l->lock);

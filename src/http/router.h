@@ -20,6 +20,14 @@ enum body_kind { BODY_NONE, BODY_JSON, BODY_CSV, BODY_IMAGE };
 
 typedef void route_handler(struct req *req, struct reply *rep);
 
+/*
+ * Answer n requests of one route together (1 <= n <= ROUTER_BATCH_MAX), each admitted as for its
+ * handler: every reps[i] exactly as the route's handler would answer reqs[i] alone.
+ */
+typedef void route_batch_handler(struct req **reqs, struct reply **reps, size_t n);
+
+#define ROUTER_BATCH_MAX 64
+
 struct route {
     const char *method;  /* "GET" also answers HEAD */
     const char *pattern; /* "/api/items/{code}": {name} matches one path segment */
@@ -30,6 +38,11 @@ struct route {
     size_t max_body; /* 0: the configured default (settings->body_limit) */
     bool cors;       /* open to every origin: CORS headers on each answer, preflights answered */
     unsigned lane;   /* the lane whose threads run it (see lanes.h): 0 unless the table says */
+    /*
+     * Optional: answers many requests of the route at once (one statement for all, say), so that
+     * the lane may run the requests queued together (router_batch_key, router_dispatch_batch).
+     */
+    route_batch_handler *batch;
 };
 
 struct router {
@@ -58,11 +71,26 @@ struct router {
  */
 int router_lane(const struct router *r, const char *method, const char *path);
 
+/*
+ * What the lane should batch a request by (lanes.h): its route when the route has a batch
+ * handler, else NULL (the request runs alone).
+ */
+const void *router_batch_key(const struct router *r, const char *method, const char *path);
+
 /* The largest body a request to this method and path may send. */
 size_t router_body_limit(const struct router *r, const char *method, const char *path);
 
 /* Answer a request: match a route, admit it, check its body, run its handler (or serve a file). */
 void router_dispatch(const struct router *r, struct req *req, struct reply *rep);
+
+/*
+ * Answer n requests (at most ROUTER_BATCH_MAX) whose router_batch_key was the same route, each as
+ * router_dispatch would: each is matched, admitted and its body checked on its own, the admitted
+ * ones are answered by the route's batch handler together, and the table's answered hook judges
+ * each answer; an answer it refuses is made again for that request alone.
+ */
+void router_dispatch_batch(const struct router *r, struct req **reqs, struct reply **reps,
+                           size_t n);
 
 /* Release what the router attached to the request (path parameters, parsed body). */
 void router_release(struct req *req);

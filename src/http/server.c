@@ -336,6 +336,30 @@ static void run_in_lane(struct lane_job *job)
     MHD_resume_connection(ex->conn);
 }
 
+/*
+ * On a lane thread: answer requests of one route together, then give each connection back to its
+ * thread.
+ */
+static void run_batch_in_lane(struct lane_job **jobs, size_t n)
+{
+    struct req *reqs[LANES_BATCH_MAX];
+    struct reply *reps[LANES_BATCH_MAX];
+    struct exchange *ex = (struct exchange *)jobs[0];
+    for (size_t i = 0; i < n; i++) {
+        struct exchange *e = (struct exchange *)jobs[i];
+        reqs[i] = &e->req;
+        reps[i] = &e->rep;
+    }
+    router_dispatch_batch(ex->srv->router, reqs, reps, n);
+    for (size_t i = 0; i < n; i++) {
+        struct exchange *e = (struct exchange *)jobs[i];
+        e->state = EX_REPLIED;
+        MHD_resume_connection(e->conn);
+    }
+}
+
+_Static_assert(LANES_BATCH_MAX <= ROUTER_BATCH_MAX, "a lane's batch fits the router's");
+
 /* The TCP peer's address as text ("" when unknown). */
 static void peer_address(struct MHD_Connection *conn, char peer[INET6_ADDRSTRLEN])
 {
@@ -430,6 +454,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* The lane answers; until then this thread serves the other connections. */
         ex->state = EX_IN_LANE;
         ex->job.run = run_in_lane;
+        ex->job.batch_key = router_batch_key(ex->srv->router, req->method, req->path);
+        ex->job.run_batch = run_batch_in_lane;
         MHD_suspend_connection(conn);
         lanes_submit(ex->srv->lanes, (unsigned)lane, &ex->job);
         return MHD_YES;

@@ -277,6 +277,48 @@ enum store_status store_item_get(const char *code, struct item *out)
     return st;
 }
 
+enum store_status store_item_get_many(const char *const *codes, size_t n, struct item *out,
+                                      bool *found)
+{
+    /* Each code is a probe of the unique index of items.code; the rows come in any order. */
+    static struct store_stmt get =
+        STORE_STMT("SELECT " ITEM_COLUMNS_NAMED("NULL", "NULL, NULL") " FROM items i"
+                                                                      " WHERE i.code = ANY ($1)");
+    for (size_t i = 0; i < n; i++)
+        found[i] = false;
+    char *list = store_text_array(codes, n);
+    unsigned long syncs = store_syncs();
+    PGresult *res;
+    enum store_status st = store_exec(&get, 1, (const char *[]){ list }, &res);
+    free(list);
+    if (st < 0)
+        return st;
+    int rows = PQntuples(res);
+    for (int r = 0; r < rows; r++) {
+        const char *code = store_get(res, r, ITEM_CODE);
+        for (size_t i = 0; i < n; i++) {
+            if (!found[i] && strcmp(codes[i], code) == 0) {
+                read_item(res, r, 0, &out[i]);
+                found[i] = true;
+            }
+        }
+    }
+    PQclear(res);
+    bool synced = store_syncs() != syncs;
+    st = STORE_OK;
+    for (size_t i = 0; i < n && st == STORE_OK; i++)
+        if (found[i])
+            st = names_fill(&out[i], synced);
+    if (st != STORE_OK) {
+        for (size_t i = 0; i < n; i++) {
+            if (found[i])
+                store_item_clear(&out[i]);
+            found[i] = false;
+        }
+    }
+    return st;
+}
+
 static enum store_status get_by_id(long long id, struct item *out)
 {
     static struct store_stmt get =
