@@ -20,19 +20,24 @@
 
 /*
  * One item as the desk shows it: the item, and "transitions", the statuses it may change to
- * through POST /api/items/{code}/status (core/item.h), in the order the desk offers them.
+ * through POST /api/items/{code}/status (core/item.h), in the order the desk offers them. Written
+ * straight as text (api_item_json_members), the bytes jansson would write.
  */
-static json_t *item_with_transitions(const struct item *it)
+static void reply_item_with_transitions(struct reply *rep, int status, const struct item *it)
 {
-    json_t *j = api_item_json(it);
-    json_t *to = json_array();
-    for (const char *const *t = item_transitions(it->status); *t; t++)
-        api_append(&to, json_string(*t));
-    if (j && (!to || json_object_set_new(j, "transitions", to) != 0)) {
-        json_decref(j);
-        j = NULL;
+    struct buf b = BUF_INIT;
+    buf_putc(&b, '{');
+    api_item_json_members(&b, it);
+    buf_puts(&b, ",\"transitions\":[");
+    const char *comma = "";
+    for (const char *const *t = item_transitions(it->status); *t; t++, comma = ",") {
+        buf_puts(&b, comma);
+        api_json_string(&b, *t);
     }
-    return j;
+    buf_puts(&b, "]}");
+    size_t len;
+    char *text = buf_steal(&b, &len);
+    reply_bytes(rep, status, "application/json", text, len);
 }
 
 /* The answer of a lookup: the item found (st STORE_OK, cleared here), or why there is none. */
@@ -42,7 +47,7 @@ static void item_answer(struct reply *rep, enum store_status st, struct item *it
         api_item_refused(rep, st, ITEM_DONE);
         return;
     }
-    reply_json(rep, 200, item_with_transitions(it));
+    reply_item_with_transitions(rep, 200, it);
     store_item_clear(it);
 }
 
@@ -431,7 +436,7 @@ void items_set_status(struct req *req, struct reply *rep)
         api_item_refused(rep, st, s.outcome);
         return;
     }
-    reply_json(rep, 200, item_with_transitions(&it));
+    reply_item_with_transitions(rep, 200, &it);
     store_item_clear(&it);
 }
 
