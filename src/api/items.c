@@ -69,7 +69,6 @@ void items_get_batch(struct req **reqs, struct reply **reps, size_t n)
     char codes[ROUTER_BATCH_MAX][ITEM_CODE_MAX + 1];
     const char *asked[ROUTER_BATCH_MAX];
     size_t who[ROUTER_BATCH_MAX]; /* the request of each code asked */
-    struct item items[ROUTER_BATCH_MAX];
     bool found[ROUTER_BATCH_MAX];
     size_t m = 0;
     for (size_t i = 0; i < n && i < ROUTER_BATCH_MAX; i++) {
@@ -80,11 +79,13 @@ void items_get_batch(struct req **reqs, struct reply **reps, size_t n)
     }
     if (m == 0)
         return;
+    struct item *items = xcalloc(m, sizeof *items); /* a few hundred bytes each */
     enum store_status st = store_item_get_many(asked, m, items, found);
     for (size_t k = 0; k < m; k++) {
         enum store_status one = st < 0 ? st : found[k] ? STORE_OK : STORE_NOT_FOUND;
         item_answer(reps[who[k]], one, &items[k]);
     }
+    free(items);
 }
 
 /*

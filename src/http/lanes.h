@@ -13,7 +13,8 @@
  * batch key takes with it the other queued jobs of the same key, up to LANES_BATCH_MAX, and hands
  * them all to run_batch at once (one database statement for many requests, say). The jobs of
  * other keys keep their places in the queue. Nothing ever waits for a batch to fill: a job alone
- * in the queue runs alone, through run, as soon as a thread is free.
+ * in the queue runs alone, through run, as soon as a thread is free (and, with batch_threads,
+ * fewer batches than that run).
  */
 #ifndef HYLLA_HTTP_LANES_H
 #define HYLLA_HTTP_LANES_H
@@ -25,6 +26,12 @@
 struct lane_config {
     const char *name; /* for the log: "desk", "reads" */
     unsigned threads; /* at least 1 */
+    /*
+     * At most this many of the threads run batchable jobs at once (0: any number). Jobs that
+     * could be batched wait while that many batches run, and go together with the next, as a
+     * group commit does: fewer, larger batches, while the other threads take the other jobs.
+     */
+    unsigned batch_threads;
 };
 
 /* Called on each lane thread when it starts (lane is its index) and before it ends. */

@@ -1,6 +1,7 @@
 // The desk's lookups queued together are read in one statement (items_get_batch): each of many
 // lookups at once, over separate connections, answers byte for byte what it answers alone, and
-// /metrics shows that they were batched.
+// /metrics shows that they were batched; while --batch-threads batches run, the lookups that come
+// wait and go together in the next, and the desk's other requests pass them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -18,9 +19,10 @@ let borrower;
 
 before(async () => {
   db = await freshDb();
-  // Two desk threads: both are held below, so that the lookups queue behind them.
+  // Two desk threads: both are held below, so that the lookups queue behind them. One of them
+  // at a time runs a batch of lookups.
   server = await startHylla({ database: db.conninfo,
-    args: ['--http-threads', '1', '--workers', '2', '--read-workers', '1'] });
+    args: ['--http-threads', '1', '--workers', '2', '--read-workers', '1', '--batch-threads', '1'] });
   await addBranch(db, 'lund', { prefix: 'LUN', opening_hours: OPEN_EVERY_DAY });
   await addBranch(db, 'malmo', { prefix: 'MAL', opening_hours: OPEN_EVERY_DAY });
   codes.plain = await addItem(db, 'lund', { name: 'Tält' });
@@ -183,4 +185,43 @@ test('a staff member disabled before their queued lookups run is refused, though
     return sendAll(server.url, Array.from({ length: 20 }, () => lookup(path, gone)));
   });
   for (const raw of await Promise.all(together)) assert.match(raw, /^HTTP\/1\.1 401 /);
+});
+
+test('while a batch runs, the lookups that come wait for it and go together; other desk requests pass them', async () => {
+  const path = `/api/items/${codes.plain}`;
+  const alone = await desk.get(path);
+  assert.equal(alone.status, 200);
+  const batches = await metric('hylla_http_batches_total');
+  const batched = await metric('hylla_http_batched_requests_total');
+  // The lookup's statement reads item_photos: a lock on it holds the first lookup's statement.
+  const holder = new pg.Client(pgConfig(db.conninfo));
+  await holder.connect();
+  let first;
+  let later;
+  const answered = new Set();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE item_photos IN ACCESS EXCLUSIVE MODE');
+    first = desk.get(path);
+    await waitingOnLocks(1);
+    later = Array.from({ length: 10 }, (_, i) => {
+      const c = new Client(server.url);
+      c.cookie = desk.cookie;
+      return c.get(path).then((r) => { answered.add(i); return r; });
+    });
+    await sleep(500);
+    assert.equal(answered.size, 0, 'a lookup did not wait for the batch that runs');
+    // The other desk thread is free for everything else.
+    const other = await Promise.race([desk.get('/api/borrowers?q=%C3%85sa'), sleep(5000).then(() => null)]);
+    assert.ok(other, 'a borrower search waited behind the lookups');
+    assert.equal(other.status, 200, other.text);
+    assert.equal(answered.size, 0);
+  } finally {
+    await holder.query('ROLLBACK').catch(() => {});
+    await holder.end();
+  }
+  for (const r of [await first, ...(await Promise.all(later))]) assert.equal(r.text, alone.text);
+  // The first ran alone; the ten that waited went in one statement.
+  assert.equal((await metric('hylla_http_batches_total')) - batches, 1);
+  assert.equal((await metric('hylla_http_batched_requests_total')) - batched, 10);
 });
