@@ -67,25 +67,20 @@ static const struct route *find_route(const struct router *r, const char *method
     return NULL;
 }
 
-int router_lane(const struct router *r, const char *method, const char *path)
+struct router_plan router_plan(const struct router *r, const char *method, const char *path)
 {
     bool known;
     const struct route *route = find_route(r, method, path, &known);
-    return route ? (int)route->lane : ROUTER_INLINE;
-}
-
-const void *router_batch_key(const struct router *r, const char *method, const char *path)
-{
-    bool known;
-    const struct route *route = find_route(r, method, path, &known);
-    return route && route->batch ? route : NULL;
+    return (struct router_plan){
+        .lane = route ? (int)route->lane : ROUTER_INLINE,
+        .body_limit = route && route->max_body ? route->max_body : settings->body_limit,
+        .batch_key = route && route->batch ? route : NULL,
+    };
 }
 
 size_t router_body_limit(const struct router *r, const char *method, const char *path)
 {
-    bool known;
-    const struct route *route = find_route(r, method, path, &known);
-    return route && route->max_body ? route->max_body : settings->body_limit;
+    return router_plan(r, method, path).body_limit;
 }
 
 static void allow_header(const struct router *r, const char *path, struct reply *rep)

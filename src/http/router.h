@@ -40,7 +40,7 @@ struct route {
     unsigned lane;   /* the lane whose threads run it (see lanes.h): 0 unless the table says */
     /*
      * Optional: answers many requests of the route at once (one statement for all, say), so that
-     * the lane may run the requests queued together (router_batch_key, router_dispatch_batch).
+     * the lane may run the requests queued together (router_plan, router_dispatch_batch).
      */
     route_batch_handler *batch;
 };
@@ -62,29 +62,31 @@ struct router {
     bool (*answered)(const struct req *req, const struct reply *rep);
 };
 
-/* What router_lane answers for a request that needs no lane: a file, a 404, a preflight. */
+/* The lane of a request that needs none: a file, a 404, a preflight. */
 #define ROUTER_INLINE (-1)
 
-/*
- * The lane whose threads should answer a request (its route's), or ROUTER_INLINE when the router
- * answers it without a handler, which never waits: the server's own thread may do that.
- */
-int router_lane(const struct router *r, const char *method, const char *path);
+/* What the server needs to know of a request before it is answered, from one match of its route. */
+struct router_plan {
+    /*
+     * The lane whose threads should answer it (its route's), or ROUTER_INLINE when the router
+     * answers it without a handler, which never waits: the server's own thread may do that.
+     */
+    int lane;
+    size_t body_limit; /* the largest body it may send */
+    /* What the lane should batch it by (lanes.h): its route when that has a batch handler. */
+    const void *batch_key;
+};
 
-/*
- * What the lane should batch a request by (lanes.h): its route when the route has a batch
- * handler, else NULL (the request runs alone).
- */
-const void *router_batch_key(const struct router *r, const char *method, const char *path);
+struct router_plan router_plan(const struct router *r, const char *method, const char *path);
 
-/* The largest body a request to this method and path may send. */
+/* The largest body a request to this method and path may send (router_plan's body_limit). */
 size_t router_body_limit(const struct router *r, const char *method, const char *path);
 
 /* Answer a request: match a route, admit it, check its body, run its handler (or serve a file). */
 void router_dispatch(const struct router *r, struct req *req, struct reply *rep);
 
 /*
- * Answer n requests (at most ROUTER_BATCH_MAX) whose router_batch_key was the same route, each as
+ * Answer n requests (at most ROUTER_BATCH_MAX) whose router_plan had the same batch_key (route), each as
  * router_dispatch would: each is matched, admitted and its body checked on its own, the admitted
  * ones are answered by the route's batch handler together, and the table's answered hook judges
  * each answer; an answer it refuses is made again for that request alone.

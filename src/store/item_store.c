@@ -127,7 +127,7 @@ void store_item_clear(struct item *it)
  */
 struct branch_name {
     int id;
-    char slug[48];
+    char slug[sizeof((struct item *)0)->branch_slug];
 };
 
 struct category_name {
@@ -221,7 +221,7 @@ static bool names_copy(const struct names *n, struct item *it)
         bsearch(&it->category_id, n->categories, n->ncategories, sizeof *n->categories, by_id);
     if (!b || !c)
         return false;
-    snprintf(it->branch_slug, sizeof it->branch_slug, "%s", b->slug);
+    memcpy(it->branch_slug, b->slug, sizeof it->branch_slug); /* the same size, NUL-ended */
     it->category_sv = xstrdup(c->sv);
     it->category_en = xstrdup(c->en);
     return true;
