@@ -414,6 +414,26 @@ START_TEST(factors_come_from_the_nearest_ancestor)
 }
 END_TEST
 
+START_TEST(each_factor_comes_from_its_own_nearest_ancestor)
+{
+    /* Vinter (1) > Skidor (11) > Längdskidor (111), Utförsskidor (112): each of the two factors
+     * walks up the line on its own, through a parent that has only the other one. */
+    fixture();
+    dbtest_exec("UPDATE categories SET co2e_kg = NULL, sek = 7 WHERE id = 1");
+    dbtest_exec("UPDATE categories SET co2e_kg = 10, sek = NULL WHERE id = 11");
+    dbtest_exec("UPDATE categories SET co2e_kg = 29, sek = NULL WHERE id = 112");
+    dbtest_exec("UPDATE categories SET co2e_kg = NULL, sek = NULL WHERE id IN (2, 21, 111)");
+    char *got = dbtest_value(
+        "SELECT string_agg(category_id || ':' || co2e_kg::float8 || '/' || sek::float8, ' '"
+        "                  ORDER BY category_id)"
+        "  FROM stats_category_factors WHERE category_id IN (1, 2, 11, 21, 111, 112)");
+    ck_assert_str_eq(got, "1:0/7 2:0/0 11:10/7 21:0/0 111:10/7 112:29/7");
+    free(got);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM stats_category_factors"),
+                     dbtest_count("SELECT count(*) FROM categories"));
+}
+END_TEST
+
 START_TEST(series_are_dense_and_keyed_by_period_start)
 {
     fixture();
@@ -473,6 +493,7 @@ static Suite *suite(void)
     tcase_add_test(tc, unique_borrowers_survive_erasure);
     tcase_add_test(tc, people_by_age_at_the_loan_and_by_gender);
     tcase_add_test(tc, factors_come_from_the_nearest_ancestor);
+    tcase_add_test(tc, each_factor_comes_from_its_own_nearest_ancestor);
     tcase_add_test(tc, series_are_dense_and_keyed_by_period_start);
     suite_add_tcase(s, tc);
     return s;
