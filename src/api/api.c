@@ -363,9 +363,10 @@ static void size_text(struct buf *b, const struct size *size)
                                      JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15))
                         : 0;
         json_decref(real);
-        buf_append(b, text, n > 0 && n < sizeof text ? n : 0);
-        if (n == 0 || n >= sizeof text)
-            buf_puts(b, "null");
+        if (n > 0 && n < sizeof text)
+            buf_append(b, text, n);
+        else
+            buf_puts(b, "null"); /* not a number: numeric columns hold none */
     }
     buf_putc(b, '}');
 }

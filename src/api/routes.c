@@ -410,7 +410,7 @@ static _Thread_local struct unconfirmed {
     struct store_session_check check;
 } unconfirmed[ROUTER_BATCH_MAX];
 
-/* The slot of a request admitted on this thread, a free one if it has none; NULL if all are taken. */
+/* The slot of a request admitted on this thread, else (take) a free one; NULL if there is none. */
 static struct unconfirmed *unconfirmed_slot(const struct req *req, bool take)
 {
     struct unconfirmed *free_slot = NULL;

@@ -59,7 +59,7 @@ static size_t take_batch(struct lane *l, struct lane_job *first, struct lane_job
     return n;
 }
 
-/* Whether a job may start now: not while batch_threads threads run batches and it could join one. */
+/* Whether a job may start now: not while batch_threads threads run batches it could join. */
 static bool runnable(const struct lane *l, const struct lane_job *job)
 {
     return !job->batch_key || !l->batch_threads || l->batching < l->batch_threads;

@@ -86,10 +86,10 @@ size_t router_body_limit(const struct router *r, const char *method, const char 
 void router_dispatch(const struct router *r, struct req *req, struct reply *rep);
 
 /*
- * Answer n requests (at most ROUTER_BATCH_MAX) whose router_plan had the same batch_key (route), each as
- * router_dispatch would: each is matched, admitted and its body checked on its own, the admitted
- * ones are answered by the route's batch handler together, and the table's answered hook judges
- * each answer; an answer it refuses is made again for that request alone.
+ * Answer n requests (at most ROUTER_BATCH_MAX) whose router_plan had the same batch_key (their
+ * route), each as router_dispatch would: each is matched, admitted and its body checked on its
+ * own, the admitted ones are answered by the route's batch handler together, and the table's
+ * answered hook judges each answer; an answer it refuses is made again for that request alone.
  */
 void router_dispatch_batch(const struct router *r, struct req **reqs, struct reply **reps,
                            size_t n);
