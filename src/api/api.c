@@ -266,20 +266,153 @@ char *api_photo_url(const char *code, const char *photo_etag)
     return photo_etag[0] ? xasprintf("/api/items/%s/photo?v=%s", code, photo_etag) : NULL;
 }
 
+/* s in a JSON string, escaped as jansson escapes it: '"', '\\' and the control characters. */
+static void json_chars(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *run = s, *p = s;
+    for (; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        buf_append(b, run, (size_t)(p - run));
+        run = p + 1;
+        char esc[6] = { '\\', (char)c };
+        size_t n = 2;
+        switch (c) {
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        case '"':
+        case '\\':
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        buf_append(b, esc, n);
+    }
+    buf_append(b, run, (size_t)(p - run));
+}
+
+void api_json_string(struct buf *b, const char *s)
+{
+    buf_putc(b, '"');
+    json_chars(b, s);
+    buf_putc(b, '"');
+}
+
+/* A member "key": s, or "key": null for NULL and "" (api_text_or_null); key needs no escapes. */
+static void member_text(struct buf *b, const char *key, const char *s, bool or_null)
+{
+    buf_puts(b, key);
+    if (or_null && (!s || !*s))
+        buf_puts(b, "null");
+    else
+        api_json_string(b, s);
+}
+
+/* A whole number as jansson writes it. */
+static void json_integer_text(struct buf *b, long long v)
+{
+    char digits[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        digits[sizeof digits - ++n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        digits[sizeof digits - ++n] = '-';
+    buf_append(b, digits + sizeof digits - n, n);
+}
+
+/* api_size_json as text. */
+static void size_text(struct buf *b, const struct size *size)
+{
+    if (size->kind == SIZE_NONE) {
+        buf_puts(b, "null");
+        return;
+    }
+    buf_puts(b, "{\"kind\":");
+    api_json_string(b, size_kind_name(size->kind));
+    buf_puts(b, ",\"value\":");
+    if (!size_kind_is_numeric(size->kind)) {
+        api_json_string(b, size->text);
+    } else if (size->num == floor(size->num) && fabs(size->num) < 1e15) {
+        json_integer_text(b, (long long)size->num);
+    } else {
+        /* A fraction (a shoe of 42.5): jansson's own digits, which this seldom needs. */
+        char text[64];
+        json_t *real = json_real(size->num);
+        size_t n = real ? json_dumpb(real, text, sizeof text,
+                                     JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15))
+                        : 0;
+        json_decref(real);
+        if (n > 0 && n < sizeof text)
+            buf_append(b, text, n);
+        else
+            buf_puts(b, "null"); /* not a number: numeric columns hold none */
+    }
+    buf_putc(b, '}');
+}
+
+void api_item_json_members(struct buf *b, const struct item *it)
+{
+    member_text(b, "\"code\":", it->code, false);
+    member_text(b, ",\"branch\":", it->branch_slug, false);
+    buf_puts(b, ",\"category\":{\"id\":");
+    json_integer_text(b, it->category_id);
+    member_text(b, ",\"name_sv\":", it->category_sv, false);
+    member_text(b, ",\"name_en\":", it->category_en, false);
+    member_text(b, "},\"name\":", it->name, false);
+    member_text(b, ",\"brand\":", it->brand, true);
+    buf_puts(b, ",\"size\":");
+    size_text(b, &it->size);
+    member_text(b, ",\"condition\":", it->condition, false);
+    member_text(b, ",\"status\":", it->status, false);
+    member_text(b, ",\"retired_reason\":", it->retired_reason, true);
+    member_text(b, ",\"donated_on\":", it->donated_on, false);
+    member_text(b, ",\"notes\":", it->notes, true);
+    buf_puts(b, ",\"photo_url\":");
+    if (it->photo_etag[0]) {
+        buf_puts(b, "\"/api/items/");
+        json_chars(b, it->code);
+        buf_puts(b, "/photo?v=");
+        json_chars(b, it->photo_etag);
+        buf_putc(b, '"');
+    } else {
+        buf_puts(b, "null");
+    }
+    member_text(b, ",\"due_date\":", it->due_date, true);
+    member_text(b, ",\"created_at\":", it->created_at, false);
+    member_text(b, ",\"updated_at\":", it->updated_at, false);
+    member_text(b, ",\"label_printed_at\":", it->label_printed_at, true);
+}
+
 json_t *api_item_json(const struct item *it)
 {
-    char *photo = api_photo_url(it->code, it->photo_etag);
-    json_t *j = json_pack(
-        "{s:s, s:s, s:{s:i, s:s, s:s}, s:s, s:o, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:s, "
-        "s:s, s:o}",
-        "code", it->code, "branch", it->branch_slug, "category", "id", it->category_id, "name_sv",
-        it->category_sv, "name_en", it->category_en, "name", it->name, "brand",
-        api_text_or_null(it->brand), "size", api_size_json(&it->size), "condition", it->condition,
-        "status", it->status, "retired_reason", api_text_or_null(it->retired_reason), "donated_on",
-        it->donated_on, "notes", api_text_or_null(it->notes), "photo_url", api_text_or_null(photo),
-        "due_date", api_text_or_null(it->due_date), "created_at", it->created_at, "updated_at",
-        it->updated_at, "label_printed_at", api_text_or_null(it->label_printed_at));
-    free(photo);
+    /* One definition of the item's JSON: the text the desk's lookup sends, parsed. */
+    struct buf b = BUF_INIT;
+    buf_putc(&b, '{');
+    api_item_json_members(&b, it);
+    buf_putc(&b, '}');
+    json_t *j = json_loadb(b.data, b.len, 0, NULL);
+    buf_free(&b);
     return j;
 }
 

@@ -7,6 +7,7 @@
 #define HYLLA_API_API_H
 
 #include "api/input.h"
+#include "core/buf.h"
 #include "core/item.h"
 #include "http/reply.h"
 #include "http/req.h"
@@ -145,6 +146,15 @@ char *api_photo_url(const char *code, const char *photo_etag);
  * field. Caller owns it.
  */
 json_t *api_item_json(const struct item *it);
+
+/*
+ * The members of api_item_json as JSON text, without the braces, appended to b: byte for byte
+ * what jansson writes of it (JSON_COMPACT), for answers written straight into a buffer.
+ */
+void api_item_json_members(struct buf *b, const struct item *it);
+
+/* s as a JSON string appended to b, escaped as jansson escapes it; s is valid UTF-8. */
+void api_json_string(struct buf *b, const char *s);
 
 /*
  * An item code as it was scanned or typed, in its stored form (core/item.h); text that cannot be

@@ -20,19 +20,35 @@
 
 /*
  * One item as the desk shows it: the item, and "transitions", the statuses it may change to
- * through POST /api/items/{code}/status (core/item.h), in the order the desk offers them.
+ * through POST /api/items/{code}/status (core/item.h), in the order the desk offers them. Written
+ * straight as text (api_item_json_members), the bytes jansson would write.
  */
-static json_t *item_with_transitions(const struct item *it)
+static void reply_item_with_transitions(struct reply *rep, int status, const struct item *it)
 {
-    json_t *j = api_item_json(it);
-    json_t *to = json_array();
-    for (const char *const *t = item_transitions(it->status); *t; t++)
-        api_append(&to, json_string(*t));
-    if (j && (!to || json_object_set_new(j, "transitions", to) != 0)) {
-        json_decref(j);
-        j = NULL;
+    struct buf b = BUF_INIT;
+    buf_putc(&b, '{');
+    api_item_json_members(&b, it);
+    buf_puts(&b, ",\"transitions\":[");
+    const char *comma = "";
+    for (const char *const *t = item_transitions(it->status); *t; t++, comma = ",") {
+        buf_puts(&b, comma);
+        api_json_string(&b, *t);
     }
-    return j;
+    buf_puts(&b, "]}");
+    size_t len;
+    char *text = buf_steal(&b, &len);
+    reply_bytes(rep, status, "application/json", text, len);
+}
+
+/* The answer of a lookup: the item found (st STORE_OK, cleared here), or why there is none. */
+static void item_answer(struct reply *rep, enum store_status st, struct item *it)
+{
+    if (st != STORE_OK) {
+        api_item_refused(rep, st, ITEM_DONE);
+        return;
+    }
+    reply_item_with_transitions(rep, 200, it);
+    store_item_clear(it);
 }
 
 void items_get(struct req *req, struct reply *rep)
@@ -41,13 +57,35 @@ void items_get(struct req *req, struct reply *rep)
     if (!api_path_code(req, rep, code))
         return;
     struct item it;
-    enum store_status st = store_item_get(code, &it);
-    if (st != STORE_OK) {
-        api_item_refused(rep, st, ITEM_DONE);
-        return;
+    item_answer(rep, store_item_get(code, &it), &it);
+}
+
+/*
+ * The lookups a lane took together: the codes that can be codes read in one statement
+ * (store_item_get_many), each answered as items_get answers it alone.
+ */
+void items_get_batch(struct req **reqs, struct reply **reps, size_t n)
+{
+    char codes[ROUTER_BATCH_MAX][ITEM_CODE_MAX + 1];
+    const char *asked[ROUTER_BATCH_MAX];
+    size_t who[ROUTER_BATCH_MAX]; /* the request of each code asked */
+    bool found[ROUTER_BATCH_MAX];
+    size_t m = 0;
+    for (size_t i = 0; i < n && i < ROUTER_BATCH_MAX; i++) {
+        if (!api_path_code(reqs[i], reps[i], codes[m]))
+            continue;
+        asked[m] = codes[m];
+        who[m++] = i;
     }
-    reply_json(rep, 200, item_with_transitions(&it));
-    store_item_clear(&it);
+    if (m == 0)
+        return;
+    struct item *items = xcalloc(m, sizeof *items); /* a few hundred bytes each */
+    enum store_status st = store_item_get_many(asked, m, items, found);
+    for (size_t k = 0; k < m; k++) {
+        enum store_status one = st < 0 ? st : found[k] ? STORE_OK : STORE_NOT_FOUND;
+        item_answer(reps[who[k]], one, &items[k]);
+    }
+    free(items);
 }
 
 /*
@@ -399,7 +437,7 @@ void items_set_status(struct req *req, struct reply *rep)
         api_item_refused(rep, st, s.outcome);
         return;
     }
-    reply_json(rep, 200, item_with_transitions(&it));
+    reply_item_with_transitions(rep, 200, &it);
     store_item_clear(&it);
 }
 

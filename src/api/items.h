@@ -5,7 +5,8 @@
  *   GET   /api/items?q=&branch=&category=&status=&size_kind=&size_min=&size_max=&page=&per_page=
  *         &since=&label=unprinted&code_from=&code_to=&sort=code   (what the label screen lists)
  *   GET   /api/items/{code}          what the desk shows after a scan (any branch's item), with
- *                                    the statuses it may change to ("transitions")
+ *                                    the statuses it may change to ("transitions"); the lookups
+ *                                    queued together are read in one statement (items_get_batch)
  *   PATCH /api/items/{code}          edit the fields; never the status
  *   POST  /api/items/{code}/status   {"to", "reason"?, "note"?}: one change of an item's life,
  *                                    409 for one its status does not allow (core/item.h)
@@ -23,6 +24,7 @@
 
 route_handler items_list;
 route_handler items_get;
+route_batch_handler items_get_batch;
 route_handler items_create;
 route_handler items_update;
 route_handler items_set_status;

@@ -163,7 +163,8 @@ static const struct route table[] = {
       .pattern = "/api/items/{code}",
       .handler = items_get,
       .access = ACCESS_VOLUNTEER,
-      .scope = SCOPE_ANY },
+      .scope = SCOPE_ANY,
+      .batch = items_get_batch },
     { .method = "PATCH",
       .pattern = "/api/items/{code}",
       .handler = items_update,
@@ -399,11 +400,30 @@ const char *routes_access_name(int access)
 }
 
 /*
- * What the session of a request that only reads still has to confirm (store_session_check): its
- * own round trips confirm it, and answered() checks. A lane thread runs one request at a time,
- * from admit to answered.
+ * What the sessions of requests that only read still have to confirm (store_session_check): their
+ * own round trips confirm them, and answered() checks. A lane thread runs a request, or a batch of
+ * requests of one route (router_dispatch_batch), from admit to answered: each request admitted
+ * keeps its check here until its answered().
  */
-static _Thread_local struct store_session_check unconfirmed;
+static _Thread_local struct unconfirmed {
+    const struct req *req; /* NULL: a free slot */
+    struct store_session_check check;
+} unconfirmed[ROUTER_BATCH_MAX];
+
+/* The slot of a request admitted on this thread, else (take) a free one; NULL if there is none. */
+static struct unconfirmed *unconfirmed_slot(const struct req *req, bool take)
+{
+    struct unconfirmed *free_slot = NULL;
+    for (size_t i = 0; i < ROUTER_BATCH_MAX; i++) {
+        if (unconfirmed[i].req == req)
+            return &unconfirmed[i];
+        if (!free_slot && !unconfirmed[i].req)
+            free_slot = &unconfirmed[i];
+    }
+    if (take && free_slot)
+        free_slot->req = req;
+    return take ? free_slot : NULL;
+}
 
 /*
  * Who holds the request's session cookie: STORE_OK with *who filled, STORE_NOT_FOUND if nobody.
@@ -414,12 +434,14 @@ static enum store_status authenticate(const struct req *req, struct staff_identi
 {
     char token[TOKEN_TEXT_SIZE + 1];
     unsigned char hash[TOKEN_HASH_SIZE];
-    unconfirmed.pending = false;
     if (!req_cookie(req, API_SESSION_COOKIE, token, sizeof token) || !token_hash(token, hash))
         return STORE_NOT_FOUND;
-    if (!req_method_is_safe(req) || req->again)
+    struct unconfirmed *later = NULL;
+    if (req_method_is_safe(req) && !req->again)
+        later = unconfirmed_slot(req, true);
+    if (!later)
         return store_session_lookup(hash, settings->session_idle_s, who);
-    return store_session_lookup_unconfirmed(hash, settings->session_idle_s, who, &unconfirmed);
+    return store_session_lookup_unconfirmed(hash, settings->session_idle_s, who, &later->check);
 }
 
 /* Whether the asker's branch reaches the route's scope; answers 403 and returns false if not. */
@@ -530,9 +552,11 @@ static bool admit(struct req *req, struct reply *rep)
 static bool answered(const struct req *req, const struct reply *rep)
 {
     store_read_from_replica(false); /* the session is confirmed on the primary */
-    if (unconfirmed.pending) {
-        unconfirmed.pending = false;
-        return store_session_confirm(&unconfirmed);
+    struct unconfirmed *u = unconfirmed_slot(req, false);
+    if (u) {
+        u->req = NULL;
+        if (u->check.pending)
+            return store_session_confirm(&u->check);
     }
     if (!req_method_is_safe(req) && rep->status < 400)
         public_cache_forget();

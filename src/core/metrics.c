@@ -31,6 +31,7 @@ static const char *const *route_methods, *const *route_patterns;
 static atomic_llong connections, db_open, db_busy;
 static atomic_ullong db_reconnects, db_connect_failures, db_retries;
 static atomic_ullong db_statements[2], db_replica_fallbacks; /* [0] primary, [1] replica */
+static atomic_ullong batches, batched_requests;
 static atomic_ullong shed_deadline, shed_cap, login_busy, login_over_share;
 static atomic_ullong messages_sent, messages_retried, messages_failed, messages_cancelled;
 static atomic_bool outbox_known;
@@ -64,6 +65,12 @@ void metrics_request(long route, int status, double seconds)
     atomic_fetch_add_explicit(&s->micros, (unsigned long long)(seconds * 1e6),
                               memory_order_relaxed);
     atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+}
+
+void metrics_batch(size_t n)
+{
+    atomic_fetch_add_explicit(&batches, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&batched_requests, n, memory_order_relaxed);
 }
 
 void metrics_connection(int delta)
@@ -213,6 +220,12 @@ void metrics_render(struct buf *out, const char *version)
     buf_printf(out, "hylla_http_connections_shed_total{reason=\"deadline\"} %llu\n",
                LOAD(shed_deadline));
     buf_printf(out, "hylla_http_connections_shed_total{reason=\"cap\"} %llu\n", LOAD(shed_cap));
+    header(out, "hylla_http_batches_total", "counter",
+           "Runs of a route's batch handler: requests queued together answered at once "
+           "(the desk's lookups, one statement each run).");
+    buf_printf(out, "hylla_http_batches_total %llu\n", LOAD(batches));
+    header(out, "hylla_http_batched_requests_total", "counter", "Requests answered by those runs.");
+    buf_printf(out, "hylla_http_batched_requests_total %llu\n", LOAD(batched_requests));
     header(out, "hylla_login_refused_total", "counter",
            "Logins refused before their password was checked: the password queue was full "
            "(busy), or the address held its share of it (share).");

@@ -25,6 +25,12 @@ void metrics_init(size_t nroutes, const char *const *methods, const char *const 
  */
 void metrics_request(long route, int status, double seconds);
 
+/*
+ * A route's batch handler answered n requests together (http/router.h): for the desk's lookup,
+ * one statement for all of them.
+ */
+void metrics_batch(size_t n);
+
 /* A client connection opened (+1) or closed (-1). */
 void metrics_connection(int delta);
 

@@ -21,6 +21,7 @@ struct settings {
     unsigned http_threads;      /* threads that read and write the connections */
     unsigned workers;           /* threads of the desk's lane, each with one database connection */
     unsigned read_workers;      /* threads of the public and statistics reads' lane, the same */
+    unsigned batch_threads;     /* desk threads that run batched lookups at once (http/lanes.h) */
     size_t body_limit;          /* largest request body for ordinary routes */
     unsigned connection_timeout_s; /* idle, or awaiting a request line */
     unsigned request_timeout_s;    /* from the request line to the whole request received */

@@ -16,6 +16,7 @@ struct lane {
     pthread_cond_t ready;
     struct lane_job *head, *tail;
     bool stopping;
+    unsigned batching, batch_threads; /* threads running a batch now; at most (0: any) */
     unsigned nthreads;
     pthread_t *threads;
 };
@@ -29,6 +30,59 @@ struct lanes {
     unsigned started; /* threads that have run thread_start, under start_lock */
 };
 
+/*
+ * Unlink from the queue (under its lock) the jobs queued behind first with its batch key, up to
+ * LANES_BATCH_MAX with first, into jobs (first is jobs[0], already unlinked); returns how many.
+ */
+static size_t take_batch(struct lane *l, struct lane_job *first, struct lane_job **jobs)
+{
+    size_t n = 1;
+    jobs[0] = first;
+    if (!first->batch_key)
+        return n;
+    struct lane_job *prev = NULL;
+    for (struct lane_job *j = l->head; j && n < LANES_BATCH_MAX;) {
+        struct lane_job *next = j->next;
+        if (j->batch_key == first->batch_key) {
+            jobs[n++] = j;
+            if (prev)
+                prev->next = next;
+            else
+                l->head = next;
+            if (l->tail == j)
+                l->tail = prev;
+        } else {
+            prev = j;
+        }
+        j = next;
+    }
+    return n;
+}
+
+/* Whether a job may start now: not while batch_threads threads run batches it could join. */
+static bool runnable(const struct lane *l, const struct lane_job *job)
+{
+    return !job->batch_key || !l->batch_threads || l->batching < l->batch_threads;
+}
+
+/* Unlink and return the first job of the queue that may start now (under its lock), or NULL. */
+static struct lane_job *take_job(struct lane *l)
+{
+    struct lane_job *prev = NULL;
+    for (struct lane_job *j = l->head; j; prev = j, j = j->next) {
+        if (!runnable(l, j))
+            continue;
+        if (prev)
+            prev->next = j->next;
+        else
+            l->head = j->next;
+        if (l->tail == j)
+            l->tail = prev;
+        return j;
+    }
+    return NULL;
+}
+
 static void *lane_main(void *arg)
 {
     struct lane *l = arg;
@@ -41,17 +95,25 @@ static void *lane_main(void *arg)
     pthread_mutex_unlock(&l->owner->start_lock);
     pthread_mutex_lock(&l->lock);
     for (;;) {
-        while (!l->head && !l->stopping)
+        struct lane_job *job;
+        while (!(job = take_job(l)) && (!l->stopping || l->head))
             pthread_cond_wait(&l->ready, &l->lock);
-        struct lane_job *job = l->head;
         if (!job)
             break; /* stopping, and nothing is left */
-        l->head = job->next;
-        if (!l->head)
-            l->tail = NULL;
+        struct lane_job *jobs[LANES_BATCH_MAX];
+        size_t n = take_batch(l, job, jobs);
+        bool batch = job->batch_key != NULL;
+        l->batching += batch;
         pthread_mutex_unlock(&l->lock);
-        job->run(job);
+        if (n > 1)
+            job->run_batch(jobs, n);
+        else
+            job->run(job);
         pthread_mutex_lock(&l->lock);
+        l->batching -= batch;
+        /* This thread takes what queued meanwhile itself; only the end needs everyone. */
+        if (batch && l->stopping)
+            pthread_cond_broadcast(&l->ready);
     }
     pthread_mutex_unlock(&l->lock);
     if (hooks->thread_stop)
@@ -76,6 +138,7 @@ struct lanes *lanes_start(const struct lane_config *config, size_t n,
         pthread_mutex_init(&l->lock, NULL);
         pthread_cond_init(&l->ready, NULL);
         l->nthreads = config[i].threads ? config[i].threads : 1;
+        l->batch_threads = config[i].batch_threads;
         l->threads = xcalloc(l->nthreads, sizeof *l->threads);
         for (unsigned t = 0; t < l->nthreads; t++) {
             if (pthread_create(&l->threads[t], NULL, lane_main, l) != 0) {
@@ -103,7 +166,9 @@ void lanes_submit(struct lanes *lanes, unsigned lane, struct lane_job *job)
     else
         l->head = job;
     l->tail = job;
-    pthread_cond_signal(&l->ready);
+    /* A job that must wait for a batch to end joins the next: the batch's thread takes it. */
+    if (runnable(l, job))
+        pthread_cond_signal(&l->ready);
     pthread_mutex_unlock(&l->lock);
 }
 

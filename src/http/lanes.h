@@ -8,6 +8,13 @@
  *
  * What a lane thread has of its own (a database connection) is its owner's business: lanes only
  * call the hooks of its config when a thread starts and before it ends.
+ *
+ * Jobs of one kind may be run together (group commit, for reads): a thread that takes a job with a
+ * batch key takes with it the other queued jobs of the same key, up to LANES_BATCH_MAX, and hands
+ * them all to run_batch at once (one database statement for many requests, say). The jobs of
+ * other keys keep their places in the queue. Nothing ever waits for a batch to fill: a job alone
+ * in the queue runs alone, through run, as soon as a thread is free (and, with batch_threads,
+ * fewer batches than that run).
  */
 #ifndef HYLLA_HTTP_LANES_H
 #define HYLLA_HTTP_LANES_H
@@ -19,6 +26,12 @@
 struct lane_config {
     const char *name; /* for the log: "desk", "reads" */
     unsigned threads; /* at least 1 */
+    /*
+     * At most this many of the threads run batchable jobs at once (0: any number). Jobs that
+     * could be batched wait while that many batches run, and go together with the next, as a
+     * group commit does: fewer, larger batches, while the other threads take the other jobs.
+     */
+    unsigned batch_threads;
 };
 
 /* Called on each lane thread when it starts (lane is its index) and before it ends. */
@@ -27,9 +40,17 @@ struct lane_hooks {
     void (*thread_stop)(unsigned lane);
 };
 
-/* One unit of work; the caller owns it and keeps it alive until run has returned. */
+#define LANES_BATCH_MAX 64
+
+/*
+ * One unit of work; the caller owns it and keeps it alive until run (or run_batch) has returned.
+ * batch_key NULL: never run with others. Jobs of the same non-NULL key have the same run_batch.
+ */
 struct lane_job {
     void (*run)(struct lane_job *job);
+    const void *batch_key;
+    /* Run jobs[0..n) together (2 <= n <= LANES_BATCH_MAX), in the order they were queued. */
+    void (*run_batch)(struct lane_job **jobs, size_t n);
     struct lane_job *next; /* the queue's link */
 };
 

@@ -2,6 +2,7 @@
 #include "router.h"
 
 #include "core/buf.h"
+#include "core/metrics.h"
 #include "core/settings.h"
 #include "core/text.h"
 #include "http/static.h"
@@ -66,18 +67,20 @@ static const struct route *find_route(const struct router *r, const char *method
     return NULL;
 }
 
-int router_lane(const struct router *r, const char *method, const char *path)
+struct router_plan router_plan(const struct router *r, const char *method, const char *path)
 {
     bool known;
     const struct route *route = find_route(r, method, path, &known);
-    return route ? (int)route->lane : ROUTER_INLINE;
+    return (struct router_plan){
+        .lane = route ? (int)route->lane : ROUTER_INLINE,
+        .body_limit = route && route->max_body ? route->max_body : settings->body_limit,
+        .batch_key = route && route->batch ? route : NULL,
+    };
 }
 
 size_t router_body_limit(const struct router *r, const char *method, const char *path)
 {
-    bool known;
-    const struct route *route = find_route(r, method, path, &known);
-    return route && route->max_body ? route->max_body : settings->body_limit;
+    return router_plan(r, method, path).body_limit;
 }
 
 static void allow_header(const struct router *r, const char *path, struct reply *rep)
@@ -160,6 +163,40 @@ static void preflight(const struct router *r, const char *path, struct reply *re
     reply_empty(rep, 204);
 }
 
+/* Admit the request and check its body: whether its handler may run (if not, it is answered). */
+static bool admitted(const struct router *r, struct req *req, struct reply *rep)
+{
+    return r->admit(req, rep) && check_body(req, rep);
+}
+
+/*
+ * After the handler has answered, or admission refused: whether the answer stands (the table's
+ * answered hook). When it does not, the reply is emptied for a second run, confirmed first.
+ */
+static bool answer_stands(const struct router *r, struct req *req, struct reply *rep)
+{
+    if (rep->status == 0)
+        reply_problem(rep, PROBLEM_internal_error, NULL);
+    bool stands = !r->answered || r->answered(req, rep);
+    if (stands || req->again || !req_method_is_safe(req))
+        return true;
+    /* Once more, from nothing: the reads of a safe request can be made again. */
+    reply_free(rep);
+    reply_init(rep);
+    req->who = NULL;
+    req->again = true;
+    return false;
+}
+
+/* Run the route's handler for an admitted request until its answer stands. */
+static void run_alone(const struct router *r, struct req *req, struct reply *rep)
+{
+    do {
+        if (admitted(r, req, rep))
+            req->route->handler(req, rep);
+    } while (!answer_stands(r, req, rep));
+}
+
 /* Answer a request to a path of the table (a route's, or one below the prefix). */
 static void dispatch_route(const struct router *r, const struct route *route, bool path_known,
                            struct req *req, struct reply *rep)
@@ -179,21 +216,7 @@ static void dispatch_route(const struct router *r, const struct route *route, bo
     }
     req->route = route;
     pattern_match(route->pattern, req->path, req);
-    for (;;) {
-        if (r->admit(req, rep) && check_body(req, rep)) {
-            route->handler(req, rep);
-            if (rep->status == 0)
-                reply_problem(rep, PROBLEM_internal_error, NULL);
-        }
-        bool stands = !r->answered || r->answered(req, rep);
-        if (stands || req->again || !req_method_is_safe(req))
-            break;
-        /* Once more, from nothing: the reads of a safe request can be made again. */
-        reply_free(rep);
-        reply_init(rep);
-        req->who = NULL;
-        req->again = true;
-    }
+    run_alone(r, req, rep);
     if (route->cors)
         open_cors(rep);
 }
@@ -203,12 +226,18 @@ static void dispatch_route(const struct router *r, const struct route *route, bo
  * when decoding met %00). The one place they are checked, so that no handler, store query or log
  * line ever sees bytes PostgreSQL would refuse. Answers 400 invalid_query when they are not.
  */
-static bool request_text_ok(const struct req *req, struct reply *rep)
+static bool text_ok(const struct req *req)
 {
     bool ok = !req->has_nul && text_is_utf8(req->path);
     for (size_t i = 0; ok && i < req->nquery; i++)
         ok = text_is_utf8(req->query[i].key) &&
              (!req->query[i].value || text_is_utf8(req->query[i].value));
+    return ok;
+}
+
+static bool request_text_ok(const struct req *req, struct reply *rep)
+{
+    bool ok = text_ok(req);
     if (!ok)
         reply_problem(rep, PROBLEM_invalid_query,
                       "The path and the query arguments must be UTF-8 text without NUL bytes.");
@@ -241,6 +270,54 @@ void router_dispatch(const struct router *r, struct req *req, struct reply *rep)
     }
     if (!static_serve(req, rep))
         reply_problem(rep, PROBLEM_not_found, NULL);
+}
+
+/* What router_dispatch adds to the answer of a route's request once it stands. */
+static void route_answered(const struct route *route, struct reply *rep)
+{
+    if (route->cors)
+        open_cors(rep);
+    if (!reply_get_header(rep, "Cache-Control"))
+        reply_header(rep, "Cache-Control", "no-store");
+}
+
+void router_dispatch_batch(const struct router *r, struct req **reqs, struct reply **reps, size_t n)
+{
+    const struct route *route = NULL;
+    struct req *run[ROUTER_BATCH_MAX];
+    struct reply *run_rep[ROUTER_BATCH_MAX];
+    bool alone[ROUTER_BATCH_MAX];
+    size_t m = 0;
+    n = n < ROUTER_BATCH_MAX ? n : ROUTER_BATCH_MAX;
+    for (size_t i = 0; i < n; i++) {
+        struct req *req = reqs[i];
+        bool known;
+        const struct route *found = find_route(r, req->method, req->path, &known);
+        /* What is not plainly a request of the batch's route is answered the usual way. */
+        alone[i] = !found || !found->batch || (route && found != route) || !text_ok(req);
+        if (alone[i]) {
+            router_dispatch(r, req, reps[i]);
+            continue;
+        }
+        route = found;
+        req->route = route;
+        pattern_match(route->pattern, req->path, req);
+        if (admitted(r, req, reps[i])) {
+            run[m] = req;
+            run_rep[m++] = reps[i];
+        }
+    }
+    if (m > 0) {
+        route->batch(run, run_rep, m);
+        metrics_batch(m);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (alone[i])
+            continue;
+        if (!answer_stands(r, reqs[i], reps[i]))
+            run_alone(r, reqs[i], reps[i]);
+        route_answered(route, reps[i]);
+    }
 }
 
 void router_release(struct req *req)

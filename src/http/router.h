@@ -20,6 +20,14 @@ enum body_kind { BODY_NONE, BODY_JSON, BODY_CSV, BODY_IMAGE };
 
 typedef void route_handler(struct req *req, struct reply *rep);
 
+/*
+ * Answer n requests of one route together (1 <= n <= ROUTER_BATCH_MAX), each admitted as for its
+ * handler: every reps[i] exactly as the route's handler would answer reqs[i] alone.
+ */
+typedef void route_batch_handler(struct req **reqs, struct reply **reps, size_t n);
+
+#define ROUTER_BATCH_MAX 64
+
 struct route {
     const char *method;  /* "GET" also answers HEAD */
     const char *pattern; /* "/api/items/{code}": {name} matches one path segment */
@@ -30,6 +38,11 @@ struct route {
     size_t max_body; /* 0: the configured default (settings->body_limit) */
     bool cors;       /* open to every origin: CORS headers on each answer, preflights answered */
     unsigned lane;   /* the lane whose threads run it (see lanes.h): 0 unless the table says */
+    /*
+     * Optional: answers many requests of the route at once (one statement for all, say), so that
+     * the lane may run the requests queued together (router_plan, router_dispatch_batch).
+     */
+    route_batch_handler *batch;
 };
 
 struct router {
@@ -49,20 +62,37 @@ struct router {
     bool (*answered)(const struct req *req, const struct reply *rep);
 };
 
-/* What router_lane answers for a request that needs no lane: a file, a 404, a preflight. */
+/* The lane of a request that needs none: a file, a 404, a preflight. */
 #define ROUTER_INLINE (-1)
 
-/*
- * The lane whose threads should answer a request (its route's), or ROUTER_INLINE when the router
- * answers it without a handler, which never waits: the server's own thread may do that.
- */
-int router_lane(const struct router *r, const char *method, const char *path);
+/* What the server needs to know of a request before it is answered, from one match of its route. */
+struct router_plan {
+    /*
+     * The lane whose threads should answer it (its route's), or ROUTER_INLINE when the router
+     * answers it without a handler, which never waits: the server's own thread may do that.
+     */
+    int lane;
+    size_t body_limit; /* the largest body it may send */
+    /* What the lane should batch it by (lanes.h): its route when that has a batch handler. */
+    const void *batch_key;
+};
 
-/* The largest body a request to this method and path may send. */
+struct router_plan router_plan(const struct router *r, const char *method, const char *path);
+
+/* The largest body a request to this method and path may send (router_plan's body_limit). */
 size_t router_body_limit(const struct router *r, const char *method, const char *path);
 
 /* Answer a request: match a route, admit it, check its body, run its handler (or serve a file). */
 void router_dispatch(const struct router *r, struct req *req, struct reply *rep);
+
+/*
+ * Answer n requests (at most ROUTER_BATCH_MAX) whose router_plan had the same batch_key (their
+ * route), each as router_dispatch would: each is matched, admitted and its body checked on its
+ * own, the admitted ones are answered by the route's batch handler together, and the table's
+ * answered hook judges each answer; an answer it refuses is made again for that request alone.
+ */
+void router_dispatch_batch(const struct router *r, struct req **reqs, struct reply **reps,
+                           size_t n);
 
 /* Release what the router attached to the request (path parameters, parsed body). */
 void router_release(struct req *req);

@@ -55,7 +55,7 @@ struct exchange {
     size_t nquery;
     char *query_storage;
     struct buf body;
-    size_t limit;
+    struct router_plan plan; /* its route's lane, body limit and batch key */
     bool too_large;
     int status;
     char method[16];
@@ -318,7 +318,8 @@ static enum MHD_Result too_large(struct MHD_Connection *conn, struct exchange *e
     reply_init(&rep);
     guard_serving(ex->guard);
     char detail[96];
-    snprintf(detail, sizeof detail, "This request may send at most %zu bytes.", ex->limit);
+    snprintf(detail, sizeof detail, "This request may send at most %zu bytes.",
+             ex->plan.body_limit);
     reply_problem(&rep, PROBLEM_body_too_large, detail);
     reply_header(&rep, "Connection", "close");
     enum MHD_Result ret = send_reply(conn, ex, &rep);
@@ -335,6 +336,30 @@ static void run_in_lane(struct lane_job *job)
     ex->state = EX_REPLIED;
     MHD_resume_connection(ex->conn);
 }
+
+/*
+ * On a lane thread: answer requests of one route together, then give each connection back to its
+ * thread.
+ */
+static void run_batch_in_lane(struct lane_job **jobs, size_t n)
+{
+    struct req *reqs[LANES_BATCH_MAX];
+    struct reply *reps[LANES_BATCH_MAX];
+    struct exchange *ex = (struct exchange *)jobs[0];
+    for (size_t i = 0; i < n; i++) {
+        struct exchange *e = (struct exchange *)jobs[i];
+        reqs[i] = &e->req;
+        reps[i] = &e->rep;
+    }
+    router_dispatch_batch(ex->srv->router, reqs, reps, n);
+    for (size_t i = 0; i < n; i++) {
+        struct exchange *e = (struct exchange *)jobs[i];
+        e->state = EX_REPLIED;
+        MHD_resume_connection(e->conn);
+    }
+}
+
+_Static_assert(LANES_BATCH_MAX <= ROUTER_BATCH_MAX, "a lane's batch fits the router's");
 
 /* The TCP peer's address as text ("" when unknown). */
 static void peer_address(struct MHD_Connection *conn, char peer[INET6_ADDRSTRLEN])
@@ -370,6 +395,14 @@ static void client_address(struct MHD_Connection *conn, const struct exchange *e
     buf_free(&xff);
 }
 
+/* src copied into dst of size bytes, cut to fit (snprintf's "%s" without its cost). */
+static void copy_cut(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -380,22 +413,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     if (!ex->method[0]) {
         /* First call: headers are in, the body (if any) is not. */
-        snprintf(ex->method, sizeof ex->method, "%s", method);
-        snprintf(ex->path, sizeof ex->path, "%s", url);
+        copy_cut(ex->method, sizeof ex->method, method);
+        copy_cut(ex->path, sizeof ex->path, url);
         MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, ex);
         ex->req.method = method;
         ex->req.path = url;
-        ex->limit = router_body_limit(ex->srv->router, method, url);
+        ex->plan = router_plan(ex->srv->router, method, url);
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && strtoull(length, NULL, 10) > ex->limit)
+        if (length && strtoull(length, NULL, 10) > ex->plan.body_limit)
             return too_large(conn, ex);
         return MHD_YES;
     }
 
     if (*upload_data_size > 0) {
         if (ex->state == EX_RECEIVING && !ex->too_large) {
-            if (ex->body.len + *upload_data_size > ex->limit)
+            if (ex->body.len + *upload_data_size > ex->plan.body_limit)
                 ex->too_large = true;
             else
                 buf_append(&ex->body, upload_data, *upload_data_size);
@@ -425,11 +458,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     client_address(conn, ex, req->client_addr, sizeof req->client_addr);
 
     guard_serving(ex->guard);
-    int lane = router_lane(ex->srv->router, req->method, req->path);
+    int lane = ex->plan.lane;
     if (lane != ROUTER_INLINE) {
         /* The lane answers; until then this thread serves the other connections. */
         ex->state = EX_IN_LANE;
         ex->job.run = run_in_lane;
+        ex->job.batch_key = ex->plan.batch_key;
+        ex->job.run_batch = run_batch_in_lane;
         MHD_suspend_connection(conn);
         lanes_submit(ex->srv->lanes, (unsigned)lane, &ex->job);
         return MHD_YES;

@@ -127,7 +127,7 @@ void store_item_clear(struct item *it)
  */
 struct branch_name {
     int id;
-    char slug[48];
+    char slug[sizeof((struct item *)0)->branch_slug];
 };
 
 struct category_name {
@@ -221,7 +221,7 @@ static bool names_copy(const struct names *n, struct item *it)
         bsearch(&it->category_id, n->categories, n->ncategories, sizeof *n->categories, by_id);
     if (!b || !c)
         return false;
-    snprintf(it->branch_slug, sizeof it->branch_slug, "%s", b->slug);
+    memcpy(it->branch_slug, b->slug, sizeof it->branch_slug); /* the same size, NUL-ended */
     it->category_sv = xstrdup(c->sv);
     it->category_en = xstrdup(c->en);
     return true;
@@ -274,6 +274,48 @@ enum store_status store_item_get(const char *code, struct item *out)
     PQclear(res);
     if (st == STORE_OK && (st = names_fill(out, store_syncs() != syncs)) != STORE_OK)
         store_item_clear(out);
+    return st;
+}
+
+enum store_status store_item_get_many(const char *const *codes, size_t n, struct item *out,
+                                      bool *found)
+{
+    /* Each code is a probe of the unique index of items.code; the rows come in any order. */
+    static struct store_stmt get =
+        STORE_STMT("SELECT " ITEM_COLUMNS_NAMED("NULL", "NULL, NULL") " FROM items i"
+                                                                      " WHERE i.code = ANY ($1)");
+    for (size_t i = 0; i < n; i++)
+        found[i] = false;
+    char *list = store_text_array(codes, n);
+    unsigned long syncs = store_syncs();
+    PGresult *res;
+    enum store_status st = store_exec(&get, 1, (const char *[]){ list }, &res);
+    free(list);
+    if (st < 0)
+        return st;
+    int rows = PQntuples(res);
+    for (int r = 0; r < rows; r++) {
+        const char *code = store_get(res, r, ITEM_CODE);
+        for (size_t i = 0; i < n; i++) {
+            if (!found[i] && strcmp(codes[i], code) == 0) {
+                read_item(res, r, 0, &out[i]);
+                found[i] = true;
+            }
+        }
+    }
+    PQclear(res);
+    bool synced = store_syncs() != syncs;
+    st = STORE_OK;
+    for (size_t i = 0; i < n && st == STORE_OK; i++)
+        if (found[i])
+            st = names_fill(&out[i], synced);
+    if (st != STORE_OK) {
+        for (size_t i = 0; i < n; i++) {
+            if (found[i])
+                store_item_clear(&out[i]);
+            found[i] = false;
+        }
+    }
     return st;
 }
 

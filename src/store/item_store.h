@@ -53,6 +53,15 @@ void store_item_names_start(void);
 /* The item with this code (normalised already, see item_code_normalize); STORE_NOT_FOUND. */
 enum store_status store_item_get(const char *code, struct item *out) STORE_MUST_CHECK;
 
+/*
+ * The items with these n codes (normalised already), read in one statement, as store_item_get
+ * reads each: found[i] says whether out[i] holds the item of codes[i] (a code given twice is
+ * read into both places). On STORE_OK the caller clears each item found with store_item_clear;
+ * on a failure nothing is found.
+ */
+enum store_status store_item_get_many(const char *const *codes, size_t n, struct item *out,
+                                      bool *found) STORE_MUST_CHECK;
+
 /* Which items a search wants; zero or NULL fields do not filter. */
 /*
  * The SQL of struct item_match, shared by the statements that search items: ITEM_MATCH_CTES

@@ -790,7 +790,10 @@ bool store_get_bool(const PGresult *res, int row, int col)
 void store_get_copy(const PGresult *res, int row, int col, char *dst, size_t size)
 {
     const char *v = store_get(res, row, col);
-    snprintf(dst, size, "%s", v ? v : "");
+    size_t n = v ? strnlen(v, size - 1) : 0; /* snprintf's cut, without its cost */
+    if (n)
+        memcpy(dst, v, n);
+    dst[n] = '\0';
 }
 
 char *store_get_dup(const PGresult *res, int row, int col)

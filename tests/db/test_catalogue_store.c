@@ -1,7 +1,7 @@
 /*
  * Database tests of the catalogue stores: branch code prefixes, item codes under the branch lock,
  * what intake asks for (a size, a word about a twin), the status transitions and their history,
- * search, and the all-or-nothing import.
+ * search, the all-or-nothing import, and the reading of many codes at once.
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"
@@ -377,6 +377,82 @@ START_TEST(dates_and_times_whatever_the_database_datestyle)
 }
 END_TEST
 
+/* Two reads of one item alike in every field the API shows. */
+static void assert_same_item(const struct item *a, const struct item *b)
+{
+    ck_assert_int_eq(a->id, b->id);
+    ck_assert_str_eq(a->code, b->code);
+    ck_assert_str_eq(a->branch_slug, b->branch_slug);
+    ck_assert_int_eq(a->category_id, b->category_id);
+    ck_assert_str_eq(a->category_sv, b->category_sv);
+    ck_assert_str_eq(a->category_en, b->category_en);
+    ck_assert_str_eq(a->name, b->name);
+    ck_assert_int_eq(a->size.kind, b->size.kind);
+    ck_assert(a->size.num == b->size.num);
+    ck_assert_str_eq(a->size.text, b->size.text);
+    ck_assert_str_eq(a->status, b->status);
+    ck_assert_str_eq(a->photo_etag, b->photo_etag);
+    ck_assert_str_eq(a->due_date, b->due_date);
+    ck_assert_str_eq(a->created_at, b->created_at);
+    ck_assert_str_eq(a->updated_at, b->updated_at);
+}
+
+/*
+ * store_item_get_many reads many codes in one statement: each place gets the item of its code,
+ * in the order asked, a code asked twice in both places, a missing one nowhere, each exactly as
+ * store_item_get reads it (names from memory or not, the photo and the open loan).
+ */
+START_TEST(many_codes_in_one_statement)
+{
+    int deje = add_branch("deje", NULL, "DEJ");
+    add_branch("other", NULL, "OTH");
+    long long anna = add_staff("anna", "deje");
+    char a[ITEM_CODE_MAX + 1], b[ITEM_CODE_MAX + 1], c[ITEM_CODE_MAX + 1];
+    intake(anna, deje, "Längdskidor", 160, a);
+    intake(anna, deje, "Skridskor", 0, b);
+    intake(anna, deje, "Längdskidor", 170, c);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE items SET branch_id = (SELECT id FROM branches WHERE slug = 'other')"
+             " WHERE code = '%s'",
+             c);
+    dbtest_exec(sql);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO item_photos (item_id, content_type, etag, data) SELECT id, 'image/png',"
+             " '0123456789abcdef0123456789abcdef', '\\x89' FROM items WHERE code = '%s'",
+             b);
+    dbtest_exec(sql);
+
+    const char *codes[] = { b, "DEJ-99999", a, b, c };
+    enum { N = sizeof codes / sizeof codes[0] };
+    struct item many[N];
+    bool found[N];
+    ck_assert_int_eq(store_item_get_many(codes, N, many, found), STORE_OK);
+    const bool want[N] = { true, false, true, true, true };
+    for (size_t i = 0; i < N; i++) {
+        ck_assert_int_eq(found[i], want[i]);
+        if (!found[i])
+            continue;
+        struct item one;
+        ck_assert_int_eq(store_item_get(codes[i], &one), STORE_OK);
+        assert_same_item(&many[i], &one);
+        store_item_clear(&one);
+    }
+    ck_assert_str_eq(many[0].photo_etag, "0123456789abcdef0123456789abcdef");
+    ck_assert_str_eq(many[4].branch_slug, "other");
+    ck_assert_str_eq(many[2].name, "Längdskidor");
+    ck_assert_str_eq(many[0].name, "Skridskor");
+    for (size_t i = 0; i < N; i++)
+        if (found[i])
+            store_item_clear(&many[i]);
+
+    /* None found is no failure; nothing is left to clear. */
+    const char *none[] = { "DEJ-99998", "DEJ-99999" };
+    ck_assert_int_eq(store_item_get_many(none, 2, many, found), STORE_OK);
+    ck_assert(!found[0] && !found[1]);
+}
+END_TEST
+
 static Suite *catalogue_suite(void)
 {
     Suite *s = suite_create("catalogue_store");
@@ -390,6 +466,7 @@ static Suite *catalogue_suite(void)
     tcase_add_test(tc, search_understands_swedish_and_sizes);
     tcase_add_test(tc, import_is_all_or_nothing);
     tcase_add_test(tc, dates_and_times_whatever_the_database_datestyle);
+    tcase_add_test(tc, many_codes_in_one_statement);
     suite_add_tcase(s, tc);
     return s;
 }
