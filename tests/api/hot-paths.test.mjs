@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { freshDb, startHylla, addBranch, staffClient, addItem, addBorrower, Client, pgConfig, sleep, OPEN_EVERY_DAY } from './lib.mjs';
+import { freshDb, startHylla, addBranch, staffClient, addItem, addBorrower, Client, pgConfig, sleep, waitingOnLocks, OPEN_EVERY_DAY } from './lib.mjs';
 
 let db;
 let server;
@@ -45,18 +45,6 @@ async function holding(itemCodes, fn) {
   }
 }
 
-/** Resolves once n of hylla's statements wait for a lock. */
-async function waitingOnLocks(n) {
-  for (let i = 0; i < 500; i++) {
-    const { rows: [{ w }] } = await db.query(
-      `SELECT count(*)::int AS w FROM pg_stat_activity
-        WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-    if (w >= n) return;
-    await sleep(10);
-  }
-  assert.fail(`fewer than ${n} requests reached the lock`);
-}
-
 /** Each on a connection of its own, as other desks and visitors would be. */
 const fresh = (c) => { const n = new Client(server.url); n.cookie = c.cookie; n.csrf = c.csrf; return n; };
 
@@ -64,7 +52,7 @@ test('a request waiting on the database holds up no other connection', async () 
   let slow;
   await holding([codes[0]], async () => {
     slow = desk.post('/api/checkouts', { borrower_id: borrowers[0], items: [codes[0]] });
-    await waitingOnLocks(1);
+    await waitingOnLocks(db, 1);
     const started = Date.now();
     const answers = await Promise.all([
       ...Array.from({ length: 10 }, () => fresh(desk).get(`/api/items/${codes[1]}`)),
@@ -84,7 +72,7 @@ test('with every desk thread waiting, pages and public reads still answer', asyn
       desk.post('/api/checkouts', { borrower_id: borrowers[0], items: [codes[2]] }),
       fresh(desk).post('/api/checkouts', { borrower_id: borrowers[1], items: [codes[3]] }),
     ];
-    await waitingOnLocks(2);
+    await waitingOnLocks(db, 2);
     const answers = await Promise.race([
       Promise.all([anon.get('/login'), anon.get('/api/public/items?branch=lund&q=t%C3%A4lt'),
         anon.get('/api/public/branches')]),

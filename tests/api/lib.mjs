@@ -240,6 +240,18 @@ export async function privateCluster(dir) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves once n statements of db's database wait for a lock (fails after about 5 s). */
+export async function waitingOnLocks(db, n) {
+  for (let i = 0; i < 500; i++) {
+    const { rows: [{ w }] } = await db.query(
+      `SELECT count(*)::int AS w FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+    if (w >= n) return;
+    await sleep(10);
+  }
+  assert.fail(`fewer than ${n} requests reached the lock`);
+}
+
 /** A port nobody listens on (the kernel's pick, released at once). */
 export async function freePort() {
   const net = await import('node:net');

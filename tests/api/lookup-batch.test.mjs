@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { freshDb, startHylla, addBranch, staffClient, addItem, addBorrower, Client, pgConfig, rawRequest, sleep, OPEN_EVERY_DAY } from './lib.mjs';
+import { freshDb, startHylla, addBranch, staffClient, addItem, addBorrower, Client, pgConfig, rawRequest, sleep, waitingOnLocks, OPEN_EVERY_DAY } from './lib.mjs';
 
 let db;
 let server;
@@ -88,18 +88,6 @@ async function metric(name) {
   return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(r.text)[1]);
 }
 
-/** Resolves once n of hylla's statements wait for a lock. */
-async function waitingOnLocks(n) {
-  for (let i = 0; i < 500; i++) {
-    const { rows: [{ w }] } = await db.query(
-      `SELECT count(*)::int AS w FROM pg_stat_activity
-        WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-    if (w >= n) return;
-    await sleep(10);
-  }
-  assert.fail(`fewer than ${n} requests reached the lock`);
-}
-
 /**
  * Run fn while both desk threads wait on a lock (checkouts of these two items, whose rows a
  * transaction of the test holds), so that the lookups fn sends queue; then let them go. Resolves
@@ -119,7 +107,7 @@ async function whileDeskWaits(items, fn) {
       c.csrf = desk.csrf;
       return c.post('/api/checkouts', { borrower_id: borrower, items: [code] });
     });
-    await waitingOnLocks(items.length);
+    await waitingOnLocks(db, items.length);
     result = await fn();
     await sleep(300); // the server's thread reads every request meanwhile
   } finally {
@@ -203,7 +191,7 @@ test('while a batch runs, the lookups that come wait for it and go together; oth
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE item_photos IN ACCESS EXCLUSIVE MODE');
     first = desk.get(path);
-    await waitingOnLocks(1);
+    await waitingOnLocks(db, 1);
     later = Array.from({ length: 10 }, (_, i) => {
       const c = new Client(server.url);
       c.cookie = desk.cookie;

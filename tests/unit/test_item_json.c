@@ -6,7 +6,6 @@
 #include "api/api.h"
 #include "check_main.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,25 +13,6 @@
 #define TEXT(s) ((char[]){ s })
 
 /* The item's JSON as jansson made it before the text writer: the reference. */
-static json_t *text_or_null(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
-
-static json_t *size_json(const struct size *size)
-{
-    if (size->kind == SIZE_NONE)
-        return json_null();
-    json_t *value;
-    if (!size_kind_is_numeric(size->kind))
-        value = json_string(size->text);
-    else if (size->num == floor(size->num) && fabs(size->num) < 1e15)
-        value = json_integer((json_int_t)size->num);
-    else
-        value = json_real(size->num);
-    return json_pack("{s:s, s:o}", "kind", size_kind_name(size->kind), "value", value);
-}
-
 static char *reference(const struct item *it)
 {
     char *photo =
@@ -42,11 +22,11 @@ static char *reference(const struct item *it)
         "s:s, s:o}",
         "code", it->code, "branch", it->branch_slug, "category", "id", it->category_id, "name_sv",
         it->category_sv, "name_en", it->category_en, "name", it->name, "brand",
-        text_or_null(it->brand), "size", size_json(&it->size), "condition", it->condition, "status",
-        it->status, "retired_reason", text_or_null(it->retired_reason), "donated_on",
-        it->donated_on, "notes", text_or_null(it->notes), "photo_url", text_or_null(photo),
-        "due_date", text_or_null(it->due_date), "created_at", it->created_at, "updated_at",
-        it->updated_at, "label_printed_at", text_or_null(it->label_printed_at));
+        api_text_or_null(it->brand), "size", api_size_json(&it->size), "condition", it->condition,
+        "status", it->status, "retired_reason", api_text_or_null(it->retired_reason), "donated_on",
+        it->donated_on, "notes", api_text_or_null(it->notes), "photo_url", api_text_or_null(photo),
+        "due_date", api_text_or_null(it->due_date), "created_at", it->created_at, "updated_at",
+        it->updated_at, "label_printed_at", api_text_or_null(it->label_printed_at));
     free(photo);
     ck_assert_ptr_nonnull(j);
     char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
