@@ -78,11 +78,6 @@ struct router_plan router_plan(const struct router *r, const char *method, const
     };
 }
 
-size_t router_body_limit(const struct router *r, const char *method, const char *path)
-{
-    return router_plan(r, method, path).body_limit;
-}
-
 static void allow_header(const struct router *r, const char *path, struct reply *rep)
 {
     struct buf allow = BUF_INIT;
@@ -217,8 +212,18 @@ static void dispatch_route(const struct router *r, const struct route *route, bo
     req->route = route;
     pattern_match(route->pattern, req->path, req);
     run_alone(r, req, rep);
-    if (route->cors)
+}
+
+/*
+ * What every answer of a path of the table gets once it stands: the CORS headers of an open route
+ * and, unless the handler said otherwise, no-store (API answers are about live data).
+ */
+static void route_answered(const struct route *route, struct reply *rep)
+{
+    if (route && route->cors)
         open_cors(rep);
+    if (!reply_get_header(rep, "Cache-Control"))
+        reply_header(rep, "Cache-Control", "no-store");
 }
 
 /*
@@ -258,9 +263,7 @@ void router_dispatch(const struct router *r, struct req *req, struct reply *rep)
                  (n > 1 && strncmp(req->path, r->prefix, n - 1) == 0 && req->path[n - 1] == '\0');
     if (route || path_known || below) {
         dispatch_route(r, route, path_known, req, rep);
-        /* API answers are about live data: no cache keeps them unless the handler says so. */
-        if (!reply_get_header(rep, "Cache-Control"))
-            reply_header(rep, "Cache-Control", "no-store");
+        route_answered(route, rep);
         return;
     }
     if (!req_method_is_safe(req)) {
@@ -270,15 +273,6 @@ void router_dispatch(const struct router *r, struct req *req, struct reply *rep)
     }
     if (!static_serve(req, rep))
         reply_problem(rep, PROBLEM_not_found, NULL);
-}
-
-/* What router_dispatch adds to the answer of a route's request once it stands. */
-static void route_answered(const struct route *route, struct reply *rep)
-{
-    if (route->cors)
-        open_cors(rep);
-    if (!reply_get_header(rep, "Cache-Control"))
-        reply_header(rep, "Cache-Control", "no-store");
 }
 
 void router_dispatch_batch(const struct router *r, struct req **reqs, struct reply **reps, size_t n)

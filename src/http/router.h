@@ -79,9 +79,6 @@ struct router_plan {
 
 struct router_plan router_plan(const struct router *r, const char *method, const char *path);
 
-/* The largest body a request to this method and path may send (router_plan's body_limit). */
-size_t router_body_limit(const struct router *r, const char *method, const char *path);
-
 /* Answer a request: match a route, admit it, check its body, run its handler (or serve a file). */
 void router_dispatch(const struct router *r, struct req *req, struct reply *rep);
 

@@ -262,21 +262,6 @@ static enum store_status names_fill(struct item *it, bool synced)
 
 /* Reading ----------------------------------------------------------------------------------- */
 
-enum store_status store_item_get(const char *code, struct item *out)
-{
-    static struct store_stmt get = STORE_STMT(
-        "SELECT " ITEM_COLUMNS_NAMED("NULL", "NULL, NULL") " FROM items i WHERE i.code = $1");
-    unsigned long syncs = store_syncs();
-    PGresult *res;
-    enum store_status st = store_exec(&get, 1, (const char *[]){ code }, &res);
-    if (st == STORE_OK)
-        read_item(res, 0, 0, out);
-    PQclear(res);
-    if (st == STORE_OK && (st = names_fill(out, store_syncs() != syncs)) != STORE_OK)
-        store_item_clear(out);
-    return st;
-}
-
 enum store_status store_item_get_many(const char *const *codes, size_t n, struct item *out,
                                       bool *found)
 {
@@ -317,6 +302,13 @@ enum store_status store_item_get_many(const char *const *codes, size_t n, struct
         }
     }
     return st;
+}
+
+enum store_status store_item_get(const char *code, struct item *out)
+{
+    bool found;
+    enum store_status st = store_item_get_many(&code, 1, out, &found);
+    return st == STORE_OK && !found ? STORE_NOT_FOUND : st;
 }
 
 static enum store_status get_by_id(long long id, struct item *out)

@@ -144,8 +144,8 @@ END_TEST
 START_TEST(body_limit_is_per_route)
 {
     settings = &test_settings;
-    ck_assert_uint_eq(router_body_limit(&routes_api, "POST", "/api/session"), 1024 * 1024);
-    ck_assert_uint_eq(router_body_limit(&routes_api, "POST", "/api/unknown"), 1024 * 1024);
+    ck_assert_uint_eq(router_plan(&routes_api, "POST", "/api/session").body_limit, 1024 * 1024);
+    ck_assert_uint_eq(router_plan(&routes_api, "POST", "/api/unknown").body_limit, 1024 * 1024);
 }
 END_TEST
 
