@@ -72,34 +72,43 @@ BEGIN
 
     -- As 0020, each fact counts with a sign after the batch (a) and before it (b): the loans as
     -- they are now, less the journal's changes not taken, are the state after; less the batch
-    -- too, before. First only the batch's days are counted (moved: the scopes of a borrower where
-    -- one of those days came or went), then every day of those scopes. Facts alike (the same
-    -- borrower, day, branch, category, band and gender) are summed before they are placed in
-    -- their scopes, and each borrower's loans are read by the index (OFFSET 0 keeps the planner
-    -- from joining them by a scan of every loan).
-    WITH bdays AS (SELECT DISTINCT c.borrower_ref, c.out_day FROM unnest(ch) c),
-         day_facts AS (
-            SELECT 1 AS a, 1 AS b, f AS c
-              FROM bdays d
-              JOIN LATERAL (
-                    SELECT l FROM loans l
-                     WHERE l.borrower_ref = d.borrower_ref
-                       AND l.checked_out_at >= d.out_day::timestamp AT TIME ZONE 'Europe/Stockholm'
-                       AND l.checked_out_at
-                           < (d.out_day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm'
-                    OFFSET 0) x ON true,
-                   LATERAL stats_loan_facts(1, x.l) f
-             WHERE f.out_day = d.out_day
-            UNION ALL
-            SELECT -c.sign, -c.sign, c
-              FROM rollup_journal j, unnest(j.loans) c
-             WHERE (c.borrower_ref, c.out_day) IN (SELECT d.borrower_ref, d.out_day FROM bdays d)
-            UNION ALL
-            SELECT 0, -c.sign, c FROM unnest(ch) c),
+    -- too, before. First only the batch's days are counted, and only those where the batch
+    -- changes a count (a return changes none): moved are the scopes of a borrower where one of
+    -- those days came or went. Then every day of those scopes. Facts alike (the same borrower,
+    -- day, branch, category, band and gender) are summed before they are placed in their scopes,
+    -- and each borrower's loans are read by the index (OFFSET 0 keeps the planner from joining
+    -- them by a scan of every loan).
+    WITH bdays AS (
+            SELECT DISTINCT k.borrower_ref, k.out_day
+              FROM (SELECT c.borrower_ref, c.out_day FROM unnest(ch) c
+                     GROUP BY c.borrower_ref, c.out_day, c.branch_id, c.category_id, c.band,
+                              c.gender
+                    HAVING sum(c.sign) <> 0) k),
          day_kinds AS (
-            SELECT (f.c).borrower_ref, (f.c).out_day, (f.c).branch_id, (f.c).category_id,
-                   (f.c).band, (f.c).gender, sum(f.a) AS a, sum(f.b) AS b
-              FROM day_facts f GROUP BY 1, 2, 3, 4, 5, 6),
+            SELECT k.borrower_ref, k.out_day, k.branch_id, k.category_id, k.band, k.gender,
+                   sum(k.a) AS a, sum(k.b) AS b
+              FROM (SELECT d.borrower_ref, d.out_day, x.branch_id, x.category_id, x.band,
+                           x.gender, 1 AS a, 1 AS b
+                      FROM bdays d
+                      JOIN LATERAL (
+                            SELECT (stats_loan_facts(1, l)).* FROM loans l
+                             WHERE l.borrower_ref = d.borrower_ref
+                               AND l.checked_out_at
+                                   >= d.out_day::timestamp AT TIME ZONE 'Europe/Stockholm'
+                               AND l.checked_out_at
+                                   < (d.out_day + 1)::timestamp AT TIME ZONE 'Europe/Stockholm'
+                            OFFSET 0) x ON x.out_day = d.out_day
+                    UNION ALL
+                    SELECT c.borrower_ref, c.out_day, c.branch_id, c.category_id, c.band, c.gender,
+                           -c.sign, -c.sign
+                      FROM rollup_journal j, unnest(j.loans) c
+                     WHERE (c.borrower_ref, c.out_day) IN (SELECT * FROM bdays)
+                    UNION ALL
+                    SELECT c.borrower_ref, c.out_day, c.branch_id, c.category_id, c.band, c.gender,
+                           0, -c.sign
+                      FROM unnest(ch) c
+                     WHERE (c.borrower_ref, c.out_day) IN (SELECT * FROM bdays)) k
+             GROUP BY 1, 2, 3, 4, 5, 6),
          moved AS (
             SELECT DISTINCT s.branch_id, s.category_id, s.code, k.borrower_ref
               FROM day_kinds k,
@@ -107,23 +116,25 @@ BEGIN
              GROUP BY 1, 2, 3, 4, k.out_day
             HAVING (sum(k.a) > 0) <> (sum(k.b) > 0)),
          refs AS (SELECT DISTINCT m.borrower_ref FROM moved m),
-         facts AS (
-            SELECT 1 AS a, 1 AS b, f AS c
-              FROM refs r
-              JOIN LATERAL (SELECT l FROM loans l WHERE l.borrower_ref = r.borrower_ref
-                            OFFSET 0) x ON true,
-                   LATERAL stats_loan_facts(1, x.l) f
-            UNION ALL
-            SELECT -c.sign, -c.sign, c
-              FROM rollup_journal j, unnest(j.loans) c
-             WHERE c.borrower_ref IN (SELECT r.borrower_ref FROM refs r)
-            UNION ALL
-            SELECT 0, -c.sign, c FROM unnest(ch) c
-             WHERE c.borrower_ref IN (SELECT r.borrower_ref FROM refs r)),
          kinds AS (
-            SELECT (f.c).borrower_ref, (f.c).out_day, (f.c).branch_id, (f.c).category_id,
-                   (f.c).band, (f.c).gender, sum(f.a) AS a, sum(f.b) AS b
-              FROM facts f GROUP BY 1, 2, 3, 4, 5, 6),
+            SELECT k.borrower_ref, k.out_day, k.branch_id, k.category_id, k.band, k.gender,
+                   sum(k.a) AS a, sum(k.b) AS b
+              FROM (SELECT r.borrower_ref, x.out_day, x.branch_id, x.category_id, x.band,
+                           x.gender, 1 AS a, 1 AS b
+                      FROM refs r
+                      JOIN LATERAL (SELECT (stats_loan_facts(1, l)).* FROM loans l
+                                     WHERE l.borrower_ref = r.borrower_ref OFFSET 0) x ON true
+                    UNION ALL
+                    SELECT c.borrower_ref, c.out_day, c.branch_id, c.category_id, c.band, c.gender,
+                           -c.sign, -c.sign
+                      FROM rollup_journal j, unnest(j.loans) c
+                     WHERE c.borrower_ref IN (SELECT r.borrower_ref FROM refs r)
+                    UNION ALL
+                    SELECT c.borrower_ref, c.out_day, c.branch_id, c.category_id, c.band, c.gender,
+                           0, -c.sign
+                      FROM unnest(ch) c
+                     WHERE c.borrower_ref IN (SELECT r.borrower_ref FROM refs r)) k
+             GROUP BY 1, 2, 3, 4, 5, 6),
          days AS (
             SELECT s.branch_id, s.category_id, s.code, k.borrower_ref, k.out_day AS day,
                    sum(k.a) AS a, sum(k.b) AS b
