@@ -1,22 +1,24 @@
 -- 0023_people_fold: a fold reads a borrower's whole history only when a day of theirs comes or
 -- goes (issue 14).
 --
--- 0020's stats_apply_people read every loan of each borrower of the batch, in every scope, and
--- computed the points of all their days twice (after the batch and before it), to keep those
--- that differ. But the points of a borrower in a scope (branch or network, category or all, age
--- band, gender or everyone) change only when the set of their days in that scope changes: when a
--- day gets its first loan there, or loses its last. A borrower's second loan of a day, a return
--- (it changes no day), or a loan in a scope where they have already borrowed that day, changes
--- no point. So the fold now first counts, for each scope and day of the batch, the borrower's
--- loans of that day after the batch and before it (a range of loans_borrower_ref_time: only that
--- day's loans), and runs 0020's computation only for the scopes of a borrower where a day came or
--- went. The figures are exactly 0020's: for the other scopes the days after and before are the
--- same set, so their points cancel.
+-- 1. The people rollups. 0020's stats_apply_people read every loan of each borrower of the
+--    batch, in every scope, and computed the points of all their days twice (after the batch
+--    and before it), to keep those that differ. But the points of a borrower in a scope (branch
+--    or network, category or all, age band, gender or everyone) change only when the set of
+--    their days in that scope changes: when a day gets its first loan there, or loses its last.
+--    A borrower's second loan of a day, a return (it changes no day), or a loan in a scope where
+--    they have already borrowed that day, changes no point. So the fold now first counts, for
+--    each scope and day whose count the batch changes, the borrower's loans of that day after
+--    the batch and before it (a range of loans_borrower_ref_time: only that day's loans), and
+--    runs 0020's computation only for the scopes of a borrower where a day came or went. The
+--    figures are exactly 0020's: for the other scopes the days after and before are the same
+--    set, so their points cancel.
 --
--- What that costs the desk: contrib/bench's lend-and-return cycle lends and returns the same
--- items to the same borrowers hundreds of times a day, each time reading the borrower's whole
--- history; the folder took 0.2-0.4 ms of PostgreSQL's CPU per cycle (12-17% of the cluster's),
--- and more as the borrowers' histories grew (the bench's borrowers reached 3,243 loans).
+--    What that cost the desk: contrib/bench's lend-and-return cycle lends and returns the same
+--    items to the same borrowers hundreds of times a day, each time reading the borrower's
+--    whole history; the folder took 0.2-0.4 ms of PostgreSQL's CPU per cycle (12-17% of the
+--    cluster's), and more as the borrowers' histories grew (the bench's borrowers reached 3,243
+--    loans).
 
 -- A borrower's loans by time, for the fold's reading of a day's loans; it replaces 0020's
 -- loans_borrower_ref, which the fold's whole-history reads use as well.
@@ -160,5 +162,131 @@ BEGIN
       FROM (SELECT branch_id, category_id, code, day, prev_day, sum(delta)::integer AS n
               FROM points GROUP BY 1, 2, 3, 4, 5 HAVING sum(delta) <> 0) p;
     PERFORM stats_people_points_add(pts);
+END
+$$;
+
+-- 2. The borrower days of 0006 (the unique borrowers of a branch and of the network, all
+--    categories and everyone), which 0019's stats_apply_counts kept one day at a time, each an
+--    upsert and, when the day came or went, two more statements: now in one statement, and the
+--    points as the people fold counts them (the days after the batch less those before it) for
+--    the borrowers whose days moved. The rest is 0019's function, unchanged.
+CREATE OR REPLACE FUNCTION stats_apply_counts(ch stats_loan_change[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    pts stats_gap_point[];
+BEGIN
+    IF coalesce(cardinality(ch), 0) = 0 THEN
+        RETURN;
+    END IF;
+
+    INSERT INTO stats_day AS s (branch_id, day, loans, returns, returns_late, loan_seconds)
+    SELECT coalesce(f.branch_id, 0), f.day, sum(f.loans), sum(f.returns), sum(f.late),
+           sum(f.seconds)
+      FROM (SELECT c.branch_id, c.out_day AS day, c.sign AS loans, 0 AS returns, 0 AS late,
+                   0::bigint AS seconds
+              FROM unnest(ch) c
+            UNION ALL
+            SELECT c.branch_id, c.ret_day, 0, c.sign, CASE WHEN c.late THEN c.sign ELSE 0 END,
+                   c.sign * c.seconds
+              FROM unnest(ch) c WHERE c.ret_day IS NOT NULL) f
+     GROUP BY f.day, ROLLUP (f.branch_id)
+    HAVING sum(f.loans) <> 0 OR sum(f.returns) <> 0 OR sum(f.late) <> 0 OR sum(f.seconds) <> 0
+     ORDER BY 2, 1
+    ON CONFLICT (branch_id, day) DO UPDATE
+       SET loans = s.loans + excluded.loans, returns = s.returns + excluded.returns,
+           returns_late = s.returns_late + excluded.returns_late,
+           loan_seconds = s.loan_seconds + excluded.loan_seconds;
+
+    INSERT INTO stats_month AS s (branch_id, month, loans, returns, returns_late, loan_seconds)
+    SELECT coalesce(f.branch_id, 0), f.month, sum(f.loans), sum(f.returns), sum(f.late),
+           sum(f.seconds)
+      FROM (SELECT c.branch_id, date_trunc('month', c.out_day::timestamp)::date AS month,
+                   c.sign AS loans, 0 AS returns, 0 AS late, 0::bigint AS seconds
+              FROM unnest(ch) c
+            UNION ALL
+            SELECT c.branch_id, date_trunc('month', c.ret_day::timestamp)::date, 0, c.sign,
+                   CASE WHEN c.late THEN c.sign ELSE 0 END, c.sign * c.seconds
+              FROM unnest(ch) c WHERE c.ret_day IS NOT NULL) f
+     GROUP BY f.month, ROLLUP (f.branch_id)
+    HAVING sum(f.loans) <> 0 OR sum(f.returns) <> 0 OR sum(f.late) <> 0 OR sum(f.seconds) <> 0
+     ORDER BY 2, 1
+    ON CONFLICT (branch_id, month) DO UPDATE
+       SET loans = s.loans + excluded.loans, returns = s.returns + excluded.returns,
+           returns_late = s.returns_late + excluded.returns_late,
+           loan_seconds = s.loan_seconds + excluded.loan_seconds;
+
+    INSERT INTO stats_day_category AS s (branch_id, day, category_id, loans)
+    SELECT coalesce(c.branch_id, 0), c.out_day, c.category_id, sum(c.sign)
+      FROM unnest(ch) c
+     GROUP BY c.out_day, c.category_id, ROLLUP (c.branch_id)
+    HAVING sum(c.sign) <> 0
+     ORDER BY 2, 1, 3
+    ON CONFLICT (branch_id, day, category_id) DO UPDATE SET loans = s.loans + excluded.loans;
+
+    INSERT INTO stats_month_category AS s (branch_id, month, category_id, loans)
+    SELECT coalesce(c.branch_id, 0), date_trunc('month', c.out_day::timestamp)::date,
+           c.category_id, sum(c.sign)
+      FROM unnest(ch) c
+     GROUP BY date_trunc('month', c.out_day::timestamp)::date, c.category_id, ROLLUP (c.branch_id)
+    HAVING sum(c.sign) <> 0
+     ORDER BY 2, 1, 3
+    ON CONFLICT (branch_id, month, category_id) DO UPDATE SET loans = s.loans + excluded.loans;
+
+    INSERT INTO stats_item_loans AS s (item_id, loans)
+    SELECT c.item_id, sum(c.sign) FROM unnest(ch) c
+     GROUP BY c.item_id HAVING sum(c.sign) <> 0 ORDER BY 1
+    ON CONFLICT (item_id) DO UPDATE SET loans = s.loans + excluded.loans;
+    DELETE FROM stats_item_loans s
+     WHERE s.item_id IN (SELECT c.item_id FROM unnest(ch) c) AND s.loans = 0;
+
+    -- Borrower days (0006's stats_borrower_day: a borrower's loans of a day, in the network and
+    -- at the branch) all at once; then, as the people fold does, the points of the borrowers
+    -- whose days came or went: those of their days after the batch less those before it. The
+    -- days before it are the table as this statement sees it (its own upsert unseen); after it,
+    -- those plus the batch.
+    WITH g AS (SELECT s.scope, c.borrower_ref AS ref, c.out_day AS day, sum(c.sign)::integer AS n
+                 FROM unnest(ch) c CROSS JOIN LATERAL (VALUES (0), (c.branch_id)) s (scope)
+                GROUP BY 1, 2, 3 HAVING sum(c.sign) <> 0),
+         up AS (INSERT INTO stats_borrower_day AS s (branch_id, borrower_ref, day, loans)
+                SELECT g.scope, g.ref, g.day, g.n FROM g ORDER BY 1, 2, 3
+                ON CONFLICT (branch_id, borrower_ref, day)
+                DO UPDATE SET loans = s.loans + excluded.loans
+                RETURNING s.branch_id, s.borrower_ref, s.day, s.loans),
+         moved AS (SELECT DISTINCT g.scope, g.ref
+                     FROM g
+                     JOIN up u ON (u.branch_id, u.borrower_ref, u.day) = (g.scope, g.ref, g.day)
+                    WHERE (u.loans - g.n = 0) <> (u.loans = 0)),
+         d AS (SELECT x.scope, x.ref, x.day, sum(x.b) AS b, sum(x.b + x.n) AS a
+                 FROM (SELECT s.branch_id AS scope, s.borrower_ref AS ref, s.day, s.loans AS b,
+                              0 AS n
+                         FROM moved m
+                         JOIN stats_borrower_day s
+                           ON (s.branch_id, s.borrower_ref) = (m.scope, m.ref)
+                       UNION ALL
+                       SELECT g.scope, g.ref, g.day, 0, g.n
+                         FROM g JOIN moved m ON (m.scope, m.ref) = (g.scope, g.ref)) x
+                GROUP BY 1, 2, 3),
+         points AS (
+            SELECT d.scope, d.day,
+                   coalesce(lag(d.day) OVER (PARTITION BY d.scope, d.ref ORDER BY d.day),
+                            '-infinity') AS prev_day,
+                   1 AS delta
+              FROM d WHERE d.a > 0
+            UNION ALL
+            SELECT d.scope, d.day,
+                   coalesce(lag(d.day) OVER (PARTITION BY d.scope, d.ref ORDER BY d.day),
+                            '-infinity'),
+                   -1
+              FROM d WHERE d.b > 0)
+    SELECT array_agg(ROW(p.scope, p.day, p.prev_day, p.n)::stats_gap_point)
+      INTO pts
+      FROM (SELECT scope, day, prev_day, sum(delta)::integer AS n
+              FROM points GROUP BY 1, 2, 3 HAVING sum(delta) <> 0) p;
+    DELETE FROM stats_borrower_day s
+     USING (SELECT DISTINCT x.scope, c.borrower_ref, c.out_day
+              FROM unnest(ch) c CROSS JOIN LATERAL (VALUES (0), (c.branch_id)) x (scope)) g
+     WHERE (s.branch_id, s.borrower_ref, s.day) = (g.scope, g.borrower_ref, g.out_day)
+       AND s.loans = 0;
+    PERFORM stats_gap_apply(pts);
 END
 $$;
