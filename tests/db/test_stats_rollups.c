@@ -196,6 +196,28 @@ START_TEST(triggers_keep_what_rebuild_computes)
 END_TEST
 
 /*
+ * Play a server's folder (0017's FOLDER_LOCK) until the connection returned is closed: changes
+ * meanwhile wait in the journal, to be folded together by the next stats_fold().
+ */
+static PGconn *hold_folds(void)
+{
+    PGconn *folder = PQconnectdb(dbtest_conninfo());
+    ck_assert_int_eq(PQstatus(folder), CONNECTION_OK);
+    PGresult *res = PQexec(folder, "SELECT pg_advisory_lock(1752787053, 1)");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    PQclear(res);
+    return folder;
+}
+
+/* Fold what the journal holds, as one batch, once the folder is gone. */
+static void fold_held(PGconn *folder)
+{
+    PQfinish(folder);
+    dbtest_exec("SELECT stats_fold()");
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM rollup_journal"), 0);
+}
+
+/*
  * A fold reads the days of its batch's borrowers from their loans (migration 0020). A change that
  * commits while a fold runs is in those loans but not in the fold's batch: the fold must count
  * the days as its batch left them, and the next fold the rest. Here a fold takes the first of
@@ -205,11 +227,7 @@ START_TEST(a_fold_counts_days_as_its_batch_left_them)
 {
     fixture();
     lend(1, 1, "2024-01-10 12:00:00");
-    PGconn *folder = PQconnectdb(dbtest_conninfo());
-    ck_assert_int_eq(PQstatus(folder), CONNECTION_OK);
-    PGresult *res = PQexec(folder, "SELECT pg_advisory_lock(1752787053, 1)");
-    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-    PQclear(res);
+    PGconn *folder = hold_folds();
     lend(2, 1, "2024-03-10 12:00:00");
     lend(3, 1, "2024-02-10 12:00:00"); /* between the borrower's two days */
     dbtest_exec("UPDATE borrowers SET birth_year = 2015, gender = 'man' WHERE id = 1");
@@ -227,6 +245,59 @@ START_TEST(a_fold_counts_days_as_its_batch_left_them)
     /* The people and unique-borrower rollups: "never lent" is the fold's own, skipped here. */
     assert_rollups_like_match_rebuild("stats_people_");
     assert_rollups_like_match_rebuild("stats_borrower_");
+}
+END_TEST
+
+/*
+ * A fold counts a borrower's people points anew only in the scopes where a day of the batch came
+ * or went (migration 0023). Borrower 1's loans at Deje (items 1, 4, 7, 10: category 111; item 2:
+ * 112) and Forshaga (item 13: 111), each batch folded at once: a day between two others; a second
+ * loan of that day in its category (nothing comes), one in another category and one at another
+ * branch (days come in those scopes only), a return; then the loans of that day go one by one.
+ */
+START_TEST(a_fold_recounts_only_the_scopes_whose_days_move)
+{
+    fixture();
+    dbtest_exec("UPDATE borrowers SET birth_year = 2012, gender = 'kvinna' WHERE id = 1");
+    lend(1, 1, "2024-01-10 12:00:00");
+    lend(4, 1, "2024-01-20 12:00:00");
+    assert_rollups_like_match_rebuild("stats_people_");
+
+    PGconn *folder = hold_folds();
+    lend(7, 1, "2024-01-15 10:00:00");
+    fold_held(folder);
+    assert_rollups_like_match_rebuild("stats_people_");
+
+    folder = hold_folds();
+    lend(10, 1, "2024-01-15 11:00:00");
+    lend(2, 1, "2024-01-15 12:00:00");
+    lend(13, 1, "2024-01-15 13:00:00");
+    give_back(7, "2024-01-16 10:00:00");
+    fold_held(folder);
+    assert_rollups_like_match_rebuild("stats_people_");
+    /* Category 112 and Forshaga count the 15th as a first day; the network in 111 does not. */
+    ck_assert_int_eq(dbtest_count("SELECT firsts FROM stats_people_day WHERE branch_id = 0"
+                                  " AND category_id = 112 AND code = 0 AND day = '2024-01-15'"),
+                     1);
+    ck_assert_int_eq(dbtest_count("SELECT firsts FROM stats_people_day WHERE branch_id = 2"
+                                  " AND category_id = 0 AND code > 0 AND day = '2024-01-15'"
+                                  " LIMIT 1"),
+                     1);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM stats_people_day WHERE branch_id = 0"
+                                  " AND category_id = 111 AND code = 0 AND day = '2024-01-15'"
+                                  " AND firsts <> 0"),
+                     0);
+
+    const char *gone[] = { "2", "7", "13", "10" };
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+        folder = hold_folds();
+        char sql[128];
+        snprintf(sql, sizeof sql, "DELETE FROM loans WHERE item_id = %s", gone[i]);
+        dbtest_exec(sql);
+        fold_held(folder);
+        assert_rollups_like_match_rebuild("stats_people_");
+    }
+    assert_rollups_match_rebuild();
 }
 END_TEST
 
@@ -488,6 +559,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, dbtest_setup, dbtest_teardown);
     tcase_add_test(tc, triggers_keep_what_rebuild_computes);
     tcase_add_test(tc, a_fold_counts_days_as_its_batch_left_them);
+    tcase_add_test(tc, a_fold_recounts_only_the_scopes_whose_days_move);
     tcase_add_test(tc, summary_counts_by_stockholm_day);
     tcase_add_test(tc, a_read_only_connection_reads_without_folding);
     tcase_add_test(tc, unique_borrowers_survive_erasure);
