@@ -32,6 +32,12 @@ struct lane_config {
      * group commit does: fewer, larger batches, while the other threads take the other jobs.
      */
     unsigned batch_threads;
+    /*
+     * While lane yield_to (an index) has jobs queued or running, at most yield_threads of this
+     * lane's threads run jobs (0: never yield): a lane of slow reports leaves the cores to the
+     * desk while the desk has work, and takes them all when it has none.
+     */
+    unsigned yield_to, yield_threads;
 };
 
 /* Called on each lane thread when it starts (lane is its index) and before it ends. */
