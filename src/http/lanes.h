@@ -4,7 +4,9 @@
  * to a lane and resumes it when a lane thread has answered; meanwhile its thread goes on reading
  * and writing every other connection. A lane is a queue (first come, first served) and a fixed
  * set of threads; requests of different lanes never queue behind each other, so one lane's slow
- * requests (a ten-year report, a public search) leave another lane's fast ones alone.
+ * requests (a ten-year report, a public search) leave another lane's fast ones alone. A lane may
+ * also yield to another: while that one has work, it runs on fewer threads (yield_threads), so
+ * that its slow requests leave the other's the cores as well as the queue.
  *
  * What a lane thread has of its own (a database connection) is its owner's business: lanes only
  * call the hooks of its config when a thread starts and before it ends.

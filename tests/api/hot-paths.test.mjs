@@ -1,5 +1,6 @@
 // The hot paths: a request waiting on the database holds up no request of another connection
-// (lanes), and identical public searches within five seconds are answered from memory.
+// (lanes), reports leave threads to the desk while it has work, and identical public searches
+// within five seconds are answered from memory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
