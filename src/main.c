@@ -382,7 +382,11 @@ static int cmd_serve(int argc, char **argv)
 
     const struct lane_config lanes[LANE_COUNT] = {
         [LANE_DESK] = { .name = "desk", .threads = s.workers, .batch_threads = s.batch_threads },
-        [LANE_READS] = { .name = "reads", .threads = s.read_workers },
+        /* While the desk has work, reports and public reads run on half their threads. */
+        [LANE_READS] = { .name = "reads",
+                         .threads = s.read_workers,
+                         .yield_to = LANE_DESK,
+                         .yield_threads = (s.read_workers + 1) / 2 },
     };
     const struct server_config config = {
         .router = &routes_api,

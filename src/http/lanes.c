@@ -5,6 +5,7 @@
 #include "core/log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@ struct lane {
     struct lane_job *head, *tail;
     bool stopping;
     unsigned batching, batch_threads; /* threads running a batch now; at most (0: any) */
+    unsigned running;                 /* threads running a job now */
+    atomic_uint pending;              /* jobs submitted and not yet run to their end */
+    struct lane *yield_to;            /* while it has pending jobs, run at most yield_threads */
+    unsigned yield_threads;
+    struct lane *yielder; /* the lane that yields to this one, woken when this one has none */
     unsigned nthreads;
     pthread_t *threads;
 };
@@ -65,9 +71,17 @@ static bool runnable(const struct lane *l, const struct lane_job *job)
     return !job->batch_key || !l->batch_threads || l->batching < l->batch_threads;
 }
 
+/* Whether this lane yields now: yield_threads of its threads run while the other has work. */
+static bool yielding(const struct lane *l)
+{
+    return l->yield_to && l->running >= l->yield_threads && atomic_load(&l->yield_to->pending) > 0;
+}
+
 /* Unlink and return the first job of the queue that may start now (under its lock), or NULL. */
 static struct lane_job *take_job(struct lane *l)
 {
+    if (yielding(l))
+        return NULL;
     struct lane_job *prev = NULL;
     for (struct lane_job *j = l->head; j; prev = j, j = j->next) {
         if (!runnable(l, j))
@@ -104,15 +118,26 @@ static void *lane_main(void *arg)
         size_t n = take_batch(l, job, jobs);
         bool batch = job->batch_key != NULL;
         l->batching += batch;
+        l->running++;
         pthread_mutex_unlock(&l->lock);
         if (n > 1)
             job->run_batch(jobs, n);
         else
             job->run(job);
+        /* The last of this lane's work done: a lane that yields to it may take all its threads. */
+        if (atomic_fetch_sub(&l->pending, (unsigned)n) == n && l->yielder) {
+            pthread_mutex_lock(&l->yielder->lock);
+            pthread_cond_broadcast(&l->yielder->ready);
+            pthread_mutex_unlock(&l->yielder->lock);
+        }
         pthread_mutex_lock(&l->lock);
         l->batching -= batch;
-        /* This thread takes what queued meanwhile itself; only the end needs everyone. */
-        if (batch && l->stopping)
+        l->running--;
+        /*
+         * This thread takes what queued meanwhile itself; only the end needs everyone (threads
+         * that waited for a batch, or while their lane yielded, may take the rest or end).
+         */
+        if (l->stopping)
             pthread_cond_broadcast(&l->ready);
     }
     pthread_mutex_unlock(&l->lock);
@@ -139,6 +164,11 @@ struct lanes *lanes_start(const struct lane_config *config, size_t n,
         pthread_cond_init(&l->ready, NULL);
         l->nthreads = config[i].threads ? config[i].threads : 1;
         l->batch_threads = config[i].batch_threads;
+        if (config[i].yield_threads && config[i].yield_to < lanes->n && config[i].yield_to != i) {
+            l->yield_to = &lanes->lane[config[i].yield_to];
+            l->yield_threads = config[i].yield_threads;
+            l->yield_to->yielder = l;
+        }
         l->threads = xcalloc(l->nthreads, sizeof *l->threads);
         for (unsigned t = 0; t < l->nthreads; t++) {
             if (pthread_create(&l->threads[t], NULL, lane_main, l) != 0) {
@@ -160,6 +190,7 @@ void lanes_submit(struct lanes *lanes, unsigned lane, struct lane_job *job)
 {
     struct lane *l = &lanes->lane[lane < lanes->n ? lane : lanes->n - 1];
     job->next = NULL;
+    atomic_fetch_add(&l->pending, 1);
     pthread_mutex_lock(&l->lock);
     if (l->tail)
         l->tail->next = job;

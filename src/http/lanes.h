@@ -4,7 +4,9 @@
  * to a lane and resumes it when a lane thread has answered; meanwhile its thread goes on reading
  * and writing every other connection. A lane is a queue (first come, first served) and a fixed
  * set of threads; requests of different lanes never queue behind each other, so one lane's slow
- * requests (a ten-year report, a public search) leave another lane's fast ones alone.
+ * requests (a ten-year report, a public search) leave another lane's fast ones alone. A lane may
+ * also yield to another: while that one has work, it runs on fewer threads (yield_threads), so
+ * that its slow requests leave the other's the cores as well as the queue.
  *
  * What a lane thread has of its own (a database connection) is its owner's business: lanes only
  * call the hooks of its config when a thread starts and before it ends.
@@ -32,6 +34,12 @@ struct lane_config {
      * group commit does: fewer, larger batches, while the other threads take the other jobs.
      */
     unsigned batch_threads;
+    /*
+     * While lane yield_to (an index) has jobs queued or running, at most yield_threads of this
+     * lane's threads run jobs (0: never yield): a lane of slow reports leaves the cores to the
+     * desk while the desk has work, and takes them all when it has none.
+     */
+    unsigned yield_to, yield_threads;
 };
 
 /* Called on each lane thread when it starts (lane is its index) and before it ends. */

@@ -1,5 +1,6 @@
 // The hot paths: a request waiting on the database holds up no request of another connection
-// (lanes), and identical public searches within five seconds are answered from memory.
+// (lanes), reports leave threads to the desk while it has work, and identical public searches
+// within five seconds are answered from memory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -198,5 +199,46 @@ test('two hundred different public searches, as many as the benchmark makes, are
     await locker.query('ROLLBACK');
   } finally {
     await locker.end();
+  }
+});
+
+test('while the desk has work, reports run on half the reads\' threads; with none, on all', async () => {
+  const two = await startHylla({ database: db.conninfo,
+    args: ['--http-threads', '1', '--workers', '2', '--read-workers', '2'] });
+  const on = (c) => { const n = new Client(two.url); n.cookie = c.cookie; n.csrf = c.csrf; return n; };
+  const waiting = async () => (await db.query(`SELECT count(*)::int AS w FROM pg_stat_activity
+    WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].w;
+  const locker = new pg.Client(pgConfig(db.conninfo));
+  const holder = new pg.Client(pgConfig(db.conninfo));
+  await locker.connect();
+  await holder.connect();
+  try {
+    const volunteer = await staffClient(two, db, { username: 'kassan', branch: 'lund' });
+    const manager = await staffClient(two, db, { username: 'chefen', role: 'manager', branch: 'lund' });
+    // Nothing left for a fold to write (a report folds first), then the reports' tables held.
+    await db.query('SELECT stats_fold()');
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE stats_day, stats_month IN ACCESS EXCLUSIVE MODE');
+    // The desk's work: a checkout waiting for its borrower (of an unknown item: it writes nothing).
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM borrowers WHERE id = $1 FOR UPDATE', [borrowers[1]]);
+    const refused = on(volunteer).post('/api/checkouts', { borrower_id: borrowers[1], items: ['LUN-NONE'] });
+    await waitingOnLocks(db, 1);
+    const reports = [5, 6].map((d) => on(manager).get(`/api/stats/summary?from=2024-01-0${d}&to=2024-12-31`));
+    await waitingOnLocks(db, 2);
+    await sleep(300);
+    assert.equal(await waiting(), 2, 'a second report started while the desk had work');
+    await holder.query('ROLLBACK');
+    assert.equal((await refused).status, 409);
+    // The desk has nothing left: the second report takes the other thread.
+    await waitingOnLocks(db, 2);
+    await sleep(300);
+    assert.equal(await waiting(), 2);
+    await locker.query('ROLLBACK');
+    for (const r of await Promise.all(reports)) assert.equal(r.status, 200, r.text);
+  } finally {
+    await holder.end();
+    await locker.end();
+    await two.stop();
   }
 });
