@@ -250,7 +250,7 @@ END_TEST
 
 /*
  * A fold counts a borrower's people points anew only in the scopes where a day of the batch came
- * or went (migration 0023). Borrower 1's loans at Deje (items 1, 4, 7, 10: category 111; item 2:
+ * or went (migration 0022). Borrower 1's loans at Deje (items 1, 4, 7, 10: category 111; item 2:
  * 112) and Forshaga (item 13: 111), each batch folded at once: a day between two others; a second
  * loan of that day in its category (nothing comes), one in another category and one at another
  * branch (days come in those scopes only), a return; then the loans of that day go one by one.

@@ -1,4 +1,4 @@
--- 0023_people_fold: a fold reads a borrower's whole history only when a day of theirs comes or
+-- 0022_people_fold: a fold reads a borrower's whole history only when a day of theirs comes or
 -- goes (issue 14).
 --
 -- 1. The people rollups. 0020's stats_apply_people read every loan of each borrower of the
