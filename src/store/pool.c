@@ -392,6 +392,10 @@ static enum store_status failure(struct conn *c, PGresult *res, const char *sql)
         st = STORE_SOFT_ERROR;
     else if (c->sqlstate[0] == '2' && c->sqlstate[1] == '3')
         log_debug("constraint %s refused a change (%s)", c->constraint, c->sqlstate);
+    else if (PQstatus(c->pg) != CONNECTION_OK)
+        /* PostgreSQL went (a restart, a failover) while the statement ran: no fault of it. */
+        log_warn("the database connection was lost under a statement (%s): %.120s", c->sqlstate,
+                 sql);
     else if (c->sqlstate[0] != '2' || c->sqlstate[1] != '2')
         log_error("database error %s: %s in: %.120s", c->sqlstate,
                   res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg), sql);

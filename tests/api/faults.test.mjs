@@ -2,7 +2,8 @@
 // not be saved at all answers 503 with Retry-After, so the desk retries the pile instead of
 // believing it returned; once PostgreSQL is back the same return goes through, once. After a
 // restart every worker finds its connection gone and connects anew before its first statement,
-// so no request answers 503 for it.
+// so no request answers 503 for it; a statement whose connection ends under it (the folder's,
+// say, in the second of a restart) is logged as a lost connection, not as a database error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -233,4 +234,37 @@ test('PostgreSQL killed (-m immediate) during a burst of checkouts and returns l
   const { rows: verify } = await query('SELECT rollup, missing::int, unexpected::int FROM stats_verify() ORDER BY 1');
   assert.ok(verify.length >= 10, `stats_verify compared ${verify.length} rollups`);
   assert.deepEqual(verify.filter((v) => v.missing !== 0 || v.unexpected !== 0), []);
+});
+
+test('a statement whose connection PostgreSQL ends is logged as a lost connection, not as a database error', async () => {
+  const dbq = { query, conninfo: db.conninfo };
+  const code = 'DEJ-00990';
+  await addItem(dbq, 'deje', { code, category: 121, name: 'Pulka' });
+  const borrower = await addBorrower(dbq, { branch: 'deje', name: 'Avbruten', phone: '+46701000990' });
+  const holder = new pg.Client(pgConfig(cluster.conninfo, db.name));
+  await holder.connect();
+  const from = server.log().length;
+  let lent;
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM items WHERE code = $1 FOR UPDATE', [code]);
+    lent = desk.post('/api/checkouts', { borrower_id: borrower, items: [code] });
+    let pid;
+    for (let i = 0; i < 500 && !pid; i++) {
+      const { rows } = await holder.query(`SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      pid = rows[0]?.pid;
+      if (!pid) await sleep(10);
+    }
+    assert.ok(pid, 'the checkout did not reach the lock');
+    await holder.query('SELECT pg_terminate_backend($1)', [pid]);
+  } finally {
+    await holder.query('ROLLBACK');
+    await holder.end();
+  }
+  // Run again on a new connection, or refused for the desk to send again: either is fine here.
+  assert.ok([201, 503].includes((await lent).status));
+  const log = server.log().slice(from);
+  assert.match(log, /warning: the database connection was lost under a statement \(08006\)/);
+  assert.doesNotMatch(log, /database error/);
 });
