@@ -382,7 +382,7 @@ static int cmd_serve(int argc, char **argv)
 
     const struct lane_config lanes[LANE_COUNT] = {
         [LANE_DESK] = { .name = "desk", .threads = s.workers, .batch_threads = s.batch_threads },
-        /* While the desk has work, reports and public reads run on half their threads. */
+        /* While the desk has work, the reads run on half their threads, rounded up. */
         [LANE_READS] = { .name = "reads",
                          .threads = s.read_workers,
                          .yield_to = LANE_DESK,
