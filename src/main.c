@@ -102,7 +102,8 @@ static const char serve_help[] =
     "                                                with one database connection (" DEFAULT_WORKERS
     ")\n"
     "  --read-workers N          HYLLA_READ_WORKERS  threads that run public and statistics\n"
-    "                                                reads, the same (" DEFAULT_READ_WORKERS ")\n"
+    "                                                reads, the same (" DEFAULT_READ_WORKERS ");\n"
+    "                                                half of them while the desk has work\n"
     "  --batch-threads N         HYLLA_BATCH_THREADS  desk threads that read lookups queued\n"
     "                                                together at once (1 per two cores)\n"
     "  --http-threads N          HYLLA_HTTP_THREADS  threads that read and write the\n"
