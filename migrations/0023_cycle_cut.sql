@@ -3,11 +3,11 @@
 -- 1. The checkouts row was inserted first and updated with its stored answer at the end, once
 --    the loans had ids: a second version of a row of this transaction, and PostgreSQL checks the
 --    foreign keys (branch, borrower, staff) of a row updated in the transaction that inserted it
---    again, whatever changed. Now its id is taken from its sequence first, and the row is
---    inserted once, with its answer, in the statement that inserts the loans; the loans'
---    references to it are checked at that statement's end, when it is there. An idempotency key
---    that another checkout committed meanwhile still ends in the serialization failure that
---    makes hylla run the checkout again, as its retry (the whole statement is undone).
+--    again, whatever changed. Now the ids of the checkout and of its loans are taken from their
+--    sequences first, and the checkout is inserted once, with its answer, in the statement that
+--    inserts the loans from it. An idempotency key that another checkout committed meanwhile
+--    inserts nothing and still ends in the serialization failure that makes hylla run the
+--    checkout again, as its retry (which then answers that the key was used).
 --
 -- 2. The age rules: every checkout joined its items to category_rules, a recursive view that
 --    walks the line of every category, and a plan's nodes are set up at every call whether they
@@ -109,29 +109,21 @@ BEGIN
 
     checkout := nextval('checkouts_id_seq');
     -- The checkout with its stored answer, its loans, the items' status, the borrower's activity
-    -- and the audit entry in one statement: loans and status cannot disagree. The loans'
-    -- references to the checkout are checked at the statement's end, when it is there.
-    WITH lent AS (
-        INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id,
-                           borrower_ref, checked_out_by, due_date)
-        SELECT checkout, i.id, i.branch_id, i.category_id, borrower, borrower, staff,
-               loan_checkout.due_date
-          FROM items i WHERE i.id = ANY (ids) ORDER BY i.id
-        RETURNING loans.id, loans.item_id, loans.due_date),
-     lending AS (
-        UPDATE items SET status = 'on_loan', updated_at = now()
-         WHERE id IN (SELECT item_id FROM lent)),
-     active AS (
-        UPDATE borrowers SET last_activity_at = now()
-         WHERE id = borrower AND last_activity_at < current_date),
+    -- and the audit entry in one statement: loans and status cannot disagree. The ids of the
+    -- checkout and its loans are taken first, so that the answer is whole before anything is
+    -- written, and the loans are written only when the checkout was (not when its key came
+    -- meanwhile).
+    WITH planned AS (
+        SELECT nextval('loans_id_seq') AS id, i.*
+          FROM (SELECT it.id AS item_id, it.branch_id, it.category_id, it.code, it.name
+                  FROM items it WHERE it.id = ANY (ids) ORDER BY it.id) i),
      answer AS (
         SELECT jsonb_agg(jsonb_build_object(
-                   'id', l.id, 'item', jsonb_build_object('code', i.code, 'name', i.name),
-                   'due_date', l.due_date) ORDER BY u.n) AS loans,
-               jsonb_agg(jsonb_build_object('id', l.id, 'item_id', l.item_id) ORDER BY l.id)
+                   'id', p.id, 'item', jsonb_build_object('code', p.code, 'name', p.name),
+                   'due_date', loan_checkout.due_date) ORDER BY u.n) AS loans,
+               jsonb_agg(jsonb_build_object('id', p.id, 'item_id', p.item_id) ORDER BY p.id)
                    AS audited
-          FROM lent l JOIN items i ON i.id = l.item_id
-          JOIN unnest(codes) WITH ORDINALITY AS u (code, n) ON u.code = i.code),
+          FROM planned p JOIN unnest(codes) WITH ORDINALITY AS u (code, n) ON u.code = p.code),
      kept AS (
         INSERT INTO checkouts (id, branch_id, borrower_id, staff_id, idempotency_key,
                                request_hash, response)
@@ -143,7 +135,21 @@ BEGIN
                                   'loans', a.loans)
           FROM answer a
             ON CONFLICT (staff_id, idempotency_key) DO NOTHING
-        RETURNING checkouts.response::text AS text),
+        RETURNING checkouts.id, checkouts.response::text AS text),
+     lent AS (
+        INSERT INTO loans (id, checkout_id, item_id, branch_id, category_id, borrower_id,
+                           borrower_ref, checked_out_by, due_date)
+        OVERRIDING SYSTEM VALUE
+        SELECT p.id, k.id, p.item_id, p.branch_id, p.category_id, borrower, borrower, staff,
+               loan_checkout.due_date
+          FROM kept k, planned p ORDER BY p.id
+        RETURNING loans.item_id),
+     lending AS (
+        UPDATE items SET status = 'on_loan', updated_at = now()
+         WHERE id IN (SELECT item_id FROM lent)),
+     active AS (
+        UPDATE borrowers SET last_activity_at = now()
+         WHERE id = borrower AND last_activity_at < current_date),
      audited AS (
         INSERT INTO audit_log (staff_id, action, object_type, object_id, branch_id, details)
         SELECT nullif(staff, 0), 'checkout', 'checkout', checkout, branch,
