@@ -157,6 +157,30 @@ test('parallel retries with one Idempotency-Key make one checkout', async () => 
   await assertInvariant();
 });
 
+test('one Idempotency-Key on five different checkouts at once makes one; four are told it was used', async () => {
+  const codes = ['KOR-21001', 'KOR-21002', 'KOR-21003', 'KOR-21004', 'KOR-21005'];
+  for (const code of codes) await addItem(db, 'kors', { code });
+  const ids = await borrowers(codes.length);
+  // Different borrowers do not queue on each other: all five pass the key check before one
+  // commits, and the other four meet its key when they insert theirs.
+  const answers = await allAtOnce(codes, codes.map((code, i) => () => desk.post('/api/checkouts',
+    { borrower_id: ids[i], items: [code] }, { headers: { 'idempotency-key': 'one-key-five-desks' } })));
+  assert.deepEqual(answers.map((r) => r.status).sort(), [201, 422, 422, 422, 422]);
+  for (const r of answers.filter((a) => a.status === 422)) assert.equal(r.json.code, 'idempotency_key_reused');
+  const made = answers.find((r) => r.status === 201).json;
+  const { rows } = await db.query(
+    `SELECT c.id, c.response, (SELECT count(*)::int FROM loans l WHERE l.checkout_id = c.id) AS loans
+       FROM checkouts c WHERE c.idempotency_key = 'one-key-five-desks'`);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].loans, 1);
+  assert.equal(Number(rows[0].id), made.checkout_id);
+  assert.equal(rows[0].response.checkout_id, made.checkout_id);
+  const { rows: [{ n }] } = await db.query(
+    "SELECT count(*)::int AS n FROM loans l JOIN items i ON i.id = l.item_id WHERE i.code = ANY($1)", [codes]);
+  assert.equal(n, 1);
+  await assertInvariant();
+});
+
 test('parallel returns of one item return it once', async () => {
   await addItem(db, 'kors', { code: 'KOR-30001' });
   const [id] = await borrowers(1);

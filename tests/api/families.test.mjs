@@ -241,6 +241,15 @@ test('an age rule needs the guardian\'s consent for a child under it; nothing is
   assert.equal((await admin.patch('/api/categories/32', { consent_age: 18 })).json.consent_age, 18);
   const { rows } = await db.query('SELECT category_id, consent_age FROM category_rules WHERE category_id IN (3, 31, 32) ORDER BY 1');
   assert.deepEqual(rows, [{ category_id: 3, consent_age: 15 }, { category_id: 31, consent_age: 15 }, { category_id: 32, consent_age: 18 }]);
+  // The desk reads the same: a 16-year-old needs consent for a kayak (its own 18), not for a
+  // life jacket (Vatten's 15).
+  await addItem(db, 'dala', { code: 'DAL-00104', category: 32, name: 'Kajak' });
+  await addItem(db, 'dala', { code: 'DAL-00105', category: 31, name: 'Flytväst' });
+  const sixteen = await register(vera, { name: 'Sexton', phone: '070-355 00 05', birth_year: year - 16 });
+  const own = await vera.post('/api/checkouts', { borrower_id: sixteen.id, items: ['DAL-00105', 'DAL-00104'] });
+  assert.deepEqual(own.json.errors.map((e) => [e.item, e.code, e.consent_age]),
+    [['DAL-00104', 'guardian_consent_required', 18]]);
+  assert.equal((await vera.post('/api/checkouts', { borrower_id: sixteen.id, items: ['DAL-00105'] })).status, 201);
   assert.equal((await admin.patch('/api/categories/32', { consent_age: null })).json.consent_age, null);
   const bad = await admin.patch('/api/categories/32', { consent_age: 40 });
   assert.equal(bad.status, 422);
