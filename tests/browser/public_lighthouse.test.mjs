@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import lighthouse from 'lighthouse';
+import { computeMedianRun } from 'lighthouse/core/lib/median-run.js';
 import * as chromeLauncher from 'chrome-launcher';
 import { freshDb, startHylla, addItem, OPEN_EVERY_DAY } from '../api/lib.mjs';
 import { ARTIFACTS, CHROMIUM } from './lib.mjs';
@@ -35,13 +36,17 @@ test('Lighthouse on a branch page: performance at least 0.95, accessibility 1.0,
   const flags = ['--headless=new', '--disable-gpu', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'];
   if (process.getuid?.() === 0) flags.push('--no-sandbox');
-  // Lighthouse sometimes fails to record its trace on a loaded machine (NO_NAVSTART) and says to
-  // run it again: a second run is allowed for that, never for a low score.
-  let result;
-  for (let attempt = 1; attempt <= 2; attempt++) {
+  // One Lighthouse run varies with the machine's load; its authors advise the median of several
+  // runs (docs/variability.md) and ship computeMedianRun, which picks the run nearest the median
+  // first paint and time to interactive. Three runs; the median one is asserted, all three are
+  // printed. A run in which Lighthouse could not measure at all (a runtime error such as
+  // NO_NAVSTART on a loaded machine, which it says to run again) is made again, twice at most.
+  const runs = [];
+  for (let attempt = 1; runs.length < 3 && attempt <= 5; attempt++) {
     const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: flags, logLevel: 'silent' });
+    let run;
     try {
-      result = await lighthouse(`${server.url}/?branch=deje`, {
+      run = await lighthouse(`${server.url}/?branch=deje`, {
         port: chrome.port,
         output: 'json',
         logLevel: 'error',
@@ -50,19 +55,25 @@ test('Lighthouse on a branch page: performance at least 0.95, accessibility 1.0,
     } finally {
       await chrome.kill();
     }
-    if (result.lhr.runtimeError?.code !== 'NO_NAVSTART') break;
+    const { categories: c, runtimeError } = run.lhr;
+    console.log(`# run ${attempt}: ` + (runtimeError ? `runtime error ${runtimeError.code}` :
+      `performance ${c.performance.score}, accessibility ${c.accessibility.score}, best-practices ${c['best-practices'].score}`));
+    if (!runtimeError) runs.push(run);
   }
+  assert.equal(runs.length, 3, 'Lighthouse could not measure the page in 5 attempts');
+  const median = computeMedianRun(runs.map((r) => r.lhr));
+  const result = runs.find((r) => r.lhr === median);
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(path.join(ARTIFACTS, 'lighthouse-public.json'), result.report);
   const { categories, audits, configSettings } = result.lhr;
   assert.equal(configSettings.formFactor, 'mobile');
-  assert.equal(result.lhr.runtimeError, undefined, JSON.stringify(result.lhr.runtimeError));
-  console.log(`# lighthouse ${result.lhr.lighthouseVersion} mobile: performance ${categories.performance.score}, ` +
+  console.log(`# lighthouse ${result.lhr.lighthouseVersion} mobile, the median run: performance ${categories.performance.score}, ` +
     `accessibility ${categories.accessibility.score}, best-practices ${categories['best-practices'].score}`);
   const failing = (cat) => categories[cat].auditRefs
     .filter((r) => r.weight > 0 && audits[r.id].score !== null && audits[r.id].score < 1)
     .map((r) => `${r.id}: ${audits[r.id].title}`);
-  assert.ok(categories.performance.score >= 0.95, `performance ${categories.performance.score}:\n${failing('performance').join('\n')}`);
+  assert.ok(categories.performance.score >= 0.95, `performance ${categories.performance.score} ` +
+    `(runs: ${runs.map((r) => r.lhr.categories.performance.score).join(', ')}):\n${failing('performance').join('\n')}`);
   assert.equal(categories.accessibility.score, 1, `accessibility:\n${failing('accessibility').join('\n')}`);
   assert.ok(categories['best-practices'].score >= 0.95, `best practices:\n${failing('best-practices').join('\n')}`);
 });
