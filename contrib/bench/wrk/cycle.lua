@@ -7,11 +7,13 @@
 -- same item are never in flight at once, whichever connection carries them. Every answered
 -- return is one cycle (counted in "cycles"); an answer that is not the expected one counts in
 -- "refused". With BENCH_LIMIT=1 (against mhd-limit, whose answers name no item) it only
--- alternates the same two requests over the share, and a cycle is two answers.
+-- alternates the same two requests over the share, and a cycle is two answers. Each checkout
+-- carries an Idempotency-Key of its own, as the desk sends one with every checkout.
 local common = dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 local shelf, lent = {}, {}     -- queues of indices into pairs
 local pairs_, index_of = {}, {}
-local headers, blind
+local headers, blind, key_prefix
+local keys = 0
 local lending_next = true
 local sent, answered = 0, 0
 
@@ -30,11 +32,15 @@ function init(args)
     end
   end
   headers = common.headers(true)
+  key_prefix = string.format("bench-%d-%d-", os.time(), thread_no)
   blind = os.getenv("BENCH_LIMIT") == "1"
 end
 
 local function checkout(p)
-  return wrk.format("POST", "/api/checkouts", headers,
+  keys = keys + 1
+  local h = { ["Idempotency-Key"] = key_prefix .. keys }
+  for name, value in pairs(headers) do h[name] = value end
+  return wrk.format("POST", "/api/checkouts", h,
                     '{"borrower_id":' .. p.borrower .. ',"items":["' .. p.code .. '"]}')
 end
 
