@@ -1,7 +1,8 @@
 // Lighthouse (the npm package, version pinned in package.json) on a branch page of the public
 // site, with Debian's Chromium and Lighthouse's default mobile preset (a mid-range phone on a
 // slow 4G line, simulated): performance at least 0.95, accessibility 1.0 and best practices at
-// least 0.95. The whole report is kept in $HYLLA_TEST_ARTIFACTS/lighthouse-public.json.
+// least 0.95, on the median of three runs. That run's whole report is kept in
+// $HYLLA_TEST_ARTIFACTS/lighthouse-public.json.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';

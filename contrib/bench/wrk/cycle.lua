@@ -12,7 +12,7 @@
 local common = dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 local shelf, lent = {}, {}     -- queues of indices into pairs
 local pairs_, index_of = {}, {}
-local headers, blind, key_prefix
+local headers, lend_headers, blind, key_prefix
 local keys = 0
 local lending_next = true
 local sent, answered = 0, 0
@@ -32,15 +32,15 @@ function init(args)
     end
   end
   headers = common.headers(true)
+  lend_headers = common.headers(true) -- and the key, set for each checkout
   key_prefix = string.format("bench-%d-%d-", os.time(), thread_no)
   blind = os.getenv("BENCH_LIMIT") == "1"
 end
 
 local function checkout(p)
   keys = keys + 1
-  local h = { ["Idempotency-Key"] = key_prefix .. keys }
-  for name, value in pairs(headers) do h[name] = value end
-  return wrk.format("POST", "/api/checkouts", h,
+  lend_headers["Idempotency-Key"] = key_prefix .. keys
+  return wrk.format("POST", "/api/checkouts", lend_headers,
                     '{"borrower_id":' .. p.borrower .. ',"items":["' .. p.code .. '"]}')
 end
 
