@@ -164,7 +164,7 @@ test('an address the SMTP server refuses fails at once, with the reason', async 
     [b.id, await addItem(db, 'deje', { status: 'on_loan' }), soon]);
   await remindOnce();
   const m = await waitFor(async () => {
-    const { rows } = await db.query("SELECT * FROM messages WHERE borrower_id = $1 AND status <> 'pending'", [b.id]);
+    const { rows } = await db.query("SELECT * FROM messages WHERE borrower_id = $1 AND status NOT IN ('pending', 'sending')", [b.id]);
     return rows[0];
   }, { what: 'the refused mail' });
   assert.equal(m.status, 'failed');
@@ -306,7 +306,7 @@ test('an undone checkout\'s receipt is cancelled, not sent', async () => {
   assert.equal((await vol.post(`/api/checkouts/${out.json.checkout_id}/undo`)).status, 200);
   await manager.request('PUT', '/api/branches/deje/message-settings', { json: SETTINGS });
   const m = await waitFor(async () => {
-    const { rows } = await db.query("SELECT * FROM messages WHERE borrower_id = $1 AND status <> 'pending'", [b.id]);
+    const { rows } = await db.query("SELECT * FROM messages WHERE borrower_id = $1 AND status NOT IN ('pending', 'sending')", [b.id]);
     return rows[0];
   });
   assert.equal(m.status, 'cancelled');
