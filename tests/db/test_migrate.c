@@ -164,6 +164,27 @@ START_TEST(guardians_on_a_childs_row_become_borrowers)
 }
 END_TEST
 
+/*
+ * The append-only logs name what they record by id: no foreign key locks a staff member's,
+ * branch's or item's row for each row they append, and a log keeps its rows whatever happens to
+ * what they name (0024). Their time index is a BRIN, as the log's time grows with its pages.
+ */
+START_TEST(the_logs_name_rows_by_id_only)
+{
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
+                                  " AND conrelid IN ('audit_log'::regclass,"
+                                  "                  'item_status_history'::regclass)"),
+                     0);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM pg_class i JOIN pg_am a ON a.oid = i.relam"
+                                  " WHERE i.relname = 'audit_log_at' AND a.amname = 'brin'"),
+                     1);
+    dbtest_exec("INSERT INTO audit_log (staff_id, action, branch_id) VALUES (999999, 'x', 999999)");
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM audit_log WHERE staff_id = 999999"
+                                  " AND at >= now() - interval '1 minute'"),
+                     1);
+}
+END_TEST
+
 static Suite *migrate_suite(void)
 {
     Suite *s = suite_create("migrate");
@@ -179,6 +200,7 @@ static Suite *migrate_suite(void)
     tcase_add_checked_fixture(migrated, dbtest_setup, dbtest_teardown);
     tcase_add_test(migrated, an_edited_migration_is_refused);
     tcase_add_test(migrated, a_failing_migration_leaves_nothing);
+    tcase_add_test(migrated, the_logs_name_rows_by_id_only);
     suite_add_tcase(s, migrated);
     return s;
 }
