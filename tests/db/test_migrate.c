@@ -167,7 +167,7 @@ END_TEST
 /*
  * The append-only logs name what they record by id: no foreign key locks a staff member's,
  * branch's or item's row for each row they append, and a log keeps its rows whatever happens to
- * what they name (0024). Their time index is a BRIN, as the log's time grows with its pages.
+ * what they name (0024). audit_log's time index is a BRIN, as its time grows with its pages.
  */
 START_TEST(the_logs_name_rows_by_id_only)
 {
