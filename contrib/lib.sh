@@ -117,14 +117,25 @@ as_pg() {
     fi
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on, from $1 upwards. Clusters that may start at
-# the same moment (parallel test runs) begin at a random place, so that two rarely pick one port.
+# A TCP port on 127.0.0.1 that no socket holds (listening, connected or closing), from $1
+# upwards. Clusters that may start at the same moment (parallel test runs) begin at a random
+# place, so that two rarely pick one port. Whatever starts while other work runs (the tests)
+# begins below the kernel's ephemeral ports (32768 and up: /proc/sys/net/ipv4/ip_local_port_range),
+# where any outgoing connection may take the port between this look and the bind (nginx of
+# contrib/scale/run once failed so: "bind() to 127.0.0.1:57988 failed (98: Address already in
+# use)").
 free_port() {
     local port=$1
-    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || port_held "$port"; do
         port=$((port + 1))
     done
     echo "$port"
+}
+
+# Whether any TCP socket has local port $1 (the local address's port, in hex, in /proc/net/tcp*).
+port_held() {
+    awk -v p="$(printf '%04X' "$1")" 'FNR > 1 { split($2, a, ":"); if (a[2] == p) held = 1 }
+                                      END { exit !held }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
 # Create (if needed) and start a cluster: pg_start DATADIR SOCKETDIR PORT LOGFILE AUTH
