@@ -556,7 +556,7 @@ void api_item_refused(struct reply *rep, enum store_status st, enum item_outcome
         return;
     case ITEM_IS_ON_LOAN:
         reply_problem(rep, PROBLEM_item_on_loan,
-                      "Its status changes when it is returned (POST /api/returns).");
+                      "Its status or branch changes once it is returned (POST /api/returns).");
         return;
     case ITEM_NO_CATEGORY:
         field_problem(rep, "category", "not_found", "there is no such category");

@@ -775,9 +775,9 @@ static char *field_names(unsigned set)
 
 static enum store_status update_tx(void *ctx)
 {
-    enum { LOCKED_ID, LOCKED_BRANCH };
-    static struct store_stmt lock =
-        STORE_STMT("SELECT id, branch_id FROM items WHERE code = $1 FOR NO KEY UPDATE");
+    enum { LOCKED_ID, LOCKED_BRANCH, LOCKED_ON_LOAN };
+    static struct store_stmt lock = STORE_STMT(
+        "SELECT id, branch_id, status = 'on_loan' FROM items WHERE code = $1 FOR NO KEY UPDATE");
     static struct store_stmt update =
         STORE_STMT("UPDATE items SET"
                    "  branch_id = CASE WHEN $1::int & 1 <> 0 THEN $2::int ELSE branch_id END,"
@@ -808,10 +808,16 @@ static enum store_status update_tx(void *ctx)
     }
     long long id = store_get_ll(res, 0, LOCKED_ID);
     int branch_id = (int)store_get_ll(res, 0, LOCKED_BRANCH);
+    bool on_loan = store_get_bool(res, 0, LOCKED_ON_LOAN);
     PQclear(res);
 
     if (w->scope && branch_id != w->scope) {
         w->outcome = ITEM_OTHER_BRANCH;
+        return STORE_OK;
+    }
+    /* An item on loan is returned where it was lent (and counted there: migration 0025). */
+    if ((f->set & ITEM_SET_BRANCH) && f->branch_id != branch_id && on_loan) {
+        w->outcome = ITEM_IS_ON_LOAN;
         return STORE_OK;
     }
     if (f->set & ITEM_SET_CATEGORY) {
@@ -1050,7 +1056,7 @@ enum store_status store_item_repairs(int branch_id, int page, int per_page, char
         "                      WHERE h.item_id = i.id AND h.to_status = 'repair'"
         "                      ORDER BY h.at DESC, h.id DESC LIMIT 1) h ON true"
         "  LEFT JOIN staff s ON s.id = h.staff_id"
-        " WHERE i.status = 'repair' AND ($1::int = 0 OR i.branch_id = $1)"
+        " WHERE i.stock_status = 'repair' AND ($1::int = 0 OR i.branch_id = $1)"
         " ORDER BY coalesce(h.at, i.updated_at), i.id LIMIT $2 OFFSET $3");
     STORE_NUM(branch, branch_id);
     STORE_NUM(limit, per_page + 1);

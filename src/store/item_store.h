@@ -158,7 +158,7 @@ enum item_outcome {
     ITEM_DONE,
     ITEM_NO_CATEGORY,     /* the category does not exist */
     ITEM_OTHER_BRANCH,    /* the item belongs to a branch the caller may not change */
-    ITEM_IS_ON_LOAN,      /* its status waits for the return */
+    ITEM_IS_ON_LOAN,      /* its status, or its move to another branch, waits for the return */
     ITEM_NEEDS_REASON,    /* retiring without a reason */
     ITEM_CODE_TAKEN,      /* an explicit code that another item has */
     ITEM_NEEDS_SIZE,      /* intake in a category whose items have a size, without one */
@@ -206,7 +206,8 @@ enum store_status store_item_create(long long staff_id, const struct item_fields
 /*
  * Change the fields f->set names of the item with this code and read it back into *out.
  * scope (0: any) is the branch the caller may change; an item of another branch is
- * ITEM_OTHER_BRANCH and stays as it was. STORE_NOT_FOUND.
+ * ITEM_OTHER_BRANCH, and moving an item on loan to another branch ITEM_IS_ON_LOAN, and the item
+ * stays as it was. STORE_NOT_FOUND.
  */
 enum store_status store_item_update(long long staff_id, const char *code, int scope,
                                     const struct item_fields *f, struct item *out,

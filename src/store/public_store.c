@@ -14,8 +14,10 @@ enum store_status store_public_branches(const char *slug, const char *from,
                                         struct public_branch **out, size_t *n)
 {
     /*
-     * Totals from the rollups (one index range each), the shelf from items_branch_status, the
-     * days ahead and the next opening from the calendar.
+     * Totals from the rollups (one index range each), what is on the shelf now from indexes
+     * alone (the available stock of items_branch_stock less the open loans of loans_open_due:
+     * an item on loan stays at the branch that lent it, see migration 0025), the days ahead and
+     * the next opening from the calendar.
      */
     enum {
         BRANCH_SLUG,
@@ -53,7 +55,10 @@ enum store_status store_public_branches(const char *slug, const char *from,
         "                                 t.today + 1) o(day)"
         "         WHERE o.day IS NOT NULL)::text,"
         "       (SELECT coalesce(sum(m.loans), 0) FROM stats_month m WHERE m.branch_id = b.id),"
-        "       (SELECT count(*) FROM items i WHERE i.branch_id = b.id AND i.status = 'available'),"
+        "       (SELECT count(*) FROM items i"
+        "         WHERE i.branch_id = b.id AND i.stock_status = 'available')"
+        "       - (SELECT count(*) FROM loans l"
+        "           WHERE l.branch_id = b.id AND l.returned_at IS NULL),"
         "       b.phone, b.email, b.latitude, b.longitude,"
         "       " ROLLUP_PENDING "  FROM branches b,"
         "       (SELECT s.today, least(greatest(coalesce($2::date, s.today), s.today),"

@@ -324,13 +324,13 @@ enum store_status store_stats_items(int branch_id, struct stats_items *out)
 {
     enum { ITEMS_CATEGORY, ITEMS_ITEMS, ITEMS_NEVER_LENT, ITEMS_LOST, ITEMS_PENDING };
     /*
-     * Lost items are counted from the items themselves (the partial index items_lost of
-     * migration 0010: they are few), per category and in all (category 0); every lost item is
+     * Lost items are counted from the items themselves (the partial index items_lost, of
+     * migration 0025: they are few), per category and in all (category 0); every lost item is
      * also in the catalogue's count, so each of its categories has a row of stats_items.
      */
     static struct store_stmt items = STORE_STMT(
         "WITH lost AS (SELECT coalesce(category_id, 0) AS category_id, count(*) AS n FROM items"
-        "               WHERE status = 'lost' AND ($1::int = 0 OR branch_id = $1)"
+        "               WHERE stock_status = 'lost' AND ($1::int = 0 OR branch_id = $1)"
         "               GROUP BY ROLLUP (category_id))"
         " SELECT s.category_id, s.items, s.never_lent, coalesce(lost.n, 0), " ROLLUP_PENDING
         "   FROM stats_items s LEFT JOIN lost ON lost.category_id = s.category_id"

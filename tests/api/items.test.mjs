@@ -2,7 +2,7 @@
 // rules, branch scoping, and the status history (the life of an item: itemlife.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshDb, startHylla, staffClient, addBranch, addItem } from './lib.mjs';
+import { freshDb, startHylla, staffClient, addBranch, addItem, addBorrower, Client, OPEN_EVERY_DAY } from './lib.mjs';
 
 let db;
 let server;
@@ -12,7 +12,7 @@ let fors;   // a volunteer of Forshaga
 before(async () => {
   db = await freshDb();
   server = await startHylla({ database: db.conninfo });
-  await addBranch(db, 'deje', { prefix: 'DEJ' });
+  await addBranch(db, 'deje', { prefix: 'DEJ', opening_hours: OPEN_EVERY_DAY });
   await addBranch(db, 'forshaga', { prefix: 'FOR' });
   deje = await staffClient(server, db, { username: 'dora', role: 'volunteer', branch: 'deje' });
   fors = await staffClient(server, db, { username: 'frida', role: 'volunteer', branch: 'forshaga' });
@@ -194,6 +194,27 @@ test('edits: a branch-bound volunteer cannot change another branch\'s item', asy
   const net = await anna.patch(`/api/items/${code}`, { branch: 'deje' });
   assert.equal(net.status, 200);
   assert.equal(net.json.branch, 'deje');
+});
+
+test('edits: an item on loan stays at the branch that lent it until it is returned', async () => {
+  const code = await addItem(db, 'deje', { name: 'Flytväst' });
+  const borrower = await addBorrower(db, { branch: 'deje', name: 'Lena Lånare', phone: '+46701230001' });
+  const shelf = async () => (await new Client(server.url).get('/api/public/branches/deje')).json.available_items;
+  const before = await shelf();
+  assert.equal((await deje.post('/api/checkouts', { borrower_id: borrower, items: [code] })).status, 201);
+  assert.equal(await shelf(), before - 1, 'lent, it is not on the shelf');
+  const moved = await anna.patch(`/api/items/${code}`, { branch: 'forshaga', name: 'Flytväst 40 kg' });
+  assert.equal(moved.status, 409, moved.text);
+  assert.equal(moved.json.code, 'item_on_loan');
+  assert.deepEqual((await db.query(`SELECT i.name, b.slug, i.status FROM items i JOIN branches b ON b.id = i.branch_id
+    WHERE code = $1`, [code])).rows[0], { name: 'Flytväst', slug: 'deje', status: 'on_loan' });
+  assert.equal((await anna.patch(`/api/items/${code}`, { name: 'Flytväst 40 kg' })).status, 200, 'other edits are taken');
+  assert.equal((await deje.post('/api/returns', { items: [code] })).status, 200);
+  assert.equal(await shelf(), before, 'returned, it is on the shelf again');
+  const now = await anna.patch(`/api/items/${code}`, { branch: 'forshaga' });
+  assert.equal(now.status, 200, now.text);
+  assert.equal(now.json.branch, 'forshaga');
+  assert.equal(await shelf(), before - 1, 'moved, it is on the other branch\'s shelf');
 });
 
 test('status rules: never by an edit, on_loan only by circulation, retiring needs a reason, every change recorded', async () => {
