@@ -18,10 +18,10 @@ static const char check_help[] =
     "usage: hylla check [--database URL]\n"
     "\n"
     "Verify a database: every migration of this hylla applied and unchanged, the invariants of\n"
-    "the data (an item is on at most one open loan, and on loan exactly when it has one), and the\n"
-    "statistics rollups equal to a recount from the loans and items. Prints a summary and exits\n"
-    "1 when anything is wrong. Changes nothing; changes to loans wait while the rollups are\n"
-    "recounted.\n"
+    "the data (an item is on at most one open loan, on loan exactly when it has one, and then at\n"
+    "the branch that lent it), and the statistics rollups equal to a recount from the loans and\n"
+    "items. Prints a summary and exits 1 when anything is wrong. Changes nothing; changes to\n"
+    "loans wait while the rollups are recounted.\n"
     "\n"
     "  --database URL   HYLLA_DATABASE_URL  libpq connection string or URI\n";
 

@@ -219,6 +219,27 @@ START_TEST(lending_writes_no_index_of_the_item)
                                   " AND stock_status = 'repair'"),
                      1);
     dbtest_exec("COMMIT");
+    /* hylla check names an item on loan that is not at the branch that lent it. */
+    const char *moved = "SELECT violations FROM check_invariants()"
+                        " WHERE invariant = 'every item on loan is at the branch that lent it'"
+                        "   AND examples = '{HOT-1}'";
+    dbtest_exec("INSERT INTO branches (slug, name, code_prefix) VALUES ('cold', 'C', 'CLD')");
+    dbtest_exec("INSERT INTO staff (username, display_name, role, password_hash)"
+                " VALUES ('hot', 'Hot', 'admin', 'x')");
+    dbtest_exec("INSERT INTO borrowers (branch_id, name, phone)"
+                " SELECT id, 'Hedda', '+46701234567' FROM branches WHERE slug = 'hot'");
+    dbtest_exec("WITH c AS (INSERT INTO checkouts (branch_id, borrower_id, staff_id)"
+                "           SELECT i.branch_id, b.id, s.id FROM items i, borrowers b, staff s"
+                "            WHERE i.code = 'HOT-1' RETURNING *)"
+                " INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id,"
+                "                    borrower_ref, checked_out_by, due_date)"
+                " SELECT c.id, i.id, i.branch_id, i.category_id, c.borrower_id, c.borrower_id,"
+                "        c.staff_id, current_date + 14 FROM c, items i WHERE i.code = 'HOT-1'");
+    dbtest_exec("UPDATE items SET status = 'on_loan' WHERE code = 'HOT-1'");
+    ck_assert_int_eq(dbtest_count(moved), 0);
+    dbtest_exec("UPDATE items SET branch_id = (SELECT id FROM branches WHERE slug = 'cold')"
+                " WHERE code = 'HOT-1'");
+    ck_assert_int_eq(dbtest_count(moved), 1);
 }
 END_TEST
 
