@@ -172,7 +172,9 @@ test('every label of 50 random codes decodes back to its code and its public pag
     const { symbols, pages } = await decode(file, format);
     const perPage = { 'a4-3x8': 24, 'a4-3x7': 21 }[format] ?? 1;
     assert.equal(pages, Math.ceil(50 / perPage), `${format}: pages`);
-    const of = (type) => symbols.filter((s) => s.type === type).map((s) => s.data).sort();
+    // zbar now and then reads an empty Code 128 in a label's other marks (seen once on a 29 x 90
+    // roll label): no label carries one, and every code must still be read from its own.
+    const of = (type) => symbols.filter((s) => s.type === type && s.data !== '').map((s) => s.data).sort();
     assert.deepEqual(of('CODE-128'), [...codes].sort(), `${format}: Code 128`);
     assert.deepEqual(of('QR-Code'), [...urls].sort(), `${format}: QR`);
   }
