@@ -188,7 +188,8 @@ END_TEST
 /*
  * Lending and returning an item changes only its status, which no index of items names (0025):
  * both updates are HOT and write no index entry. stock_status, which the indexes name instead,
- * is the status with lending left out.
+ * is the status with lending left out. An item on loan stays at the branch that lent it, and
+ * hylla check names one that does not (0007's four invariants and this one).
  */
 START_TEST(lending_writes_no_index_of_the_item)
 {
@@ -237,6 +238,8 @@ START_TEST(lending_writes_no_index_of_the_item)
                 "        c.staff_id, current_date + 14 FROM c, items i WHERE i.code = 'HOT-1'");
     dbtest_exec("UPDATE items SET status = 'on_loan' WHERE code = 'HOT-1'");
     ck_assert_int_eq(dbtest_count(moved), 0);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM check_invariants() WHERE violations = 0"),
+                     5);
     dbtest_exec("UPDATE items SET branch_id = (SELECT id FROM branches WHERE slug = 'cold')"
                 " WHERE code = 'HOT-1'");
     ck_assert_int_eq(dbtest_count(moved), 1);
