@@ -17,8 +17,10 @@ static PGconn *connect_to(const char *db)
 {
     const char *base = getenv("HYLLA_TEST_PG");
     ck_assert_msg(base != NULL, "HYLLA_TEST_PG is not set: run the db suite through contrib/test");
+    /* The store's time zone (src/store/pool.c): current_date here is the store's today, also in
+     * the hour after midnight in Stockholm, when UTC still has yesterday. */
     char info[512];
-    snprintf(info, sizeof info, "%s dbname=%s", base, db);
+    snprintf(info, sizeof info, "%s dbname=%s options='-c TimeZone=Europe/Stockholm'", base, db);
     PGconn *c = PQconnectdb(info);
     ck_assert_msg(PQstatus(c) == CONNECTION_OK, "cannot connect: %s", PQerrorMessage(c));
     return c;
