@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/text.h"
 #include "embedded.h"
 #include "http/gzip.h"
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* web/openapi.json, compiled in by tools/embed.c (src/meson.build). */
 extern const struct embedded_file hylla_openapi[];
@@ -96,13 +96,6 @@ static unsigned long cache_generation; /* moves on at every forget, under cache_
 static bool cache_on;                  /* set once, before the threads start */
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* Empty one place. Under cache_lock. */
 static void cache_drop(struct cached_answer *c)
 {
@@ -166,7 +159,7 @@ static bool cache_fresh(const struct cached_answer *c, double now)
 /* The answer of key if the cache holds it now, else NULL. Under cache_lock. */
 static struct cached_answer *cache_find(const char *key, uint64_t hash)
 {
-    double now = now_s();
+    double now = monotonic_s();
     for (size_t i = 0; i < CACHE_ENTRIES; i++) {
         struct cached_answer *c = &cache[i];
         if (c->hash == hash && cache_fresh(c, now) && strcmp(c->key, key) == 0)
@@ -245,7 +238,7 @@ static void cache_put(const char *key, uint64_t hash, unsigned long generation, 
         return;
     pthread_mutex_lock(&cache_lock);
     if (generation == cache_generation) {
-        double now = now_s();
+        double now = monotonic_s();
         struct cached_answer *c = cache_place(key, hash, now);
         if (c->key)
             cache_drop(c);

@@ -2,13 +2,13 @@
 #include "session_store.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "store/notify.h"
 #include "store/pool.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /*
  * The cache: the sessions this process has verified lately, by token hash (random, so its first
@@ -34,13 +34,6 @@ struct cached {
 static struct cached *cache; /* CACHE_SLOTS entries once store_session_cache_start ran */
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct store_subscription *staff_sub, *branch_sub;
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static struct cached *slot(const unsigned char hash[32])
 {
@@ -112,12 +105,12 @@ static bool cache_get(const unsigned char hash[32], unsigned idle_seconds,
         later->branch_epoch = store_notify_epoch(branch_sub);
     } else {
         pthread_mutex_lock(&cache_lock);
-        bool known = answers(slot(hash), hash, idle_seconds, now_s());
+        bool known = answers(slot(hash), hash, idle_seconds, monotonic_s());
         pthread_mutex_unlock(&cache_lock);
         if (!known || store_sync() < 0)
             return false;
     }
-    double now = now_s();
+    double now = monotonic_s();
     bool hit = false;
     pthread_mutex_lock(&cache_lock);
     struct cached *c = slot(hash);
@@ -142,7 +135,7 @@ static void cache_put(const unsigned char hash[32], const struct staff_identity 
 {
     if (!cache || !store_notify_live())
         return;
-    double now = now_s();
+    double now = monotonic_s();
     pthread_mutex_lock(&cache_lock);
     if (store_notify_epoch(staff_sub) == staff_epoch &&
         store_notify_epoch(branch_sub) == branch_epoch) {

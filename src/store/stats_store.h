@@ -106,9 +106,10 @@ void store_stats_items_free(struct stats_items *s);
 enum store_status store_stats_fold(void) STORE_MUST_CHECK;
 
 /*
- * Fold once a second on a thread of its own (`hylla serve`), many changes at a time; while it
- * runs, transactions no longer fold at their commit, and the rollups themselves are at most about
- * a second behind (hylla's reads fold what they need first).
+ * Fold on a thread of its own (`hylla serve`), many changes at a time: once a second, less often
+ * (up to 10 s) while folds take long, so that folding takes at most about 1/20 of the thread's
+ * time (stats_store.c). While it runs, transactions no longer fold at their commit, and the
+ * rollups themselves are behind by that much (hylla's reads fold what they need first).
  */
 void store_stats_folder_start(void);
 void store_stats_folder_stop(void);
