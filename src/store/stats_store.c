@@ -53,8 +53,11 @@ static pthread_t folder;
 static atomic_bool folder_stopping;
 static bool folder_started;
 
-/* Sleeps for seconds, in steps of at most one, so that a stop waits no longer than a second. */
-static void rest(double seconds)
+/*
+ * Sleeps for seconds, in steps of at most one, so that a stop waits no longer than a second;
+ * false once the folder is stopping.
+ */
+static bool rest(double seconds)
 {
     double until = monotonic_s() + seconds, left;
     while (!atomic_load(&folder_stopping) && (left = until - monotonic_s()) > 0) {
@@ -62,6 +65,7 @@ static void rest(double seconds)
         struct timespec ts = { (time_t)step, (long)((step - (double)(time_t)step) * 1e9) };
         nanosleep(&ts, NULL);
     }
+    return !atomic_load(&folder_stopping);
 }
 
 static void *folder_main(void *arg)
@@ -70,7 +74,8 @@ static void *folder_main(void *arg)
     static struct store_stmt tick = STORE_STMT("SELECT stats_fold_tick()");
     (void)arg;
     store_thread_without_caches();
-    for (double wait = 1.0; rest(wait), !atomic_load(&folder_stopping);) {
+    double wait = 1.0;
+    while (rest(wait)) {
         double started = monotonic_s();
         if (store_run(&tick, 0, NULL) < 0)
             log_warn("stats: could not fold the journal (%s); the next fold tries again",
