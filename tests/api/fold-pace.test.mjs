@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { freshDb, startHylla, addBranch, addStaff, addItem, addBorrower, Client, pgConfig, sleep, OPEN_EVERY_DAY, stockholmDate } from './lib.mjs';
+import { freshDb, startHylla, addBranch, addStaff, addItem, addBorrower, Client, pgConfig, sleep, waitingOnLocks, OPEN_EVERY_DAY, stockholmDate } from './lib.mjs';
 
 let db;
 let server;
@@ -73,11 +73,7 @@ test('quick folds come once a second; after a long one the folder waits, and rea
     await holder.query('BEGIN');
     await holder.query('SELECT pg_advisory_xact_lock(1752787053, 0)');
     await giveBack(codes[0]);
-    const waiting = async () => (await db.query(`SELECT count(*)::int AS n FROM pg_locks
-      WHERE locktype = 'advisory' AND classid = 1752787053 AND objid = 0 AND NOT granted`)).rows[0].n;
-    const asked = Date.now();
-    while (Date.now() - asked < 12000 && (await waiting()) === 0) await sleep(50);
-    assert.equal(await waiting(), 1, 'the folder did not wait for the fold lock within 12 s');
+    await waitingOnLocks(db, 1, 12000); // the folder, on the fold lock
     await sleep(2500);
     assert.ok(await journal() > 0, 'a fold ran while the fold lock was held');
   } finally {

@@ -240,9 +240,9 @@ export async function privateCluster(dir) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Resolves once n statements of db's database wait for a lock (fails after about 5 s). */
-export async function waitingOnLocks(db, n) {
-  for (let i = 0; i < 500; i++) {
+/** Resolves once n statements of db's database wait for a lock (fails after about ms). */
+export async function waitingOnLocks(db, n, ms = 5000) {
+  for (let i = 0; i < ms / 10; i++) {
     const { rows: [{ w }] } = await db.query(
       `SELECT count(*)::int AS w FROM pg_stat_activity
         WHERE datname = current_database() AND wait_event_type = 'Lock'`);
