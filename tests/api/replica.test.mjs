@@ -250,9 +250,10 @@ test('statistics read from the replica answer while the primary has a fold waiti
     await holder.query('ROLLBACK').catch(() => {});
     await holder.end();
   }
-  // The fold goes ahead on the primary; once replayed, the replica counts the loan.
+  // The fold goes ahead on the primary, at the folder's next tick (up to 10 s after a long fold:
+  // src/store/stats_store.c); once replayed, the replica counts the loan.
   let n;
-  for (const end = Date.now() + 5000; Date.now() < end && (n = await loansToday()) !== folded + 1; await sleep(100));
+  for (const end = Date.now() + 12000; Date.now() < end && (n = await loansToday()) !== folded + 1; await sleep(100));
   assert.equal(n, folded + 1);
 });
 
