@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Formatting drift: every C file of the tree must be as clang-format (with .clang-format) makes
-# it. One TAP case that names the files that differ.
+# it. One TAP case that names the files that differ. One clang-format for all the files: one per
+# file took 26 s on an idle 2-core machine and ran past meson's 30 s under the full suite's load.
 cd "${HYLLA_SOURCE_ROOT:-$(dirname "$0")/..}" || exit 1
 echo "1..1"
-drift=$(git ls-files -co --exclude-standard '*.c' '*.h' | while read -r f; do
-    clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f"
-done)
+drift=$(git ls-files -co --exclude-standard -z '*.c' '*.h' |
+    xargs -0 clang-format --dry-run --Werror 2>&1 >/dev/null |
+    sed -n 's/^\(.*\):[0-9]*:[0-9]*: error: .*/\1/p' | sort -u)
 if [ -z "$drift" ]; then
     echo "ok 1 - every C file is formatted"
 else
