@@ -2,9 +2,13 @@
 // (web/js/public/hours.js, branch.js), finding a branch by place and distance and a contact text
 // as links (places.js), items grouped by name and size (items.js), and the blocks of an admin's
 // plain text (page.js). The instants of open and closed against the real calendar are
-// public_hours.test.mjs.
+// public_hours.test.mjs. And each page's <link rel="modulepreload"> list against the modules its
+// script imports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { WEB_ROOT } from './lib.mjs';
 import { addDays, spansOn, spansText, clockText, openState, stockholmNow, weekDays } from '../../web/js/public/hours.js';
 import { dayWord, openNowText } from '../../web/js/public/branch.js';
 import { byDistance, contactParts, distanceKm, fold, mapHref, matchesPlace } from '../../web/js/public/places.js';
@@ -148,4 +152,29 @@ test('an admin\'s plain text: paragraphs and lists, nothing else', () => {
     { paragraph: 'Ta med <b>inget</b> annat.' },
   ]);
   assert.deepEqual(textBlocks('  '), []);
+});
+
+// A module that the browser finds only once the module importing it has come costs a phone one
+// more round trip before the page can draw (on Lighthouse's slow 4G, phone.js, imported by
+// branch.js, was asked for 240 ms after the rest). So each page of the public site names every
+// module its script imports, however deep, in <link rel="modulepreload">, and nothing else.
+test('every public page preloads the whole module graph of its script, and only that', () => {
+  const source = (url) => readFileSync(path.join(WEB_ROOT, url), 'utf8');
+  for (const page of ['index.html', 'i.html', 'lana.html', 'om.html', 'embed.html']) {
+    const html = source(page);
+    const entry = /<script type="module" src="([^"]+)">/.exec(html)[1];
+    const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
+    const graph = new Set();
+    const visit = (url) => {
+      for (const [, spec] of source(url).matchAll(/^import (?:[^;]*? from )?'([^']+)';/gms)) {
+        const dep = new URL(spec, `http://hylla${url}`).pathname;
+        if (graph.has(dep)) continue;
+        graph.add(dep);
+        visit(dep);
+      }
+    };
+    visit(entry);
+    assert.ok(graph.size > 1, `${page}: ${entry} imports what the page needs`);
+    assert.deepEqual(preloaded.toSorted(), [...graph].sort(), page);
+  }
 });
