@@ -19,8 +19,10 @@ struct lane {
     bool stopping;
     unsigned batching, batch_threads; /* threads running a batch now; at most (0: any) */
     unsigned running;                 /* threads running a job now */
-    atomic_uint pending;              /* jobs submitted and not yet run to their end */
-    struct lane *yield_to;            /* while it has pending jobs, run at most yield_threads */
+    /* Threads running a gated job now, and others; at most (0: any job on any thread). */
+    unsigned gated, ungated, gate_threads, ungated_threads;
+    atomic_uint pending;   /* jobs submitted and not yet run to their end */
+    struct lane *yield_to; /* while it has pending jobs, run at most yield_threads */
     unsigned yield_threads;
     struct lane *yielder; /* the lane that yields to this one, woken when this one has none */
     unsigned nthreads;
@@ -65,9 +67,15 @@ static size_t take_batch(struct lane *l, struct lane_job *first, struct lane_job
     return n;
 }
 
-/* Whether a job may start now: not while batch_threads threads run batches it could join. */
+/*
+ * Whether a job may start now: not while the threads of its kind (gated or not) are all at work,
+ * nor while batch_threads threads run batches it could join.
+ */
 static bool runnable(const struct lane *l, const struct lane_job *job)
 {
+    if (l->gate_threads &&
+        (job->gated ? l->gated >= l->gate_threads : l->ungated >= l->ungated_threads))
+        return false;
     return !job->batch_key || !l->batch_threads || l->batching < l->batch_threads;
 }
 
@@ -116,8 +124,10 @@ static void *lane_main(void *arg)
             break; /* stopping, and nothing is left */
         struct lane_job *jobs[LANES_BATCH_MAX];
         size_t n = take_batch(l, job, jobs);
-        bool batch = job->batch_key != NULL;
+        bool batch = job->batch_key != NULL, gated = job->gated;
         l->batching += batch;
+        l->gated += gated;
+        l->ungated += !gated;
         l->running++;
         pthread_mutex_unlock(&l->lock);
         if (n > 1)
@@ -132,6 +142,8 @@ static void *lane_main(void *arg)
         }
         pthread_mutex_lock(&l->lock);
         l->batching -= batch;
+        l->gated -= gated;
+        l->ungated -= !gated;
         l->running--;
         /*
          * This thread takes what queued meanwhile itself; only the end needs everyone (threads
@@ -162,7 +174,9 @@ struct lanes *lanes_start(const struct lane_config *config, size_t n,
         l->index = (unsigned)i;
         pthread_mutex_init(&l->lock, NULL);
         pthread_cond_init(&l->ready, NULL);
-        l->nthreads = config[i].threads ? config[i].threads : 1;
+        l->ungated_threads = config[i].threads ? config[i].threads : 1;
+        l->gate_threads = config[i].gate_threads;
+        l->nthreads = l->ungated_threads + l->gate_threads;
         l->batch_threads = config[i].batch_threads;
         if (config[i].yield_threads && config[i].yield_to < lanes->n && config[i].yield_to != i) {
             l->yield_to = &lanes->lane[config[i].yield_to];

@@ -17,10 +17,16 @@
  * other keys keep their places in the queue. Nothing ever waits for a batch to fill: a job alone
  * in the queue runs alone, through run, as soon as a thread is free (and, with batch_threads,
  * fewer batches than that run).
+ *
+ * Jobs that wait their turn at a gate of their own rather than on the database (a login at the
+ * password gate, core/password.c) may be marked gated, and a lane may keep threads for them
+ * (gate_threads): a flood of them, hashing and waiting at their gate, then never holds the
+ * threads that every other job runs on.
  */
 #ifndef HYLLA_HTTP_LANES_H
 #define HYLLA_HTTP_LANES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define LANES_MAX 4
@@ -40,6 +46,11 @@ struct lane_config {
      * desk while the desk has work, and takes them all when it has none.
      */
     unsigned yield_to, yield_threads;
+    /*
+     * Threads beyond `threads` for gated jobs (struct lane_job): at most gate_threads of them run
+     * at once, and at most `threads` of the others (0: no such threads, every job on any).
+     */
+    unsigned gate_threads;
 };
 
 /* Called on each lane thread when it starts (lane is its index) and before it ends. */
@@ -59,6 +70,7 @@ struct lane_job {
     const void *batch_key;
     /* Run jobs[0..n) together (2 <= n <= LANES_BATCH_MAX), in the order they were queued. */
     void (*run_batch)(struct lane_job **jobs, size_t n);
+    bool gated;            /* waits its turn at a gate of its own (lane_config.gate_threads) */
     struct lane_job *next; /* the queue's link */
 };
 

@@ -75,6 +75,7 @@ struct router_plan router_plan(const struct router *r, const char *method, const
         .lane = route ? (int)route->lane : ROUTER_INLINE,
         .body_limit = route && route->max_body ? route->max_body : settings->body_limit,
         .batch_key = route && route->batch ? route : NULL,
+        .gated = route && route->gated,
     };
 }
 

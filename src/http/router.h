@@ -39,6 +39,11 @@ struct route {
     bool cors;       /* open to every origin: CORS headers on each answer, preflights answered */
     unsigned lane;   /* the lane whose threads run it (see lanes.h): 0 unless the table says */
     /*
+     * It waits its turn at the password gate (a login, a new password): its lane runs it on the
+     * threads it keeps for that too (lane_config.gate_threads in lanes.h).
+     */
+    bool gated;
+    /*
      * Optional: answers many requests of the route at once (one statement for all, say), so that
      * the lane may run the requests queued together (router_plan, router_dispatch_batch).
      */
@@ -75,6 +80,7 @@ struct router_plan {
     size_t body_limit; /* the largest body it may send */
     /* What the lane should batch it by (lanes.h): its route when that has a batch handler. */
     const void *batch_key;
+    bool gated; /* its route's */
 };
 
 struct router_plan router_plan(const struct router *r, const char *method, const char *path);

@@ -464,6 +464,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ex->state = EX_IN_LANE;
         ex->job.run = run_in_lane;
         ex->job.batch_key = ex->plan.batch_key;
+        ex->job.gated = ex->plan.gated;
         ex->job.run_batch = run_batch_in_lane;
         MHD_suspend_connection(conn);
         lanes_submit(ex->srv->lanes, (unsigned)lane, &ex->job);

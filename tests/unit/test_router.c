@@ -149,6 +149,33 @@ START_TEST(body_limit_is_per_route)
 }
 END_TEST
 
+/* The routes that hash a password wait at the password gate: gated (http/lanes.h), and only they. */
+START_TEST(password_routes_are_gated)
+{
+    settings = &test_settings;
+    static const char *const hashing[][2] = {
+        { "POST", "/api/session" },
+        { "POST", "/api/account/password" },
+        { "POST", "/api/staff" },
+        { "PATCH", "/api/staff/{id}" },
+    };
+    size_t gated = 0;
+    for (size_t i = 0; i < routes_api.nroutes; i++) {
+        const struct route *r = &routes_api.routes[i];
+        bool hashes = false;
+        for (size_t j = 0; j < sizeof hashing / sizeof hashing[0]; j++)
+            hashes |=
+                strcmp(r->method, hashing[j][0]) == 0 && strcmp(r->pattern, hashing[j][1]) == 0;
+        ck_assert_msg(r->gated == hashes, "%s %s", r->method, r->pattern);
+        gated += r->gated;
+    }
+    ck_assert_uint_eq(gated, 4);
+    ck_assert(router_plan(&routes_api, "POST", "/api/session").gated);
+    ck_assert(!router_plan(&routes_api, "GET", "/api/session").gated);
+    ck_assert(router_plan(&routes_api, "PATCH", "/api/staff/7").gated);
+}
+END_TEST
+
 static Suite *router_suite(void)
 {
     Suite *s = suite_create("router");
@@ -159,6 +186,7 @@ static Suite *router_suite(void)
     tcase_add_test(tc, json_routes_check_type_syntax_and_fields);
     tcase_add_test(tc, route_table_is_well_formed);
     tcase_add_test(tc, body_limit_is_per_route);
+    tcase_add_test(tc, password_routes_are_gated);
     suite_add_tcase(s, tc);
     return s;
 }
