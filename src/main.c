@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/password.h"
 #include "core/sdnotify.h"
 #include "core/settings.h"
 #include "embedded.h"
@@ -62,21 +63,24 @@ static const char *setting(const char *flag, const char *env, const char *fallba
 }
 
 /*
- * The lanes' default sizes, per core. The desk's lane runs the logins too, and the password gate
- * (core/password.c) lets a login flood hold up to two threads per core (one hashing, one waiting
- * its turn), so the desk keeps one per core beyond those. Its statements would cost PostgreSQL
- * less with fewer of them at once: the lend-and-return cycle at 64 connections on 2 cores with 2
- * desk threads made 627-830 cycles a second at 0.90-1.21 ms of PostgreSQL's CPU per request, with
- * 6 threads 490-654 at 1.26-1.71 (contrib/bench/README.md, 2 December 2026), but 2 threads let a
- * login flood take the desk (tests/api/overload.test.mjs). The reads' lane runs statements that
- * keep a core busy for milliseconds, so about one per core is what the machine can run at once
- * without starving the desk. Measured with contrib/bench/run.
+ * The lanes' default sizes, per core. The desk's statements cost PostgreSQL less the fewer of them
+ * run at once: the lend-and-return cycle at 64 connections on 2 cores with 2 desk threads made
+ * 627-830 cycles a second at 0.90-1.21 ms of PostgreSQL's CPU per request, with 6 threads 490-654
+ * at 1.26-1.71 (contrib/bench/README.md, 2 December 2026). So the desk runs one per core, at least
+ * two, so that one slow request never holds it all. The logins wait at the password gate
+ * (core/password.c), one hashing per core and as many waiting their turn, and run on threads of
+ * the desk's lane kept for them (gate_threads, http/lanes.h): one for each of the gate's places
+ * and one more, on which a login that comes when the gate is full is refused at once. So a login
+ * flood never holds the desk's own threads (tests/api/overload.test.mjs). The reads' lane runs
+ * statements that keep a core busy for milliseconds, so about one per core is what the machine can
+ * run at once without starving the desk. Measured with contrib/bench/run.
  */
-#define WORKERS_PER_CORE      3
+#define WORKERS_PER_CORE      1
+#define MIN_WORKERS           2
 #define READ_WORKERS_PER_CORE 1
 #define STR(x)                #x
 #define XSTR(x)               STR(x)
-#define DEFAULT_WORKERS       XSTR(WORKERS_PER_CORE) " per core"
+#define DEFAULT_WORKERS       XSTR(WORKERS_PER_CORE) " per core, at least " XSTR(MIN_WORKERS)
 #define DEFAULT_READ_WORKERS  XSTR(READ_WORKERS_PER_CORE) " per core"
 
 /*
@@ -266,7 +270,8 @@ static int cmd_serve(int argc, char **argv)
     cores = cores > 0 ? cores : 1;
     char default_workers[24], default_read_workers[24], default_http_threads[24],
         default_batch_threads[24];
-    snprintf(default_workers, sizeof default_workers, "%ld", WORKERS_PER_CORE * cores);
+    snprintf(default_workers, sizeof default_workers, "%ld",
+             WORKERS_PER_CORE * cores > MIN_WORKERS ? WORKERS_PER_CORE * cores : MIN_WORKERS);
     snprintf(default_read_workers, sizeof default_read_workers, "%ld",
              READ_WORKERS_PER_CORE * cores);
     snprintf(default_http_threads, sizeof default_http_threads, "%ld", cores);
@@ -386,8 +391,13 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* The password gate's places: one hashing per core, as many waiting (gate_threads below). */
+    password_gate_configure((unsigned)cores, (unsigned)cores);
     const struct lane_config lanes[LANE_COUNT] = {
-        [LANE_DESK] = { .name = "desk", .threads = s.workers, .batch_threads = s.batch_threads },
+        [LANE_DESK] = { .name = "desk",
+                        .threads = s.workers,
+                        .batch_threads = s.batch_threads,
+                        .gate_threads = 2 * (unsigned)cores + 1 },
         /* While the desk has work, the reads run on half their threads, rounded up. */
         [LANE_READS] = { .name = "reads",
                          .threads = s.read_workers,

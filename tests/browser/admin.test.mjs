@@ -31,7 +31,7 @@ async function pageAs(account) {
   await loginAs(app, account);
   const page = await app.newPage();
   // Swedish, whatever a test before this one chose.
-  await page.goto(`${app.url}/favicon.ico`);
+  await page.goto(`${app.url}/om`);
   await page.evaluate(() => localStorage.setItem('hylla.lang', 'sv'));
   return page;
 }

@@ -62,8 +62,8 @@ auth_type = trust
 auth_file = ${dir}/userlist.txt
 admin_users = hylla
 pool_mode = session
-default_pool_size = 20
-max_client_conn = 50
+default_pool_size = 40
+max_client_conn = 80
 logfile = ${dir}/pgbouncer.log
 pidfile = ${dir}/pgbouncer.pid
 `);
@@ -83,7 +83,9 @@ pidfile = ${dir}/pgbouncer.pid
   await addBranch(db, 'studs', { prefix: 'STU', opening_hours: OPEN_EVERY_DAY });
   await addItem(db, 'studs', { code: 'STU-00001' });
   await addStaff(db, { username: 'studsdisk', branch: 'studs' });
-  // hylla knows only pgbouncer's address; 4 workers and the scheduler fit the pool of 20.
+  // hylla knows only pgbouncer's address; its connections (4 desk workers, the login threads,
+  // 2 per core and one, a read worker per core, the folder and the retention pass) fit the pool
+  // of 40 on up to 8 cores.
   server = await startHylla({
     database: `host=127.0.0.1 port=${bouncerPort} user=hylla dbname=${db.name}`,
     args: ['--workers', '4', '--retention-months', '0'],
