@@ -14,14 +14,15 @@ struct lane {
     struct lanes *owner;
     unsigned index;
     pthread_mutex_t lock;
-    pthread_cond_t ready;
+    pthread_cond_t ready; /* wakes the threads of the jobs not gated (all, with no gate ones) */
+    pthread_cond_t gate_ready; /* wakes the gate threads */
     struct lane_job *head, *tail;
     bool stopping;
-    unsigned batching, batch_threads; /* threads running a batch now; at most (0: any) */
-    unsigned running;                 /* threads running a job now */
-    /* Threads running a gated job now, and others; at most (0: any job on any thread). */
-    unsigned gated, ungated, gate_threads, ungated_threads;
-    atomic_uint pending;   /* jobs submitted and not yet run to their end */
+    unsigned batching, batch_threads;       /* threads running a batch now; at most (0: any) */
+    unsigned running;                       /* threads running a job now */
+    unsigned ungated_threads, gate_threads; /* the threads of each kind (gate: 0, none) */
+    atomic_uint seated;                     /* threads that have taken their kind */
+    atomic_uint pending;                    /* jobs submitted and not yet run to their end */
     struct lane *yield_to; /* while it has pending jobs, run at most yield_threads */
     unsigned yield_threads;
     struct lane *yielder; /* the lane that yields to this one, woken when this one has none */
@@ -68,13 +69,12 @@ static size_t take_batch(struct lane *l, struct lane_job *first, struct lane_job
 }
 
 /*
- * Whether a job may start now: not while the threads of its kind (gated or not) are all at work,
- * nor while batch_threads threads run batches it could join.
+ * Whether a job may start now on a gate thread (gate) or another: on a thread of its kind when the
+ * lane has gate threads, and not while batch_threads threads run batches it could join.
  */
-static bool runnable(const struct lane *l, const struct lane_job *job)
+static bool runnable(const struct lane *l, const struct lane_job *job, bool gate)
 {
-    if (l->gate_threads &&
-        (job->gated ? l->gated >= l->gate_threads : l->ungated >= l->ungated_threads))
+    if (l->gate_threads && job->gated != gate)
         return false;
     return !job->batch_key || !l->batch_threads || l->batching < l->batch_threads;
 }
@@ -85,14 +85,17 @@ static bool yielding(const struct lane *l)
     return l->yield_to && l->running >= l->yield_threads && atomic_load(&l->yield_to->pending) > 0;
 }
 
-/* Unlink and return the first job of the queue that may start now (under its lock), or NULL. */
-static struct lane_job *take_job(struct lane *l)
+/*
+ * Unlink and return the first job of the queue that may start now on a gate thread (gate) or
+ * another (under its lock), or NULL.
+ */
+static struct lane_job *take_job(struct lane *l, bool gate)
 {
     if (yielding(l))
         return NULL;
     struct lane_job *prev = NULL;
     for (struct lane_job *j = l->head; j; prev = j, j = j->next) {
-        if (!runnable(l, j))
+        if (!runnable(l, j, gate))
             continue;
         if (prev)
             prev->next = j->next;
@@ -115,19 +118,20 @@ static void *lane_main(void *arg)
     l->owner->started++;
     pthread_cond_signal(&l->owner->started_cond);
     pthread_mutex_unlock(&l->owner->start_lock);
+    /* The first ungated_threads threads to start run the jobs not gated, the rest the gated. */
+    bool gate = atomic_fetch_add(&l->seated, 1) >= l->ungated_threads;
+    pthread_cond_t *ready = gate ? &l->gate_ready : &l->ready;
     pthread_mutex_lock(&l->lock);
     for (;;) {
         struct lane_job *job;
-        while (!(job = take_job(l)) && (!l->stopping || l->head))
-            pthread_cond_wait(&l->ready, &l->lock);
+        while (!(job = take_job(l, gate)) && (!l->stopping || l->head))
+            pthread_cond_wait(ready, &l->lock);
         if (!job)
             break; /* stopping, and nothing is left */
         struct lane_job *jobs[LANES_BATCH_MAX];
         size_t n = take_batch(l, job, jobs);
-        bool batch = job->batch_key != NULL, gated = job->gated;
+        bool batch = job->batch_key != NULL;
         l->batching += batch;
-        l->gated += gated;
-        l->ungated += !gated;
         l->running++;
         pthread_mutex_unlock(&l->lock);
         if (n > 1)
@@ -142,15 +146,15 @@ static void *lane_main(void *arg)
         }
         pthread_mutex_lock(&l->lock);
         l->batching -= batch;
-        l->gated -= gated;
-        l->ungated -= !gated;
         l->running--;
         /*
          * This thread takes what queued meanwhile itself; only the end needs everyone (threads
          * that waited for a batch, or while their lane yielded, may take the rest or end).
          */
-        if (l->stopping)
+        if (l->stopping) {
             pthread_cond_broadcast(&l->ready);
+            pthread_cond_broadcast(&l->gate_ready);
+        }
     }
     pthread_mutex_unlock(&l->lock);
     if (hooks->thread_stop)
@@ -174,6 +178,7 @@ struct lanes *lanes_start(const struct lane_config *config, size_t n,
         l->index = (unsigned)i;
         pthread_mutex_init(&l->lock, NULL);
         pthread_cond_init(&l->ready, NULL);
+        pthread_cond_init(&l->gate_ready, NULL);
         l->ungated_threads = config[i].threads ? config[i].threads : 1;
         l->gate_threads = config[i].gate_threads;
         l->nthreads = l->ungated_threads + l->gate_threads;
@@ -212,8 +217,8 @@ void lanes_submit(struct lanes *lanes, unsigned lane, struct lane_job *job)
         l->head = job;
     l->tail = job;
     /* A job that must wait for a batch to end joins the next: the batch's thread takes it. */
-    if (runnable(l, job))
-        pthread_cond_signal(&l->ready);
+    if (runnable(l, job, job->gated))
+        pthread_cond_signal(l->gate_threads && job->gated ? &l->gate_ready : &l->ready);
     pthread_mutex_unlock(&l->lock);
 }
 
@@ -226,6 +231,7 @@ void lanes_stop(struct lanes *lanes)
         pthread_mutex_lock(&l->lock);
         l->stopping = true;
         pthread_cond_broadcast(&l->ready);
+        pthread_cond_broadcast(&l->gate_ready);
         pthread_mutex_unlock(&l->lock);
     }
     for (size_t i = 0; i < lanes->n; i++) {
@@ -235,6 +241,7 @@ void lanes_stop(struct lanes *lanes)
         free(l->threads);
         pthread_mutex_destroy(&l->lock);
         pthread_cond_destroy(&l->ready);
+        pthread_cond_destroy(&l->gate_ready);
     }
     pthread_mutex_destroy(&lanes->start_lock);
     pthread_cond_destroy(&lanes->started_cond);

@@ -47,8 +47,8 @@ struct lane_config {
      */
     unsigned yield_to, yield_threads;
     /*
-     * Threads beyond `threads` for gated jobs (struct lane_job): at most gate_threads of them run
-     * at once, and at most `threads` of the others (0: no such threads, every job on any).
+     * Threads beyond `threads` that run the gated jobs (struct lane_job), and only those, while
+     * the `threads` run only the others (0: no such threads, and every thread runs every job).
      */
     unsigned gate_threads;
 };
