@@ -13,7 +13,10 @@ import { addDays, spansOn, spansText, clockText, openState, stockholmNow, weekDa
 import { dayWord, openNowText } from '../../web/js/public/branch.js';
 import { byDistance, contactParts, distanceKm, fold, mapHref, matchesPlace } from '../../web/js/public/places.js';
 import { groupItems } from '../../web/js/public/items.js';
-import { textBlocks } from '../../web/js/public/page.js';
+import { shortDate, textBlocks, weekdayName } from '../../web/js/public/page.js';
+import { formatNumber } from '../../web/js/i18n.js';
+import sv from '../../web/js/lang/sv.js';
+import en from '../../web/js/lang/en.js';
 
 // A branch as the public API answers it on Tuesday 1 December 2026: open Tuesdays 15–18 and
 // Thursdays 10.30–12 and 17–19.45, closed on Thursday the 3rd and Tuesday the 8th (a closed
@@ -176,5 +179,50 @@ test('every public page preloads the whole module graph of its script, and only 
     visit(entry);
     assert.ok(graph.size > 1, `${page}: ${entry} imports what the page needs`);
     assert.deepEqual(preloaded.toSorted(), [...graph].sort(), page);
+  }
+});
+
+// The page writes numbers, dates and Stockholm's wall clock without Intl (its first formatter
+// costs tens of milliseconds before the page can draw), exactly as Intl writes them.
+test('the wall clock of Stockholm is Intl\'s Europe/Stockholm, every change of summer time from 1996 to 2037', () => {
+  const intl = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit',
+    day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const want = (t) => {
+    const p = Object.fromEntries(intl.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+    return { date: `${p.year}-${p.month}-${p.day}`, minutes: Number(p.hour) * 60 + Number(p.minute) };
+  };
+  const instants = [];
+  for (let year = 1996; year <= 2037; year++) {
+    for (const month of [2, 9]) { // around 01:00 UTC on each Sunday of March and October, every 15 minutes
+      for (let day = 1; day <= 31; day++) {
+        const at = Date.UTC(year, month, day, 1);
+        if (new Date(at).getUTCDay() === 0) for (let m = -180; m <= 180; m += 15) instants.push(at + m * 60000);
+      }
+    }
+    for (let t = Date.UTC(year, 0, 1); t < Date.UTC(year + 1, 0, 1); t += 97 * 60000 * 60 + 7 * 60000) instants.push(t);
+  }
+  for (const t of instants) assert.deepEqual(stockholmNow(new Date(t)), want(t), new Date(t).toISOString());
+});
+
+test('numbers, short dates and weekdays as Intl writes them in Swedish and English', () => {
+  for (const [l, locale] of [['sv', 'sv-SE'], ['en', 'en-GB']]) {
+    for (const digits of [0, 1, 2]) {
+      const intl = new Intl.NumberFormat(locale, { maximumFractionDigits: digits });
+      for (const n of [0, 7, 12, 999, 1000, 1234, 12345, 1234567.891, 38.5, 0.25, 1.005, 2.345, 9.96, 99.995, -2, -1234.5])
+        assert.equal(formatNumber(n, digits, l), intl.format(n), `${l} ${n} ${digits}`);
+    }
+    const dict = { sv, en }[l];
+    const month = new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' });
+    const weekday = new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' });
+    for (let m = 1; m <= 12; m++) assert.equal(dict[`date.month_short.${m}`], month.format(Date.UTC(2026, m - 1, 3)).replace('.', ''));
+    for (let d = 1; d <= 7; d++) assert.equal(dict[`date.weekday.${d}`], weekday.format(Date.UTC(2026, 10, 29 + d))); // 30 November 2026 is a Monday
+  }
+  // The page's words, in the current language (Swedish here), for every day of a year.
+  const short = new Intl.DateTimeFormat('sv-SE', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+  const long = new Intl.DateTimeFormat('sv-SE', { weekday: 'long', timeZone: 'UTC' });
+  for (let t = Date.UTC(2028, 0, 1); t < Date.UTC(2029, 0, 1); t += 86400000) {
+    const iso = new Date(t).toISOString().slice(0, 10);
+    assert.equal(shortDate(iso), short.format(t).replace('.', ''), iso);
+    assert.equal(weekdayName(iso), long.format(t), iso);
   }
 });

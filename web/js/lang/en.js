@@ -1,6 +1,26 @@
 // English. The same keys as sv.js (a test checks); see there for the form of the values.
 export default {
   'lang.other': 'Svenska',
+  // Dates and numbers in words without Intl (i18n.js): as Intl writes them in en-GB.
+  'date.month_short.1': 'Jan',
+  'date.month_short.2': 'Feb',
+  'date.month_short.3': 'Mar',
+  'date.month_short.4': 'Apr',
+  'date.month_short.5': 'May',
+  'date.month_short.6': 'Jun',
+  'date.month_short.7': 'Jul',
+  'date.month_short.8': 'Aug',
+  'date.month_short.9': 'Sept',
+  'date.month_short.10': 'Oct',
+  'date.month_short.11': 'Nov',
+  'date.month_short.12': 'Dec',
+  'date.weekday.1': 'Monday',
+  'date.weekday.2': 'Tuesday',
+  'date.weekday.3': 'Wednesday',
+  'date.weekday.4': 'Thursday',
+  'date.weekday.5': 'Friday',
+  'date.weekday.6': 'Saturday',
+  'date.weekday.7': 'Sunday',
 
   'login.title': 'Log in – hylla',
   'login.heading': 'Log in',

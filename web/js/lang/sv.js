@@ -3,6 +3,26 @@
 // { one, other } for a count {n}. Every key here is in en.js too, and each only once (tests check).
 export default {
   'lang.other': 'English',
+  // Dates and numbers in words without Intl (i18n.js): as Intl writes them in sv-SE.
+  'date.month_short.1': 'jan',
+  'date.month_short.2': 'feb',
+  'date.month_short.3': 'mars',
+  'date.month_short.4': 'apr',
+  'date.month_short.5': 'maj',
+  'date.month_short.6': 'juni',
+  'date.month_short.7': 'juli',
+  'date.month_short.8': 'aug',
+  'date.month_short.9': 'sep',
+  'date.month_short.10': 'okt',
+  'date.month_short.11': 'nov',
+  'date.month_short.12': 'dec',
+  'date.weekday.1': 'måndag',
+  'date.weekday.2': 'tisdag',
+  'date.weekday.3': 'onsdag',
+  'date.weekday.4': 'torsdag',
+  'date.weekday.5': 'fredag',
+  'date.weekday.6': 'lördag',
+  'date.weekday.7': 'söndag',
 
   'login.title': 'Logga in – hylla',
   'login.heading': 'Logga in',

@@ -2,7 +2,7 @@
 // language switch), the footer ("Så lånar du", "Om tjänsten"), the API's answers, and small
 // helpers to build the page in words of the current language. A page's HTML holds only its
 // <main id="main">; startPublicPage() draws the rest and translates the page.
-import { initI18n, t, locale } from '../i18n.js';
+import { formatNumber, initI18n, t } from '../i18n.js';
 
 /** Draw the skip link, top bar and footer, and translate the page. */
 export function startPublicPage() {
@@ -58,30 +58,20 @@ export function tNodes(key, params) {
   return text.split('\u0000').map((part, i) => (i % 2 ? params[part] : part)).filter((x) => x !== '');
 }
 
-// Intl formatters cost far more to make than to use (a phone notices), so each is made once per
-// language and kind.
-const formatters = new Map();
-function formatter(Kind, options) {
-  const key = `${Kind.name} ${locale()} ${JSON.stringify(options)}`;
-  if (!formatters.has(key)) formatters.set(key, new Kind(locale(), options));
-  return formatters.get(key);
-}
-
-export const number = (n, digits = 0) => formatter(Intl.NumberFormat, { maximumFractionDigits: digits }).format(n);
-
-const utc = (iso) => {
-  const [y, m, d] = iso.split('-').map(Number);
-  return Date.UTC(y, m - 1, d);
-};
+// Numbers and dates in words come from i18n.js and the dictionaries, not from Intl, whose first
+// formatter costs a page tens of milliseconds before it can draw (i18n.js, formatNumber).
+export const number = formatNumber;
 
 /** "12 dec" in Swedish, "12 Dec" in English, from an ISO date. */
 export function shortDate(iso) {
-  return formatter(Intl.DateTimeFormat, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(utc(iso)).replace('.', '');
+  const [, m, d] = iso.split('-').map(Number);
+  return `${d} ${t(`date.month_short.${m}`)}`;
 }
 
 /** "tisdag" or "Tuesday". */
 export function weekdayName(iso) {
-  return formatter(Intl.DateTimeFormat, { weekday: 'long', timeZone: 'UTC' }).format(utc(iso));
+  const [y, m, d] = iso.split('-').map(Number);
+  return t(`date.weekday.${new Date(Date.UTC(y, m - 1, d)).getUTCDay() || 7}`);
 }
 
 /**
