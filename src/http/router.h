@@ -40,7 +40,7 @@ struct route {
     unsigned lane;   /* the lane whose threads run it (see lanes.h): 0 unless the table says */
     /*
      * It waits its turn at the password gate (a login, a new password): its lane runs it on the
-     * threads it keeps for that too (lane_config.gate_threads in lanes.h).
+     * threads it keeps for such jobs (lane_config.gate_threads in lanes.h).
      */
     bool gated;
     /*
