@@ -1,7 +1,7 @@
 // English. The same keys as sv.js (a test checks); see there for the form of the values.
 export default {
   'lang.other': 'Svenska',
-  // Dates and numbers in words without Intl (i18n.js): as Intl writes them in en-GB.
+  // Month and weekday names, as Intl writes them in en-GB (dates without Intl: public/page.js).
   'date.month_short.1': 'Jan',
   'date.month_short.2': 'Feb',
   'date.month_short.3': 'Mar',

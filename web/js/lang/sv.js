@@ -3,7 +3,7 @@
 // { one, other } for a count {n}. Every key here is in en.js too, and each only once (tests check).
 export default {
   'lang.other': 'English',
-  // Dates and numbers in words without Intl (i18n.js): as Intl writes them in sv-SE.
+  // Month and weekday names, as Intl writes them in sv-SE (dates without Intl: public/page.js).
   'date.month_short.1': 'jan',
   'date.month_short.2': 'feb',
   'date.month_short.3': 'mars',
