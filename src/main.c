@@ -63,24 +63,28 @@ static const char *setting(const char *flag, const char *env, const char *fallba
 }
 
 /*
- * The lanes' default sizes, per core. The desk's statements cost PostgreSQL less the fewer of them
- * run at once: the lend-and-return cycle at 64 connections on 2 cores with 2 desk threads made
- * 627-830 cycles a second at 0.90-1.21 ms of PostgreSQL's CPU per request, with 6 threads 490-654
- * at 1.26-1.71 (contrib/bench/README.md, 2 December 2026). So the desk runs one per core, at least
- * two, so that one slow request never holds it all. The logins wait at the password gate
- * (core/password.c), one hashing per core and as many waiting their turn, and run on threads of
- * the desk's lane kept for them (gate_threads, http/lanes.h): one for each of the gate's places
- * and one more, on which a login that comes when the gate is full is refused at once. So a login
- * flood never holds the desk's own threads (tests/api/overload.test.mjs). The reads' lane runs
- * statements that keep a core busy for milliseconds, so about one per core is what the machine can
- * run at once without starving the desk. Measured with contrib/bench/run.
+ * The lanes' default sizes, per core. The desk's requests are short statements that keep a core
+ * of PostgreSQL's busy while they run: more of them at once than there are cores only take turns
+ * on the cores, and each then costs PostgreSQL more. The lend-and-return cycle through hylla at
+ * 64 connections on 2 cores (contrib/bench's data, 30 s runs alternating, 2 December 2026): 2
+ * threads made 627-830 cycles a second at 0.90-1.21 ms of PostgreSQL's CPU per request, 3 made
+ * 613-717 at 1.09-1.24, 4 made 558-686 at 1.16-1.45, and 6 (3 per core, the default before)
+ * made 490-654 at 1.26-1.71. At least two, so that a request waiting for a row lock or a long
+ * import leaves a thread to the desk. A database on another machine, whose round trips leave its
+ * cores idle between statements, may want more (--workers). The logins wait at the password gate
+ * (core/password.c), one hashing per core and as many waiting their turn, on threads of the
+ * desk's lane kept for them (gate_threads, http/lanes.h): one for each of the gate's places and
+ * one more, on which a login that comes when the gate is full is refused at once, so that a login
+ * flood never holds the desk's threads (tests/api/overload.test.mjs). The reads' lane runs
+ * statements that keep a core busy for milliseconds, so about one per core is what the machine
+ * can run at once without starving the desk. Measured with contrib/bench/run.
  */
 #define WORKERS_PER_CORE      1
-#define MIN_WORKERS           2
+#define WORKERS_MIN           2
 #define READ_WORKERS_PER_CORE 1
 #define STR(x)                #x
 #define XSTR(x)               STR(x)
-#define DEFAULT_WORKERS       XSTR(WORKERS_PER_CORE) " per core, at least " XSTR(MIN_WORKERS)
+#define DEFAULT_WORKERS       XSTR(WORKERS_PER_CORE) " per core, at least " XSTR(WORKERS_MIN)
 #define DEFAULT_READ_WORKERS  XSTR(READ_WORKERS_PER_CORE) " per core"
 
 /*
@@ -270,8 +274,9 @@ static int cmd_serve(int argc, char **argv)
     cores = cores > 0 ? cores : 1;
     char default_workers[24], default_read_workers[24], default_http_threads[24],
         default_batch_threads[24];
+    long workers = WORKERS_PER_CORE * cores;
     snprintf(default_workers, sizeof default_workers, "%ld",
-             WORKERS_PER_CORE * cores > MIN_WORKERS ? WORKERS_PER_CORE * cores : MIN_WORKERS);
+             workers > WORKERS_MIN ? workers : WORKERS_MIN);
     snprintf(default_read_workers, sizeof default_read_workers, "%ld",
              READ_WORKERS_PER_CORE * cores);
     snprintf(default_http_threads, sizeof default_http_threads, "%ld", cores);
