@@ -7,12 +7,12 @@
 // availability; when nothing asked for is in, it says which sizes nearest are and when lent ones
 // come back. The address holds the whole view (?branch=&q=&category=&min=&max=&available=1), so
 // any view can be shared. Everything comes from the open API (/api/public/).
-import { onLangChange, t, locale } from '../i18n.js';
+import { formatNumber, onLangChange, t, locale } from '../i18n.js';
 import { groupItems } from './items.js';
 import { conditionText, sizeText } from '../item.js';
 import { byDistance, matchesPlace, myBranch, setMyBranch } from './places.js';
 import { contactList, hoursAhead, openNowLine, weekTable } from './branch.js';
-import { el, getJson, itemPath, number, shortDate, startPublicPage, tNodes } from './page.js';
+import { el, getJson, itemPath, shortDate, startPublicPage, tNodes } from './page.js';
 
 const $ = (id) => document.getElementById(id);
 const PER_PAGE = 48;
@@ -35,8 +35,8 @@ function branchCard(b, km) {
   return el('li', { className: 'card branch-card' },
     el('h3', {}, el('a', { href: `/?branch=${encodeURIComponent(b.slug)}`, textContent: b.name })),
     openNowLine(b),
-    b.address || km !== null ? el('p', { textContent: [b.address, km !== null ? t('public.distance', { km: number(km, km < 10 ? 1 : 0) }) : null].filter(Boolean).join(' · ') }) : null,
-    el('p', { className: 'muted', textContent: t('public.available_items', { n: number(b.available_items) }) }));
+    b.address || km !== null ? el('p', { textContent: [b.address, km !== null ? t('public.distance', { km: formatNumber(km, km < 10 ? 1 : 0) }) : null].filter(Boolean).join(' · ') }) : null,
+    el('p', { className: 'muted', textContent: t('public.available_items', { n: formatNumber(b.available_items) }) }));
 }
 
 function renderBranches() {
@@ -128,7 +128,7 @@ function statusText(g) {
 
 /** A size the search understood, in words with its unit: "stl 38", "150–160 cm", "stl L". */
 function askedSizeText(size) {
-  const fmt = (v) => number(v, 2);
+  const fmt = (v) => formatNumber(v, 2);
   const value = size.text !== undefined ? size.text.toUpperCase()
     : size.value !== undefined ? fmt(size.value) : `${fmt(size.min)}–${fmt(size.max)}`;
   return size.kind ? sizeText({ kind: size.kind, value }) : value;
@@ -136,7 +136,7 @@ function askedSizeText(size) {
 
 /** A link that searches again with another size in place of the one asked for. */
 function sizeLink(value) {
-  const a = el('a', { href: '#', textContent: number(value, 2) });
+  const a = el('a', { href: '#', textContent: formatNumber(value, 2) });
   a.addEventListener('click', (event) => {
     event.preventDefault();
     const size = state.answer.understood.size;
@@ -253,9 +253,9 @@ function setTitle() {
 
 function renderTotals() {
   if (!state.stats) return;
-  const network = number(state.stats.total_loans);
+  const network = formatNumber(state.stats.total_loans);
   $('totals').textContent = state.branch
-    ? t('public.totals_both', { branch: number(state.branch.total_loans), network })
+    ? t('public.totals_both', { branch: formatNumber(state.branch.total_loans), network })
     : t('public.totals_network', { n: network });
 }
 

@@ -2,7 +2,7 @@
 // language switch), the footer ("Så lånar du", "Om tjänsten"), the API's answers, and small
 // helpers to build the page in words of the current language. A page's HTML holds only its
 // <main id="main">; startPublicPage() draws the rest and translates the page.
-import { formatNumber, initI18n, t } from '../i18n.js';
+import { initI18n, t } from '../i18n.js';
 
 /** Draw the skip link, top bar and footer, and translate the page. */
 export function startPublicPage() {
@@ -58,9 +58,8 @@ export function tNodes(key, params) {
   return text.split('\u0000').map((part, i) => (i % 2 ? params[part] : part)).filter((x) => x !== '');
 }
 
-// Numbers and dates in words come from i18n.js and the dictionaries, not from Intl, whose first
-// formatter costs a page tens of milliseconds before it can draw (i18n.js, formatNumber).
-export const number = formatNumber;
+// Dates in words come from the dictionaries, not from Intl, whose first formatter costs a page
+// tens of milliseconds before it can draw (numbers: i18n.js, formatNumber).
 
 /** "12 dec" in Swedish, "12 Dec" in English, from an ISO date. */
 export function shortDate(iso) {
