@@ -249,6 +249,34 @@ START_TEST(a_fold_counts_days_as_its_batch_left_them)
 END_TEST
 
 /*
+ * loan_return writes its loan's journal row itself, and tells the triggers so for its own
+ * statement only (migration 0028): a change to loans after it in the same transaction is
+ * journaled by the triggers, and the folds count both.
+ */
+START_TEST(a_return_journals_its_loan_and_leaves_the_rest_to_the_triggers)
+{
+    fixture();
+    dbtest_exec("INSERT INTO staff (username, display_name, role, password_hash)"
+                " VALUES ('desk', 'Desk', 'admin', 'x')");
+    lend(1, 1, "2024-01-10 12:00:00");
+    lend(2, 1, "2024-01-11 12:00:00");
+    PGconn *folder = hold_folds();
+    dbtest_exec("BEGIN;"
+                "SELECT outcome FROM loan_return((SELECT id FROM staff), 0, 'DEJ-1', false, NULL,"
+                "                                NULL);"
+                "UPDATE loans SET returned_at = now() WHERE item_id = 2 AND returned_at IS NULL;"
+                "COMMIT");
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM loans WHERE returned_at IS NULL"), 0);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM rollup_journal"), 2);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM rollup_journal, unnest(loans) c"
+                                  " WHERE c.ret_day IS NOT NULL AND c.sign = 1"),
+                     2);
+    fold_held(folder);
+    assert_rollups_match_rebuild();
+}
+END_TEST
+
+/*
  * A fold counts a borrower's people points anew only in the scopes where a day of the batch came
  * or went (migration 0022). Borrower 1's loans at Deje (items 1, 4, 7, 10: category 111; item 2:
  * 112) and Forshaga (item 13: 111), each batch folded at once: a day between two others; a second
@@ -560,6 +588,7 @@ static Suite *suite(void)
     tcase_add_test(tc, triggers_keep_what_rebuild_computes);
     tcase_add_test(tc, a_fold_counts_days_as_its_batch_left_them);
     tcase_add_test(tc, a_fold_recounts_only_the_scopes_whose_days_move);
+    tcase_add_test(tc, a_return_journals_its_loan_and_leaves_the_rest_to_the_triggers);
     tcase_add_test(tc, summary_counts_by_stockholm_day);
     tcase_add_test(tc, a_read_only_connection_reads_without_folding);
     tcase_add_test(tc, unique_borrowers_survive_erasure);
