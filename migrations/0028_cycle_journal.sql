@@ -8,10 +8,10 @@
 -- a request on average. loan_return knows what it changes: it now writes the loan's journal row
 -- in the statement that closes the loan, from the row that statement returns, and tells the
 -- trigger, for that statement only (hylla.loans_journaled, set before it and cleared after it,
--- local to the transaction), that its row is journaled: 0.30 million instructions less a return. The journal holds the same
--- facts, one row per statement, as before; every other change to loans is journaled by the
--- triggers as before. (A checkout that wrote its loans' journal row in its own statement cost as
--- much as the trigger's statement: it is left to the trigger.)
+-- local to the transaction), that its row is journaled: 0.30 million instructions less a
+-- return. The journal holds the same facts, one row per statement, as before; every other change
+-- to loans is journaled by the triggers as before. (A checkout that wrote its loans' journal row
+-- in its own statement cost as much as the trigger's statement: it is left to the trigger.)
 
 CREATE OR REPLACE FUNCTION rollup_journal_loans() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
