@@ -179,3 +179,21 @@ pg_stop() {
     [ -f "$data/postmaster.pid" ] || return 0
     as_pg "$bin/pg_ctl" -D "$data" -m "$mode" -w stop >/dev/null 2>&1 || true
 }
+
+# bench_pairs_sql N: a query of N pairs for contrib/bench's lend-and-return cycle, in random
+# order: an available item (code, item_id) and a borrower of its branch who is not blocked and
+# has nothing on loan (borrower), no item and no borrower twice.
+bench_pairs_sql() {
+    cat <<SQL
+WITH i AS (SELECT id, code, branch_id,
+                  row_number() OVER (PARTITION BY branch_id ORDER BY random()) AS r
+             FROM items WHERE status = 'available'),
+     b AS (SELECT id, branch_id, row_number() OVER (PARTITION BY branch_id ORDER BY random()) AS r
+             FROM borrowers bo WHERE NOT blocked
+              AND NOT EXISTS (SELECT FROM loans l WHERE l.borrower_id = bo.id
+                                                    AND l.returned_at IS NULL))
+SELECT i.code, i.id AS item_id, b.id AS borrower
+  FROM i JOIN b USING (branch_id, r)
+ ORDER BY random() LIMIT $1
+SQL
+}
