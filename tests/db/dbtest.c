@@ -83,6 +83,16 @@ void dbtest_exec(const char *sql)
     PQclear(res);
 }
 
+char *dbtest_refused(const char *sql)
+{
+    PGresult *res = PQexec(own, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_FATAL_ERROR, "%s ran", sql);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    char *v = strdup(state ? state : "");
+    PQclear(res);
+    return v;
+}
+
 char *dbtest_value(const char *sql)
 {
     PGresult *res = PQexec(own, sql);

@@ -20,6 +20,9 @@ const char *dbtest_conninfo(void);
 /* Run SQL on the test database on a connection of its own; fails the test if it fails. */
 void dbtest_exec(const char *sql);
 
+/* Run SQL that must fail; its SQLSTATE, as a string the caller frees. Fails the test if it runs. */
+char *dbtest_refused(const char *sql);
+
 /* The first value of the first row of a query, as a string the caller frees (NULL for NULL). */
 char *dbtest_value(const char *sql);
 

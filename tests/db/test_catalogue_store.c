@@ -297,6 +297,120 @@ START_TEST(search_understands_swedish_and_sizes)
 }
 END_TEST
 
+/* A statement the database must refuse under a rule of a row (a CHECK constraint). */
+static void refused(const char *sql)
+{
+    char *state = dbtest_refused(sql);
+    ck_assert_msg(strcmp(state, "23514") == 0, "%s: %s", sql, state);
+    free(state);
+}
+
+/* The rules of an item's and a loan's row, each table's tested in one function (migration
+ * 0029): every rule refuses a row that breaks it, and the row stays as it was. */
+START_TEST(rows_that_break_a_rule_are_refused)
+{
+    int deje = add_branch("deje", NULL, "DEJ");
+    long long anna = add_staff("anna", "deje");
+    char code[ITEM_CODE_MAX + 1];
+    intake(anna, deje, "Längdskidor", 160, code);
+    ck_assert_int_eq(set_status(anna, deje, false, code, "available", NULL, NULL), ITEM_DONE);
+    const char *item_row = "SELECT concat_ws('|', code, name, size_kind, size_num, size_text,"
+                           " condition, status, retired_reason) FROM items";
+    char *before = dbtest_value(item_row);
+    const char *breaks[] = {
+        "code = 'dej-00001'",      "code = '-DEJ'",       "name = ''",
+        "name = repeat('x', 201)", "size_kind = 'inch'",  "size_kind = NULL",
+        "condition = 'broken'",    "status = 'borrowed'", "status = 'retired'",
+    };
+    char sql[512];
+    for (size_t i = 0; i < sizeof breaks / sizeof *breaks; i++) {
+        snprintf(sql, sizeof sql, "UPDATE items SET %s WHERE code = '%s'", breaks[i], code);
+        refused(sql);
+    }
+    char *after = dbtest_value(item_row);
+    ck_assert_str_eq(after, before);
+    free(after);
+    free(before);
+    /* At the edges the rules allow. */
+    snprintf(sql, sizeof sql,
+             "UPDATE items SET name = repeat('x', 200), size_kind = NULL, size_num = NULL,"
+             " size_text = NULL WHERE code = '%s'",
+             code);
+    dbtest_exec(sql);
+    refused("INSERT INTO items (code, branch_id, category_id, name, status)"
+            " SELECT 'DEJ-9', branch_id, category_id, 'Skor', 'gone' FROM items");
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM items"), 1);
+
+    /* A loan of it. */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO borrowers (branch_id, name, phone) VALUES (%d, 'Eva', '+46701234567')",
+             deje);
+    dbtest_exec(sql);
+    snprintf(sql, sizeof sql,
+             "SELECT outcome FROM loan_checkout(%lld, 0, (SELECT id FROM borrowers),"
+             " ARRAY['%s'], NULL, current_date + 14, NULL, NULL, 15)",
+             anna, code);
+    char *outcome = dbtest_value(sql);
+    ck_assert_str_eq(outcome, "done");
+    free(outcome);
+    const char *loan_row = "SELECT concat_ws('|', renewals, returned_at, lost, borrower_gender)"
+                           " FROM loans";
+    before = dbtest_value(loan_row);
+    refused("UPDATE loans SET renewals = -1");
+    refused("UPDATE loans SET returned_at = checked_out_at - interval '1 second'");
+    refused("UPDATE loans SET lost = true");
+    refused("UPDATE loans SET borrower_gender = 'okänt'");
+    after = dbtest_value(loan_row);
+    ck_assert_str_eq(after, before);
+    free(after);
+    free(before);
+    dbtest_exec("UPDATE loans SET returned_at = checked_out_at, lost = true,"
+                " borrower_gender = 'annat'");
+}
+END_TEST
+
+/* The search columns of items (no longer generated since migration 0029) follow the name and
+ * the brand, however a row is written, and what they say is what the search finds. */
+START_TEST(search_columns_follow_the_name_and_brand)
+{
+    int deje = add_branch("deje", NULL, "DEJ");
+    long long anna = add_staff("anna", "deje");
+    char code[ITEM_CODE_MAX + 1];
+    intake(anna, deje, "Speedmax", 160, code);
+    const char *stale =
+        "SELECT count(*) FROM items"
+        " WHERE search_text IS DISTINCT FROM hylla_fold(name || ' ' || coalesce(brand, ''))"
+        " OR search_tsv IS DISTINCT FROM"
+        " to_tsvector('swedish', name || ' ' || coalesce(brand, ''))";
+    ck_assert_int_eq(dbtest_count(stale), 0);
+    struct item_fields f = { .set = ITEM_SET_NAME | ITEM_SET_BRAND,
+                             .name = "Skridskor",
+                             .brand = "Bauer" };
+    struct item it;
+    enum item_outcome outcome;
+    ck_assert_int_eq(store_item_update(anna, code, deje, &f, &it, &outcome), STORE_OK);
+    ck_assert_int_eq(outcome, ITEM_DONE);
+    store_item_clear(&it);
+    ck_assert_int_eq(dbtest_count(stale), 0);
+    struct item_filter q = { .match.q = "bauer skridsko" };
+    ck_assert_int_eq(search_total(&q), 1);
+    q.match.q = "speedmax";
+    ck_assert_int_eq(search_total(&q), 0);
+    /* Written by hand, they are computed again. */
+    dbtest_exec("UPDATE items SET search_text = 'x', search_tsv = ''");
+    ck_assert_int_eq(dbtest_count(stale), 0);
+    dbtest_exec("UPDATE items SET brand = NULL");
+    ck_assert_int_eq(dbtest_count(stale), 0);
+    /* Even in a load that turns the other triggers off. */
+    dbtest_exec("SET session_replication_role = replica;"
+                " UPDATE items SET name = 'Skridskor Jackson';"
+                " RESET session_replication_role");
+    ck_assert_int_eq(dbtest_count(stale), 0);
+    q.match.q = "bauer";
+    ck_assert_int_eq(search_total(&q), 0);
+}
+END_TEST
+
 static size_t import(int branch, const char *csv, struct item_csv *c)
 {
     size_t imported = 99;
@@ -464,6 +578,8 @@ static Suite *catalogue_suite(void)
     tcase_add_test(tc, intake_asks_for_a_size_and_once_about_a_twin);
     tcase_add_test(tc, status_rules_and_history);
     tcase_add_test(tc, search_understands_swedish_and_sizes);
+    tcase_add_test(tc, rows_that_break_a_rule_are_refused);
+    tcase_add_test(tc, search_columns_follow_the_name_and_brand);
     tcase_add_test(tc, import_is_all_or_nothing);
     tcase_add_test(tc, dates_and_times_whatever_the_database_datestyle);
     tcase_add_test(tc, many_codes_in_one_statement);
