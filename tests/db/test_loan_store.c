@@ -297,6 +297,47 @@ END_TEST
  * A borrower's last activity moves to the first checkout or return of a new day and stays there
  * the rest of that day (migration 0019): later loans that day write no borrower row.
  */
+/* Whether another transaction holds a lock on the row of table with this id (a foreign key's
+ * FOR KEY SHARE among them). */
+static bool row_locked(const char *table, long long id)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM (SELECT FROM %s WHERE id = %lld FOR UPDATE SKIP LOCKED) r",
+             table, id);
+    return dbtest_count(sql) == 0;
+}
+
+/* A checkout and a return, each in a transaction still open, lock neither the staff member's
+ * row nor the branch's, which every desk of the branch shares (migration 0030). */
+START_TEST(a_checkout_and_a_return_leave_staff_and_branch_unlocked)
+{
+    long long item = dbtest_count("SELECT id FROM items WHERE code = 'A-1'");
+    PGconn *desk = PQconnectdb(dbtest_conninfo());
+    ck_assert_int_eq(PQstatus(desk), CONNECTION_OK);
+    char sql[320];
+    snprintf(sql, sizeof sql,
+             "BEGIN; SELECT outcome FROM loan_checkout(%lld, 1, %lld, ARRAY['A-1'], NULL,"
+             " '2030-01-10', 'k-1', 'r', 15)",
+             staff_id, borrower(1));
+    for (int step = 0; step < 2; step++) {
+        PGresult *res = PQexec(desk, sql);
+        ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+        ck_assert_str_eq(PQgetvalue(res, 0, 0), "done");
+        PQclear(res);
+        ck_assert(row_locked("items", item)); /* what the desk does lock */
+        ck_assert(!row_locked("staff", staff_id));
+        ck_assert(!row_locked("branches", 1));
+        PQclear(PQexec(desk, "COMMIT"));
+        snprintf(sql, sizeof sql,
+                 "BEGIN; SELECT outcome FROM loan_return(%lld, 1, 'A-1', false, NULL, NULL)",
+                 staff_id);
+    }
+    PQfinish(desk);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM loans WHERE returned_by IS NOT NULL"), 1);
+}
+END_TEST
+
 START_TEST(the_last_activity_moves_once_a_day)
 {
     long long b = borrower(6);
@@ -354,6 +395,7 @@ static Suite *loan_suite(void)
     tcase_add_test(tc, a_renewal_falls_due_on_an_open_day);
     tcase_add_test(tc, erasure_keeps_loans_and_waits_for_open_ones);
     tcase_add_test(tc, the_last_activity_moves_once_a_day);
+    tcase_add_test(tc, a_checkout_and_a_return_leave_staff_and_branch_unlocked);
     suite_add_tcase(s, tc);
     return s;
 }
