@@ -1,7 +1,8 @@
 /*
  * Database tests of the catalogue stores: branch code prefixes, item codes under the branch lock,
  * what intake asks for (a size, a word about a twin), the status transitions and their history,
- * search, the all-or-nothing import, and the reading of many codes at once.
+ * search, the rules of an item's and a loan's row, the search columns, the all-or-nothing import,
+ * and the reading of many codes at once.
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"

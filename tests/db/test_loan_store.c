@@ -2,7 +2,8 @@
  * Database tests of the loan store: a checkout is all or nothing, parallel checkouts of one item
  * lend it once (the invariant at the store level, without HTTP), the unique index's refusal is a
  * refusal and not an error, returns and undo restore the item, the rules give due dates on the
- * days the branch calendar opens, and erasure keeps the loans.
+ * days the branch calendar opens, erasure keeps the loans, and a checkout and a return lock no row
+ * that every desk of a branch shares.
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"
@@ -293,10 +294,6 @@ START_TEST(erasure_keeps_loans_and_waits_for_open_ones)
 }
 END_TEST
 
-/*
- * A borrower's last activity moves to the first checkout or return of a new day and stays there
- * the rest of that day (migration 0019): later loans that day write no borrower row.
- */
 /* Whether another transaction holds a lock on the row of table with this id (a foreign key's
  * FOR KEY SHARE among them). */
 static bool row_locked(const char *table, long long id)
@@ -338,6 +335,10 @@ START_TEST(a_checkout_and_a_return_leave_staff_and_branch_unlocked)
 }
 END_TEST
 
+/*
+ * A borrower's last activity moves to the first checkout or return of a new day and stays there
+ * the rest of that day (migration 0019): later loans that day write no borrower row.
+ */
 START_TEST(the_last_activity_moves_once_a_day)
 {
     long long b = borrower(6);
