@@ -52,9 +52,11 @@ test('16 checkouts at 16 branches finish while another session holds every rollu
   await holder.connect();
   try {
     await holder.query('BEGIN');
-    // Writes to the rollups wait for this transaction; reads do not. And no fold can start.
-    await holder.query(`LOCK TABLE ${ROLLUPS.join(', ')} IN EXCLUSIVE MODE`);
+    // No fold can start, and one the server's folder is running ends first: the fold lock is
+    // taken before the tables, in a fold's own order (the other order deadlocked with it).
+    // Then writes to the rollups wait for this transaction; reads do not.
     await holder.query('SELECT pg_advisory_xact_lock(1752787053, 0)');
+    await holder.query(`LOCK TABLE ${ROLLUPS.join(', ')} IN EXCLUSIVE MODE`);
     const answers = await Promise.race([
       lendAll(0),
       sleep(20000).then(() => assert.fail('the checkouts waited for the locked statistics')),
