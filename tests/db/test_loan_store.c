@@ -111,6 +111,54 @@ START_TEST(a_checkout_writes_loans_items_and_the_stored_answer)
 }
 END_TEST
 
+/* How many loans of the item with this code have a borrower_birth_year as people goes on. */
+static long long loans_of(const char *code, const char *people)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM loans l JOIN items i ON i.id = l.item_id"
+             " WHERE i.code = '%s' AND l.borrower_birth_year %s",
+             code, people);
+    return dbtest_count(sql);
+}
+
+/*
+ * A loan counts in the statistics under its borrower's birth year and gender as they were at its
+ * checkout: loan_checkout writes them from the borrower's row it locks (migration 0031), and the
+ * trigger of loans reads them for a loan written without them.
+ */
+START_TEST(a_loan_carries_the_borrowers_birth_year_and_gender)
+{
+    dbtest_exec("UPDATE borrowers SET birth_year = 2016, gender = 'kvinna'"
+                " WHERE name = 'Borrower 3'");
+    /* The checkout writes them itself: without the trigger, they are still there. */
+    dbtest_exec("ALTER TABLE loans DISABLE TRIGGER loans_borrower_people");
+    struct store_checkout c;
+    const char *codes[] = { "A-1" };
+    ck_assert_int_eq(checkout(&c, borrower(3), codes, 1), STORE_OK);
+    ck_assert_int_eq(c.outcome, STORE_CHECKOUT_DONE);
+    free(c.response);
+    free(c.problems);
+    dbtest_exec("ALTER TABLE loans ENABLE TRIGGER loans_borrower_people");
+    ck_assert_int_eq(loans_of("A-1", "= 2016 AND l.borrower_gender = 'kvinna'"), 1);
+    /* Another insert: read by the trigger when it gives neither, kept when it gives them. */
+    long long id = borrower(3);
+    char sql[640];
+    snprintf(sql, sizeof sql,
+             "WITH c AS (INSERT INTO checkouts (branch_id, borrower_id) VALUES (1, %lld)"
+             "           RETURNING id)"
+             " INSERT INTO loans (checkout_id, item_id, branch_id, category_id, borrower_id,"
+             "                    borrower_ref, due_date, borrower_birth_year, borrower_gender)"
+             " SELECT c.id, i.id, 1, 121, %lld, %lld, '2030-01-10',"
+             "        CASE i.code WHEN 'A-3' THEN 1990 END, NULL"
+             "   FROM c, items i WHERE i.code IN ('A-2', 'A-3')",
+             id, id, id);
+    dbtest_exec(sql);
+    ck_assert_int_eq(loans_of("A-2", "= 2016 AND l.borrower_gender = 'kvinna'"), 1);
+    ck_assert_int_eq(loans_of("A-3", "= 1990 AND l.borrower_gender IS NULL"), 1);
+}
+END_TEST
+
 struct racer {
     long long borrower_id;
     enum store_status st;
@@ -389,6 +437,7 @@ static Suite *loan_suite(void)
     tcase_add_checked_fixture(tc, setup, dbtest_teardown);
     tcase_add_test(tc, a_checkout_with_one_bad_item_writes_nothing);
     tcase_add_test(tc, a_checkout_writes_loans_items_and_the_stored_answer);
+    tcase_add_test(tc, a_loan_carries_the_borrowers_birth_year_and_gender);
     tcase_add_test(tc, parallel_checkouts_of_one_item_lend_it_once);
     tcase_add_test(tc, the_unique_index_refusal_is_a_conflict_not_an_error);
     tcase_add_test(tc, return_and_undo_put_the_item_back);
