@@ -92,13 +92,15 @@ struct cached_answer {
 
 static struct cached_answer cache[CACHE_ENTRIES];
 static size_t cache_bytes;             /* of the bodies kept, under cache_lock */
+static size_t cache_count;             /* places that keep an answer, under cache_lock */
 static unsigned long cache_generation; /* moves on at every forget, under cache_lock */
 static bool cache_on;                  /* set once, before the threads start */
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Empty one place. Under cache_lock. */
+/* Empty a place that keeps an answer. Under cache_lock. */
 static void cache_drop(struct cached_answer *c)
 {
+    cache_count--;
     cache_bytes -= c->len;
     free(c->key);
     free(c->body);
@@ -109,8 +111,10 @@ void public_cache_forget(void)
 {
     pthread_mutex_lock(&cache_lock);
     cache_generation++;
-    for (size_t i = 0; i < CACHE_ENTRIES; i++)
-        cache_drop(&cache[i]);
+    /* Every change through this server forgets: mostly an empty cache, as the desk works. */
+    for (size_t i = 0; i < CACHE_ENTRIES && cache_count > 0; i++)
+        if (cache[i].key)
+            cache_drop(&cache[i]);
     pthread_mutex_unlock(&cache_lock);
 }
 
@@ -251,6 +255,7 @@ static void cache_put(const char *key, uint64_t hash, unsigned long generation, 
         memcpy(c->etag, etag, sizeof c->etag);
         c->at = now;
         cache_bytes += len;
+        cache_count++;
     }
     pthread_mutex_unlock(&cache_lock);
 }
