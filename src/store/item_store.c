@@ -15,14 +15,17 @@
 /*
  * The columns of struct item, in the order of ITEM_*, and the joins they need. The photo and the
  * open loan are each one probe of a unique index, as scalar subqueries (cheaper than outer
- * joins); the times come as timestamps in UTC, which read_item writes in ISO 8601 (cheaper than
- * to_char). ITEM_COLUMNS_NAMED takes the columns of the branch's slug and the category's names.
+ * joins), the open loan's only for an item on loan (an open loan and the status on_loan go
+ * together, as `hylla check` verifies; most items looked up are on the shelf); the times come as
+ * timestamps in UTC, which read_item writes in ISO 8601 (cheaper than to_char).
+ * ITEM_COLUMNS_NAMED takes the columns of the branch's slug and the category's names.
  */
 #define ITEM_COLUMNS_NAMED(branch_slug, category_names)                                            \
     "i.id, i.code, i.branch_id, " branch_slug ", i.category_id, " category_names ", i.name,"       \
     " i.brand, i.size_kind, i.size_num, i.size_text, i.condition, i.status, i.retired_reason,"     \
     " i.donated_on, i.notes, (SELECT p.etag FROM item_photos p WHERE p.item_id = i.id),"           \
-    " (SELECT l.due_date FROM loans l WHERE l.item_id = i.id AND l.returned_at IS NULL),"          \
+    " CASE WHEN i.status = 'on_loan' THEN (SELECT l.due_date FROM loans l WHERE l.item_id = i.id"  \
+    "                                       AND l.returned_at IS NULL) END,"                       \
     " i.created_at AT TIME ZONE 'UTC', i.updated_at AT TIME ZONE 'UTC',"                           \
     " i.label_printed_at AT TIME ZONE 'UTC'"
 #define ITEM_COLUMNS ITEM_COLUMNS_NAMED("b.slug", "c.name_sv, c.name_en")
