@@ -1,9 +1,9 @@
 /*
- * Database tests of the loan store: a checkout is all or nothing, parallel checkouts of one item
- * lend it once (the invariant at the store level, without HTTP), the unique index's refusal is a
- * refusal and not an error, returns and undo restore the item, the rules give due dates on the
- * days the branch calendar opens, erasure keeps the loans, and a checkout and a return lock no row
- * that every desk of a branch shares.
+ * Database tests of the loan store: a checkout is all or nothing, its loans carry the borrower's
+ * birth year and gender, parallel checkouts of one item lend it once (the invariant at the store
+ * level, without HTTP), the unique index's refusal is a refusal and not an error, returns and undo
+ * restore the item, the rules give due dates on the days the branch calendar opens, erasure keeps
+ * the loans, and a checkout and a return lock no row that every desk of a branch shares.
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"
