@@ -28,6 +28,40 @@ START_TEST(token_hash_matches_only_its_token)
 }
 END_TEST
 
+/* token_hash remembers the last token it hashed, and answers from that only for the very text. */
+START_TEST(token_hash_remembers_only_the_very_token)
+{
+    char a[TOKEN_TEXT_SIZE], b[TOKEN_TEXT_SIZE], near[TOKEN_TEXT_SIZE];
+    unsigned char ha[TOKEN_HASH_SIZE], hb[TOKEN_HASH_SIZE], got[TOKEN_HASH_SIZE];
+    token_new(a, ha);
+    token_new(b, hb);
+    ck_assert(token_hash(a, got));
+    ck_assert_mem_eq(got, ha, sizeof got);
+    ck_assert(token_hash(a, got)); /* from memory */
+    ck_assert_mem_eq(got, ha, sizeof got);
+    ck_assert(token_hash(b, got));
+    ck_assert_mem_eq(got, hb, sizeof got);
+    ck_assert(token_hash(a, got));
+    ck_assert_mem_eq(got, ha, sizeof got);
+    /* One character changed, still a token: its own hash, not the remembered one. */
+    memcpy(near, a, sizeof near);
+    near[10] = near[10] == 'A' ? 'B' : 'A';
+    ck_assert(token_hash(near, got));
+    ck_assert(memcmp(got, ha, sizeof got) != 0);
+    unsigned char raw[32], want[TOKEN_HASH_SIZE];
+    size_t len;
+    ck_assert_int_eq(sodium_base642bin(raw, sizeof raw, near, strlen(near), NULL, &len, NULL,
+                                       sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                     0);
+    crypto_hash_sha256(want, raw, len);
+    ck_assert_mem_eq(got, want, sizeof got);
+    /* Not a token right after one: still refused. */
+    ck_assert(token_hash(a, got));
+    near[10] = '*';
+    ck_assert(!token_hash(near, got));
+}
+END_TEST
+
 START_TEST(passwords_need_ten_characters)
 {
     const char *why = NULL;
@@ -92,6 +126,7 @@ static Suite *token_suite(void)
     TCase *tc = tcase_create("tokens");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, token_hash_matches_only_its_token);
+    tcase_add_test(tc, token_hash_remembers_only_the_very_token);
     tcase_add_test(tc, passwords_need_ten_characters);
     tcase_add_test(tc, hash_and_verify);
     tcase_add_test(tc, generated_passwords_are_long_and_differ);
