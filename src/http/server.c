@@ -31,6 +31,12 @@ struct server {
     bool access_log;
 };
 
+/* What a connection keeps while it is open: its deadlines, and its peer's address as text. */
+struct connection {
+    struct guard_conn *guard;
+    char peer[INET6_ADDRSTRLEN];
+};
+
 /*
  * Where a request stands: being received; handed to a lane (its connection suspended) and being
  * answered there; answered by the lane, its reply waiting for the connection's thread to send
@@ -43,7 +49,8 @@ struct exchange {
     struct lane_job job; /* first, so that a job is its exchange */
     struct server *srv;
     struct MHD_Connection *conn;
-    struct guard_conn *guard; /* the connection's deadlines */
+    const struct connection *connection; /* NULL only if libmicrohttpd did not say */
+    struct guard_conn *guard;            /* the connection's deadlines */
     enum exchange_state state;
     struct reply rep; /* a lane's answer, while EX_REPLIED */
     struct timespec start;
@@ -174,7 +181,8 @@ static void *begin_request(void *cls, const char *uri, struct MHD_Connection *co
     ex->uri = xstrdup(uri ? uri : "/");
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    ex->guard = ci ? ci->socket_context : NULL;
+    ex->connection = ci ? ci->socket_context : NULL;
+    ex->guard = ex->connection ? ex->connection->guard : NULL;
     guard_receiving(ex->guard);
     atomic_fetch_add(&in_flight, 1);
     return ex;
@@ -382,11 +390,13 @@ static void peer_address(struct MHD_Connection *conn, char peer[INET6_ADDRSTRLEN
  * The client's address: the TCP peer's, or behind a trusted proxy the one its X-Forwarded-For
  * names (every such header, in order, as one list).
  */
-static void client_address(struct MHD_Connection *conn, const struct exchange *ex, char *out,
-                           size_t outlen)
+static void client_address(const struct exchange *ex, char *out, size_t outlen)
 {
     char peer[INET6_ADDRSTRLEN];
-    peer_address(conn, peer);
+    if (ex->connection)
+        memcpy(peer, ex->connection->peer, sizeof peer);
+    else
+        peer_address(ex->conn, peer);
     struct buf xff = BUF_INIT;
     for (size_t i = 0; settings->trusted_proxies.n && i < ex->nheaders; i++)
         if (strcasecmp(ex->headers[i].key, "X-Forwarded-For") == 0)
@@ -455,7 +465,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->nquery = ex->nquery;
     req->body = ex->body.data;
     req->body_len = ex->body.len;
-    client_address(conn, ex, req->client_addr, sizeof req->client_addr);
+    client_address(ex, req->client_addr, sizeof req->client_addr);
 
     guard_serving(ex->guard);
     int lane = ex->plan.lane;
@@ -488,12 +498,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         metrics_connection(1);
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        char peer[INET6_ADDRSTRLEN];
-        peer_address(conn, peer);
-        *socket_context = ci ? guard_open(srv->guard, ci->connect_fd, peer) : NULL;
+        struct connection *c = xcalloc(1, sizeof *c);
+        peer_address(conn, c->peer);
+        c->guard = ci ? guard_open(srv->guard, ci->connect_fd, c->peer) : NULL;
+        *socket_context = c;
     } else {
         metrics_connection(-1);
-        guard_close(srv->guard, *socket_context);
+        struct connection *c = *socket_context;
+        if (c) {
+            guard_close(srv->guard, c->guard);
+            free(c);
+        }
         *socket_context = NULL;
     }
 }
