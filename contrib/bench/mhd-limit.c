@@ -7,7 +7,13 @@
  * What it serves per second is what HTTP alone allows on this machine for answers of that size,
  * so hylla's requests per second divided by its own is the share HTTP leaves to hylla's work.
  *
- *   mhd-limit THREADS SIZE [PREFIX SIZE]...
+ *   mhd-limit [--lanes N] THREADS SIZE [PREFIX SIZE]...
+ *
+ * With --lanes N, every request is handed off as hylla hands a request to a lane
+ * (src/http/server.c, src/http/lanes.c), and nothing else is done: its connection suspended, the
+ * request queued, one of N threads woken to take every request queued and resume each connection,
+ * the answer queued on the connection's own thread. What that serves is the limit of the
+ * hand-off itself, before any routing, session, database or JSON (contrib/bench/README.md).
  *
  * listens on a free port of 127.0.0.1, prints "mhd-limit listening on http://127.0.0.1:PORT" on
  * standard error, and stops on SIGTERM or SIGINT. A request whose path starts with PREFIX gets a
@@ -18,6 +24,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +39,61 @@ struct body {
 
 static struct body bodies[MAX_BODIES];
 static size_t nbodies;
+
+/* --lanes: a request handed off (suspended, queued) and given back (resumed). */
+struct handoff {
+    struct MHD_Connection *conn;
+    bool handed, back;
+    struct handoff *next;
+};
+
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_filled = PTHREAD_COND_INITIALIZER;
+static struct handoff *queue_head, **queue_tail = &queue_head;
+
+/* A lane thread: take every request queued, give each back, wait for more. */
+static void *lane(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&queue_lock);
+        while (!queue_head)
+            pthread_cond_wait(&queue_filled, &queue_lock);
+        struct handoff *h = queue_head;
+        queue_head = NULL;
+        queue_tail = &queue_head;
+        pthread_mutex_unlock(&queue_lock);
+        while (h) {
+            struct handoff *next = h->next;
+            h->back = true;
+            MHD_resume_connection(h->conn);
+            h = next;
+        }
+    }
+    return NULL;
+}
+
+static void hand_off(struct handoff *h)
+{
+    h->handed = true;
+    MHD_suspend_connection(h->conn);
+    pthread_mutex_lock(&queue_lock);
+    h->next = NULL;
+    *queue_tail = h;
+    queue_tail = &h->next;
+    pthread_cond_signal(&queue_filled);
+    pthread_mutex_unlock(&queue_lock);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    free(*con_cls);
+    *con_cls = NULL;
+}
 
 /* A JSON object of exactly size bytes (at least 12): {"pad":"xxx...x"}. */
 static char *json_of_size(size_t size)
@@ -60,16 +122,25 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
                               size_t *upload_data_size, void **con_cls)
 {
     static int started;
-    (void)cls;
+    bool lanes = cls != NULL;
     (void)method;
     (void)version;
     (void)upload_data;
     if (!*con_cls) {
-        *con_cls = &started; /* headers are in; a body, if any, comes next */
-        return MHD_YES;
+        /* Headers are in; a body, if any, comes next. */
+        *con_cls = lanes ? calloc(1, sizeof(struct handoff)) : &started;
+        return *con_cls ? MHD_YES : MHD_NO;
     }
     if (*upload_data_size > 0) {
         *upload_data_size = 0;
+        return MHD_YES;
+    }
+    struct handoff *h = *con_cls;
+    if (lanes && !h->back) {
+        if (!h->handed) {
+            h->conn = conn;
+            hand_off(h);
+        }
         return MHD_YES;
     }
     const struct body *b = body_for(url);
@@ -85,7 +156,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 
 static int usage(void)
 {
-    fputs("usage: mhd-limit THREADS SIZE [PREFIX SIZE]...\n", stderr);
+    fputs("usage: mhd-limit [--lanes N] THREADS SIZE [PREFIX SIZE]...\n", stderr);
     return 2;
 }
 
@@ -101,7 +172,13 @@ static int parse_count(const char *text, unsigned long min, unsigned long max, s
 
 int main(int argc, char **argv)
 {
-    size_t threads;
+    size_t threads, lanes = 0;
+    if (argc > 2 && strcmp(argv[1], "--lanes") == 0) {
+        if (!parse_count(argv[2], 1, 256, &lanes))
+            return usage();
+        argv += 2;
+        argc -= 2;
+    }
     if (argc < 3 || argc % 2 != 1 || (size_t)(argc - 1) / 2 > MAX_BODIES ||
         !parse_count(argv[1], 1, 256, &threads))
         return usage();
@@ -121,13 +198,20 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    for (size_t i = 0; i < lanes; i++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, lane, NULL) != 0)
+            return 1;
+    }
 
     struct sockaddr_in addr = { .sin_family = AF_INET,
                                 .sin_port = 0,
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+            (lanes ? MHD_ALLOW_SUSPEND_RESUME : MHD_USE_ITC),
+        0, NULL, NULL, answer, lanes ? &lanes : NULL, MHD_OPTION_NOTIFY_COMPLETED,
+        lanes ? completed : NULL, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned int)4096, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)512,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_LISTEN_BACKLOG_SIZE,
