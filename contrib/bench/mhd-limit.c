@@ -135,8 +135,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
         *upload_data_size = 0;
         return MHD_YES;
     }
-    struct handoff *h = *con_cls;
-    if (lanes && !h->back) {
+    struct handoff *h = lanes ? *con_cls : NULL; /* else *con_cls is &started */
+    if (h && !h->back) {
         if (!h->handed) {
             h->conn = conn;
             hand_off(h);
