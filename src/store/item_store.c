@@ -265,19 +265,28 @@ static enum store_status names_fill(struct item *it, bool synced)
 
 /* Reading ----------------------------------------------------------------------------------- */
 
+/* Each code is a probe of the unique index of items.code; the rows come in any order. */
+static struct store_stmt get_many =
+    STORE_STMT("SELECT " ITEM_COLUMNS_NAMED("NULL", "NULL, NULL") " FROM items i"
+                                                                  " WHERE i.code = ANY ($1)");
+
+bool store_item_prefetch(const char *const *codes, size_t n)
+{
+    char *list = store_text_array(codes, n);
+    bool sent = store_prefetch(&get_many, 1, (const char *[]){ list });
+    free(list);
+    return sent;
+}
+
 enum store_status store_item_get_many(const char *const *codes, size_t n, struct item *out,
                                       bool *found)
 {
-    /* Each code is a probe of the unique index of items.code; the rows come in any order. */
-    static struct store_stmt get =
-        STORE_STMT("SELECT " ITEM_COLUMNS_NAMED("NULL", "NULL, NULL") " FROM items i"
-                                                                      " WHERE i.code = ANY ($1)");
     for (size_t i = 0; i < n; i++)
         found[i] = false;
     char *list = store_text_array(codes, n);
     unsigned long syncs = store_syncs();
     PGresult *res;
-    enum store_status st = store_exec(&get, 1, (const char *[]){ list }, &res);
+    enum store_status st = store_exec(&get_many, 1, (const char *[]){ list }, &res);
     free(list);
     if (st < 0)
         return st;

@@ -62,6 +62,13 @@ enum store_status store_item_get(const char *code, struct item *out) STORE_MUST_
 enum store_status store_item_get_many(const char *const *codes, size_t n, struct item *out,
                                       bool *found) STORE_MUST_CHECK;
 
+/*
+ * Send store_item_get_many's statement for these codes and return without its answer (see
+ * store_prefetch_socket): a store_item_get_many of the same codes, in the same order, on this
+ * thread then takes it. False when it could not be sent.
+ */
+bool store_item_prefetch(const char *const *codes, size_t n);
+
 /* Which items a search wants; zero or NULL fields do not filter. */
 /*
  * The SQL of struct item_match, shared by the statements that search items: ITEM_MATCH_CTES

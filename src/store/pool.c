@@ -37,13 +37,34 @@ struct conn {
     unsigned char prepared[MAX_STATEMENTS];
     char sqlstate[6];
     char constraint[64];
-    bool connected_before; /* a connection after this one is a reconnect */
-    bool lost;             /* the last failure broke a connection that was open */
-    bool in_tx;            /* within store_tx's transaction: never connect anew */
-    int busy;              /* nesting of calls that use the connection now */
-    int replica;           /* -1: the primary; else the index of its read replica */
-    unsigned long syncs;   /* round trips begun outside a transaction (see store_syncs) */
+    bool connected_before;     /* a connection after this one is a reconnect */
+    bool lost;                 /* the last failure broke a connection that was open */
+    bool in_tx;                /* within store_tx's transaction: never connect anew */
+    int busy;                  /* nesting of calls that use the connection now */
+    int replica;               /* -1: the primary; else the index of its read replica */
+    unsigned long syncs;       /* round trips begun outside a transaction (see store_syncs) */
+    struct prefetch *prefetch; /* a statement sent by store_prefetch, NULL if none */
 };
+
+#define PREFETCH_MAX_PARAMS 8
+
+/*
+ * A statement store_prefetch sent: its parameters, as one block of NUL-terminated texts (NULL
+ * marked apart), and its answer once it is in. The first store_exec of the same statement and
+ * parameters takes it.
+ */
+struct prefetch {
+    struct store_stmt *stmt;
+    int nparams;
+    bool synced;   /* it began outside a transaction block (sync_begins) */
+    bool done;     /* every result is in (or failed is) */
+    bool failed;   /* the connection broke under it */
+    PGresult *res; /* its first result */
+    bool null[PREFETCH_MAX_PARAMS];
+    char text[];
+};
+/* After the connection was found lost, store_prefetch connects anew at most this often. */
+#define PREFETCH_CONNECT_PAUSE_S 5.0
 
 static char *conninfo;
 static atomic_int next_statement_id;
@@ -52,6 +73,8 @@ static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct conn *tl_conn;
 static _Thread_local bool tl_without_caches; /* store_thread_without_caches, or a hot standby */
 static _Thread_local bool tl_background;     /* store_thread_without_caches: no request's */
+/* store_no_wait: on, no call waits for the database; would_wait, one would have. */
+static _Thread_local bool tl_no_wait, tl_would_wait;
 
 /*
  * Read replicas (replica.h): a thread that reads for a public or statistics route
@@ -92,6 +115,15 @@ static void finish_and_wait(PGconn *pg)
     close(fd);
 }
 
+static void prefetch_free(struct conn *c)
+{
+    if (c->prefetch) {
+        PQclear(c->prefetch->res);
+        free(c->prefetch);
+        c->prefetch = NULL;
+    }
+}
+
 static void conn_free(void *p)
 {
     /* The primary's connection is the key's value; the replica's goes with it. */
@@ -105,6 +137,8 @@ static void conn_free(void *p)
         finish_and_wait(c->pg);
         metrics_db_open(-1);
     }
+    if (c)
+        prefetch_free(c);
     free(c);
 }
 
@@ -225,6 +259,7 @@ static void set_error(struct conn *c, const char *sqlstate, const char *constrai
 
 static void drop_connection(struct conn *c)
 {
+    prefetch_free(c);
     if (c->pg) {
         PQfinish(c->pg);
         metrics_db_open(-1);
@@ -297,8 +332,26 @@ static bool idle_connection_lost(PGconn *pg)
     return false;
 }
 
-/* The thread's live connection, opened if needed; NULL when the database cannot be reached. */
+static PGconn *connection_open(struct conn *c);
+static void prefetch_finish(struct conn *c);
+
+/*
+ * The thread's live connection, opened if needed; NULL when the database cannot be reached, or
+ * when the thread must not wait for it (store_no_wait) and would. A statement store_prefetch
+ * sent that nobody took is waited for and dropped first.
+ */
 static PGconn *connection(struct conn *c)
+{
+    if (tl_no_wait) {
+        tl_would_wait = true;
+        set_error(c, "08006", NULL);
+        return NULL;
+    }
+    prefetch_finish(c);
+    return connection_open(c);
+}
+
+static PGconn *connection_open(struct conn *c)
 {
     if (c->pg && PQstatus(c->pg) == CONNECTION_OK) {
         if (!idle_connection_lost(c->pg))
@@ -421,6 +474,105 @@ static int statement_id(struct store_stmt *stmt)
     return id;
 }
 
+/* Whether the texts of params are those the prefetch p was sent with. */
+static bool prefetch_matches(const struct prefetch *p, struct store_stmt *stmt, int nparams,
+                             const char *const *params)
+{
+    if (p->stmt != stmt || p->nparams != nparams)
+        return false;
+    const char *t = p->text;
+    for (int i = 0; i < nparams; i++) {
+        if (p->null[i] != !params[i])
+            return false;
+        if (params[i]) {
+            if (strcmp(t, params[i]) != 0)
+                return false;
+            t += strlen(t) + 1;
+        }
+    }
+    return true;
+}
+
+/*
+ * Read what has come of c's prefetch without waiting; true when all of it is in (or the
+ * connection broke under it).
+ */
+static bool prefetch_read(struct conn *c)
+{
+    struct prefetch *p = c->prefetch;
+    if (!p || p->done)
+        return true;
+    if (!PQconsumeInput(c->pg)) {
+        p->done = p->failed = true;
+        return true;
+    }
+    while (!PQisBusy(c->pg)) {
+        PGresult *r = PQgetResult(c->pg);
+        if (!r) {
+            p->done = true;
+            return true;
+        }
+        if (p->res)
+            PQclear(r);
+        else
+            p->res = r;
+    }
+    return false;
+}
+
+/* Wait for what is left of c's prefetch, if any, and drop it. */
+static void prefetch_finish(struct conn *c)
+{
+    while (!prefetch_read(c)) {
+        struct pollfd pfd = { .fd = PQsocket(c->pg), .events = POLLIN };
+        if (pfd.fd < 0 || poll(&pfd, 1, -1) < 0)
+            break;
+    }
+    prefetch_free(c);
+}
+
+/*
+ * The answer of c's prefetch, when it is of stmt with params and all in: into *res (with
+ * *synced, its round trip's), its messages handed over and its sync counted now, as if the round
+ * trip had been made here. A prefetch not in yet, or not this statement's, stays; a broken one
+ * fails the call.
+ */
+static bool prefetch_take(struct conn *c, struct store_stmt *stmt, int nparams,
+                          const char *const *params, PGresult **res, bool *synced)
+{
+    struct prefetch *p = c->prefetch;
+    if (!p || !p->done || !prefetch_matches(p, stmt, nparams, params))
+        return false;
+    if (p->failed || !p->res) {
+        prefetch_free(c);
+        return false; /* the call finds the connection broken, and says so */
+    }
+    *res = p->res;
+    *synced = p->synced;
+    p->res = NULL;
+    prefetch_free(c);
+    return true;
+}
+
+/* stmt prepared on c's connection pg, its name into name; false with *st when that failed. */
+static bool prepare_on(struct conn *c, PGconn *pg, struct store_stmt *stmt, int nparams,
+                       char name[16], enum store_status *st)
+{
+    int id = statement_id(stmt);
+    snprintf(name, 16, "h%d", id);
+    if (c->prepared[id])
+        return true;
+    PGresult *prep = PQprepare(pg, name, stmt->sql, nparams, NULL);
+    if (PQresultStatus(prep) != PGRES_COMMAND_OK) {
+        *st = failure(c, prep, stmt->sql);
+        PQclear(prep);
+        return false;
+    }
+    PQclear(prep);
+    c->prepared[id] = 1;
+    return true;
+}
+
 /*
  * One try of a statement. *unsent tells a failure that lost the connection before the statement
  * itself was sent, outside a transaction block: it did nothing, so it may run again.
@@ -432,27 +584,21 @@ static enum store_status exec_once(struct conn *c, struct store_stmt *stmt, int 
     *unsent = false;
     c->lost = false;
     set_error(c, NULL, NULL);
-    PGconn *pg = connection(c);
-    if (!pg)
-        return STORE_HARD_ERROR;
-
-    int id = statement_id(stmt);
-    char name[16];
-    snprintf(name, sizeof name, "h%d", id);
-    bool synced = sync_begins(pg);
-    if (!c->prepared[id]) {
-        PGresult *prep = PQprepare(pg, name, stmt->sql, nparams, NULL);
-        if (PQresultStatus(prep) != PGRES_COMMAND_OK) {
-            enum store_status st = failure(c, prep, stmt->sql);
-            PQclear(prep);
+    PGresult *res;
+    bool synced;
+    if (!prefetch_take(c, stmt, nparams, params, &res, &synced)) {
+        PGconn *pg = connection(c);
+        if (!pg)
+            return STORE_HARD_ERROR;
+        char name[16];
+        synced = sync_begins(pg);
+        enum store_status st;
+        if (!prepare_on(c, pg, stmt, nparams, name, &st)) {
             *unsent = synced && c->lost;
             return st;
         }
-        PQclear(prep);
-        c->prepared[id] = 1;
+        res = PQexecPrepared(pg, name, nparams, params, NULL, NULL, 0);
     }
-
-    PGresult *res = PQexecPrepared(pg, name, nparams, params, NULL, NULL, 0);
     ExecStatusType rs = PQresultStatus(res);
     if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
         enum store_status st = failure(c, res, stmt->sql);
@@ -554,6 +700,81 @@ bool store_read_only(void)
 unsigned long store_syncs(void)
 {
     return primary_conn()->syncs;
+}
+
+bool store_prefetch(struct store_stmt *stmt, int nparams, const char *const *params)
+{
+    static _Thread_local double retry_at; /* no connecting anew here before */
+    struct conn *c = primary_conn();
+    if (c->prefetch || c->busy || tl_no_wait || nparams > PREFETCH_MAX_PARAMS)
+        return false;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+    if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+        if (t < retry_at)
+            return false;
+        retry_at = t + PREFETCH_CONNECT_PAUSE_S;
+    }
+    set_error(c, NULL, NULL);
+    PGconn *pg = connection(c);
+    if (!pg || PQtransactionStatus(pg) != PQTRANS_IDLE)
+        return false;
+    char name[16];
+    enum store_status st;
+    if (!prepare_on(c, pg, stmt, nparams, name, &st))
+        return false;
+    size_t len = 0;
+    for (int i = 0; i < nparams; i++)
+        len += params[i] ? strlen(params[i]) + 1 : 0;
+    struct prefetch *p = xcalloc(1, sizeof *p + len);
+    p->stmt = stmt;
+    p->nparams = nparams;
+    p->synced = sync_begins(pg);
+    char *t_out = p->text;
+    for (int i = 0; i < nparams; i++) {
+        p->null[i] = !params[i];
+        if (params[i]) {
+            size_t n = strlen(params[i]) + 1;
+            memcpy(t_out, params[i], n);
+            t_out += n;
+        }
+    }
+    if (!PQsendQueryPrepared(pg, name, nparams, params, NULL, NULL, 0)) {
+        free(p);
+        (void)failure(c, NULL, stmt->sql);
+        return false;
+    }
+    c->prefetch = p;
+    return true;
+}
+
+int store_prefetch_socket(void)
+{
+    struct conn *c = primary_conn();
+    return c->prefetch && c->pg ? PQsocket(c->pg) : -1;
+}
+
+bool store_prefetch_poll(void)
+{
+    return prefetch_read(primary_conn());
+}
+
+void store_prefetch_drop(void)
+{
+    prefetch_finish(primary_conn());
+}
+
+void store_no_wait(bool on)
+{
+    tl_no_wait = on;
+    if (on)
+        tl_would_wait = false;
+}
+
+bool store_would_have_waited(void)
+{
+    return tl_would_wait;
 }
 
 enum store_status store_sync(void)

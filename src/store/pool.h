@@ -68,6 +68,18 @@ enum store_status store_call(struct store_stmt *stmt, int nparams, const char *c
  */
 unsigned long store_syncs(void);
 
+/*
+ * Prefetch, for a thread that serves many requests and must not wait on one (http/server.c's
+ * loops): send a statement on this thread's connection to the primary and return at once. The
+ * first store_exec of the same statement with the same parameters takes its answer instead of
+ * making a round trip (its messages are handed over and its sync counted then, as if the round
+ * trip began there, which it did: before the call and after what asked for it). Only one at a
+ * time, outside any call; false, with nothing sent, when one is in flight, the connection is
+ * not open (it is opened here again at most every few seconds after a loss) or the statement
+ * could not be prepared. Any other statement on the thread first waits for it and drops it.
+ */
+bool store_prefetch(struct store_stmt *stmt, int nparams, const char *const *params);
+
 /* One such round trip, with nothing else to do (an empty query). */
 enum store_status store_sync(void) STORE_MUST_CHECK;
 

@@ -97,6 +97,28 @@ void store_thread_without_caches(void);
 enum store_status store_ping(void) STORE_MUST_CHECK;
 
 /*
+ * A statement sent ahead on this thread's connection by a store function that prefetches
+ * (store_item_prefetch; pool.h's store_prefetch), for a thread that must not wait on the
+ * database: the socket whose reading brings its answer (-1: none in flight).
+ */
+int store_prefetch_socket(void);
+
+/* Read what has come without waiting; true when the whole answer is in (or none is awaited). */
+bool store_prefetch_poll(void);
+
+/* Drop a prefetch nobody took (waiting for its answer if it is not in yet). */
+void store_prefetch_drop(void);
+
+/*
+ * While on, no call of this thread waits for the database: one that would (any but the one
+ * taking a prefetch that is in) fails at once as if the connection were lost, and
+ * store_would_have_waited says so until store_no_wait(true) again. For work that can be done
+ * again elsewhere when it would wait: a request that only reads.
+ */
+void store_no_wait(bool on);
+bool store_would_have_waited(void);
+
+/*
  * Take the session-level advisory lock key on this thread's connection if nobody holds it
  * (STORE_OK), or say that another holds it (STORE_NOT_FOUND); release it again with
  * store_unlock. For work that one of several hylla processes should do at a time. A lost

@@ -2,16 +2,19 @@
  * Database tests of the catalogue stores: branch code prefixes, item codes under the branch lock,
  * what intake asks for (a size, a word about a twin), the status transitions and their history,
  * search, the rules of an item's and a loan's row, the search columns, the all-or-nothing import,
- * and the reading of many codes at once.
+ * the reading of many codes at once, and that reading sent ahead (prefetched).
  */
 #include "../unit/check_main.h"
 #include "dbtest.h"
 #include "store/branch_store.h"
 #include "store/import_store.h"
 #include "store/item_store.h"
+#include "store/notify.h"
+#include "store/pool.h"
 #include "store/staff_store.h"
 #include "store/store.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -568,6 +571,87 @@ START_TEST(many_codes_in_one_statement)
 }
 END_TEST
 
+/* Wait for the answer of the statement sent ahead, as a connection thread's loop does. */
+static void await_prefetch(void)
+{
+    int fd = store_prefetch_socket();
+    ck_assert_int_ge(fd, 0);
+    while (!store_prefetch_poll()) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        ck_assert_int_eq(poll(&p, 1, 10000), 1);
+    }
+}
+
+/*
+ * store_item_prefetch sends store_item_get_many's statement and returns: the store_item_get_many
+ * of the same codes then takes its answer with waiting forbidden (store_no_wait), reads what it
+ * reads alone (the names from memory), and counts the round trip as a sync only then; any other
+ * call that would reach
+ * the database while waiting is forbidden fails at once and says so, and with waiting allowed
+ * the answer nobody took is dropped first.
+ */
+START_TEST(lookups_sent_ahead_are_taken_without_waiting)
+{
+    int deje = add_branch("deje", NULL, "DEJ");
+    long long anna = add_staff("anna", "deje");
+    char a[ITEM_CODE_MAX + 1], b[ITEM_CODE_MAX + 1];
+    intake(anna, deje, "Längdskidor", 160, a);
+    intake(anna, deje, "Skridskor", 0, b);
+    const char *codes[] = { a, "DEJ-99999", b };
+    struct item many[3], one;
+    bool found[3];
+    /* As `hylla serve` runs: the names of branches and categories kept, once read, in memory. */
+    store_item_names_start();
+    store_notify_enable();
+    store_thread_close(); /* the next connection listens */
+    ck_assert_int_eq(store_item_get(a, &one), STORE_OK);
+    store_item_clear(&one);
+
+    ck_assert_int_eq(store_prefetch_socket(), -1);
+    unsigned long syncs = store_syncs();
+    ck_assert(store_item_prefetch(codes, 3));
+    ck_assert(!store_item_prefetch(codes, 3)); /* one at a time */
+    await_prefetch();
+    ck_assert_uint_eq(store_syncs(), syncs); /* not yet taken */
+    store_no_wait(true);
+    ck_assert_int_eq(store_item_get_many(codes, 3, many, found), STORE_OK);
+    ck_assert(!store_would_have_waited());
+    ck_assert_uint_eq(store_syncs(), syncs + 1);
+    ck_assert(found[0] && !found[1] && found[2]);
+    ck_assert_int_eq(store_prefetch_socket(), -1);
+    /* Taken once: the same read again would wait. */
+    ck_assert_int_lt(store_item_get_many(codes, 3, many, found), 0);
+    ck_assert(store_would_have_waited());
+    store_no_wait(false);
+    ck_assert_int_eq(store_item_get(a, &one), STORE_OK);
+    assert_same_item(&many[0], &one);
+    store_item_clear(&one);
+    ck_assert_int_eq(store_item_get(b, &one), STORE_OK);
+    assert_same_item(&many[2], &one);
+    store_item_clear(&one);
+    store_item_clear(&many[0]);
+    store_item_clear(&many[2]);
+
+    /* Other codes than those sent ahead: no answer to take, so it would have waited. */
+    ck_assert(store_item_prefetch(codes, 1));
+    await_prefetch();
+    store_no_wait(true);
+    ck_assert_int_lt(store_item_get_many(codes + 2, 1, many, found), 0);
+    ck_assert(store_would_have_waited());
+    store_no_wait(false);
+    /* Allowed to wait, a call drops the answer nobody took, sent ahead or still on its way. */
+    ck_assert_int_eq(store_item_get(b, &one), STORE_OK);
+    store_item_clear(&one);
+    ck_assert_int_eq(store_prefetch_socket(), -1);
+    ck_assert(store_item_prefetch(codes, 1));
+    ck_assert_int_eq(store_ping(), STORE_OK);
+    ck_assert_int_eq(store_prefetch_socket(), -1);
+    ck_assert(store_item_prefetch(codes, 1));
+    store_prefetch_drop();
+    ck_assert_int_eq(store_prefetch_socket(), -1);
+}
+END_TEST
+
 static Suite *catalogue_suite(void)
 {
     Suite *s = suite_create("catalogue_store");
@@ -584,6 +668,7 @@ static Suite *catalogue_suite(void)
     tcase_add_test(tc, import_is_all_or_nothing);
     tcase_add_test(tc, dates_and_times_whatever_the_database_datestyle);
     tcase_add_test(tc, many_codes_in_one_statement);
+    tcase_add_test(tc, lookups_sent_ahead_are_taken_without_waiting);
     suite_add_tcase(s, tc);
     return s;
 }
