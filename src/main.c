@@ -176,6 +176,12 @@ static void lane_thread_start(unsigned lane)
         log_warn("a worker could not reach the database yet; it will try again");
 }
 
+/* A connection thread's own database connection, for the lookups it answers itself (server.h). */
+static void connection_thread_start(void)
+{
+    lane_thread_start(0);
+}
+
 static void lane_thread_stop(unsigned lane)
 {
     (void)lane;
@@ -414,6 +420,13 @@ static int cmd_serve(int argc, char **argv)
         .lanes = lanes,
         .nlanes = LANE_COUNT,
         .hooks = { .thread_start = lane_thread_start, .thread_stop = lane_thread_stop },
+        .prefetch = { .thread_start = connection_thread_start,
+                      .thread_stop = store_thread_close,
+                      .socket = store_prefetch_socket,
+                      .poll = store_prefetch_poll,
+                      .drop = store_prefetch_drop,
+                      .no_wait = store_no_wait,
+                      .would_have_waited = store_would_have_waited },
     };
     /*
      * glibc gives threads malloc arenas of their own, up to eight per core; each keeps freed

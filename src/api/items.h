@@ -6,7 +6,8 @@
  *         &since=&label=unprinted&code_from=&code_to=&sort=code   (what the label screen lists)
  *   GET   /api/items/{code}          what the desk shows after a scan (any branch's item), with
  *                                    the statuses it may change to ("transitions"); the lookups
- *                                    queued together are read in one statement (items_get_batch)
+ *                                    queued together are read in one statement (items_get_batch),
+ *                                    sent ahead by a connection thread (items_get_prefetch)
  *   PATCH /api/items/{code}          edit the fields; never the status
  *   POST  /api/items/{code}/status   {"to", "reason"?, "note"?}: one change of an item's life,
  *                                    409 for one its status does not allow (core/item.h)
@@ -25,6 +26,7 @@
 route_handler items_list;
 route_handler items_get;
 route_batch_handler items_get_batch;
+route_prefetch items_get_prefetch;
 route_handler items_create;
 route_handler items_update;
 route_handler items_set_status;

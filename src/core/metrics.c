@@ -32,6 +32,7 @@ static atomic_llong connections, db_open, db_busy;
 static atomic_ullong db_reconnects, db_connect_failures, db_retries;
 static atomic_ullong db_statements[2], db_replica_fallbacks; /* [0] primary, [1] replica */
 static atomic_ullong batches, batched_requests;
+static atomic_ullong prefetched_here, prefetched_lane;
 static atomic_ullong shed_deadline, shed_cap, login_busy, login_over_share;
 static atomic_ullong messages_sent, messages_retried, messages_failed, messages_cancelled;
 static atomic_bool outbox_known;
@@ -65,6 +66,11 @@ void metrics_request(long route, int status, double seconds)
     atomic_fetch_add_explicit(&s->micros, (unsigned long long)(seconds * 1e6),
                               memory_order_relaxed);
     atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+}
+
+void metrics_prefetched(size_t n, bool here)
+{
+    atomic_fetch_add_explicit(here ? &prefetched_here : &prefetched_lane, n, memory_order_relaxed);
 }
 
 void metrics_batch(size_t n)
@@ -226,6 +232,13 @@ void metrics_render(struct buf *out, const char *version)
     buf_printf(out, "hylla_http_batches_total %llu\n", LOAD(batches));
     header(out, "hylla_http_batched_requests_total", "counter", "Requests answered by those runs.");
     buf_printf(out, "hylla_http_batched_requests_total %llu\n", LOAD(batched_requests));
+    header(out, "hylla_http_prefetched_requests_total", "counter",
+           "Requests whose statement a connection thread sent ahead itself (the desk's lookups): "
+           "answered on that thread, or handed to their lane after all.");
+    buf_printf(out, "hylla_http_prefetched_requests_total{answered=\"here\"} %llu\n",
+               LOAD(prefetched_here));
+    buf_printf(out, "hylla_http_prefetched_requests_total{answered=\"lane\"} %llu\n",
+               LOAD(prefetched_lane));
     header(out, "hylla_login_refused_total", "counter",
            "Logins refused before their password was checked: the password queue was full "
            "(busy), or the address held its share of it (share).");

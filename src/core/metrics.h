@@ -31,6 +31,13 @@ void metrics_request(long route, int status, double seconds);
  */
 void metrics_batch(size_t n);
 
+/*
+ * n requests of a route that prefetches (http/server.h) whose statement a connection thread sent
+ * itself: answered there (here), or handed to their lane after all (a session not in memory, a
+ * lost connection).
+ */
+void metrics_prefetched(size_t n, bool here);
+
 /* A client connection opened (+1) or closed (-1). */
 void metrics_connection(int delta);
 

@@ -76,6 +76,7 @@ struct router_plan router_plan(const struct router *r, const char *method, const
         .body_limit = route && route->max_body ? route->max_body : settings->body_limit,
         .batch_key = route && route->batch ? route : NULL,
         .gated = route && route->gated,
+        .prefetch = route && route->batch && route->prefetch,
     };
 }
 
@@ -313,6 +314,27 @@ void router_dispatch_batch(const struct router *r, struct req **reqs, struct rep
             run_alone(r, reqs[i], reps[i]);
         route_answered(route, reps[i]);
     }
+}
+
+bool router_prefetch(const struct router *r, struct req **reqs, size_t n)
+{
+    const struct route *route = NULL;
+    bool ok = n > 0 && n <= ROUTER_BATCH_MAX;
+    for (size_t i = 0; i < n && ok; i++) {
+        bool known;
+        const struct route *found = find_route(r, reqs[i]->method, reqs[i]->path, &known);
+        ok = found && found->prefetch && (!route || found == route) &&
+             pattern_match(found->pattern, reqs[i]->path, reqs[i]);
+        route = found;
+    }
+    ok = ok && route->prefetch(reqs, n);
+    /* router_dispatch_batch matches them again. */
+    for (size_t i = 0; i < n; i++) {
+        free(reqs[i]->param_storage);
+        reqs[i]->param_storage = NULL;
+        reqs[i]->nparams = 0;
+    }
+    return ok;
 }
 
 void router_release(struct req *req)

@@ -28,6 +28,13 @@ typedef void route_batch_handler(struct req **reqs, struct reply **reps, size_t 
 
 #define ROUTER_BATCH_MAX 64
 
+/*
+ * Send the statement that the route's batch handler would make for these n requests (each
+ * matched, its path parameters set, all admitted, in this order) and return without waiting for
+ * its answer (store_prefetch_socket); false when it was not sent.
+ */
+typedef bool route_prefetch(struct req **reqs, size_t n);
+
 struct route {
     const char *method;  /* "GET" also answers HEAD */
     const char *pattern; /* "/api/items/{code}": {name} matches one path segment */
@@ -48,6 +55,11 @@ struct route {
      * the lane may run the requests queued together (router_plan, router_dispatch_batch).
      */
     route_batch_handler *batch;
+    /*
+     * Optional, with batch: its statement sent ahead (router_prefetch), so that a thread that
+     * must not wait may serve other connections until the answer is in.
+     */
+    route_prefetch *prefetch;
 };
 
 struct router {
@@ -80,7 +92,8 @@ struct router_plan {
     size_t body_limit; /* the largest body it may send */
     /* What the lane should batch it by (lanes.h): its route when that has a batch handler. */
     const void *batch_key;
-    bool gated; /* its route's */
+    bool gated;    /* its route's */
+    bool prefetch; /* its route has a prefetch (router_prefetch) */
 };
 
 struct router_plan router_plan(const struct router *r, const char *method, const char *path);
@@ -96,6 +109,13 @@ void router_dispatch(const struct router *r, struct req *req, struct reply *rep)
  */
 void router_dispatch_batch(const struct router *r, struct req **reqs, struct reply **reps,
                            size_t n);
+
+/*
+ * For n requests whose router_plan said prefetch, with the same batch_key: send what
+ * router_dispatch_batch of them will read, if all were admitted (the route's prefetch), and
+ * return without waiting. False when nothing was sent.
+ */
+bool router_prefetch(const struct router *r, struct req **reqs, size_t n);
 
 /* Release what the router attached to the request (path parameters, parsed body). */
 void router_release(struct req *req);

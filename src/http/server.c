@@ -11,25 +11,69 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <dlfcn.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
-struct server {
+struct exchange;
+
+/*
+ * A connection thread: a libmicrohttpd daemon of its own, run from its own epoll set (the
+ * daemon's epoll descriptor, the socket of the statement sent ahead while it runs, an event to
+ * wake it), and the requests of a prefetching route it answers itself.
+ */
+struct loop {
+    struct server *srv;
     struct MHD_Daemon *daemon;
+    pthread_t thread;
+    /*
+     * wake_fd: an event that wakes the loop when a lane has resumed one of its connections
+     * (libmicrohttpd has no wake-up of its own for a daemon run from outside) or it is to stop.
+     * db_fd: the socket in epfd while a statement runs, else -1.
+     */
+    int epfd, wake_fd, db_fd;
+    atomic_bool quiescing, stopping;             /* to take no new connection; to end */
+    struct exchange *gathered[ROUTER_BATCH_MAX]; /* waiting for the next statement */
+    size_t ngathered;
+    struct exchange *sent[ROUTER_BATCH_MAX]; /* answered by the statement running */
+    size_t nsent;
+};
+
+struct server {
+    struct loop *loops;
+    unsigned nloops;
     const struct router *router;
     struct lanes *lanes;
     struct guard *guard;
+    struct server_prefetch prefetch;
     uint16_t port;
     bool access_log;
+    /* The connection caps, over every loop's daemon (see admit_connection). */
+    unsigned max_connections, max_per_address;
+    pthread_mutex_t count_lock;
+    unsigned open_connections;
+    struct address_count *per_address[256];
 };
+
+/* How many connections an address holds (struct server's per_address, a hash of lists). */
+struct address_count {
+    char addr[INET6_ADDRSTRLEN];
+    unsigned n;
+    struct address_count *next;
+};
+
+static _Thread_local struct loop *tl_loop; /* the connection thread's own */
 
 /* What a connection keeps while it is open: its deadlines, and its peer's address as text. */
 struct connection {
@@ -49,6 +93,7 @@ struct exchange {
     struct lane_job job; /* first, so that a job is its exchange */
     struct server *srv;
     struct MHD_Connection *conn;
+    struct loop *loop;                   /* the connection thread's */
     const struct connection *connection; /* NULL only if libmicrohttpd did not say */
     struct guard_conn *guard;            /* the connection's deadlines */
     enum exchange_state state;
@@ -176,6 +221,7 @@ static void *begin_request(void *cls, const char *uri, struct MHD_Connection *co
     struct exchange *ex = xcalloc(1, sizeof *ex);
     ex->srv = cls;
     ex->conn = conn;
+    ex->loop = tl_loop;
     reply_init(&ex->rep);
     clock_gettime(CLOCK_MONOTONIC, &ex->start);
     ex->uri = xstrdup(uri ? uri : "/");
@@ -336,13 +382,22 @@ static enum MHD_Result too_large(struct MHD_Connection *conn, struct exchange *e
     return ret;
 }
 
+/* Wake a connection thread (from another thread), to resume its connections or stop. */
+static void wake(struct loop *lp)
+{
+    if (lp && eventfd_write(lp->wake_fd, 1) != 0)
+        log_error("cannot wake a connection thread");
+}
+
 /* On a lane thread: answer the request, then give the connection back to its thread. */
 static void run_in_lane(struct lane_job *job)
 {
     struct exchange *ex = (struct exchange *)job;
     router_dispatch(ex->srv->router, &ex->req, &ex->rep);
     ex->state = EX_REPLIED;
+    struct loop *lp = ex->loop; /* once resumed, the exchange is its thread's to free */
     MHD_resume_connection(ex->conn);
+    wake(lp);
 }
 
 /*
@@ -360,30 +415,249 @@ static void run_batch_in_lane(struct lane_job **jobs, size_t n)
         reps[i] = &e->rep;
     }
     router_dispatch_batch(ex->srv->router, reqs, reps, n);
+    /*
+     * Each loop woken once, after all its connections are resumed (the batch's are of a few
+     * loops); once resumed, an exchange is its thread's to free, so the loops are noted before.
+     */
+    struct loop *loops[LANES_BATCH_MAX];
+    size_t nloops = 0;
     for (size_t i = 0; i < n; i++) {
         struct exchange *e = (struct exchange *)jobs[i];
+        size_t j = 0;
+        while (j < nloops && loops[j] != e->loop)
+            j++;
+        if (j == nloops)
+            loops[nloops++] = e->loop;
         e->state = EX_REPLIED;
         MHD_resume_connection(e->conn);
     }
+    for (size_t j = 0; j < nloops; j++)
+        wake(loops[j]);
 }
 
 _Static_assert(LANES_BATCH_MAX <= ROUTER_BATCH_MAX, "a lane's batch fits the router's");
 
+static void to_lane(struct exchange *ex)
+{
+    lanes_submit(ex->srv->lanes, (unsigned)ex->plan.lane, &ex->job);
+}
+
+/*
+ * Keep a request of a prefetching route for the connection thread's next statement (suspended);
+ * false when it goes to its lane instead.
+ */
+static bool gather(struct exchange *ex)
+{
+    struct loop *lp = tl_loop;
+    if (!lp || !ex->plan.prefetch || !ex->srv->prefetch.socket ||
+        lp->ngathered == ROUTER_BATCH_MAX || atomic_load(&lp->stopping) ||
+        (lp->ngathered && lp->gathered[0]->plan.batch_key != ex->plan.batch_key))
+        return false;
+    lp->gathered[lp->ngathered++] = ex;
+    return true;
+}
+
+/* Send the statement of the requests gathered, unless one runs: else they go to their lane. */
+static void send_gathered(struct loop *lp)
+{
+    if (lp->nsent || !lp->ngathered)
+        return;
+    struct req *reqs[ROUTER_BATCH_MAX];
+    for (size_t i = 0; i < lp->ngathered; i++)
+        reqs[i] = &lp->gathered[i]->req;
+    int fd = -1;
+    if (router_prefetch(lp->srv->router, reqs, lp->ngathered) &&
+        (fd = lp->srv->prefetch.socket()) >= 0) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+        if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev) == 0) {
+            lp->db_fd = fd;
+            memcpy(lp->sent, lp->gathered, lp->ngathered * sizeof lp->sent[0]);
+            lp->nsent = lp->ngathered;
+            lp->ngathered = 0;
+            return;
+        }
+    }
+    if (fd >= 0)
+        lp->srv->prefetch.drop();
+    for (size_t i = 0; i < lp->ngathered; i++)
+        to_lane(lp->gathered[i]);
+    lp->ngathered = 0;
+}
+
+/*
+ * Once the statement's answer is in (or at the end, wait): answer its requests here, waiting for
+ * nothing more; if any would have waited, all of them go to their lane instead, as if they had
+ * never been here. True when it answered them here.
+ */
+static bool answer_sent(struct loop *lp, bool wait)
+{
+    const struct server_prefetch *pf = &lp->srv->prefetch;
+    if (!lp->nsent || (!wait && !pf->poll()))
+        return false;
+    epoll_ctl(lp->epfd, EPOLL_CTL_DEL, lp->db_fd, NULL);
+    lp->db_fd = -1;
+    struct req *reqs[ROUTER_BATCH_MAX];
+    struct reply *reps[ROUTER_BATCH_MAX];
+    for (size_t i = 0; i < lp->nsent; i++) {
+        reqs[i] = &lp->sent[i]->req;
+        reps[i] = &lp->sent[i]->rep;
+    }
+    pf->no_wait(!wait);
+    /* One alone is run as a lane runs one alone: the route's handler reads the same. */
+    if (lp->nsent == 1)
+        router_dispatch(lp->srv->router, reqs[0], reps[0]);
+    else
+        router_dispatch_batch(lp->srv->router, reqs, reps, lp->nsent);
+    pf->no_wait(false);
+    bool again = !wait && pf->would_have_waited();
+    pf->drop();
+    metrics_prefetched(lp->nsent, !again);
+    for (size_t i = 0; i < lp->nsent; i++) {
+        struct exchange *ex = lp->sent[i];
+        if (again) {
+            router_release(&ex->req);
+            ex->req.route = NULL;
+            ex->req.who = NULL;
+            ex->req.again = false;
+            reply_free(&ex->rep);
+            reply_init(&ex->rep);
+            to_lane(ex);
+        } else {
+            ex->state = EX_REPLIED;
+            MHD_resume_connection(ex->conn);
+        }
+    }
+    lp->nsent = 0;
+    return !again;
+}
+
+/* A connection thread: its daemon's work, and its statements' answers, as they come. */
+static void *loop_main(void *arg)
+{
+    struct loop *lp = arg;
+    tl_loop = lp;
+    const struct server_prefetch *pf = &lp->srv->prefetch;
+    if (pf->thread_start)
+        pf->thread_start();
+    for (;;) {
+        MHD_UNSIGNED_LONG_LONG ms;
+        int timeout = MHD_get_timeout(lp->daemon, &ms) != MHD_YES ? -1
+                      : ms > INT_MAX                              ? INT_MAX
+                                                                  : (int)ms;
+        struct epoll_event ev[8];
+        int n = epoll_wait(lp->epfd, ev, 8, timeout);
+        for (int i = 0; i < n; i++) {
+            eventfd_t count;
+            if (ev[i].data.fd == lp->wake_fd)
+                (void)eventfd_read(lp->wake_fd, &count);
+        }
+        if (atomic_exchange(&lp->quiescing, false)) {
+            MHD_socket listen_fd = MHD_quiesce_daemon(lp->daemon);
+            if (listen_fd != MHD_INVALID_SOCKET)
+                close(listen_fd);
+        }
+        bool stop = atomic_load(&lp->stopping);
+        MHD_run(lp->daemon);
+        if (answer_sent(lp, false))
+            MHD_run(lp->daemon); /* their answers out now */
+        if (stop)
+            break;
+        send_gathered(lp);
+    }
+    /* The lanes are stopped: what is left here is answered here, waiting as long as it takes. */
+    answer_sent(lp, true);
+    if (lp->ngathered) {
+        memcpy(lp->sent, lp->gathered, lp->ngathered * sizeof lp->sent[0]);
+        lp->nsent = lp->ngathered;
+        lp->ngathered = 0;
+        answer_sent(lp, true);
+    }
+    for (int i = 0; i < 100 && atomic_load(&in_flight) > 0; i++) {
+        MHD_run(lp->daemon);
+        usleep(1000);
+    }
+    if (pf->thread_stop)
+        pf->thread_stop();
+    return NULL;
+}
+
+/* A socket address's host as text ("" when it is neither IPv4 nor IPv6). */
+static void sockaddr_text(const struct sockaddr *sa, char out[INET6_ADDRSTRLEN])
+{
+    out[0] = '\0';
+    if (!sa)
+        return;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  INET6_ADDRSTRLEN);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  INET6_ADDRSTRLEN);
+}
+
 /* The TCP peer's address as text ("" when unknown). */
 static void peer_address(struct MHD_Connection *conn, char peer[INET6_ADDRSTRLEN])
 {
-    peer[0] = '\0';
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
-                      INET6_ADDRSTRLEN);
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer,
-                      INET6_ADDRSTRLEN);
+    sockaddr_text(ci ? ci->client_addr : NULL, peer);
+}
+
+/* The list of an address's count in srv->per_address. */
+static struct address_count **address_list(struct server *srv, const char *addr)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *p = addr; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return &srv->per_address[h % (sizeof srv->per_address / sizeof srv->per_address[0])];
+}
+
+/*
+ * libmicrohttpd's accept policy, one for every loop's daemon: a new connection is taken while
+ * the server holds fewer than --max-connections in all and its address fewer than
+ * --max-per-address; counted until release_connection.
+ */
+static enum MHD_Result admit_connection(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addrlen;
+    struct server *srv = cls;
+    char peer[INET6_ADDRSTRLEN];
+    sockaddr_text(addr, peer);
+    pthread_mutex_lock(&srv->count_lock);
+    struct address_count **list = address_list(srv, peer), *a = *list;
+    while (a && strcmp(a->addr, peer) != 0)
+        a = a->next;
+    bool ok = srv->open_connections < srv->max_connections && (!a || a->n < srv->max_per_address);
+    if (ok) {
+        if (!a) {
+            a = xcalloc(1, sizeof *a);
+            memcpy(a->addr, peer, sizeof a->addr);
+            a->next = *list;
+            *list = a;
+        }
+        a->n++;
+        srv->open_connections++;
     }
+    pthread_mutex_unlock(&srv->count_lock);
+    return ok ? MHD_YES : MHD_NO;
+}
+
+/* A connection admit_connection counted has closed. */
+static void release_connection(struct server *srv, const char *peer)
+{
+    pthread_mutex_lock(&srv->count_lock);
+    struct address_count **p = address_list(srv, peer);
+    while (*p && strcmp((*p)->addr, peer) != 0)
+        p = &(*p)->next;
+    if (*p) {
+        srv->open_connections--;
+        if (--(*p)->n == 0) {
+            struct address_count *gone = *p;
+            *p = gone->next;
+            free(gone);
+        }
+    }
+    pthread_mutex_unlock(&srv->count_lock);
 }
 
 /*
@@ -477,7 +751,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ex->job.gated = ex->plan.gated;
         ex->job.run_batch = run_batch_in_lane;
         MHD_suspend_connection(conn);
-        lanes_submit(ex->srv->lanes, (unsigned)lane, &ex->job);
+        if (!gather(ex))
+            to_lane(ex);
         return MHD_YES;
     }
     struct reply rep;
@@ -507,6 +782,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         struct connection *c = *socket_context;
         if (c) {
             guard_close(srv->guard, c->guard);
+            release_connection(srv, c->peer);
             free(c);
         }
         *socket_context = NULL;
@@ -522,6 +798,39 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
         b.data[--b.len] = '\0';
     log_warn("http: %s", b.data ? b.data : "");
     buf_free(&b);
+}
+
+static void stop_loops(struct server *srv, unsigned running);
+static void free_server(struct server *srv);
+
+/*
+ * Each connection's memory (the request line and headers as they come, the head of the answer):
+ * libmicrohttpd's default is 32 KiB, malloc'd and zeroed at every request, so all of it is
+ * resident, 8 MiB at 256 connections. 16 KiB still takes 12 kB of request headers
+ * (tests/api/server.test.mjs), more than browsers send; bodies stream through it.
+ */
+#define CONNECTION_MEMORY (16 * 1024)
+
+/* The options every loop's daemon has. */
+#define DAEMON_OPTIONS(srv, s)                                                                     \
+    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(s)->connection_limit,                              \
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(s)->connection_timeout_s,                    \
+        MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv, MHD_OPTION_NOTIFY_COMPLETED, end_request, \
+        srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE,     \
+        (unsigned int)1024, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,         \
+        MHD_OPTION_END
+
+/* A loop's daemon: listening on addr, or (addr NULL) on the socket fd another one listens on. */
+static struct MHD_Daemon *start_daemon(struct server *srv, const struct settings *s, unsigned flags,
+                                       const struct sockaddr_storage *addr, MHD_socket fd)
+{
+    if (addr)
+        return MHD_start_daemon(flags, 0, admit_connection, srv, on_request, srv,
+                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+                                (const struct sockaddr *)addr, DAEMON_OPTIONS(srv, s));
+    return MHD_start_daemon(flags, 0, admit_connection, srv, on_request, srv,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+                            DAEMON_OPTIONS(srv, s));
 }
 
 struct server *server_start(const struct settings *s, const struct server_config *config,
@@ -549,35 +858,52 @@ struct server *server_start(const struct settings *s, const struct server_config
                                                      .reserve = reserve,
                                                      .request_timeout_s = s->request_timeout_s,
                                                      .idle_timeout_s = s->connection_timeout_s });
-    /*
-     * Each connection's memory (the request line and headers as they come, the head of the
-     * answer): libmicrohttpd's default is 32 KiB, malloc'd and zeroed at every request, so all of
-     * it is resident, 8 MiB at 256 connections. 16 KiB still takes 12 kB of request headers
-     * (tests/api/server.test.mjs), more than browsers send; bodies stream through it.
-     */
-    const size_t connection_memory = 16 * 1024;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
+    srv->prefetch = config->prefetch;
+    srv->max_connections = s->connection_limit;
+    srv->max_per_address = s->per_address_limit;
+    pthread_mutex_init(&srv->count_lock, NULL);
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)s->http_threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)s->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned int)s->per_address_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)s->connection_timeout_s, MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv,
-        MHD_OPTION_NOTIFY_COMPLETED, end_request, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        connection_memory, MHD_OPTION_END);
-    if (!srv->daemon) {
-        lanes_stop(srv->lanes);
-        guard_stop(srv->guard);
-        free(srv);
-        *why = "cannot listen there (address in use, or not an address of this machine)";
-        return NULL;
+    /* The first daemon listens; the others take the same socket (each its own descriptor). */
+    srv->nloops = s->http_threads ? s->http_threads : 1;
+    srv->loops = xcalloc(srv->nloops, sizeof *srv->loops);
+    MHD_socket listen_fd = MHD_INVALID_SOCKET;
+    for (unsigned i = 0; i < srv->nloops; i++) {
+        struct loop *lp = &srv->loops[i];
+        lp->srv = srv;
+        lp->db_fd = -1;
+        lp->epfd = lp->wake_fd = -1;
+        MHD_socket fd = i == 0 ? MHD_INVALID_SOCKET : dup(listen_fd);
+        lp->daemon = start_daemon(srv, s, flags, i == 0 ? &addr : NULL, fd);
+        const union MHD_DaemonInfo *ep =
+            lp->daemon ? MHD_get_daemon_info(lp->daemon, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+        if (i == 0 && lp->daemon) {
+            const union MHD_DaemonInfo *li =
+                MHD_get_daemon_info(lp->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+            listen_fd = li ? li->listen_fd : MHD_INVALID_SOCKET;
+        }
+        lp->epfd = epoll_create1(EPOLL_CLOEXEC);
+        lp->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        struct epoll_event in = { .events = EPOLLIN, .data.fd = ep ? ep->epoll_fd : -1 };
+        struct epoll_event stop = { .events = EPOLLIN, .data.fd = lp->wake_fd };
+        if (!lp->daemon || !ep || lp->epfd < 0 || lp->wake_fd < 0 ||
+            epoll_ctl(lp->epfd, EPOLL_CTL_ADD, ep->epoll_fd, &in) != 0 ||
+            epoll_ctl(lp->epfd, EPOLL_CTL_ADD, lp->wake_fd, &stop) != 0 ||
+            pthread_create(&lp->thread, NULL, loop_main, lp) != 0) {
+            if (!lp->daemon && fd != MHD_INVALID_SOCKET)
+                close(fd);
+            srv->nloops = i + 1;
+            stop_loops(srv, i);
+            lanes_stop(srv->lanes);
+            guard_stop(srv->guard);
+            free_server(srv);
+            *why = "cannot listen there (address in use, or not an address of this machine)";
+            return NULL;
+        }
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(srv->loops[0].daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : 0;
 
     char host[INET6_ADDRSTRLEN] = "";
@@ -592,22 +918,61 @@ struct server *server_start(const struct settings *s, const struct server_config
     return srv;
 }
 
+/*
+ * End the first `running` loops' threads (each answers what it still holds), then stop every
+ * loop's daemon and close its descriptors.
+ */
+static void stop_loops(struct server *srv, unsigned running)
+{
+    for (unsigned i = 0; i < running; i++) {
+        atomic_store(&srv->loops[i].stopping, true);
+        wake(&srv->loops[i]);
+    }
+    for (unsigned i = 0; i < running; i++)
+        pthread_join(srv->loops[i].thread, NULL);
+    for (unsigned i = 0; i < srv->nloops; i++) {
+        struct loop *lp = &srv->loops[i];
+        if (lp->daemon)
+            MHD_stop_daemon(lp->daemon);
+        if (lp->epfd >= 0)
+            close(lp->epfd);
+        if (lp->wake_fd >= 0)
+            close(lp->wake_fd);
+    }
+}
+
+static void free_server(struct server *srv)
+{
+    for (size_t i = 0; i < sizeof srv->per_address / sizeof srv->per_address[0]; i++)
+        while (srv->per_address[i]) {
+            struct address_count *a = srv->per_address[i];
+            srv->per_address[i] = a->next;
+            free(a);
+        }
+    pthread_mutex_destroy(&srv->count_lock);
+    free(srv->loops);
+    free(srv);
+}
+
 void server_stop(struct server *srv, unsigned grace_seconds)
 {
     if (!srv)
         return;
-    MHD_socket listen_fd = MHD_quiesce_daemon(srv->daemon);
-    if (listen_fd != MHD_INVALID_SOCKET)
-        close(listen_fd);
+    /* Each connection thread stops listening (libmicrohttpd wants that done on its thread). */
+    for (unsigned i = 0; i < srv->nloops; i++) {
+        atomic_store(&srv->loops[i].quiescing, true);
+        wake(&srv->loops[i]);
+    }
     /* Requests already received finish and get their answer. */
     for (unsigned i = 0; i < grace_seconds * 100 && atomic_load(&in_flight) > 0; i++)
         usleep(10000);
     /*
      * Whatever a lane still runs finishes (libmicrohttpd must not stop with a connection
-     * suspended): the database's statement timeout bounds the wait.
+     * suspended): the database's statement timeout bounds the wait. The connection threads run
+     * on meanwhile, to send what the lanes answer.
      */
     lanes_stop(srv->lanes);
-    MHD_stop_daemon(srv->daemon);
+    stop_loops(srv, srv->nloops);
     guard_stop(srv->guard);
-    free(srv);
+    free_server(srv);
 }

@@ -1,10 +1,19 @@
 /*
- * server: the only file that talks to libmicrohttpd. A few threads (--http-threads) accept
- * connections and read and write them all; each assembles a struct req (with the body capped),
- * and hands it to the lane of its route (see lanes.h), suspending the connection until a lane
- * thread has run the handler, so that no connection waits behind another's database work. What
- * needs no handler (a file of the web root, a 404, a preflight) is answered at once. The struct
- * reply is written back with the security headers every response carries.
+ * server: the only file that talks to libmicrohttpd. A few connection threads (--http-threads)
+ * each run a libmicrohttpd daemon of their own on the one listening socket, from an epoll loop of
+ * their own, and read and write all of its connections; each assembles a struct req (with the
+ * body capped), and hands it to the lane of its route (see lanes.h), suspending the connection
+ * until a lane thread has run the handler, so that no connection waits behind another's database
+ * work. What needs no handler (a file of the web root, a 404, a preflight) is answered at once.
+ *
+ * A route that can send its statement ahead (struct route's prefetch: the desk's lookups) is
+ * answered by the connection thread itself, without a hand-off to another thread: the requests
+ * that came together are suspended, their statement sent on the thread's own database
+ * connection, and the thread goes on serving while it runs; when the answer is in (its socket is
+ * in the loop), the requests are dispatched there with waiting forbidden (server_prefetch). A
+ * request that would have had to wait for anything more (a session not in memory, a reconnect)
+ * goes to its lane as every other does. The struct reply is written back with the security
+ * headers every response carries.
  */
 #ifndef HYLLA_HTTP_SERVER_H
 #define HYLLA_HTTP_SERVER_H
@@ -17,12 +26,27 @@
 
 struct server;
 
+/*
+ * How a connection thread answers the routes that prefetch, from the data layer (the store's
+ * functions of these names); without socket, their requests go to their lanes as others do.
+ */
+struct server_prefetch {
+    void (*thread_start)(void); /* on each connection thread before it serves, and ... */
+    void (*thread_stop)(void);  /* ... before it ends */
+    int (*socket)(void);        /* what to wait on for the answer sent ahead */
+    bool (*poll)(void);         /* read it without waiting: whether all of it is in */
+    void (*drop)(void);         /* an answer nobody took */
+    void (*no_wait)(bool on);   /* forbid waiting on the database (on) or allow it again */
+    bool (*would_have_waited)(void);
+};
+
 /* What the server answers with: the routes, and the lanes their handlers run on. */
 struct server_config {
     const struct router *router;
     const struct lane_config *lanes; /* indexed by struct route's lane */
     size_t nlanes;
     struct lane_hooks hooks;
+    struct server_prefetch prefetch;
 };
 
 /*

@@ -213,3 +213,52 @@ test('while a batch runs, the lookups that come wait for it and go together; oth
   assert.equal((await metric('hylla_http_batches_total')) - batches, 1);
   assert.equal((await metric('hylla_http_batched_requests_total')) - batched, 10);
 });
+
+/** The lookups whose statement the connection thread sent itself, answered there or in a lane. */
+async function prefetched(where) {
+  const r = await new Client(server.url).get('/metrics');
+  return Number(new RegExp(`^hylla_http_prefetched_requests_total\\{answered="${where}"\\} (\\d+)$`, 'm').exec(r.text)[1]);
+}
+
+test('the connection thread answers lookups itself: with every desk thread held, and serving others while one waits', async () => {
+  const path = `/api/items/${codes.plain}`;
+  // New items change the catalogue: the names kept in memory go as each database connection
+  // brings the message, on its next round trip, and a lookup that would then read them again goes
+  // to the desk's lane. Before the counting, both desk threads make their round trips, and the
+  // lookups read the names again.
+  const pair = [await addItem(db, 'lund', { name: 'Hålls E' }), await addItem(db, 'lund', { name: 'Hålls F' })];
+  await Promise.all(Array.from({ length: 8 }, () => desk.get('/api/borrowers?q=%C3%85sa')));
+  let alone;
+  for (let i = 0, here = await prefetched('here'); i < 5 && (await prefetched('here')) === here; i++) {
+    alone = await desk.get(path);
+    assert.equal(alone.status, 200);
+  }
+  const here = await prefetched('here');
+  const lane = await prefetched('lane');
+  // Both desk threads wait on a lock: a lookup still answers, on the connection thread.
+  const during = await whileDeskWaits(pair, () => Promise.race([desk.get(path), sleep(5000).then(() => null)]));
+  assert.ok(during, 'a lookup waited for a desk thread');
+  assert.equal(during.text, alone.text);
+  assert.equal(await prefetched('here'), here + 1);
+  assert.equal(await prefetched('lane'), lane);
+
+  // A lookup whose statement waits (on a lock of item_photos) holds none of the thread's others.
+  const holder = new pg.Client(pgConfig(db.conninfo));
+  await holder.connect();
+  let waiting;
+  try {
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE item_photos IN ACCESS EXCLUSIVE MODE');
+    waiting = desk.get(path);
+    await waitingOnLocks(db, 1);
+    for (const other of ['/api/nothing', '/healthz', '/']) {
+      const r = await Promise.race([new Client(server.url).get(other), sleep(3000).then(() => null)]);
+      assert.ok(r, `${other} waited behind the lookup`);
+    }
+  } finally {
+    await holder.query('ROLLBACK').catch(() => {});
+    await holder.end();
+  }
+  assert.equal((await waiting).text, alone.text);
+  assert.equal(await prefetched('here'), here + 2);
+});
