@@ -494,7 +494,8 @@ static bool answer_sent(struct loop *lp, bool wait)
     const struct server_prefetch *pf = &lp->srv->prefetch;
     if (!lp->nsent || (!wait && !pf->poll()))
         return false;
-    epoll_ctl(lp->epfd, EPOLL_CTL_DEL, lp->db_fd, NULL);
+    if (lp->db_fd >= 0)
+        epoll_ctl(lp->epfd, EPOLL_CTL_DEL, lp->db_fd, NULL);
     lp->db_fd = -1;
     struct req *reqs[ROUTER_BATCH_MAX];
     struct reply *reps[ROUTER_BATCH_MAX];
@@ -886,10 +887,10 @@ struct server *server_start(const struct settings *s, const struct server_config
         lp->epfd = epoll_create1(EPOLL_CLOEXEC);
         lp->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         struct epoll_event in = { .events = EPOLLIN, .data.fd = ep ? ep->epoll_fd : -1 };
-        struct epoll_event stop = { .events = EPOLLIN, .data.fd = lp->wake_fd };
+        struct epoll_event woken = { .events = EPOLLIN, .data.fd = lp->wake_fd };
         if (!lp->daemon || !ep || lp->epfd < 0 || lp->wake_fd < 0 ||
             epoll_ctl(lp->epfd, EPOLL_CTL_ADD, ep->epoll_fd, &in) != 0 ||
-            epoll_ctl(lp->epfd, EPOLL_CTL_ADD, lp->wake_fd, &stop) != 0 ||
+            epoll_ctl(lp->epfd, EPOLL_CTL_ADD, lp->wake_fd, &woken) != 0 ||
             pthread_create(&lp->thread, NULL, loop_main, lp) != 0) {
             if (!lp->daemon && fd != MHD_INVALID_SOCKET)
                 close(fd);
