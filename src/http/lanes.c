@@ -108,6 +108,16 @@ static struct lane_job *take_job(struct lane *l, bool gate)
     return NULL;
 }
 
+/* n of the lane's jobs ended: after the last, a lane that yields to it may take all its threads. */
+static void work_done(struct lane *l, size_t n)
+{
+    if (atomic_fetch_sub(&l->pending, (unsigned)n) == n && l->yielder) {
+        pthread_mutex_lock(&l->yielder->lock);
+        pthread_cond_broadcast(&l->yielder->ready);
+        pthread_mutex_unlock(&l->yielder->lock);
+    }
+}
+
 static void *lane_main(void *arg)
 {
     struct lane *l = arg;
@@ -138,12 +148,7 @@ static void *lane_main(void *arg)
             job->run_batch(jobs, n);
         else
             job->run(job);
-        /* The last of this lane's work done: a lane that yields to it may take all its threads. */
-        if (atomic_fetch_sub(&l->pending, (unsigned)n) == n && l->yielder) {
-            pthread_mutex_lock(&l->yielder->lock);
-            pthread_cond_broadcast(&l->yielder->ready);
-            pthread_mutex_unlock(&l->yielder->lock);
-        }
+        work_done(l, n);
         pthread_mutex_lock(&l->lock);
         l->batching -= batch;
         l->running--;
@@ -220,6 +225,15 @@ void lanes_submit(struct lanes *lanes, unsigned lane, struct lane_job *job)
     if (runnable(l, job, job->gated))
         pthread_cond_signal(l->gate_threads && job->gated ? &l->gate_ready : &l->ready);
     pthread_mutex_unlock(&l->lock);
+}
+
+void lanes_note(struct lanes *lanes, unsigned lane, int n)
+{
+    struct lane *l = &lanes->lane[lane < lanes->n ? lane : lanes->n - 1];
+    if (n > 0)
+        atomic_fetch_add(&l->pending, (unsigned)n);
+    else if (n < 0)
+        work_done(l, (size_t)-n);
 }
 
 void lanes_stop(struct lanes *lanes)

@@ -86,6 +86,13 @@ struct lanes *lanes_start(const struct lane_config *config, size_t n,
 /* Queue a job on a lane (an index below n; a larger one means the last lane). */
 void lanes_submit(struct lanes *lanes, unsigned lane, struct lane_job *job);
 
+/*
+ * n jobs of a lane's kind begun (n > 0) or ended (n < 0) elsewhere, by a thread of no lane (a
+ * connection thread's lookups, http/server.c): while any are, a lane that yields to this one
+ * yields as it does for this lane's own jobs.
+ */
+void lanes_note(struct lanes *lanes, unsigned lane, int n);
+
 /* Run what is queued, let every thread end, and free the lanes. */
 void lanes_stop(struct lanes *lanes);
 

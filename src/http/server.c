@@ -454,6 +454,8 @@ static bool gather(struct exchange *ex)
         (lp->ngathered && lp->gathered[0]->plan.batch_key != ex->plan.batch_key))
         return false;
     lp->gathered[lp->ngathered++] = ex;
+    /* Desk work, though on no desk thread: the reads' lane yields to it (lanes.h). */
+    lanes_note(ex->srv->lanes, (unsigned)ex->plan.lane, 1);
     return true;
 }
 
@@ -481,6 +483,7 @@ static void send_gathered(struct loop *lp)
         lp->srv->prefetch.drop();
     for (size_t i = 0; i < lp->ngathered; i++)
         to_lane(lp->gathered[i]);
+    lanes_note(lp->srv->lanes, (unsigned)lp->gathered[0]->plan.lane, -(int)lp->ngathered);
     lp->ngathered = 0;
 }
 
@@ -497,6 +500,7 @@ static bool answer_sent(struct loop *lp, bool wait)
     if (lp->db_fd >= 0)
         epoll_ctl(lp->epfd, EPOLL_CTL_DEL, lp->db_fd, NULL);
     lp->db_fd = -1;
+    unsigned lane = (unsigned)lp->sent[0]->plan.lane;
     struct req *reqs[ROUTER_BATCH_MAX];
     struct reply *reps[ROUTER_BATCH_MAX];
     for (size_t i = 0; i < lp->nsent; i++) {
@@ -528,6 +532,8 @@ static bool answer_sent(struct loop *lp, bool wait)
             MHD_resume_connection(ex->conn);
         }
     }
+    if (!wait) /* at the end, the lanes are gone */
+        lanes_note(lp->srv->lanes, lane, -(int)lp->nsent);
     lp->nsent = 0;
     return !again;
 }
