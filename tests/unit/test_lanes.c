@@ -1,6 +1,6 @@
 /*
  * Unit tests of http/lanes: the threads a lane keeps for gated jobs (a login at the password
- * gate) and for the others. Jobs here hold their thread until the test lets them go, so what runs
+ * gate) and for the others, and a lane that yields to another's work done elsewhere. Jobs here hold their thread until the test lets them go, so what runs
  * at once is what the lane allowed.
  */
 #include "check_main.h"
@@ -116,12 +116,43 @@ START_TEST(without_gate_threads_any_job_takes_any_thread)
 }
 END_TEST
 
+/*
+ * Work of the desk's kind noted from outside its lane (a connection thread's lookups): while it
+ * is, the reads' lane runs on its yield_threads only, and on all of them once it has ended.
+ */
+START_TEST(a_lane_yields_to_work_noted_elsewhere)
+{
+    reset();
+    const struct lane_config config[] = {
+        { .name = "desk", .threads = 1 },
+        { .name = "reads", .threads = 3, .yield_to = 0, .yield_threads = 1 },
+    };
+    struct lanes *lanes = lanes_start(config, 2, NULL);
+    lanes_note(lanes, 0, 2);
+    struct held_job jobs[3];
+    for (size_t i = 0; i < 3; i++) {
+        jobs[i] = (struct held_job){ .job = { .run = run_held } };
+        lanes_submit(lanes, 1, &jobs[i].job);
+    }
+    ck_assert_uint_eq(wait_started(jobs, 3, 1), 1);
+    lanes_note(lanes, 0, -1);
+    nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL); /* one is still noted */
+    ck_assert_uint_eq(wait_started(jobs, 3, 1), 1);
+    lanes_note(lanes, 0, -1);
+    ck_assert_uint_eq(wait_started(jobs, 3, 3), 3);
+    release_all();
+    lanes_stop(lanes);
+    ck_assert_uint_eq(most[0], 3);
+}
+END_TEST
+
 static Suite *lanes_suite(void)
 {
     Suite *s = suite_create("lanes");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, gated_jobs_never_hold_the_other_threads);
     tcase_add_test(tc, without_gate_threads_any_job_takes_any_thread);
+    tcase_add_test(tc, a_lane_yields_to_work_noted_elsewhere);
     suite_add_tcase(s, tc);
     return s;
 }
