@@ -59,10 +59,9 @@ struct server {
     struct server_prefetch prefetch;
     uint16_t port;
     bool access_log;
-    /* The connection caps, over every loop's daemon (see admit_connection). */
-    unsigned max_connections, max_per_address;
+    /* The cap on an address's connections, over every loop's daemon (see admit_connection). */
+    unsigned max_per_address;
     pthread_mutex_t count_lock;
-    unsigned open_connections;
     struct address_count *per_address[256];
 };
 
@@ -620,9 +619,10 @@ static struct address_count **address_list(struct server *srv, const char *addr)
 }
 
 /*
- * libmicrohttpd's accept policy, one for every loop's daemon: a new connection is taken while
- * the server holds fewer than --max-connections in all and its address fewer than
- * --max-per-address; counted until release_connection.
+ * libmicrohttpd's accept policy, one for every loop's daemon: a new connection is taken while its
+ * address holds fewer than --max-per-address, and counted until release_connection. (The cap on
+ * all connections is each daemon's share of it: at its share, a daemon takes no new connection
+ * and they wait in the listening socket's queue, as with libmicrohttpd's own thread pool.)
  */
 static enum MHD_Result admit_connection(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
@@ -634,7 +634,7 @@ static enum MHD_Result admit_connection(void *cls, const struct sockaddr *addr, 
     struct address_count **list = address_list(srv, peer), *a = *list;
     while (a && strcmp(a->addr, peer) != 0)
         a = a->next;
-    bool ok = srv->open_connections < srv->max_connections && (!a || a->n < srv->max_per_address);
+    bool ok = !a || a->n < srv->max_per_address;
     if (ok) {
         if (!a) {
             a = xcalloc(1, sizeof *a);
@@ -643,7 +643,6 @@ static enum MHD_Result admit_connection(void *cls, const struct sockaddr *addr, 
             *list = a;
         }
         a->n++;
-        srv->open_connections++;
     }
     pthread_mutex_unlock(&srv->count_lock);
     return ok ? MHD_YES : MHD_NO;
@@ -657,7 +656,6 @@ static void release_connection(struct server *srv, const char *peer)
     while (*p && strcmp((*p)->addr, peer) != 0)
         p = &(*p)->next;
     if (*p) {
-        srv->open_connections--;
         if (--(*p)->n == 0) {
             struct address_count *gone = *p;
             *p = gone->next;
@@ -819,25 +817,28 @@ static void free_server(struct server *srv);
 #define CONNECTION_MEMORY (16 * 1024)
 
 /* The options every loop's daemon has. */
-#define DAEMON_OPTIONS(srv, s)                                                                     \
-    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(s)->connection_limit,                              \
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(s)->connection_timeout_s,                    \
-        MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv, MHD_OPTION_NOTIFY_COMPLETED, end_request, \
-        srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE,     \
-        (unsigned int)1024, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,         \
-        MHD_OPTION_END
+#define DAEMON_OPTIONS(srv, s, limit)                                                              \
+    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(limit), MHD_OPTION_CONNECTION_TIMEOUT,             \
+        (unsigned int)(s)->connection_timeout_s, MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv,  \
+        MHD_OPTION_NOTIFY_COMPLETED, end_request, srv, MHD_OPTION_NOTIFY_CONNECTION,               \
+        on_connection, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,                    \
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END
 
-/* A loop's daemon: listening on addr, or (addr NULL) on the socket fd another one listens on. */
+/*
+ * A loop's daemon, for at most limit connections: listening on addr, or (addr NULL) on the socket
+ * fd another one listens on.
+ */
 static struct MHD_Daemon *start_daemon(struct server *srv, const struct settings *s, unsigned flags,
-                                       const struct sockaddr_storage *addr, MHD_socket fd)
+                                       unsigned limit, const struct sockaddr_storage *addr,
+                                       MHD_socket fd)
 {
     if (addr)
         return MHD_start_daemon(flags, 0, admit_connection, srv, on_request, srv,
                                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-                                (const struct sockaddr *)addr, DAEMON_OPTIONS(srv, s));
+                                (const struct sockaddr *)addr, DAEMON_OPTIONS(srv, s, limit));
     return MHD_start_daemon(flags, 0, admit_connection, srv, on_request, srv,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-                            DAEMON_OPTIONS(srv, s));
+                            DAEMON_OPTIONS(srv, s, limit));
 }
 
 struct server *server_start(const struct settings *s, const struct server_config *config,
@@ -866,7 +867,6 @@ struct server *server_start(const struct settings *s, const struct server_config
                                                      .request_timeout_s = s->request_timeout_s,
                                                      .idle_timeout_s = s->connection_timeout_s });
     srv->prefetch = config->prefetch;
-    srv->max_connections = s->connection_limit;
     srv->max_per_address = s->per_address_limit;
     pthread_mutex_init(&srv->count_lock, NULL);
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
@@ -882,7 +882,10 @@ struct server *server_start(const struct settings *s, const struct server_config
         lp->db_fd = -1;
         lp->epfd = lp->wake_fd = -1;
         MHD_socket fd = i == 0 ? MHD_INVALID_SOCKET : dup(listen_fd);
-        lp->daemon = start_daemon(srv, s, flags, i == 0 ? &addr : NULL, fd);
+        /* Each its share of the cap, as libmicrohttpd shares it among a pool's threads. */
+        unsigned limit =
+            s->connection_limit / srv->nloops + (i < s->connection_limit % srv->nloops);
+        lp->daemon = start_daemon(srv, s, flags, limit, i == 0 ? &addr : NULL, fd);
         const union MHD_DaemonInfo *ep =
             lp->daemon ? MHD_get_daemon_info(lp->daemon, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
         if (i == 0 && lp->daemon) {
