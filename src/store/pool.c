@@ -57,7 +57,7 @@ struct prefetch {
     struct store_stmt *stmt;
     int nparams;
     bool synced;   /* it began outside a transaction block (sync_begins) */
-    bool done;     /* every result is in (or failed is) */
+    bool done;     /* every result is in, or it failed */
     bool failed;   /* the connection broke under it */
     PGresult *res; /* its first result */
     bool null[PREFETCH_MAX_PARAMS];
