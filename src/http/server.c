@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -23,6 +24,7 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -825,20 +827,38 @@ static void free_server(struct server *srv);
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END
 
 /*
- * A loop's daemon, for at most limit connections: listening on addr, or (addr NULL) on the socket
- * fd another one listens on.
+ * A loop's daemon, for at most limit connections, listening on addr with a socket of its own
+ * (SO_REUSEPORT: the kernel spreads new connections over the loops' sockets evenly; with one
+ * socket for all, the loop that woke first took them, and at times one thread served every
+ * connection while the other idled).
  */
 static struct MHD_Daemon *start_daemon(struct server *srv, const struct settings *s, unsigned flags,
-                                       unsigned limit, const struct sockaddr_storage *addr,
-                                       MHD_socket fd)
+                                       unsigned limit, const struct sockaddr_storage *addr)
 {
-    if (addr)
-        return MHD_start_daemon(flags, 0, admit_connection, srv, on_request, srv,
-                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-                                (const struct sockaddr *)addr, DAEMON_OPTIONS(srv, s, limit));
     return MHD_start_daemon(flags, 0, admit_connection, srv, on_request, srv,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-                            DAEMON_OPTIONS(srv, s, limit));
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+                            (const struct sockaddr *)addr, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+                            (unsigned int)1, DAEMON_OPTIONS(srv, s, limit));
+}
+
+/*
+ * Whether another process listens on addr already: a plain bind (no SO_REUSEPORT) fails then,
+ * though the loops' own sockets, which share the port, may bind. Port 0 is always free.
+ */
+static bool address_taken(const struct sockaddr_storage *addr, socklen_t addrlen)
+{
+    const struct sockaddr_in *in4 = (const struct sockaddr_in *)(const void *)addr;
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)addr;
+    if ((addr->ss_family == AF_INET ? in4->sin_port : in6->sin6_port) == 0)
+        return false;
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    bool taken = bind(fd, (const struct sockaddr *)addr, addrlen) != 0 && errno == EADDRINUSE;
+    close(fd);
+    return taken;
 }
 
 struct server *server_start(const struct settings *s, const struct server_config *config,
@@ -872,27 +892,28 @@ struct server *server_start(const struct settings *s, const struct server_config
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    /* The first daemon listens; the others take the same socket (each its own descriptor). */
+    /* Each daemon its own socket on the address; the others on the port the first one got. */
     srv->nloops = s->http_threads ? s->http_threads : 1;
     srv->loops = xcalloc(srv->nloops, sizeof *srv->loops);
-    MHD_socket listen_fd = MHD_INVALID_SOCKET;
-    for (unsigned i = 0; i < srv->nloops; i++) {
+    bool taken = address_taken(&addr, addrlen);
+    for (unsigned i = 0; i < srv->nloops && !taken; i++) {
         struct loop *lp = &srv->loops[i];
         lp->srv = srv;
         lp->db_fd = -1;
         lp->epfd = lp->wake_fd = -1;
-        MHD_socket fd = i == 0 ? MHD_INVALID_SOCKET : dup(listen_fd);
         /* Each its share of the cap, as libmicrohttpd shares it among a pool's threads. */
         unsigned limit =
             s->connection_limit / srv->nloops + (i < s->connection_limit % srv->nloops);
-        lp->daemon = start_daemon(srv, s, flags, limit, i == 0 ? &addr : NULL, fd);
+        lp->daemon = start_daemon(srv, s, flags, limit, &addr);
         const union MHD_DaemonInfo *ep =
             lp->daemon ? MHD_get_daemon_info(lp->daemon, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
-        if (i == 0 && lp->daemon) {
-            const union MHD_DaemonInfo *li =
-                MHD_get_daemon_info(lp->daemon, MHD_DAEMON_INFO_LISTEN_FD);
-            listen_fd = li ? li->listen_fd : MHD_INVALID_SOCKET;
-        }
+        const union MHD_DaemonInfo *bound =
+            i == 0 && lp->daemon ? MHD_get_daemon_info(lp->daemon, MHD_DAEMON_INFO_BIND_PORT)
+                                 : NULL;
+        if (bound && addr.ss_family == AF_INET6)
+            ((struct sockaddr_in6 *)&addr)->sin6_port = htons(bound->port);
+        else if (bound)
+            ((struct sockaddr_in *)&addr)->sin_port = htons(bound->port);
         lp->epfd = epoll_create1(EPOLL_CLOEXEC);
         lp->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         struct epoll_event in = { .events = EPOLLIN, .data.fd = ep ? ep->epoll_fd : -1 };
@@ -901,8 +922,6 @@ struct server *server_start(const struct settings *s, const struct server_config
             epoll_ctl(lp->epfd, EPOLL_CTL_ADD, ep->epoll_fd, &in) != 0 ||
             epoll_ctl(lp->epfd, EPOLL_CTL_ADD, lp->wake_fd, &woken) != 0 ||
             pthread_create(&lp->thread, NULL, loop_main, lp) != 0) {
-            if (!lp->daemon && fd != MHD_INVALID_SOCKET)
-                close(fd);
             srv->nloops = i + 1;
             stop_loops(srv, i);
             lanes_stop(srv->lanes);
@@ -911,6 +930,14 @@ struct server *server_start(const struct settings *s, const struct server_config
             *why = "cannot listen there (address in use, or not an address of this machine)";
             return NULL;
         }
+    }
+    if (taken) {
+        srv->nloops = 0;
+        lanes_stop(srv->lanes);
+        guard_stop(srv->guard);
+        free_server(srv);
+        *why = "cannot listen there (address in use, or not an address of this machine)";
+        return NULL;
     }
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(srv->loops[0].daemon, MHD_DAEMON_INFO_BIND_PORT);

@@ -217,3 +217,19 @@ test("libmicrohttpd's own refusals are problem+json with the security headers", 
     await db.drop();
   }
 });
+
+test('a second server on an address in use says so and exits, though the first shares its port among its threads', async () => {
+  const db = await freshDb();
+  const server = await startHylla({ database: db.conninfo, args: ['--http-threads', '2'] });
+  try {
+    const { host } = new URL(server.url);
+    const r = await hylla(['serve', '--listen', host, '--database', db.conninfo,
+      '--web-root', path.join(SOURCE_ROOT, 'web')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /cannot listen there \(address in use/);
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  } finally {
+    await server.stop();
+    await db.drop();
+  }
+});
