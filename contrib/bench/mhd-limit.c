@@ -1,7 +1,8 @@
 /*
  * mhd-limit: the HTTP limit of contrib/bench/run. A libmicrohttpd server in hylla's threading
- * mode (an internal polling thread, epoll, a pool of threads as many as hylla's --http-threads,
- * the same connection limits as `hylla serve`; see src/http/server.c) that answers every request
+ * mode until 3 December 2026 (an internal polling thread, epoll, a pool of threads as many as
+ * hylla's --http-threads, the same connection limits as `hylla serve`; hylla now runs a daemon
+ * per thread from loops of its own, src/http/server.c) that answers every request
  * at once with a fixed JSON body of a given size and does nothing else: no routing, no lanes, no
  * database, no headers beyond Content-Type.
  * What it serves per second is what HTTP alone allows on this machine for answers of that size,
