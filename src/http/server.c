@@ -460,6 +460,14 @@ static bool gather(struct exchange *ex)
     return true;
 }
 
+/* The requests gathered become those the statement running answers. */
+static void gathered_to_sent(struct loop *lp)
+{
+    memcpy(lp->sent, lp->gathered, lp->ngathered * sizeof lp->sent[0]);
+    lp->nsent = lp->ngathered;
+    lp->ngathered = 0;
+}
+
 /* Send the statement of the requests gathered, unless one runs: else they go to their lane. */
 static void send_gathered(struct loop *lp)
 {
@@ -474,9 +482,7 @@ static void send_gathered(struct loop *lp)
         struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
         if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev) == 0) {
             lp->db_fd = fd;
-            memcpy(lp->sent, lp->gathered, lp->ngathered * sizeof lp->sent[0]);
-            lp->nsent = lp->ngathered;
-            lp->ngathered = 0;
+            gathered_to_sent(lp);
             return;
         }
     }
@@ -574,12 +580,8 @@ static void *loop_main(void *arg)
     }
     /* The lanes are stopped: what is left here is answered here, waiting as long as it takes. */
     answer_sent(lp, true);
-    if (lp->ngathered) {
-        memcpy(lp->sent, lp->gathered, lp->ngathered * sizeof lp->sent[0]);
-        lp->nsent = lp->ngathered;
-        lp->ngathered = 0;
-        answer_sent(lp, true);
-    }
+    gathered_to_sent(lp);
+    answer_sent(lp, true);
     for (int i = 0; i < 100 && atomic_load(&in_flight) > 0; i++) {
         MHD_run(lp->daemon);
         usleep(1000);
@@ -818,14 +820,6 @@ static void free_server(struct server *srv);
  */
 #define CONNECTION_MEMORY (16 * 1024)
 
-/* The options every loop's daemon has. */
-#define DAEMON_OPTIONS(srv, s, limit)                                                              \
-    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(limit), MHD_OPTION_CONNECTION_TIMEOUT,             \
-        (unsigned int)(s)->connection_timeout_s, MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv,  \
-        MHD_OPTION_NOTIFY_COMPLETED, end_request, srv, MHD_OPTION_NOTIFY_CONNECTION,               \
-        on_connection, srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,                    \
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END
-
 /*
  * A loop's daemon, for at most limit connections, listening on addr with a socket of its own
  * (SO_REUSEPORT: the kernel spreads new connections over the loops' sockets evenly; with one
@@ -835,10 +829,14 @@ static void free_server(struct server *srv);
 static struct MHD_Daemon *start_daemon(struct server *srv, const struct settings *s, unsigned flags,
                                        unsigned limit, const struct sockaddr_storage *addr)
 {
-    return MHD_start_daemon(flags, 0, admit_connection, srv, on_request, srv,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-                            (const struct sockaddr *)addr, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-                            (unsigned int)1, DAEMON_OPTIONS(srv, s, limit));
+    return MHD_start_daemon(
+        flags, 0, admit_connection, srv, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+        (unsigned int)1, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)s->connection_timeout_s, MHD_OPTION_URI_LOG_CALLBACK, begin_request, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, end_request, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        srv, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
 }
 
 /*
