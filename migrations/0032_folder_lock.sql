@@ -16,8 +16,8 @@
 -- Now the folder waits for the lock, up to 5 seconds. PostgreSQL queues a request behind one
 -- waiting that conflicts with it, so from the moment the folder waits, the commits' shared tries
 -- fail and they leave their changes to it; those that held the lock end their folds, and the
--- folder has it. A folder that finds another server's folder holding it (in this database:
--- pg_locks shows every database's) does not wait: it folds all the same, as before.
+-- folder has it. A folder that finds another server's folder holding it (stats_folder_runs) does
+-- not wait: it folds all the same, as before.
 
 CREATE FUNCTION stats_folder_lock() RETURNS void LANGUAGE plpgsql SET lock_timeout = '5s' AS $$
 BEGIN
@@ -27,12 +27,17 @@ EXCEPTION WHEN lock_not_available THEN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION stats_fold_tick() RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+-- Whether a server's folder holds FOLDER_LOCK in this database (pg_locks shows every database's).
+CREATE FUNCTION stats_folder_runs() RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT FROM pg_locks l JOIN pg_database d ON d.oid = l.database
                     WHERE l.locktype = 'advisory' AND l.classid = 1752787053 AND l.objid = 1
                       AND l.mode = 'ExclusiveLock' AND l.granted
-                      AND d.datname = current_database()) THEN
+                      AND d.datname = current_database())
+$$;
+
+CREATE OR REPLACE FUNCTION stats_fold_tick() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT stats_folder_runs() THEN
         PERFORM stats_folder_lock();
     END IF;
     PERFORM stats_fold();
