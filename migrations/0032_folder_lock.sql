@@ -9,9 +9,9 @@
 -- folder tried; the try failed, the folder folded and tried again only at its next tick, up to
 -- ten seconds later (20 times its last fold, which had waited for the commits' folds), and every
 -- commit meanwhile folded alone. Through hylla's lend-and-return cycle at 64 connections, on
--- contrib/bench's data, a new server each run, five runs of 25 made 425-569 cycles/s at 1.45-1.94
--- ms of PostgreSQL CPU a request (in those examined, every commit updated the rollups), and the
--- others 644-1,034 at 0.72-1.20 ms (contrib/bench/README.md, "The folder's lock").
+-- contrib/bench's data, a new server each run, 25 runs made 425-1,034 cycles/s at 0.72-1.94 ms of
+-- PostgreSQL CPU a request; in the three slow ones examined (425-644 cycles/s, 1.20-1.94 ms) the
+-- commits folded their own changes (contrib/bench/README.md, "The folder's lock").
 --
 -- Now the folder waits for the lock, up to 5 seconds. PostgreSQL queues a request behind one
 -- waiting that conflicts with it, so from the moment the folder waits, the commits' shared tries
