@@ -893,12 +893,14 @@ struct server *server_start(const struct settings *s, const struct server_config
     /* Each daemon its own socket on the address; the others on the port the first one got. */
     srv->nloops = s->http_threads ? s->http_threads : 1;
     srv->loops = xcalloc(srv->nloops, sizeof *srv->loops);
-    bool taken = address_taken(&addr, addrlen);
-    for (unsigned i = 0; i < srv->nloops && !taken; i++) {
+    for (unsigned i = 0; i < srv->nloops; i++) {
+        srv->loops[i].srv = srv;
+        srv->loops[i].db_fd = srv->loops[i].epfd = srv->loops[i].wake_fd = -1;
+    }
+    unsigned running = 0; /* loops whose thread started */
+    bool failed = address_taken(&addr, addrlen);
+    for (unsigned i = 0; i < srv->nloops && !failed; i++) {
         struct loop *lp = &srv->loops[i];
-        lp->srv = srv;
-        lp->db_fd = -1;
-        lp->epfd = lp->wake_fd = -1;
         /* Each its share of the cap, as libmicrohttpd shares it among a pool's threads. */
         unsigned limit =
             s->connection_limit / srv->nloops + (i < s->connection_limit % srv->nloops);
@@ -916,21 +918,14 @@ struct server *server_start(const struct settings *s, const struct server_config
         lp->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         struct epoll_event in = { .events = EPOLLIN, .data.fd = ep ? ep->epoll_fd : -1 };
         struct epoll_event woken = { .events = EPOLLIN, .data.fd = lp->wake_fd };
-        if (!lp->daemon || !ep || lp->epfd < 0 || lp->wake_fd < 0 ||
-            epoll_ctl(lp->epfd, EPOLL_CTL_ADD, ep->epoll_fd, &in) != 0 ||
-            epoll_ctl(lp->epfd, EPOLL_CTL_ADD, lp->wake_fd, &woken) != 0 ||
-            pthread_create(&lp->thread, NULL, loop_main, lp) != 0) {
-            srv->nloops = i + 1;
-            stop_loops(srv, i);
-            lanes_stop(srv->lanes);
-            guard_stop(srv->guard);
-            free_server(srv);
-            *why = "cannot listen there (address in use, or not an address of this machine)";
-            return NULL;
-        }
+        failed = !lp->daemon || !ep || lp->epfd < 0 || lp->wake_fd < 0 ||
+                 epoll_ctl(lp->epfd, EPOLL_CTL_ADD, ep->epoll_fd, &in) != 0 ||
+                 epoll_ctl(lp->epfd, EPOLL_CTL_ADD, lp->wake_fd, &woken) != 0 ||
+                 pthread_create(&lp->thread, NULL, loop_main, lp) != 0;
+        running += !failed;
     }
-    if (taken) {
-        srv->nloops = 0;
+    if (failed) {
+        stop_loops(srv, running);
         lanes_stop(srv->lanes);
         guard_stop(srv->guard);
         free_server(srv);
@@ -955,7 +950,7 @@ struct server *server_start(const struct settings *s, const struct server_config
 
 /*
  * End the first `running` loops' threads (each answers what it still holds), then stop every
- * loop's daemon and close its descriptors.
+ * loop's daemon and close its descriptors (those not made are NULL and -1).
  */
 static void stop_loops(struct server *srv, unsigned running)
 {

@@ -5,6 +5,7 @@
 #include "pool.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "store/notify.h"
@@ -708,9 +709,7 @@ bool store_prefetch(struct store_stmt *stmt, int nparams, const char *const *par
     struct conn *c = primary_conn();
     if (c->prefetch || c->busy || tl_no_wait || nparams > PREFETCH_MAX_PARAMS)
         return false;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+    double t = monotonic_s();
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
         if (t < retry_at)
             return false;
