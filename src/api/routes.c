@@ -445,7 +445,7 @@ static enum store_status authenticate(const struct req *req, struct staff_identi
     if (req_method_is_safe(req) && !req->again)
         later = unconfirmed_slot(req, true);
     if (!later)
-        return store_session_lookup(hash, settings->session_idle_s, who);
+        return store_session_lookup_since(hash, settings->session_idle_s, req->received_s, who);
     return store_session_lookup_unconfirmed(hash, settings->session_idle_s, who, &later->check);
 }
 

@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "http/guard.h"
@@ -749,6 +750,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req->body = ex->body.data;
     req->body_len = ex->body.len;
     client_address(ex, req->client_addr, sizeof req->client_addr);
+    req->received_s = monotonic_s();
 
     guard_serving(ex->guard);
     int lane = ex->plan.lane;

@@ -44,6 +44,7 @@ struct conn {
     int busy;                  /* nesting of calls that use the connection now */
     int replica;               /* -1: the primary; else the index of its read replica */
     unsigned long syncs;       /* round trips begun outside a transaction (see store_syncs) */
+    double synced_s;           /* when the last of them to end began (monotonic_s), or 0 */
     struct prefetch *prefetch; /* a statement sent by store_prefetch, NULL if none */
 };
 
@@ -57,7 +58,7 @@ struct conn {
 struct prefetch {
     struct store_stmt *stmt;
     int nparams;
-    bool synced;   /* it began outside a transaction block (sync_begins) */
+    double began_s; /* when it was sent, outside a transaction block (sync_begins); else -1 */
     bool done;     /* every result is in, or it failed */
     bool failed;   /* the connection broke under it */
     PGresult *res; /* its first result */
@@ -413,24 +414,30 @@ static PGconn *connection_open(struct conn *c)
 }
 
 /*
- * Before a round trip on pg: whether it begins outside a transaction block, where PostgreSQL
- * sends a listening connection every message committed before it reads the query.
+ * Before a round trip on pg: when it begins (monotonic_s) if it begins outside a transaction
+ * block, where PostgreSQL sends a listening connection every message committed before it reads
+ * the query; -1 if it begins within one.
  */
-static bool sync_begins(PGconn *pg)
+static double sync_begins(PGconn *pg)
 {
-    return PQtransactionStatus(pg) == PQTRANS_IDLE;
+    return PQtransactionStatus(pg) == PQTRANS_IDLE ? monotonic_s() : -1;
 }
 
-/* After a round trip: hand over the messages that came with it, and count it if it syncs. */
-static void round_trip_done(struct conn *c, bool synced)
+/*
+ * After a round trip that began at began_s (sync_begins): hand over the messages that came with
+ * it, and count it if it syncs.
+ */
+static void round_trip_done(struct conn *c, double began_s)
 {
     PGnotify *n;
     while ((n = PQnotifies(c->pg))) {
         store_notify_deliver(n->extra);
         PQfreemem(n);
     }
-    if (synced)
+    if (began_s >= 0) {
         c->syncs++;
+        c->synced_s = began_s;
+    }
 }
 
 /* Classify a failed result, log what the client must never see, and reset a dead connection. */
@@ -534,12 +541,12 @@ static void prefetch_finish(struct conn *c)
 
 /*
  * The answer of c's prefetch, when it is of stmt with params and all in: into *res (with
- * *synced, its round trip's), its messages handed over and its sync counted now, as if the round
+ * *began_s, its round trip's), its messages handed over and its sync counted now, as if the round
  * trip had been made here. A prefetch not in yet, or not this statement's, stays; a broken one
  * fails the call.
  */
 static bool prefetch_take(struct conn *c, struct store_stmt *stmt, int nparams,
-                          const char *const *params, PGresult **res, bool *synced)
+                          const char *const *params, PGresult **res, double *began_s)
 {
     struct prefetch *p = c->prefetch;
     if (!p || !p->done || !prefetch_matches(p, stmt, nparams, params))
@@ -549,7 +556,7 @@ static bool prefetch_take(struct conn *c, struct store_stmt *stmt, int nparams,
         return false; /* the call finds the connection broken, and says so */
     }
     *res = p->res;
-    *synced = p->synced;
+    *began_s = p->began_s;
     p->res = NULL;
     prefetch_free(c);
     return true;
@@ -586,16 +593,16 @@ static enum store_status exec_once(struct conn *c, struct store_stmt *stmt, int 
     c->lost = false;
     set_error(c, NULL, NULL);
     PGresult *res;
-    bool synced;
-    if (!prefetch_take(c, stmt, nparams, params, &res, &synced)) {
+    double began_s;
+    if (!prefetch_take(c, stmt, nparams, params, &res, &began_s)) {
         PGconn *pg = connection(c);
         if (!pg)
             return STORE_HARD_ERROR;
         char name[16];
-        synced = sync_begins(pg);
+        began_s = sync_begins(pg);
         enum store_status st;
         if (!prepare_on(c, pg, stmt, nparams, name, &st)) {
-            *unsent = synced && c->lost;
+            *unsent = began_s >= 0 && c->lost;
             return st;
         }
         res = PQexecPrepared(pg, name, nparams, params, NULL, NULL, 0);
@@ -606,7 +613,7 @@ static enum store_status exec_once(struct conn *c, struct store_stmt *stmt, int 
         PQclear(res);
         return st;
     }
-    round_trip_done(c, synced);
+    round_trip_done(c, began_s);
     *out = res;
     if (rs == PGRES_TUPLES_OK)
         return PQntuples(res) > 0 ? STORE_OK : STORE_NOT_FOUND;
@@ -666,14 +673,14 @@ static enum store_status command(const char *sql)
     PGconn *pg = connection(c);
     if (!pg)
         return STORE_HARD_ERROR;
-    bool synced = sync_begins(pg);
+    double began_s = sync_begins(pg);
     PGresult *res = PQexec(pg, sql);
     ExecStatusType rs = PQresultStatus(res);
     enum store_status st = STORE_OK;
     if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_EMPTY_QUERY)
         st = failure(c, res, sql);
     else
-        round_trip_done(c, synced);
+        round_trip_done(c, began_s);
     PQclear(res);
     return st;
 }
@@ -729,7 +736,7 @@ bool store_prefetch(struct store_stmt *stmt, int nparams, const char *const *par
     struct prefetch *p = xcalloc(1, sizeof *p + len);
     p->stmt = stmt;
     p->nparams = nparams;
-    p->synced = sync_begins(pg);
+    p->began_s = sync_begins(pg);
     char *t_out = p->text;
     for (int i = 0; i < nparams; i++) {
         p->null[i] = !params[i];
@@ -774,6 +781,13 @@ void store_no_wait(bool on)
 bool store_would_have_waited(void)
 {
     return tl_would_wait;
+}
+
+enum store_status store_sync_since(double since_s)
+{
+    if (primary_conn()->synced_s > since_s)
+        return STORE_OK;
+    return store_sync();
 }
 
 enum store_status store_sync(void)

@@ -84,6 +84,13 @@ bool store_prefetch(struct store_stmt *stmt, int nparams, const char *const *par
 enum store_status store_sync(void) STORE_MUST_CHECK;
 
 /*
+ * store_sync, unless such a round trip that began after since_s (monotonic_s) has ended
+ * already: it brought every message committed before since_s. A request that waited in a queue
+ * while its thread served others needs no round trip of its own to learn what came before it.
+ */
+enum store_status store_sync_since(double since_s) STORE_MUST_CHECK;
+
+/*
  * Whether this thread's connection listens, or will when it opens (store_notify_enable was
  * called, and neither store_thread_without_caches nor a hot standby says otherwise), and the
  * thread's next statement runs on it, not on a read replica's (store_read_from_replica): a

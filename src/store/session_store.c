@@ -92,9 +92,10 @@ static bool answers(const struct cached *c, const unsigned char hash[32], unsign
  * The live session of hash from the cache into *who; *touch says that last_seen_at is due to be
  * written. False when the cache does not know it (or must not answer). A known session answers
  * once a round trip of this thread's connection has brought every change committed before the
- * request (a sync); or, with later, at once, leaving the check to store_session_confirm.
+ * request came (asked_s: a sync, store_sync_since); or, with later, at once, leaving the check to
+ * store_session_confirm.
  */
-static bool cache_get(const unsigned char hash[32], unsigned idle_seconds,
+static bool cache_get(const unsigned char hash[32], unsigned idle_seconds, double asked_s,
                       struct staff_identity *who, bool *touch, struct store_session_check *later)
 {
     if (!cache || !store_listens())
@@ -107,7 +108,7 @@ static bool cache_get(const unsigned char hash[32], unsigned idle_seconds,
         pthread_mutex_lock(&cache_lock);
         bool known = answers(slot(hash), hash, idle_seconds, monotonic_s());
         pthread_mutex_unlock(&cache_lock);
-        if (!known || store_sync() < 0)
+        if (!known || store_sync_since(asked_s) < 0)
             return false;
     }
     double now = monotonic_s();
@@ -174,16 +175,10 @@ bool store_session_confirm(const struct store_session_check *check)
            store_notify_epoch(branch_sub) == check->branch_epoch;
 }
 
-enum store_status store_session_lookup(const unsigned char hash[32], unsigned idle_seconds,
-                                       struct staff_identity *who)
-{
-    return store_session_lookup_unconfirmed(hash, idle_seconds, who, NULL);
-}
-
-enum store_status store_session_lookup_unconfirmed(const unsigned char hash[32],
-                                                   unsigned idle_seconds,
-                                                   struct staff_identity *who,
-                                                   struct store_session_check *later)
+/* The three lookups below: asked_s counts without later (see cache_get). */
+static enum store_status lookup(const unsigned char hash[32], unsigned idle_seconds,
+                                double asked_s, struct staff_identity *who,
+                                struct store_session_check *later)
 {
     enum {
         WHO_ID,
@@ -216,7 +211,7 @@ enum store_status store_session_lookup_unconfirmed(const unsigned char hash[32],
     bool stale = false;
     if (later)
         later->pending = false;
-    if (cache_get(hash, idle_seconds, who, &stale, later)) {
+    if (cache_get(hash, idle_seconds, asked_s, who, &stale, later)) {
         if (stale && store_run(&touch, 1, (const char *[]){ h }) < 0)
             return STORE_HARD_ERROR;
         return STORE_OK;
@@ -245,6 +240,26 @@ enum store_status store_session_lookup_unconfirmed(const unsigned char hash[32],
     if (stale && store_run(&touch, 1, (const char *[]){ h }) < 0)
         return STORE_HARD_ERROR;
     return st;
+}
+
+enum store_status store_session_lookup(const unsigned char hash[32], unsigned idle_seconds,
+                                       struct staff_identity *who)
+{
+    return lookup(hash, idle_seconds, monotonic_s(), who, NULL);
+}
+
+enum store_status store_session_lookup_since(const unsigned char hash[32], unsigned idle_seconds,
+                                             double asked_s, struct staff_identity *who)
+{
+    return lookup(hash, idle_seconds, asked_s, who, NULL);
+}
+
+enum store_status store_session_lookup_unconfirmed(const unsigned char hash[32],
+                                                   unsigned idle_seconds,
+                                                   struct staff_identity *who,
+                                                   struct store_session_check *later)
+{
+    return lookup(hash, idle_seconds, 0, who, later);
 }
 
 enum store_status store_session_delete(const unsigned char hash[32])

@@ -28,6 +28,15 @@ enum store_status store_session_lookup(const unsigned char hash[32], unsigned id
                                        struct staff_identity *who) STORE_MUST_CHECK;
 
 /*
+ * store_session_lookup for a request that came at asked_s (monotonic_s): a session kept in
+ * memory answers once this thread's connection has brought every change committed before then,
+ * which a round trip it began since, for another request, has done (store_sync_since).
+ */
+enum store_status store_session_lookup_since(const unsigned char hash[32], unsigned idle_seconds,
+                                             double asked_s,
+                                             struct staff_identity *who) STORE_MUST_CHECK;
+
+/*
  * What store_session_lookup_unconfirmed leaves to confirm when it answered from memory before it
  * knew of every change committed before the request (pending): the count of this thread's syncs
  * then, and how many changes the cache had been told of.
