@@ -18,7 +18,8 @@ struct lane {
     pthread_cond_t gate_ready; /* wakes the gate threads */
     struct lane_job *head, *tail;
     bool stopping;
-    unsigned batching, batch_threads;       /* threads running a batch now; at most (0: any) */
+    unsigned batch_threads;                 /* threads running batches of one key; at most */
+    const void **batch_key;                 /* per thread: the key of the batch it runs, or NULL */
     unsigned running;                       /* threads running a job now */
     unsigned ungated_threads, gate_threads; /* the threads of each kind (gate: 0, none) */
     atomic_uint seated;                     /* threads that have taken their kind */
@@ -68,6 +69,15 @@ static size_t take_batch(struct lane *l, struct lane_job *first, struct lane_job
     return n;
 }
 
+/* How many threads run a batch of key now (under the lane's lock). */
+static unsigned batches_of(const struct lane *l, const void *key)
+{
+    unsigned n = 0;
+    for (unsigned t = 0; t < l->nthreads; t++)
+        n += l->batch_key[t] == key;
+    return n;
+}
+
 /*
  * Whether a job may start now on a gate thread (gate) or another: on a thread of its kind when the
  * lane has gate threads, and not while batch_threads threads run batches it could join.
@@ -76,7 +86,8 @@ static bool runnable(const struct lane *l, const struct lane_job *job, bool gate
 {
     if (l->gate_threads && job->gated != gate)
         return false;
-    return !job->batch_key || !l->batch_threads || l->batching < l->batch_threads;
+    return !job->batch_key || job->batch_free || !l->batch_threads ||
+           batches_of(l, job->batch_key) < l->batch_threads;
 }
 
 /* Whether this lane yields now: yield_threads of its threads run while the other has work. */
@@ -129,7 +140,8 @@ static void *lane_main(void *arg)
     pthread_cond_signal(&l->owner->started_cond);
     pthread_mutex_unlock(&l->owner->start_lock);
     /* The first ungated_threads threads to start run the jobs not gated, the rest the gated. */
-    bool gate = atomic_fetch_add(&l->seated, 1) >= l->ungated_threads;
+    unsigned seat = atomic_fetch_add(&l->seated, 1);
+    bool gate = seat >= l->ungated_threads;
     pthread_cond_t *ready = gate ? &l->gate_ready : &l->ready;
     pthread_mutex_lock(&l->lock);
     for (;;) {
@@ -140,8 +152,7 @@ static void *lane_main(void *arg)
             break; /* stopping, and nothing is left */
         struct lane_job *jobs[LANES_BATCH_MAX];
         size_t n = take_batch(l, job, jobs);
-        bool batch = job->batch_key != NULL;
-        l->batching += batch;
+        l->batch_key[seat] = job->batch_key;
         l->running++;
         pthread_mutex_unlock(&l->lock);
         if (n > 1)
@@ -150,7 +161,7 @@ static void *lane_main(void *arg)
             job->run(job);
         work_done(l, n);
         pthread_mutex_lock(&l->lock);
-        l->batching -= batch;
+        l->batch_key[seat] = NULL;
         l->running--;
         /*
          * This thread takes what queued meanwhile itself; only the end needs everyone (threads
@@ -194,6 +205,7 @@ struct lanes *lanes_start(const struct lane_config *config, size_t n,
             l->yield_to->yielder = l;
         }
         l->threads = xcalloc(l->nthreads, sizeof *l->threads);
+        l->batch_key = xcalloc(l->nthreads, sizeof *l->batch_key);
         for (unsigned t = 0; t < l->nthreads; t++) {
             if (pthread_create(&l->threads[t], NULL, lane_main, l) != 0) {
                 log_error("cannot start thread %u of lane %s", t, config[i].name);
@@ -253,6 +265,7 @@ void lanes_stop(struct lanes *lanes)
         for (unsigned t = 0; t < l->nthreads; t++)
             pthread_join(l->threads[t], NULL);
         free(l->threads);
+        free(l->batch_key);
         pthread_mutex_destroy(&l->lock);
         pthread_cond_destroy(&l->ready);
         pthread_cond_destroy(&l->gate_ready);

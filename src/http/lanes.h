@@ -35,9 +35,11 @@ struct lane_config {
     const char *name; /* for the log: "desk", "reads" */
     unsigned threads; /* at least 1 */
     /*
-     * At most this many of the threads run batchable jobs at once (0: any number). Jobs that
-     * could be batched wait while that many batches run, and go together with the next, as a
-     * group commit does: fewer, larger batches, while the other threads take the other jobs.
+     * At most this many of the threads run batchable jobs of one batch key at once (0: any
+     * number). Jobs that could be batched wait while that many batches of their key run, and go
+     * together with the next, as a group commit does: fewer, larger batches, while the other
+     * threads take the other jobs (and the batches of other keys). Jobs marked batch_free
+     * never wait so.
      */
     unsigned batch_threads;
     /*
@@ -71,6 +73,7 @@ struct lane_job {
     /* Run jobs[0..n) together (2 <= n <= LANES_BATCH_MAX), in the order they were queued. */
     void (*run_batch)(struct lane_job **jobs, size_t n);
     bool gated;            /* waits its turn at a gate of its own (lane_config.gate_threads) */
+    bool batch_free;       /* with a batch key: never waits for batch_threads */
     struct lane_job *next; /* the queue's link */
 };
 

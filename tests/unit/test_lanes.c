@@ -1,7 +1,8 @@
 /*
  * Unit tests of http/lanes: the threads a lane keeps for gated jobs (a login at the password
- * gate) and for the others, and a lane that yields to another's work done elsewhere. Jobs here hold their thread until the test lets them go, so what runs
- * at once is what the lane allowed.
+ * gate) and for the others, a lane that yields to another's work done elsewhere, and how many
+ * batches of one kind run at once. Jobs here hold their thread until the test lets them go, so
+ * what runs at once is what the lane allowed.
  */
 #include "check_main.h"
 #include "http/lanes.h"
@@ -146,6 +147,49 @@ START_TEST(a_lane_yields_to_work_noted_elsewhere)
 }
 END_TEST
 
+static void run_held_batch(struct lane_job **jobs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        run_held(jobs[i]);
+}
+
+/*
+ * batch_threads holds back a batchable job while that many batches of its own key run, and only
+ * then: a batch of another key starts, and so does one of a key marked batch_free, however many
+ * of that key run.
+ */
+START_TEST(batch_threads_counts_batches_of_one_key)
+{
+    reset();
+    const struct lane_config config = { .name = "desk", .threads = 4, .batch_threads = 1 };
+    struct lanes *lanes = lanes_start(&config, 1, NULL);
+    static const char lookups, searches, checkouts;
+    const void *key[] = { &lookups, &lookups, &searches, &checkouts, &checkouts };
+    const bool free_key[] = { false, false, false, true, true };
+    struct held_job jobs[5];
+    for (size_t i = 0; i < 5; i++) {
+        jobs[i] = (struct held_job){ .job = { .run = run_held,
+                                              .run_batch = run_held_batch,
+                                              .batch_key = key[i],
+                                              .batch_free = free_key[i] } };
+        lanes_submit(lanes, 0, &jobs[i].job);
+        /* Each but the second lookup starts before the next comes: none is batched with it. */
+        unsigned want = i == 0 ? 1 : (unsigned)i;
+        if (i != 1)
+            ck_assert_uint_eq(wait_started(jobs, i + 1, want), want);
+    }
+    nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL); /* nothing else starts */
+    pthread_mutex_lock(&lock);
+    ck_assert(jobs[0].started && !jobs[1].started && jobs[2].started && jobs[3].started &&
+              jobs[4].started);
+    pthread_mutex_unlock(&lock);
+    release_all();
+    lanes_stop(lanes);
+    ck_assert(jobs[1].started);
+    ck_assert_uint_eq(most[0], 4);
+}
+END_TEST
+
 static Suite *lanes_suite(void)
 {
     Suite *s = suite_create("lanes");
@@ -153,6 +197,7 @@ static Suite *lanes_suite(void)
     tcase_add_test(tc, gated_jobs_never_hold_the_other_threads);
     tcase_add_test(tc, without_gate_threads_any_job_takes_any_thread);
     tcase_add_test(tc, a_lane_yields_to_work_noted_elsewhere);
+    tcase_add_test(tc, batch_threads_counts_batches_of_one_key);
     suite_add_tcase(s, tc);
     return s;
 }
