@@ -96,8 +96,18 @@ static void reply_refused(struct reply *rep, const struct store_checkout *c)
     reply_problem_errors(rep, PROBLEM_checkout_refused, errors);
 }
 
-void loans_checkout(struct req *req, struct reply *rep)
+/* A checkout read from its request, for the store (see checkout_begin). */
+struct checkout {
+    char **codes;
+    size_t ncodes;
+    struct buf request;
+    struct store_checkout c;
+};
+
+/* Read a checkout from its request into k; false (k holds nothing) when it was answered. */
+static bool checkout_begin(struct req *req, struct reply *rep, struct checkout *k)
 {
+    *k = (struct checkout){ .request = BUF_INIT };
     struct input in;
     input_begin(&in, req->json, (const char *[]){ "borrower_id", "items", "due_date", NULL });
     long long borrower_id = 0;
@@ -105,22 +115,18 @@ void loans_checkout(struct req *req, struct reply *rep)
     const char *requested = input_date(&in, "due_date", false);
     size_t n = 0;
     char **codes = api_input_codes(&in, MAX_ITEMS, &n);
-    if (!input_ok(&in, rep)) {
-        api_free_codes(codes, n);
-        return;
-    }
-
     const char *key;
-    struct store_checkout c = { 0 };
-    struct buf request = BUF_INIT;
-    if (!idempotency_key(req, rep, &key))
-        goto out;
-
+    if (!input_ok(&in, rep) || !idempotency_key(req, rep, &key)) {
+        api_free_codes(codes, n);
+        return false;
+    }
     /* What a retry with the same key must repeat exactly; names nobody. */
-    buf_printf(&request, "checkout\n%lld\n%s", borrower_id, requested ? requested : "");
+    buf_printf(&k->request, "checkout\n%lld\n%s", borrower_id, requested ? requested : "");
     for (size_t i = 0; i < n; i++)
-        buf_printf(&request, "\n%s", codes[i]);
-    c = (struct store_checkout){
+        buf_printf(&k->request, "\n%s", codes[i]);
+    k->codes = codes;
+    k->ncodes = n;
+    k->c = (struct store_checkout){
         .staff_id = req->who->id,
         .borrower_id = borrower_id,
         .scope = api_scope(req),
@@ -128,22 +134,37 @@ void loans_checkout(struct req *req, struct reply *rep)
         .ncodes = n,
         .requested = requested,
         .idempotency_key = key,
-        .request = request.data,
-        .problems = xcalloc(n, sizeof *c.problems),
-        .consent_ages = xcalloc(n, sizeof *c.consent_ages),
+        .request = k->request.data,
+        .problems = xcalloc(n, sizeof *k->c.problems),
+        .consent_ages = xcalloc(n, sizeof *k->c.consent_ages),
     };
-    enum store_status st = store_loan_checkout(&c);
+    return true;
+}
+
+static void checkout_free(struct checkout *k)
+{
+    free(k->c.response);
+    free(k->c.problems);
+    free(k->c.consent_ages);
+    buf_free(&k->request);
+    api_free_codes(k->codes, k->ncodes);
+}
+
+/* Answer a checkout that the store ran (st), and free it. */
+static void checkout_end(struct reply *rep, struct checkout *k, enum store_status st)
+{
+    struct store_checkout *c = &k->c;
     if (st < 0) {
         api_store_failure(rep, st);
         goto out;
     }
-    switch (c.outcome) {
+    switch (c->outcome) {
     case STORE_CHECKOUT_REPLAYED:
     case STORE_CHECKOUT_DONE:
-        if (c.outcome == STORE_CHECKOUT_REPLAYED)
+        if (c->outcome == STORE_CHECKOUT_REPLAYED)
             reply_header(rep, "Idempotent-Replayed", "true");
-        reply_bytes(rep, 201, "application/json", c.response, strlen(c.response));
-        c.response = NULL;
+        reply_bytes(rep, 201, "application/json", c->response, strlen(c->response));
+        c->response = NULL;
         break;
     case STORE_CHECKOUT_KEY_REUSED:
         reply_problem(rep, PROBLEM_idempotency_key_reused,
@@ -164,22 +185,59 @@ void loans_checkout(struct req *req, struct reply *rep)
         reply_problem_errors(
             rep, PROBLEM_validation_failed,
             json_pack("[{s:s, s:s, s:s}]", "field", "due_date", "code", "out_of_range", "message",
-                      c.outcome == STORE_CHECKOUT_DUE_IN_PAST ? "must not be in the past"
-                                                              : "must be within a year"));
+                      c->outcome == STORE_CHECKOUT_DUE_IN_PAST ? "must not be in the past"
+                                                               : "must be within a year"));
         break;
     case STORE_CHECKOUT_NEVER_OPEN:
         reply_never_open(rep);
         break;
     case STORE_CHECKOUT_REFUSED:
-        reply_refused(rep, &c);
+        reply_refused(rep, c);
         break;
     }
 out:
-    free(c.response);
-    free(c.problems);
-    free(c.consent_ages);
-    buf_free(&request);
-    api_free_codes(codes, n);
+    checkout_free(k);
+}
+
+void loans_checkout(struct req *req, struct reply *rep)
+{
+    struct checkout k;
+    if (checkout_begin(req, rep, &k))
+        checkout_end(rep, &k, store_loan_checkout(&k.c));
+}
+
+/*
+ * A desk's checkout is of a few items. One of more goes alone, so that a batch's answers stay
+ * small enough to be read after all of it was sent (store_call_pipelined).
+ */
+#define BATCH_ITEMS_MAX 8
+
+void loans_checkout_batch(struct req **reqs, struct reply **reps, size_t n)
+{
+    struct checkout k[ROUTER_BATCH_MAX];
+    struct store_checkout *cs[ROUTER_BATCH_MAX];
+    size_t at[ROUTER_BATCH_MAX];
+    enum store_status st[ROUTER_BATCH_MAX];
+    size_t m = 0;
+    for (size_t i = 0; i < n && i < ROUTER_BATCH_MAX; i++) {
+        if (!checkout_begin(reqs[i], reps[i], &k[i]))
+            continue;
+        if (k[i].ncodes > BATCH_ITEMS_MAX) {
+            checkout_end(reps[i], &k[i], store_loan_checkout(&k[i].c));
+            continue;
+        }
+        cs[m] = &k[i].c;
+        at[m++] = i;
+    }
+    if (m > 0)
+        store_loan_checkout_many(cs, m, st);
+    /* One that did nothing (it would have waited for a lock) is left to run alone. */
+    for (size_t j = 0; j < m; j++) {
+        if (st[j] == STORE_SOFT_ERROR)
+            checkout_free(&k[at[j]]);
+        else
+            checkout_end(reps[at[j]], &k[at[j]], st[j]);
+    }
 }
 
 /* A loan as answers name it: {"code", "name"} of its item. */
@@ -309,11 +367,11 @@ static json_t *return_failed(const char *code, const char *error, const char *ti
                      error, "title", title);
 }
 
-/* The answer for one item of a return; *failed keeps a store failure (it is left alone else). */
-static json_t *return_one(struct req *req, const struct return_item *item, const char *on,
-                          enum store_status *failed)
+/* The store's return of one item of a request (freed with store_return_clear). */
+static struct store_return return_of(const struct req *req, const struct return_item *item,
+                                     const char *on)
 {
-    struct store_return r = {
+    return (struct store_return){
         .staff_id = req->who->id,
         .scope = api_scope(req),
         .code = item->code,
@@ -321,26 +379,34 @@ static json_t *return_one(struct req *req, const struct return_item *item, const
         .note = item->note,
         .returned_on = on,
     };
-    enum store_status st = store_loan_return(&r);
+}
+
+/*
+ * The answer for one item of a return that the store ran (st); *failed keeps a store failure (it
+ * is left alone else). Clears r.
+ */
+static json_t *return_one(const struct return_item *item, struct store_return *r,
+                          enum store_status st, enum store_status *failed)
+{
     if (st < 0) {
         *failed = st;
         return return_failed(item->code, "database_unavailable",
                              "the return could not be saved; try again");
     }
     json_t *result = NULL;
-    switch (r.outcome) {
+    switch (r->outcome) {
     case STORE_RETURN_DONE:
     case STORE_RETURN_FOUND:
         result =
             json_pack("{s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:i, s:s}", "code", item->code,
-                      "returned", 1, "found", r.outcome == STORE_RETURN_FOUND, "loan_id",
-                      r.loan.id ? json_integer(r.loan.id) : json_null(), "item",
-                      loan_item_json(&r.loan), "borrower",
-                      r.borrower_name ? json_pack("{s:I, s:s}", "id", (json_int_t)r.borrower_id,
-                                                  "name", r.borrower_name)
-                                      : json_null(),
-                      "due_date", api_text_or_null(r.due_date), "overdue_days", r.overdue_days,
-                      "item_status", r.item_status);
+                      "returned", 1, "found", r->outcome == STORE_RETURN_FOUND, "loan_id",
+                      r->loan.id ? json_integer(r->loan.id) : json_null(), "item",
+                      loan_item_json(&r->loan), "borrower",
+                      r->borrower_name ? json_pack("{s:I, s:s}", "id", (json_int_t)r->borrower_id,
+                                                   "name", r->borrower_name)
+                                       : json_null(),
+                      "due_date", api_text_or_null(r->due_date), "overdue_days", r->overdue_days,
+                      "item_status", r->item_status);
         break;
     case STORE_RETURN_UNKNOWN_ITEM:
         result = return_failed(item->code, "unknown_item", "no item has this code");
@@ -357,11 +423,21 @@ static json_t *return_one(struct req *req, const struct return_item *item, const
                                "the return date is before the checkout");
         break;
     }
-    store_return_clear(&r);
+    store_return_clear(r);
     return result;
 }
 
-void loans_return(struct req *req, struct reply *rep)
+/* A return read from its request (see return_begin). */
+struct pile {
+    struct return_item *items;
+    size_t n;
+    const char *on;              /* returned_on, or NULL: now */
+    struct store_return *stored; /* one per item, for the store */
+    enum store_status *st;       /* what the store said of each; STORE_SOFT_ERROR: not run */
+};
+
+/* Read a return from its request into p; false (p holds nothing) when it was answered. */
+static bool return_begin(struct req *req, struct reply *rep, struct pile *p)
 {
     struct input in;
     input_begin(&in, req->json, (const char *[]){ "items", "condition_note", "returned_on", NULL });
@@ -374,9 +450,32 @@ void loans_return(struct req *req, struct reply *rep)
     if (on && !input_failed(&in) && (st = store_loan_today(today)) == STORE_OK &&
         strcmp(on, today) > 0)
         input_error(&in, "returned_on", "out_of_range", "must not be in the future");
-    if (!input_ok_lookup(&in, rep, st))
-        goto out;
+    if (!input_ok_lookup(&in, rep, st)) {
+        free_return_items(items, n);
+        return false;
+    }
+    *p = (struct pile){ .items = items,
+                        .n = n,
+                        .on = on,
+                        .stored = xcalloc(n, sizeof *p->stored),
+                        .st = xcalloc(n, sizeof *p->st) };
+    for (size_t i = 0; i < n; i++) {
+        p->stored[i] = return_of(req, &items[i], on);
+        p->st[i] = STORE_SOFT_ERROR;
+    }
+    return true;
+}
 
+static void return_free(struct pile *p)
+{
+    free(p->stored);
+    free(p->st);
+    free_return_items(p->items, p->n);
+}
+
+/* Answer a return whose items the store ran, and free it. */
+static void return_end(struct reply *rep, struct pile *p)
+{
     /*
      * When the database could not be reached for any item, nothing was done: 503 with
      * Retry-After, so that the desk retries the pile instead of believing it returned. A pile
@@ -385,8 +484,8 @@ void loans_return(struct req *req, struct reply *rep)
     json_t *results = json_array();
     size_t done = 0;
     enum store_status failed = STORE_OK;
-    for (size_t i = 0; i < n; i++) {
-        json_t *one = return_one(req, &items[i], on, &failed);
+    for (size_t i = 0; i < p->n; i++) {
+        json_t *one = return_one(&p->items[i], &p->stored[i], p->st[i], &failed);
         done += json_is_true(json_object_get(one, "returned"));
         api_append(&results, one);
     }
@@ -396,8 +495,58 @@ void loans_return(struct req *req, struct reply *rep)
     } else {
         reply_json(rep, 200, json_pack("{s:o}", "results", results));
     }
-out:
-    free_return_items(items, n);
+    return_free(p);
+}
+
+/* Return one by one the items of p not run yet, and answer p. */
+static void return_rest(struct reply *rep, struct pile *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->st[i] == STORE_SOFT_ERROR)
+            p->st[i] = store_loan_return(&p->stored[i]);
+    return_end(rep, p);
+}
+
+void loans_return(struct req *req, struct reply *rep)
+{
+    struct pile p;
+    if (return_begin(req, rep, &p))
+        return_rest(rep, &p);
+}
+
+void loans_return_batch(struct req **reqs, struct reply **reps, size_t n)
+{
+    struct pile p[ROUTER_BATCH_MAX];
+    bool begun[ROUTER_BATCH_MAX];
+    struct store_return *rs[ROUTER_BATCH_MAX];
+    enum store_status st[ROUTER_BATCH_MAX];
+    size_t m = 0;
+    n = n < ROUTER_BATCH_MAX ? n : ROUTER_BATCH_MAX;
+    for (size_t i = 0; i < n; i++) {
+        begun[i] = return_begin(reqs[i], reps[i], &p[i]);
+        /* A pile of more than a few items goes alone, its items one by one. */
+        if (begun[i] && (p[i].n > BATCH_ITEMS_MAX || m + p[i].n > ROUTER_BATCH_MAX)) {
+            return_rest(reps[i], &p[i]);
+            begun[i] = false;
+        }
+        for (size_t k = 0; begun[i] && k < p[i].n; k++)
+            rs[m++] = &p[i].stored[k];
+    }
+    if (m > 0)
+        store_loan_return_many(rs, m, st);
+    m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!begun[i])
+            continue;
+        size_t undone = 0;
+        for (size_t k = 0; k < p[i].n; k++)
+            undone += (p[i].st[k] = st[m++]) == STORE_SOFT_ERROR;
+        /* Nothing of it done (it would have waited for a lock): it runs alone, elsewhere. */
+        if (undone == p[i].n)
+            return_free(&p[i]);
+        else
+            return_rest(reps[i], &p[i]);
+    }
 }
 
 void loans_renew(struct req *req, struct reply *rep)

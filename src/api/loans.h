@@ -24,9 +24,11 @@
 #include "http/router.h"
 
 route_handler loans_checkout;
+route_batch_handler loans_checkout_batch;
 route_handler loans_undo_checkout;
 route_handler loans_undo;
 route_handler loans_return;
+route_batch_handler loans_return_batch;
 route_handler loans_renew;
 route_handler loans_list;
 

@@ -77,6 +77,7 @@ struct router_plan router_plan(const struct router *r, const char *method, const
         .batch_key = route && route->batch ? route : NULL,
         .gated = route && route->gated,
         .prefetch = route && route->batch && route->prefetch,
+        .batch_free = route && route->batch && route->batch_free,
     };
 }
 
@@ -277,7 +278,8 @@ void router_dispatch(const struct router *r, struct req *req, struct reply *rep)
         reply_problem(rep, PROBLEM_not_found, NULL);
 }
 
-void router_dispatch_batch(const struct router *r, struct req **reqs, struct reply **reps, size_t n)
+size_t router_dispatch_batch(const struct router *r, struct req **reqs, struct reply **reps,
+                             size_t n)
 {
     const struct route *route = NULL;
     struct req *run[ROUTER_BATCH_MAX];
@@ -307,13 +309,24 @@ void router_dispatch_batch(const struct router *r, struct req **reqs, struct rep
         route->batch(run, run_rep, m);
         metrics_batch(m);
     }
+    size_t left = 0;
     for (size_t i = 0; i < n; i++) {
         if (alone[i])
             continue;
+        if (reps[i]->status == 0) {
+            /* As it came: router_dispatch matches, admits and reads it anew. */
+            router_release(reqs[i]);
+            reqs[i]->route = NULL;
+            reqs[i]->nparams = 0;
+            reqs[i]->who = NULL;
+            left++;
+            continue;
+        }
         if (!answer_stands(r, reqs[i], reps[i]))
             run_alone(r, reqs[i], reps[i]);
         route_answered(route, reps[i]);
     }
+    return left;
 }
 
 bool router_prefetch(const struct router *r, struct req **reqs, size_t n)

@@ -22,7 +22,9 @@ typedef void route_handler(struct req *req, struct reply *rep);
 
 /*
  * Answer n requests of one route together (1 <= n <= ROUTER_BATCH_MAX), each admitted as for its
- * handler: every reps[i] exactly as the route's handler would answer reqs[i] alone.
+ * handler: every reps[i] exactly as the route's handler would answer reqs[i] alone, or left
+ * unanswered (status 0) when reqs[i] did nothing and must run alone (its statement would have
+ * waited for a lock, say).
  */
 typedef void route_batch_handler(struct req **reqs, struct reply **reps, size_t n);
 
@@ -55,6 +57,13 @@ struct route {
      * the lane may run the requests queued together (router_plan, router_dispatch_batch).
      */
     route_batch_handler *batch;
+    /*
+     * With batch: its batches run on any free thread of the lane, never waiting for another
+     * batch of the route to end (lane_config.batch_threads holds back the others). For a batch
+     * handler that runs each request as alone, one after another, sent in one go: several such
+     * batches at once keep PostgreSQL's cores busy, where one statement for many would not.
+     */
+    bool batch_free;
     /*
      * Optional, with batch: its statement sent ahead (router_prefetch), so that a thread that
      * must not wait may serve other connections until the answer is in.
@@ -94,6 +103,7 @@ struct router_plan {
     const void *batch_key;
     bool gated;    /* its route's */
     bool prefetch; /* its route has a prefetch (router_prefetch) */
+    bool batch_free; /* its route's batches run on any free thread (struct route) */
 };
 
 struct router_plan router_plan(const struct router *r, const char *method, const char *path);
@@ -106,9 +116,11 @@ void router_dispatch(const struct router *r, struct req *req, struct reply *rep)
  * route), each as router_dispatch would: each is matched, admitted and its body checked on its
  * own, the admitted ones are answered by the route's batch handler together, and the table's
  * answered hook judges each answer; an answer it refuses is made again for that request alone.
+ * A request the batch handler left unanswered is left so (reps[i]->status 0), as it came, for
+ * the caller to answer with router_dispatch, on a thread that may wait for it; returns how many.
  */
-void router_dispatch_batch(const struct router *r, struct req **reqs, struct reply **reps,
-                           size_t n);
+size_t router_dispatch_batch(const struct router *r, struct req **reqs, struct reply **reps,
+                             size_t n);
 
 /*
  * For n requests whose router_plan said prefetch, with the same batch_key: send what

@@ -391,6 +391,11 @@ static void wake(struct loop *lp)
         log_error("cannot wake a connection thread");
 }
 
+static void to_lane(struct exchange *ex)
+{
+    lanes_submit(ex->srv->lanes, (unsigned)ex->plan.lane, &ex->job);
+}
+
 /* On a lane thread: answer the request, then give the connection back to its thread. */
 static void run_in_lane(struct lane_job *job)
 {
@@ -404,7 +409,8 @@ static void run_in_lane(struct lane_job *job)
 
 /*
  * On a lane thread: answer requests of one route together, then give each connection back to its
- * thread.
+ * thread. A request the batch left unanswered goes back to the lane, alone: the thread that takes
+ * it may wait for it (a row lock) while this one and the others go on.
  */
 static void run_batch_in_lane(struct lane_job **jobs, size_t n)
 {
@@ -416,7 +422,7 @@ static void run_batch_in_lane(struct lane_job **jobs, size_t n)
         reqs[i] = &e->req;
         reps[i] = &e->rep;
     }
-    router_dispatch_batch(ex->srv->router, reqs, reps, n);
+    size_t left = router_dispatch_batch(ex->srv->router, reqs, reps, n);
     /*
      * Each loop woken once, after all its connections are resumed (the batch's are of a few
      * loops); once resumed, an exchange is its thread's to free, so the loops are noted before.
@@ -425,6 +431,11 @@ static void run_batch_in_lane(struct lane_job **jobs, size_t n)
     size_t nloops = 0;
     for (size_t i = 0; i < n; i++) {
         struct exchange *e = (struct exchange *)jobs[i];
+        if (left && e->rep.status == 0) {
+            e->job.batch_key = NULL;
+            to_lane(e);
+            continue;
+        }
         size_t j = 0;
         while (j < nloops && loops[j] != e->loop)
             j++;
@@ -438,11 +449,6 @@ static void run_batch_in_lane(struct lane_job **jobs, size_t n)
 }
 
 _Static_assert(LANES_BATCH_MAX <= ROUTER_BATCH_MAX, "a lane's batch fits the router's");
-
-static void to_lane(struct exchange *ex)
-{
-    lanes_submit(ex->srv->lanes, (unsigned)ex->plan.lane, &ex->job);
-}
 
 /*
  * Keep a request of a prefetching route for the connection thread's next statement (suspended);
@@ -517,17 +523,18 @@ static bool answer_sent(struct loop *lp, bool wait)
     }
     pf->no_wait(!wait);
     /* One alone is run as a lane runs one alone: the route's handler reads the same. */
+    size_t left = 0;
     if (lp->nsent == 1)
         router_dispatch(lp->srv->router, reqs[0], reps[0]);
     else
-        router_dispatch_batch(lp->srv->router, reqs, reps, lp->nsent);
+        left = router_dispatch_batch(lp->srv->router, reqs, reps, lp->nsent);
     pf->no_wait(false);
     bool again = !wait && pf->would_have_waited();
     pf->drop();
     metrics_prefetched(lp->nsent, !again);
     for (size_t i = 0; i < lp->nsent; i++) {
         struct exchange *ex = lp->sent[i];
-        if (again) {
+        if (again || (left && ex->rep.status == 0)) {
             router_release(&ex->req);
             ex->req.route = NULL;
             ex->req.who = NULL;
@@ -760,6 +767,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ex->job.run = run_in_lane;
         ex->job.batch_key = ex->plan.batch_key;
         ex->job.gated = ex->plan.gated;
+        ex->job.batch_free = ex->plan.batch_free;
         ex->job.run_batch = run_batch_in_lane;
         MHD_suspend_connection(conn);
         if (!gather(ex))

@@ -79,7 +79,40 @@ static enum store_checkout_problem checkout_problem(const char *p)
                                              : STORE_CHECKOUT_ITEM_OK;
 }
 
-enum store_status store_loan_checkout(struct store_checkout *c)
+/* The whole checkout is one statement (migration 0017_hot_paths: loan_checkout). */
+static struct store_stmt checkout_stmt =
+    STORE_STMT("SELECT outcome, response, blocked, over_limit, open_loans, item_limit,"
+               "       array_to_string(problems, ',')"
+               "  FROM loan_checkout($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+#define CHECKOUT_NPARAMS 9
+
+/* loan_checkout's parameters for c: numbers and the codes' array in args (free codes after). */
+struct checkout_args {
+    char staff[STORE_NUM_SIZE], scope[STORE_NUM_SIZE], borrower[STORE_NUM_SIZE],
+        undo_minutes[STORE_NUM_SIZE];
+    char *codes;
+    const char *params[CHECKOUT_NPARAMS];
+};
+
+static void checkout_args(struct store_checkout *c, struct checkout_args *a)
+{
+    c->response = NULL;
+    c->outcome = STORE_CHECKOUT_REFUSED;
+    c->blocked = c->over_limit = false;
+    c->open_loans = c->item_limit = 0;
+    store_num_text(a->staff, c->staff_id);
+    store_num_text(a->scope, c->scope);
+    store_num_text(a->borrower, c->borrower_id);
+    store_num_text(a->undo_minutes, STORE_LOAN_UNDO_MINUTES);
+    a->codes = store_text_array(c->codes, c->ncodes);
+    const char *params[CHECKOUT_NPARAMS] = { a->staff,          a->scope,        a->borrower,
+                                             a->codes,          c->requested,    c->due_date,
+                                             c->idempotency_key, c->request,     a->undo_minutes };
+    memcpy(a->params, params, sizeof params);
+}
+
+/* What loan_checkout answered (res, which is cleared) into c; the call's status. */
+static enum store_status checkout_read(struct store_checkout *c, PGresult *res)
 {
     enum {
         CHECKOUT_OUTCOME,
@@ -90,35 +123,7 @@ enum store_status store_loan_checkout(struct store_checkout *c)
         CHECKOUT_ITEM_LIMIT,
         CHECKOUT_PROBLEMS,
     };
-    /* The whole checkout is one statement (migration 0017_hot_paths: loan_checkout). */
-    static struct store_stmt checkout =
-        STORE_STMT("SELECT outcome, response, blocked, over_limit, open_loans, item_limit,"
-                   "       array_to_string(problems, ',')"
-                   "  FROM loan_checkout($1, $2, $3, $4, $5, $6, $7, $8, $9)");
-    c->response = NULL;
-    c->outcome = STORE_CHECKOUT_REFUSED;
-    c->blocked = c->over_limit = false;
-    c->open_loans = c->item_limit = 0;
-    char *codes = store_text_array(c->codes, c->ncodes);
-    STORE_NUM(staff, c->staff_id);
-    STORE_NUM(scope, c->scope);
-    STORE_NUM(borrower, c->borrower_id);
-    STORE_NUM(undo_minutes, STORE_LOAN_UNDO_MINUTES);
-    PGresult *res;
-    enum store_status st =
-        store_call(&checkout, 9,
-                   (const char *[]){ staff, scope, borrower, codes, c->requested, c->due_date,
-                                     c->idempotency_key, c->request, undo_minutes },
-                   &res);
-    free(codes);
-    if (st < 0) {
-        if (store_error_is_unique_violation() &&
-            strcmp(store_error_constraint(), "loans_one_open_per_item") == 0) {
-            c->outcome = STORE_CHECKOUT_CONFLICT;
-            st = STORE_NOT_FOUND;
-        }
-        return st;
-    }
+    enum store_status st = STORE_OK;
     const char *outcome = store_get(res, 0, CHECKOUT_OUTCOME);
     if (strcmp(outcome, "done") == 0 || strcmp(outcome, "replayed") == 0) {
         c->outcome = outcome[0] == 'd' ? STORE_CHECKOUT_DONE : STORE_CHECKOUT_REPLAYED;
@@ -158,6 +163,44 @@ enum store_status store_loan_checkout(struct store_checkout *c)
     return st;
 }
 
+enum store_status store_loan_checkout(struct store_checkout *c)
+{
+    struct checkout_args a;
+    checkout_args(c, &a);
+    PGresult *res;
+    enum store_status st = store_call(&checkout_stmt, CHECKOUT_NPARAMS, a.params, &res);
+    free(a.codes);
+    if (st < 0) {
+        if (store_error_is_unique_violation() &&
+            strcmp(store_error_constraint(), "loans_one_open_per_item") == 0) {
+            c->outcome = STORE_CHECKOUT_CONFLICT;
+            st = STORE_NOT_FOUND;
+        }
+        return st;
+    }
+    return checkout_read(c, res);
+}
+
+void store_loan_checkout_many(struct store_checkout *const *cs, size_t n, enum store_status *st)
+{
+    struct checkout_args *a = xcalloc(n, sizeof *a);
+    const char *const **params = xcalloc(n, sizeof *params);
+    PGresult **res = xcalloc(n, sizeof *res);
+    for (size_t i = 0; i < n; i++) {
+        checkout_args(cs[i], &a[i]);
+        params[i] = a[i].params;
+    }
+    store_call_pipelined(&checkout_stmt, CHECKOUT_NPARAMS, params, n, res, st);
+    for (size_t i = 0; i < n; i++) {
+        free(a[i].codes);
+        if (st[i] >= 0)
+            st[i] = checkout_read(cs[i], res[i]);
+    }
+    free(res);
+    free(params);
+    free(a);
+}
+
 /* ---- return ---- */
 
 void store_return_clear(struct store_return *r)
@@ -167,7 +210,31 @@ void store_return_clear(struct store_return *r)
     r->loan.name = r->borrower_name = NULL;
 }
 
-enum store_status store_loan_return(struct store_return *r)
+/* The whole return is one statement (migration 0017_hot_paths: loan_return). */
+static struct store_stmt return_stmt =
+    STORE_STMT("SELECT outcome, loan_id, code, name, borrower_id, borrower_name,"
+               "       due_date::text, overdue_days, item_status"
+               "  FROM loan_return($1, $2, $3, $4, $5, $6)");
+#define RETURN_NPARAMS 6
+
+struct return_args {
+    char staff[STORE_NUM_SIZE], scope[STORE_NUM_SIZE];
+    const char *params[RETURN_NPARAMS];
+};
+
+static void return_args(struct store_return *r, struct return_args *a)
+{
+    r->loan.name = r->borrower_name = NULL;
+    r->outcome = STORE_RETURN_NOT_ON_LOAN;
+    store_num_text(a->staff, r->staff_id);
+    store_num_text(a->scope, r->scope);
+    const char *params[RETURN_NPARAMS] = { a->staff, a->scope, r->code, r->repair ? "true" : "false",
+                                           r->note,  r->returned_on };
+    memcpy(a->params, params, sizeof params);
+}
+
+/* What loan_return answered (res, which is cleared) into r; the call's status. */
+static enum store_status return_read(struct store_return *r, PGresult *res)
 {
     enum {
         RETURN_OUTCOME,
@@ -180,23 +247,7 @@ enum store_status store_loan_return(struct store_return *r)
         RETURN_OVERDUE_DAYS,
         RETURN_ITEM_STATUS,
     };
-    /* The whole return is one statement (migration 0017_hot_paths: loan_return). */
-    static struct store_stmt give_back =
-        STORE_STMT("SELECT outcome, loan_id, code, name, borrower_id, borrower_name,"
-                   "       due_date::text, overdue_days, item_status"
-                   "  FROM loan_return($1, $2, $3, $4, $5, $6)");
-    r->loan.name = r->borrower_name = NULL;
-    r->outcome = STORE_RETURN_NOT_ON_LOAN;
-    STORE_NUM(staff, r->staff_id);
-    STORE_NUM(scope, r->scope);
-    PGresult *res;
-    enum store_status st =
-        store_call(&give_back, 6,
-                   (const char *[]){ staff, scope, r->code, r->repair ? "true" : "false", r->note,
-                                     r->returned_on },
-                   &res);
-    if (st < 0)
-        return st;
+    enum store_status st = STORE_OK;
     const char *outcome = store_get(res, 0, RETURN_OUTCOME);
     if (strcmp(outcome, "done") == 0 || strcmp(outcome, "found") == 0) {
         r->outcome = outcome[0] == 'd' ? STORE_RETURN_DONE : STORE_RETURN_FOUND;
@@ -217,6 +268,33 @@ enum store_status store_loan_return(struct store_return *r)
     }
     PQclear(res);
     return st;
+}
+
+enum store_status store_loan_return(struct store_return *r)
+{
+    struct return_args a;
+    return_args(r, &a);
+    PGresult *res;
+    enum store_status st = store_call(&return_stmt, RETURN_NPARAMS, a.params, &res);
+    return st < 0 ? st : return_read(r, res);
+}
+
+void store_loan_return_many(struct store_return *const *rs, size_t n, enum store_status *st)
+{
+    struct return_args *a = xcalloc(n, sizeof *a);
+    const char *const **params = xcalloc(n, sizeof *params);
+    PGresult **res = xcalloc(n, sizeof *res);
+    for (size_t i = 0; i < n; i++) {
+        return_args(rs[i], &a[i]);
+        params[i] = a[i].params;
+    }
+    store_call_pipelined(&return_stmt, RETURN_NPARAMS, params, n, res, st);
+    for (size_t i = 0; i < n; i++)
+        if (st[i] >= 0)
+            st[i] = return_read(rs[i], res[i]);
+    free(res);
+    free(params);
+    free(a);
 }
 
 /* ---- renewal ---- */

@@ -115,6 +115,14 @@ struct store_checkout {
  */
 enum store_status store_loan_checkout(struct store_checkout *c) STORE_MUST_CHECK;
 
+/*
+ * store_loan_checkout of n checkouts at once, each its own transaction as alone, sent together
+ * (store_call_pipelined): st[i] is what store_loan_checkout(cs[i]) would return, or
+ * STORE_SOFT_ERROR when it did nothing (it would have waited for a lock, say): then run it
+ * alone.
+ */
+void store_loan_checkout_many(struct store_checkout *const *cs, size_t n, enum store_status *st);
+
 enum store_return_outcome {
     STORE_RETURN_DONE,
     STORE_RETURN_FOUND, /* the item was lost and is back; its last loan (if any) stays lost */
@@ -152,6 +160,9 @@ struct store_return {
  * the audit entry "item_found", and its loan closed as lost stays so (STORE_RETURN_FOUND).
  */
 enum store_status store_loan_return(struct store_return *r) STORE_MUST_CHECK;
+
+/* store_loan_return of n items at once, as store_loan_checkout_many does checkouts. */
+void store_loan_return_many(struct store_return *const *rs, size_t n, enum store_status *st);
 void store_return_clear(struct store_return *r);
 
 /*

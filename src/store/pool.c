@@ -895,6 +895,111 @@ enum store_status store_call(struct store_stmt *stmt, int nparams, const char *c
     return st;
 }
 
+/*
+ * The next answer of a pipeline and its sync: into *res (cleared when res is NULL or it failed);
+ * false when the stream is not as sent (the connection broke).
+ */
+static bool pipeline_next(PGconn *pg, PGresult **res, ExecStatusType *rs)
+{
+    PGresult *r = PQgetResult(pg);
+    *rs = PQresultStatus(r);
+    bool ok = *rs == PGRES_TUPLES_OK || *rs == PGRES_COMMAND_OK;
+    if (res && ok)
+        *res = r;
+    else
+        PQclear(r);
+    if (PQstatus(pg) != CONNECTION_OK)
+        return false;
+    while ((r = PQgetResult(pg)))
+        PQclear(r); /* the end of its answer */
+    r = PQgetResult(pg);
+    bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+    return synced;
+}
+
+/*
+ * At most this many statements are sent before their answers are read: PostgreSQL writes the
+ * answers while it reads the rest, and answers that fill the socket while hylla still sends
+ * would stop both. Callers keep each answer small (a few kilobytes, http/api's batches).
+ */
+#define PIPELINE_MAX 32
+
+/*
+ * How long a statement of a pipeline waits for a row lock before it gives up (and with it its
+ * transaction): the statements behind it must not wait with it. A desk's own transactions hold
+ * their locks for a millisecond or two.
+ */
+#define PIPELINE_LOCK_TIMEOUT "SET lock_timeout = '10ms'"
+
+/*
+ * One pipeline of k statements on pg, between a command that sets the lock timeout and one that
+ * resets it, each with its sync; false when the connection must go (see store_call_pipelined).
+ */
+static bool pipeline(PGconn *pg, const char *name, int nparams, const char *const *const *params,
+                     size_t k, PGresult **res, enum store_status *st)
+{
+    if (!PQenterPipelineMode(pg))
+        return false;
+    bool sent = PQsendQueryParams(pg, PIPELINE_LOCK_TIMEOUT, 0, NULL, NULL, NULL, NULL, 0) &&
+                PQpipelineSync(pg);
+    for (size_t i = 0; i < k && sent; i++) {
+        sent = PQsendQueryPrepared(pg, name, nparams, params[i], NULL, NULL, 0) &&
+               PQpipelineSync(pg);
+        st[i] = STORE_HARD_ERROR; /* until its answer is in */
+    }
+    sent = sent && PQsendQueryParams(pg, "RESET lock_timeout", 0, NULL, NULL, NULL, NULL, 0) &&
+           PQpipelineSync(pg);
+    ExecStatusType rs;
+    if (!sent || !pipeline_next(pg, NULL, &rs) || rs != PGRES_COMMAND_OK)
+        return false;
+    for (size_t i = 0; i < k; i++) {
+        if (!pipeline_next(pg, &res[i], &rs))
+            return false;
+        if (res[i])
+            st[i] = rs == PGRES_COMMAND_OK || PQntuples(res[i]) > 0 ? STORE_OK : STORE_NOT_FOUND;
+        else
+            st[i] = STORE_SOFT_ERROR; /* it failed, and its transaction with it: nothing stays */
+    }
+    return pipeline_next(pg, NULL, &rs) && rs == PGRES_COMMAND_OK && PQexitPipelineMode(pg);
+}
+
+void store_call_pipelined(struct store_stmt *stmt, int nparams, const char *const *const *params,
+                          size_t n, PGresult **res, enum store_status *st)
+{
+    for (size_t i = 0; i < n; i++) {
+        res[i] = NULL;
+        st[i] = STORE_SOFT_ERROR;
+    }
+    struct conn *c = this_conn();
+    busy_begin(c);
+    c->lost = false;
+    set_error(c, NULL, NULL);
+    PGconn *pg = connection(c);
+    char name[16];
+    enum store_status prepared;
+    if (!pg || PQtransactionStatus(pg) != PQTRANS_IDLE ||
+        !prepare_on(c, pg, stmt, nparams, name, &prepared))
+        goto out; /* nothing was sent */
+    for (size_t from = 0; from < n; from += PIPELINE_MAX) {
+        size_t k = n - from < PIPELINE_MAX ? n - from : PIPELINE_MAX;
+        double began_s = sync_begins(pg);
+        if (!pipeline(pg, name, nparams, params + from, k, res + from, st + from)) {
+            /* What was sent and not answered may have committed: it is never sent again. */
+            (void)failure(c, NULL, stmt->sql);
+            c->lost = true;
+            drop_connection(c);
+            break;
+        }
+        round_trip_done(c, began_s);
+        for (size_t i = from; i < from + k; i++)
+            if (st[i] >= 0)
+                metrics_db_statement(false, tl_background);
+    }
+out:
+    busy_end(c);
+}
+
 enum store_status store_ping(void)
 {
     static struct store_stmt ping = STORE_STMT("SELECT 1");

@@ -61,6 +61,20 @@ enum store_status store_call(struct store_stmt *stmt, int nparams, const char *c
                              PGresult **res) STORE_MUST_CHECK;
 
 /*
+ * store_call of one statement with n sets of parameters, each a transaction of its own, sent
+ * together (libpq's pipeline mode) and answered in order: PostgreSQL reads them as one stream
+ * and runs them one after another, woken once rather than n times. A statement that would wait
+ * more than a moment for a row lock gives up, so that those behind it do not wait with it. For
+ * each i, st[i] is STORE_OK or STORE_NOT_FOUND with res[i] (the caller clears it);
+ * STORE_SOFT_ERROR when it did nothing (it failed, and its transaction with it, or it was never
+ * sent): run it alone (store_call, which waits for locks, retries, and reports an error through
+ * store_error_*); STORE_HARD_ERROR when the connection was lost with it sent and unanswered
+ * (whether it committed cannot be known, so it must not run again). Outside any transaction.
+ */
+void store_call_pipelined(struct store_stmt *stmt, int nparams, const char *const *const *params,
+                          size_t n, PGresult **res, enum store_status *st);
+
+/*
  * How many round trips of this thread's connection to the primary (never a read replica's)
  * began outside a transaction block: on a connection that listens (store_notify_enable), each
  * brought every message of hylla_changed committed before it. A count that moved past an
