@@ -32,7 +32,7 @@ struct req {
     const char *body; /* NUL-terminated; NULL when there is none */
     size_t body_len;
     char client_addr[64];
-    bool has_nul; /* the path or a query argument decoded to a NUL byte (%00) */
+    bool has_nul;      /* the path or a query argument decoded to a NUL byte (%00) */
     double received_s; /* when its last byte came in (core/clock.h's monotonic_s) */
 
     /* Filled by the router. */

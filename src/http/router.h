@@ -101,8 +101,8 @@ struct router_plan {
     size_t body_limit; /* the largest body it may send */
     /* What the lane should batch it by (lanes.h): its route when that has a batch handler. */
     const void *batch_key;
-    bool gated;    /* its route's */
-    bool prefetch; /* its route has a prefetch (router_prefetch) */
+    bool gated;      /* its route's */
+    bool prefetch;   /* its route has a prefetch (router_prefetch) */
     bool batch_free; /* its route's batches run on any free thread (struct route) */
 };
 

@@ -105,9 +105,9 @@ static void checkout_args(struct store_checkout *c, struct checkout_args *a)
     store_num_text(a->borrower, c->borrower_id);
     store_num_text(a->undo_minutes, STORE_LOAN_UNDO_MINUTES);
     a->codes = store_text_array(c->codes, c->ncodes);
-    const char *params[CHECKOUT_NPARAMS] = { a->staff,          a->scope,        a->borrower,
-                                             a->codes,          c->requested,    c->due_date,
-                                             c->idempotency_key, c->request,     a->undo_minutes };
+    const char *params[CHECKOUT_NPARAMS] = { a->staff,           a->scope,     a->borrower,
+                                             a->codes,           c->requested, c->due_date,
+                                             c->idempotency_key, c->request,   a->undo_minutes };
     memcpy(a->params, params, sizeof params);
 }
 
@@ -228,7 +228,8 @@ static void return_args(struct store_return *r, struct return_args *a)
     r->outcome = STORE_RETURN_NOT_ON_LOAN;
     store_num_text(a->staff, r->staff_id);
     store_num_text(a->scope, r->scope);
-    const char *params[RETURN_NPARAMS] = { a->staff, a->scope, r->code, r->repair ? "true" : "false",
+    const char *params[RETURN_NPARAMS] = { a->staff, a->scope,
+                                           r->code,  r->repair ? "true" : "false",
                                            r->note,  r->returned_on };
     memcpy(a->params, params, sizeof params);
 }

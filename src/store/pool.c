@@ -59,9 +59,9 @@ struct prefetch {
     struct store_stmt *stmt;
     int nparams;
     double began_s; /* when it was sent, outside a transaction block (sync_begins); else -1 */
-    bool done;     /* every result is in, or it failed */
-    bool failed;   /* the connection broke under it */
-    PGresult *res; /* its first result */
+    bool done;      /* every result is in, or it failed */
+    bool failed;    /* the connection broke under it */
+    PGresult *res;  /* its first result */
     bool null[PREFETCH_MAX_PARAMS];
     char text[];
 };
@@ -944,8 +944,8 @@ static bool pipeline(PGconn *pg, const char *name, int nparams, const char *cons
     bool sent = PQsendQueryParams(pg, PIPELINE_LOCK_TIMEOUT, 0, NULL, NULL, NULL, NULL, 0) &&
                 PQpipelineSync(pg);
     for (size_t i = 0; i < k && sent; i++) {
-        sent = PQsendQueryPrepared(pg, name, nparams, params[i], NULL, NULL, 0) &&
-               PQpipelineSync(pg);
+        sent =
+            PQsendQueryPrepared(pg, name, nparams, params[i], NULL, NULL, 0) && PQpipelineSync(pg);
         st[i] = STORE_HARD_ERROR; /* until its answer is in */
     }
     sent = sent && PQsendQueryParams(pg, "RESET lock_timeout", 0, NULL, NULL, NULL, NULL, 0) &&

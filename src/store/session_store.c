@@ -176,9 +176,8 @@ bool store_session_confirm(const struct store_session_check *check)
 }
 
 /* The three lookups below: asked_s counts without later (see cache_get). */
-static enum store_status lookup(const unsigned char hash[32], unsigned idle_seconds,
-                                double asked_s, struct staff_identity *who,
-                                struct store_session_check *later)
+static enum store_status lookup(const unsigned char hash[32], unsigned idle_seconds, double asked_s,
+                                struct staff_identity *who, struct store_session_check *later)
 {
     enum {
         WHO_ID,
