@@ -219,7 +219,8 @@ void loans_checkout_batch(struct req **reqs, struct reply **reps, size_t n)
     size_t at[ROUTER_BATCH_MAX];
     enum store_status st[ROUTER_BATCH_MAX];
     size_t m = 0;
-    for (size_t i = 0; i < n && i < ROUTER_BATCH_MAX; i++) {
+    n = n < ROUTER_BATCH_MAX ? n : ROUTER_BATCH_MAX;
+    for (size_t i = 0; i < n; i++) {
         if (!checkout_begin(reqs[i], reps[i], &k[i]))
             continue;
         if (k[i].ncodes > BATCH_ITEMS_MAX) {
@@ -431,7 +432,6 @@ static json_t *return_one(const struct return_item *item, struct store_return *r
 struct pile {
     struct return_item *items;
     size_t n;
-    const char *on;              /* returned_on, or NULL: now */
     struct store_return *stored; /* one per item, for the store */
     enum store_status *st;       /* what the store said of each; STORE_SOFT_ERROR: not run */
 };
@@ -456,7 +456,6 @@ static bool return_begin(struct req *req, struct reply *rep, struct pile *p)
     }
     *p = (struct pile){ .items = items,
                         .n = n,
-                        .on = on,
                         .stored = xcalloc(n, sizeof *p->stored),
                         .st = xcalloc(n, sizeof *p->st) };
     for (size_t i = 0; i < n; i++) {

@@ -314,11 +314,7 @@ size_t router_dispatch_batch(const struct router *r, struct req **reqs, struct r
         if (alone[i])
             continue;
         if (reps[i]->status == 0) {
-            /* As it came: router_dispatch matches, admits and reads it anew. */
-            router_release(reqs[i]);
-            reqs[i]->route = NULL;
-            reqs[i]->nparams = 0;
-            reqs[i]->who = NULL;
+            router_reset(reqs[i]);
             left++;
             continue;
         }
@@ -356,4 +352,13 @@ void router_release(struct req *req)
     req->json = NULL;
     free(req->param_storage);
     req->param_storage = NULL;
+}
+
+void router_reset(struct req *req)
+{
+    router_release(req);
+    req->route = NULL;
+    req->nparams = 0;
+    req->who = NULL;
+    req->again = false;
 }

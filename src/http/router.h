@@ -132,4 +132,7 @@ bool router_prefetch(const struct router *r, struct req **reqs, size_t n);
 /* Release what the router attached to the request (path parameters, parsed body). */
 void router_release(struct req *req);
 
+/* router_release, and forget the request's match and admission: as it came, to answer anew. */
+void router_reset(struct req *req);
+
 #endif

@@ -535,10 +535,7 @@ static bool answer_sent(struct loop *lp, bool wait)
     for (size_t i = 0; i < lp->nsent; i++) {
         struct exchange *ex = lp->sent[i];
         if (again || (left && ex->rep.status == 0)) {
-            router_release(&ex->req);
-            ex->req.route = NULL;
-            ex->req.who = NULL;
-            ex->req.again = false;
+            router_reset(&ex->req);
             reply_free(&ex->rep);
             reply_init(&ex->rep);
             to_lane(ex);

@@ -954,8 +954,11 @@ static bool pipeline(PGconn *pg, const char *name, int nparams, const char *cons
     if (!sent || !pipeline_next(pg, NULL, &rs) || rs != PGRES_COMMAND_OK)
         return false;
     for (size_t i = 0; i < k; i++) {
-        if (!pipeline_next(pg, &res[i], &rs))
+        if (!pipeline_next(pg, &res[i], &rs)) {
+            PQclear(res[i]); /* its commit, at the sync, is not known */
+            res[i] = NULL;
             return false;
+        }
         if (res[i])
             st[i] = rs == PGRES_COMMAND_OK || PQntuples(res[i]) > 0 ? STORE_OK : STORE_NOT_FOUND;
         else
