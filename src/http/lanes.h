@@ -11,12 +11,12 @@
  * What a lane thread has of its own (a database connection) is its owner's business: lanes only
  * call the hooks of its config when a thread starts and before it ends.
  *
- * Jobs of one kind may be run together (group commit, for reads): a thread that takes a job with a
- * batch key takes with it the other queued jobs of the same key, up to LANES_BATCH_MAX, and hands
- * them all to run_batch at once (one database statement for many requests, say). The jobs of
- * other keys keep their places in the queue. Nothing ever waits for a batch to fill: a job alone
- * in the queue runs alone, through run, as soon as a thread is free (and, with batch_threads,
- * fewer batches than that run).
+ * Jobs of one kind may be run together (group commit): a thread that takes a job with a batch key
+ * takes with it the other queued jobs of the same key, up to LANES_BATCH_MAX, and hands them all
+ * to run_batch at once (one database statement for many reads, or many writes' statements sent
+ * in one go, say). The jobs of other keys keep their places in the queue. Nothing ever waits for
+ * a batch to fill: a job alone in the queue runs alone, through run, as soon as a thread is free
+ * (and, with batch_threads, fewer batches than that run).
  *
  * Jobs that wait their turn at a gate of their own rather than on the database (a login at the
  * password gate, core/password.c) may be marked gated, and a lane may keep threads for them
