@@ -207,8 +207,9 @@ void loans_checkout(struct req *req, struct reply *rep)
 }
 
 /*
- * A desk's checkout is of a few items. One of more goes alone, so that a batch's answers stay
- * small enough to be read after all of it was sent (store_call_pipelined).
+ * A desk's checkout or return is of a few items. One of more is left to run alone (elsewhere:
+ * router.h), so that a batch's answers stay small enough to be read after all of it was sent
+ * (store_call_pipelined).
  */
 #define BATCH_ITEMS_MAX 8
 
@@ -224,7 +225,7 @@ void loans_checkout_batch(struct req **reqs, struct reply **reps, size_t n)
         if (!checkout_begin(reqs[i], reps[i], &k[i]))
             continue;
         if (k[i].ncodes > BATCH_ITEMS_MAX) {
-            checkout_end(reps[i], &k[i], store_loan_checkout(&k[i].c));
+            checkout_free(&k[i]);
             continue;
         }
         cs[m] = &k[i].c;
@@ -523,9 +524,8 @@ void loans_return_batch(struct req **reqs, struct reply **reps, size_t n)
     n = n < ROUTER_BATCH_MAX ? n : ROUTER_BATCH_MAX;
     for (size_t i = 0; i < n; i++) {
         begun[i] = return_begin(reqs[i], reps[i], &p[i]);
-        /* A pile of more than a few items goes alone, its items one by one. */
         if (begun[i] && (p[i].n > BATCH_ITEMS_MAX || m + p[i].n > ROUTER_BATCH_MAX)) {
-            return_rest(reps[i], &p[i]);
+            return_free(&p[i]);
             begun[i] = false;
         }
         for (size_t k = 0; begun[i] && k < p[i].n; k++)

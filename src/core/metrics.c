@@ -228,7 +228,8 @@ void metrics_render(struct buf *out, const char *version)
     buf_printf(out, "hylla_http_connections_shed_total{reason=\"cap\"} %llu\n", LOAD(shed_cap));
     header(out, "hylla_http_batches_total", "counter",
            "Runs of a route's batch handler: requests queued together answered at once "
-           "(the desk's lookups, one statement each run).");
+           "(the desk's lookups, one statement each run; its checkouts and returns, their "
+           "statements sent in one go).");
     buf_printf(out, "hylla_http_batches_total %llu\n", LOAD(batches));
     header(out, "hylla_http_batched_requests_total", "counter", "Requests answered by those runs.");
     buf_printf(out, "hylla_http_batched_requests_total %llu\n", LOAD(batched_requests));

@@ -305,10 +305,8 @@ size_t router_dispatch_batch(const struct router *r, struct req **reqs, struct r
             run_rep[m++] = reps[i];
         }
     }
-    if (m > 0) {
+    if (m > 0)
         route->batch(run, run_rep, m);
-        metrics_batch(m);
-    }
     size_t left = 0;
     for (size_t i = 0; i < n; i++) {
         if (alone[i])
@@ -322,6 +320,8 @@ size_t router_dispatch_batch(const struct router *r, struct req **reqs, struct r
             run_alone(r, reqs[i], reps[i]);
         route_answered(route, reps[i]);
     }
+    if (m > left)
+        metrics_batch(m - left); /* the requests the batch answered */
     return left;
 }
 

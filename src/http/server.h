@@ -1,8 +1,9 @@
 /*
  * server: the only file that talks to libmicrohttpd. A few connection threads (--http-threads)
  * each run a libmicrohttpd daemon of their own, listening on a socket of its own on the port
- * (SO_REUSEPORT), from an epoll loop of their own, and read and write all of its connections; each assembles a struct req (with the
- * body capped), and hands it to the lane of its route (see lanes.h), suspending the connection
+ * (SO_REUSEPORT), from an epoll loop of their own, and read and write all of its connections;
+ * each assembles a struct req (with the body capped), and hands it to the lane of its route (see
+ * lanes.h), suspending the connection
  * until a lane thread has run the handler, so that no connection waits behind another's database
  * work. What needs no handler (a file of the web root, a 404, a preflight) is answered at once.
  *

@@ -102,22 +102,27 @@ test('checkouts and returns queued together each answer as alone, and go to the 
   const loansBefore = Number((await db.query('SELECT count(*) FROM loans')).rows[0].count);
   const held = await holdDesk();
   const post = (path, body, headers = {}) => as(desk).post(path, body, { headers });
+  // The requests whose answers leave the database as it was: sent again alone afterwards, each
+  // must answer the same bytes.
+  const repeatable = {
+    onLoan: ['/api/checkouts', { borrower_id: borrower, items: [lent] }],
+    unknown: ['/api/checkouts', { borrower_id: borrower, items: ['LUN-99999'] }],
+    blocked: ['/api/checkouts', { borrower_id: blocked, items: [free[7]] }],
+    reused: ['/api/checkouts', { borrower_id: borrower, items: [free[7]] }, { 'idempotency-key': 'key-1' }],
+    invalid: ['/api/checkouts', { items: [free[7]] }],
+    notLent: ['/api/returns', { items: [free[7]] }],
+  };
   const sent = {
     lent: free.slice(0, 5).map((code, i) => post('/api/checkouts', { borrower_id: borrower, items: [code] },
       { 'idempotency-key': `new-${i}` })),
     two: post('/api/checkouts', { borrower_id: borrower, items: free.slice(5, 7) }),
-    onLoan: post('/api/checkouts', { borrower_id: borrower, items: [lent] }),
-    unknown: post('/api/checkouts', { borrower_id: borrower, items: ['LUN-99999'] }),
-    blocked: post('/api/checkouts', { borrower_id: blocked, items: [free[7]] }),
     replay: post('/api/checkouts', { borrower_id: borrower, items: [replayed] }, { 'idempotency-key': 'key-1' }),
-    reused: post('/api/checkouts', { borrower_id: borrower, items: [free[7]] }, { 'idempotency-key': 'key-1' }),
-    invalid: post('/api/checkouts', { items: [free[7]] }),
     big: post('/api/checkouts', { borrower_id: borrower, items: big }),
     back: post('/api/returns', { items: [back[0]] }),
     pile: post('/api/returns', { items: [back[1], { code: back[2], repair: true }] }),
-    notLent: post('/api/returns', { items: [free[7]] }),
     half: post('/api/returns', { items: [back[3], 'LUN-99998'] }),
     bigPile: post('/api/returns', { items: bigBack }),
+    ...Object.fromEntries(Object.entries(repeatable).map(([name, args]) => [name, post(...args)])),
   };
   await sleep(300); // the server's thread reads every request meanwhile
   await held.release();
@@ -165,6 +170,12 @@ test('checkouts and returns queued together each answer as alone, and go to the 
     [[back[3], true, undefined], ['LUN-99998', false, 'unknown_item']]);
   const bigPile = await sent.bigPile;
   assert.equal(bigPile.json.results.filter((x) => x.returned).length, 9);
+
+  for (const [name, args] of Object.entries(repeatable)) {
+    const [together, alone] = [await sent[name], await post(...args)];
+    assert.equal(together.status, alone.status, name);
+    assert.equal(together.text, alone.text, name);
+  }
 
   // What the database holds: each lent item on one open loan, each returned one on none, and
   // nothing written for the refused ones or the replay.
