@@ -32,7 +32,6 @@
 
 #include <getopt.h>
 #include <jansson.h>
-#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -430,11 +429,11 @@ static int cmd_serve(int argc, char **argv)
                       .would_have_waited = store_would_have_waited },
     };
     /*
-     * glibc gives threads malloc arenas of their own, up to eight per core; each keeps freed
-     * memory to itself. Two arenas hold the peak of 256 connections some 5 MiB lower
-     * (contrib/bench/run), at no cost measurable beside the database's.
+     * No cap on glibc's malloc arenas: with its default (eight per core) every thread has one of
+     * its own. Capped at two, the connection threads shared one in about half of the starts, and
+     * there the desk's lookups made a quarter fewer answers a second, waiting on the arena's lock
+     * (contrib/bench/README.md); the peak memory was the same.
      */
-    mallopt(M_ARENA_MAX, 2);
     count_routes();
     store_replicas_start(); /* measures each read replica once before the first request */
     store_session_cache_start();
