@@ -430,7 +430,7 @@ static int cmd_serve(int argc, char **argv)
     };
     /*
      * No cap on glibc's malloc arenas: with its default (eight per core) every thread has one of
-     * its own. Capped at two, the connection threads shared one in about half of the starts, and
+     * its own. Capped at two, the connection threads shared one in about a third of the starts, and
      * there the desk's lookups made a quarter fewer answers a second, waiting on the arena's lock
      * (contrib/bench/README.md); the peak memory was the same.
      */
