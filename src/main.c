@@ -439,6 +439,7 @@ static int cmd_serve(int argc, char **argv)
     store_session_cache_start();
     store_item_names_start();
     public_cache_start();
+    store_stats_summary_cache_start();
     store_notify_enable();
     store_stats_folder_start();
     gateway_init();

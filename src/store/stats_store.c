@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 enum store_status store_stats_fold(void)
@@ -68,16 +69,39 @@ static bool rest(double seconds)
     return !atomic_load(&folder_stopping);
 }
 
-static void *folder_main(void *arg)
+/*
+ * After a fold, the folder vacuums the journal once it has grown past JOURNAL_VACUUM_BYTES. Each
+ * fold deletes what the journal held, and every read of the statistics asks whether it holds
+ * anything (store/rollup.h), which reads every page the table has, dead rows and all, until a
+ * vacuum gives the empty pages back. Autovacuum comes a minute later at the soonest; after
+ * contrib/bench's lend-and-return rows the empty journal had 787-817 pages, and that question took
+ * 0.9-4.2 ms instead of a few microseconds. A quiet network's journal never grows so large.
+ */
+#define JOURNAL_VACUUM_BYTES (256 * 1024)
+
+static enum store_status fold_tick(void)
 {
     /* Folds, and tells committing transactions that a folder runs (see stats_fold_tick). */
     static struct store_stmt tick = STORE_STMT("SELECT stats_fold_tick()");
+    static struct store_stmt size = STORE_STMT("SELECT pg_relation_size('rollup_journal')");
+    static struct store_stmt vacuum = STORE_STMT("VACUUM rollup_journal");
+    enum store_status st = store_run(&tick, 0, NULL);
+    PGresult *res;
+    if (st < 0 || (st = store_exec(&size, 0, NULL, &res)) < 0)
+        return st;
+    bool grown = st == STORE_OK && store_get_ll(res, 0, 0) > JOURNAL_VACUUM_BYTES;
+    PQclear(res);
+    return grown ? store_run(&vacuum, 0, NULL) : st;
+}
+
+static void *folder_main(void *arg)
+{
     (void)arg;
     store_thread_without_caches();
     double wait = 1.0;
     while (rest(wait)) {
         double started = monotonic_s();
-        if (store_run(&tick, 0, NULL) < 0)
+        if (fold_tick() < 0)
             log_warn("stats: could not fold the journal (%s); the next fold tries again",
                      store_error_sqlstate());
         wait = FOLD_PACE * (monotonic_s() - started);
@@ -144,7 +168,107 @@ enum {
     SUMMARY_CO2E_KG,
     SUMMARY_SEK,
     SUMMARY_PENDING,
+    SUMMARY_VERSION,
 };
+
+/*
+ * The summaries read lately, kept in `hylla serve` (store_stats_summary_cache_start) for identical
+ * requests: a manager's report opened again, the same figures on many screens. A kept summary
+ * holds the rollup_version it was read at, in the same snapshot, with the journal empty
+ * (migrations/0033_rollup_version.sql); it is the answer again while one look (a statement that
+ * reads the version's row and asks whether the journal holds anything: 0.09 ms a round trip by
+ * pgbench, where a ten-year summary costs PostgreSQL milliseconds) finds the same version and an
+ * empty journal. Otherwise, and for a period not kept, the summary is read and kept anew. Exact
+ * as every read is: a change committed anywhere before the request is in the journal or has
+ * moved the version. At most KEPT_SUMMARIES, the oldest read going first; a few kB in all.
+ */
+#define KEPT_SUMMARIES 32
+
+struct kept_summary {
+    bool used;
+    int branch_id;
+    char from[16], to[16];
+    long long version;
+    double at; /* monotonic_s when read */
+    struct stats_summary summary;
+};
+
+static struct kept_summary kept[KEPT_SUMMARIES];
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool keep_summaries;
+
+void store_stats_summary_cache_start(void)
+{
+    atomic_store(&keep_summaries, true);
+}
+
+/* The place of a period, or NULL. Under kept_lock. */
+static struct kept_summary *kept_find(int branch_id, const char *from, const char *to)
+{
+    for (size_t i = 0; i < KEPT_SUMMARIES; i++)
+        if (kept[i].used && kept[i].branch_id == branch_id && strcmp(kept[i].from, from) == 0 &&
+            strcmp(kept[i].to, to) == 0)
+            return &kept[i];
+    return NULL;
+}
+
+/* Whether summaries are kept, and a period's key fits a place (ISO dates do). */
+static bool keepable(const char *from, const char *to)
+{
+    return atomic_load(&keep_summaries) && strlen(from) < sizeof kept[0].from &&
+           strlen(to) < sizeof kept[0].to;
+}
+
+/* The summary kept for a period and its version into *out and *version; false when none is. */
+static bool kept_get(int branch_id, const char *from, const char *to, struct stats_summary *out,
+                     long long *version)
+{
+    pthread_mutex_lock(&kept_lock);
+    struct kept_summary *k = kept_find(branch_id, from, to);
+    if (k) {
+        *out = k->summary;
+        *version = k->version;
+    }
+    pthread_mutex_unlock(&kept_lock);
+    return k != NULL;
+}
+
+static void kept_put(int branch_id, const char *from, const char *to, long long version,
+                     const struct stats_summary *s)
+{
+    pthread_mutex_lock(&kept_lock);
+    struct kept_summary *k = kept_find(branch_id, from, to);
+    if (k && k->version > version) { /* another thread kept a later read */
+        pthread_mutex_unlock(&kept_lock);
+        return;
+    }
+    for (size_t i = 0; !k && i < KEPT_SUMMARIES; i++)
+        if (!kept[i].used)
+            k = &kept[i];
+    if (!k) {
+        k = &kept[0];
+        for (size_t i = 1; i < KEPT_SUMMARIES; i++)
+            if (kept[i].at < k->at)
+                k = &kept[i];
+    }
+    *k = (struct kept_summary){
+        .used = true, .branch_id = branch_id, .version = version, .at = monotonic_s(), .summary = *s
+    };
+    strcpy(k->from, from);
+    strcpy(k->to, to);
+    pthread_mutex_unlock(&kept_lock);
+}
+
+/* Whether the rollups are still at version, with nothing in the journal: one round trip. */
+static enum store_status rollups_at(long long version, bool *same)
+{
+    static struct store_stmt look = STORE_STMT("SELECT n, " ROLLUP_PENDING " FROM rollup_version");
+    PGresult *res;
+    enum store_status st = store_exec(&look, 0, NULL, &res);
+    *same = st == STORE_OK && store_get_ll(res, 0, 0) == version && !store_get_bool(res, 0, 1);
+    PQclear(res);
+    return st == STORE_NOT_FOUND ? STORE_OK : st;
+}
 
 enum store_status store_stats_summary(int branch_id, const char *from, const char *to,
                                       struct stats_summary *out)
@@ -189,7 +313,21 @@ enum store_status store_stats_summary(int branch_id, const char *from, const cha
         "                   WHERE branch_id = $1 AND category_id = 0), 0),"
         "        coalesce((SELECT never_lent FROM stats_items"
         "                   WHERE branch_id = $1 AND category_id = 0), 0),"
-        "        impact.co2e, impact.sek, " ROLLUP_PENDING "   FROM tot, impact");
+        "        impact.co2e, impact.sek, " ROLLUP_PENDING ","
+        "        (SELECT n FROM rollup_version)   FROM tot, impact");
+    bool keep = keepable(from, to);
+    struct stats_summary was;
+    long long version;
+    if (keep && kept_get(branch_id, from, to, &was, &version)) {
+        bool same;
+        enum store_status st = rollups_at(version, &same);
+        if (st < 0)
+            return st;
+        if (same) {
+            *out = was;
+            return STORE_OK;
+        }
+    }
     STORE_NUM(branch, branch_id);
     PGresult *res;
     enum store_status st =
@@ -209,6 +347,8 @@ enum store_status store_stats_summary(int branch_id, const char *from, const cha
             .co2e_kg = store_get_double(res, 0, SUMMARY_CO2E_KG),
             .sek = store_get_double(res, 0, SUMMARY_SEK),
         };
+        if (keep && !store_get_bool(res, 0, SUMMARY_PENDING))
+            kept_put(branch_id, from, to, store_get_ll(res, 0, SUMMARY_VERSION), out);
     }
     PQclear(res);
     return st;

@@ -27,9 +27,16 @@ struct stats_summary {
     double sek;
 };
 
-/* The summary of a period of the branch (0: the network) into *out. */
+/*
+ * The summary of a period of the branch (0: the network) into *out. Once
+ * store_stats_summary_cache_start ran, a summary read lately is answered again after one look that
+ * finds the rollups unchanged since (stats_store.c).
+ */
 enum store_status store_stats_summary(int branch_id, const char *from, const char *to,
                                       struct stats_summary *out) STORE_MUST_CHECK;
+
+/* Keep summaries for identical requests (`hylla serve`), before the threads start. */
+void store_stats_summary_cache_start(void);
 
 enum stats_group {
     STATS_BY_DAY,

@@ -580,6 +580,72 @@ START_TEST(series_are_dense_and_keyed_by_period_start)
 }
 END_TEST
 
+/*
+ * A server keeps the summaries it read (migration 0033): an identical request is answered from
+ * what it kept while the rollups are unchanged, and read again after any change: one committed
+ * and folded, one still in the journal, the categories' factors, a rebuild. What is kept is seen
+ * by changing a rollup behind the folds' back, which only a read of the rollups would see.
+ */
+START_TEST(a_kept_summary_lasts_until_the_rollups_change)
+{
+    fixture();
+    store_stats_summary_cache_start();
+    lend(1, 1, "2024-05-02 12:00:00"); /* 111 */
+    struct stats_summary s;
+    ck_assert_int_eq(store_stats_summary(0, "2024-05-01", "2024-05-31", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 1);
+
+    /* The day's and the month's rows, so that every period over the day would read it. */
+    dbtest_exec(
+        "UPDATE stats_day SET loans = loans + 100 WHERE branch_id = 0 AND day = '2024-05-02';"
+        "UPDATE stats_month SET loans = loans + 100"
+        " WHERE branch_id = 0 AND month = '2024-05-01'");
+    ck_assert_int_eq(store_stats_summary(0, "2024-05-01", "2024-05-31", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 1); /* kept */
+    ck_assert_int_eq(store_stats_summary(0, "2024-04-30", "2024-05-31", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 101); /* another period: read */
+    ck_assert_int_eq(store_stats_summary(0, "2024-05-02", "2024-05-02", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 101);
+    ck_assert_int_eq(store_stats_summary(1, "2024-05-01", "2024-05-31", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 1); /* another branch: read (its rows were not changed) */
+    dbtest_exec(
+        "UPDATE stats_day SET loans = loans - 100 WHERE branch_id = 0 AND day = '2024-05-02';"
+        "UPDATE stats_month SET loans = loans - 100"
+        " WHERE branch_id = 0 AND month = '2024-05-01'");
+
+    /* Committed and folded at its commit (no folder here): the version moved. */
+    lend(2, 2, "2024-05-03 12:00:00"); /* 112: 29 kg */
+    ck_assert_int_eq(store_stats_summary(0, "2024-05-01", "2024-05-31", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 2);
+    ck_assert(fabs(s.co2e_kg - 29) < 1e-9);
+
+    /* Committed and left in the journal: read and folded. */
+    PGconn *folder = hold_folds();
+    lend(3, 3, "2024-05-04 12:00:00"); /* 21 */
+    PQfinish(folder);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM rollup_journal"), 1);
+    ck_assert_int_eq(store_stats_summary(0, "2024-05-01", "2024-05-31", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 3);
+    ck_assert_int_eq(dbtest_count("SELECT count(*) FROM rollup_journal"), 0);
+
+    /* The factors. */
+    dbtest_exec("UPDATE categories SET co2e_kg = 10 WHERE id = 11"); /* Skidor: 111's */
+    ck_assert_int_eq(store_stats_summary(0, "2024-05-01", "2024-05-31", &s), STORE_OK);
+    ck_assert(fabs(s.co2e_kg - (10 + 29)) < 1e-9);
+
+    /* A rebuild counts a loan whose journal row was lost; the kept summary did not. */
+    folder = hold_folds();
+    lend(4, 4, "2024-05-05 12:00:00");
+    PQfinish(folder);
+    dbtest_exec("DELETE FROM rollup_journal");
+    ck_assert_int_eq(store_stats_summary(0, "2024-05-01", "2024-05-31", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 3);
+    dbtest_exec("SELECT stats_rebuild()");
+    ck_assert_int_eq(store_stats_summary(0, "2024-05-01", "2024-05-31", &s), STORE_OK);
+    ck_assert_int_eq(s.loans, 4);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("stats_rollups");
@@ -596,6 +662,7 @@ static Suite *suite(void)
     tcase_add_test(tc, factors_come_from_the_nearest_ancestor);
     tcase_add_test(tc, each_factor_comes_from_its_own_nearest_ancestor);
     tcase_add_test(tc, series_are_dense_and_keyed_by_period_start);
+    tcase_add_test(tc, a_kept_summary_lasts_until_the_rollups_change);
     suite_add_tcase(s, tc);
     return s;
 }
