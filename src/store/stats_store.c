@@ -102,7 +102,7 @@ static void *folder_main(void *arg)
     while (rest(wait)) {
         double started = monotonic_s();
         if (fold_tick() < 0)
-            log_warn("stats: could not fold the journal (%s); the next fold tries again",
+            log_warn("stats: could not fold or vacuum the journal (%s); the next tick tries again",
                      store_error_sqlstate());
         wait = FOLD_PACE * (monotonic_s() - started);
         wait = wait < 1.0 ? 1.0 : wait > FOLD_WAIT_MAX ? FOLD_WAIT_MAX : wait;
