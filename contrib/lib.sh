@@ -198,9 +198,9 @@ SELECT i.code, i.id AS item_id, b.id AS borrower
 SQL
 }
 
-# bench_copy CLUSTER FROM TO: database TO made anew as a copy of FROM (its files copied, which
-# takes seconds where replaying them through the WAL would take minutes), for contrib/bench's
-# measurements, which must not grow the database they were generated in.
+# bench_copy CLUSTER FROM TO: database TO made anew as a copy of FROM, file by file (about 5 s
+# for contrib/bench/run's data set), for contrib/bench's measurements, which must not grow the
+# database they were generated in.
 bench_copy() {
     psql -X -q -v ON_ERROR_STOP=1 "$1 dbname=postgres" -c "DROP DATABASE IF EXISTS $3" \
         -c "CREATE DATABASE $3 TEMPLATE $2 STRATEGY FILE_COPY" || die "could not copy $2 to $3"
